@@ -1,0 +1,35 @@
+// xpubench: what is in this machine, and how fast does it run the kernels that matter.
+// Exit codes: 0 success; 1 a regression or an invalid result; 2 bad usage or bad input.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/probe_command.hpp"
+#include "xpubench/version.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"xpubench: what AI/ML hardware can really do.\n"
+               "With no command: the probe report (CPU, OpenCL and Vulkan devices, power sensors).",
+               "xpubench"};
+  app.set_version_flag("--version", fmt::format("xpubench {} ({})", xpu::version, xpu::git_sha));
+  app.require_subcommand(0, 1);
+
+  xpu::probe_command probe;
+  CLI::App* probe_sub = app.add_subcommand("probe", "Report the compute in this machine: CPU topology and ISA features, "
+                                                    "OpenCL and Vulkan devices, power sensors, peak estimates");
+  probe.add_options(*probe_sub);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "xpubench: {}\nRun 'xpubench --help' for the commands and their options.\n", e.what());
+    return 2;
+  }
+  // No subcommand: the main job. For now that is the probe report.
+  return probe.run();
+}

@@ -1,0 +1,34 @@
+# Every external dependency is found here, once. Packages come from scripts/install-deps.sh.
+find_package(fmt REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(HWLOC REQUIRED IMPORTED_TARGET hwloc>=2.0)
+
+# Google's cpu_features reads CPUID on x86; on other architectures the probe uses getauxval.
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|i.86")
+  find_package(CpuFeatures REQUIRED)
+endif()
+
+# OpenCL and Vulkan are loaded at run time (dlopen), so that a machine without the ICD loader
+# or the Vulkan loader still runs xpubench and reports the backend as missing. The build needs
+# only their headers.
+find_path(XPUBENCH_OPENCL_INCLUDE_DIR CL/cl.h)
+find_path(XPUBENCH_VULKAN_INCLUDE_DIR vulkan/vulkan.h)
+set(_opencl_default OFF)
+if(XPUBENCH_OPENCL_INCLUDE_DIR)
+  set(_opencl_default ON)
+endif()
+set(_vulkan_default OFF)
+if(XPUBENCH_VULKAN_INCLUDE_DIR)
+  set(_vulkan_default ON)
+endif()
+option(XPUBENCH_WITH_OPENCL "Build the OpenCL backend (needs CL/cl.h)" ${_opencl_default})
+option(XPUBENCH_WITH_VULKAN "Build the Vulkan backend (needs vulkan/vulkan.h)" ${_vulkan_default})
+if(XPUBENCH_WITH_OPENCL AND NOT XPUBENCH_OPENCL_INCLUDE_DIR)
+  message(FATAL_ERROR "XPUBENCH_WITH_OPENCL=ON but CL/cl.h was not found: run scripts/install-deps.sh or pass -DXPUBENCH_WITH_OPENCL=OFF")
+endif()
+if(XPUBENCH_WITH_VULKAN AND NOT XPUBENCH_VULKAN_INCLUDE_DIR)
+  message(FATAL_ERROR "XPUBENCH_WITH_VULKAN=ON but vulkan/vulkan.h was not found: run scripts/install-deps.sh or pass -DXPUBENCH_WITH_VULKAN=OFF")
+endif()

@@ -1,0 +1,171 @@
+#include "probe/peaks.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace xpu {
+
+const precision_support* device_info::support_for(precision p) const {
+  auto it = std::ranges::find(precisions, p, &precision_support::type);
+  return it == precisions.end() ? nullptr : &*it;
+}
+
+namespace {
+
+struct path_choice {
+  support_level level = support_level::unsupported;
+  std::string how;                 // the ISA path, or why there is none
+  double ops_per_cycle = 0;        // per core; 0 when no estimate
+  std::string assumption;
+};
+
+path_choice x86_path(const cpu_isa& isa, precision p) {
+  const bool avx512 = isa.has("avx512f");
+  switch (p) {
+    case precision::fp32:
+      if (avx512) return {support_level::native, "AVX-512F FMA", 64, "2 x 512-bit FMA pipes per core (1 on some parts)"};
+      if (isa.has("fma")) return {support_level::native, "AVX2 FMA", 32, "2 x 256-bit FMA pipes per core"};
+      if (isa.has("avx")) return {support_level::native, "AVX mul+add", 16, "one 256-bit multiply and one add per cycle"};
+      return {support_level::native, "SSE mul+add", 8, "one 128-bit multiply and one add per cycle"};
+    case precision::fp16:
+      if (isa.has("avx512_fp16")) return {support_level::native, "AVX512-FP16 FMA", 128, "2 x 512-bit FMA pipes per core"};
+      if (isa.has("f16c")) {
+        path_choice c = x86_path(isa, precision::fp32);
+        return {support_level::emulated, "F16C conversion to fp32, fp32 arithmetic (" + c.how + ")", c.ops_per_cycle,
+                c.assumption + "; conversion cost ignored"};
+      }
+      return {support_level::emulated, "software fp16 conversion, fp32 arithmetic", 0, ""};
+    case precision::bf16:
+      if (isa.has("amx_bf16")) return {support_level::native, "AMX-BF16 tiles", 1024, "1024 bf16 ops per cycle per core (Intel)"};
+      if (isa.has("avx512_bf16")) return {support_level::native, "AVX512_BF16 VDPBF16PS", 128, "2 x 512-bit dot-product pipes per core"};
+      return {support_level::unsupported, "no bf16 arithmetic (needs AVX512_BF16 or AMX-BF16)", 0, ""};
+    case precision::int8:
+      if (isa.has("amx_int8")) return {support_level::native, "AMX-INT8 tiles", 2048, "2048 int8 ops per cycle per core (Intel)"};
+      if (isa.has("avx512_vnni")) return {support_level::native, "AVX512-VNNI VPDPBUSD", 256, "2 x 512-bit VNNI pipes per core"};
+      if (isa.has("avx_vnni")) return {support_level::native, "AVX-VNNI VPDPBUSD (256-bit)", 128, "2 x 256-bit VNNI pipes per core"};
+      if (isa.has("avx2")) return {support_level::native, "AVX2 VPMADDUBSW+VPMADDWD", 64, "three instructions per 32 products, 2 pipes"};
+      return {support_level::emulated, "int8 widened to int32 (no AVX2 or VNNI)", 0, ""};
+  }
+  return {};
+}
+
+path_choice arm_path(const cpu_isa& isa, precision p) {
+  // Advanced SIMD (128-bit) figures with two vector pipes; wider cores (4 pipes) go faster.
+  const std::string pipes = "2 x 128-bit SIMD pipes per core (4 on wide cores)";
+  switch (p) {
+    case precision::fp32:
+      if (isa.has("asimd")) return {support_level::native, "Advanced SIMD FMLA", 16, pipes};
+      return {support_level::native, "scalar FMA", 2, "one scalar FMA per cycle"};
+    case precision::fp16:
+      if (isa.has("fp16")) return {support_level::native, "Advanced SIMD fp16 FMLA", 32, pipes};
+      return {support_level::emulated, "fp16 converted to fp32 (FCVTL), fp32 arithmetic", 16, pipes};
+    case precision::bf16:
+      if (isa.has("bf16")) return {support_level::native, "BFDOT/BFMMLA", 32, pipes};
+      return {support_level::unsupported, "no bf16 arithmetic (needs the BF16 extension)", 0, ""};
+    case precision::int8:
+      if (isa.has("i8mm")) return {support_level::native, "SMMLA (i8mm)", 128, pipes};
+      if (isa.has("dotprod")) return {support_level::native, "SDOT (dotprod)", 64, pipes};
+      return {support_level::emulated, "int8 widened (SMLAL), no dot product", 16, pipes};
+  }
+  return {};
+}
+
+// The clock to multiply by, and what it is.
+std::optional<std::pair<double, std::string>> estimate_clock(const cpu_frequency& f) {
+  if (f.max_mhz) return std::pair{*f.max_mhz, "max frequency (cpufreq)"};
+  if (f.base_mhz) return std::pair{*f.base_mhz, "base frequency (cpufreq)"};
+  if (f.current_mhz) return std::pair{*f.current_mhz, "nominal clock from /proc/cpuinfo (the real clock under load can differ)"};
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<precision_support> cpu_precisions(const cpu_info& cpu) {
+  std::vector<precision_support> out;
+  const auto clock = estimate_clock(cpu.frequency);
+  for (precision p : all_precisions) {
+    path_choice c;
+    if (cpu.isa.family == "x86") c = x86_path(cpu.isa, p);
+    else if (cpu.isa.family == "arm") c = arm_path(cpu.isa, p);
+    else c = {p == precision::bf16 ? support_level::unsupported : support_level::emulated, "no ISA detection for this architecture", 0, ""};
+
+    precision_support s{p, c.level, c.how, std::nullopt, ""};
+    if (c.level == support_level::unsupported) s.peak_reason = "unsupported";
+    else if (c.ops_per_cycle == 0) s.peak_reason = "no per-cycle figure for this path";
+    else if (!clock) s.peak_reason = "the CPU frequency is unknown";
+    else if (cpu.topology.cores <= 0) s.peak_reason = "the core count is unknown";
+    else
+      s.peak = peak_estimate{cpu.topology.cores * clock->first * 1e6 * c.ops_per_cycle,
+                             fmt::format("estimate: {} cores x {:.0f} MHz ({}) x {} ops/cycle ({}; assumes {})",
+                                         cpu.topology.cores, clock->first, clock->second, c.ops_per_cycle, c.how, c.assumption)};
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+namespace {
+
+// For a CPU-type OpenCL/Vulkan device, the hardware peak is the host CPU's.
+void borrow_cpu_peak(precision_support& s, const device_info& d, const device_info* host_cpu) {
+  if (s.level == support_level::unsupported) {
+    s.peak_reason = "unsupported";
+    return;
+  }
+  if (d.type != "cpu" || !host_cpu) {
+    s.peak_reason = fmt::format("{} does not expose the ALUs per compute unit; the suite's peak micro-benchmark measures it",
+                                d.backend == "opencl" ? "OpenCL" : "Vulkan");
+    return;
+  }
+  // Emulated precisions compute in fp32; native ones on the host's path for that precision.
+  const precision_support* host = host_cpu->support_for(s.level == support_level::native ? s.type : precision::fp32);
+  if (!host || !host->peak) {
+    s.peak_reason = host ? host->peak_reason : "no host CPU estimate";
+    return;
+  }
+  s.peak = peak_estimate{host->peak->ops_per_s, "runs on the host CPU cores; " + host->peak->basis};
+}
+
+}  // namespace
+
+std::vector<precision_support> opencl_precisions(const device_info& d, const device_info* host_cpu) {
+  const opencl_details& o = *d.opencl;
+  std::vector<precision_support> out;
+  out.push_back({precision::fp32, support_level::native, "float arithmetic (core OpenCL C)", {}, ""});
+  if (o.fp16) out.push_back({precision::fp16, support_level::native, "half arithmetic (cl_khr_fp16), fp32 accumulation", {}, ""});
+  else out.push_back({precision::fp16, support_level::emulated, "no cl_khr_fp16: fp16 storage through vload_half/vstore_half, fp32 arithmetic", {}, ""});
+  const bool bf16_conv = std::ranges::find(o.extensions, "cl_intel_bfloat16_conversions") != o.extensions.end();
+  out.push_back({precision::bf16, support_level::unsupported,
+                 bf16_conv ? "only bf16 conversions (cl_intel_bfloat16_conversions), no bf16 arithmetic"
+                           : "OpenCL has no bf16 arithmetic on this device",
+                 {}, ""});
+  out.push_back({precision::int8, support_level::native,
+                 o.integer_dot_product ? "char arithmetic with int accumulation; cl_khr_integer_dot_product present"
+                                       : "char arithmetic with int accumulation (no cl_khr_integer_dot_product)",
+                 {}, ""});
+  for (auto& s : out) borrow_cpu_peak(s, d, host_cpu);
+  return out;
+}
+
+std::vector<precision_support> vulkan_precisions(const device_info& d, const device_info* host_cpu) {
+  const vulkan_details& v = *d.vulkan;
+  std::vector<precision_support> out;
+  out.push_back({precision::fp32, support_level::native, "float arithmetic (core SPIR-V)", {}, ""});
+  if (v.shader_float16 && v.storage_16bit)
+    out.push_back({precision::fp16, support_level::native, "shaderFloat16 + 16-bit storage, fp32 accumulation", {}, ""});
+  else if (v.shader_float16)
+    out.push_back({precision::fp16, support_level::native, "shaderFloat16 arithmetic; no 16-bit storage, values packed in 32-bit words", {}, ""});
+  else
+    out.push_back({precision::fp16, support_level::emulated, "no shaderFloat16: packHalf2x16/unpackHalf2x16, fp32 arithmetic", {}, ""});
+  out.push_back({precision::bf16, support_level::unsupported,
+                 "no bf16 arithmetic in Vulkan 1.3 core (VK_KHR_shader_bfloat16 postdates this build's headers)", {}, ""});
+  if (v.shader_int8 && v.storage_8bit)
+    out.push_back({precision::int8, support_level::native,
+                   v.integer_dot_product ? "shaderInt8 + 8-bit storage, integer dot product" : "shaderInt8 + 8-bit storage", {}, ""});
+  else
+    out.push_back({precision::int8, support_level::emulated, "no shaderInt8/8-bit storage: bytes unpacked from 32-bit words", {}, ""});
+  for (auto& s : out) borrow_cpu_peak(s, d, host_cpu);
+  return out;
+}
+
+}  // namespace xpu

@@ -1,0 +1,31 @@
+#include "results/json_support.hpp"
+
+namespace xpu {
+
+void json_strip_nulls(nlohmann::json& j) {
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end();) {
+      if (it->is_null()) it = j.erase(it);
+      else json_strip_nulls(*it++);
+    }
+  } else if (j.is_array()) {
+    for (auto& e : j) json_strip_nulls(e);
+  }
+}
+
+result<void> json_check_header(const nlohmann::json& doc, std::string_view expected_kind, std::string_view file) {
+  if (!doc.is_object()) return fail(status::invalid, "{}: expected a JSON object at the top level", file);
+  if (!doc.contains("schema_version"))
+    return fail(status::invalid, "{}: no 'schema_version' field: not an xpubench document", file);
+  const auto& v = doc["schema_version"];
+  if (!v.is_number_integer())
+    return fail(status::invalid, "{}: 'schema_version' must be an integer, found {}", file, v.type_name());
+  if (v.get<int>() != schema_version)
+    return fail(status::invalid, "{}: schema_version {} is not supported (this xpubench reads version {})", file,
+                v.get<int>(), schema_version);
+  if (!doc.contains("kind") || !doc["kind"].is_string() || doc["kind"].get<std::string>() != expected_kind)
+    return fail(status::invalid, "{}: 'kind' must be \"{}\"", file, expected_kind);
+  return {};
+}
+
+}  // namespace xpu

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The one list of Debian 12 packages xpubench needs to build, test and benchmark.
+# Idempotent: installs only what is missing, runs `apt-get update` at most once,
+# works as root or through sudo. Used by README.md and .ci/run.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git
+  # libraries
+  libfmt-dev libhwloc-dev libcpu-features-dev nlohmann-json3-dev libcli11-dev
+  libtomlplusplus-dev libbenchmark-dev libgtest-dev libgmock-dev
+  # OpenCL: ICD loader, headers, and PoCL, the real CPU driver the tests use
+  ocl-icd-opencl-dev opencl-c-headers opencl-clhpp-headers pocl-opencl-icd
+  # Vulkan: loader, headers, lavapipe (Mesa's CPU driver), shader compiler and tools
+  libvulkan-dev mesa-vulkan-drivers glslc spirv-tools vulkan-validationlayers
+  # peers measured side by side in bench/ (lstopo, clinfo, vulkaninfo, hyperfine)
+  hwloc clinfo vulkan-tools hyperfine
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=()
+if ((EUID != 0)); then
+  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,37 @@
+#pragma once
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace xpu::test {
+
+std::filesystem::path fixture(const std::string& relative);
+std::filesystem::path source_dir();
+std::string xpubench_binary();
+
+struct command_result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs argv (no shell) with extra environment variables; captures stdout and stderr.
+command_result run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {});
+
+// A fresh empty directory under the system temp dir, removed at destruction.
+class temp_dir {
+ public:
+  temp_dir();
+  ~temp_dir();
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  const std::filesystem::path& path() const { return m_path; }
+  // Writes text to path()/relative, creating parent directories.
+  std::filesystem::path write(const std::string& relative, const std::string& text) const;
+
+ private:
+  std::filesystem::path m_path;
+};
+
+}  // namespace xpu::test
