@@ -16,6 +16,8 @@ packages=(
   libvulkan-dev mesa-vulkan-drivers glslc spirv-tools vulkan-validationlayers
   # peers measured side by side in bench/ (lstopo, clinfo, vulkaninfo, hyperfine)
   hwloc clinfo vulkan-tools hyperfine
+  # tests: the JSON schema validator
+  python3 python3-jsonschema
 )
 
 missing=()
