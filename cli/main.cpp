@@ -4,11 +4,12 @@
 #include <fmt/format.h>
 
 #include "cli/probe_command.hpp"
+#include "cli/run_command.hpp"
 #include "xpubench/version.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"xpubench: what AI/ML hardware can really do.\n"
-               "With no command: the probe report (CPU, OpenCL and Vulkan devices, power sensors).",
+               "With no command: the probe report, then the quick suite on every device.",
                "xpubench"};
   app.set_version_flag("--version", fmt::format("xpubench {} ({})", xpu::version, xpu::git_sha));
   app.require_subcommand(0, 1);
@@ -17,6 +18,12 @@ int main(int argc, char** argv) {
   CLI::App* probe_sub = app.add_subcommand("probe", "Report the compute in this machine: CPU topology and ISA features, "
                                                     "OpenCL and Vulkan devices, power sensors, peak estimates");
   probe.add_options(*probe_sub);
+
+  xpu::run_command run;
+  CLI::App* run_sub = app.add_subcommand("run", "Run a suite (default: quick) on every device: verified GEMM, conv2d, "
+                                                "reduction, peak, bandwidth and latency benchmarks");
+  run.add_options(*run_sub);
+  for (int i = 0; i < argc; ++i) run.command_line += (i ? " " : "") + std::string(argv[i]);
 
   try {
     app.parse(argc, argv);
@@ -30,6 +37,9 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "xpubench: {}\nRun 'xpubench --help' for the commands and their options.\n", e.what());
     return 2;
   }
-  // No subcommand: the main job. For now that is the probe report.
-  return probe.run();
+  if (probe_sub->parsed()) return probe.run();
+  if (run_sub->parsed()) return run.run();
+  // No subcommand: the main job: the probe report, then the quick suite on every device.
+  run.show_probe = true;
+  return run.run();
 }

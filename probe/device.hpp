@@ -15,6 +15,10 @@ namespace xpu {
 struct peak_estimate {
   double ops_per_s = 0;
   std::string basis;
+  // CPU estimates: the factors, so a run can redo the product with the clock it measured.
+  double ops_per_cycle = 0;  // per core; 0 when not a CPU estimate
+  int cores = 0;
+  double clock_mhz = 0;
 };
 
 struct precision_support {

@@ -98,7 +98,8 @@ std::vector<precision_support> cpu_precisions(const cpu_info& cpu) {
     else
       s.peak = peak_estimate{cpu.topology.cores * clock->first * 1e6 * c.ops_per_cycle,
                              fmt::format("estimate: {} cores x {:.0f} MHz ({}) x {} ops/cycle ({}; assumes {})",
-                                         cpu.topology.cores, clock->first, clock->second, c.ops_per_cycle, c.how, c.assumption)};
+                                         cpu.topology.cores, clock->first, clock->second, c.ops_per_cycle, c.how, c.assumption),
+                             c.ops_per_cycle, cpu.topology.cores, clock->first};
     out.push_back(std::move(s));
   }
   return out;
@@ -123,7 +124,8 @@ void borrow_cpu_peak(precision_support& s, const device_info& d, const device_in
     s.peak_reason = host ? host->peak_reason : "no host CPU estimate";
     return;
   }
-  s.peak = peak_estimate{host->peak->ops_per_s, "runs on the host CPU cores; " + host->peak->basis};
+  s.peak = *host->peak;
+  s.peak->basis = "runs on the host CPU cores; " + host->peak->basis;
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ void from_json(const nlohmann::json& j, cpu_isa& isa) {
 }
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(cpu_info, topology, memory, frequency, isa)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(peak_estimate, ops_per_s, basis)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(peak_estimate, ops_per_s, basis, ops_per_cycle, cores, clock_mhz)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(precision_support, type, level, reason, peak, peak_reason)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(opencl_details, platform_name, platform_vendor, platform_version,
                                                 device_version, c_version, compute_units, max_clock_mhz,

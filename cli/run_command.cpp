@@ -1,0 +1,165 @@
+#include "cli/run_command.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include "cli/output.hpp"
+#include "kernels/cpu/cpu_device.hpp"
+#include "probe/inventory.hpp"
+#include "reporters/inventory_report.hpp"
+#include "reporters/run_report.hpp"
+#include "results/run_json.hpp"
+#include "suites/runner.hpp"
+#include "xpubench/version.hpp"
+
+namespace xpu {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_interrupt(int) { g_stop.store(true); }
+
+bool valid_list(const std::vector<std::string>& values, std::initializer_list<std::string_view> allowed, const char* what) {
+  for (const auto& v : values) {
+    if (std::ranges::find(allowed, v) != allowed.end()) continue;
+    std::string list;
+    for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+    fmt::print(stderr, "xpubench run: unknown {} '{}' (expected one of: {})\n", what, v, list);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void run_command::add_options(CLI::App& sub) {
+  sub.add_option("-s,--suite", suite, "A built-in suite (quick, standard, ci, deepbench) or a suite file (TOML)");
+  sub.add_option("-d,--device", devices, "Only these devices (ids from `xpubench probe`: cpu0, opencl0, ...)")->delimiter(',');
+  sub.add_option("-k,--kernel", kernels, "Only these kernels: gemm, conv2d, reduction, peak, bandwidth, latency")->delimiter(',');
+  sub.add_option("-p,--precision", precisions, "Only these precisions: fp32, fp16, bf16, int8")->delimiter(',');
+  sub.add_option("-f,--filter", filter, "Only benchmarks whose name matches this regular expression (ECMAScript)");
+  sub.add_flag("-l,--list", list, "List what would run (name, support, reason) and exit without running");
+  sub.add_option("-r,--repetitions", repetitions, "Repetitions per benchmark (default: the suite's)")->check(CLI::PositiveNumber);
+  sub.add_option("--min-time", min_time, "Minimum seconds per repetition (default: the suite's)")->check(CLI::PositiveNumber);
+  sub.add_option("--noisy-cv", noisy_cv, "Flag results whose coefficient of variation exceeds this (default 0.05)")->check(CLI::PositiveNumber);
+  sub.add_option("-t,--threads", threads, "CPU threads (default: every core)")->check(CLI::PositiveNumber);
+  sub.add_option("--seed", seed, "Seed of the random inputs (default 42)");
+  sub.add_option("--json", json, "Write the run (schema v1, readable by Google Benchmark's tools) to FILE as results arrive");
+  sub.add_option("--csv", csv, "Write one CSV row per measurement to FILE as results arrive");
+  sub.add_flag("--fail-on-invalid", fail_on_invalid, "Exit 1 when a result fails verification");
+}
+
+int run_command::run() const {
+  if (!valid_list(kernels, {"gemm", "conv2d", "reduction", "peak", "bandwidth", "latency"}, "kernel") ||
+      !valid_list(precisions, {"fp32", "fp16", "bf16", "int8"}, "precision"))
+    return 2;
+  run_options options;
+  options.devices = devices;
+  options.kernels = kernels;
+  options.precisions = precisions;
+  options.noisy_cv = noisy_cv;
+  options.seed = seed;
+  if (!filter.empty()) {
+    try {
+      options.filter = std::regex(filter);
+    } catch (const std::regex_error& e) {
+      fmt::print(stderr, "xpubench run: --filter '{}' is not a valid regular expression: {}\n", filter, e.what());
+      return 2;
+    }
+  }
+  auto loaded = suite_load(suite);
+  if (!loaded) {
+    fmt::print(stderr, "xpubench run: {}\n", loaded.error().message);
+    return 2;
+  }
+  auto inv = probe_machine({});
+  if (!inv) {
+    fmt::print(stderr, "xpubench run: {}\n", inv.error().message);
+    return 2;
+  }
+  for (const auto& id : devices)
+    if (!inv->find_device(id)) {
+      fmt::print(stderr, "xpubench run: no device '{}' on this machine (run `xpubench probe` for the ids)\n", id);
+      return 2;
+    }
+  const report_style style{color_allowed(stdout), false};
+  if (show_probe) fmt::print("{}\n", inventory_report(*inv, style));
+
+  // Devices with a kernel backend; the others are named once, with the reason.
+  std::vector<std::unique_ptr<device>> owned;
+  std::vector<device*> devs;
+  owned.push_back(cpu_device_create(inv->devices.front(), inv->cpu, {threads}));
+  devs.push_back(owned.back().get());
+  std::vector<std::string> without;
+  for (const auto& d : inv->devices)
+    if (d.backend != "cpu" && (devices.empty() || std::ranges::find(devices, d.id) != devices.end()))
+      without.push_back(fmt::format("{} ({}): the {} kernel backend is not in this version of xpubench yet", d.id, d.name, d.backend));
+
+  const auto cases = plan_cases(*loaded, devs, options);
+  if (list) {
+    for (const auto& c : cases)
+      fmt::print("{}  {}{}\n", c.name, to_string(c.sup.level), c.implementation.empty() ? ": " + c.sup.reason : "");
+    for (const auto& w : without) fmt::print("{}\n", w);
+    fmt::print("{} benchmark(s) from suite '{}'\n", cases.size(), loaded->name);
+    return 0;
+  }
+  if (cases.empty()) {
+    fmt::print(stderr, "xpubench run: the selection matches no benchmark of suite '{}' (try --list without filters)\n", loaded->name);
+    return 2;
+  }
+
+  xpu::run r;
+  r.context.xpubench_version = xpu::version;
+  r.context.git_sha = xpu::git_sha;
+  r.context.started_at = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr)));
+  r.context.command_line = command_line;
+  r.context.suite = loaded->source;
+  r.context.repetitions = repetitions > 0 ? repetitions : loaded->repetitions;
+  r.context.min_time_s = min_time > 0 ? min_time : loaded->min_time_s;
+  r.context.noisy_cv = noisy_cv;
+  r.context.threads = threads > 0 ? threads : inv->cpu.topology.cores;
+  r.context.seed = seed;
+  r.context.libraries = cpu_libraries();
+  r.context.measured_clock_hz = cpu_clock_measure();
+  r.context.machine = std::move(*inv);
+
+  bool write_failed = false;
+  auto write = [&](const xpu::run& current) {
+    if (!json.empty())
+      if (auto ok = write_file_atomic(json, run_to_json(current).dump(1) + "\n"); !ok && !write_failed) {
+        fmt::print(stderr, "xpubench run: {}\n", ok.error().message);
+        write_failed = true;
+      }
+    if (!csv.empty())
+      if (auto ok = write_file_atomic(csv, run_to_csv(current)); !ok && !write_failed) {
+        fmt::print(stderr, "xpubench run: {}\n", ok.error().message);
+        write_failed = true;
+      }
+  };
+  // Refuse an unwritable output before measuring anything.
+  write(r);
+  if (write_failed) return 2;
+
+  g_stop = false;
+  auto previous = std::signal(SIGINT, on_interrupt);
+  fmt::print(stderr, "xpubench run: suite '{}', {} benchmark(s), effective CPU clock {:.2f} GHz\n", loaded->name, cases.size(),
+             r.context.measured_clock_hz.value_or(0) / 1e9);
+  run_cases(cases, options, r, write, g_stop);
+  std::signal(SIGINT, previous);
+  write(r);
+
+  fmt::print("{}", run_report(r, style));
+  for (const auto& w : without) fmt::print("{}\n", w);
+  if (!json.empty()) fmt::print(stderr, "xpubench run: wrote {}\n", json);
+  if (!csv.empty()) fmt::print(stderr, "xpubench run: wrote {}\n", csv);
+  if (r.context.interrupted) return 130;
+  if (write_failed) return 2;
+  const bool any_invalid = std::ranges::any_of(r.measurements, [](const measurement& m) { return m.state == status::invalid; });
+  return fail_on_invalid && any_invalid ? 1 : 0;
+}
+
+}  // namespace xpu

@@ -1,0 +1,47 @@
+#pragma once
+// The backend interface (DESIGN.md): a device prepares a problem on fixed inputs; a prepared
+// problem runs, times itself and reads back for verification. Backends never throw across this
+// interface: every failure is a result<T> with a status and a reason.
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/buffers.hpp"
+#include "core/error.hpp"
+#include "core/problem.hpp"
+#include "probe/device.hpp"
+
+namespace xpu {
+
+// Whether and how a device runs a problem, and with which implementations (first = default).
+struct support {
+  support_level level = support_level::unsupported;
+  std::string reason;
+  std::vector<std::string> implementations;  // "xpubench", "onednn", "openblas", "clblast"
+};
+
+class prepared {
+ public:
+  virtual ~prepared() = default;
+  virtual std::string_view implementation() const = 0;
+  // Runs the problem `launches` times back to back; returns the time they took, in seconds
+  // (device time where the device has timers; the CPU's steady clock otherwise).
+  virtual result<double> run_seconds(int launches) = 0;
+  // Copies the outputs of the last run into out (for verification).
+  virtual result<void> read_back(host_buffers& out) = 0;
+  // Notes the report shows beside the figure (layouts, threads, emulation).
+  virtual std::string notes() const { return ""; }
+};
+
+class device {
+ public:
+  virtual ~device() = default;
+  virtual const device_info& info() const = 0;
+  virtual support supports(const problem& p) const = 0;
+  // Compile, allocate and upload; `inputs` stays valid while the prepared problem lives.
+  virtual result<std::unique_ptr<prepared>> prepare(const problem& p, const host_buffers& inputs,
+                                                    std::string_view implementation) = 0;
+};
+
+}  // namespace xpu

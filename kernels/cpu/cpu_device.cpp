@@ -1,0 +1,89 @@
+#include "kernels/cpu/cpu_device.hpp"
+
+#include <cblas.h>
+#include <omp.h>
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <fmt/format.h>
+
+#include "kernels/cpu/cpu_kernels.hpp"
+
+namespace xpu {
+namespace {
+
+class cpu_device final : public device {
+ public:
+  cpu_device(device_info info, const cpu_info& cpu, const cpu_options& options) : m_info(std::move(info)), m_isa(cpu.isa) {
+    m_threads = options.threads > 0 ? options.threads : std::max(1, cpu.topology.cores);
+    omp_set_num_threads(m_threads);
+    openblas_set_num_threads(m_threads);
+  }
+  const device_info& info() const override { return m_info; }
+
+  support supports(const problem& p) const override {
+    const precision_support* ps = m_info.support_for(p.type);
+    const support_level level = ps ? ps->level : support_level::unsupported;
+    const std::string why = ps ? ps->reason : "unknown precision";
+    switch (p.kind()) {
+      case kernel_kind::gemm:
+      case kernel_kind::conv2d: {
+        if (level == support_level::unsupported) return {level, why, {}};
+        std::vector<std::string> impls{"onednn"};
+        if (p.kind() == kernel_kind::gemm && p.type == precision::fp32) impls.push_back("openblas");
+        if (p.type == precision::fp16)
+          return {support_level::emulated, "fp16 converted to fp32 (F16C) every launch, fp32 compute in oneDNN", impls};
+        return {level, why, impls};
+      }
+      case kernel_kind::reduction:
+        if (p.type == precision::bf16) return {support_level::unsupported, "no bf16 reduction on the CPU backend", {}};
+        return {p.type == precision::fp16 ? support_level::emulated : support_level::native,
+                p.type == precision::fp16 ? "fp16 converted to fp32 block by block" : "vectorized, multi-threaded", {"xpubench"}};
+      case kernel_kind::bandwidth:
+        if (p.type != precision::fp32) return {support_level::unsupported, "bandwidth kernels stream fp32 arrays", {}};
+        return {support_level::native, "vectorized, multi-threaded, NUMA first touch", {"xpubench"}};
+      case kernel_kind::peak:
+        if (auto why_not = cpu::peak_unsupported_reason(m_isa, p.type); !why_not.empty()) return {support_level::unsupported, why_not, {}};
+        return {support_level::native, "register-resident multiply-accumulate chains", {"xpubench"}};
+      case kernel_kind::latency:
+        return {support_level::native, "empty OpenMP parallel region", {"xpubench"}};
+    }
+    return {support_level::unsupported, "unknown kernel", {}};
+  }
+
+  result<std::unique_ptr<prepared>> prepare(const problem& p, const host_buffers& in, std::string_view impl) override {
+    const support s = supports(p);
+    if (s.level == support_level::unsupported) return fail(status::unsupported, "{}", s.reason);
+    if (std::ranges::find(s.implementations, impl) == s.implementations.end())
+      return fail(status::unsupported, "no '{}' implementation of {} on the CPU", impl, p.id());
+    omp_set_num_threads(m_threads);
+    const cpu::context ctx{m_isa, m_threads};
+    switch (p.kind()) {
+      case kernel_kind::gemm: return impl == "openblas" ? cpu::gemm_openblas(p, in, ctx) : cpu::gemm_onednn(p, in, ctx);
+      case kernel_kind::conv2d: return cpu::conv_onednn(p, in, ctx);
+      case kernel_kind::reduction: return cpu::reduction_cpu(p, in, ctx);
+      case kernel_kind::bandwidth: return cpu::bandwidth_cpu(p, in, ctx);
+      case kernel_kind::peak: return cpu::peak_cpu(p, in, ctx);
+      case kernel_kind::latency: return cpu::latency_cpu(p, in, ctx);
+    }
+    return fail(status::unsupported, "unknown kernel");
+  }
+
+ private:
+  device_info m_info;
+  cpu_isa m_isa;
+  int m_threads = 1;
+};
+
+}  // namespace
+
+std::unique_ptr<device> cpu_device_create(const device_info& info, const cpu_info& cpu, const cpu_options& options) {
+  return std::make_unique<cpu_device>(info, cpu, options);
+}
+
+std::string cpu_libraries() {
+  const dnnl_version_t* v = dnnl_version();
+  return fmt::format("oneDNN {}.{}.{} (cpu runtime {}); {}", v->major, v->minor, v->patch, v->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP" : "other",
+                     openblas_get_config());
+}
+
+}  // namespace xpu

@@ -1,0 +1,293 @@
+// Peak-compute micro-kernels for the ISA paths the probe found, the empty-task launch latency,
+// and the effective clock. Each peak kernel runs independent multiply-accumulate chains held in
+// registers (12 vector accumulators, fully unrolled: enough to cover FMA latency on two pipes; both operands stay in registers or L1); the chains'
+// final values are checked exactly against the reference, so nothing can be optimized away.
+#include <immintrin.h>
+#include <omp.h>
+
+#include <chrono>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "kernels/cpu/cpu_device.hpp"
+#include "kernels/cpu/cpu_kernels.hpp"
+
+namespace xpu::cpu {
+namespace {
+
+constexpr int accumulators = 12;
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f"))) void fp32_avx512(const float* x0, const float* a, const float* b, float* y, std::size_t chains,
+                                                     std::int64_t iters) {
+  constexpr std::size_t step = accumulators * 16;
+#pragma omp parallel for schedule(static)
+  for (std::size_t base = 0; base < chains; base += step) {
+    __m512 x[accumulators], av[accumulators], bv[accumulators];
+#pragma GCC unroll 16
+    for (int r = 0; r < accumulators; ++r) {
+      x[r] = _mm512_loadu_ps(x0 + base + 16 * r);
+      av[r] = _mm512_loadu_ps(a + base + 16 * r);
+      bv[r] = _mm512_loadu_ps(b + base + 16 * r);
+    }
+    for (std::int64_t i = 0; i < iters; ++i)
+#pragma GCC unroll 16
+      for (int r = 0; r < accumulators; ++r) x[r] = _mm512_fmadd_ps(av[r], bv[r], x[r]);
+#pragma GCC unroll 16
+    for (int r = 0; r < accumulators; ++r) _mm512_storeu_ps(y + base + 16 * r, x[r]);
+  }
+}
+
+__attribute__((target("avx2,fma"))) void fp32_avx2(const float* x0, const float* a, const float* b, float* y, std::size_t chains,
+                                                    std::int64_t iters) {
+  constexpr std::size_t step = accumulators * 8;
+#pragma omp parallel for schedule(static)
+  for (std::size_t base = 0; base < chains; base += step) {
+    __m256 x[accumulators], av[accumulators], bv[accumulators];
+#pragma GCC unroll 16
+    for (int r = 0; r < accumulators; ++r) {
+      x[r] = _mm256_loadu_ps(x0 + base + 8 * r);
+      av[r] = _mm256_loadu_ps(a + base + 8 * r);
+      bv[r] = _mm256_loadu_ps(b + base + 8 * r);
+    }
+    for (std::int64_t i = 0; i < iters; ++i)
+#pragma GCC unroll 16
+      for (int r = 0; r < accumulators; ++r) x[r] = _mm256_fmadd_ps(av[r], bv[r], x[r]);
+#pragma GCC unroll 16
+    for (int r = 0; r < accumulators; ++r) _mm256_storeu_ps(y + base + 8 * r, x[r]);
+  }
+}
+
+// int8: 16 int32 chains per register, each += dot4(u8 a, s8 b) per step (VPDPBUSD).
+__attribute__((target("avx512f,avx512vnni"))) void int8_vnni512(const std::int32_t* x0, const std::uint8_t* a, const std::int8_t* b,
+                                                                 std::int32_t* y, std::size_t chains, std::int64_t iters) {
+  constexpr std::size_t step = accumulators * 16;
+#pragma omp parallel for schedule(static)
+  for (std::size_t base = 0; base < chains; base += step) {
+    __m512i x[accumulators], av[accumulators], bv[accumulators];
+#pragma GCC unroll 16
+    for (int r = 0; r < accumulators; ++r) {
+      x[r] = _mm512_loadu_si512(x0 + base + 16 * r);
+      av[r] = _mm512_loadu_si512(a + 4 * (base + 16 * r));
+      bv[r] = _mm512_loadu_si512(b + 4 * (base + 16 * r));
+    }
+    for (std::int64_t i = 0; i < iters; ++i)
+#pragma GCC unroll 16
+      for (int r = 0; r < accumulators; ++r) x[r] = _mm512_dpbusd_epi32(x[r], av[r], bv[r]);
+#pragma GCC unroll 16
+    for (int r = 0; r < accumulators; ++r) _mm512_storeu_si512(y + base + 16 * r, x[r]);
+  }
+}
+
+__attribute__((target("avx2,avxvnni"))) void int8_avxvnni(const std::int32_t* x0, const std::uint8_t* a, const std::int8_t* b,
+                                                          std::int32_t* y, std::size_t chains, std::int64_t iters) {
+  constexpr std::size_t step = accumulators * 8;
+#pragma omp parallel for schedule(static)
+  for (std::size_t base = 0; base < chains; base += step) {
+    __m256i x[accumulators], av[accumulators], bv[accumulators];
+#pragma GCC unroll 16
+    for (int r = 0; r < accumulators; ++r) {
+      x[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x0 + base + 8 * r));
+      av[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + 4 * (base + 8 * r)));
+      bv[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 4 * (base + 8 * r)));
+    }
+    for (std::int64_t i = 0; i < iters; ++i)
+#pragma GCC unroll 16
+      for (int r = 0; r < accumulators; ++r) x[r] = _mm256_dpbusd_avx_epi32(x[r], av[r], bv[r]);
+#pragma GCC unroll 16
+    for (int r = 0; r < accumulators; ++r) _mm256_storeu_si256(reinterpret_cast<__m256i*>(y + base + 8 * r), x[r]);
+  }
+}
+
+// bf16: 16 fp32 chains per register, each += a0*b0 + a1*b1 per step (VDPBF16PS).
+__attribute__((target("avx512f,avx512bf16"))) void bf16_avx512(const float* x0, const std::uint16_t* a, const std::uint16_t* b, float* y,
+                                                                std::size_t chains, std::int64_t iters) {
+  constexpr std::size_t step = accumulators * 16;
+#pragma omp parallel for schedule(static)
+  for (std::size_t base = 0; base < chains; base += step) {
+    __m512 x[accumulators];
+    __m512bh av[accumulators], bv[accumulators];
+#pragma GCC unroll 16
+    for (int r = 0; r < accumulators; ++r) {
+      x[r] = _mm512_loadu_ps(x0 + base + 16 * r);
+      av[r] = reinterpret_cast<__m512bh>(_mm512_loadu_si512(a + 2 * (base + 16 * r)));
+      bv[r] = reinterpret_cast<__m512bh>(_mm512_loadu_si512(b + 2 * (base + 16 * r)));
+    }
+    for (std::int64_t i = 0; i < iters; ++i)
+#pragma GCC unroll 16
+      for (int r = 0; r < accumulators; ++r) x[r] = _mm512_dpbf16_ps(x[r], av[r], bv[r]);
+#pragma GCC unroll 16
+    for (int r = 0; r < accumulators; ++r) _mm512_storeu_ps(y + base + 16 * r, x[r]);
+  }
+}
+#endif
+
+enum class path { none, fp32_avx512, fp32_avx2, int8_vnni512, int8_avxvnni, bf16_avx512 };
+
+path choose(const cpu_isa& isa, precision p) {
+#if defined(__x86_64__)
+  switch (p) {
+    case precision::fp32:
+      if (isa.has("avx512f")) return path::fp32_avx512;
+      if (isa.has("avx2") && isa.has("fma")) return path::fp32_avx2;
+      break;
+    case precision::int8:
+      if (isa.has("avx512_vnni")) return path::int8_vnni512;
+      if (isa.has("avx_vnni")) return path::int8_avxvnni;
+      break;
+    case precision::bf16:
+      if (isa.has("avx512_bf16")) return path::bf16_avx512;
+      break;
+    case precision::fp16: break;
+  }
+#else
+  (void)isa, (void)p;
+#endif
+  return path::none;
+}
+
+const char* path_name(path p) {
+  switch (p) {
+    case path::fp32_avx512: return "AVX-512F VFMADD231PS, 12 zmm chains per thread";
+    case path::fp32_avx2: return "AVX2 VFMADD231PS, 12 ymm chains per thread";
+    case path::int8_vnni512: return "AVX512-VNNI VPDPBUSD, 12 zmm chains per thread";
+    case path::int8_avxvnni: return "AVX-VNNI VPDPBUSD (256-bit), 12 ymm chains per thread";
+    case path::bf16_avx512: return "AVX512_BF16 VDPBF16PS, 12 zmm chains per thread";
+    case path::none: break;
+  }
+  return "none";
+}
+
+class peak final : public timed {
+ public:
+  peak(path pa, const peak_shape& s, const host_buffers& in, int threads) : m_path(pa), m_iters(s.iterations), m_in(in), m_threads(threads) {
+    m_out.resize(peak_chains * 4);
+  }
+  std::string_view implementation() const override { return "xpubench"; }
+  std::string notes() const override { return path_name(m_path); }
+  result<void> read_back(host_buffers& out) override {
+    std::memcpy(out.outputs.at(0).bytes.data(), m_out.data(), out.outputs.at(0).bytes.size());
+    return {};
+  }
+
+ protected:
+  result<void> run_once() override {
+    omp_set_num_threads(m_threads);
+#if defined(__x86_64__)
+    const auto& x0 = m_in.inputs[0];
+    const auto& a = m_in.inputs[1];
+    const auto& b = m_in.inputs[2];
+    switch (m_path) {
+      case path::fp32_avx512: fp32_avx512(x0.as<float>().data(), a.as<float>().data(), b.as<float>().data(), out_f32(), peak_chains, m_iters); break;
+      case path::fp32_avx2: fp32_avx2(x0.as<float>().data(), a.as<float>().data(), b.as<float>().data(), out_f32(), peak_chains, m_iters); break;
+      case path::int8_vnni512:
+        int8_vnni512(x0.as<std::int32_t>().data(), a.as<std::uint8_t>().data(), b.as<std::int8_t>().data(), out_s32(), peak_chains, m_iters);
+        break;
+      case path::int8_avxvnni:
+        int8_avxvnni(x0.as<std::int32_t>().data(), a.as<std::uint8_t>().data(), b.as<std::int8_t>().data(), out_s32(), peak_chains, m_iters);
+        break;
+      case path::bf16_avx512:
+        bf16_avx512(x0.as<float>().data(), a.as<std::uint16_t>().data(), b.as<std::uint16_t>().data(), out_f32(), peak_chains, m_iters);
+        break;
+      case path::none: return fail(status::unsupported, "no peak path");
+    }
+#endif
+    return {};
+  }
+
+ private:
+  float* out_f32() { return reinterpret_cast<float*>(m_out.data()); }
+  std::int32_t* out_s32() { return reinterpret_cast<std::int32_t*>(m_out.data()); }
+  path m_path;
+  std::int64_t m_iters;
+  const host_buffers& m_in;
+  int m_threads;
+  std::vector<std::byte> m_out;
+};
+
+class empty_task final : public timed {
+ public:
+  explicit empty_task(int threads) : m_threads(threads) {}
+  std::string_view implementation() const override { return "xpubench"; }
+  std::string notes() const override { return fmt::format("an empty OpenMP parallel region on {} threads", m_threads); }
+  result<void> read_back(host_buffers&) override { return {}; }
+
+ protected:
+  result<void> run_once() override {
+    int arrived = 0;
+#pragma omp parallel num_threads(m_threads)
+    {
+#pragma omp atomic
+      ++arrived;
+    }
+    if (arrived != m_threads) return fail(status::failed, "only {} of {} threads ran the empty task", arrived, m_threads);
+    return {};
+  }
+
+ private:
+  int m_threads;
+};
+
+}  // namespace
+
+std::string peak_unsupported_reason(const cpu_isa& isa, precision p) {
+  if (choose(isa, p) != path::none) return "";
+  switch (p) {
+    case precision::fp32: return "needs AVX2+FMA or AVX-512F";
+    case precision::fp16:
+      return isa.has("avx512_fp16") ? "AVX512-FP16 peak kernel not written yet"
+                                    : "no fp16 arithmetic on this CPU: emulated fp16 computes at the fp32 rate (see peak/fp32)";
+    case precision::bf16: return "needs AVX512_BF16";
+    case precision::int8: return "needs AVX512-VNNI or AVX-VNNI";
+  }
+  return "unsupported";
+}
+
+result<std::unique_ptr<prepared>> peak_cpu(const problem& p, const host_buffers& in, const context& ctx) {
+  const path pa = choose(ctx.isa, p.type);
+  if (pa == path::none) return fail(status::unsupported, "{}", peak_unsupported_reason(ctx.isa, p.type));
+  return std::make_unique<peak>(pa, std::get<peak_shape>(p.dims), in, ctx.threads);
+}
+
+result<std::unique_ptr<prepared>> latency_cpu(const problem&, const host_buffers&, const context& ctx) {
+  return std::make_unique<empty_task>(ctx.threads);
+}
+
+}  // namespace xpu::cpu
+
+namespace xpu {
+
+double cpu_clock_measure(double seconds) {
+#if defined(__x86_64__)
+  // 16 dependent adds per loop turn: one per cycle on every x86 core since the Pentium Pro.
+  auto turns_in = [](std::uint64_t turns) {
+    const auto start = std::chrono::steady_clock::now();
+    std::uint64_t x = 0, n = turns;
+    __asm__ volatile(
+        "1:\n\t"
+        "add $1, %[x]\n\tadd $1, %[x]\n\tadd $1, %[x]\n\tadd $1, %[x]\n\t"
+        "add $1, %[x]\n\tadd $1, %[x]\n\tadd $1, %[x]\n\tadd $1, %[x]\n\t"
+        "add $1, %[x]\n\tadd $1, %[x]\n\tadd $1, %[x]\n\tadd $1, %[x]\n\t"
+        "add $1, %[x]\n\tadd $1, %[x]\n\tadd $1, %[x]\n\tadd $1, %[x]\n\t"
+        "dec %[n]\n\tjnz 1b\n\t"
+        : [x] "+r"(x), [n] "+r"(n)
+        :
+        : "cc");
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  turns_in(100000);  // warm up the clock
+  std::uint64_t turns = 1 << 16;
+  double t = turns_in(turns);
+  while (t < seconds) {
+    turns *= 2;
+    t = turns_in(turns);
+  }
+  return static_cast<double>(turns) * 16.0 / t;
+#else
+  (void)seconds;
+  return 0;
+#endif
+}
+
+}  // namespace xpu

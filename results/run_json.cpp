@@ -1,0 +1,167 @@
+#include "results/run_json.hpp"
+
+#include <fmt/format.h>
+
+#include "results/inventory_json.hpp"
+#include "results/json_support.hpp"
+
+namespace xpu {
+
+NLOHMANN_JSON_SERIALIZE_ENUM(status, {{status::ok, "ok"},
+                                      {status::unsupported, "unsupported"},
+                                      {status::skipped, "skipped"},
+                                      {status::failed, "failed"},
+                                      {status::invalid, "invalid"}})
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(sample_stats, median, mean, min, max, p90, stddev, cv, count)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(verification_result, checked, passed, rel_l2_error, max_abs_error,
+                                                elements_checked, elements_total, exact, tolerance, tolerance_basis, message)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(measurement, name, device, backend, kernel, precision, problem, implementation,
+                                                state, reason, support, support_reason, notes, samples_s, launches, time_s,
+                                                ops, ops_unit, bytes, ops_per_s, bytes_per_s, percent_of_peak, peak_basis,
+                                                noisy, verification)
+
+namespace {
+
+nlohmann::json context_fields(const run_context& c) {
+  return {{"xpubench_version", c.xpubench_version}, {"git_sha", c.git_sha},   {"started_at", c.started_at},
+          {"command_line", c.command_line},         {"suite", c.suite},       {"repetitions", c.repetitions},
+          {"min_time_s", c.min_time_s},             {"noisy_cv", c.noisy_cv}, {"threads", c.threads},
+          {"measured_clock_hz", c.measured_clock_hz}, {"libraries", c.libraries}, {"seed", c.seed},
+          {"interrupted", c.interrupted}};
+}
+
+// Google Benchmark's context fields, filled from the inventory.
+nlohmann::json benchmark_context(const run_context& c) {
+  const cpu_info& cpu = c.machine.cpu;
+  nlohmann::json caches = nlohmann::json::array();
+  for (const auto& cache : cpu.topology.caches) {
+    const char* type = cache.kind == "data" ? "Data" : cache.kind == "instruction" ? "Instruction" : "Unified";
+    nlohmann::json e = {{"type", type}, {"level", cache.level}, {"size", cache.size_bytes}, {"num_sharing", cache.pus.size()}};
+    if (std::ranges::find(caches, e) == caches.end()) caches.push_back(e);
+  }
+  const double mhz = c.measured_clock_hz ? *c.measured_clock_hz / 1e6 : cpu.frequency.current_mhz.value_or(0);
+  return {{"date", c.started_at},
+          {"host_name", c.machine.host.hostname},
+          {"executable", "xpubench"},
+          {"num_cpus", cpu.topology.pus},
+          {"mhz_per_cpu", static_cast<int>(mhz)},
+          {"cpu_scaling_enabled", false},
+          {"caches", caches},
+          {"library_build_type", "release"}};
+}
+
+// Google Benchmark rows: one per repetition, then mean/median/stddev aggregates; a row that did
+// not run carries error_occurred and error_message, as Google Benchmark's own skipped runs do.
+void benchmark_rows(const measurement& m, std::size_t family, nlohmann::json& out) {
+  const nlohmann::json base = {{"family_index", family}, {"per_family_instance_index", 0}, {"run_name", m.name},
+                               {"repetitions", m.samples_s.size()}, {"threads", 1}, {"time_unit", "us"}};
+  if (m.state != status::ok || m.samples_s.empty()) {
+    nlohmann::json row = base;
+    row.update({{"name", m.name}, {"run_type", "iteration"}, {"repetition_index", 0}, {"iterations", 0}, {"real_time", 0},
+                {"cpu_time", 0}, {"error_occurred", true}, {"error_message", fmt::format("{}: {}", to_string(m.state), m.reason)}});
+    out.push_back(row);
+    return;
+  }
+  auto counters = [&](double seconds) {
+    nlohmann::json c;
+    if (seconds > 0 && m.ops > 0) c["ops_per_second"] = m.ops / seconds;
+    if (seconds > 0 && m.bytes > 0) c["bytes_per_second"] = m.bytes / seconds;
+    return c;
+  };
+  for (std::size_t i = 0; i < m.samples_s.size(); ++i) {
+    nlohmann::json row = base;
+    row.update({{"name", m.name}, {"run_type", "iteration"}, {"repetition_index", i}, {"iterations", m.launches},
+                {"real_time", m.samples_s[i] * 1e6}, {"cpu_time", m.samples_s[i] * 1e6}});
+    row.update(counters(m.samples_s[i]));
+    out.push_back(row);
+  }
+  if (!m.time_s) return;
+  for (auto [agg, value] : {std::pair{"mean", m.time_s->mean}, {"median", m.time_s->median}, {"stddev", m.time_s->stddev}}) {
+    nlohmann::json row = base;
+    row.update({{"name", m.name + "_" + agg}, {"run_type", "aggregate"}, {"aggregate_name", agg}, {"aggregate_unit", "time"},
+                {"iterations", m.samples_s.size()}, {"real_time", value * 1e6}, {"cpu_time", value * 1e6}});
+    if (std::string_view(agg) != "stddev") row.update(counters(value));
+    out.push_back(row);
+  }
+}
+
+}  // namespace
+
+nlohmann::json run_to_json(const run& r) {
+  nlohmann::json context = benchmark_context(r.context);
+  context["xpubench"] = context_fields(r.context);
+  context["inventory"] = inventory_to_json(r.context.machine);
+  nlohmann::json benchmarks = nlohmann::json::array();
+  for (std::size_t i = 0; i < r.measurements.size(); ++i) benchmark_rows(r.measurements[i], i, benchmarks);
+  nlohmann::json doc = {{"schema_version", schema_version},
+                        {"kind", "xpubench.run"},
+                        {"context", std::move(context)},
+                        {"benchmarks", std::move(benchmarks)},
+                        {"measurements", r.measurements}};
+  json_strip_nulls(doc);
+  return doc;
+}
+
+result<run> run_from_json(const nlohmann::json& doc, std::string_view file) {
+  if (auto ok = json_check_header(doc, "xpubench.run", file); !ok) return std::unexpected(ok.error());
+  try {
+    run r;
+    const auto& ctx = doc.at("context");
+    const auto& x = ctx.at("xpubench");
+    r.context.xpubench_version = x.value("xpubench_version", "");
+    r.context.git_sha = x.value("git_sha", "");
+    r.context.started_at = x.value("started_at", "");
+    r.context.command_line = x.value("command_line", "");
+    r.context.suite = x.value("suite", "");
+    r.context.repetitions = x.value("repetitions", 0);
+    r.context.min_time_s = x.value("min_time_s", 0.0);
+    r.context.noisy_cv = x.value("noisy_cv", 0.0);
+    r.context.threads = x.value("threads", 0);
+    r.context.measured_clock_hz = x.value("measured_clock_hz", std::optional<double>{});
+    r.context.libraries = x.value("libraries", "");
+    r.context.seed = x.value("seed", std::uint64_t{0});
+    r.context.interrupted = x.value("interrupted", false);
+    auto inv = inventory_from_json(ctx.at("inventory"), file);
+    if (!inv) return std::unexpected(inv.error());
+    r.context.machine = std::move(*inv);
+    r.measurements = doc.at("measurements").get<std::vector<measurement>>();
+    return r;
+  } catch (const nlohmann::json::exception& e) {
+    return fail(status::invalid, "{}: not a valid xpubench run (schema version {}): {}", file, schema_version, e.what());
+  }
+}
+
+std::string csv_quote(std::string_view field) {
+  if (field.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(field);
+  std::string out = "\"";
+  for (char c : field) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + '"';
+}
+
+std::string run_to_csv(const run& r) {
+  std::string out =
+      "name,device,backend,kernel,precision,problem,implementation,status,reason,support,median_s,min_s,p90_s,"
+      "stddev_s,cv,noisy,repetitions,ops_per_s,ops_unit,bytes_per_s,percent_of_peak,peak_basis,verified,rel_l2_error,"
+      "max_abs_error,notes\r\n";
+  auto num = [](std::optional<double> v) { return v ? fmt::format("{:.6g}", *v) : std::string(); };
+  for (const auto& m : r.measurements) {
+    const auto& t = m.time_s;
+    const std::string verified = !m.verification.checked ? "n/a" : m.verification.passed ? "yes" : "no";
+    const std::vector<std::string> fields{
+        m.name, m.device, m.backend, m.kernel, m.precision, m.problem, m.implementation, std::string(to_string(m.state)), m.reason,
+        m.support, num(t ? std::optional(t->median) : std::nullopt), num(t ? std::optional(t->min) : std::nullopt),
+        num(t ? std::optional(t->p90) : std::nullopt), num(t ? std::optional(t->stddev) : std::nullopt),
+        num(t ? std::optional(t->cv) : std::nullopt), m.noisy ? "yes" : "no", std::to_string(m.samples_s.size()), num(m.ops_per_s),
+        m.ops_unit, num(m.bytes_per_s), num(m.percent_of_peak), m.peak_basis, verified,
+        m.verification.checked ? num(m.verification.rel_l2_error) : "", m.verification.checked ? num(m.verification.max_abs_error) : "",
+        m.notes};
+    for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + csv_quote(fields[i]);
+    out += "\r\n";
+  }
+  return out;
+}
+
+}  // namespace xpu

@@ -1,0 +1,259 @@
+#include "suites/runner.hpp"
+
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "core/units.hpp"
+#include "suites/workload.hpp"
+
+namespace xpu {
+namespace {
+
+bool selected(const std::vector<std::string>& wanted, std::string_view value) {
+  return wanted.empty() || std::ranges::find(wanted, value) != wanted.end();
+}
+
+// Kernel order within a device: peaks first, so % of peak can use a measured peak.
+int kind_rank(kernel_kind k) {
+  switch (k) {
+    case kernel_kind::latency: return 0;
+    case kernel_kind::peak: return 1;
+    case kernel_kind::bandwidth: return 2;
+    default: return 3;
+  }
+}
+
+// Collects Google Benchmark's per-repetition runs; prints nothing (the runner reports progress).
+class capture final : public benchmark::BenchmarkReporter {
+ public:
+  bool ReportContext(const Context&) override { return true; }
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& run : runs) {
+      if (run.run_type != Run::RT_Iteration) continue;
+      if (run.error_occurred) {
+        error = run.error_message;
+        continue;
+      }
+      if (run.iterations > 0) {
+        samples.push_back(run.real_accumulated_time / static_cast<double>(run.iterations));
+        launches = run.iterations;
+      }
+    }
+  }
+  std::vector<double> samples;
+  std::int64_t launches = 0;
+  std::string error;
+};
+
+std::uint64_t needed_bytes(const problem& p) {
+  const workload& w = workload_for(p.kind());
+  // Inputs and outputs on the host, the backend's copies, and the reference's reads: 3x the minimum.
+  return static_cast<std::uint64_t>(3.0 * std::max(w.min_bytes(p), 1.0));
+}
+
+// The device memory a case may use: the OS's available memory for CPU-side devices, the
+// device's global memory otherwise.
+std::optional<std::uint64_t> memory_limit(const device_info& d, const inventory& inv) {
+  if (d.opencl && d.type != "cpu") return d.opencl->global_memory_bytes;
+  if (d.vulkan && d.type != "cpu") {
+    std::uint64_t local = 0;
+    for (const auto& h : d.vulkan->heaps)
+      if (h.device_local) local = std::max(local, h.size_bytes);
+    return local;
+  }
+  return inv.cpu.memory.available_bytes;
+}
+
+void percent_of_peak(measurement& m, const planned_case& c, const run& r) {
+  if (!m.ops_per_s || !(c.prob.kind() == kernel_kind::gemm || c.prob.kind() == kernel_kind::conv2d || c.prob.kind() == kernel_kind::peak))
+    return;
+  const precision_support* ps = c.dev->info().support_for(c.prob.type);
+  // CPU: cores x measured clock x ops/cycle of the ISA path (the probe's factors).
+  if (c.dev->info().backend == "cpu" && ps && ps->peak && ps->peak->ops_per_cycle > 0 && r.context.measured_clock_hz) {
+    const double peak = ps->peak->cores * *r.context.measured_clock_hz * ps->peak->ops_per_cycle;
+    m.percent_of_peak = 100.0 * *m.ops_per_s / peak;
+    m.peak_basis = fmt::format("measured clock {:.2f} GHz x {} ops/cycle x {} cores = {}OP/s", *r.context.measured_clock_hz / 1e9,
+                               ps->peak->ops_per_cycle, ps->peak->cores, format_si(peak));
+    return;
+  }
+  // Otherwise a measured peak of the same device and precision, else the estimate.
+  if (c.prob.kind() != kernel_kind::peak) {
+    const std::string peak_name = fmt::format("{}/peak/{}/", c.dev->info().id, to_string(c.prob.type));
+    for (const auto& other : r.measurements)
+      if (other.name.rfind(peak_name, 0) == 0 && other.state == status::ok && other.ops_per_s) {
+        m.percent_of_peak = 100.0 * *m.ops_per_s / *other.ops_per_s;
+        m.peak_basis = fmt::format("measured {} = {}OP/s", other.name, format_si(*other.ops_per_s));
+        return;
+      }
+  }
+  if (ps && ps->peak) {
+    m.percent_of_peak = 100.0 * *m.ops_per_s / ps->peak->ops_per_s;
+    m.peak_basis = ps->peak->basis;
+  }
+}
+
+verification_result to_result(const verification& v) {
+  return {v.checked, v.passed, v.rel_l2_error, v.max_abs_error, v.elements_checked, v.elements_total, v.tol.exact, v.tol.rel_l2,
+          v.tol.basis, v.message};
+}
+
+measurement run_one(const planned_case& c, const run_options& options, const run& r, int repetitions, double min_time) {
+  measurement m;
+  m.name = c.name;
+  m.device = c.dev->info().id;
+  m.backend = c.dev->info().backend;
+  m.kernel = std::string(to_string(c.prob.kind()));
+  m.precision = std::string(to_string(c.prob.type));
+  m.problem = c.prob.id();
+  m.implementation = c.implementation;
+  m.support = std::string(to_string(c.sup.level));
+  m.support_reason = c.sup.reason;
+  const workload& w = workload_for(c.prob.kind());
+  m.ops = w.ops(c.prob);
+  m.ops_unit = std::string(w.ops_unit(c.prob));
+  m.bytes = w.min_bytes(c.prob);
+
+  if (c.implementation.empty()) {
+    m.state = status::unsupported;
+    m.reason = c.sup.reason;
+    return m;
+  }
+  const auto limit = memory_limit(c.dev->info(), r.context.machine);
+  if (const std::uint64_t need = needed_bytes(c.prob); limit && need > *limit * 8 / 10) {
+    m.state = status::skipped;
+    m.reason = fmt::format("needs about {} but the device has {} available: skipped to stay clear of swapping and the OOM killer",
+                           format_bytes(need), format_bytes(*limit));
+    return m;
+  }
+  try {
+    host_buffers buffers = w.make_buffers(c.prob, options.seed);
+    auto ready = c.dev->prepare(c.prob, buffers, c.implementation);
+    if (!ready) {
+      m.state = ready.error().code == status::ok ? status::failed : ready.error().code;
+      m.reason = ready.error().message;
+      return m;
+    }
+    prepared* raw = ready->get();
+    m.notes = raw->notes();
+    // Warm up (first touch, JIT, clocks), then verify the output once, before any timing.
+    if (auto t = raw->run_seconds(1); !t) {
+      m.state = t.error().code;
+      m.reason = t.error().message;
+      return m;
+    }
+    if (auto ok = raw->read_back(buffers); !ok) {
+      m.state = ok.error().code;
+      m.reason = ok.error().message;
+      return m;
+    }
+    m.verification = to_result(w.verify(c.prob, buffers, options.seed));
+    if (m.verification.checked && !m.verification.passed) {
+      m.state = status::invalid;
+      m.reason = "verification failed: " + m.verification.message;
+      return m;
+    }
+
+    capture reporter;
+    benchmark::RegisterBenchmark(c.name.c_str(),
+                                 [raw](benchmark::State& state) {
+                                   for (auto _ : state) {
+                                     auto t = raw->run_seconds(1);
+                                     if (!t) {
+                                       state.SkipWithError(t.error().message.c_str());
+                                       break;
+                                     }
+                                     state.SetIterationTime(*t);
+                                   }
+                                 })
+        ->UseManualTime()
+        ->Repetitions(repetitions)
+        ->MinTime(min_time)
+        ->Unit(benchmark::kMicrosecond);
+    benchmark::RunSpecifiedBenchmarks(&reporter);
+    benchmark::ClearRegisteredBenchmarks();
+    if (!reporter.error.empty()) {
+      m.state = status::failed;
+      m.reason = reporter.error;
+    }
+    m.samples_s = std::move(reporter.samples);
+    m.launches = reporter.launches;
+    if (m.samples_s.empty() && m.state == status::ok) {
+      m.state = status::failed;
+      m.reason = "Google Benchmark produced no repetition";
+    }
+  } catch (const std::bad_alloc&) {
+    m.state = status::skipped;
+    m.reason = "out of host memory";
+  } catch (const std::exception& e) {
+    m.state = status::failed;
+    m.reason = fmt::format("exception: {}", e.what());
+  }
+  return m;
+}
+
+}  // namespace
+
+void measurement_finish(measurement& m, double noisy_cv) {
+  if (m.samples_s.empty()) return;
+  m.time_s = stats_of(m.samples_s);
+  if (m.time_s->median > 0) {
+    if (m.ops > 0) m.ops_per_s = m.ops / m.time_s->median;
+    if (m.bytes > 0) m.bytes_per_s = m.bytes / m.time_s->median;
+  }
+  m.noisy = m.time_s->cv > noisy_cv;
+}
+
+std::vector<planned_case> plan_cases(const suite& s, const std::vector<device*>& devices, const run_options& options) {
+  std::vector<planned_case> out;
+  for (device* d : devices) {
+    if (!selected(options.devices, d->info().id)) continue;
+    std::vector<problem> problems = s.problems;
+    std::ranges::stable_sort(problems, {}, [](const problem& p) { return kind_rank(p.kind()); });
+    for (const problem& p : problems) {
+      if (!selected(options.kernels, to_string(p.kind())) || !selected(options.precisions, to_string(p.type))) continue;
+      const support sup = d->supports(p);
+      std::vector<std::string> impls = sup.implementations;
+      if (impls.empty()) impls.push_back("");
+      for (const std::string& impl : impls) {
+        planned_case c{d, p, impl, sup, fmt::format("{}/{}{}{}", d->info().id, p.id(), impl.empty() ? "" : "/", impl)};
+        if (options.filter && !std::regex_search(c.name, *options.filter)) continue;
+        out.push_back(std::move(c));
+      }
+    }
+  }
+  return out;
+}
+
+void run_cases(const std::vector<planned_case>& cases, const run_options& options, run& r,
+               const std::function<void(const run&)>& on_result, const std::atomic<bool>& stop) {
+  const auto start = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    if (stop.load()) {
+      r.context.interrupted = true;
+      break;
+    }
+    const planned_case& c = cases[i];
+    const auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (options.progress) {
+      std::fprintf(options.progress, "[%zu/%zu %3.0fs] %s ...", i + 1, cases.size(), elapsed, c.name.c_str());
+      std::fflush(options.progress);
+    }
+    measurement m = run_one(c, options, r, r.context.repetitions, r.context.min_time_s);
+    measurement_finish(m, options.noisy_cv);
+    percent_of_peak(m, c, r);
+    if (options.progress) {
+      if (m.state == status::ok && m.ops_per_s)
+        std::fprintf(options.progress, " %s%s/s%s\n", format_si(*m.ops_per_s).c_str(), m.ops_unit.c_str(), m.noisy ? " (noisy)" : "");
+      else std::fprintf(options.progress, " %s: %s\n", std::string(to_string(m.state)).c_str(), m.reason.c_str());
+    }
+    r.measurements.push_back(std::move(m));
+    if (on_result) on_result(r);
+  }
+}
+
+}  // namespace xpu

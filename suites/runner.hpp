@@ -1,0 +1,51 @@
+#pragma once
+// The runner: for each (device, problem, implementation) of a suite, prepare, verify once against
+// the reference, then measure with Google Benchmark (manual time: the backend times itself),
+// and hand each finished measurement to the caller at once, so nothing measured is lost.
+#include <atomic>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "kernels/backend.hpp"
+#include "results/run.hpp"
+#include "suites/suite.hpp"
+
+namespace xpu {
+
+struct run_options {
+  std::vector<std::string> devices;     // ids; empty: all
+  std::vector<std::string> kernels;     // kernel kinds; empty: all
+  std::vector<std::string> precisions;  // empty: all
+  std::optional<std::regex> filter;     // on the measurement name
+  int repetitions = 0;                  // 0: the suite's
+  double min_time_s = 0;                // 0: the suite's
+  double noisy_cv = 0.05;               // coefficient of variation above which a result is noisy
+  std::uint64_t seed = 42;
+  std::FILE* progress = stderr;         // null: quiet
+};
+
+struct planned_case {
+  device* dev = nullptr;
+  problem prob;
+  std::string implementation;           // empty when the device does not support the problem
+  support sup;
+  std::string name;                     // "cpu0/gemm/fp32/m1024n1024k1024/onednn"
+};
+
+// What would run, in order (peak micro-benchmarks first so later rows can use measured peaks).
+std::vector<planned_case> plan_cases(const suite& s, const std::vector<device*>& devices, const run_options& options);
+
+// Runs the cases; each finished measurement is appended to r.measurements and passed to
+// on_result. Stops early (r.context.interrupted) when `stop` becomes true.
+void run_cases(const std::vector<planned_case>& cases, const run_options& options, run& r,
+               const std::function<void(const run&)>& on_result, const std::atomic<bool>& stop);
+
+// Fills the timing-derived fields of m (stats, throughput, noisy) from its samples.
+void measurement_finish(measurement& m, double noisy_cv);
+
+}  // namespace xpu

@@ -1,0 +1,30 @@
+#pragma once
+// Suites are data (TOML): which problems to run, in which precisions, and how to measure them.
+// The built-in suites (quick, standard, ci, deepbench) are TOML files embedded at build time.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/problem.hpp"
+
+namespace xpu {
+
+struct suite {
+  std::string name;
+  std::string description;
+  std::string source;         // "builtin:quick" or the file path
+  int repetitions = 5;
+  double min_time_s = 0.05;   // per repetition
+  std::vector<problem> problems;
+};
+
+// Parses suite text; errors name `source`, the line and what was expected.
+result<suite> suite_parse(std::string_view text, std::string_view source);
+// A built-in suite by name, or a TOML file by path.
+result<suite> suite_load(std::string_view name_or_path);
+std::vector<std::string> builtin_suite_names();
+// The embedded text of a built-in suite; empty if there is none by that name.
+std::string_view builtin_suite_text(std::string_view name);
+
+}  // namespace xpu

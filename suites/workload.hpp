@@ -1,0 +1,53 @@
+#pragma once
+// A workload is an operation's meaning, independent of any backend: how much work a problem is,
+// the least bytes it must move, how its inputs are filled (seeded, non-zero), its reference and
+// its tolerance.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/buffers.hpp"
+#include "core/problem.hpp"
+
+namespace xpu {
+
+struct tolerance {
+  bool exact = false;     // integer results must match exactly
+  double rel_l2 = 0;      // bound on ||y - ref||_2 / ||ref||_2
+  std::string basis;      // how the bound was derived (docs/methodology.md)
+};
+
+// What one check of a kernel's output against the reference measured.
+struct verification {
+  bool checked = false;         // false: nothing to verify (an empty task)
+  bool passed = false;
+  double rel_l2_error = 0;
+  double max_abs_error = 0;
+  std::size_t elements_checked = 0;
+  std::size_t elements_total = 0;
+  tolerance tol;
+  std::string message;          // why it failed, or "n/a" with the reason
+};
+
+class workload {
+ public:
+  virtual ~workload() = default;
+  virtual double ops(const problem& p) const = 0;        // 2*M*N*K for GEMM
+  virtual double min_bytes(const problem& p) const = 0;  // each input read once, each output written once
+  virtual std::string_view ops_unit(const problem& p) const = 0;  // "FLOP", "OP" (integer), "B" (bandwidth), "launch"
+  // Inputs filled from seed (never zero); outputs allocated and filled with a sentinel.
+  virtual host_buffers make_buffers(const problem& p, std::uint64_t seed) const = 0;
+  virtual verification verify(const problem& p, const host_buffers& buffers, std::uint64_t seed) const = 0;
+};
+
+const workload& workload_for(kernel_kind kind);
+
+// Element types of a problem's inputs and output, by precision (the buffer conventions of
+// kernels/reference/reference.hpp).
+element_type input_type(precision p, int which = 0);
+element_type output_type(kernel_kind kind, precision p);
+
+// Output elements verified: all when the reference is cheap, else a seeded sample of this many.
+inline constexpr std::size_t verify_sample = 2048;
+
+}  // namespace xpu
