@@ -235,8 +235,12 @@ result<suite> suite_parse(std::string_view text, std::string_view source) {
   const std::pair<std::string_view, section_fn> sections[] = {{"gemm", gemm_section},   {"conv2d", conv_section},
                                                                {"reduction", reduction_section}, {"bandwidth", bandwidth_section},
                                                                {"peak", peak_section},   {"latency", latency_section}};
-  for (auto&& [key, node] : doc) {
-    const std::string_view k = key.str();
+  // toml++ keeps keys sorted; run the sections in the order the file lists them.
+  std::vector<std::pair<std::string_view, const toml::node*>> entries;
+  for (auto&& [key, node] : doc) entries.emplace_back(key.str(), &node);
+  std::ranges::stable_sort(entries, {}, [](const auto& e) { return e.second->source().begin.line; });
+  for (auto [k, node_ptr] : entries) {
+    const toml::node& node = *node_ptr;
     if (k == "name" || k == "description") {
       if (!node.is_string()) return r.error_at(node, "'{}' must be a string, found {}", k, reader::type_name(node));
       (k == "name" ? out.name : out.description) = *node.value<std::string>();

@@ -1,0 +1,71 @@
+// `xpubench run` end to end: listing, a small user suite written to JSON and CSV, bad input.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "results/run_json.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace xpu {
+namespace {
+
+test::command_result xpubench(std::vector<std::string> args) {
+  args.insert(args.begin(), test::xpubench_binary());
+  return test::run(args, {{"NO_COLOR", "1"}});
+}
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+TEST(xpubench_run, list_runs_nothing) {
+  const auto r = xpubench({"run", "--list", "--suite", "ci"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("cpu0/gemm/fp32/m256n256k256/onednn  native"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cpu0/gemm/fp32/m256n256k256/openblas"), std::string::npos);
+  EXPECT_NE(r.out.find("benchmark(s) from suite 'ci'"), std::string::npos);
+}
+
+TEST(xpubench_run, small_suite_writes_json_and_csv) {
+  test::temp_dir dir;
+  const auto suite = dir.write("tiny.toml", "repetitions = 2\nmin_time_s = 0.001\n[[gemm]]\nshapes = [{ m = 16, n = 16, k = 16 }]\n[[latency]]\n");
+  const auto json = dir.path() / "out.json", csv = dir.path() / "out.csv";
+  const auto r = xpubench({"run", "--suite", suite.string(), "--json", json.string(), "--csv", csv.string(), "--device", "cpu0"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto parsed = run_from_json(nlohmann::json::parse(slurp(json)), json.string());
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  ASSERT_EQ(parsed->measurements.size(), 3u);  // latency, gemm onednn, gemm openblas
+  for (const auto& m : parsed->measurements) {
+    EXPECT_EQ(m.state, status::ok) << m.name << ": " << m.reason;
+    EXPECT_EQ(m.samples_s.size(), 2u);
+  }
+  EXPECT_TRUE(parsed->context.measured_clock_hz);
+  EXPECT_EQ(parsed->context.suite, suite.string());
+  const std::string text = slurp(csv);
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 4);
+  EXPECT_NE(r.out.find("3 measurements: 3 ok"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("[3/3"), std::string::npos) << r.err;  // progress on stderr
+}
+
+TEST(xpubench_run, bad_suite_file_exits_2_with_file_and_line) {
+  test::temp_dir dir;
+  const auto suite = dir.write("bad.toml", "[[gemm]]\nshapes = [{ m = 0, n = 1, k = 1 }]\n");
+  const auto r = xpubench({"run", "--suite", suite.string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("bad.toml:2: 'm' must be positive"), std::string::npos) << r.err;
+}
+
+TEST(xpubench_run, bad_selections_exit_2) {
+  EXPECT_EQ(xpubench({"run", "--kernel", "fft"}).exit_code, 2);
+  EXPECT_EQ(xpubench({"run", "--precision", "fp64"}).exit_code, 2);
+  EXPECT_EQ(xpubench({"run", "--device", "gpu7"}).exit_code, 2);
+  EXPECT_EQ(xpubench({"run", "--filter", "(unclosed"}).exit_code, 2);
+  EXPECT_EQ(xpubench({"run", "--suite", "ci", "--filter", "nothing-matches-this"}).exit_code, 2);
+  const auto r = xpubench({"run", "--suite", "ci", "--json", "/nonexistent-dir/out.json"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("/nonexistent-dir/out.json"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace xpu

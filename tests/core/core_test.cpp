@@ -1,0 +1,54 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/half.hpp"
+#include "core/problem.hpp"
+
+namespace xpu {
+namespace {
+
+TEST(half, every_finite_half_round_trips_through_float) {
+  for (std::uint32_t h = 0; h < 0x10000; ++h) {
+    const auto bits = static_cast<std::uint16_t>(h);
+    const float f = half_to_float(bits);
+    if (std::isnan(f)) continue;
+    EXPECT_EQ(half_from_float(f), bits) << std::hex << h;
+  }
+}
+
+TEST(half, rounds_to_nearest_even) {
+  EXPECT_EQ(half_to_float(half_from_float(1.0f + 1.0f / 2048)), 1.0f);                // tie: stays even
+  EXPECT_EQ(half_to_float(half_from_float(1.0f + 3.0f / 2048)), 1.0f + 2.0f / 1024);  // tie: rounds up to even
+  EXPECT_EQ(half_from_float(65520.0f), 0x7c00);                                        // rounds to infinity
+  EXPECT_EQ(half_to_float(half_from_float(5.9604645e-08f)), 5.9604645e-08f);           // smallest subnormal
+}
+
+TEST(bf16, keeps_the_top_16_bits_rounded) {
+  EXPECT_EQ(bf16_from_float(1.0f), 0x3f80);
+  EXPECT_EQ(bf16_to_float(bf16_from_float(3.140625f)), 3.140625f);
+  EXPECT_EQ(bf16_from_float(1.0f + 1.0f / 256), 0x3f80);  // tie to even
+}
+
+TEST(problem, ids_are_stable_names) {
+  EXPECT_EQ((problem{gemm_shape{1024, 512, 256}, precision::fp32}.id()), "gemm/fp32/m1024n512k256");
+  EXPECT_EQ((problem{gemm_shape{8, 8, 8, true, true}, precision::int8}.id()), "gemm/int8/m8n8k8tatb");
+  conv_shape c{1, 64, 56, 56, 64, 3, 3, 1, 1, 1, conv_layout::nhwc};
+  EXPECT_EQ((problem{c, precision::fp16}.id()), "conv2d/fp16/n1c64h56w56k64r3s3u1p1d1nhwc");
+  EXPECT_EQ(c.p(), 56);
+  EXPECT_EQ(c.q(), 56);
+  EXPECT_EQ((problem{reduction_shape{100, reduce_op::max}, precision::int8}.id()), "reduction/int8/max/n100");
+  EXPECT_EQ((problem{bandwidth_shape{4096, bandwidth_op::triad}, precision::fp32}.id()), "bandwidth/triad/b4096");
+  EXPECT_EQ((problem{peak_shape{}, precision::bf16}.id()), "peak/bf16");
+  EXPECT_EQ((problem{latency_shape{}, precision::fp32}.kind()), kernel_kind::latency);
+}
+
+TEST(problem, conv_output_size_with_stride_and_dilation) {
+  conv_shape c{1, 3, 224, 224, 64, 7, 7, 2, 3, 1, conv_layout::nchw};
+  EXPECT_EQ(c.p(), 112);
+  conv_shape d{1, 1, 10, 10, 1, 3, 3, 1, 0, 2, conv_layout::nchw};
+  EXPECT_EQ(d.p(), 6);
+}
+
+}  // namespace
+}  // namespace xpu

@@ -1,0 +1,206 @@
+// The CPU backend on the real CPU: every workload x precision x implementation at small sizes,
+// verified against the reference; and the runner end to end, including a deliberately wrong
+// kernel that must come out invalid.
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "kernels/cpu/cpu_device.hpp"
+#include "probe/inventory.hpp"
+#include "suites/runner.hpp"
+#include "suites/workload.hpp"
+
+namespace xpu {
+namespace {
+
+class cpu_backend : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto inv = probe_machine({std::nullopt, "/", false, false, "/nonexistent/libnvidia-ml.so.1"});
+    ASSERT_TRUE(inv);
+    s_inventory = new inventory(std::move(*inv));
+    s_device = cpu_device_create(s_inventory->devices.front(), s_inventory->cpu, {}).release();
+  }
+  static void TearDownTestSuite() {
+    delete s_device;
+    delete s_inventory;
+  }
+  static inline inventory* s_inventory = nullptr;
+  static inline device* s_device = nullptr;
+};
+
+std::vector<problem> small_problems() {
+  std::vector<problem> out;
+  for (precision p : all_precisions) {
+    out.push_back({gemm_shape{33, 17, 65}, p});
+    out.push_back({gemm_shape{16, 24, 40, true, true}, p});
+    out.push_back({conv_shape{2, 5, 9, 9, 7, 3, 3, 1, 1, 1, conv_layout::nchw}, p});
+    out.push_back({conv_shape{1, 8, 10, 10, 4, 3, 3, 2, 1, 1, conv_layout::nhwc}, p});
+    out.push_back({reduction_shape{100003, reduce_op::sum}, p});
+    out.push_back({reduction_shape{100003, reduce_op::max}, p});
+    out.push_back({peak_shape{64}, p});
+  }
+  for (auto op : {bandwidth_op::read, bandwidth_op::copy, bandwidth_op::triad}) out.push_back({bandwidth_shape{3 * 4 * 10007, op}, precision::fp32});
+  out.push_back({latency_shape{}, precision::fp32});
+  return out;
+}
+
+TEST_F(cpu_backend, every_supported_case_verifies) {
+  int verified = 0;
+  for (const problem& p : small_problems()) {
+    const support s = s_device->supports(p);
+    if (s.level == support_level::unsupported) {
+      EXPECT_FALSE(s.reason.empty()) << p.id();
+      continue;
+    }
+    for (const std::string& impl : s.implementations) {
+      SCOPED_TRACE(p.id() + "/" + impl);
+      const workload& w = workload_for(p.kind());
+      host_buffers b = w.make_buffers(p, 11);
+      auto ready = s_device->prepare(p, b, impl);
+      ASSERT_TRUE(ready) << ready.error().message;
+      auto t = (*ready)->run_seconds(2);
+      ASSERT_TRUE(t) << t.error().message;
+      EXPECT_GT(*t, 0.0);
+      ASSERT_TRUE((*ready)->read_back(b));
+      const verification v = w.verify(p, b, 11);
+      EXPECT_TRUE(v.passed) << v.message;
+      verified += v.checked;
+    }
+  }
+  EXPECT_GE(verified, 20);  // fp32, fp16 and int8 paths exist on every x86-64 machine we support
+}
+
+TEST_F(cpu_backend, unsupported_precisions_say_why) {
+  const support s = s_device->supports({reduction_shape{10, reduce_op::sum}, precision::bf16});
+  EXPECT_EQ(s.level, support_level::unsupported);
+  EXPECT_FALSE(s.reason.empty());
+  EXPECT_EQ(s_device->supports({bandwidth_shape{4096, bandwidth_op::copy}, precision::int8}).level, support_level::unsupported);
+}
+
+TEST_F(cpu_backend, clock_measurement_is_plausible) {
+  const double hz = cpu_clock_measure(0.002);
+  EXPECT_GT(hz, 2e8);
+  EXPECT_LT(hz, 1e10);
+}
+
+// A device whose GEMM is wrong by one element: the runner must report it invalid, not time it.
+class wrong_device final : public device {
+ public:
+  explicit wrong_device(device& real) : m_real(real) {}
+  const device_info& info() const override { return m_real.info(); }
+  support supports(const problem& p) const override { return m_real.supports(p); }
+  result<std::unique_ptr<prepared>> prepare(const problem& p, const host_buffers& in, std::string_view impl) override {
+    auto inner = m_real.prepare(p, in, impl);
+    if (!inner) return inner;
+    return std::make_unique<off_by_one>(std::move(*inner));
+  }
+
+ private:
+  class off_by_one final : public prepared {
+   public:
+    explicit off_by_one(std::unique_ptr<prepared> inner) : m_inner(std::move(inner)) {}
+    std::string_view implementation() const override { return m_inner->implementation(); }
+    result<double> run_seconds(int n) override { return m_inner->run_seconds(n); }
+    result<void> read_back(host_buffers& out) override {
+      auto ok = m_inner->read_back(out);
+      if (out.outputs[0].type == element_type::s32) out.outputs[0].as<std::int32_t>()[3] += 1;
+      else out.outputs[0].as<float>()[3] += 0.5f;
+      return ok;
+    }
+
+   private:
+    std::unique_ptr<prepared> m_inner;
+  };
+  device& m_real;
+};
+
+run make_run(const inventory& inv) {
+  run r;
+  r.context.repetitions = 3;
+  r.context.min_time_s = 0.001;
+  r.context.machine = inv;
+  r.context.measured_clock_hz = cpu_clock_measure(0.002);
+  return r;
+}
+
+TEST_F(cpu_backend, runner_marks_a_wrong_kernel_invalid) {
+  wrong_device wrong(*s_device);
+  auto s = suite_parse("[[gemm]]\nprecisions = [\"fp32\", \"int8\"]\nshapes = [{ m = 16, n = 16, k = 16 }]\n", "t.toml");
+  ASSERT_TRUE(s);
+  run_options options;
+  options.progress = nullptr;
+  run r = make_run(*s_inventory);
+  std::atomic<bool> stop{false};
+  run_cases(plan_cases(*s, {&wrong}, options), options, r, nullptr, stop);
+  ASSERT_GE(r.measurements.size(), 2u);
+  for (const auto& m : r.measurements) {
+    EXPECT_EQ(m.state, status::invalid) << m.name;
+    EXPECT_NE(m.reason.find("verification failed"), std::string::npos);
+    EXPECT_TRUE(m.samples_s.empty());  // never timed
+  }
+}
+
+TEST_F(cpu_backend, ci_suite_end_to_end_at_tiny_sizes) {
+  // The ci suite's kernels, shrunk: every row ok or unsupported with a reason; results arrive one by one.
+  const char* text = R"(
+repetitions = 3
+min_time_s = 0.001
+[[gemm]]
+precisions = ["fp32", "fp16", "bf16", "int8"]
+shapes = [{ m = 32, n = 32, k = 32 }]
+[[conv2d]]
+precisions = ["fp32", "int8"]
+shapes = [{ n = 1, c = 4, h = 8, w = 8, k = 4, r = 3, s = 3, pad = 1 }]
+[[reduction]]
+precisions = ["fp32", "int8"]
+sizes = [4096]
+[[bandwidth]]
+ops = ["triad"]
+bytes = [49152]
+[[peak]]
+precisions = ["fp32", "int8"]
+iterations = 32
+[[latency]]
+)";
+  auto s = suite_parse(text, "tiny-ci.toml");
+  ASSERT_TRUE(s) << s.error().message;
+  run_options options;
+  options.progress = nullptr;
+  run r = make_run(*s_inventory);
+  std::atomic<bool> stop{false};
+  std::size_t calls = 0;
+  const auto cases = plan_cases(*s, {s_device}, options);
+  run_cases(cases, options, r, [&](const run& current) { EXPECT_EQ(current.measurements.size(), ++calls); }, stop);
+  EXPECT_EQ(r.measurements.size(), cases.size());
+  EXPECT_EQ(calls, cases.size());
+  for (const auto& m : r.measurements) {
+    if (m.state == status::unsupported) {
+      EXPECT_FALSE(m.reason.empty()) << m.name;
+      continue;
+    }
+    EXPECT_EQ(m.state, status::ok) << m.name << ": " << m.reason;
+    EXPECT_EQ(m.samples_s.size(), 3u) << m.name;
+    ASSERT_TRUE(m.time_s) << m.name;
+    EXPECT_GT(m.launches, 0);
+    if (m.kernel != "latency") {
+      EXPECT_TRUE(m.verification.passed) << m.name;
+      EXPECT_TRUE(m.ops_per_s) << m.name;
+    }
+  }
+}
+
+TEST_F(cpu_backend, stop_flag_ends_the_run_and_keeps_what_was_measured) {
+  auto s = suite_parse("[[latency]]\n[[peak]]\nprecisions = [\"fp32\"]\niterations = 16\n", "t.toml");
+  ASSERT_TRUE(s);
+  run_options options;
+  options.progress = nullptr;
+  run r = make_run(*s_inventory);
+  std::atomic<bool> stop{false};
+  run_cases(plan_cases(*s, {s_device}, options), options, r, [&](const run&) { stop = true; }, stop);
+  EXPECT_EQ(r.measurements.size(), 1u);
+  EXPECT_TRUE(r.context.interrupted);
+}
+
+}  // namespace
+}  // namespace xpu

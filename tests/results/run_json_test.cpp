@@ -1,0 +1,111 @@
+// Statistics on known values, the run schema round trip, Google Benchmark compatibility, CSV.
+#include <gtest/gtest.h>
+
+#include "results/run_json.hpp"
+#include "results/statistics.hpp"
+
+namespace xpu {
+namespace {
+
+TEST(stats_of, known_values) {
+  const double v[] = {4, 1, 3, 2, 5};
+  const sample_stats s = stats_of(v);
+  EXPECT_EQ(s.count, 5);
+  EXPECT_DOUBLE_EQ(s.median, 3);
+  EXPECT_DOUBLE_EQ(s.mean, 3);
+  EXPECT_DOUBLE_EQ(s.min, 1);
+  EXPECT_DOUBLE_EQ(s.max, 5);
+  EXPECT_DOUBLE_EQ(s.p90, 4.6);                  // 1 + 0.9 * 4 positions: between 4 and 5
+  EXPECT_DOUBLE_EQ(s.stddev, std::sqrt(2.5));  // sample deviation
+  EXPECT_DOUBLE_EQ(s.cv, std::sqrt(2.5) / 3);
+  const double one[] = {7};
+  EXPECT_DOUBLE_EQ(stats_of(one).cv, 0);
+  const double even[] = {1, 2, 3, 10};
+  EXPECT_DOUBLE_EQ(stats_of(even).median, 2.5);
+}
+
+run sample_run() {
+  run r;
+  r.context.xpubench_version = "0.1.0";
+  r.context.suite = "builtin:ci";
+  r.context.repetitions = 3;
+  r.context.measured_clock_hz = 3.6e9;
+  r.context.machine.host.hostname = "box";
+  r.context.machine.cpu.topology.pus = 2;
+  measurement ok;
+  ok.name = "cpu0/gemm/fp32/m8n8k8/onednn";
+  ok.device = "cpu0";
+  ok.kernel = "gemm";
+  ok.precision = "fp32";
+  ok.problem = "gemm/fp32/m8n8k8";
+  ok.implementation = "onednn";
+  ok.samples_s = {1e-3, 2e-3, 3e-3};
+  ok.launches = 100;
+  ok.ops = 1024;
+  ok.ops_unit = "FLOP";
+  ok.time_s = stats_of(ok.samples_s);
+  ok.ops_per_s = 1024 / 2e-3;
+  ok.verification = {true, true, 1e-7, 1e-6, 64, 64, false, 1e-5, "basis", ""};
+  ok.notes = "weights pre-packed, \"quoted\"";
+  r.measurements.push_back(ok);
+  measurement skipped;
+  skipped.name = "cpu0/gemm/bf16/m8n8k8";
+  skipped.state = status::unsupported;
+  skipped.reason = "no bf16 arithmetic, needs AVX512_BF16";
+  r.measurements.push_back(skipped);
+  return r;
+}
+
+TEST(run_json, round_trip) {
+  const nlohmann::json first = run_to_json(sample_run());
+  auto back = run_from_json(first, "run.json");
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(run_to_json(*back), first);
+  EXPECT_EQ(back->measurements[1].state, status::unsupported);
+}
+
+TEST(run_json, google_benchmark_fields_are_there) {
+  const nlohmann::json j = run_to_json(sample_run());
+  EXPECT_EQ(j["context"]["host_name"], "box");
+  EXPECT_EQ(j["context"]["num_cpus"], 2);
+  EXPECT_EQ(j["context"]["mhz_per_cpu"], 3600);
+  const auto& rows = j["benchmarks"];
+  ASSERT_EQ(rows.size(), 3u + 3u + 1u);  // 3 repetitions, mean/median/stddev, the unsupported row
+  EXPECT_EQ(rows[0]["name"], "cpu0/gemm/fp32/m8n8k8/onednn");
+  EXPECT_EQ(rows[0]["run_type"], "iteration");
+  EXPECT_EQ(rows[0]["time_unit"], "us");
+  EXPECT_DOUBLE_EQ(rows[1]["real_time"].get<double>(), 2000.0);
+  EXPECT_EQ(rows[4]["aggregate_name"], "median");
+  EXPECT_EQ(rows[4]["name"], "cpu0/gemm/fp32/m8n8k8/onednn_median");
+  EXPECT_TRUE(rows[6]["error_occurred"].get<bool>());
+  EXPECT_NE(rows[6]["error_message"].get<std::string>().find("unsupported"), std::string::npos);
+}
+
+TEST(run_json, rejects_other_documents) {
+  auto r = run_from_json(nlohmann::json{{"schema_version", 1}, {"kind", "xpubench.inventory"}}, "inv.json");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("inv.json"), std::string::npos);
+  r = run_from_json(nlohmann::json{{"schema_version", 1}, {"kind", "xpubench.run"}}, "cut.json");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("cut.json"), std::string::npos);
+}
+
+TEST(csv, rfc4180_quoting) {
+  EXPECT_EQ(csv_quote("plain"), "plain");
+  EXPECT_EQ(csv_quote("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_quote("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(csv_quote("two\nlines"), "\"two\nlines\"");
+}
+
+TEST(csv, one_row_per_measurement_with_a_header) {
+  const std::string text = run_to_csv(sample_run());
+  std::size_t lines = 0;
+  for (std::size_t pos = 0; (pos = text.find("\r\n", pos)) != std::string::npos; pos += 2) ++lines;
+  EXPECT_EQ(lines, 3u);
+  EXPECT_EQ(text.rfind("name,device,backend,kernel,precision,", 0), 0u);
+  EXPECT_NE(text.find("\"weights pre-packed, \"\"quoted\"\"\""), std::string::npos);
+  EXPECT_NE(text.find("\"no bf16 arithmetic, needs AVX512_BF16\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace xpu

@@ -1,0 +1,112 @@
+// Suite files: the built-ins parse, a user's file parses, and every kind of bad file is an error
+// naming the file, the line and what was expected.
+#include <gtest/gtest.h>
+
+#include "suites/suite.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace xpu {
+namespace {
+
+TEST(suite_parse, builtins_all_parse) {
+  for (const auto& name : {"quick", "standard", "ci", "deepbench"}) {
+    auto s = suite_load(name);
+    ASSERT_TRUE(s) << s.error().message;
+    EXPECT_EQ(s->name, name);
+    EXPECT_FALSE(s->problems.empty());
+  }
+  EXPECT_EQ(builtin_suite_names().size(), 4u);
+}
+
+TEST(suite_parse, quick_has_every_kernel_and_precision) {
+  auto s = suite_load("quick");
+  ASSERT_TRUE(s);
+  std::set<std::string> seen;
+  for (const auto& p : s->problems) seen.insert(std::string(to_string(p.kind())) + "/" + std::string(to_string(p.type)));
+  for (const char* k : {"gemm", "conv2d", "peak"})
+    for (const char* prec : {"fp32", "fp16", "bf16", "int8"}) EXPECT_TRUE(seen.contains(std::string(k) + "/" + prec)) << k << prec;
+  for (const char* prec : {"fp32", "fp16", "int8"}) EXPECT_TRUE(seen.contains(std::string("reduction/") + prec));
+  EXPECT_TRUE(seen.contains("bandwidth/fp32"));
+  EXPECT_TRUE(seen.contains("latency/fp32"));
+}
+
+TEST(suite_parse, deepbench_maps_every_listed_problem) {
+  auto s = suite_load("deepbench");
+  ASSERT_TRUE(s) << s.error().message;
+  std::size_t gemm = 0, conv = 0;
+  for (const auto& p : s->problems) (p.kind() == kernel_kind::gemm ? gemm : conv)++;
+  EXPECT_GT(gemm, 248u);  // each unique shape in 2-3 precisions
+  EXPECT_GT(conv, 208u);
+}
+
+TEST(suite_parse, a_full_user_file) {
+  const char* text = R"(
+name = "mine"
+repetitions = 3
+min_time_s = 0.01
+[[gemm]]
+precisions = ["fp32", "int8"]
+shapes = [{ m = 8, n = 16, k = 32, trans_b = true }]
+[[conv2d]]
+shapes = [{ n = 1, c = 2, h = 5, w = 5, k = 3, r = 3, s = 3, pad = 1, stride = 2, layout = "nhwc" }]
+[[reduction]]
+precisions = ["int8"]
+ops = ["max"]
+sizes = [100, 200]
+[[bandwidth]]
+ops = ["copy"]
+bytes = [4096]
+[[peak]]
+precisions = ["fp32"]
+iterations = 16
+[[latency]]
+)";
+  auto s = suite_parse(text, "mine.toml");
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->repetitions, 3);
+  EXPECT_DOUBLE_EQ(s->min_time_s, 0.01);
+  std::vector<std::string> ids;
+  for (const auto& p : s->problems) ids.push_back(p.id());
+  EXPECT_EQ(ids, (std::vector<std::string>{"gemm/fp32/m8n16k32tb", "gemm/int8/m8n16k32tb", "conv2d/fp32/n1c2h5w5k3r3s3u2p1d1nhwc",
+                                           "reduction/int8/max/n100", "reduction/int8/max/n200", "bandwidth/copy/b4096", "peak/fp32",
+                                           "latency/empty"}));
+}
+
+struct bad_case {
+  const char* text;
+  const char* expect;  // a piece of the message
+};
+
+TEST(suite_parse, bad_files_name_the_line_and_the_expectation) {
+  const bad_case cases[] = {
+      {"[[gemm]]\nshapes = [{ m = 8, n = 8, k = 8, q = 1 }]\n", "bad.toml:2: unknown key 'q' in a GEMM shape"},
+      {"[[gemm]]\nshapes = [{ m = 0, n = 8, k = 8 }]\n", "bad.toml:2: 'm' must be positive, found 0"},
+      {"[[gemm]]\nshapes = [{ m = -4, n = 8, k = 8 }]\n", "'m' must be positive, found -4"},
+      {"[[gemm]]\nshapes = [{ m = \"big\", n = 8, k = 8 }]\n", "'m' must be an integer, found string"},
+      {"[[gemm]]\nprecisions = [\"fp64\"]\nshapes = [{ m = 8, n = 8, k = 8 }]\n", "bad.toml:2: unknown precision 'fp64'"},
+      {"[[gemm]]\nshapes = [{ m = 8, n = 8 }]\n", "GEMM shape lacks 'k'"},
+      {"[[gemmm]]\n", "bad.toml:1: unknown key 'gemmm'"},
+      {"repetitions = 0\n[[latency]]\n", "bad.toml:1: 'repetitions' must be positive"},
+      {"[[reduction]]\nops = [\"mean\"]\nsizes = [10]\n", "unknown reduction op 'mean'"},
+      {"[[conv2d]]\nshapes = [{ n = 1, c = 1, h = 2, w = 2, k = 1, r = 5, s = 5 }]\n", "does not fit the padded input"},
+      {"[[gemm]\n", "bad.toml:1: not valid TOML"},
+      {"name = \"empty\"\n", "lists no problem"},
+      {"gemm = 3\n", "must be an array of tables"},
+  };
+  for (const auto& c : cases) {
+    auto s = suite_parse(c.text, "bad.toml");
+    ASSERT_FALSE(s) << c.text;
+    EXPECT_EQ(s.error().code, status::invalid);
+    EXPECT_NE(s.error().message.find(c.expect), std::string::npos) << "message: " << s.error().message << "\nexpected: " << c.expect;
+  }
+}
+
+TEST(suite_load, unknown_name_lists_the_builtins) {
+  auto s = suite_load("/nonexistent/suite.toml");
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("quick"), std::string::npos);
+  EXPECT_NE(s.error().message.find("/nonexistent/suite.toml"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace xpu
