@@ -4,6 +4,12 @@ find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
+find_package(tomlplusplus REQUIRED)       # suite files
+find_package(benchmark REQUIRED)          # Google Benchmark drives measurement
+find_package(OpenMP REQUIRED)             # the CPU backend's own kernels (and oneDNN's runtime)
+find_package(dnnl REQUIRED)               # oneDNN: CPU GEMM and convolution
+find_library(XPUBENCH_OPENBLAS NAMES openblas REQUIRED)  # OpenBLAS: the second fp32 GEMM
+find_path(XPUBENCH_CBLAS_INCLUDE cblas.h PATH_SUFFIXES openblas-pthread openblas REQUIRED)
 pkg_check_modules(HWLOC REQUIRED IMPORTED_TARGET hwloc>=2.0)
 
 # Google's cpu_features reads CPUID on x86; on other architectures the probe uses getauxval.
