@@ -34,14 +34,20 @@ with open(gemm_csv) as f:
             shape["trans_b"] = "true"
         if shape not in gemms[row["set"]]:
             gemms[row["set"]].append(shape)
-for name, shapes in gemms.items():
-    print(f"\n# DeepBench {name}: {len(shapes)} GEMMs")
-    print("[[gemm]]")
-    print("precisions = [" + ", ".join(f'"{p}"' for p in precisions[name]) + "]")
-    print("shapes = [")
-    for s in shapes:
-        print("  { " + ", ".join(f"{k} = {v}" for k, v in s.items()) + " },")
-    print("]")
+
+
+def emit(section, what, groups):
+    for name, shapes in groups.items():
+        print(f"\n# DeepBench {name}: {len(shapes)} {what}")
+        print(f"[[{section}]]")
+        print("precisions = [" + ", ".join(f'"{p}"' for p in precisions[name]) + "]")
+        print("shapes = [")
+        for s in shapes:
+            print("  { " + ", ".join(f"{k} = {v}" for k, v in s.items()) + " },")
+        print("]")
+
+
+emit("gemm", "GEMMs", gemms)
 
 convs = defaultdict(list)
 with open(conv_csv) as f:
@@ -51,11 +57,4 @@ with open(conv_csv) as f:
         assert row["stride_h"] == row["stride_w"] and row["pad_h"] == row["pad_w"]
         if shape not in convs[row["set"]]:
             convs[row["set"]].append(shape)
-for name, shapes in convs.items():
-    print(f"\n# DeepBench {name}: {len(shapes)} convolutions (NCHW)")
-    print("[[conv2d]]")
-    print("precisions = [" + ", ".join(f'"{p}"' for p in precisions[name]) + "]")
-    print("shapes = [")
-    for s in shapes:
-        print("  { " + ", ".join(f"{k} = {v}" for k, v in s.items()) + " },")
-    print("]")
+emit("conv2d", "convolutions (NCHW)", convs)

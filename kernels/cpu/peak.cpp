@@ -19,108 +19,49 @@ namespace {
 constexpr int accumulators = 12;
 
 #if defined(__x86_64__)
-__attribute__((target("avx512f"))) void fp32_avx512(const float* x0, const float* a, const float* b, float* y, std::size_t chains,
-                                                     std::int64_t iters) {
-  constexpr std::size_t step = accumulators * 16;
-#pragma omp parallel for schedule(static)
-  for (std::size_t base = 0; base < chains; base += step) {
-    __m512 x[accumulators], av[accumulators], bv[accumulators];
-#pragma GCC unroll 16
-    for (int r = 0; r < accumulators; ++r) {
-      x[r] = _mm512_loadu_ps(x0 + base + 16 * r);
-      av[r] = _mm512_loadu_ps(a + base + 16 * r);
-      bv[r] = _mm512_loadu_ps(b + base + 16 * r);
-    }
-    for (std::int64_t i = 0; i < iters; ++i)
-#pragma GCC unroll 16
-      for (int r = 0; r < accumulators; ++r) x[r] = _mm512_fmadd_ps(av[r], bv[r], x[r]);
-#pragma GCC unroll 16
-    for (int r = 0; r < accumulators; ++r) _mm512_storeu_ps(y + base + 16 * r, x[r]);
+// One body for every ISA path: `width` chains per vector register, `accumulators` registers per
+// block; each chain's operands are `per_chain` elements of the operand arrays A and B.
+#define XPU_PEAK_KERNEL(name, isa, acc_t, op_t, vec_t, op_vec_t, width, per_chain, load_acc, load_op, madd, store_acc)     \
+  __attribute__((target(isa))) void name(const acc_t* x0, const op_t* a, const op_t* b, acc_t* y, std::size_t chains,  \
+                                            std::int64_t iters) {                                                          \
+    constexpr std::size_t step = accumulators * (width);                                                                   \
+    _Pragma("omp parallel for schedule(static)") for (std::size_t base = 0; base < chains; base += step) {                 \
+      vec_t x[accumulators];                                                                                              \
+      op_vec_t av[accumulators], bv[accumulators];                                                                         \
+      _Pragma("GCC unroll 16") for (int r = 0; r < accumulators; ++r) {                                                    \
+        const std::size_t chain = base + (width) * static_cast<std::size_t>(r);                                            \
+        x[r] = load_acc(x0 + chain);                                                                                       \
+        av[r] = load_op(a + (per_chain) * chain);                                                                          \
+        bv[r] = load_op(b + (per_chain) * chain);                                                                          \
+      }                                                                                                                    \
+      for (std::int64_t i = 0; i < iters; ++i)                                                                             \
+        _Pragma("GCC unroll 16") for (int r = 0; r < accumulators; ++r) x[r] = madd(x[r], av[r], bv[r]);                   \
+      _Pragma("GCC unroll 16") for (int r = 0; r < accumulators; ++r) store_acc(y + base + (width) * r, x[r]);             \
+    }                                                                                                                      \
   }
-}
 
-__attribute__((target("avx2,fma"))) void fp32_avx2(const float* x0, const float* a, const float* b, float* y, std::size_t chains,
-                                                    std::int64_t iters) {
-  constexpr std::size_t step = accumulators * 8;
-#pragma omp parallel for schedule(static)
-  for (std::size_t base = 0; base < chains; base += step) {
-    __m256 x[accumulators], av[accumulators], bv[accumulators];
-#pragma GCC unroll 16
-    for (int r = 0; r < accumulators; ++r) {
-      x[r] = _mm256_loadu_ps(x0 + base + 8 * r);
-      av[r] = _mm256_loadu_ps(a + base + 8 * r);
-      bv[r] = _mm256_loadu_ps(b + base + 8 * r);
-    }
-    for (std::int64_t i = 0; i < iters; ++i)
-#pragma GCC unroll 16
-      for (int r = 0; r < accumulators; ++r) x[r] = _mm256_fmadd_ps(av[r], bv[r], x[r]);
-#pragma GCC unroll 16
-    for (int r = 0; r < accumulators; ++r) _mm256_storeu_ps(y + base + 8 * r, x[r]);
-  }
-}
+// Loads, stores and multiply-adds with the signatures the kernel body expects.
+#define XPU_LOAD512(p) _mm512_loadu_si512(p)
+#define XPU_STORE512(p, v) _mm512_storeu_si512(p, v)
+#define XPU_LOAD256(p) _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))
+#define XPU_STORE256(p, v) _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v)
+#define XPU_FMA512(x, a, b) _mm512_fmadd_ps(a, b, x)
+#define XPU_FMA256(x, a, b) _mm256_fmadd_ps(a, b, x)
+#define XPU_LOADBF16(p) reinterpret_cast<__m512bh>(_mm512_loadu_si512(p))
 
-// int8: 16 int32 chains per register, each += dot4(u8 a, s8 b) per step (VPDPBUSD).
-__attribute__((target("avx512f,avx512vnni"))) void int8_vnni512(const std::int32_t* x0, const std::uint8_t* a, const std::int8_t* b,
-                                                                 std::int32_t* y, std::size_t chains, std::int64_t iters) {
-  constexpr std::size_t step = accumulators * 16;
-#pragma omp parallel for schedule(static)
-  for (std::size_t base = 0; base < chains; base += step) {
-    __m512i x[accumulators], av[accumulators], bv[accumulators];
-#pragma GCC unroll 16
-    for (int r = 0; r < accumulators; ++r) {
-      x[r] = _mm512_loadu_si512(x0 + base + 16 * r);
-      av[r] = _mm512_loadu_si512(a + 4 * (base + 16 * r));
-      bv[r] = _mm512_loadu_si512(b + 4 * (base + 16 * r));
-    }
-    for (std::int64_t i = 0; i < iters; ++i)
-#pragma GCC unroll 16
-      for (int r = 0; r < accumulators; ++r) x[r] = _mm512_dpbusd_epi32(x[r], av[r], bv[r]);
-#pragma GCC unroll 16
-    for (int r = 0; r < accumulators; ++r) _mm512_storeu_si512(y + base + 16 * r, x[r]);
-  }
-}
-
-__attribute__((target("avx2,avxvnni"))) void int8_avxvnni(const std::int32_t* x0, const std::uint8_t* a, const std::int8_t* b,
-                                                          std::int32_t* y, std::size_t chains, std::int64_t iters) {
-  constexpr std::size_t step = accumulators * 8;
-#pragma omp parallel for schedule(static)
-  for (std::size_t base = 0; base < chains; base += step) {
-    __m256i x[accumulators], av[accumulators], bv[accumulators];
-#pragma GCC unroll 16
-    for (int r = 0; r < accumulators; ++r) {
-      x[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x0 + base + 8 * r));
-      av[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + 4 * (base + 8 * r)));
-      bv[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 4 * (base + 8 * r)));
-    }
-    for (std::int64_t i = 0; i < iters; ++i)
-#pragma GCC unroll 16
-      for (int r = 0; r < accumulators; ++r) x[r] = _mm256_dpbusd_avx_epi32(x[r], av[r], bv[r]);
-#pragma GCC unroll 16
-    for (int r = 0; r < accumulators; ++r) _mm256_storeu_si256(reinterpret_cast<__m256i*>(y + base + 8 * r), x[r]);
-  }
-}
-
-// bf16: 16 fp32 chains per register, each += a0*b0 + a1*b1 per step (VDPBF16PS).
-__attribute__((target("avx512f,avx512bf16"))) void bf16_avx512(const float* x0, const std::uint16_t* a, const std::uint16_t* b, float* y,
-                                                                std::size_t chains, std::int64_t iters) {
-  constexpr std::size_t step = accumulators * 16;
-#pragma omp parallel for schedule(static)
-  for (std::size_t base = 0; base < chains; base += step) {
-    __m512 x[accumulators];
-    __m512bh av[accumulators], bv[accumulators];
-#pragma GCC unroll 16
-    for (int r = 0; r < accumulators; ++r) {
-      x[r] = _mm512_loadu_ps(x0 + base + 16 * r);
-      av[r] = reinterpret_cast<__m512bh>(_mm512_loadu_si512(a + 2 * (base + 16 * r)));
-      bv[r] = reinterpret_cast<__m512bh>(_mm512_loadu_si512(b + 2 * (base + 16 * r)));
-    }
-    for (std::int64_t i = 0; i < iters; ++i)
-#pragma GCC unroll 16
-      for (int r = 0; r < accumulators; ++r) x[r] = _mm512_dpbf16_ps(x[r], av[r], bv[r]);
-#pragma GCC unroll 16
-    for (int r = 0; r < accumulators; ++r) _mm512_storeu_ps(y + base + 16 * r, x[r]);
-  }
-}
+XPU_PEAK_KERNEL(fp32_avx512, "avx512f", float, float, __m512, __m512, 16, 1, _mm512_loadu_ps, _mm512_loadu_ps, XPU_FMA512,
+                _mm512_storeu_ps)
+XPU_PEAK_KERNEL(fp32_avx2, "avx2,fma", float, float, __m256, __m256, 8, 1, _mm256_loadu_ps, _mm256_loadu_ps, XPU_FMA256,
+                _mm256_storeu_ps)
+// int8: each int32 chain += dot4(u8 a, s8 b) per step (VPDPBUSD); A is u8 and B s8 in memory,
+// both passed here as bytes.
+XPU_PEAK_KERNEL(int8_vnni512, "avx512f,avx512vnni", std::int32_t, std::int8_t, __m512i, __m512i, 16, 4, XPU_LOAD512,
+                XPU_LOAD512, _mm512_dpbusd_epi32, XPU_STORE512)
+XPU_PEAK_KERNEL(int8_avxvnni, "avx2,avxvnni", std::int32_t, std::int8_t, __m256i, __m256i, 8, 4, XPU_LOAD256, XPU_LOAD256,
+                _mm256_dpbusd_avx_epi32, XPU_STORE256)
+// bf16: each fp32 chain += a0*b0 + a1*b1 per step (VDPBF16PS).
+XPU_PEAK_KERNEL(bf16_avx512, "avx512f,avx512bf16", float, std::uint16_t, __m512, __m512bh, 16, 2, _mm512_loadu_ps,
+                XPU_LOADBF16, _mm512_dpbf16_ps, _mm512_storeu_ps)
 #endif
 
 enum class path { none, fp32_avx512, fp32_avx2, int8_vnni512, int8_avxvnni, bf16_avx512 };
@@ -182,10 +123,10 @@ class peak final : public timed {
       case path::fp32_avx512: fp32_avx512(x0.as<float>().data(), a.as<float>().data(), b.as<float>().data(), out_f32(), peak_chains, m_iters); break;
       case path::fp32_avx2: fp32_avx2(x0.as<float>().data(), a.as<float>().data(), b.as<float>().data(), out_f32(), peak_chains, m_iters); break;
       case path::int8_vnni512:
-        int8_vnni512(x0.as<std::int32_t>().data(), a.as<std::uint8_t>().data(), b.as<std::int8_t>().data(), out_s32(), peak_chains, m_iters);
+        int8_vnni512(x0.as<std::int32_t>().data(), bytes(a), b.as<std::int8_t>().data(), out_s32(), peak_chains, m_iters);
         break;
       case path::int8_avxvnni:
-        int8_avxvnni(x0.as<std::int32_t>().data(), a.as<std::uint8_t>().data(), b.as<std::int8_t>().data(), out_s32(), peak_chains, m_iters);
+        int8_avxvnni(x0.as<std::int32_t>().data(), bytes(a), b.as<std::int8_t>().data(), out_s32(), peak_chains, m_iters);
         break;
       case path::bf16_avx512:
         bf16_avx512(x0.as<float>().data(), a.as<std::uint16_t>().data(), b.as<std::uint16_t>().data(), out_f32(), peak_chains, m_iters);
@@ -198,6 +139,7 @@ class peak final : public timed {
 
  private:
   float* out_f32() { return reinterpret_cast<float*>(m_out.data()); }
+  static const std::int8_t* bytes(const host_buffer& b) { return reinterpret_cast<const std::int8_t*>(b.bytes.data()); }
   std::int32_t* out_s32() { return reinterpret_cast<std::int32_t*>(m_out.data()); }
   path m_path;
   std::int64_t m_iters;

@@ -71,6 +71,50 @@ TEST_F(cpu_backend, every_supported_case_verifies) {
   EXPECT_GE(verified, 20);  // fp32, fp16 and int8 paths exist on every x86-64 machine we support
 }
 
+TEST_F(cpu_backend, avx2_and_avx_vnni_peak_paths_verify_too) {
+  // The same CPU presented as an AVX2 + AVX-VNNI part: the 256-bit kernels are chosen and checked.
+  const cpu_isa live = s_inventory->cpu.isa;
+  if (!live.has("avx2") || !live.has("fma")) GTEST_SKIP() << "this CPU has no AVX2+FMA";
+  cpu_info narrower = s_inventory->cpu;
+  x86_raw r;
+  r.sse4_2 = r.avx = r.avx2 = r.fma = r.f16c = true;
+  r.avx_vnni = live.has("avx_vnni");
+  r.osxsave = true;
+  r.xcr0 = 0x7;
+  narrower.isa = isa_decode_x86(r);
+  auto dev = cpu_device_create(cpu_device(narrower), narrower, {});
+  for (precision p : {precision::fp32, precision::int8}) {
+    const problem prob{peak_shape{32}, p};
+    if (dev->supports(prob).level == support_level::unsupported) continue;
+    const workload& w = workload_for(kernel_kind::peak);
+    host_buffers b = w.make_buffers(prob, 5);
+    auto ready = dev->prepare(prob, b, "xpubench");
+    ASSERT_TRUE(ready) << ready.error().message;
+    EXPECT_NE((*ready)->notes().find("ymm"), std::string::npos) << (*ready)->notes();
+    ASSERT_TRUE((*ready)->run_seconds(1));
+    ASSERT_TRUE((*ready)->read_back(b));
+    EXPECT_TRUE(w.verify(prob, b, 5).passed) << prob.id();
+  }
+}
+
+TEST_F(cpu_backend, problems_larger_than_memory_are_skipped_before_allocation) {
+  auto s = suite_parse("[[gemm]]\nshapes = [{ m = 1000000, n = 1000000, k = 1000000 }]\n", "huge.toml");
+  ASSERT_TRUE(s);
+  run_options options;
+  options.progress = nullptr;
+  run r;
+  r.context.repetitions = 1;
+  r.context.min_time_s = 0.001;
+  r.context.machine = *s_inventory;
+  std::atomic<bool> stop{false};
+  run_cases(plan_cases(*s, {s_device}, options), options, r, nullptr, stop);
+  ASSERT_FALSE(r.measurements.empty());
+  for (const auto& m : r.measurements) {
+    EXPECT_EQ(m.state, status::skipped);
+    EXPECT_NE(m.reason.find("available"), std::string::npos) << m.reason;
+  }
+}
+
 TEST_F(cpu_backend, unsupported_precisions_say_why) {
   const support s = s_device->supports({reduction_shape{10, reduce_op::sum}, precision::bf16});
   EXPECT_EQ(s.level, support_level::unsupported);
