@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli/compare_command.hpp"
 #include "cli/probe_command.hpp"
 #include "cli/run_command.hpp"
 #include "xpubench/version.hpp"
@@ -23,6 +24,10 @@ int main(int argc, char** argv) {
   CLI::App* run_sub = app.add_subcommand("run", "Run a suite (default: quick) on every device: verified GEMM, conv2d, "
                                                 "reduction, peak, bandwidth and latency benchmarks");
   run.add_options(*run_sub);
+  xpu::compare_command compare;
+  CLI::App* compare_sub = app.add_subcommand("compare", "Compare two runs: per benchmark median change, Mann-Whitney U p-value "
+                                                        "and verdict; exit 1 on a regression (a CI gate)");
+  compare.add_options(*compare_sub);
   for (int i = 0; i < argc; ++i) run.command_line += (i ? " " : "") + std::string(argv[i]);
 
   try {
@@ -39,6 +44,7 @@ int main(int argc, char** argv) {
   }
   if (probe_sub->parsed()) return probe.run();
   if (run_sub->parsed()) return run.run();
+  if (compare_sub->parsed()) return compare.run();
   // No subcommand: the main job: the probe report, then the quick suite on every device.
   run.show_probe = true;
   return run.run();

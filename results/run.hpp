@@ -50,6 +50,16 @@ struct measurement {
   std::string peak_basis;         // which peak: "measured clock ..." or "estimate ..."
   bool noisy = false;             // cv above the run's threshold
   verification_result verification;
+
+  // Energy, from the sensor that covers the device, read around each repetition's timed region.
+  std::vector<double> energy_samples_j;   // joules per launch, one per repetition
+  std::optional<double> energy_j;         // median joules per launch
+  std::optional<double> average_w;        // mean power over the timed regions
+  std::optional<double> idle_corrected_w; // average_w minus the idle baseline (--idle-baseline)
+  std::optional<double> ops_per_joule;    // = ops per second per watt ("ops/W")
+  std::string energy_sensor;              // which sensor(s)
+  std::optional<double> energy_sample_hz; // for sampled power sensors
+  std::string energy_reason;              // why there is no energy figure
 };
 
 struct run_context {

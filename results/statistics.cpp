@@ -38,3 +38,74 @@ sample_stats stats_of(std::span<const double> samples) {
 }
 
 }  // namespace xpu
+
+namespace xpu {
+
+double mann_whitney_min_p(int n1, int n2) {
+  if (n1 <= 0 || n2 <= 0) return 1;
+  double c = 1;  // C(n1 + n2, n1)
+  for (int i = 1; i <= n1; ++i) c = c * (n2 + i) / i;
+  return std::min(1.0, 2.0 / c);
+}
+
+mann_whitney mann_whitney_u(std::span<const double> a, std::span<const double> b) {
+  mann_whitney r;
+  const std::size_t n1 = a.size(), n2 = b.size();
+  if (n1 == 0 || n2 == 0) return r;
+  // Ranks of the pooled sample, ties given their average rank.
+  std::vector<std::pair<double, int>> pooled;
+  for (double v : a) pooled.emplace_back(v, 0);
+  for (double v : b) pooled.emplace_back(v, 1);
+  std::ranges::sort(pooled, {}, &std::pair<double, int>::first);
+  const std::size_t n = pooled.size();
+  double rank_sum_a = 0, tie_term = 0;
+  bool ties = false;
+  for (std::size_t i = 0; i < n;) {
+    std::size_t j = i;
+    while (j + 1 < n && pooled[j + 1].first == pooled[i].first) ++j;
+    const double avg_rank = (static_cast<double>(i + j) / 2.0) + 1.0;
+    const double t = static_cast<double>(j - i + 1);
+    if (t > 1) ties = true, tie_term += t * t * t - t;
+    for (std::size_t k = i; k <= j; ++k)
+      if (pooled[k].second == 0) rank_sum_a += avg_rank;
+    i = j + 1;
+  }
+  const double dn1 = static_cast<double>(n1), dn2 = static_cast<double>(n2);
+  r.u = rank_sum_a - dn1 * (dn1 + 1) / 2;
+  const double u_small = std::min(r.u, dn1 * dn2 - r.u);
+
+  if (!ties && n1 * n2 <= 400) {
+    // Exact: count the arrangements with U <= u_small (frequencies of U by dynamic programming).
+    const std::size_t max_u = n1 * n2;
+    // f[i][j][u]: arrangements of i a's and j b's with statistic u; rolled over i.
+    std::vector<std::vector<double>> prev(n2 + 1, std::vector<double>(max_u + 1, 0)), cur = prev;
+    for (std::size_t j = 0; j <= n2; ++j) prev[j][0] = 1;  // i = 0: U = 0
+    for (std::size_t i = 1; i <= n1; ++i) {
+      for (auto& row : cur) std::ranges::fill(row, 0);
+      cur[0][0] = 1;
+      for (std::size_t j = 1; j <= n2; ++j)
+        for (std::size_t u = 0; u <= i * j; ++u) {
+          // The largest element is an a (it beats all j b's) or a b.
+          cur[j][u] = (u >= j ? prev[j][u - j] : 0) + cur[j - 1][u];
+        }
+      std::swap(prev, cur);
+    }
+    double total = 0, below = 0;
+    for (std::size_t u = 0; u <= max_u; ++u) {
+      total += prev[n2][u];
+      if (static_cast<double>(u) <= u_small + 1e-9) below += prev[n2][u];
+    }
+    r.exact = true;
+    r.p_value = std::min(1.0, 2.0 * below / total);
+    return r;
+  }
+  // Normal approximation with tie correction and continuity correction.
+  const double mean = dn1 * dn2 / 2;
+  const double var = dn1 * dn2 / 12 * ((dn1 + dn2 + 1) - tie_term / ((dn1 + dn2) * (dn1 + dn2 - 1)));
+  if (var <= 0) return r;
+  const double z = (std::fabs(r.u - mean) - 0.5) / std::sqrt(var);
+  r.p_value = std::min(1.0, std::erfc(std::max(z, 0.0) / std::sqrt(2.0)));
+  return r;
+}
+
+}  // namespace xpu

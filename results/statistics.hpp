@@ -15,3 +15,19 @@ sample_stats stats_of(std::span<const double> samples);
 double quantile(std::span<const double> sorted, double q);
 
 }  // namespace xpu
+
+namespace xpu {
+
+// Two-sided Mann-Whitney U test of samples a and b.
+struct mann_whitney {
+  double u = 0;         // U of sample a (the number of pairs where a wins, ties counting half)
+  double p_value = 1;   // two-sided
+  bool exact = false;   // exact distribution (small samples without ties) or normal approximation
+};
+mann_whitney mann_whitney_u(std::span<const double> a, std::span<const double> b);
+
+// The smallest two-sided p-value samples of these sizes can reach (all of one below all of the
+// other): 2 / C(n1 + n2, n1). A test with fewer repetitions than alpha needs cannot conclude.
+double mann_whitney_min_p(int n1, int n2);
+
+}  // namespace xpu

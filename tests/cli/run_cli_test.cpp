@@ -22,8 +22,8 @@ std::string slurp(const std::filesystem::path& p) {
 TEST(xpubench_run, list_runs_nothing) {
   const auto r = xpubench({"run", "--list", "--suite", "ci"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("cpu0/gemm/fp32/m256n256k256/onednn  native"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("cpu0/gemm/fp32/m256n256k256/openblas"), std::string::npos);
+  EXPECT_NE(r.out.find("cpu0/gemm/fp32/m512n512k512/onednn  native"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cpu0/gemm/fp32/m512n512k512/openblas"), std::string::npos);
   EXPECT_NE(r.out.find("benchmark(s) from suite 'ci'"), std::string::npos);
 }
 
