@@ -51,6 +51,7 @@ void run_command::add_options(CLI::App& sub) {
   sub.add_option("--json", json, "Write the run (schema v1, readable by Google Benchmark's tools) to FILE as results arrive");
   sub.add_option("--csv", csv, "Write one CSV row per measurement to FILE as results arrive");
   sub.add_flag("--fail-on-invalid", fail_on_invalid, "Exit 1 when a result fails verification");
+  sub.add_flag("--idle-baseline", idle_baseline, "Measure each device's idle power for 1 s first, and report idle-corrected watts");
 }
 
 int run_command::run() const {
@@ -126,6 +127,10 @@ int run_command::run() const {
   r.context.libraries = cpu_libraries();
   r.context.measured_clock_hz = cpu_clock_measure();
   r.context.machine = std::move(*inv);
+  if (idle_baseline) {
+    fmt::print(stderr, "xpubench run: measuring idle power for 1 s per device with a sensor...\n");
+    r.context.idle_w = xpu::idle_baseline(devs, r.context.machine.power, options.energy);
+  }
 
   bool write_failed = false;
   auto write = [&](const xpu::run& current) {

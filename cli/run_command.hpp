@@ -19,6 +19,7 @@ struct run_command {
   std::uint64_t seed = 42;
   std::string json, csv;
   bool fail_on_invalid = false;
+  bool idle_baseline = false;
   bool show_probe = false;  // the main job prints the probe report first
   std::string command_line;
 

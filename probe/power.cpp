@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "probe/dynlib.hpp"
+#include "probe/nvml_api.hpp"
 #include "probe/sysfs.hpp"
 
 namespace xpu {
@@ -125,54 +125,28 @@ power_source hwmon_probe(const fs::path& hwmon, std::vector<power_sensor>& out) 
   return src;
 }
 
-namespace {
-// The few NVML declarations we use (NVML API reference); NVML is loaded with dlopen, never linked.
-using nvml_return = int;
-using nvml_device = struct nvml_device_st*;
-struct nvml_pci_info {
-  char bus_id_legacy[16];
-  unsigned domain, bus, device, pci_device_id, pci_subsystem_id;
-  char bus_id[32];
-};
-}  // namespace
-
 power_source nvml_probe(const std::string& library, std::vector<power_sensor>& out) {
   power_source src{"nvml", false, ""};
-  auto lib = dynlib::open(library, "XPUBENCH_NVML_LIBRARY");
-  if (!lib) {
-    src.reason = fmt::format("NVML not available ({}): no NVIDIA driver on this machine", lib.error().message);
+  const auto& api = nvml_api_load(library);
+  if (!api) {
+    src.reason = api.error().message;
     return src;
   }
-  auto init = lib->symbol<nvml_return (*)()>("nvmlInit_v2");
-  auto shutdown = lib->symbol<nvml_return (*)()>("nvmlShutdown");
-  auto count_fn = lib->symbol<nvml_return (*)(unsigned*)>("nvmlDeviceGetCount_v2");
-  auto handle_fn = lib->symbol<nvml_return (*)(unsigned, nvml_device*)>("nvmlDeviceGetHandleByIndex_v2");
-  auto name_fn = lib->symbol<nvml_return (*)(nvml_device, char*, unsigned)>("nvmlDeviceGetName");
-  auto pci_fn = lib->symbol<nvml_return (*)(nvml_device, nvml_pci_info*)>("nvmlDeviceGetPciInfo_v3");
-  auto energy_fn = lib->symbol<nvml_return (*)(nvml_device, unsigned long long*)>("nvmlDeviceGetTotalEnergyConsumption");
-  auto power_fn = lib->symbol<nvml_return (*)(nvml_device, unsigned*)>("nvmlDeviceGetPowerUsage");
-  if (!init || !shutdown || !count_fn || !handle_fn) {
-    src.reason = fmt::format("{} lacks nvmlInit_v2/nvmlDeviceGetCount_v2/nvmlDeviceGetHandleByIndex_v2", lib->path());
-    return src;
-  }
-  if (nvml_return rc = init(); rc != 0) {
-    src.reason = fmt::format("nvmlInit_v2 failed with NVML error {} (driver not loaded, or no permission)", rc);
-    return src;
-  }
+  const nvml_api& nv = *api;
   unsigned count = 0;
-  if (nvml_return rc = count_fn(&count); rc != 0) src.reason = fmt::format("nvmlDeviceGetCount_v2 failed with NVML error {}", rc);
+  if (const int rc = nv.device_count(&count); rc != 0) src.reason = fmt::format("nvmlDeviceGetCount_v2 failed with NVML error {}", rc);
   const std::size_t first = out.size();
   for (unsigned i = 0; i < count; ++i) {
-    nvml_device dev = nullptr;
-    if (handle_fn(i, &dev) != 0) continue;
+    nvml_api::device dev = nullptr;
+    if (nv.device_by_index(i, &dev) != 0) continue;
     power_sensor s;
     s.id = fmt::format("nvml:{}", i);
     s.source = "nvml";
     s.path = fmt::format("nvml device {}", i);
     char name[96] = {};
-    s.name = name_fn && name_fn(dev, name, sizeof name) == 0 ? name : fmt::format("NVIDIA GPU {}", i);
-    nvml_pci_info pci{};
-    if (pci_fn && pci_fn(dev, &pci) == 0) {
+    s.name = nv.device_name && nv.device_name(dev, name, sizeof name) == 0 ? name : fmt::format("NVIDIA GPU {}", i);
+    nvml_api::pci_info pci{};
+    if (nv.device_pci && nv.device_pci(dev, &pci) == 0) {
       std::string bus = pci.bus_id;
       std::ranges::transform(bus, bus.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
       // NVML writes an 8-digit domain ("00000000:01:00.0"); sysfs and OpenCL/Vulkan use 4.
@@ -181,9 +155,9 @@ power_source nvml_probe(const std::string& library, std::vector<power_sensor>& o
     }
     unsigned long long mj = 0;
     unsigned mw = 0;
-    if (energy_fn && energy_fn(dev, &mj) == 0) {
+    if (nv.total_energy_mj && nv.total_energy_mj(dev, &mj) == 0) {
       s.kind = "energy", s.unit = "mJ", s.readable = true;
-    } else if (power_fn && power_fn(dev, &mw) == 0) {
+    } else if (nv.power_mw && nv.power_mw(dev, &mw) == 0) {
       s.kind = "power", s.unit = "mW", s.readable = true;
     } else {
       s.kind = "energy", s.unit = "mJ";
@@ -191,7 +165,6 @@ power_source nvml_probe(const std::string& library, std::vector<power_sensor>& o
     }
     out.push_back(std::move(s));
   }
-  shutdown();
   if (out.size() == first && src.reason.empty()) src.reason = "NVML lists no GPU";
   if (out.size() > first) summarize(src, out, first);
   return src;

@@ -1,5 +1,6 @@
 #include "reporters/run_report.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -45,18 +46,26 @@ std::string run_report(const run& r, const report_style& style) {
     if (!by_device.contains(m.device)) device_order.push_back(m.device);
     by_device[m.device].push_back(&m);
   }
-  std::set<std::string> bases;
+  std::set<std::string> bases, energy_reasons;
+  const bool any_energy = std::ranges::any_of(r.measurements, [](const measurement& m) { return m.ops_per_joule.has_value(); });
   for (const auto& id : device_order) {
     const device_info* d = r.context.machine.find_device(id);
     out += bold(fmt::format("{}  {}", id, d ? d->name : "")) + "\n";
-    text_table table({"benchmark", "impl", "support", "status", "median", "throughput", "% peak", "verified", "cv"});
+    std::vector<std::string> header{"benchmark", "impl", "support", "status", "median", "throughput", "% peak", "verified", "cv"};
+    if (any_energy) header.insert(header.end(), {"ops/W", "W"});
+    text_table table(header);
     std::vector<std::string> problems;
     for (const measurement* m : by_device[id]) {
       std::string st(to_string(m->state));
       if (m->state != status::ok) st = warn(st);
-      table.add_row({m->problem, m->implementation, m->support, st, m->time_s ? duration(m->time_s->median) : "", throughput(*m),
-                     m->percent_of_peak ? fmt::format("{:.0f}%", *m->percent_of_peak) : "", verified(*m),
-                     m->time_s ? fmt::format("{:.1f}%{}", m->time_s->cv * 100, m->noisy ? " noisy" : "") : ""});
+      std::vector<std::string> row{m->problem, m->implementation, m->support, st, m->time_s ? duration(m->time_s->median) : "",
+                                   throughput(*m), m->percent_of_peak ? fmt::format("{:.0f}%", *m->percent_of_peak) : "", verified(*m),
+                                   m->time_s ? fmt::format("{:.1f}%{}", m->time_s->cv * 100, m->noisy ? " noisy" : "") : ""};
+      if (any_energy)
+        row.insert(row.end(), {m->ops_per_joule ? format_si(*m->ops_per_joule) + m->ops_unit + "/W" : "",
+                               m->average_w ? fmt::format("{:.1f}", m->idle_corrected_w.value_or(*m->average_w)) : ""});
+      table.add_row(std::move(row));
+      if (m->state == status::ok && !m->energy_reason.empty()) energy_reasons.insert(m->energy_reason);
       if (m->percent_of_peak) bases.insert(m->peak_basis);
     }
     out += table.render();
@@ -68,6 +77,13 @@ std::string run_report(const run& r, const report_style& style) {
     out += "% of peak against:\n";
     for (const auto& b : bases) out += "  " + b + "\n";
   }
+  if (!energy_reasons.empty()) {
+    out += "No ops/W:";
+    for (const auto& reason : energy_reasons) out += " " + reason + ".";
+    out += " RAPL needs /sys/class/powercap (intel_rapl or amd RAPL driver) and read access to energy_uj (root, or "
+           "`sudo chmod o+r /sys/class/powercap/*/energy_uj`); GPUs need hwmon energy/power inputs or NVML.\n";
+  }
+  if (any_energy && !r.context.idle_w.empty()) out += "W: idle-corrected (average minus the idle baseline)\n";
   std::size_t ok = 0, invalid = 0, other = 0, noisy = 0;
   for (const auto& m : r.measurements) {
     ok += m.state == status::ok;

@@ -1,6 +1,7 @@
 #pragma once
 // What a run is: its context (the machine, the build, the command) and one measurement row per
 // (device, problem, implementation). Every row has a status; a row that is not ok has a reason.
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -76,6 +77,7 @@ struct run_context {
   std::string libraries;
   std::uint64_t seed = 0;
   bool interrupted = false;
+  std::map<std::string, double> idle_w;     // device id -> idle power (--idle-baseline)
   inventory machine;
 };
 

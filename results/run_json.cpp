@@ -28,7 +28,7 @@ nlohmann::json context_fields(const run_context& c) {
           {"command_line", c.command_line},         {"suite", c.suite},       {"repetitions", c.repetitions},
           {"min_time_s", c.min_time_s},             {"noisy_cv", c.noisy_cv}, {"threads", c.threads},
           {"measured_clock_hz", c.measured_clock_hz}, {"libraries", c.libraries}, {"seed", c.seed},
-          {"interrupted", c.interrupted}};
+          {"interrupted", c.interrupted}, {"idle_w", c.idle_w}};
 }
 
 // Google Benchmark's context fields, filled from the inventory.
@@ -122,6 +122,7 @@ result<run> run_from_json(const nlohmann::json& doc, std::string_view file) {
     r.context.libraries = x.value("libraries", "");
     r.context.seed = x.value("seed", std::uint64_t{0});
     r.context.interrupted = x.value("interrupted", false);
+    r.context.idle_w = x.value("idle_w", std::map<std::string, double>{});
     auto inv = inventory_from_json(ctx.at("inventory"), file);
     if (!inv) return std::unexpected(inv.error());
     r.context.machine = std::move(*inv);

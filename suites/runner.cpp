@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -97,6 +98,39 @@ void percent_of_peak(measurement& m, const planned_case& c, const run& r) {
   }
 }
 
+// Energy over the timed repetitions: the meter runs around each Google Benchmark invocation; the
+// last `repetitions` invocations are the repetitions (earlier ones calibrate the launch count).
+struct energy_record {
+  double joules = 0, seconds = 0;
+  std::int64_t launches = 0;
+  std::optional<double> sample_hz;
+  std::string error;
+};
+
+void energy_finish(measurement& m, const std::vector<energy_record>& records, std::size_t repetitions, const run& r) {
+  if (records.size() < repetitions || repetitions == 0) {
+    if (m.energy_reason.empty()) m.energy_reason = "no energy readings for the repetitions";
+    return;
+  }
+  double joules = 0, seconds = 0;
+  for (std::size_t i = records.size() - repetitions; i < records.size(); ++i) {
+    const energy_record& e = records[i];
+    if (!e.error.empty()) {
+      m.energy_reason = e.error;
+      m.energy_samples_j.clear();
+      return;
+    }
+    m.energy_samples_j.push_back(e.joules / static_cast<double>(std::max<std::int64_t>(e.launches, 1)));
+    joules += e.joules;
+    seconds += e.seconds;
+    if (e.sample_hz) m.energy_sample_hz = e.sample_hz;
+  }
+  m.energy_j = stats_of(m.energy_samples_j).median;
+  if (seconds > 0) m.average_w = joules / seconds;
+  if (auto it = r.context.idle_w.find(m.device); it != r.context.idle_w.end() && m.average_w) m.idle_corrected_w = *m.average_w - it->second;
+  if (*m.energy_j > 0 && m.ops > 0) m.ops_per_joule = m.ops / *m.energy_j;
+}
+
 verification_result to_result(const verification& v) {
   return {v.checked, v.passed, v.rel_l2_error, v.max_abs_error, v.elements_checked, v.elements_total, v.tol.exact, v.tol.rel_l2,
           v.tol.basis, v.message};
@@ -158,9 +192,23 @@ measurement run_one(const planned_case& c, const run_options& options, const run
       return m;
     }
 
+    std::unique_ptr<energy_meter> meter;
+    if (auto opened = energy_meter_open(sensors_for(c.dev->info(), r.context.machine.power), options.energy); opened) {
+      meter = std::move(*opened);
+      m.energy_sensor = meter->name();
+    } else {
+      m.energy_reason = opened.error().message;
+    }
+    std::vector<energy_record> energy;
     capture reporter;
     benchmark::RegisterBenchmark(c.name.c_str(),
-                                 [raw](benchmark::State& state) {
+                                 [raw, &meter, &energy](benchmark::State& state) {
+                                   energy_record e;
+                                   bool started = false;
+                                   if (meter) {
+                                     if (auto ok = meter->start(); ok) started = true;
+                                     else e.error = ok.error().message;
+                                   }
                                    for (auto _ : state) {
                                      auto t = raw->run_seconds(1);
                                      if (!t) {
@@ -169,6 +217,18 @@ measurement run_one(const planned_case& c, const run_options& options, const run
                                      }
                                      state.SetIterationTime(*t);
                                    }
+                                   if (!meter) return;
+                                   if (started) {
+                                     if (auto got = meter->stop(); got) {
+                                       e.joules = got->joules;
+                                       e.seconds = got->seconds;
+                                       e.sample_hz = got->sample_hz;
+                                     } else {
+                                       e.error = got.error().message;
+                                     }
+                                   }
+                                   e.launches = state.iterations();
+                                   energy.push_back(std::move(e));
                                  })
         ->UseManualTime()
         ->Repetitions(repetitions)
@@ -182,6 +242,7 @@ measurement run_one(const planned_case& c, const run_options& options, const run
     }
     m.samples_s = std::move(reporter.samples);
     m.launches = reporter.launches;
+    if (meter) energy_finish(m, energy, m.samples_s.size(), r);
     if (m.samples_s.empty() && m.state == status::ok) {
       m.state = status::failed;
       m.reason = "Google Benchmark produced no repetition";
@@ -197,6 +258,18 @@ measurement run_one(const planned_case& c, const run_options& options, const run
 }
 
 }  // namespace
+
+std::map<std::string, double> idle_baseline(const std::vector<device*>& devices, const power_inventory& power,
+                                            const energy_options& options, double seconds) {
+  std::map<std::string, double> out;
+  for (device* d : devices) {
+    auto meter = energy_meter_open(sensors_for(d->info(), power), options);
+    if (!meter || !(*meter)->start()) continue;
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    if (auto e = (*meter)->stop(); e && e->seconds > 0) out[d->info().id] = e->joules / e->seconds;
+  }
+  return out;
+}
 
 void measurement_finish(measurement& m, double noisy_cv) {
   if (m.samples_s.empty()) return;

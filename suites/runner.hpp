@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kernels/backend.hpp"
+#include "probe/energy.hpp"
 #include "results/run.hpp"
 #include "suites/suite.hpp"
 
@@ -27,7 +28,13 @@ struct run_options {
   double noisy_cv = 0.05;               // coefficient of variation above which a result is noisy
   std::uint64_t seed = 42;
   std::FILE* progress = stderr;         // null: quiet
+  energy_options energy;                // how sensors are read (NVML library, sampling period)
 };
+
+// Measures each device's idle power for `seconds` (the --idle-baseline), for the devices that
+// have a readable sensor; the others are left out.
+std::map<std::string, double> idle_baseline(const std::vector<device*>& devices, const power_inventory& power,
+                                            const energy_options& options, double seconds = 1.0);
 
 struct planned_case {
   device* dev = nullptr;

@@ -9,6 +9,7 @@
 #include "probe/inventory.hpp"
 #include "suites/runner.hpp"
 #include "suites/workload.hpp"
+#include "tests/support/test_support.hpp"
 
 namespace xpu {
 namespace {
@@ -232,6 +233,50 @@ iterations = 32
       EXPECT_TRUE(m.ops_per_s) << m.name;
     }
   }
+}
+
+TEST_F(cpu_backend, energy_is_read_around_each_repetition_from_the_matched_sensor) {
+  test::temp_dir root;
+  root.write("sys/class/powercap/intel-rapl:0/name", "package-0\n");
+  root.write("sys/class/powercap/intel-rapl:0/energy_uj", "0\n");
+  root.write("sys/class/powercap/intel-rapl:0/max_energy_range_uj", "262143328850\n");
+  test::counter_writer writer(root.path() / "sys/class/powercap/intel-rapl:0/energy_uj", 80.0);
+  run r = make_run(*s_inventory);
+  r.context.machine.power = power_probe({root.path(), "/nonexistent/libnvidia-ml.so.1"});
+  r.context.min_time_s = 0.02;
+  r.context.idle_w["cpu0"] = 20.0;
+  auto s = suite_parse("[[gemm]]\nprecisions = [\"fp32\"]\nshapes = [{ m = 64, n = 64, k = 64 }]\n", "e.toml");
+  ASSERT_TRUE(s);
+  run_options options;
+  options.progress = nullptr;
+  std::atomic<bool> stop{false};
+  run_cases(plan_cases(*s, {s_device}, options), options, r, nullptr, stop);
+  ASSERT_FALSE(r.measurements.empty());
+  for (const auto& m : r.measurements) {
+    ASSERT_EQ(m.state, status::ok) << m.reason;
+    EXPECT_EQ(m.energy_sensor, "rapl:intel-rapl:0");
+    EXPECT_TRUE(m.energy_reason.empty()) << m.energy_reason;
+    ASSERT_EQ(m.energy_samples_j.size(), m.samples_s.size());
+    ASSERT_TRUE(m.average_w);
+    EXPECT_NEAR(*m.average_w, 80.0, 16.0);
+    EXPECT_NEAR(*m.idle_corrected_w, *m.average_w - 20.0, 1e-9);
+    ASSERT_TRUE(m.ops_per_joule);
+    EXPECT_NEAR(*m.ops_per_joule, m.ops / *m.energy_j, 1e-6 * *m.ops_per_joule);
+  }
+}
+
+TEST_F(cpu_backend, no_sensor_means_no_energy_fields_and_a_reason) {
+  run r = make_run(*s_inventory);
+  r.context.machine.power = {};
+  auto s = suite_parse("[[latency]]\n", "e.toml");
+  run_options options;
+  options.progress = nullptr;
+  std::atomic<bool> stop{false};
+  run_cases(plan_cases(*s, {s_device}, options), options, r, nullptr, stop);
+  ASSERT_EQ(r.measurements.size(), 1u);
+  EXPECT_FALSE(r.measurements[0].energy_j);
+  EXPECT_FALSE(r.measurements[0].ops_per_joule);
+  EXPECT_NE(r.measurements[0].energy_reason.find("no readable energy sensor"), std::string::npos);
 }
 
 TEST_F(cpu_backend, stop_flag_ends_the_run_and_keeps_what_was_measured) {

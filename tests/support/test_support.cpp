@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -77,6 +78,26 @@ std::filesystem::path temp_dir::write(const std::string& relative, const std::st
   std::filesystem::create_directories(p.parent_path());
   std::ofstream(p, std::ios::binary) << text;
   return p;
+}
+
+counter_writer::counter_writer(std::filesystem::path file, double watts, std::uint64_t start, std::uint64_t wrap)
+    : m_thread([=, this] {
+        const auto t0 = std::chrono::steady_clock::now();
+        while (!m_stop) {
+          const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+          std::uint64_t v = start + static_cast<std::uint64_t>(watts * s * 1e6);
+          if (wrap) v %= wrap;
+          std::ofstream(file.string() + ".tmp") << v << "\n";
+          std::filesystem::rename(file.string() + ".tmp", file);
+          std::this_thread::sleep_for(std::chrono::microseconds(200));
+        }
+      }) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
+
+counter_writer::~counter_writer() {
+  m_stop = true;
+  m_thread.join();
 }
 
 }  // namespace xpu::test

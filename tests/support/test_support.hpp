@@ -1,5 +1,8 @@
 #pragma once
+#include <atomic>
+#include <cstdint>
 #include <filesystem>
+#include <thread>
 #include <map>
 #include <string>
 #include <vector>
@@ -32,6 +35,20 @@ class temp_dir {
 
  private:
   std::filesystem::path m_path;
+};
+
+// Writes an increasing energy counter (uJ) to `file` as a device drawing `watts` would, until
+// destroyed; wraps at `wrap` when non-zero (a fake RAPL energy_uj).
+class counter_writer {
+ public:
+  counter_writer(std::filesystem::path file, double watts, std::uint64_t start = 0, std::uint64_t wrap = 0);
+  ~counter_writer();
+  counter_writer(const counter_writer&) = delete;
+  counter_writer& operator=(const counter_writer&) = delete;
+
+ private:
+  std::atomic<bool> m_stop{false};
+  std::thread m_thread;
 };
 
 }  // namespace xpu::test

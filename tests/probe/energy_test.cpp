@@ -1,0 +1,119 @@
+// Energy meters on fake sysfs trees (a moving RAPL counter, wrap-around, a stuck counter, a
+// sampled hwmon power input) and on a fake NVML library loaded through the real dlopen path.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+#include "probe/energy.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace xpu {
+namespace {
+
+TEST(counter_delta, plain_and_wrapped) {
+  EXPECT_EQ(counter_delta(100, 350, 1000), 250u);
+  EXPECT_EQ(counter_delta(900, 50, 1000), 150u);  // wrapped at 1000
+  EXPECT_EQ(counter_delta(900, 50, std::nullopt), 50u);
+}
+
+power_inventory rapl_tree(const test::temp_dir& root, std::uint64_t range = 262143328850) {
+  root.write("sys/class/powercap/intel-rapl:0/name", "package-0\n");
+  root.write("sys/class/powercap/intel-rapl:0/energy_uj", "0\n");
+  root.write("sys/class/powercap/intel-rapl:0/max_energy_range_uj", std::to_string(range) + "\n");
+  return power_probe({root.path(), "/nonexistent/libnvidia-ml.so.1"});
+}
+
+device_info cpu0() {
+  device_info d;
+  d.id = "cpu0";
+  d.type = "cpu";
+  return d;
+}
+
+double measure(energy_meter& m, double seconds, energy_reading* out = nullptr) {
+  EXPECT_TRUE(m.start());
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  auto r = m.stop();
+  EXPECT_TRUE(r) << r.error().message;
+  if (out && r) *out = *r;
+  return r ? r->joules / r->seconds : 0;
+}
+
+TEST(energy_meter, rapl_counter_gives_average_watts) {
+  test::temp_dir root;
+  const power_inventory power = rapl_tree(root);
+  const sensor_match match = sensors_for(cpu0(), power);
+  ASSERT_EQ(match.sensors.size(), 1u) << match.reason;
+  test::counter_writer writer(root.path() / "sys/class/powercap/intel-rapl:0/energy_uj", 100.0);
+  auto meter = energy_meter_open(match);
+  ASSERT_TRUE(meter) << meter.error().message;
+  EXPECT_EQ((*meter)->name(), "rapl:intel-rapl:0");
+  EXPECT_NEAR(measure(**meter, 0.2), 100.0, 10.0);
+}
+
+TEST(energy_meter, rapl_wrap_around_is_handled) {
+  test::temp_dir root;
+  const std::uint64_t range = 30'000'000;  // 30 J: wraps every 0.3 s at 100 W
+  const power_inventory power = rapl_tree(root, range);
+  test::counter_writer writer(root.path() / "sys/class/powercap/intel-rapl:0/energy_uj", 100.0, range - 5'000'000, range);
+  auto meter = energy_meter_open(sensors_for(cpu0(), power));
+  ASSERT_TRUE(meter);
+  EXPECT_NEAR(measure(**meter, 0.1), 100.0, 12.0);  // starts 5 J before the wrap, crosses it
+}
+
+TEST(energy_meter, stuck_counter_is_an_error_not_zero_watts) {
+  test::temp_dir root;
+  const power_inventory power = rapl_tree(root);
+  auto meter = energy_meter_open(sensors_for(cpu0(), power));
+  ASSERT_TRUE(meter);
+  ASSERT_TRUE((*meter)->start());
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  auto r = (*meter)->stop();
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("did not move"), std::string::npos);
+}
+
+TEST(energy_meter, hwmon_power_is_sampled_and_integrated) {
+  test::temp_dir root;
+  root.write("sys/class/hwmon/hwmon0/name", "amd_energy\n");
+  root.write("sys/class/hwmon/hwmon0/power1_average", "50000000\n");  // 50 W
+  power_inventory power = power_probe({root.path(), "/nonexistent/libnvidia-ml.so.1"});
+  ASSERT_EQ(power.sensors.size(), 1u);
+  // The CPU takes hwmon energy inputs only; meter the power input directly.
+  sensor_match match{power.sensors, ""};
+  auto meter = energy_meter_open(match, {"/nonexistent", 0.002});
+  ASSERT_TRUE(meter) << meter.error().message;
+  energy_reading r;
+  EXPECT_NEAR(measure(**meter, 0.1, &r), 50.0, 0.5);
+  ASSERT_TRUE(r.sample_hz);
+  EXPECT_GT(*r.sample_hz, 50.0);
+}
+
+TEST(energy_meter, no_sensor_gives_the_reason) {
+  test::temp_dir root;
+  const power_inventory power = power_probe({root.path(), "/nonexistent/libnvidia-ml.so.1"});
+  const sensor_match match = sensors_for(cpu0(), power);
+  EXPECT_TRUE(match.sensors.empty());
+  EXPECT_NE(match.reason.find("rapl:"), std::string::npos) << match.reason;
+  auto meter = energy_meter_open(match);
+  ASSERT_FALSE(meter);
+  EXPECT_EQ(meter.error().code, status::unsupported);
+}
+
+TEST(energy_meter, fake_nvml_through_dlopen) {
+  std::vector<power_sensor> sensors;
+  const power_source src = nvml_probe(XPU_FAKE_NVML, sensors);
+  ASSERT_TRUE(src.available) << src.reason;
+  ASSERT_EQ(sensors.size(), 1u);
+  EXPECT_EQ(sensors[0].name, "Fake GPU 200W");
+  EXPECT_EQ(sensors[0].covers, "pci 0000:01:00.0");
+  EXPECT_EQ(sensors[0].kind, "energy");
+  auto meter = energy_meter_open({sensors, ""}, {XPU_FAKE_NVML, 0.005});
+  ASSERT_TRUE(meter) << meter.error().message;
+  EXPECT_NEAR(measure(**meter, 0.2), 200.0, 10.0);
+}
+
+}  // namespace
+}  // namespace xpu
