@@ -8,8 +8,16 @@ find_package(tomlplusplus REQUIRED)       # suite files
 find_package(benchmark REQUIRED)          # Google Benchmark drives measurement
 find_package(OpenMP REQUIRED)             # the CPU backend's own kernels (and oneDNN's runtime)
 find_package(dnnl REQUIRED)               # oneDNN: CPU GEMM and convolution
-find_library(XPUBENCH_OPENBLAS NAMES openblas REQUIRED)  # OpenBLAS: the second fp32 GEMM
-find_path(XPUBENCH_CBLAS_INCLUDE cblas.h PATH_SUFFIXES openblas-pthread openblas REQUIRED)
+# OpenBLAS, the second fp32 GEMM: the OpenMP build, so that it shares oneDNN's thread pool. The
+# pthreads build keeps its own threads spinning beside OpenMP's, and on a 2-core machine the two
+# pools fight over the cores (run-to-run swings of 15-30 % measured). The run path makes the
+# loader pick this build whatever the libopenblas.so.0 alternative points to.
+set(_openblas_omp /usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-openmp)
+find_library(XPUBENCH_OPENBLAS NAMES openblas PATHS ${_openblas_omp} NO_DEFAULT_PATH)
+find_path(XPUBENCH_CBLAS_INCLUDE cblas.h PATHS /usr/include/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-openmp NO_DEFAULT_PATH)
+if(NOT XPUBENCH_OPENBLAS OR NOT XPUBENCH_CBLAS_INCLUDE)
+  message(FATAL_ERROR "OpenBLAS (OpenMP build) not found: run scripts/install-deps.sh (libopenblas-openmp-dev)")
+endif()
 pkg_check_modules(HWLOC REQUIRED IMPORTED_TARGET hwloc>=2.0)
 
 # Google's cpu_features reads CPUID on x86; on other architectures the probe uses getauxval.

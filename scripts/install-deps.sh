@@ -10,8 +10,8 @@ packages=(
   # libraries
   libfmt-dev libhwloc-dev libcpu-features-dev nlohmann-json3-dev libcli11-dev
   libtomlplusplus-dev libbenchmark-dev libgtest-dev libgmock-dev
-  # CPU backend: oneDNN (GEMM, convolution) and OpenBLAS (the second fp32 GEMM)
-  libdnnl-dev libopenblas-dev
+  # CPU backend: oneDNN (GEMM, convolution) and OpenBLAS, OpenMP build (the second fp32 GEMM)
+  libdnnl-dev libopenblas-openmp-dev
   # OpenCL: ICD loader, headers, and PoCL, the real CPU driver the tests use
   ocl-icd-opencl-dev opencl-c-headers opencl-clhpp-headers pocl-opencl-icd
   # Vulkan: loader, headers, lavapipe (Mesa's CPU driver), shader compiler and tools

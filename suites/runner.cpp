@@ -293,6 +293,7 @@ std::vector<planned_case> plan_cases(const suite& s, const std::vector<device*>&
       std::vector<std::string> impls = sup.implementations;
       if (impls.empty()) impls.push_back("");
       for (const std::string& impl : impls) {
+        if (!impl.empty() && !s.implementations.empty() && std::ranges::find(s.implementations, impl) == s.implementations.end()) continue;
         planned_case c{d, p, impl, sup, fmt::format("{}/{}{}{}", d->info().id, p.id(), impl.empty() ? "" : "/", impl)};
         if (options.filter && !std::regex_search(c.name, *options.filter)) continue;
         out.push_back(std::move(c));

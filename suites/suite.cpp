@@ -252,6 +252,12 @@ result<suite> suite_parse(std::string_view text, std::string_view source) {
       out.repetitions = static_cast<int>(*v);
       continue;
     }
+    if (k == "implementations") {
+      auto names = r.strings(node, "implementations");
+      if (!names) return std::unexpected(names.error());
+      out.implementations = std::move(*names);
+      continue;
+    }
     if (k == "min_time_s") {
       const auto v = node.value<double>();
       if (!v || *v <= 0) return r.error_at(node, "'min_time_s' must be a positive number of seconds");
@@ -260,7 +266,7 @@ result<suite> suite_parse(std::string_view text, std::string_view source) {
     }
     auto it = std::ranges::find(sections, k, &std::pair<std::string_view, section_fn>::first);
     if (it == std::end(sections))
-      return r.error_at(node, "unknown key '{}' (expected name, description, repetitions, min_time_s, or a section: "
+      return r.error_at(node, "unknown key '{}' (expected name, description, repetitions, min_time_s, implementations, or a section: "
                               "[[gemm]], [[conv2d]], [[reduction]], [[bandwidth]], [[peak]], [[latency]])", k);
     const toml::array* list = node.as_array();
     if (!list || !list->is_array_of_tables())

@@ -16,6 +16,7 @@ struct suite {
   std::string source;         // "builtin:quick" or the file path
   int repetitions = 5;
   double min_time_s = 0.05;   // per repetition
+  std::vector<std::string> implementations;  // only these (e.g. "onednn"); empty: every one a device has
   std::vector<problem> problems;
 };
 

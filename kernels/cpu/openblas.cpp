@@ -11,7 +11,7 @@ class sgemm final : public timed {
   sgemm(const gemm_shape& g, const host_buffers& in) : m_g(g), m_a(in.inputs[0].as<float>().data()), m_b(in.inputs[1].as<float>().data()),
                                                         m_c(static_cast<std::size_t>(g.m * g.n)) {}
   std::string_view implementation() const override { return "openblas"; }
-  std::string notes() const override { return std::string("OpenBLAS ") + openblas_get_config(); }
+  std::string notes() const override { return openblas_get_config(); }
   result<void> read_back(host_buffers& out) override {
     auto y = out.outputs.at(0).as<float>();
     std::copy(m_c.begin(), m_c.end(), y.begin());

@@ -2,8 +2,10 @@
 // AVX-512, AVX2 or baseline code at run time), multi-threaded with OpenMP, and NUMA-aware:
 // each thread first-touches the part of the arrays it will stream.
 #include <omp.h>
+#include <sys/mman.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -27,10 +29,22 @@ range split(std::size_t n, int t, int nt) {
   return {std::min(n, first * 64), std::min(n, (first + count) * 64)};
 }
 
-// A buffer first-touched by the threads that will read it (same split as the kernels).
+struct free_deleter {
+  void operator()(void* p) const { std::free(p); }
+};
 template <class T>
-std::unique_ptr<T[]> numa_copy(std::span<const T> src, int threads) {
-  auto dst = std::make_unique_for_overwrite<T[]>(src.size());
+using stream_buffer = std::unique_ptr<T[], free_deleter>;
+
+// A buffer first-touched by the threads that will read it (same split as the kernels), on
+// transparent huge pages where the kernel offers them (madvise mode is Debian's default): 4 KiB
+// pages make large streams depend on where the pages happened to land, run to run.
+template <class T>
+stream_buffer<T> numa_copy(std::span<const T> src, int threads) {
+  constexpr std::size_t huge = 2u << 20;
+  const std::size_t bytes = (src.size() * sizeof(T) + huge - 1) / huge * huge;
+  stream_buffer<T> dst(static_cast<T*>(std::aligned_alloc(huge, std::max(bytes, huge))));
+  if (!dst) throw std::bad_alloc();
+  madvise(dst.get(), std::max(bytes, huge), MADV_HUGEPAGE);  // advice only: failure changes nothing
 #pragma omp parallel num_threads(threads)
   {
     const range r = split(src.size(), omp_get_thread_num(), omp_get_num_threads());
@@ -135,7 +149,7 @@ class reduction final : public timed {
   reduction_shape m_shape;
   int m_threads;
   std::size_t m_n;
-  std::unique_ptr<T[]> m_x;
+  stream_buffer<T> m_x;
   element_type m_out_type;
   double m_result = 0;
 };
@@ -178,7 +192,7 @@ class stream final : public timed {
   bandwidth_op m_op;
   int m_threads;
   std::size_t m_n;
-  std::unique_ptr<float[]> m_a, m_b, m_c;
+  stream_buffer<float> m_a, m_b, m_c;
   double m_sum = 0;
 };
 

@@ -42,6 +42,7 @@ TEST(suite_parse, deepbench_maps_every_listed_problem) {
 TEST(suite_parse, a_full_user_file) {
   const char* text = R"(
 name = "mine"
+implementations = ["onednn"]
 repetitions = 3
 min_time_s = 0.01
 [[gemm]]
@@ -64,6 +65,7 @@ iterations = 16
   auto s = suite_parse(text, "mine.toml");
   ASSERT_TRUE(s) << s.error().message;
   EXPECT_EQ(s->repetitions, 3);
+  EXPECT_EQ(s->implementations, std::vector<std::string>{"onednn"});
   EXPECT_DOUBLE_EQ(s->min_time_s, 0.01);
   std::vector<std::string> ids;
   for (const auto& p : s->problems) ids.push_back(p.id());
