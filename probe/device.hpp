@@ -105,6 +105,7 @@ struct device_info {
   std::string vendor;
   std::string type;                   // "cpu", "gpu", "integrated_gpu", "discrete_gpu", "accelerator", "virtual_gpu", "other"
   std::string driver_version;
+  std::string pci_bus_id;             // "0000:01:00.0" where the backend tells (cl_khr_pci_bus_info, VK_EXT_pci_bus_info)
   std::vector<precision_support> precisions;
   std::optional<opencl_details> opencl;
   std::optional<vulkan_details> vulkan;

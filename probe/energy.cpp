@@ -33,7 +33,22 @@ sensor_match sensors_for(const device_info& d, const power_inventory& power) {
     if (m.sensors.empty()) m.reason = fmt::format("no readable energy sensor covers the CPU ({})", why.empty() ? "none found" : why);
     return m;
   }
-  m.reason = fmt::format("no sensor is matched to {} yet: its PCI bus id is not known to the probe", d.id);
+  if (d.pci_bus_id.empty()) {
+    m.reason = fmt::format("{} reports no PCI bus id (no cl_khr_pci_bus_info / VK_EXT_pci_bus_info), so no sensor can be matched to it", d.id);
+    return m;
+  }
+  // A GPU: its hwmon entry (an energy counter first, else a power input), else NVML, by PCI bus id.
+  const std::string covers = "pci " + d.pci_bus_id;
+  for (const char* source : {"hwmon", "nvml"}) {
+    for (const char* kind : {"energy", "power"}) {
+      for (const auto& s : power.sensors)
+        if (s.readable && s.source == source && s.kind == kind && s.covers == covers) {
+          m.sensors.push_back(s);
+          return m;
+        }
+    }
+  }
+  m.reason = fmt::format("no readable sensor covers {} ({}){}", d.id, covers, why.empty() ? "" : "; " + why);
   return m;
 }
 

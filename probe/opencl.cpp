@@ -8,6 +8,8 @@
 #include "probe/backends.hpp"
 #include "probe/opencl_api.hpp"
 
+#include <CL/cl_ext.h>
+
 namespace xpu {
 namespace {
 
@@ -128,6 +130,17 @@ device_info describe(const opencl_api& cl, cl_device_id id, const opencl_details
     cl_uint count = 0;
     if (cl.get_device_info(id, CL_DEVICE_MAX_NUM_SUB_GROUPS, sizeof count, &count, nullptr) == CL_SUCCESS)
       o.subgroups = count > 0;
+  }
+  if (contains(o.extensions, "cl_khr_pci_bus_info")) {
+    cl_device_pci_bus_info_khr pci{};
+    if (cl.get_device_info(id, CL_DEVICE_PCI_BUS_INFO_KHR, sizeof pci, &pci, nullptr) == CL_SUCCESS)
+      d.pci_bus_id = fmt::format("{:04x}:{:02x}:{:02x}.{:x}", pci.pci_domain, pci.pci_bus, pci.pci_device, pci.pci_function);
+  } else if (contains(o.extensions, "cl_nv_device_attribute_query")) {
+    constexpr cl_device_info bus_nv = 0x4008, slot_nv = 0x4009;  // CL_DEVICE_PCI_BUS_ID_NV, CL_DEVICE_PCI_SLOT_ID_NV
+    cl_uint bus = 0, slot = 0;
+    if (cl.get_device_info(id, bus_nv, sizeof bus, &bus, nullptr) == CL_SUCCESS &&
+        cl.get_device_info(id, slot_nv, sizeof slot, &slot, nullptr) == CL_SUCCESS)
+      d.pci_bus_id = fmt::format("0000:{:02x}:{:02x}.{:x}", bus, slot >> 3, slot & 7);
   }
   d.opencl = std::move(o);
   return d;

@@ -197,7 +197,12 @@ device_info describe(const instance_fns& f, VkPhysicalDevice pd, std::uint32_t i
   if (v13 || has(v.extensions, VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME)) chain(tail, size_control);
   auto dot_props = vk_struct<VkPhysicalDeviceShaderIntegerDotProductProperties>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_PROPERTIES);
   if (v13 || dot_ext) chain(tail, dot_props);
+  auto pci = vk_struct<VkPhysicalDevicePCIBusInfoPropertiesEXT>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PCI_BUS_INFO_PROPERTIES_EXT);
+  const bool has_pci = has(v.extensions, VK_EXT_PCI_BUS_INFO_EXTENSION_NAME);
+  if (has_pci) chain(tail, pci);
   f.get_properties2(pd, &props2);
+  if (has_pci)
+    d.pci_bus_id = fmt::format("{:04x}:{:02x}:{:02x}.{:x}", pci.pciDomain, pci.pciBus, pci.pciDevice, pci.pciFunction);
 
   v.subgroup_size = subgroup.subgroupSize;
   v.subgroup_operations = subgroup_operation_names(subgroup.supportedOperations);

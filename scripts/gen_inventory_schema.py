@@ -1,3 +1,7 @@
+#!/usr/bin/env python3
+"""Writes docs/schema/inventory.v1.schema.json (JSON Schema 2020-12 for `xpubench probe --format json`).
+usage: cd docs/schema && python3 ../../scripts/gen_inventory_schema.py
+Every field it allows must be documented in docs/schema.md (tests/cli/check_schema.py checks)."""
 import json
 S = lambda **k: {"type": "string", **k}
 I = lambda **k: {"type": "integer", "minimum": 0, **k}
@@ -44,6 +48,7 @@ defs["vulkan"] = obj(dict(api_version=S(pattern=r"^\d+\.\d+\.\d+$"), vendor_id=I
     coop_matrix_khr_shapes=A(R("coop_shape")), coop_matrix_nv_shapes=A(R("coop_shape")), extensions=strings, errors=strings))
 defs["device"] = obj(dict(id=S(pattern="^(cpu|opencl|vulkan)[0-9]+$"), backend=S(enum=["cpu","opencl","vulkan"]), name=S(), vendor=S(),
     type=S(enum=["cpu","gpu","integrated_gpu","discrete_gpu","virtual_gpu","accelerator","other"]), driver_version=S(),
+    pci_bus_id=S(pattern=r"^([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7])?$"),
     precisions=A(R("precision_support"), minItems=4, maxItems=4), opencl=R("opencl"), vulkan=R("vulkan")),
     optional=("opencl","vulkan"))
 defs["power_sensor"] = obj(dict(id=S(), source=S(enum=["rapl","hwmon","nvml"]), kind=S(enum=["energy","power"]),

@@ -102,6 +102,36 @@ TEST(energy_meter, no_sensor_gives_the_reason) {
   EXPECT_EQ(meter.error().code, status::unsupported);
 }
 
+device_info gpu(const std::string& bus) {
+  device_info d;
+  d.id = "vulkan0";
+  d.type = "discrete_gpu";
+  d.pci_bus_id = bus;
+  return d;
+}
+
+TEST(sensors_for, gpus_are_matched_by_pci_bus_id) {
+  test::temp_dir root;
+  const auto pci = root.path() / "sys/devices/pci0000:00/0000:03:00.0";
+  std::filesystem::create_directories(pci);
+  root.write("sys/class/hwmon/hwmon0/name", "amdgpu\n");
+  root.write("sys/class/hwmon/hwmon0/power1_average", "45000000\n");
+  std::filesystem::create_directory_symlink(pci, root.path() / "sys/class/hwmon/hwmon0/device");
+  const power_inventory power = power_probe({root.path(), "/nonexistent/libnvidia-ml.so.1"});
+  ASSERT_EQ(power.sensors.size(), 1u);
+  EXPECT_EQ(power.sensors[0].covers, "pci 0000:03:00.0");
+
+  sensor_match m = sensors_for(gpu("0000:03:00.0"), power);
+  ASSERT_EQ(m.sensors.size(), 1u) << m.reason;
+  EXPECT_EQ(m.sensors[0].id, "hwmon:amdgpu:power1_average");
+  m = sensors_for(gpu("0000:04:00.0"), power);
+  EXPECT_TRUE(m.sensors.empty());
+  EXPECT_NE(m.reason.find("pci 0000:04:00.0"), std::string::npos) << m.reason;
+  m = sensors_for(gpu(""), power);
+  EXPECT_NE(m.reason.find("no PCI bus id"), std::string::npos) << m.reason;
+  EXPECT_TRUE(sensors_for(cpu0(), power).sensors.empty());  // a GPU's sensor never counts for the CPU
+}
+
 TEST(energy_meter, fake_nvml_through_dlopen) {
   std::vector<power_sensor> sensors;
   const power_source src = nvml_probe(XPU_FAKE_NVML, sensors);
@@ -110,7 +140,11 @@ TEST(energy_meter, fake_nvml_through_dlopen) {
   EXPECT_EQ(sensors[0].name, "Fake GPU 200W");
   EXPECT_EQ(sensors[0].covers, "pci 0000:01:00.0");
   EXPECT_EQ(sensors[0].kind, "energy");
-  auto meter = energy_meter_open({sensors, ""}, {XPU_FAKE_NVML, 0.005});
+  power_inventory power;
+  power.sensors = sensors;
+  const sensor_match match = sensors_for(gpu("0000:01:00.0"), power);  // matched by PCI bus id
+  ASSERT_EQ(match.sensors.size(), 1u) << match.reason;
+  auto meter = energy_meter_open(match, {XPU_FAKE_NVML, 0.005});
   ASSERT_TRUE(meter) << meter.error().message;
   EXPECT_NEAR(measure(**meter, 0.2), 200.0, 10.0);
 }
