@@ -3,6 +3,7 @@
 // problem runs, times itself and reads back for verification. Backends never throw across this
 // interface: every failure is a result<T> with a status and a reason.
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,9 @@ class device {
   virtual ~device() = default;
   virtual const device_info& info() const = 0;
   virtual support supports(const problem& p) const = 0;
+  // The clock the device runs at right now, measured (CPU: a dependent add chain on every core);
+  // nullopt where the backend cannot measure it. Used for `% of peak` next to each measurement.
+  virtual std::optional<double> clock_hz_measure() { return std::nullopt; }
   // Compile, allocate and upload; `inputs` stays valid while the prepared problem lives.
   virtual result<std::unique_ptr<prepared>> prepare(const problem& p, const host_buffers& inputs,
                                                     std::string_view implementation) = 0;

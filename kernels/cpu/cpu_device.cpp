@@ -19,6 +19,11 @@ class cpu_device final : public device {
     openblas_set_num_threads(m_threads);
   }
   const device_info& info() const override { return m_info; }
+  std::optional<double> clock_hz_measure() override {
+    omp_set_num_threads(m_threads);
+    const double hz = cpu_clock_measure();
+    return hz > 0 ? std::optional(hz) : std::nullopt;
+  }
 
   support supports(const problem& p) const override {
     const precision_support* ps = m_info.support_for(p.type);
