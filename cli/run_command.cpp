@@ -9,6 +9,9 @@
 
 #include "cli/output.hpp"
 #include "kernels/cpu/cpu_device.hpp"
+#if XPU_WITH_OPENCL
+#include "kernels/opencl/opencl_device.hpp"
+#endif
 #include "probe/inventory.hpp"
 #include "reporters/inventory_report.hpp"
 #include "reporters/run_report.hpp"
@@ -96,9 +99,22 @@ int run_command::run() const {
   owned.push_back(cpu_device_create(inv->devices.front(), inv->cpu, {threads}));
   devs.push_back(owned.back().get());
   std::vector<std::string> without;
-  for (const auto& d : inv->devices)
-    if (d.backend != "cpu" && (devices.empty() || std::ranges::find(devices, d.id) != devices.end()))
-      without.push_back(fmt::format("{} ({}): the {} kernel backend is not in this version of xpubench yet", d.id, d.name, d.backend));
+  for (const auto& d : inv->devices) {
+    if (d.backend == "cpu" || (!devices.empty() && std::ranges::find(devices, d.id) == devices.end())) continue;
+#if XPU_WITH_OPENCL
+    if (d.backend == "opencl") {
+      auto opened = opencl_device_open(d);
+      if (opened) {
+        owned.push_back(std::move(*opened));
+        devs.push_back(owned.back().get());
+      } else {
+        without.push_back(fmt::format("{} ({}): cannot be opened: {}", d.id, d.name, opened.error().message));
+      }
+      continue;
+    }
+#endif
+    without.push_back(fmt::format("{} ({}): the {} kernel backend is not in this version of xpubench yet", d.id, d.name, d.backend));
+  }
 
   const auto cases = plan_cases(*loaded, devs, options);
   if (list) {

@@ -15,6 +15,28 @@ const result<opencl_api>& opencl_api_load() {
     a.get_device_info = a.library.symbol<decltype(a.get_device_info)>("clGetDeviceInfo");
     if (!a.get_platform_ids || !a.get_platform_info || !a.get_device_ids || !a.get_device_info)
       return fail(status::unsupported, "{} lacks the OpenCL 1.0 platform/device query functions", a.library.path());
+#define XPU_CL_LOAD(field, name) a.field = a.library.symbol<decltype(a.field)>(#name)
+    XPU_CL_LOAD(create_context, clCreateContext);
+    XPU_CL_LOAD(release_context, clReleaseContext);
+    XPU_CL_LOAD(create_queue, clCreateCommandQueue);
+    XPU_CL_LOAD(release_queue, clReleaseCommandQueue);
+    XPU_CL_LOAD(create_buffer, clCreateBuffer);
+    XPU_CL_LOAD(release_mem, clReleaseMemObject);
+    XPU_CL_LOAD(create_program, clCreateProgramWithSource);
+    XPU_CL_LOAD(build_program, clBuildProgram);
+    XPU_CL_LOAD(program_build_info, clGetProgramBuildInfo);
+    XPU_CL_LOAD(release_program, clReleaseProgram);
+    XPU_CL_LOAD(create_kernel, clCreateKernel);
+    XPU_CL_LOAD(release_kernel, clReleaseKernel);
+    XPU_CL_LOAD(set_kernel_arg, clSetKernelArg);
+    XPU_CL_LOAD(enqueue_kernel, clEnqueueNDRangeKernel);
+    XPU_CL_LOAD(enqueue_write, clEnqueueWriteBuffer);
+    XPU_CL_LOAD(enqueue_read, clEnqueueReadBuffer);
+    XPU_CL_LOAD(finish, clFinish);
+    XPU_CL_LOAD(wait_for_events, clWaitForEvents);
+    XPU_CL_LOAD(event_profiling_info, clGetEventProfilingInfo);
+    XPU_CL_LOAD(release_event, clReleaseEvent);
+#undef XPU_CL_LOAD
     return a;
   }();
   return api;

@@ -2,6 +2,7 @@
 // The OpenCL ICD loader, opened at run time. One instance per process; the kernels backend adds
 // the entry points it needs here, so there is one list of OpenCL functions.
 #define CL_TARGET_OPENCL_VERSION 300
+#define CL_USE_DEPRECATED_OPENCL_1_2_APIS  // clCreateCommandQueue: the 1.2 call every driver has
 #include <CL/cl.h>
 
 #include <string>
@@ -17,6 +18,27 @@ struct opencl_api {
   decltype(&::clGetPlatformInfo) get_platform_info = nullptr;
   decltype(&::clGetDeviceIDs) get_device_ids = nullptr;
   decltype(&::clGetDeviceInfo) get_device_info = nullptr;
+  // Used by the kernel backend (kernels/opencl); all present in any OpenCL 1.2 loader.
+  decltype(&::clCreateContext) create_context = nullptr;
+  decltype(&::clReleaseContext) release_context = nullptr;
+  decltype(&::clCreateCommandQueue) create_queue = nullptr;
+  decltype(&::clReleaseCommandQueue) release_queue = nullptr;
+  decltype(&::clCreateBuffer) create_buffer = nullptr;
+  decltype(&::clReleaseMemObject) release_mem = nullptr;
+  decltype(&::clCreateProgramWithSource) create_program = nullptr;
+  decltype(&::clBuildProgram) build_program = nullptr;
+  decltype(&::clGetProgramBuildInfo) program_build_info = nullptr;
+  decltype(&::clReleaseProgram) release_program = nullptr;
+  decltype(&::clCreateKernel) create_kernel = nullptr;
+  decltype(&::clReleaseKernel) release_kernel = nullptr;
+  decltype(&::clSetKernelArg) set_kernel_arg = nullptr;
+  decltype(&::clEnqueueNDRangeKernel) enqueue_kernel = nullptr;
+  decltype(&::clEnqueueWriteBuffer) enqueue_write = nullptr;
+  decltype(&::clEnqueueReadBuffer) enqueue_read = nullptr;
+  decltype(&::clFinish) finish = nullptr;
+  decltype(&::clWaitForEvents) wait_for_events = nullptr;
+  decltype(&::clGetEventProfilingInfo) event_profiling_info = nullptr;
+  decltype(&::clReleaseEvent) release_event = nullptr;
 };
 
 // Loads libOpenCL.so.1 (or $XPUBENCH_OPENCL_LIBRARY) once; later calls return the same result.

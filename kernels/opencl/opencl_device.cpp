@@ -1,0 +1,381 @@
+#include "kernels/opencl/opencl_device.hpp"
+
+#include <algorithm>
+#include <map>
+#include <span>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "core/embedded_text.hpp"
+#include "probe/opencl_api.hpp"
+
+namespace xpu {
+
+std::span<const embedded_text> opencl_source_table();  // generated from kernels/opencl/*.cl
+
+namespace {
+
+template <class H, auto Release>
+struct cl_release {
+  const opencl_api* api = nullptr;
+  void operator()(H h) const {
+    if (h) (api->*Release)(h);
+  }
+};
+template <class H, auto Release>
+using cl_ptr = std::unique_ptr<std::remove_pointer_t<H>, cl_release<H, Release>>;
+using context_ptr = cl_ptr<cl_context, &opencl_api::release_context>;
+using queue_ptr = cl_ptr<cl_command_queue, &opencl_api::release_queue>;
+using mem_ptr = cl_ptr<cl_mem, &opencl_api::release_mem>;
+using program_ptr = cl_ptr<cl_program, &opencl_api::release_program>;
+using kernel_ptr = cl_ptr<cl_kernel, &opencl_api::release_kernel>;
+using event_ptr = cl_ptr<cl_event, &opencl_api::release_event>;
+
+std::string_view source(std::string_view name) {
+  for (const auto& e : opencl_source_table())
+    if (e.name == name) return e.text;
+  return {};
+}
+
+const char* type_define(precision p) {
+  switch (p) {
+    case precision::fp32: return "-DXPU_FP32";
+    case precision::fp16: return "-DXPU_FP16";
+    case precision::int8: return "-DXPU_INT8";
+    case precision::bf16: break;
+  }
+  return "";
+}
+
+status status_of(cl_int rc) {
+  return rc == CL_OUT_OF_RESOURCES || rc == CL_MEM_OBJECT_ALLOCATION_FAILURE || rc == CL_OUT_OF_HOST_MEMORY ? status::skipped
+                                                                                                              : status::failed;
+}
+
+class cl_device;
+
+// A prepared problem: its buffers and a list of kernel launches (each with its global/local size).
+class cl_prepared final : public prepared {
+ public:
+  struct launch {
+    kernel_ptr kernel;
+    std::vector<std::size_t> global, local;
+  };
+  cl_prepared(const opencl_api& api, cl_command_queue queue, std::string notes) : m_api(api), m_queue(queue), m_notes(std::move(notes)) {}
+
+  std::string_view implementation() const override { return "xpubench"; }
+  std::string notes() const override { return m_notes; }
+
+  result<double> run_seconds(int launches) override {
+    event_ptr first{nullptr, {&m_api}}, last{nullptr, {&m_api}};
+    for (int i = 0; i < launches; ++i)
+      for (std::size_t k = 0; k < m_launches.size(); ++k) {
+        const launch& l = m_launches[k];
+        cl_event ev = nullptr;
+        const bool want = (i == 0 && k == 0) || (i == launches - 1 && k + 1 == m_launches.size());
+        const cl_int rc = m_api.enqueue_kernel(m_queue, l.kernel.get(), static_cast<cl_uint>(l.global.size()), nullptr, l.global.data(),
+                                               l.local.empty() ? nullptr : l.local.data(), 0, nullptr, want ? &ev : nullptr);
+        if (rc != CL_SUCCESS) return fail(status_of(rc), "clEnqueueNDRangeKernel failed: {}", opencl_error_name(rc));
+        if (!want) continue;
+        if (!first) first.reset(ev);
+        else last.reset(ev);
+      }
+    if (const cl_int rc = m_api.finish(m_queue); rc != CL_SUCCESS) return fail(status_of(rc), "clFinish failed: {}", opencl_error_name(rc));
+    cl_ulong start = 0, end = 0;
+    cl_event end_event = last ? last.get() : first.get();
+    XPU_CHECK_CL(m_api.event_profiling_info(first.get(), CL_PROFILING_COMMAND_START, sizeof start, &start, nullptr));
+    XPU_CHECK_CL(m_api.event_profiling_info(end_event, CL_PROFILING_COMMAND_END, sizeof end, &end, nullptr));
+    if (end <= start) return fail(status::failed, "profiling events give a non-positive duration ({} ns)", end - start);
+    return static_cast<double>(end - start) * 1e-9;
+  }
+
+  result<void> read_back(host_buffers& out) override {
+    if (!m_output) return {};
+    host_buffer& y = out.outputs.at(0);
+    XPU_CHECK_CL(m_api.enqueue_read(m_queue, m_output, CL_TRUE, 0, y.bytes.size(), y.bytes.data(), 0, nullptr, nullptr));
+    return {};
+  }
+
+  std::vector<mem_ptr> buffers;
+  std::vector<launch> m_launches;
+  cl_mem m_output = nullptr;
+
+ private:
+  const opencl_api& m_api;
+  cl_command_queue m_queue;
+  std::string m_notes;
+};
+
+class cl_device final : public device {
+ public:
+  cl_device(const opencl_api& api, device_info info, cl_device_id id, context_ptr ctx, queue_ptr queue, opencl_options options)
+      : m_api(api), m_info(std::move(info)), m_id(id), m_context(std::move(ctx)), m_queue(std::move(queue)), m_options(std::move(options)) {}
+
+  const device_info& info() const override { return m_info; }
+
+  support supports(const problem& p) const override {
+    const precision_support* ps = m_info.support_for(p.type);
+    const std::vector<std::string> impl{"xpubench"};
+    if (p.type == precision::bf16) return {support_level::unsupported, ps ? ps->reason : "no bf16", {}};
+    switch (p.kind()) {
+      case kernel_kind::gemm:
+      case kernel_kind::conv2d:
+      case kernel_kind::reduction:
+        if (p.type == precision::fp16)
+          return {support_level::emulated, "fp16 storage read with vload_half, fp32 arithmetic (half-arithmetic kernels not written yet)", impl};
+        return {support_level::native, p.type == precision::int8 ? "uchar x char, int accumulation" : "float arithmetic", impl};
+      case kernel_kind::bandwidth:
+        if (p.type != precision::fp32) return {support_level::unsupported, "bandwidth kernels stream fp32 arrays", {}};
+        return {support_level::native, "vectorized loads and stores", impl};
+      case kernel_kind::peak:
+        if (p.type != precision::fp32) return {support_level::unsupported, "only the fp32 peak kernel exists for OpenCL so far", {}};
+        return {support_level::native, "float16 FMA chains per work-item", impl};
+      case kernel_kind::latency:
+        return {support_level::native, "an empty kernel", impl};
+    }
+    return {support_level::unsupported, "unknown kernel", {}};
+  }
+
+  result<std::unique_ptr<prepared>> prepare(const problem& p, const host_buffers& in, std::string_view impl) override {
+    const support s = supports(p);
+    if (s.level == support_level::unsupported) return fail(status::unsupported, "{}", s.reason);
+    if (impl != "xpubench") return fail(status::unsupported, "no '{}' implementation on OpenCL", impl);
+    for (const auto& b : in.inputs)
+      if (b.bytes.size() > m_info.opencl->max_alloc_bytes)
+        return fail(status::skipped, "a {}-byte buffer exceeds CL_DEVICE_MAX_MEM_ALLOC_SIZE ({} bytes)", b.bytes.size(),
+                    m_info.opencl->max_alloc_bytes);
+    switch (p.kind()) {
+      case kernel_kind::gemm: return prepare_gemm(p, in);
+      case kernel_kind::conv2d: return prepare_conv(p, in);
+      case kernel_kind::reduction: return prepare_reduction(p.type, std::get<reduction_shape>(p.dims).op, in.inputs[0]);
+      case kernel_kind::bandwidth: return prepare_stream(std::get<bandwidth_shape>(p.dims).op, in);
+      case kernel_kind::peak: return prepare_peak(std::get<peak_shape>(p.dims), in);
+      case kernel_kind::latency: return prepare_latency();
+    }
+    return fail(status::unsupported, "unknown kernel");
+  }
+
+  // Builds `name`.cl (after types.cl when typed) with `options`; programs are cached per options.
+  result<cl_program> program(std::string_view name, const std::string& options, bool typed) {
+    const std::string full = options + " " + m_options.extra_build_options;
+    const std::string key = std::string(name) + "|" + full;
+    if (auto it = m_programs.find(key); it != m_programs.end()) return it->second.get();
+    std::string text = typed ? std::string(source("types")) + "\n" : "";
+    text += source(name);
+    const char* src = text.c_str();
+    const std::size_t len = text.size();
+    cl_int rc = CL_SUCCESS;
+    program_ptr prog(m_api.create_program(m_context.get(), 1, &src, &len, &rc), {&m_api});
+    if (rc != CL_SUCCESS) return fail(status::failed, "clCreateProgramWithSource({}.cl) failed: {}", name, opencl_error_name(rc));
+    rc = m_api.build_program(prog.get(), 1, &m_id, full.c_str(), nullptr, nullptr);
+    if (rc != CL_SUCCESS) {
+      std::size_t size = 0;
+      m_api.program_build_info(prog.get(), m_id, CL_PROGRAM_BUILD_LOG, 0, nullptr, &size);
+      std::string log(size, '\0');
+      m_api.program_build_info(prog.get(), m_id, CL_PROGRAM_BUILD_LOG, size, log.data(), nullptr);
+      std::istringstream lines(log);
+      std::string first, line;
+      for (int i = 0; i < 4 && std::getline(lines, line);)
+        if (!line.empty()) first += (i++ ? " | " : "") + line;
+      return fail(status::unsupported, "building {}.cl failed ({}) with options '{}': {}", name, opencl_error_name(rc), full, first);
+    }
+    cl_program raw = prog.get();
+    m_programs.emplace(key, std::move(prog));
+    return raw;
+  }
+
+ private:
+  result<mem_ptr> buffer(const void* data, std::size_t bytes) {
+    cl_int rc = CL_SUCCESS;
+    const cl_mem_flags flags = data ? CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR : CL_MEM_READ_WRITE;
+    mem_ptr m(m_api.create_buffer(m_context.get(), flags, std::max<std::size_t>(bytes, 4), const_cast<void*>(data), &rc), {&m_api});
+    if (rc != CL_SUCCESS) return fail(status_of(rc), "clCreateBuffer({} bytes) failed: {}", bytes, opencl_error_name(rc));
+    return m;
+  }
+
+  result<kernel_ptr> kernel(cl_program prog, const char* name) {
+    cl_int rc = CL_SUCCESS;
+    kernel_ptr k(m_api.create_kernel(prog, name, &rc), {&m_api});
+    if (rc != CL_SUCCESS) return fail(status::failed, "clCreateKernel({}) failed: {}", name, opencl_error_name(rc));
+    return k;
+  }
+
+  template <class T>
+  result<void> arg(cl_kernel k, cl_uint index, const T& value) {
+    XPU_CHECK_CL(m_api.set_kernel_arg(k, index, sizeof(T), &value));
+    return {};
+  }
+
+  // Uploads the inputs and allocates the output; the prepared problem owns them.
+  result<std::unique_ptr<cl_prepared>> with_buffers(const host_buffers& in, std::size_t output_bytes, std::string notes) {
+    auto p = std::make_unique<cl_prepared>(m_api, m_queue.get(), std::move(notes));
+    for (const auto& b : in.inputs) {
+      auto m = buffer(b.bytes.data(), b.bytes.size());
+      if (!m) return std::unexpected(m.error());
+      p->buffers.push_back(std::move(*m));
+    }
+    auto out = buffer(nullptr, output_bytes);
+    if (!out) return std::unexpected(out.error());
+    p->m_output = out->get();
+    p->buffers.push_back(std::move(*out));
+    return p;
+  }
+
+  result<std::unique_ptr<prepared>> prepare_gemm(const problem& pr, const host_buffers& in) {
+    const auto& g = std::get<gemm_shape>(pr.dims);
+    constexpr int wg_m = 8, wg_n = 8, rm = 4, rn = 4, tk = 16;
+    std::string opts = fmt::format("{} -DWG_M={} -DWG_N={} -DRM={} -DRN={} -DTK={}", type_define(pr.type), wg_m, wg_n, rm, rn, tk);
+    if (g.trans_a) opts += " -DTRANS_A";
+    if (g.trans_b) opts += " -DTRANS_B";
+    auto prog = program("gemm", opts, true);
+    if (!prog) return std::unexpected(prog.error());
+    auto p = with_buffers(in, static_cast<std::size_t>(g.m * g.n) * 4, fmt::format("tiled {}x{}, {}x{} per work-item", wg_m * rm, wg_n * rn, rm, rn));
+    if (!p) return std::unexpected(p.error());
+    auto k = kernel(*prog, "gemm");
+    if (!k) return std::unexpected(k.error());
+    const int m = static_cast<int>(g.m), n = static_cast<int>(g.n), kk = static_cast<int>(g.k);
+    for (auto r : {arg(k->get(), 0, m), arg(k->get(), 1, n), arg(k->get(), 2, kk), arg(k->get(), 3, (*p)->buffers[0].get()),
+                   arg(k->get(), 4, (*p)->buffers[1].get()), arg(k->get(), 5, (*p)->buffers[2].get())})
+      if (!r) return std::unexpected(r.error());
+    const std::size_t groups_n = static_cast<std::size_t>((g.n + wg_n * rn - 1) / (wg_n * rn));
+    const std::size_t groups_m = static_cast<std::size_t>((g.m + wg_m * rm - 1) / (wg_m * rm));
+    (*p)->m_launches.push_back({std::move(*k), {groups_n * wg_n, groups_m * wg_m}, {wg_n, wg_m}});
+    return std::unique_ptr<prepared>(std::move(*p));
+  }
+
+  result<std::unique_ptr<prepared>> prepare_conv(const problem& pr, const host_buffers& in) {
+    const auto& c = std::get<conv_shape>(pr.dims);
+    std::string opts = type_define(pr.type);
+    if (c.layout == conv_layout::nhwc) opts += " -DNHWC";
+    auto prog = program("conv2d", opts, true);
+    if (!prog) return std::unexpected(prog.error());
+    const std::size_t outs = static_cast<std::size_t>(c.n * c.k * c.p() * c.q());
+    auto p = with_buffers(in, outs * 4, "direct, one output per work-item");
+    if (!p) return std::unexpected(p.error());
+    auto k = kernel(*prog, "conv2d");
+    if (!k) return std::unexpected(k.error());
+    const int v[] = {static_cast<int>(c.n), static_cast<int>(c.c), static_cast<int>(c.h), static_cast<int>(c.w),
+                     static_cast<int>(c.k), static_cast<int>(c.r), static_cast<int>(c.s), static_cast<int>(c.stride),
+                     static_cast<int>(c.pad), static_cast<int>(c.dilation), static_cast<int>(c.p()), static_cast<int>(c.q())};
+    for (cl_uint i = 0; i < 12; ++i)
+      if (auto r = arg(k->get(), i, v[i]); !r) return std::unexpected(r.error());
+    for (cl_uint i = 0; i < 3; ++i)
+      if (auto r = arg(k->get(), 12 + i, (*p)->buffers[i].get()); !r) return std::unexpected(r.error());
+    (*p)->m_launches.push_back({std::move(*k), {(outs + 63) / 64 * 64}, {}});
+    return std::unique_ptr<prepared>(std::move(*p));
+  }
+
+  result<std::unique_ptr<prepared>> prepare_reduction(precision type, reduce_op op, const host_buffer& x) {
+    constexpr int wg = 256;
+    const std::size_t groups = std::min<std::size_t>(256, std::max<std::size_t>(1, x.count() / (wg * 16)));
+    std::string opts = fmt::format("{} -DWG={}{}", type_define(type), wg, op == reduce_op::max ? " -DOP_MAX" : "");
+    auto stage1 = program("reduce", opts, true);
+    if (!stage1) return std::unexpected(stage1.error());
+    auto stage2 = program("reduce", opts + " -DPARTIALS", true);
+    if (!stage2) return std::unexpected(stage2.error());
+    host_buffers in;
+    in.inputs.push_back(x);
+    auto p = with_buffers(in, 4, fmt::format("two stages: {} work-groups of {}, then one", groups, wg));
+    if (!p) return std::unexpected(p.error());
+    auto partials = buffer(nullptr, groups * 4);
+    if (!partials) return std::unexpected(partials.error());
+    cl_mem parts = partials->get();
+    (*p)->buffers.push_back(std::move(*partials));
+    auto k1 = kernel(*stage1, "reduce");
+    auto k2 = kernel(*stage2, "reduce");
+    if (!k1) return std::unexpected(k1.error());
+    if (!k2) return std::unexpected(k2.error());
+    const int n = static_cast<int>(x.count()), g = static_cast<int>(groups);
+    for (auto r : {arg(k1->get(), 0, n), arg(k1->get(), 1, (*p)->buffers[0].get()), arg(k1->get(), 2, parts), arg(k2->get(), 0, g),
+                   arg(k2->get(), 1, parts), arg(k2->get(), 2, (*p)->m_output)})
+      if (!r) return std::unexpected(r.error());
+    (*p)->m_launches.push_back({std::move(*k1), {groups * wg}, {wg}});
+    (*p)->m_launches.push_back({std::move(*k2), {wg}, {wg}});
+    return std::unique_ptr<prepared>(std::move(*p));
+  }
+
+  result<std::unique_ptr<prepared>> prepare_stream(bandwidth_op op, const host_buffers& in) {
+    if (op == bandwidth_op::read) return prepare_reduction(precision::fp32, reduce_op::sum, in.inputs[0]);
+    const std::size_t n = in.inputs[0].count();
+    const int vec = n % 16 == 0 ? 16 : n % 4 == 0 ? 4 : 1;
+    auto prog = program("stream", fmt::format("-DVEC={}", vec), false);
+    if (!prog) return std::unexpected(prog.error());
+    auto p = with_buffers(in, n * 4, fmt::format("float{} per work-item", vec));
+    if (!p) return std::unexpected(p.error());
+    auto k = kernel(*prog, op == bandwidth_op::copy ? "copy" : "triad");
+    if (!k) return std::unexpected(k.error());
+    for (cl_uint i = 0; i < (*p)->buffers.size(); ++i)
+      if (auto r = arg(k->get(), i, (*p)->buffers[i].get()); !r) return std::unexpected(r.error());
+    (*p)->m_launches.push_back({std::move(*k), {n / static_cast<std::size_t>(vec)}, {}});
+    return std::unique_ptr<prepared>(std::move(*p));
+  }
+
+  result<std::unique_ptr<prepared>> prepare_peak(const peak_shape& s, const host_buffers& in) {
+    constexpr int vec = 16;
+    auto prog = program("peak", fmt::format("-DXPU_FP32 -DVEC={} -DITERS={}", vec, s.iterations), false);
+    if (!prog) return std::unexpected(prog.error());
+    auto p = with_buffers(in, peak_chains * 4, fmt::format("float{} FMA chains per work-item", vec));
+    if (!p) return std::unexpected(p.error());
+    auto k = kernel(*prog, "peak");
+    if (!k) return std::unexpected(k.error());
+    for (cl_uint i = 0; i < 4; ++i)
+      if (auto r = arg(k->get(), i, (*p)->buffers[i].get()); !r) return std::unexpected(r.error());
+    (*p)->m_launches.push_back({std::move(*k), {peak_chains / vec}, {}});
+    return std::unique_ptr<prepared>(std::move(*p));
+  }
+
+  result<std::unique_ptr<prepared>> prepare_latency() {
+    auto prog = program("stream", "-DVEC=1", false);
+    if (!prog) return std::unexpected(prog.error());
+    auto p = std::make_unique<cl_prepared>(m_api, m_queue.get(), "an empty kernel, one work-item; device time between launches");
+    auto k = kernel(*prog, "empty");
+    if (!k) return std::unexpected(k.error());
+    p->m_launches.push_back({std::move(*k), {1}, {}});
+    return std::unique_ptr<prepared>(std::move(p));
+  }
+
+  const opencl_api& m_api;
+  device_info m_info;
+  cl_device_id m_id;
+  context_ptr m_context;
+  queue_ptr m_queue;
+  opencl_options m_options;
+  std::map<std::string, program_ptr> m_programs;
+};
+
+}  // namespace
+
+result<std::unique_ptr<device>> opencl_device_open(const device_info& info, const opencl_options& options) {
+  const auto& loaded = opencl_api_load();
+  if (!loaded) return std::unexpected(loaded.error());
+  const opencl_api& api = *loaded;
+  if (!api.create_context || !api.enqueue_kernel || !api.event_profiling_info)
+    return fail(status::unsupported, "{} lacks the OpenCL 1.2 runtime entry points", api.library.path());
+  int wanted = -1;
+  if (std::sscanf(info.id.c_str(), "opencl%d", &wanted) != 1) return fail(status::invalid, "'{}' is not an OpenCL device id", info.id);
+  cl_uint count = 0;
+  XPU_CHECK_CL(api.get_platform_ids(0, nullptr, &count));
+  std::vector<cl_platform_id> platforms(count);
+  XPU_CHECK_CL(api.get_platform_ids(count, platforms.data(), nullptr));
+  int index = 0;
+  for (cl_platform_id pl : platforms) {
+    cl_uint n = 0;
+    if (api.get_device_ids(pl, CL_DEVICE_TYPE_ALL, 0, nullptr, &n) != CL_SUCCESS) continue;
+    std::vector<cl_device_id> ids(n);
+    if (api.get_device_ids(pl, CL_DEVICE_TYPE_ALL, n, ids.data(), nullptr) != CL_SUCCESS) continue;
+    for (cl_device_id id : ids) {
+      if (index++ != wanted) continue;
+      cl_int rc = CL_SUCCESS;
+      const cl_context_properties props[] = {CL_CONTEXT_PLATFORM, reinterpret_cast<cl_context_properties>(pl), 0};
+      context_ptr ctx(api.create_context(props, 1, &id, nullptr, nullptr, &rc), {&api});
+      if (rc != CL_SUCCESS) return fail(status::failed, "clCreateContext failed: {}", opencl_error_name(rc));
+      queue_ptr queue(api.create_queue(ctx.get(), id, CL_QUEUE_PROFILING_ENABLE, &rc), {&api});
+      if (rc != CL_SUCCESS) return fail(status::failed, "clCreateCommandQueue(PROFILING) failed: {}", opencl_error_name(rc));
+      return std::unique_ptr<device>(std::make_unique<cl_device>(api, info, id, std::move(ctx), std::move(queue), options));
+    }
+  }
+  return fail(status::failed, "OpenCL device {} is no longer listed by the ICD loader", info.id);
+}
+
+}  // namespace xpu

@@ -1,0 +1,21 @@
+#pragma once
+// The OpenCL backend: every workload on every OpenCL device, through the same device/prepared
+// interface as the CPU backend. Kernel sources (kernels/opencl/*.cl) are embedded at build time
+// and compiled per device with -D options; timing comes from profiling events (device time).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/backend.hpp"
+
+namespace xpu {
+
+struct opencl_options {
+  // Extra build options appended to every program (tests use it to break a kernel on purpose).
+  std::string extra_build_options;
+};
+
+// Opens the OpenCL device the probe listed as `info` (matched by platform, name and order).
+result<std::unique_ptr<device>> opencl_device_open(const device_info& info, const opencl_options& options = {});
+
+}  // namespace xpu

@@ -1,0 +1,41 @@
+// Two-stage reduction: `reduce` turns n elements into one partial per work-group (each work-item
+// strides over the input, then a tree in local memory); run again on the partials with
+// -DPARTIALS (acc_t input) to finish. Build defines: the type (types.cl; int8 reads char),
+// WG (work-group size, a power of two) and OP_MAX for max (else sum).
+#ifdef PARTIALS
+typedef acc_t in_t;
+#define LOAD_IN(p, i) ((p)[i])
+#elif defined(XPU_INT8)
+typedef char in_t;
+#define LOAD_IN(p, i) ((int)(p)[i])
+#else
+typedef a_t in_t;
+#define LOAD_IN(p, i) ((acc_t)LOAD_A(p, i))
+#endif
+
+#ifdef OP_MAX
+#define COMBINE(x, y) max((x), (y))
+#if defined(XPU_INT8)
+#define IDENTITY INT_MIN
+#else
+#define IDENTITY (-INFINITY)
+#endif
+#else
+#define COMBINE(x, y) ((x) + (y))
+#define IDENTITY 0
+#endif
+
+__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
+void reduce(const int n, __global const in_t* x, __global acc_t* partials) {
+  __local acc_t scratch[WG];
+  const int lid = get_local_id(0);
+  acc_t acc = IDENTITY;
+  for (int i = get_global_id(0); i < n; i += get_global_size(0)) acc = COMBINE(acc, LOAD_IN(x, i));
+  scratch[lid] = acc;
+  barrier(CLK_LOCAL_MEM_FENCE);
+  for (int half_size = WG / 2; half_size > 0; half_size /= 2) {
+    if (lid < half_size) scratch[lid] = COMBINE(scratch[lid], scratch[lid + half_size]);
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }
+  if (lid == 0) partials[get_group_id(0)] = scratch[0];
+}

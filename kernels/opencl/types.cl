@@ -1,0 +1,25 @@
+// Element types shared by the OpenCL kernels, chosen by -D at build time:
+//   -DXPU_FP32   float storage, float arithmetic
+//   -DXPU_FP16   half storage read with vload_half (core OpenCL), float arithmetic
+//   -DXPU_INT8   A as uchar, B as char, int accumulation (u8 x s8, as VNNI and DP4A take them)
+#if defined(XPU_FP32)
+typedef float a_t;
+typedef float b_t;
+typedef float acc_t;
+#define LOAD_A(p, i) ((p)[i])
+#define LOAD_B(p, i) ((p)[i])
+#elif defined(XPU_FP16)
+typedef half a_t;
+typedef half b_t;
+typedef float acc_t;
+#define LOAD_A(p, i) vload_half((i), (p))
+#define LOAD_B(p, i) vload_half((i), (p))
+#elif defined(XPU_INT8)
+typedef uchar a_t;
+typedef char b_t;
+typedef int acc_t;
+#define LOAD_A(p, i) ((int)(p)[i])
+#define LOAD_B(p, i) ((int)(p)[i])
+#else
+#error "define XPU_FP32, XPU_FP16 or XPU_INT8"
+#endif

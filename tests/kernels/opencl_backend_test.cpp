@@ -1,0 +1,119 @@
+// The OpenCL backend on PoCL (a real CPU OpenCL driver): every workload x precision verified at
+// small sizes, device-time measurement, and a kernel that fails to build reported as such while
+// the rest of the run goes on.
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "kernels/opencl/opencl_device.hpp"
+#include "probe/inventory.hpp"
+#include "suites/runner.hpp"
+#include "suites/workload.hpp"
+
+namespace xpu {
+namespace {
+
+const device_info* pocl(const inventory& inv) {
+  for (const auto& d : inv.devices)
+    if (d.opencl && d.opencl->platform_name == "Portable Computing Language") return &d;
+  return nullptr;
+}
+
+class opencl_backend : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto probed = probe_machine({std::nullopt, "/", true, false, "/nonexistent/libnvidia-ml.so.1"});
+    ASSERT_TRUE(probed);
+    inv = std::move(*probed);
+    info = pocl(inv);
+    ASSERT_NE(info, nullptr) << "PoCL (pocl-opencl-icd) must be installed for the OpenCL tests";
+  }
+  inventory inv;
+  const device_info* info = nullptr;
+};
+
+TEST_F(opencl_backend, every_workload_and_precision_verifies_on_pocl) {
+  auto dev = opencl_device_open(*info);
+  ASSERT_TRUE(dev) << dev.error().message;
+  std::vector<problem> problems;
+  for (precision p : all_precisions) {
+    problems.push_back({gemm_shape{33, 47, 29}, p});
+    problems.push_back({gemm_shape{16, 24, 40, true, true}, p});
+    problems.push_back({conv_shape{2, 3, 9, 9, 5, 3, 3, 1, 1, 1, conv_layout::nchw}, p});
+    problems.push_back({conv_shape{1, 4, 10, 10, 6, 3, 3, 2, 1, 1, conv_layout::nhwc}, p});
+    problems.push_back({reduction_shape{100003, reduce_op::sum}, p});
+    problems.push_back({reduction_shape{100003, reduce_op::max}, p});
+    problems.push_back({peak_shape{16}, p});
+  }
+  for (auto op : {bandwidth_op::read, bandwidth_op::copy, bandwidth_op::triad}) problems.push_back({bandwidth_shape{3 * 4 * 4096, op}, precision::fp32});
+  problems.push_back({bandwidth_shape{3 * 4 * 1001, bandwidth_op::triad}, precision::fp32});  // not a multiple of 4: scalar path
+  problems.push_back({latency_shape{}, precision::fp32});
+  int verified = 0;
+  for (const problem& p : problems) {
+    SCOPED_TRACE(p.id());
+    const support s = (*dev)->supports(p);
+    if (s.level == support_level::unsupported) {
+      EXPECT_FALSE(s.reason.empty());
+      continue;
+    }
+    const workload& w = workload_for(p.kind());
+    host_buffers b = w.make_buffers(p, 21);
+    auto ready = (*dev)->prepare(p, b, "xpubench");
+    ASSERT_TRUE(ready) << ready.error().message;
+    auto t = (*ready)->run_seconds(3);
+    ASSERT_TRUE(t) << t.error().message;
+    EXPECT_GT(*t, 0.0);
+    ASSERT_TRUE((*ready)->read_back(b));
+    const verification v = w.verify(p, b, 21);
+    EXPECT_TRUE(v.passed) << v.message;
+    verified += v.checked;
+  }
+  EXPECT_GE(verified, 20);
+}
+
+TEST_F(opencl_backend, fp16_follows_the_driver_flag) {
+  auto dev = opencl_device_open(*info);
+  ASSERT_TRUE(dev);
+  // PoCL 3.1 here has no cl_khr_fp16: fp16 runs through vload_half, labelled emulated.
+  const support s = (*dev)->supports({gemm_shape{8, 8, 8}, precision::fp16});
+  EXPECT_EQ(s.level, support_level::emulated);
+  EXPECT_NE(s.reason.find("vload_half"), std::string::npos);
+  EXPECT_EQ(info->support_for(precision::fp16)->level, info->opencl->fp16 ? support_level::native : support_level::emulated);
+}
+
+TEST_F(opencl_backend, a_kernel_that_fails_to_build_is_reported_and_the_run_goes_on) {
+  auto dev = opencl_device_open(*info, {"-DTK="});  // breaks gemm.cl only (the only kernel that uses TK)
+  ASSERT_TRUE(dev);
+  auto s = suite_parse("repetitions = 2\nmin_time_s = 0.001\n[[gemm]]\nshapes = [{ m = 8, n = 8, k = 8 }]\n[[latency]]\n", "b.toml");
+  ASSERT_TRUE(s);
+  run r;
+  r.context.repetitions = 2;
+  r.context.min_time_s = 0.001;
+  r.context.machine = inv;
+  run_options options;
+  options.progress = nullptr;
+  std::atomic<bool> stop{false};
+  run_cases(plan_cases(*s, {dev->get()}, options), options, r, nullptr, stop);
+  ASSERT_EQ(r.measurements.size(), 2u);
+  EXPECT_EQ(r.measurements[0].kernel, "latency");
+  EXPECT_EQ(r.measurements[0].state, status::ok) << r.measurements[0].reason;
+  EXPECT_EQ(r.measurements[1].state, status::unsupported);
+  EXPECT_NE(r.measurements[1].reason.find("building gemm.cl failed"), std::string::npos) << r.measurements[1].reason;
+  EXPECT_NE(r.measurements[1].reason.find("-DTK="), std::string::npos);
+}
+
+TEST_F(opencl_backend, buffers_beyond_max_alloc_are_skipped_before_allocation) {
+  device_info small = *info;  // the same device, told its allocations stop at 16 bytes
+  small.opencl->max_alloc_bytes = 16;
+  auto limited = opencl_device_open(small);
+  ASSERT_TRUE(limited);
+  const problem p{reduction_shape{1000, reduce_op::sum}, precision::fp32};
+  host_buffers big = workload_for(kernel_kind::reduction).make_buffers(p, 1);
+  auto ready = (*limited)->prepare(p, big, "xpubench");
+  ASSERT_FALSE(ready);
+  EXPECT_EQ(ready.error().code, status::skipped);
+  EXPECT_NE(ready.error().message.find("CL_DEVICE_MAX_MEM_ALLOC_SIZE"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace xpu
