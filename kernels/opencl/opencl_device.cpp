@@ -269,7 +269,8 @@ class cl_device final : public device {
   result<std::unique_ptr<prepared>> prepare_reduction(precision type, reduce_op op, const host_buffer& x) {
     constexpr int wg = 256;
     const std::size_t groups = std::min<std::size_t>(256, std::max<std::size_t>(1, x.count() / (wg * 16)));
-    std::string opts = fmt::format("{} -DWG={}{}", type_define(type), wg, op == reduce_op::max ? " -DOP_MAX" : "");
+    std::string opts = fmt::format("{} -DWG={}{}{}", type_define(type), wg, op == reduce_op::max ? " -DOP_MAX" : "",
+                                   m_info.type == "cpu" ? " -DCHUNKED" : "");
     auto stage1 = program("reduce", opts, true);
     if (!stage1) return std::unexpected(stage1.error());
     auto stage2 = program("reduce", opts + " -DPARTIALS", true);

@@ -1,7 +1,7 @@
 // Two-stage reduction: `reduce` turns n elements into one partial per work-group (each work-item
 // strides over the input, then a tree in local memory); run again on the partials with
 // -DPARTIALS (acc_t input) to finish. Build defines: the type (types.cl; int8 reads char),
-// WG (work-group size, a power of two) and OP_MAX for max (else sum).
+// WG (work-group size, a power of two), OP_MAX for max (else sum), CHUNKED on CPU devices.
 #ifdef PARTIALS
 typedef acc_t in_t;
 #define LOAD_IN(p, i) ((p)[i])
@@ -30,7 +30,15 @@ void reduce(const int n, __global const in_t* x, __global acc_t* partials) {
   __local acc_t scratch[WG];
   const int lid = get_local_id(0);
   acc_t acc = IDENTITY;
+#ifdef CHUNKED
+  // CPU devices: each work-item streams one contiguous chunk (the grid-stride order below suits
+  // GPUs' coalescing but makes every CPU work-item jump across the whole array).
+  const int chunk = (n + get_global_size(0) - 1) / get_global_size(0);
+  const int first = get_global_id(0) * chunk, last = min(n, first + chunk);
+  for (int i = first; i < last; ++i) acc = COMBINE(acc, LOAD_IN(x, i));
+#else
   for (int i = get_global_id(0); i < n; i += get_global_size(0)) acc = COMBINE(acc, LOAD_IN(x, i));
+#endif
   scratch[lid] = acc;
   barrier(CLK_LOCAL_MEM_FENCE);
   for (int half_size = WG / 2; half_size > 0; half_size /= 2) {
