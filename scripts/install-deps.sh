@@ -14,6 +14,8 @@ packages=(
   libdnnl-dev libopenblas-openmp-dev
   # OpenCL: ICD loader, headers, and PoCL, the real CPU driver the tests use
   ocl-icd-opencl-dev opencl-c-headers opencl-clhpp-headers pocl-opencl-icd
+  # CLBlast, the tuned OpenCL BLAS shown beside our GEMM (opened at run time; the header gives types)
+  libclblast-dev
   # Vulkan: loader, headers, lavapipe (Mesa's CPU driver), shader compiler and tools
   libvulkan-dev mesa-vulkan-drivers glslc spirv-tools vulkan-validationlayers
   # peers measured side by side in bench/ (lstopo, clinfo, vulkaninfo, hyperfine)

@@ -10,6 +10,10 @@
 #include "core/embedded_text.hpp"
 #include "probe/opencl_api.hpp"
 
+#include <clblast_c.h>
+
+#include <chrono>
+
 namespace xpu {
 
 std::span<const embedded_text> opencl_source_table();  // generated from kernels/opencl/*.cl
@@ -52,6 +56,59 @@ status status_of(cl_int rc) {
   return rc == CL_OUT_OF_RESOURCES || rc == CL_MEM_OBJECT_ALLOCATION_FAILURE || rc == CL_OUT_OF_HOST_MEMORY ? status::skipped
                                                                                                               : status::failed;
 }
+
+// CLBlast, opened at run time like the ICD loader (its header gives the types only).
+struct clblast_api {
+  dynlib library;
+  decltype(&::CLBlastSgemm) sgemm = nullptr;
+};
+
+const result<clblast_api>& clblast_load() {
+  static const result<clblast_api> api = []() -> result<clblast_api> {
+    auto lib = dynlib::open("libclblast.so.1", "XPUBENCH_CLBLAST_LIBRARY");
+    if (!lib) return fail(status::unsupported, "CLBlast is not installed ({}): on Debian, apt-get install libclblast1", lib.error().message);
+    clblast_api a{std::move(*lib)};
+    a.sgemm = a.library.symbol<decltype(a.sgemm)>("CLBlastSgemm");
+    if (!a.sgemm) return fail(status::unsupported, "{} has no CLBlastSgemm", a.library.path());
+    return a;
+  }();
+  return api;
+}
+
+// CLBlast's SGEMM on our buffers. CLBlast returns the event of its last kernel only (it may run
+// helper kernels before), so it is timed on the host: steady_clock around the calls and clFinish.
+class clblast_gemm final : public prepared {
+ public:
+  clblast_gemm(const opencl_api& api, const clblast_api& blast, cl_command_queue queue, const gemm_shape& g, std::vector<mem_ptr> buffers)
+      : m_api(api), m_blast(blast), m_queue(queue), m_g(g), m_buffers(std::move(buffers)) {}
+  std::string_view implementation() const override { return "clblast"; }
+  std::string notes() const override { return "CLBlast SGEMM (default tuning); host-timed around clFinish"; }
+  result<double> run_seconds(int launches) override {
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < launches; ++i) {
+      cl_command_queue q = m_queue;
+      const auto st = m_blast.sgemm(CLBlastLayoutRowMajor, m_g.trans_a ? CLBlastTransposeYes : CLBlastTransposeNo,
+                                    m_g.trans_b ? CLBlastTransposeYes : CLBlastTransposeNo, m_g.m, m_g.n, m_g.k, 1.0f, m_buffers[0].get(), 0,
+                                    m_g.trans_a ? m_g.m : m_g.k, m_buffers[1].get(), 0, m_g.trans_b ? m_g.k : m_g.n, 0.0f,
+                                    m_buffers[2].get(), 0, m_g.n, &q, nullptr);
+      if (st != CLBlastSuccess) return fail(status::failed, "CLBlastSgemm returned status {}", static_cast<int>(st));
+    }
+    XPU_CHECK_CL(m_api.finish(m_queue));
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  result<void> read_back(host_buffers& out) override {
+    host_buffer& y = out.outputs.at(0);
+    XPU_CHECK_CL(m_api.enqueue_read(m_queue, m_buffers[2].get(), CL_TRUE, 0, y.bytes.size(), y.bytes.data(), 0, nullptr, nullptr));
+    return {};
+  }
+
+ private:
+  const opencl_api& m_api;
+  const clblast_api& m_blast;
+  cl_command_queue m_queue;
+  gemm_shape m_g;
+  std::vector<mem_ptr> m_buffers;
+};
 
 class cl_device;
 
@@ -120,6 +177,8 @@ class cl_device final : public device {
     if (p.type == precision::bf16) return {support_level::unsupported, ps ? ps->reason : "no bf16", {}};
     switch (p.kind()) {
       case kernel_kind::gemm:
+        if (p.type == precision::fp32) return {support_level::native, "float arithmetic", {"xpubench", "clblast"}};
+        [[fallthrough]];
       case kernel_kind::conv2d:
       case kernel_kind::reduction:
         if (p.type == precision::fp16)
@@ -140,13 +199,14 @@ class cl_device final : public device {
   result<std::unique_ptr<prepared>> prepare(const problem& p, const host_buffers& in, std::string_view impl) override {
     const support s = supports(p);
     if (s.level == support_level::unsupported) return fail(status::unsupported, "{}", s.reason);
-    if (impl != "xpubench") return fail(status::unsupported, "no '{}' implementation on OpenCL", impl);
+    if (std::ranges::find(s.implementations, impl) == s.implementations.end())
+      return fail(status::unsupported, "no '{}' implementation of {} on OpenCL", impl, p.id());
     for (const auto& b : in.inputs)
       if (b.bytes.size() > m_info.opencl->max_alloc_bytes)
         return fail(status::skipped, "a {}-byte buffer exceeds CL_DEVICE_MAX_MEM_ALLOC_SIZE ({} bytes)", b.bytes.size(),
                     m_info.opencl->max_alloc_bytes);
     switch (p.kind()) {
-      case kernel_kind::gemm: return prepare_gemm(p, in);
+      case kernel_kind::gemm: return impl == "clblast" ? prepare_clblast(p, in) : prepare_gemm(p, in);
       case kernel_kind::conv2d: return prepare_conv(p, in);
       case kernel_kind::reduction: return prepare_reduction(p.type, std::get<reduction_shape>(p.dims).op, in.inputs[0]);
       case kernel_kind::bandwidth: return prepare_stream(std::get<bandwidth_shape>(p.dims).op, in);
@@ -242,6 +302,22 @@ class cl_device final : public device {
     const std::size_t groups_m = static_cast<std::size_t>((g.m + wg_m * rm - 1) / (wg_m * rm));
     (*p)->m_launches.push_back({std::move(*k), {groups_n * wg_n, groups_m * wg_m}, {wg_n, wg_m}});
     return std::unique_ptr<prepared>(std::move(*p));
+  }
+
+  result<std::unique_ptr<prepared>> prepare_clblast(const problem& pr, const host_buffers& in) {
+    const auto& blast = clblast_load();
+    if (!blast) return std::unexpected(blast.error());
+    const auto& g = std::get<gemm_shape>(pr.dims);
+    std::vector<mem_ptr> buffers;
+    for (const auto& b : in.inputs) {
+      auto m = buffer(b.bytes.data(), b.bytes.size());
+      if (!m) return std::unexpected(m.error());
+      buffers.push_back(std::move(*m));
+    }
+    auto c = buffer(nullptr, static_cast<std::size_t>(g.m * g.n) * 4);
+    if (!c) return std::unexpected(c.error());
+    buffers.push_back(std::move(*c));
+    return std::unique_ptr<prepared>(std::make_unique<clblast_gemm>(m_api, *blast, m_queue.get(), g, std::move(buffers)));
   }
 
   result<std::unique_ptr<prepared>> prepare_conv(const problem& pr, const host_buffers& in) {

@@ -48,6 +48,28 @@ TEST(xpubench_run, small_suite_writes_json_and_csv) {
   EXPECT_NE(r.err.find("[3/3"), std::string::npos) << r.err;  // progress on stderr
 }
 
+TEST(xpubench_run, a_missing_comparator_library_is_a_row_with_the_reason) {
+  test::temp_dir dir;
+  const auto suite = dir.write("g.toml", "repetitions = 2\nmin_time_s = 0.001\n[[gemm]]\nshapes = [{ m = 16, n = 16, k = 16 }]\n");
+  const auto json = dir.path() / "out.json";
+  auto r = test::run({test::xpubench_binary(), "run", "--suite", suite.string(), "--device", "opencl0", "--json", json.string()},
+                     {{"XPUBENCH_CLBLAST_LIBRARY", "/nonexistent/libclblast.so.1"}, {"NO_COLOR", "1"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto parsed = run_from_json(nlohmann::json::parse(slurp(json)), json.string());
+  ASSERT_TRUE(parsed);
+  bool seen = false;
+  for (const auto& m : parsed->measurements) {
+    if (m.implementation != "clblast") {
+      EXPECT_EQ(m.state, status::ok) << m.name;
+      continue;
+    }
+    seen = true;
+    EXPECT_EQ(m.state, status::unsupported);
+    EXPECT_NE(m.reason.find("CLBlast is not installed"), std::string::npos) << m.reason;
+  }
+  EXPECT_TRUE(seen);
+}
+
 TEST(xpubench_run, bad_suite_file_exits_2_with_file_and_line) {
   test::temp_dir dir;
   const auto suite = dir.write("bad.toml", "[[gemm]]\nshapes = [{ m = 0, n = 1, k = 1 }]\n");

@@ -56,19 +56,23 @@ TEST_F(opencl_backend, every_workload_and_precision_verifies_on_pocl) {
       EXPECT_FALSE(s.reason.empty());
       continue;
     }
-    const workload& w = workload_for(p.kind());
-    host_buffers b = w.make_buffers(p, 21);
-    auto ready = (*dev)->prepare(p, b, "xpubench");
-    ASSERT_TRUE(ready) << ready.error().message;
-    auto t = (*ready)->run_seconds(3);
-    ASSERT_TRUE(t) << t.error().message;
-    EXPECT_GT(*t, 0.0);
-    ASSERT_TRUE((*ready)->read_back(b));
-    const verification v = w.verify(p, b, 21);
-    EXPECT_TRUE(v.passed) << v.message;
-    verified += v.checked;
+    for (const std::string& impl : s.implementations) {  // ours, and CLBlast for fp32 GEMM
+      SCOPED_TRACE(impl);
+      const workload& w = workload_for(p.kind());
+      host_buffers b = w.make_buffers(p, 21);
+      auto ready = (*dev)->prepare(p, b, impl);
+      ASSERT_TRUE(ready) << ready.error().message;
+      EXPECT_EQ((*ready)->implementation(), impl);
+      auto t = (*ready)->run_seconds(3);
+      ASSERT_TRUE(t) << t.error().message;
+      EXPECT_GT(*t, 0.0);
+      ASSERT_TRUE((*ready)->read_back(b));
+      const verification v = w.verify(p, b, 21);
+      EXPECT_TRUE(v.passed) << v.message;
+      verified += v.checked;
+    }
   }
-  EXPECT_GE(verified, 20);
+  EXPECT_GE(verified, 22);
 }
 
 TEST_F(opencl_backend, fp16_follows_the_driver_flag) {
@@ -94,12 +98,15 @@ TEST_F(opencl_backend, a_kernel_that_fails_to_build_is_reported_and_the_run_goes
   options.progress = nullptr;
   std::atomic<bool> stop{false};
   run_cases(plan_cases(*s, {dev->get()}, options), options, r, nullptr, stop);
-  ASSERT_EQ(r.measurements.size(), 2u);
+  ASSERT_EQ(r.measurements.size(), 3u);  // latency, our GEMM, CLBlast's GEMM
   EXPECT_EQ(r.measurements[0].kernel, "latency");
   EXPECT_EQ(r.measurements[0].state, status::ok) << r.measurements[0].reason;
+  EXPECT_EQ(r.measurements[1].implementation, "xpubench");
   EXPECT_EQ(r.measurements[1].state, status::unsupported);
   EXPECT_NE(r.measurements[1].reason.find("building gemm.cl failed"), std::string::npos) << r.measurements[1].reason;
   EXPECT_NE(r.measurements[1].reason.find("-DTK="), std::string::npos);
+  EXPECT_EQ(r.measurements[2].implementation, "clblast");
+  EXPECT_EQ(r.measurements[2].state, status::ok) << r.measurements[2].reason;  // the run went on
 }
 
 TEST_F(opencl_backend, buffers_beyond_max_alloc_are_skipped_before_allocation) {
