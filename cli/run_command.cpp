@@ -54,6 +54,7 @@ void run_command::add_options(CLI::App& sub) {
   sub.add_option("--json", json, "Write the run (schema v1, readable by Google Benchmark's tools) to FILE as results arrive");
   sub.add_option("--csv", csv, "Write one CSV row per measurement to FILE as results arrive");
   sub.add_flag("--fail-on-invalid", fail_on_invalid, "Exit 1 when a result fails verification");
+  sub.add_flag("--no-tune", no_tune, "OpenCL: use the default GEMM tiles instead of tuning (tuned tiles are cached per device and driver)");
   sub.add_flag("--idle-baseline", idle_baseline, "Measure each device's idle power for 1 s first, and report idle-corrected watts");
 }
 
@@ -103,7 +104,9 @@ int run_command::run() const {
     if (d.backend == "cpu" || (!devices.empty() && std::ranges::find(devices, d.id) == devices.end())) continue;
 #if XPU_WITH_OPENCL
     if (d.backend == "opencl") {
-      auto opened = opencl_device_open(d);
+      opencl_options cl;
+      cl.tune = !no_tune;
+      auto opened = opencl_device_open(d, cl);
       if (opened) {
         owned.push_back(std::move(*opened));
         devs.push_back(owned.back().get());

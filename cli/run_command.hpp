@@ -20,6 +20,7 @@ struct run_command {
   std::string json, csv;
   bool fail_on_invalid = false;
   bool idle_baseline = false;
+  bool no_tune = false;
   bool show_probe = false;  // the main job prints the probe report first
   std::string command_line;
 

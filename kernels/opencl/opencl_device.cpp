@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/embedded_text.hpp"
+#include "kernels/opencl/tuning.hpp"
 #include "probe/opencl_api.hpp"
 
 #include <clblast_c.h>
@@ -283,14 +284,19 @@ class cl_device final : public device {
   }
 
   result<std::unique_ptr<prepared>> prepare_gemm(const problem& pr, const host_buffers& in) {
+    auto params = gemm_tuned(pr.type);
+    if (!params) return std::unexpected(params.error());
+    return gemm_with(pr, in, params->first, params->second);
+  }
+
+  result<std::unique_ptr<prepared>> gemm_with(const problem& pr, const host_buffers& in, const gemm_params& gp, const std::string& how) {
     const auto& g = std::get<gemm_shape>(pr.dims);
-    constexpr int wg_m = 8, wg_n = 8, rm = 4, rn = 4, tk = 16;
-    std::string opts = fmt::format("{} -DWG_M={} -DWG_N={} -DRM={} -DRN={} -DTK={}", type_define(pr.type), wg_m, wg_n, rm, rn, tk);
+    std::string opts = std::string(type_define(pr.type)) + " " + gp.defines();
     if (g.trans_a) opts += " -DTRANS_A";
     if (g.trans_b) opts += " -DTRANS_B";
     auto prog = program("gemm", opts, true);
     if (!prog) return std::unexpected(prog.error());
-    auto p = with_buffers(in, static_cast<std::size_t>(g.m * g.n) * 4, fmt::format("tiled {}x{}, {}x{} per work-item", wg_m * rm, wg_n * rn, rm, rn));
+    auto p = with_buffers(in, static_cast<std::size_t>(g.m * g.n) * 4, fmt::format("{} ({})", gp.describe(), how));
     if (!p) return std::unexpected(p.error());
     auto k = kernel(*prog, "gemm");
     if (!k) return std::unexpected(k.error());
@@ -298,10 +304,45 @@ class cl_device final : public device {
     for (auto r : {arg(k->get(), 0, m), arg(k->get(), 1, n), arg(k->get(), 2, kk), arg(k->get(), 3, (*p)->buffers[0].get()),
                    arg(k->get(), 4, (*p)->buffers[1].get()), arg(k->get(), 5, (*p)->buffers[2].get())})
       if (!r) return std::unexpected(r.error());
-    const std::size_t groups_n = static_cast<std::size_t>((g.n + wg_n * rn - 1) / (wg_n * rn));
-    const std::size_t groups_m = static_cast<std::size_t>((g.m + wg_m * rm - 1) / (wg_m * rm));
+    const auto tile_n = static_cast<std::size_t>(gp.wg_n * gp.rn), tile_m = static_cast<std::size_t>(gp.wg_m * gp.rm);
+    const std::size_t groups_n = (static_cast<std::size_t>(g.n) + tile_n - 1) / tile_n;
+    const std::size_t groups_m = (static_cast<std::size_t>(g.m) + tile_m - 1) / tile_m;
+    const auto wg_n = static_cast<std::size_t>(gp.wg_n), wg_m = static_cast<std::size_t>(gp.wg_m);
     (*p)->m_launches.push_back({std::move(*k), {groups_n * wg_n, groups_m * wg_m}, {wg_n, wg_m}});
     return std::unique_ptr<prepared>(std::move(*p));
+  }
+
+  // The GEMM parameters for a precision and how they were chosen: cached, tuned now, or defaults.
+  result<std::pair<gemm_params, std::string>> gemm_tuned(precision type) {
+    if (!m_options.tune) return std::pair{gemm_candidates().front(), std::string("defaults: --no-tune")};
+    if (auto it = m_tuned.find(type); it != m_tuned.end()) return it->second;
+    const auto dir = m_options.tuning_cache.empty() ? tuning_cache_dir() : m_options.tuning_cache;
+    const tuning_key key{m_info.name, m_info.driver_version, std::string(to_string(type))};
+    if (auto cached = tuning_lookup(dir, key)) return m_tuned[type] = {*cached, "tuned, from the cache in " + dir.string()};
+    // Time each candidate once on a 512^3 problem (after one warm-up launch); keep the fastest.
+    const problem probe{gemm_shape{512, 512, 512}, type};
+    host_buffers in;
+    in.inputs.emplace_back(type == precision::int8 ? element_type::u8 : type == precision::fp16 ? element_type::f16 : element_type::f32, 512 * 512);
+    in.inputs.emplace_back(type == precision::int8 ? element_type::s8 : in.inputs[0].type, 512 * 512);
+    std::optional<gemm_params> best;
+    double best_s = 0;
+    std::string failures;
+    for (const gemm_params& c : gemm_candidates()) {
+      if (static_cast<std::uint64_t>(c.wg_m * c.wg_n) > m_info.opencl->max_work_group_size) continue;
+      auto ready = gemm_with(probe, in, c, "tuning");
+      if (!ready) {
+        failures += fmt::format("; {}: {}", c.describe(), ready.error().message.substr(0, 120));
+        continue;
+      }
+      if (!(*ready)->run_seconds(1)) continue;
+      auto t = (*ready)->run_seconds(2);
+      if (t && (!best || *t < best_s)) best = c, best_s = *t;
+    }
+    if (!best) return fail(status::unsupported, "no GEMM candidate built and ran on {}{}", m_info.id, failures);
+    const double ops = 2.0 * 512 * 512 * 512 * 2 / best_s;
+    std::string how = "tuned now";
+    if (auto stored = tuning_store(dir, key, *best, ops); !stored) how += " (not cached: " + stored.error().message + ")";
+    return m_tuned[type] = {*best, how};
   }
 
   result<std::unique_ptr<prepared>> prepare_clblast(const problem& pr, const host_buffers& in) {
@@ -419,6 +460,7 @@ class cl_device final : public device {
   queue_ptr m_queue;
   opencl_options m_options;
   std::map<std::string, program_ptr> m_programs;
+  std::map<precision, std::pair<gemm_params, std::string>> m_tuned;
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 // The OpenCL backend: every workload on every OpenCL device, through the same device/prepared
 // interface as the CPU backend. Kernel sources (kernels/opencl/*.cl) are embedded at build time
 // and compiled per device with -D options; timing comes from profiling events (device time).
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,6 +14,8 @@ namespace xpu {
 struct opencl_options {
   // Extra build options appended to every program (tests use it to break a kernel on purpose).
   std::string extra_build_options;
+  bool tune = true;                       // time the GEMM candidates once per device (false: defaults)
+  std::filesystem::path tuning_cache;     // empty: tuning_cache_dir()
 };
 
 // Opens the OpenCL device the probe listed as `info` (matched by platform, name and order).

@@ -53,7 +53,8 @@ TEST(xpubench_run, a_missing_comparator_library_is_a_row_with_the_reason) {
   const auto suite = dir.write("g.toml", "repetitions = 2\nmin_time_s = 0.001\n[[gemm]]\nshapes = [{ m = 16, n = 16, k = 16 }]\n");
   const auto json = dir.path() / "out.json";
   auto r = test::run({test::xpubench_binary(), "run", "--suite", suite.string(), "--device", "opencl0", "--json", json.string()},
-                     {{"XPUBENCH_CLBLAST_LIBRARY", "/nonexistent/libclblast.so.1"}, {"NO_COLOR", "1"}});
+                     {{"XPUBENCH_CLBLAST_LIBRARY", "/nonexistent/libclblast.so.1"}, {"NO_COLOR", "1"},
+                      {"XDG_CACHE_HOME", dir.path().string()}});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto parsed = run_from_json(nlohmann::json::parse(slurp(json)), json.string());
   ASSERT_TRUE(parsed);
@@ -68,6 +69,7 @@ TEST(xpubench_run, a_missing_comparator_library_is_a_row_with_the_reason) {
     EXPECT_NE(m.reason.find("CLBlast is not installed"), std::string::npos) << m.reason;
   }
   EXPECT_TRUE(seen);
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "xpubench/opencl-gemm-tuning.json"));  // tuned into $XDG_CACHE_HOME
 }
 
 TEST(xpubench_run, bad_suite_file_exits_2_with_file_and_line) {

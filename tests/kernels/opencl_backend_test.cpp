@@ -6,9 +6,11 @@
 #include <atomic>
 
 #include "kernels/opencl/opencl_device.hpp"
+#include "kernels/opencl/tuning.hpp"
 #include "probe/inventory.hpp"
 #include "suites/runner.hpp"
 #include "suites/workload.hpp"
+#include "tests/support/test_support.hpp"
 
 namespace xpu {
 namespace {
@@ -33,7 +35,8 @@ class opencl_backend : public ::testing::Test {
 };
 
 TEST_F(opencl_backend, every_workload_and_precision_verifies_on_pocl) {
-  auto dev = opencl_device_open(*info);
+  test::temp_dir cache;
+  auto dev = opencl_device_open(*info, {"", true, cache.path()});
   ASSERT_TRUE(dev) << dev.error().message;
   std::vector<problem> problems;
   for (precision p : all_precisions) {
@@ -86,7 +89,10 @@ TEST_F(opencl_backend, fp16_follows_the_driver_flag) {
 }
 
 TEST_F(opencl_backend, a_kernel_that_fails_to_build_is_reported_and_the_run_goes_on) {
-  auto dev = opencl_device_open(*info, {"-DTK="});  // breaks gemm.cl only (the only kernel that uses TK)
+  opencl_options broken;
+  broken.extra_build_options = "-DTK=";  // breaks gemm.cl only (the only kernel that uses TK)
+  broken.tune = false;
+  auto dev = opencl_device_open(*info, broken);
   ASSERT_TRUE(dev);
   auto s = suite_parse("repetitions = 2\nmin_time_s = 0.001\n[[gemm]]\nshapes = [{ m = 8, n = 8, k = 8 }]\n[[latency]]\n", "b.toml");
   ASSERT_TRUE(s);
@@ -107,6 +113,51 @@ TEST_F(opencl_backend, a_kernel_that_fails_to_build_is_reported_and_the_run_goes
   EXPECT_NE(r.measurements[1].reason.find("-DTK="), std::string::npos);
   EXPECT_EQ(r.measurements[2].implementation, "clblast");
   EXPECT_EQ(r.measurements[2].state, status::ok) << r.measurements[2].reason;  // the run went on
+}
+
+TEST_F(opencl_backend, tuning_is_cached_read_back_and_redone_for_a_new_driver) {
+  test::temp_dir cache;
+  const problem p{gemm_shape{40, 40, 40}, precision::fp32};
+  const workload& w = workload_for(kernel_kind::gemm);
+  host_buffers b = w.make_buffers(p, 3);
+  auto first = opencl_device_open(*info, {"", true, cache.path()});
+  ASSERT_TRUE(first);
+  auto ready = (*first)->prepare(p, b, "xpubench");
+  ASSERT_TRUE(ready) << ready.error().message;
+  EXPECT_NE((*ready)->notes().find("tuned now"), std::string::npos) << (*ready)->notes();
+  const tuning_key key{info->name, info->driver_version, "fp32"};
+  const auto stored = tuning_lookup(cache.path(), key);
+  ASSERT_TRUE(stored);  // written
+  // A fresh device object (a later run) reads it back instead of tuning again.
+  auto second = opencl_device_open(*info, {"", true, cache.path()});
+  ready = (*second)->prepare(p, b, "xpubench");
+  ASSERT_TRUE(ready);
+  EXPECT_NE((*ready)->notes().find("from the cache"), std::string::npos) << (*ready)->notes();
+  EXPECT_NE((*ready)->notes().find(stored->describe()), std::string::npos);
+  // The same device with another driver version: a miss, tuned again, the old entry dropped.
+  device_info updated = *info;
+  updated.driver_version = info->driver_version + "-new";
+  auto third = opencl_device_open(updated, {"", true, cache.path()});
+  ready = (*third)->prepare(p, b, "xpubench");
+  ASSERT_TRUE(ready);
+  EXPECT_NE((*ready)->notes().find("tuned now"), std::string::npos) << (*ready)->notes();
+  EXPECT_TRUE(tuning_lookup(cache.path(), {info->name, updated.driver_version, "fp32"}));
+  EXPECT_FALSE(tuning_lookup(cache.path(), key));
+  // --no-tune: the defaults, whatever the cache says.
+  auto untuned = opencl_device_open(*info, {"", false, cache.path()});
+  ready = (*untuned)->prepare(p, b, "xpubench");
+  ASSERT_TRUE(ready);
+  EXPECT_NE((*ready)->notes().find("--no-tune"), std::string::npos);
+  EXPECT_NE((*ready)->notes().find(gemm_candidates().front().describe()), std::string::npos);
+}
+
+TEST(tuning_cache, damaged_file_is_ignored_and_rewritten) {
+  test::temp_dir cache;
+  cache.write("opencl-gemm-tuning.json", "{not json");
+  const tuning_key key{"dev", "1.0", "fp32"};
+  EXPECT_FALSE(tuning_lookup(cache.path(), key));
+  ASSERT_TRUE(tuning_store(cache.path(), key, gemm_params{4, 4, 8, 8, 16}, 1e9));
+  EXPECT_EQ(tuning_lookup(cache.path(), key), (gemm_params{4, 4, 8, 8, 16}));
 }
 
 TEST_F(opencl_backend, buffers_beyond_max_alloc_are_skipped_before_allocation) {

@@ -1,0 +1,82 @@
+#include "kernels/opencl/tuning.hpp"
+
+#include <cstdlib>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace xpu {
+
+std::string gemm_params::defines() const {
+  return fmt::format("-DWG_M={} -DWG_N={} -DRM={} -DRN={} -DTK={}", wg_m, wg_n, rm, rn, tk);
+}
+
+std::string gemm_params::describe() const {
+  return fmt::format("tile {}x{}x{}, {}x{} per work-item", wg_m * rm, wg_n * rn, tk, rm, rn);
+}
+
+std::vector<gemm_params> gemm_candidates() {
+  return {{8, 8, 4, 4, 16}, {8, 8, 2, 2, 16}, {16, 16, 2, 2, 16}, {4, 4, 8, 8, 16}, {8, 8, 4, 4, 32}, {4, 16, 8, 2, 16}};
+}
+
+std::filesystem::path tuning_cache_dir() {
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::filesystem::path(x) / "xpubench";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::filesystem::path(h) / ".cache" / "xpubench";
+  return std::filesystem::temp_directory_path() / "xpubench-cache";
+}
+
+namespace {
+
+constexpr const char* file_name = "opencl-gemm-tuning.json";
+
+nlohmann::json read_cache(const std::filesystem::path& dir) {
+  std::ifstream in(dir / file_name);
+  if (!in) return nlohmann::json::object();
+  try {
+    auto j = nlohmann::json::parse(in);
+    return j.is_object() ? j : nlohmann::json::object();
+  } catch (const nlohmann::json::exception&) {
+    return nlohmann::json::object();  // a damaged cache is only a cache: tune again
+  }
+}
+
+}  // namespace
+
+std::optional<gemm_params> tuning_lookup(const std::filesystem::path& dir, const tuning_key& key) {
+  const nlohmann::json cache = read_cache(dir);
+  if (!cache.contains(key.text())) return std::nullopt;
+  const auto& e = cache[key.text()];
+  try {
+    return gemm_params{e.at("wg_m").get<int>(), e.at("wg_n").get<int>(), e.at("rm").get<int>(), e.at("rn").get<int>(), e.at("tk").get<int>()};
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+}
+
+result<void> tuning_store(const std::filesystem::path& dir, const tuning_key& key, const gemm_params& p, double ops_per_s) {
+  nlohmann::json cache = read_cache(dir);
+  for (auto it = cache.begin(); it != cache.end();) {
+    const auto& e = it.value();
+    if (e.is_object() && e.value("device", "") == key.device && e.value("precision", "") == key.precision &&
+        e.value("driver_version", "") != key.driver_version)
+      it = cache.erase(it);
+    else
+      ++it;
+  }
+  cache[key.text()] = {{"device", key.device}, {"driver_version", key.driver_version}, {"precision", key.precision},
+                       {"wg_m", p.wg_m}, {"wg_n", p.wg_n}, {"rm", p.rm}, {"rn", p.rn}, {"tk", p.tk}, {"ops_per_s", ops_per_s}};
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const auto tmp = dir / (std::string(file_name) + ".tmp");
+  {
+    std::ofstream out(tmp);
+    if (!out) return fail(status::failed, "cannot write the tuning cache {}", tmp.string());
+    out << cache.dump(1) << "\n";
+  }
+  std::filesystem::rename(tmp, dir / file_name, ec);
+  if (ec) return fail(status::failed, "cannot write the tuning cache {}: {}", (dir / file_name).string(), ec.message());
+  return {};
+}
+
+}  // namespace xpu

@@ -1,0 +1,39 @@
+#pragma once
+// GEMM tuning for OpenCL devices: a handful of tile shapes is timed once per device, driver
+// version and precision, and the winner is cached in $XDG_CACHE_HOME/xpubench (else
+// ~/.cache/xpubench), so later runs reuse it. A new driver version is a new key: the old entry is
+// dropped and the device is tuned again.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace xpu {
+
+struct gemm_params {
+  int wg_m = 8, wg_n = 8, rm = 4, rn = 4, tk = 16;
+  std::string defines() const;   // "-DWG_M=8 -DWG_N=8 -DRM=4 -DRN=4 -DTK=16"
+  std::string describe() const;  // "tile 32x32x16, 4x4 per work-item"
+  bool operator==(const gemm_params&) const = default;
+};
+
+// The candidates the tuner times (the first is the default when tuning is off).
+std::vector<gemm_params> gemm_candidates();
+
+std::filesystem::path tuning_cache_dir();  // $XDG_CACHE_HOME/xpubench or $HOME/.cache/xpubench
+
+struct tuning_key {
+  std::string device;          // device name
+  std::string driver_version;
+  std::string precision;
+  std::string text() const { return device + " | " + driver_version + " | " + precision; }
+};
+
+// The cached winner for key, if any.
+std::optional<gemm_params> tuning_lookup(const std::filesystem::path& dir, const tuning_key& key);
+// Stores the winner; entries for the same device and precision under another driver version go.
+result<void> tuning_store(const std::filesystem::path& dir, const tuning_key& key, const gemm_params& p, double ops_per_s);
+
+}  // namespace xpu
