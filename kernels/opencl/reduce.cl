@@ -33,9 +33,19 @@ void reduce(const int n, __global const in_t* x, __global acc_t* partials) {
 #ifdef CHUNKED
   // CPU devices: each work-item streams one contiguous chunk (the grid-stride order below suits
   // GPUs' coalescing but makes every CPU work-item jump across the whole array).
-  const int chunk = (n + get_global_size(0) - 1) / get_global_size(0);
+  const int chunk = ((n + get_global_size(0) - 1) / get_global_size(0) + 15) / 16 * 16;
   const int first = get_global_id(0) * chunk, last = min(n, first + chunk);
-  for (int i = first; i < last; ++i) acc = COMBINE(acc, LOAD_IN(x, i));
+  int i = first;
+#if !defined(PARTIALS) && defined(XPU_FP32)
+  // fp32 input: sixteen independent lanes, so the loop is bound by loads, not by one add chain.
+  float16 lanes = (float16)(IDENTITY);
+  for (; i + 16 <= last; i += 16) lanes = COMBINE(lanes, vload16(0, x + i));
+  acc = COMBINE(acc, COMBINE(COMBINE(COMBINE(lanes.s0, lanes.s1), COMBINE(lanes.s2, lanes.s3)),
+                             COMBINE(COMBINE(lanes.s4, lanes.s5), COMBINE(lanes.s6, lanes.s7))));
+  acc = COMBINE(acc, COMBINE(COMBINE(COMBINE(lanes.s8, lanes.s9), COMBINE(lanes.sa, lanes.sb)),
+                             COMBINE(COMBINE(lanes.sc, lanes.sd), COMBINE(lanes.se, lanes.sf))));
+#endif
+  for (; i < last; ++i) acc = COMBINE(acc, LOAD_IN(x, i));
 #else
   for (int i = get_global_id(0); i < n; i += get_global_size(0)) acc = COMBINE(acc, LOAD_IN(x, i));
 #endif
