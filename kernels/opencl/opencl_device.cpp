@@ -189,8 +189,9 @@ class cl_device final : public device {
         if (p.type != precision::fp32) return {support_level::unsupported, "bandwidth kernels stream fp32 arrays", {}};
         return {support_level::native, "vectorized loads and stores", impl};
       case kernel_kind::peak:
-        if (p.type != precision::fp32) return {support_level::unsupported, "only the fp32 peak kernel exists for OpenCL so far", {}};
-        return {support_level::native, "float16 FMA chains per work-item", impl};
+        if (p.type == precision::fp32) return {support_level::native, "float16 FMA chains per work-item", impl};
+        if (p.type == precision::int8) return {support_level::native, "int16 dot4 (u8 x s8) chains per work-item", impl};
+        return {support_level::unsupported, "no fp16 peak kernel for OpenCL yet (half arithmetic needs cl_khr_fp16)", {}};
       case kernel_kind::latency:
         return {support_level::native, "an empty kernel", impl};
     }
@@ -211,7 +212,7 @@ class cl_device final : public device {
       case kernel_kind::conv2d: return prepare_conv(p, in);
       case kernel_kind::reduction: return prepare_reduction(p.type, std::get<reduction_shape>(p.dims).op, in.inputs[0]);
       case kernel_kind::bandwidth: return prepare_stream(std::get<bandwidth_shape>(p.dims).op, in);
-      case kernel_kind::peak: return prepare_peak(std::get<peak_shape>(p.dims), in);
+      case kernel_kind::peak: return prepare_peak(std::get<peak_shape>(p.dims), in, p.type);
       case kernel_kind::latency: return prepare_latency();
     }
     return fail(status::unsupported, "unknown kernel");
@@ -429,16 +430,19 @@ class cl_device final : public device {
     return std::unique_ptr<prepared>(std::move(*p));
   }
 
-  result<std::unique_ptr<prepared>> prepare_peak(const peak_shape& s, const host_buffers& in) {
+  result<std::unique_ptr<prepared>> prepare_peak(const peak_shape& s, const host_buffers& in, precision type) {
     constexpr int vec = 16;
-    auto prog = program("peak", fmt::format("-DXPU_FP32 -DVEC={} -DITERS={}", vec, s.iterations), false);
+    const bool int8 = type == precision::int8;
+    auto prog = program("peak", fmt::format("{} -DVEC={} -DITERS={}", type_define(type), vec, s.iterations), false);
     if (!prog) return std::unexpected(prog.error());
-    auto p = with_buffers(in, peak_chains * 4, fmt::format("float{} FMA chains per work-item", vec));
+    auto p = with_buffers(in, peak_chains * 4, int8 ? fmt::format("int{} dot4 chains per work-item", vec) : fmt::format("float{} FMA chains per work-item", vec));
     if (!p) return std::unexpected(p.error());
     auto k = kernel(*prog, "peak");
     if (!k) return std::unexpected(k.error());
     for (cl_uint i = 0; i < 4; ++i)
       if (auto r = arg(k->get(), i, (*p)->buffers[i].get()); !r) return std::unexpected(r.error());
+    if (int8)
+      if (auto r = arg(k->get(), 4, 0); !r) return std::unexpected(r.error());
     (*p)->m_launches.push_back({std::move(*k), {peak_chains / vec}, {}});
     return std::unique_ptr<prepared>(std::move(*p));
   }
