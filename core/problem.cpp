@@ -34,6 +34,8 @@ std::string_view to_string(bandwidth_op o) {
     case bandwidth_op::read: return "read";
     case bandwidth_op::copy: return "copy";
     case bandwidth_op::triad: return "triad";
+    case bandwidth_op::upload: return "upload";
+    case bandwidth_op::download: return "download";
   }
   return "triad";
 }

@@ -38,7 +38,10 @@ struct reduction_shape {
   reduce_op op = reduce_op::sum;
 };
 
-enum class bandwidth_op { read, copy, triad };
+// read/copy/triad stream device memory; upload/download move one array host -> device / device -> host.
+enum class bandwidth_op { read, copy, triad, upload, download };
+inline constexpr bandwidth_op all_bandwidth_ops[] = {bandwidth_op::read, bandwidth_op::copy, bandwidth_op::triad, bandwidth_op::upload,
+                                                     bandwidth_op::download};
 struct bandwidth_shape {
   std::int64_t bytes = 0;  // the working set: every array together
   bandwidth_op op = bandwidth_op::triad;

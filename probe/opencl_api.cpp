@@ -36,6 +36,8 @@ const result<opencl_api>& opencl_api_load() {
     XPU_CL_LOAD(wait_for_events, clWaitForEvents);
     XPU_CL_LOAD(event_profiling_info, clGetEventProfilingInfo);
     XPU_CL_LOAD(release_event, clReleaseEvent);
+    XPU_CL_LOAD(map_buffer, clEnqueueMapBuffer);
+    XPU_CL_LOAD(unmap, clEnqueueUnmapMemObject);
 #undef XPU_CL_LOAD
     return a;
   }();

@@ -39,6 +39,8 @@ struct opencl_api {
   decltype(&::clWaitForEvents) wait_for_events = nullptr;
   decltype(&::clGetEventProfilingInfo) event_profiling_info = nullptr;
   decltype(&::clReleaseEvent) release_event = nullptr;
+  decltype(&::clEnqueueMapBuffer) map_buffer = nullptr;
+  decltype(&::clEnqueueUnmapMemObject) unmap = nullptr;
 };
 
 // Loads libOpenCL.so.1 (or $XPUBENCH_OPENCL_LIBRARY) once; later calls return the same result.

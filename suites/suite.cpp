@@ -183,10 +183,10 @@ result<void> bandwidth_section(const toml::table& t, section_context c) {
     if (!names) return std::unexpected(names.error());
     ops.clear();
     for (const auto& name : *names) {
-      if (name == "read") ops.push_back(bandwidth_op::read);
-      else if (name == "copy") ops.push_back(bandwidth_op::copy);
-      else if (name == "triad") ops.push_back(bandwidth_op::triad);
-      else return c.r.error_at(*n, "unknown bandwidth op '{}' (expected read, copy or triad)", name);
+      auto it = std::ranges::find(all_bandwidth_ops, name, [](bandwidth_op op) { return to_string(op); });
+      if (it == std::end(all_bandwidth_ops))
+        return c.r.error_at(*n, "unknown bandwidth op '{}' (expected read, copy, triad, upload or download)", name);
+      ops.push_back(*it);
     }
   }
   const toml::array* bytes = t["bytes"].as_array();

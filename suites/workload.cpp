@@ -204,7 +204,8 @@ class reduction_workload final : public workload {
 
 class bandwidth_workload final : public workload {
  public:
-  static int arrays(bandwidth_op op) { return op == bandwidth_op::read ? 1 : op == bandwidth_op::copy ? 2 : 3; }
+  // Arrays in the working set; upload/download move their one array once per launch.
+  static int arrays(bandwidth_op op) { return op == bandwidth_op::copy ? 2 : op == bandwidth_op::triad ? 3 : 1; }
   static std::size_t elements(const bandwidth_shape& s) { return static_cast<std::size_t>(s.bytes / (4 * arrays(s.op))); }
   double ops(const problem& p) const override { return min_bytes(p); }
   double min_bytes(const problem& p) const override {

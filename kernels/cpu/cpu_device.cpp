@@ -45,6 +45,8 @@ class cpu_device final : public device {
                 p.type == precision::fp16 ? "fp16 converted to fp32 block by block" : "vectorized, multi-threaded", {"xpubench"}};
       case kernel_kind::bandwidth:
         if (p.type != precision::fp32) return {support_level::unsupported, "bandwidth kernels stream fp32 arrays", {}};
+        if (const auto op = std::get<bandwidth_shape>(p.dims).op; op == bandwidth_op::upload || op == bandwidth_op::download)
+          return {support_level::unsupported, "the CPU backend computes in host memory: there is no host-device transfer", {}};
         return {support_level::native, "vectorized, multi-threaded, NUMA first touch", {"xpubench"}};
       case kernel_kind::peak:
         if (auto why_not = cpu::peak_unsupported_reason(m_isa, p.type); !why_not.empty()) return {support_level::unsupported, why_not, {}};

@@ -181,6 +181,8 @@ class stream final : public timed {
           case bandwidth_op::read: total += sum_block_f32(m_a.get() + i, len); break;
           case bandwidth_op::copy: copy_block(m_a.get() + i, m_c.get() + i, len); break;
           case bandwidth_op::triad: triad_block(m_a.get() + i, m_b.get() + i, m_c.get() + i, len); break;
+          case bandwidth_op::upload:
+          case bandwidth_op::download: break;  // not offered on the CPU (cpu_device::supports)
         }
       }
     }

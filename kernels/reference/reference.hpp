@@ -6,7 +6,7 @@
 //   conv2d:    inputs X (N,C,H,W in the problem's layout), W (K,C,R,S for nchw; K,R,S,C for nhwc),
 //              output Y (N,K,P,Q or N,P,Q,K)
 //   reduction: input X (n), output Y (1)
-//   bandwidth: read: X -> Y(1) = sum; copy: X -> Y = X; triad: X, Z -> Y = X + 3 Z
+//   bandwidth: read: X -> Y(1) = sum; copy, upload, download: X -> Y = X; triad: X, Z -> Y = X + 3 Z
 //   peak:      inputs X0 (chains), A, B (per-chain operands); output Y (chains) after `iterations` steps
 #include <cstdint>
 #include <span>

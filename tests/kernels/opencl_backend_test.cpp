@@ -50,6 +50,7 @@ TEST_F(opencl_backend, every_workload_and_precision_verifies_on_pocl) {
   }
   for (auto op : {bandwidth_op::read, bandwidth_op::copy, bandwidth_op::triad}) problems.push_back({bandwidth_shape{3 * 4 * 4096, op}, precision::fp32});
   problems.push_back({bandwidth_shape{3 * 4 * 1001, bandwidth_op::triad}, precision::fp32});  // not a multiple of 4: scalar path
+  for (auto op : {bandwidth_op::upload, bandwidth_op::download}) problems.push_back({bandwidth_shape{4 * 5000, op}, precision::fp32});
   problems.push_back({latency_shape{}, precision::fp32});
   int verified = 0;
   for (const problem& p : problems) {
@@ -75,7 +76,7 @@ TEST_F(opencl_backend, every_workload_and_precision_verifies_on_pocl) {
       verified += v.checked;
     }
   }
-  EXPECT_GE(verified, 22);
+  EXPECT_GE(verified, 26);  // including uploads and downloads, plain and mapped
 }
 
 TEST_F(opencl_backend, fp16_follows_the_driver_flag) {

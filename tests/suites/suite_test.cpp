@@ -27,6 +27,10 @@ TEST(suite_parse, quick_has_every_kernel_and_precision) {
     for (const char* prec : {"fp32", "fp16", "bf16", "int8"}) EXPECT_TRUE(seen.contains(std::string(k) + "/" + prec)) << k << prec;
   for (const char* prec : {"fp32", "fp16", "int8"}) EXPECT_TRUE(seen.contains(std::string("reduction/") + prec));
   EXPECT_TRUE(seen.contains("bandwidth/fp32"));
+  std::set<std::string> ops;
+  for (const auto& p : s->problems)
+    if (p.kind() == kernel_kind::bandwidth) ops.insert(std::string(to_string(std::get<bandwidth_shape>(p.dims).op)));
+  EXPECT_EQ(ops, (std::set<std::string>{"read", "copy", "triad", "upload", "download"}));
   EXPECT_TRUE(seen.contains("latency/fp32"));
 }
 
@@ -90,6 +94,7 @@ TEST(suite_parse, bad_files_name_the_line_and_the_expectation) {
       {"[[gemmm]]\n", "bad.toml:1: unknown key 'gemmm'"},
       {"repetitions = 0\n[[latency]]\n", "bad.toml:1: 'repetitions' must be positive"},
       {"[[reduction]]\nops = [\"mean\"]\nsizes = [10]\n", "unknown reduction op 'mean'"},
+      {"[[bandwidth]]\nops = [\"teleport\"]\nbytes = [64]\n", "unknown bandwidth op 'teleport' (expected read, copy, triad, upload or download)"},
       {"[[conv2d]]\nshapes = [{ n = 1, c = 1, h = 2, w = 2, k = 1, r = 5, s = 5 }]\n", "does not fit the padded input"},
       {"[[gemm]\n", "bad.toml:1: not valid TOML"},
       {"name = \"empty\"\n", "lists no problem"},

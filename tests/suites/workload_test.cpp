@@ -31,6 +31,7 @@ TEST(workload, reduction_and_bandwidth_counts) {
   const workload& bw = workload_for(kernel_kind::bandwidth);
   EXPECT_DOUBLE_EQ(bw.min_bytes({bandwidth_shape{3 * 4 * 100, bandwidth_op::triad}, precision::fp32}), 1200);
   EXPECT_DOUBLE_EQ(bw.min_bytes({bandwidth_shape{1000, bandwidth_op::copy}, precision::fp32}), 1000);
+  EXPECT_DOUBLE_EQ(bw.min_bytes({bandwidth_shape{4000, bandwidth_op::upload}, precision::fp32}), 4000);
 }
 
 TEST(workload, inputs_are_seeded_and_never_zero) {
