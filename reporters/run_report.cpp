@@ -21,7 +21,8 @@ std::string duration(double s) {
 std::string throughput(const measurement& m) {
   if (!m.ops_per_s) return "";
   if (m.ops_unit == "B") return format_si(*m.ops_per_s) + "B/s";
-  if (m.ops_unit == "launch") return "";
+  if (m.ops_unit == "launch")  // latency: the caller's view beside the device's
+    return m.host_samples_s.empty() ? "" : "host " + duration(stats_of(m.host_samples_s).median) + " per launch";
   if (m.ops_unit == "element") return format_si(*m.ops_per_s) + "elem/s" + (m.bytes_per_s ? fmt::format(" ({}B/s)", format_si(*m.bytes_per_s)) : "");
   return format_si(*m.ops_per_s) + m.ops_unit + "/s";
 }

@@ -39,7 +39,8 @@ struct measurement {
   std::string support_reason;
   std::string notes;
 
-  std::vector<double> samples_s;  // seconds per launch, one per repetition
+  std::vector<double> samples_s;  // seconds per launch, one per repetition (device time where the device times itself)
+  std::vector<double> host_samples_s;  // host wall seconds per launch around the same launches (enqueue to completion)
   std::int64_t launches = 0;      // launches timed per repetition (Google Benchmark's iterations)
   std::optional<sample_stats> time_s;
   double ops = 0;                 // per launch, from the workload

@@ -16,7 +16,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(sample_stats, median, mean, min,
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(verification_result, checked, passed, rel_l2_error, max_abs_error,
                                                 elements_checked, elements_total, exact, tolerance, tolerance_basis, message)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(measurement, name, device, backend, kernel, precision, problem, implementation,
-                                                state, reason, support, support_reason, notes, samples_s, launches, time_s,
+                                                state, reason, support, support_reason, notes, samples_s, host_samples_s, launches, time_s,
                                                 ops, ops_unit, bytes, ops_per_s, bytes_per_s, percent_of_peak, peak_basis,
                                                 noisy, verification, energy_samples_j, energy_j, average_w,
                                                 idle_corrected_w, ops_per_joule, energy_sensor, energy_sample_hz, energy_reason)

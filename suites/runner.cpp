@@ -102,7 +102,7 @@ void percent_of_peak(measurement& m, const planned_case& c, const run& r, std::o
 // Energy over the timed repetitions: the meter runs around each Google Benchmark invocation; the
 // last `repetitions` invocations are the repetitions (earlier ones calibrate the launch count).
 struct energy_record {
-  double joules = 0, seconds = 0;
+  double joules = 0, seconds = 0, host_seconds = 0;  // host_seconds: wall time around the launches
   std::int64_t launches = 0;
   std::optional<double> sample_hz;
   std::string error;
@@ -211,14 +211,20 @@ measurement run_one(const planned_case& c, const run_options& options, const run
                                      else e.error = ok.error().message;
                                    }
                                    for (auto _ : state) {
+                                     const auto host_start = std::chrono::steady_clock::now();
                                      auto t = raw->run_seconds(1);
+                                     e.host_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - host_start).count();
                                      if (!t) {
                                        state.SkipWithError(t.error().message.c_str());
                                        break;
                                      }
                                      state.SetIterationTime(*t);
                                    }
-                                   if (!meter) return;
+                                   e.launches = state.iterations();
+                                   if (!meter) {
+                                     energy.push_back(std::move(e));
+                                     return;
+                                   }
                                    if (started) {
                                      if (auto got = meter->stop(); got) {
                                        e.joules = got->joules;
@@ -228,7 +234,6 @@ measurement run_one(const planned_case& c, const run_options& options, const run
                                        e.error = got.error().message;
                                      }
                                    }
-                                   e.launches = state.iterations();
                                    energy.push_back(std::move(e));
                                  })
         ->UseManualTime()
@@ -243,6 +248,9 @@ measurement run_one(const planned_case& c, const run_options& options, const run
     }
     m.samples_s = std::move(reporter.samples);
     m.launches = reporter.launches;
+    // The last invocations are the repetitions (earlier ones calibrate the launch count).
+    for (std::size_t i = energy.size() >= m.samples_s.size() ? energy.size() - m.samples_s.size() : 0; i < energy.size(); ++i)
+      if (energy[i].launches > 0) m.host_samples_s.push_back(energy[i].host_seconds / static_cast<double>(energy[i].launches));
     if (meter) energy_finish(m, energy, m.samples_s.size(), r);
     if (m.samples_s.empty() && m.state == status::ok) {
       m.state = status::failed;

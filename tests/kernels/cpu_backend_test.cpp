@@ -226,6 +226,8 @@ iterations = 32
     }
     EXPECT_EQ(m.state, status::ok) << m.name << ": " << m.reason;
     EXPECT_EQ(m.samples_s.size(), 3u) << m.name;
+    ASSERT_EQ(m.host_samples_s.size(), 3u) << m.name;  // host wall time beside the device's
+    EXPECT_GT(m.host_samples_s[0], 0.0);
     ASSERT_TRUE(m.time_s) << m.name;
     EXPECT_GT(m.launches, 0);
     if (m.kernel != "latency") {
