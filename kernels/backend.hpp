@@ -35,6 +35,12 @@ class prepared {
   virtual std::string notes() const { return ""; }
 };
 
+class device;
+
+// The support entry for p, or an `unsupported` error when the device cannot run p with `impl`
+// (every backend's prepare() starts with this check).
+result<support> support_check(const device& d, const problem& p, std::string_view impl);
+
 class device {
  public:
   virtual ~device() = default;
@@ -47,5 +53,13 @@ class device {
   virtual result<std::unique_ptr<prepared>> prepare(const problem& p, const host_buffers& inputs,
                                                     std::string_view implementation) = 0;
 };
+
+inline result<support> support_check(const device& d, const problem& p, std::string_view impl) {
+  support s = d.supports(p);
+  if (s.level == support_level::unsupported) return fail(status::unsupported, "{}", s.reason);
+  for (const auto& name : s.implementations)
+    if (name == impl) return s;
+  return fail(status::unsupported, "no '{}' implementation of {} on {} ({})", impl, p.id(), d.info().id, d.info().backend);
+}
 
 }  // namespace xpu

@@ -58,10 +58,7 @@ class cpu_device final : public device {
   }
 
   result<std::unique_ptr<prepared>> prepare(const problem& p, const host_buffers& in, std::string_view impl) override {
-    const support s = supports(p);
-    if (s.level == support_level::unsupported) return fail(status::unsupported, "{}", s.reason);
-    if (std::ranges::find(s.implementations, impl) == s.implementations.end())
-      return fail(status::unsupported, "no '{}' implementation of {} on the CPU", impl, p.id());
+    if (auto ok = support_check(*this, p, impl); !ok) return std::unexpected(ok.error());
     omp_set_num_threads(m_threads);
     const cpu::context ctx{m_isa, m_threads};
     switch (p.kind()) {

@@ -265,10 +265,7 @@ class cl_device final : public device {
   }
 
   result<std::unique_ptr<prepared>> prepare(const problem& p, const host_buffers& in, std::string_view impl) override {
-    const support s = supports(p);
-    if (s.level == support_level::unsupported) return fail(status::unsupported, "{}", s.reason);
-    if (std::ranges::find(s.implementations, impl) == s.implementations.end())
-      return fail(status::unsupported, "no '{}' implementation of {} on OpenCL", impl, p.id());
+    if (auto ok = support_check(*this, p, impl); !ok) return std::unexpected(ok.error());
     for (const auto& b : in.inputs)
       if (b.bytes.size() > m_info.opencl->max_alloc_bytes)
         return fail(status::skipped, "a {}-byte buffer exceeds CL_DEVICE_MAX_MEM_ALLOC_SIZE ({} bytes)", b.bytes.size(),
