@@ -60,7 +60,7 @@ TEST(energy_meter, rapl_wrap_around_is_handled) {
   test::counter_writer writer(root.path() / "sys/class/powercap/intel-rapl:0/energy_uj", 100.0, range - 5'000'000, range);
   auto meter = energy_meter_open(sensors_for(cpu0(), power));
   ASSERT_TRUE(meter);
-  EXPECT_NEAR(measure(**meter, 0.1), 100.0, 12.0);  // starts 5 J before the wrap, crosses it
+  EXPECT_NEAR(measure(**meter, 0.2), 100.0, 10.0);  // starts 5 J before the wrap, crosses it once
 }
 
 TEST(energy_meter, stuck_counter_is_an_error_not_zero_watts) {
