@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <span>
 #include <thread>
 
 #include <fmt/format.h>
@@ -99,23 +100,30 @@ void percent_of_peak(measurement& m, const planned_case& c, const run& r, std::o
   }
 }
 
-// Energy over the timed repetitions: the meter runs around each Google Benchmark invocation; the
-// last `repetitions` invocations are the repetitions (earlier ones calibrate the launch count).
-struct energy_record {
-  double joules = 0, seconds = 0, host_seconds = 0;  // host_seconds: wall time around the launches
+// What one Google Benchmark invocation of a case measured beside the device time: host wall time
+// around its launches and, where a meter runs, the energy.
+struct invocation {
+  double host_seconds = 0;
   std::int64_t launches = 0;
+  double joules = 0, seconds = 0;  // energy meter
   std::optional<double> sample_hz;
-  std::string error;
+  std::string error;               // the meter's
 };
 
-void energy_finish(measurement& m, const std::vector<energy_record>& records, std::size_t repetitions, const run& r) {
-  if (records.size() < repetitions || repetitions == 0) {
+// The invocations that were the repetitions: the last `repetitions` (earlier ones calibrated the
+// launch count).
+std::span<const invocation> repetitions_of(const std::vector<invocation>& all, std::size_t repetitions) {
+  const std::size_t n = std::min(repetitions, all.size());
+  return std::span(all).subspan(all.size() - n);
+}
+
+void energy_finish(measurement& m, std::span<const invocation> reps, std::size_t repetitions, const run& r) {
+  if (reps.size() < repetitions || repetitions == 0) {
     if (m.energy_reason.empty()) m.energy_reason = "no energy readings for the repetitions";
     return;
   }
   double joules = 0, seconds = 0;
-  for (std::size_t i = records.size() - repetitions; i < records.size(); ++i) {
-    const energy_record& e = records[i];
+  for (const invocation& e : reps) {
     if (!e.error.empty()) {
       m.energy_reason = e.error;
       m.energy_samples_j.clear();
@@ -200,11 +208,11 @@ measurement run_one(const planned_case& c, const run_options& options, const run
     } else {
       m.energy_reason = opened.error().message;
     }
-    std::vector<energy_record> energy;
+    std::vector<invocation> invocations;
     capture reporter;
     benchmark::RegisterBenchmark(c.name.c_str(),
-                                 [raw, &meter, &energy](benchmark::State& state) {
-                                   energy_record e;
+                                 [raw, &meter, &invocations](benchmark::State& state) {
+                                   invocation e;
                                    bool started = false;
                                    if (meter) {
                                      if (auto ok = meter->start(); ok) started = true;
@@ -221,10 +229,6 @@ measurement run_one(const planned_case& c, const run_options& options, const run
                                      state.SetIterationTime(*t);
                                    }
                                    e.launches = state.iterations();
-                                   if (!meter) {
-                                     energy.push_back(std::move(e));
-                                     return;
-                                   }
                                    if (started) {
                                      if (auto got = meter->stop(); got) {
                                        e.joules = got->joules;
@@ -234,7 +238,7 @@ measurement run_one(const planned_case& c, const run_options& options, const run
                                        e.error = got.error().message;
                                      }
                                    }
-                                   energy.push_back(std::move(e));
+                                   invocations.push_back(std::move(e));
                                  })
         ->UseManualTime()
         ->Repetitions(repetitions)
@@ -248,10 +252,10 @@ measurement run_one(const planned_case& c, const run_options& options, const run
     }
     m.samples_s = std::move(reporter.samples);
     m.launches = reporter.launches;
-    // The last invocations are the repetitions (earlier ones calibrate the launch count).
-    for (std::size_t i = energy.size() >= m.samples_s.size() ? energy.size() - m.samples_s.size() : 0; i < energy.size(); ++i)
-      if (energy[i].launches > 0) m.host_samples_s.push_back(energy[i].host_seconds / static_cast<double>(energy[i].launches));
-    if (meter) energy_finish(m, energy, m.samples_s.size(), r);
+    const auto reps = repetitions_of(invocations, m.samples_s.size());
+    for (const invocation& e : reps)
+      if (e.launches > 0) m.host_samples_s.push_back(e.host_seconds / static_cast<double>(e.launches));
+    if (meter) energy_finish(m, reps, m.samples_s.size(), r);
     if (m.samples_s.empty() && m.state == status::ok) {
       m.state = status::failed;
       m.reason = "Google Benchmark produced no repetition";
