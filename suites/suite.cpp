@@ -64,6 +64,23 @@ class reader {
     return out;
   }
 
+  // Reads positive integers into the fields named; a required field that is absent is an error
+  // naming `what` (the shape) at `where`.
+  result<void> positive_fields(const toml::table& t, const toml::node& where, std::string_view what,
+                               std::initializer_list<std::pair<const char*, std::int64_t*>> fields, bool required) const {
+    for (auto [key, dst] : fields) {
+      const toml::node* v = t.get(key);
+      if (!v) {
+        if (required) return error_at(where, "{} lacks '{}'", what, key);
+        continue;
+      }
+      auto x = positive(*v, key);
+      if (!x) return std::unexpected(x.error());
+      *dst = *x;
+    }
+    return {};
+  }
+
   static std::string type_name(const toml::node& n) {
     std::ostringstream s;
     s << n.type();
@@ -90,13 +107,7 @@ result<void> gemm_section(const toml::table& t, section_context c) {
     if (!st) return c.r.error_at(s, "each GEMM shape must be a table like {{m = 1024, n = 1024, k = 1024}}");
     if (auto ok = c.r.only_keys(*st, "a GEMM shape", {"m", "n", "k", "trans_a", "trans_b"}); !ok) return ok;
     gemm_shape g;
-    for (auto [key, dst] : {std::pair{"m", &g.m}, {"n", &g.n}, {"k", &g.k}}) {
-      const toml::node* v = st->get(key);
-      if (!v) return c.r.error_at(s, "GEMM shape lacks '{}'", key);
-      auto x = c.r.positive(*v, key);
-      if (!x) return std::unexpected(x.error());
-      *dst = *x;
-    }
+    if (auto ok = c.r.positive_fields(*st, s, "GEMM shape", {{"m", &g.m}, {"n", &g.n}, {"k", &g.k}}, true); !ok) return ok;
     for (auto [key, dst] : {std::pair{"trans_a", &g.trans_a}, {"trans_b", &g.trans_b}}) {
       if (const toml::node* v = st->get(key)) {
         if (!v->is_boolean()) return c.r.error_at(*v, "'{}' must be true or false, found {}", key, reader::type_name(*v));
@@ -119,20 +130,11 @@ result<void> conv_section(const toml::table& t, section_context c) {
     if (!st) return c.r.error_at(s, "each conv2d shape must be a table like {{n = 1, c = 64, h = 56, w = 56, k = 64, r = 3, s = 3, pad = 1}}");
     if (auto ok = c.r.only_keys(*st, "a conv2d shape", {"n", "c", "h", "w", "k", "r", "s", "stride", "pad", "dilation", "layout"}); !ok) return ok;
     conv_shape cs;
-    for (auto [key, dst] : {std::pair{"n", &cs.n}, {"c", &cs.c}, {"h", &cs.h}, {"w", &cs.w}, {"k", &cs.k}, {"r", &cs.r}, {"s", &cs.s}}) {
-      const toml::node* v = st->get(key);
-      if (!v) return c.r.error_at(s, "conv2d shape lacks '{}'", key);
-      auto x = c.r.positive(*v, key);
-      if (!x) return std::unexpected(x.error());
-      *dst = *x;
-    }
-    for (auto [key, dst] : {std::pair{"stride", &cs.stride}, {"dilation", &cs.dilation}}) {
-      if (const toml::node* v = st->get(key)) {
-        auto x = c.r.positive(*v, key);
-        if (!x) return std::unexpected(x.error());
-        *dst = *x;
-      }
-    }
+    if (auto ok = c.r.positive_fields(*st, s, "conv2d shape",
+                                      {{"n", &cs.n}, {"c", &cs.c}, {"h", &cs.h}, {"w", &cs.w}, {"k", &cs.k}, {"r", &cs.r}, {"s", &cs.s}}, true);
+        !ok)
+      return ok;
+    if (auto ok = c.r.positive_fields(*st, s, "conv2d shape", {{"stride", &cs.stride}, {"dilation", &cs.dilation}}, false); !ok) return ok;
     if (const toml::node* v = st->get("pad")) {
       if (!v->is_integer() || *v->value<std::int64_t>() < 0)
         return c.r.error_at(*v, "'pad' must be a non-negative integer, found {}", reader::type_name(*v));
