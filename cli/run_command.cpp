@@ -12,6 +12,9 @@
 #if XPU_WITH_OPENCL
 #include "kernels/opencl/opencl_device.hpp"
 #endif
+#if XPU_WITH_VULKAN
+#include "kernels/vulkan/vulkan_device.hpp"
+#endif
 #include "probe/inventory.hpp"
 #include "reporters/inventory_report.hpp"
 #include "reporters/run_report.hpp"
@@ -100,23 +103,31 @@ int run_command::run() const {
   owned.push_back(cpu_device_create(inv->devices.front(), inv->cpu, {threads}));
   devs.push_back(owned.back().get());
   std::vector<std::string> without;
+  auto add = [&](const device_info& d, result<std::unique_ptr<device>> opened) {
+    if (!opened) {
+      without.push_back(fmt::format("{} ({}): cannot be opened: {}", d.id, d.name, opened.error().message));
+      return;
+    }
+    owned.push_back(std::move(*opened));
+    devs.push_back(owned.back().get());
+  };
   for (const auto& d : inv->devices) {
     if (d.backend == "cpu" || (!devices.empty() && std::ranges::find(devices, d.id) == devices.end())) continue;
 #if XPU_WITH_OPENCL
     if (d.backend == "opencl") {
       opencl_options cl;
       cl.tune = !no_tune;
-      auto opened = opencl_device_open(d, cl);
-      if (opened) {
-        owned.push_back(std::move(*opened));
-        devs.push_back(owned.back().get());
-      } else {
-        without.push_back(fmt::format("{} ({}): cannot be opened: {}", d.id, d.name, opened.error().message));
-      }
+      add(d, opencl_device_open(d, cl));
       continue;
     }
 #endif
-    without.push_back(fmt::format("{} ({}): the {} kernel backend is not in this version of xpubench yet", d.id, d.name, d.backend));
+#if XPU_WITH_VULKAN
+    if (d.backend == "vulkan") {
+      add(d, vulkan_device_open(d));
+      continue;
+    }
+#endif
+    without.push_back(fmt::format("{} ({}): the {} kernel backend is not in this build of xpubench", d.id, d.name, d.backend));
   }
 
   const auto cases = plan_cases(*loaded, devs, options);

@@ -9,6 +9,7 @@
 #include "probe/inventory.hpp"
 #include "suites/runner.hpp"
 #include "suites/workload.hpp"
+#include "tests/support/run_suite.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace xpu {
@@ -99,16 +100,7 @@ TEST_F(cpu_backend, avx2_and_avx_vnni_peak_paths_verify_too) {
 }
 
 TEST_F(cpu_backend, problems_larger_than_memory_are_skipped_before_allocation) {
-  auto s = suite_parse("[[gemm]]\nshapes = [{ m = 1000000, n = 1000000, k = 1000000 }]\n", "huge.toml");
-  ASSERT_TRUE(s);
-  run_options options;
-  options.progress = nullptr;
-  run r;
-  r.context.repetitions = 1;
-  r.context.min_time_s = 0.001;
-  r.context.machine = *s_inventory;
-  std::atomic<bool> stop{false};
-  run_cases(plan_cases(*s, {s_device}, options), options, r, nullptr, stop);
+  const run r = test::run_suite("[[gemm]]\nshapes = [{ m = 1000000, n = 1000000, k = 1000000 }]\n", {s_device}, *s_inventory);
   ASSERT_FALSE(r.measurements.empty());
   for (const auto& m : r.measurements) {
     EXPECT_EQ(m.state, status::skipped);

@@ -10,6 +10,7 @@
 #include "probe/inventory.hpp"
 #include "suites/runner.hpp"
 #include "suites/workload.hpp"
+#include "tests/support/run_suite.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace xpu {
@@ -95,16 +96,7 @@ TEST_F(opencl_backend, a_kernel_that_fails_to_build_is_reported_and_the_run_goes
   broken.tune = false;
   auto dev = opencl_device_open(*info, broken);
   ASSERT_TRUE(dev);
-  auto s = suite_parse("repetitions = 2\nmin_time_s = 0.001\n[[gemm]]\nshapes = [{ m = 8, n = 8, k = 8 }]\n[[latency]]\n", "b.toml");
-  ASSERT_TRUE(s);
-  run r;
-  r.context.repetitions = 2;
-  r.context.min_time_s = 0.001;
-  r.context.machine = inv;
-  run_options options;
-  options.progress = nullptr;
-  std::atomic<bool> stop{false};
-  run_cases(plan_cases(*s, {dev->get()}, options), options, r, nullptr, stop);
+  const run r = test::run_suite("[[gemm]]\nshapes = [{ m = 8, n = 8, k = 8 }]\n[[latency]]\n", {dev->get()}, inv);
   ASSERT_EQ(r.measurements.size(), 3u);  // latency, our GEMM, CLBlast's GEMM
   EXPECT_EQ(r.measurements[0].kernel, "latency");
   EXPECT_EQ(r.measurements[0].state, status::ok) << r.measurements[0].reason;

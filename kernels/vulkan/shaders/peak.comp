@@ -1,0 +1,95 @@
+#version 450
+// Peak compute: independent multiply-accumulate chains, CHAINS vec4 of them per invocation (the
+// invocation's own instruction-level parallelism; GPUs add more across invocations). The host
+// checks every chain's final value exactly.
+//   XPU_FP32: x = fma(a, b, x), vec4 per chain group; 2 FLOP per lane per step.
+//   XPU_FP16: half arithmetic: h = fma(a, b, h) on f16vec4 (two chains of two lanes each); h
+//             restarts from zero every BLOCK steps and is added to the fp32 chain value, so the
+//             half sums stay exact (at most 1024 products of 2^-11 or less) and the result is checked
+//             exactly; one conversion and add per BLOCK steps, not counted as work.
+//   XPU_INT8: x += dot(a_u8x4, b_s8x4) (OpSUDotKHR, SPV_KHR_integer_dot_product; -DNO_DOT: four
+//             multiplies and adds instead); 8 OP per step. Integer chains with loop-invariant
+//             operands would be folded into one multiply, so the operands pass through
+//             `| (x & zero)` (zero = 0 at run time, a push constant): two bit operations per step,
+//             not counted as work.
+// Specialization: work-group size (id 0), ITERS (id 1).
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint ITERS = 4096;
+const uint CHAINS = 4;  // vec4 chain groups per invocation
+const uint BLOCK = 1024;
+
+#if defined(XPU_FP32)
+layout(std430, binding = 0) readonly buffer X0 { vec4 x0[]; };
+layout(std430, binding = 1) readonly buffer A { vec4 a[]; };
+layout(std430, binding = 2) readonly buffer B { vec4 b[]; };
+layout(std430, binding = 3) writeonly buffer Y { vec4 y[]; };
+void main() {
+  const uint base = gl_GlobalInvocationID.x * CHAINS;
+  vec4 x[CHAINS], av[CHAINS], bv[CHAINS];
+  for (uint c = 0; c < CHAINS; ++c) x[c] = x0[base + c], av[c] = a[base + c], bv[c] = b[base + c];
+  for (uint it = 0; it < ITERS; ++it)
+    for (uint c = 0; c < CHAINS; ++c) x[c] = fma(av[c], bv[c], x[c]);
+  for (uint c = 0; c < CHAINS; ++c) y[base + c] = x[c];
+}
+#elif defined(XPU_FP16)
+#extension GL_EXT_shader_16bit_storage : require
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+// Chain j: x0[j] (fp32), lanes a[2j], a[2j+1] and b[2j], b[2j+1] (fp16). One f16vec4 = two chains.
+layout(std430, binding = 0) readonly buffer X0 { vec2 x0[]; };
+layout(std430, binding = 1) readonly buffer A { f16vec4 a[]; };
+layout(std430, binding = 2) readonly buffer B { f16vec4 b[]; };
+layout(std430, binding = 3) writeonly buffer Y { vec2 y[]; };
+void main() {
+  const uint base = gl_GlobalInvocationID.x * CHAINS;
+  vec2 x[CHAINS];
+  f16vec4 av[CHAINS], bv[CHAINS], h[CHAINS];
+  for (uint c = 0; c < CHAINS; ++c) x[c] = x0[base + c], av[c] = a[base + c], bv[c] = b[base + c];
+  for (uint done = 0; done < ITERS;) {
+    const uint steps = min(BLOCK, ITERS - done);
+    for (uint c = 0; c < CHAINS; ++c) h[c] = f16vec4(0.0hf);
+    for (uint it = 0; it < steps; ++it)
+      for (uint c = 0; c < CHAINS; ++c) h[c] = fma(av[c], bv[c], h[c]);
+    for (uint c = 0; c < CHAINS; ++c) x[c] += vec2(float(h[c].x) + float(h[c].y), float(h[c].z) + float(h[c].w));
+    done += steps;
+  }
+  for (uint c = 0; c < CHAINS; ++c) y[base + c] = x[c];
+}
+#elif defined(XPU_INT8)
+#ifndef NO_DOT
+#extension GL_EXT_spirv_intrinsics : require
+// OpSUDotKHR (4452): signed x unsigned packed 4 x 8-bit dot product; capabilities DotProductKHR
+// (6019) and DotProductInput4x8BitPackedKHR (6018); the literal 0 = PackedVectorFormat4x8Bit.
+spirv_instruction(extensions = ["SPV_KHR_integer_dot_product"], capabilities = [6019, 6018], id = 4452)
+int sudot4x8(uint s8x4, uint u8x4, spirv_literal int format);
+#endif
+// Chain j: x0[j] (int32), a[4j..4j+3] (u8) and b[4j..4j+3] (s8), read as one packed uint each.
+layout(std430, binding = 0) readonly buffer X0 { ivec4 x0[]; };
+layout(std430, binding = 1) readonly buffer A { uvec4 a[]; };
+layout(std430, binding = 2) readonly buffer B { uvec4 b[]; };
+layout(std430, binding = 3) writeonly buffer Y { ivec4 y[]; };
+layout(push_constant) uniform Params { int zero; } pc;
+int dot4(uint s8x4, uint u8x4) {
+#ifdef NO_DOT
+  int sum = 0;
+  for (int q = 0; q < 32; q += 8) sum += bitfieldExtract(int(s8x4), q, 8) * int(bitfieldExtract(u8x4, q, 8));
+  return sum;
+#else
+  return sudot4x8(s8x4, u8x4, 0);
+#endif
+}
+void main() {
+  const uint base = gl_GlobalInvocationID.x * CHAINS;
+  ivec4 x[CHAINS];
+  uvec4 av[CHAINS], bv[CHAINS];
+  for (uint c = 0; c < CHAINS; ++c) x[c] = x0[base + c], av[c] = a[base + c], bv[c] = b[base + c];
+  for (uint it = 0; it < ITERS; ++it)
+    for (uint c = 0; c < CHAINS; ++c) {
+      const uvec4 opaque = uvec4(x[c] & pc.zero);  // 0, but the compiler cannot know it
+      const uvec4 ao = av[c] | opaque;
+      x[c] += ivec4(dot4(bv[c].x, ao.x), dot4(bv[c].y, ao.y), dot4(bv[c].z, ao.z), dot4(bv[c].w, ao.w));
+    }
+  for (uint c = 0; c < CHAINS; ++c) y[base + c] = x[c];
+}
+#else
+#error "define XPU_FP32, XPU_FP16 or XPU_INT8"
+#endif

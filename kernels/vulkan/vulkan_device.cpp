@@ -1,0 +1,1067 @@
+#include "kernels/vulkan/vulkan_device.hpp"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "probe/vulkan_api.hpp"
+
+#include "vulkan_build.hpp"  // generated: XPU_VK_KHR_COOPMAT_BUILT, XPU_VK_KHR_COOPMAT_REASON
+
+namespace xpu {
+
+namespace {
+
+// Entry points, loaded through vkGetInstanceProcAddr / vkGetDeviceProcAddr.
+#define XPU_VK_INSTANCE_FNS(X)                                                                              \
+  X(vkDestroyInstance) X(vkEnumeratePhysicalDevices) X(vkGetPhysicalDeviceProperties)                      \
+  X(vkGetPhysicalDeviceMemoryProperties) X(vkGetPhysicalDeviceQueueFamilyProperties) X(vkCreateDevice)     \
+  X(vkGetDeviceProcAddr)
+#define XPU_VK_DEVICE_FNS(X)                                                                                \
+  X(vkDestroyDevice) X(vkGetDeviceQueue) X(vkCreateBuffer) X(vkDestroyBuffer)                              \
+  X(vkGetBufferMemoryRequirements) X(vkAllocateMemory) X(vkFreeMemory) X(vkBindBufferMemory) X(vkMapMemory) \
+  X(vkUnmapMemory) X(vkCreateShaderModule) X(vkDestroyShaderModule) X(vkCreateDescriptorSetLayout)         \
+  X(vkDestroyDescriptorSetLayout) X(vkCreatePipelineLayout) X(vkDestroyPipelineLayout)                     \
+  X(vkCreateComputePipelines) X(vkDestroyPipeline) X(vkCreateDescriptorPool) X(vkDestroyDescriptorPool)    \
+  X(vkAllocateDescriptorSets) X(vkUpdateDescriptorSets) X(vkCreateCommandPool) X(vkDestroyCommandPool)     \
+  X(vkAllocateCommandBuffers) X(vkFreeCommandBuffers) X(vkBeginCommandBuffer) X(vkEndCommandBuffer)        \
+  X(vkResetCommandBuffer) X(vkCmdBindPipeline) X(vkCmdBindDescriptorSets) X(vkCmdPushConstants)            \
+  X(vkCmdDispatch) X(vkCmdPipelineBarrier) X(vkCmdWriteTimestamp) X(vkCmdResetQueryPool) X(vkCmdCopyBuffer) \
+  X(vkCmdFillBuffer) X(vkCreateQueryPool) X(vkDestroyQueryPool) X(vkGetQueryPoolResults) X(vkCreateFence)   \
+  X(vkDestroyFence) X(vkWaitForFences) X(vkResetFences) X(vkQueueSubmit) X(vkDeviceWaitIdle)
+
+#define XPU_VK_DECLARE(name) PFN_##name name = nullptr;
+struct vk_fns {
+  XPU_VK_INSTANCE_FNS(XPU_VK_DECLARE)
+  XPU_VK_DEVICE_FNS(XPU_VK_DECLARE)
+  PFN_vkCreateDebugUtilsMessengerEXT vkCreateDebugUtilsMessengerEXT = nullptr;
+  PFN_vkDestroyDebugUtilsMessengerEXT vkDestroyDebugUtilsMessengerEXT = nullptr;
+};
+#undef XPU_VK_DECLARE
+
+constexpr std::uint64_t fence_timeout_ns = 600'000'000'000;  // 10 minutes: a hung device is an error, not a hang
+
+// Out-of-memory and a lost device skip the workload (the run goes on); anything else fails it.
+status status_of(VkResult rc) {
+  return rc == VK_ERROR_OUT_OF_DEVICE_MEMORY || rc == VK_ERROR_OUT_OF_HOST_MEMORY || rc == VK_ERROR_DEVICE_LOST ? status::skipped
+                                                                                                                 : status::failed;
+}
+
+#define XPU_VK_TRY(expr)                                                                                  \
+  do {                                                                                                    \
+    const VkResult xpu_rc_ = (expr);                                                                      \
+    if (xpu_rc_ != VK_SUCCESS) return ::xpu::fail(status_of(xpu_rc_), "{} failed: {}", #expr, vulkan_result_name(xpu_rc_)); \
+  } while (0)
+
+std::mutex validation_mutex;
+std::vector<std::string> validation_log;
+
+VKAPI_ATTR VkBool32 VKAPI_CALL on_validation_message(VkDebugUtilsMessageSeverityFlagBitsEXT severity, VkDebugUtilsMessageTypeFlagsEXT,
+                                                     const VkDebugUtilsMessengerCallbackDataEXT* data, void*) {
+  const char* level = severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT ? "error" : "warning";
+  std::lock_guard lock(validation_mutex);
+  validation_log.push_back(fmt::format("{}: {}", level, data && data->pMessage ? data->pMessage : "(no message)"));
+  return VK_FALSE;
+}
+
+// A compute pipeline and its layouts, built once per shader variant and specialization.
+struct pipeline {
+  VkShaderModule module = VK_NULL_HANDLE;
+  VkDescriptorSetLayout set_layout = VK_NULL_HANDLE;
+  VkPipelineLayout layout = VK_NULL_HANDLE;
+  VkPipeline handle = VK_NULL_HANDLE;
+  std::uint32_t bindings = 0;
+  std::uint32_t push_bytes = 0;
+
+  void destroy(const vk_fns& f, VkDevice device) const {
+    if (handle) f.vkDestroyPipeline(device, handle, nullptr);
+    if (layout) f.vkDestroyPipelineLayout(device, layout, nullptr);
+    if (set_layout) f.vkDestroyDescriptorSetLayout(device, set_layout, nullptr);
+    if (module) f.vkDestroyShaderModule(device, module, nullptr);
+  }
+};
+
+// Everything a device and its prepared problems share; the last owner destroys it.
+struct context {
+  vk_fns f;
+  VkInstance instance = VK_NULL_HANDLE;
+  VkDebugUtilsMessengerEXT messenger = VK_NULL_HANDLE;
+  VkPhysicalDevice physical = VK_NULL_HANDLE;
+  VkDevice device = VK_NULL_HANDLE;
+  VkQueue queue = VK_NULL_HANDLE;
+  std::uint32_t queue_family = 0;
+  std::uint32_t timestamp_bits = 0;
+  VkCommandPool pool = VK_NULL_HANDLE;
+  VkPhysicalDeviceProperties props{};
+  VkPhysicalDeviceMemoryProperties memory{};
+  bool unified = false;  // CPU or integrated device: storage buffers live in host-visible memory
+  std::uint64_t binding_cap = 0;  // vulkan_options::max_binding_bytes
+  std::map<std::string, pipeline> pipelines;
+
+  context() = default;
+  context(const context&) = delete;
+  context& operator=(const context&) = delete;
+  ~context() {
+    if (device) {
+      f.vkDeviceWaitIdle(device);
+      for (const auto& [key, p] : pipelines) p.destroy(f, device);
+      if (pool) f.vkDestroyCommandPool(device, pool, nullptr);
+      f.vkDestroyDevice(device, nullptr);
+    }
+    if (messenger) f.vkDestroyDebugUtilsMessengerEXT(instance, messenger, nullptr);
+    if (instance) f.vkDestroyInstance(instance, nullptr);
+  }
+
+  std::uint64_t max_binding() const {
+    const std::uint64_t range = props.limits.maxStorageBufferRange;
+    return binding_cap ? std::min(binding_cap, range) : range;
+  }
+
+  // A memory type with all of `want`; the first listed wins (drivers list the best first).
+  std::optional<std::uint32_t> memory_type(std::uint32_t allowed, VkMemoryPropertyFlags want) const {
+    for (std::uint32_t i = 0; i < memory.memoryTypeCount; ++i)
+      if ((allowed & (1u << i)) && (memory.memoryTypes[i].propertyFlags & want) == want) return i;
+    return std::nullopt;
+  }
+
+  result<const pipeline*> pipeline_for(std::string_view shader, std::span<const std::uint32_t> spec, std::uint32_t bindings,
+                                       std::uint32_t push_bytes);
+};
+
+// One buffer and its own allocation; host-visible buffers stay mapped.
+class buffer {
+ public:
+  buffer(std::shared_ptr<context> c) : m_c(std::move(c)) {}
+  buffer(const buffer&) = delete;
+  buffer& operator=(const buffer&) = delete;
+  ~buffer() {
+    if (m_mapped) m_c->f.vkUnmapMemory(m_c->device, m_memory);
+    if (m_buffer) m_c->f.vkDestroyBuffer(m_c->device, m_buffer, nullptr);
+    if (m_memory) m_c->f.vkFreeMemory(m_c->device, m_memory, nullptr);
+  }
+
+  static result<std::unique_ptr<buffer>> create(std::shared_ptr<context> c, std::size_t bytes, bool host_visible) {
+    auto b = std::make_unique<buffer>(c);
+    b->m_bytes = (std::max<std::size_t>(bytes, 16) + 15) / 16 * 16;  // whole vec4s: shaders may read the padding
+    auto info = vk_struct<VkBufferCreateInfo>(VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO);
+    info.size = b->m_bytes;
+    info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+    info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
+    XPU_VK_TRY(c->f.vkCreateBuffer(c->device, &info, nullptr, &b->m_buffer));
+    VkMemoryRequirements req{};
+    c->f.vkGetBufferMemoryRequirements(c->device, b->m_buffer, &req);
+    const VkMemoryPropertyFlags coherent = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+    std::optional<std::uint32_t> type;
+    if (host_visible) {
+      type = c->memory_type(req.memoryTypeBits, coherent | VK_MEMORY_PROPERTY_HOST_CACHED_BIT);
+      if (!type) type = c->memory_type(req.memoryTypeBits, coherent);
+    } else {
+      if (c->unified) type = c->memory_type(req.memoryTypeBits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT | coherent);
+      if (!type) type = c->memory_type(req.memoryTypeBits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
+      if (!type) type = c->memory_type(req.memoryTypeBits, 0);
+    }
+    if (!type) return fail(status::unsupported, "no memory type for a {}{} buffer", bytes, host_visible ? "-byte host-visible" : "-byte");
+    auto alloc = vk_struct<VkMemoryAllocateInfo>(VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO);
+    alloc.allocationSize = req.size;
+    alloc.memoryTypeIndex = *type;
+    XPU_VK_TRY(c->f.vkAllocateMemory(c->device, &alloc, nullptr, &b->m_memory));
+    XPU_VK_TRY(c->f.vkBindBufferMemory(c->device, b->m_buffer, b->m_memory, 0));
+    if (c->memory.memoryTypes[*type].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT)
+      XPU_VK_TRY(c->f.vkMapMemory(c->device, b->m_memory, 0, VK_WHOLE_SIZE, 0, &b->m_mapped));
+    return b;
+  }
+
+  VkBuffer get() const { return m_buffer; }
+  std::size_t bytes() const { return m_bytes; }
+  std::byte* mapped() const { return static_cast<std::byte*>(m_mapped); }
+
+ private:
+  std::shared_ptr<context> m_c;
+  VkBuffer m_buffer = VK_NULL_HANDLE;
+  VkDeviceMemory m_memory = VK_NULL_HANDLE;
+  std::size_t m_bytes = 0;
+  void* m_mapped = nullptr;
+};
+
+// A one-time command buffer: records with `fill`, submits, waits.
+template <class Fill>
+result<void> submit_once(context& c, Fill fill) {
+  auto info = vk_struct<VkCommandBufferAllocateInfo>(VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO);
+  info.commandPool = c.pool;
+  info.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+  info.commandBufferCount = 1;
+  VkCommandBuffer cmd = VK_NULL_HANDLE;
+  XPU_VK_TRY(c.f.vkAllocateCommandBuffers(c.device, &info, &cmd));
+  auto done = [&](void*) { c.f.vkFreeCommandBuffers(c.device, c.pool, 1, &cmd); };
+  std::unique_ptr<void, decltype(done)> guard(&cmd, done);
+  auto begin = vk_struct<VkCommandBufferBeginInfo>(VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO);
+  begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+  XPU_VK_TRY(c.f.vkBeginCommandBuffer(cmd, &begin));
+  fill(cmd);
+  XPU_VK_TRY(c.f.vkEndCommandBuffer(cmd));
+  auto fence_info = vk_struct<VkFenceCreateInfo>(VK_STRUCTURE_TYPE_FENCE_CREATE_INFO);
+  VkFence fence = VK_NULL_HANDLE;
+  XPU_VK_TRY(c.f.vkCreateFence(c.device, &fence_info, nullptr, &fence));
+  auto submit = vk_struct<VkSubmitInfo>(VK_STRUCTURE_TYPE_SUBMIT_INFO);
+  submit.commandBufferCount = 1;
+  submit.pCommandBuffers = &cmd;
+  VkResult rc = c.f.vkQueueSubmit(c.queue, 1, &submit, fence);
+  if (rc == VK_SUCCESS) rc = c.f.vkWaitForFences(c.device, 1, &fence, VK_TRUE, fence_timeout_ns);
+  c.f.vkDestroyFence(c.device, fence, nullptr);
+  if (rc != VK_SUCCESS) return fail(status_of(rc), "vkQueueSubmit/vkWaitForFences failed: {}", vulkan_result_name(rc));
+  return {};
+}
+
+void barrier(const context& c, VkCommandBuffer cmd, VkPipelineStageFlags src, VkAccessFlags src_access, VkPipelineStageFlags dst,
+             VkAccessFlags dst_access) {
+  auto b = vk_struct<VkMemoryBarrier>(VK_STRUCTURE_TYPE_MEMORY_BARRIER);
+  b.srcAccessMask = src_access;
+  b.dstAccessMask = dst_access;
+  c.f.vkCmdPipelineBarrier(cmd, src, dst, 0, 1, &b, 0, nullptr, 0, nullptr);
+}
+
+constexpr VkPipelineStageFlags any_work = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
+constexpr VkAccessFlags any_access = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+
+// Copies host bytes into a buffer: directly where it is mapped, through a staging buffer otherwise.
+result<void> upload(const std::shared_ptr<context>& c, buffer& dst, std::span<const std::byte> bytes) {
+  if (dst.mapped()) {
+    std::memcpy(dst.mapped(), bytes.data(), bytes.size());
+    return {};
+  }
+  auto staging = buffer::create(c, bytes.size(), true);
+  if (!staging) return std::unexpected(staging.error());
+  std::memcpy((*staging)->mapped(), bytes.data(), bytes.size());
+  return submit_once(*c, [&](VkCommandBuffer cmd) {
+    const VkBufferCopy region{0, 0, bytes.size()};
+    c->f.vkCmdCopyBuffer(cmd, (*staging)->get(), dst.get(), 1, &region);
+  });
+}
+
+result<void> download(const std::shared_ptr<context>& c, const buffer& src, std::span<std::byte> bytes) {
+  if (src.mapped()) {
+    std::memcpy(bytes.data(), src.mapped(), bytes.size());
+    return {};
+  }
+  auto staging = buffer::create(c, bytes.size(), true);
+  if (!staging) return std::unexpected(staging.error());
+  auto copied = submit_once(*c, [&](VkCommandBuffer cmd) {
+    const VkBufferCopy region{0, 0, bytes.size()};
+    c->f.vkCmdCopyBuffer(cmd, src.get(), (*staging)->get(), 1, &region);
+    barrier(*c, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+  });
+  if (!copied) return copied;
+  std::memcpy(bytes.data(), (*staging)->mapped(), bytes.size());
+  return {};
+}
+
+}  // namespace
+
+std::span<const embedded_spirv> vulkan_spirv_table();  // generated from kernels/vulkan/shaders (cmake/spirv.cmake)
+
+namespace {
+
+result<const pipeline*> context::pipeline_for(std::string_view shader, std::span<const std::uint32_t> spec, std::uint32_t bindings,
+                                              std::uint32_t push_bytes) {
+  std::string key(shader);
+  for (auto v : spec) key += fmt::format(":{}", v);
+  if (auto it = pipelines.find(key); it != pipelines.end()) return &it->second;
+  const embedded_spirv* code = nullptr;
+  for (const auto& e : vulkan_spirv_table())
+    if (e.name == shader) code = &e;
+  if (!code) return fail(status::unsupported, "shader '{}' is not built into this binary", shader);
+
+  pipeline p;
+  p.bindings = bindings;
+  p.push_bytes = push_bytes;
+  auto built = [&]() -> result<void> {
+    auto module_info = vk_struct<VkShaderModuleCreateInfo>(VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO);
+    module_info.codeSize = code->words.size_bytes();
+    module_info.pCode = code->words.data();
+    XPU_VK_TRY(f.vkCreateShaderModule(device, &module_info, nullptr, &p.module));
+    std::vector<VkDescriptorSetLayoutBinding> slots(bindings);
+    for (std::uint32_t i = 0; i < bindings; ++i) slots[i] = {i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
+    auto set_info = vk_struct<VkDescriptorSetLayoutCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO);
+    set_info.bindingCount = bindings;
+    set_info.pBindings = slots.data();
+    XPU_VK_TRY(f.vkCreateDescriptorSetLayout(device, &set_info, nullptr, &p.set_layout));
+    const VkPushConstantRange range{VK_SHADER_STAGE_COMPUTE_BIT, 0, push_bytes};
+    auto layout_info = vk_struct<VkPipelineLayoutCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO);
+    layout_info.setLayoutCount = 1;
+    layout_info.pSetLayouts = &p.set_layout;
+    layout_info.pushConstantRangeCount = push_bytes ? 1 : 0;
+    layout_info.pPushConstantRanges = &range;
+    XPU_VK_TRY(f.vkCreatePipelineLayout(device, &layout_info, nullptr, &p.layout));
+    std::vector<VkSpecializationMapEntry> entries(spec.size());
+    for (std::uint32_t i = 0; i < spec.size(); ++i) entries[i] = {i, i * 4, 4};
+    VkSpecializationInfo spec_info{static_cast<std::uint32_t>(entries.size()), entries.data(), spec.size_bytes(), spec.data()};
+    auto info = vk_struct<VkComputePipelineCreateInfo>(VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO);
+    info.stage = vk_struct<VkPipelineShaderStageCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO);
+    info.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
+    info.stage.module = p.module;
+    info.stage.pName = "main";
+    info.stage.pSpecializationInfo = &spec_info;
+    info.layout = p.layout;
+    const VkResult rc = f.vkCreateComputePipelines(device, VK_NULL_HANDLE, 1, &info, nullptr, &p.handle);
+    if (rc != VK_SUCCESS)
+      return fail(rc == VK_ERROR_OUT_OF_HOST_MEMORY || rc == VK_ERROR_OUT_OF_DEVICE_MEMORY ? status::skipped : status::unsupported,
+                  "the driver could not build pipeline {}: vkCreateComputePipelines returned {}", key, vulkan_result_name(rc));
+    return {};
+  }();
+  if (!built) {
+    p.destroy(f, device);
+    return std::unexpected(built.error());
+  }
+  return &pipelines.emplace(key, p).first->second;
+}
+
+// One command of a prepared problem: a dispatch (pipeline, descriptor set, push constants,
+// group counts) or a buffer copy.
+struct step {
+  const pipeline* pipe = nullptr;
+  VkDescriptorSet set = VK_NULL_HANDLE;
+  std::array<std::uint32_t, 16> push{};
+  std::array<std::uint32_t, 3> groups{1, 1, 1};
+  VkBuffer copy_src = VK_NULL_HANDLE, copy_dst = VK_NULL_HANDLE;
+  VkDeviceSize copy_bytes = 0;
+};
+
+// A binding of part of a buffer: the whole of it, or one range of a split.
+struct binding {
+  const buffer* buf = nullptr;
+  VkDeviceSize offset = 0, range = VK_WHOLE_SIZE;
+};
+
+// A prepared problem: buffers, descriptor sets, and the steps one launch records. A launch's
+// steps are separated by a compute/transfer barrier; the launches of one run_seconds() call go
+// into one command buffer between two timestamps.
+class vk_prepared final : public prepared {
+ public:
+  vk_prepared(std::shared_ptr<context> c, std::string impl, std::string notes) : m_c(std::move(c)), m_impl(std::move(impl)), m_notes(std::move(notes)) {}
+  vk_prepared(const vk_prepared&) = delete;
+  vk_prepared& operator=(const vk_prepared&) = delete;
+  ~vk_prepared() override {
+    const auto& f = m_c->f;
+    if (m_cmd) f.vkFreeCommandBuffers(m_c->device, m_c->pool, 1, &m_cmd);
+    if (m_fence) f.vkDestroyFence(m_c->device, m_fence, nullptr);
+    if (m_queries) f.vkDestroyQueryPool(m_c->device, m_queries, nullptr);
+    if (m_sets) f.vkDestroyDescriptorPool(m_c->device, m_sets, nullptr);
+  }
+
+  std::string_view implementation() const override { return m_impl; }
+  std::string notes() const override { return m_notes; }
+
+  buffer& add(std::unique_ptr<buffer> b) {
+    buffers.push_back(std::move(b));
+    return *buffers.back();
+  }
+
+  // Allocates the descriptor sets: one per dispatch, each binding the given buffer ranges.
+  result<void> describe(std::vector<std::pair<step*, std::vector<binding>>> sets) {
+    std::uint32_t descriptors = 0;
+    for (const auto& [s, b] : sets) descriptors += static_cast<std::uint32_t>(b.size());
+    const VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, std::max<std::uint32_t>(descriptors, 1)};
+    auto info = vk_struct<VkDescriptorPoolCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO);
+    info.maxSets = static_cast<std::uint32_t>(std::max<std::size_t>(sets.size(), 1));
+    info.poolSizeCount = 1;
+    info.pPoolSizes = &size;
+    XPU_VK_TRY(m_c->f.vkCreateDescriptorPool(m_c->device, &info, nullptr, &m_sets));
+    for (auto& [s, bindings] : sets) {
+      auto alloc = vk_struct<VkDescriptorSetAllocateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO);
+      alloc.descriptorPool = m_sets;
+      alloc.descriptorSetCount = 1;
+      alloc.pSetLayouts = &s->pipe->set_layout;
+      XPU_VK_TRY(m_c->f.vkAllocateDescriptorSets(m_c->device, &alloc, &s->set));
+      std::vector<VkDescriptorBufferInfo> infos;
+      for (const auto& b : bindings) infos.push_back({b.buf->get(), b.offset, b.range});
+      std::vector<VkWriteDescriptorSet> writes;
+      for (std::uint32_t i = 0; i < infos.size(); ++i) {
+        auto w = vk_struct<VkWriteDescriptorSet>(VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET);
+        w.dstSet = s->set;
+        w.dstBinding = i;
+        w.descriptorCount = 1;
+        w.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+        w.pBufferInfo = &infos[i];
+        writes.push_back(w);
+      }
+      m_c->f.vkUpdateDescriptorSets(m_c->device, static_cast<std::uint32_t>(writes.size()), writes.data(), 0, nullptr);
+    }
+    return {};
+  }
+
+  result<double> run_seconds(int launches) override {
+    const auto& f = m_c->f;
+    if (!m_fence) {
+      auto fence_info = vk_struct<VkFenceCreateInfo>(VK_STRUCTURE_TYPE_FENCE_CREATE_INFO);
+      XPU_VK_TRY(f.vkCreateFence(m_c->device, &fence_info, nullptr, &m_fence));
+      if (m_c->timestamp_bits) {
+        auto q = vk_struct<VkQueryPoolCreateInfo>(VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO);
+        q.queryType = VK_QUERY_TYPE_TIMESTAMP;
+        q.queryCount = 2;
+        XPU_VK_TRY(f.vkCreateQueryPool(m_c->device, &q, nullptr, &m_queries));
+      }
+      auto info = vk_struct<VkCommandBufferAllocateInfo>(VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO);
+      info.commandPool = m_c->pool;
+      info.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+      info.commandBufferCount = 1;
+      XPU_VK_TRY(f.vkAllocateCommandBuffers(m_c->device, &info, &m_cmd));
+    }
+    if (launches != m_recorded) {  // re-record only when the launch count changes
+      XPU_VK_TRY(f.vkResetCommandBuffer(m_cmd, 0));
+      auto begin = vk_struct<VkCommandBufferBeginInfo>(VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO);
+      XPU_VK_TRY(f.vkBeginCommandBuffer(m_cmd, &begin));
+      if (m_queries) {
+        f.vkCmdResetQueryPool(m_cmd, m_queries, 0, 2);
+        f.vkCmdWriteTimestamp(m_cmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, m_queries, 0);
+      }
+      for (int i = 0; i < launches; ++i)
+        for (const step& s : steps) {
+          if (s.pipe) {
+            f.vkCmdBindPipeline(m_cmd, VK_PIPELINE_BIND_POINT_COMPUTE, s.pipe->handle);
+            if (s.set) f.vkCmdBindDescriptorSets(m_cmd, VK_PIPELINE_BIND_POINT_COMPUTE, s.pipe->layout, 0, 1, &s.set, 0, nullptr);
+            if (s.pipe->push_bytes) f.vkCmdPushConstants(m_cmd, s.pipe->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, s.pipe->push_bytes, s.push.data());
+            f.vkCmdDispatch(m_cmd, s.groups[0], s.groups[1], s.groups[2]);
+          } else {
+            const VkBufferCopy region{0, 0, s.copy_bytes};
+            f.vkCmdCopyBuffer(m_cmd, s.copy_src, s.copy_dst, 1, &region);
+          }
+          barrier(*m_c, m_cmd, any_work, any_access, any_work, any_access);
+        }
+      if (m_queries) f.vkCmdWriteTimestamp(m_cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, m_queries, 1);
+      barrier(*m_c, m_cmd, any_work, any_access, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+      XPU_VK_TRY(f.vkEndCommandBuffer(m_cmd));
+      m_recorded = launches;
+    }
+    XPU_VK_TRY(f.vkResetFences(m_c->device, 1, &m_fence));
+    auto submit = vk_struct<VkSubmitInfo>(VK_STRUCTURE_TYPE_SUBMIT_INFO);
+    submit.commandBufferCount = 1;
+    submit.pCommandBuffers = &m_cmd;
+    const auto start = std::chrono::steady_clock::now();
+    XPU_VK_TRY(f.vkQueueSubmit(m_c->queue, 1, &submit, m_fence));
+    XPU_VK_TRY(f.vkWaitForFences(m_c->device, 1, &m_fence, VK_TRUE, fence_timeout_ns));
+    const double host_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!m_queries) return host_s;
+    std::array<std::uint64_t, 2> t{};
+    XPU_VK_TRY(f.vkGetQueryPoolResults(m_c->device, m_queries, 0, 2, sizeof t, t.data(), sizeof t[0],
+                                       VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT));
+    const std::uint64_t mask = m_c->timestamp_bits >= 64 ? ~0ull : (1ull << m_c->timestamp_bits) - 1;
+    const std::uint64_t ticks = (t[1] - t[0]) & mask;  // modular: a counter that wrapped once still gives the difference
+    if (ticks == 0) return fail(status::failed, "timestamp queries give a zero duration for {} launch(es)", launches);
+    return static_cast<double>(ticks) * static_cast<double>(m_c->props.limits.timestampPeriod) * 1e-9;
+  }
+
+  result<void> read_back(host_buffers& out) override {
+    if (!output) return {};
+    host_buffer& y = out.outputs.at(0);
+    return download(m_c, *output, std::span(y.bytes.data(), y.bytes.size()));
+  }
+
+  std::vector<std::unique_ptr<buffer>> buffers;
+  std::vector<step> steps;
+  const buffer* output = nullptr;
+
+ private:
+  std::shared_ptr<context> m_c;
+  std::string m_impl, m_notes;
+  VkDescriptorPool m_sets = VK_NULL_HANDLE;
+  VkQueryPool m_queries = VK_NULL_HANDLE;
+  VkFence m_fence = VK_NULL_HANDLE;
+  VkCommandBuffer m_cmd = VK_NULL_HANDLE;
+  int m_recorded = -1;
+};
+
+// Host <-> device through mapped memory: memcpy between ordinary (pageable) host memory and a
+// mapped buffer (the storage buffer itself on unified devices, else a staging buffer plus a
+// vkCmdCopyBuffer), host-timed end to end.
+class mapped_transfer final : public prepared {
+ public:
+  mapped_transfer(std::shared_ptr<context> c, bandwidth_op op, const host_buffer& host, std::unique_ptr<buffer> dev,
+                  std::unique_ptr<buffer> staging)
+      : m_c(std::move(c)), m_op(op), m_host(host), m_device(std::move(dev)), m_staging(std::move(staging)), m_landing(host.bytes.size()) {}
+  std::string_view implementation() const override { return "mapped"; }
+  std::string notes() const override {
+    return m_staging ? "memcpy to/from a mapped staging buffer + vkCmdCopyBuffer, host-timed"
+                     : "memcpy to/from the mapped storage buffer (host-visible device memory), host-timed";
+  }
+  result<double> run_seconds(int launches) override {
+    const std::size_t bytes = m_host.bytes.size();
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < launches; ++i) {
+      buffer& mapped = m_staging ? *m_staging : *m_device;
+      if (m_op == bandwidth_op::upload) {
+        std::memcpy(mapped.mapped(), m_host.bytes.data(), bytes);
+        if (m_staging)
+          if (auto r = copy(*m_staging, *m_device, bytes); !r) return std::unexpected(r.error());
+      } else {
+        if (m_staging)
+          if (auto r = copy(*m_device, *m_staging, bytes); !r) return std::unexpected(r.error());
+        std::memcpy(m_landing.data(), mapped.mapped(), bytes);
+      }
+    }
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  result<void> read_back(host_buffers& out) override {
+    host_buffer& y = out.outputs.at(0);
+    if (m_op == bandwidth_op::download) {
+      std::memcpy(y.bytes.data(), m_landing.data(), y.bytes.size());
+      return {};
+    }
+    return download(m_c, *m_device, std::span(y.bytes.data(), y.bytes.size()));
+  }
+
+ private:
+  result<void> copy(const buffer& from, const buffer& to, std::size_t bytes) {
+    return submit_once(*m_c, [&](VkCommandBuffer cmd) {
+      const VkBufferCopy region{0, 0, bytes};
+      m_c->f.vkCmdCopyBuffer(cmd, from.get(), to.get(), 1, &region);
+      barrier(*m_c, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+    });
+  }
+
+  std::shared_ptr<context> m_c;
+  bandwidth_op m_op;
+  const host_buffer& m_host;
+  std::unique_ptr<buffer> m_device, m_staging;
+  std::vector<std::byte> m_landing;
+};
+
+std::string_view type_name(precision p) {
+  switch (p) {
+    case precision::fp32: return "fp32";
+    case precision::fp16: return "fp16";
+    case precision::int8: return "int8";
+    case precision::bf16: break;
+  }
+  return "bf16";
+}
+
+std::uint32_t groups_for(std::uint64_t items, std::uint64_t per_group, std::uint32_t limit) {
+  return static_cast<std::uint32_t>(std::clamp<std::uint64_t>((items + per_group - 1) / per_group, 1, limit));
+}
+
+// GEMM tiles: work-group WG_N x WG_M, TM x TN accumulators per invocation, TK deep.
+struct gemm_tiles {
+  std::uint32_t wg_n = 16, wg_m = 16, tm = 4, tn = 4, tk = 16;
+  std::string describe() const { return fmt::format("tiled {}x{} work-group, {}x{} per invocation, k-tile {}", wg_m, wg_n, tm, tn, tk); }
+};
+
+class vk_device final : public device {
+ public:
+  vk_device(std::shared_ptr<context> c, device_info info) : m_c(std::move(c)), m_info(std::move(info)) {}
+
+  const device_info& info() const override { return m_info; }
+
+  support supports(const problem& p) const override {
+    const vulkan_details& v = *m_info.vulkan;
+    const std::vector<std::string> ours{"xpubench"};
+    if (p.type == precision::bf16) {
+      const precision_support* ps = m_info.support_for(p.type);
+      return {support_level::unsupported, ps ? ps->reason : "no bf16 in Vulkan 1.3 core", {}};
+    }
+    if (p.type == precision::fp16 && !v.storage_16bit) return {support_level::unsupported, "no storageBuffer16BitAccess on this device", {}};
+    if (p.type == precision::int8 && (!v.storage_8bit || !v.shader_int8))
+      return {support_level::unsupported, "int8 needs shaderInt8 and storageBuffer8BitAccess; this device lacks one", {}};
+    const char* storage = p.type == precision::fp16 ? "fp16 storage (16-bit storage), fp32 multiply-accumulate"
+                          : p.type == precision::int8 ? "u8 x s8 (8-bit storage), int32 multiply-accumulate"
+                                                      : "float arithmetic";
+    switch (p.kind()) {
+      case kernel_kind::gemm: {
+        if (p.type == precision::fp32) return {support_level::native, storage, ours};
+        const coop_choice coop = coop_matrix_choice(v, p, vulkan_khr_coop_built());
+        if (!coop.implementation.empty())
+          return {support_level::native, fmt::format("{}; cooperative matrix {}x{}x{} ({})", storage, coop.shape.m, coop.shape.n, coop.shape.k, coop.implementation),
+                  {coop.implementation, "xpubench"}};
+        return {support_level::native, fmt::format("{}; no cooperative-matrix path: {}", storage, coop.reason), ours};
+      }
+      case kernel_kind::conv2d: return {support_level::native, fmt::format("implicit GEMM, {}", storage), ours};
+      case kernel_kind::reduction: return {support_level::native, storage, ours};
+      case kernel_kind::bandwidth:
+        if (p.type != precision::fp32) return {support_level::unsupported, "bandwidth kernels stream fp32 arrays", {}};
+        if (const auto op = std::get<bandwidth_shape>(p.dims).op; op == bandwidth_op::upload || op == bandwidth_op::download)
+          return {support_level::native, "host <-> device transfer", {"xpubench", "mapped"}};
+        return {support_level::native, "vec4 loads and stores", ours};
+      case kernel_kind::peak:
+        if (p.type == precision::fp32) return {support_level::native, "vec4 FMA chains per invocation", ours};
+        if (p.type == precision::fp16)
+          return v.shader_float16 ? support{support_level::native, "f16vec4 FMA chains (half arithmetic, shaderFloat16)", ours}
+                                  : support{support_level::unsupported, "no shaderFloat16: half arithmetic unavailable", {}};
+        return {support_level::native,
+                v.integer_dot_product ? fmt::format("packed 4x8-bit dot product (OpSUDotKHR, {})",
+                                                    v.integer_dot_product_8bit_accelerated ? "accelerated" : "not accelerated on this device")
+                                      : std::string("no integer dot product: four 8-bit multiplies and adds per step"),
+                ours};
+      case kernel_kind::latency: return {support_level::native, "an empty dispatch", ours};
+    }
+    return {support_level::unsupported, "unknown kernel", {}};
+  }
+
+  result<std::unique_ptr<prepared>> prepare(const problem& p, const host_buffers& in, std::string_view impl) override {
+    if (auto ok = support_check(*this, p, impl); !ok) return std::unexpected(ok.error());
+    std::uint64_t total = 0;
+    for (const auto& b : in.inputs) total += b.bytes.size();
+    for (const auto& h : m_info.vulkan->heaps)
+      if (h.device_local && total > h.size_bytes)
+        return fail(status::skipped, "the inputs ({} bytes) exceed the device-local heap ({} bytes)", total, h.size_bytes);
+    switch (p.kind()) {
+      case kernel_kind::gemm:
+        if (impl == "coopmat_nv" || impl == "coopmat_khr") return prepare_coop(p, in, impl);
+        return prepare_gemm(p, in, false);
+      case kernel_kind::conv2d: return prepare_gemm(p, in, true);
+      case kernel_kind::reduction: return prepare_reduction(p.type, std::get<reduction_shape>(p.dims).op, in.inputs[0]);
+      case kernel_kind::bandwidth: return prepare_stream(std::get<bandwidth_shape>(p.dims).op, in, impl);
+      case kernel_kind::peak: return prepare_peak(std::get<peak_shape>(p.dims), in, p.type);
+      case kernel_kind::latency: return prepare_latency();
+    }
+    return fail(status::unsupported, "unknown kernel");
+  }
+
+ private:
+  result<std::unique_ptr<buffer>> device_buffer(std::size_t bytes) { return buffer::create(m_c, bytes, false); }
+
+  // Uploads every input and allocates the output (`output_bytes`); the bindings are checked
+  // against maxStorageBufferRange first (kernels that split their arrays do not call this).
+  result<std::unique_ptr<vk_prepared>> with_buffers(const host_buffers& in, std::size_t output_bytes, std::string impl, std::string notes) {
+    for (const auto& b : in.inputs)
+      if (b.bytes.size() > m_c->max_binding())
+        return fail(status::skipped, "a {}-byte input exceeds maxStorageBufferRange ({} bytes)", b.bytes.size(), m_c->max_binding());
+    if (output_bytes > m_c->max_binding())
+      return fail(status::skipped, "the {}-byte output exceeds maxStorageBufferRange ({} bytes)", output_bytes, m_c->max_binding());
+    auto p = std::make_unique<vk_prepared>(m_c, std::move(impl), std::move(notes));
+    for (const auto& b : in.inputs) {
+      auto buf = device_buffer(b.bytes.size());
+      if (!buf) return std::unexpected(buf.error());
+      if (auto r = upload(m_c, **buf, b.bytes); !r) return std::unexpected(r.error());
+      p->add(std::move(*buf));
+    }
+    auto out = device_buffer(output_bytes);
+    if (!out) return std::unexpected(out.error());
+    p->output = &p->add(std::move(*out));
+    return p;
+  }
+
+  static std::vector<binding> whole(const vk_prepared& p) {
+    std::vector<binding> b;
+    for (const auto& buf : p.buffers) b.push_back({buf.get()});
+    return b;
+  }
+
+  result<std::unique_ptr<prepared>> prepare_gemm(const problem& pr, const host_buffers& in, bool conv) {
+    const gemm_tiles t;
+    std::array<std::uint32_t, 13> push{};
+    bool trans_a = false, trans_b = false, nhwc = false;
+    std::uint64_t rows = 0, cols = 0;
+    if (conv) {
+      const auto& c = std::get<conv_shape>(pr.dims);
+      nhwc = c.layout == conv_layout::nhwc;
+      rows = static_cast<std::uint64_t>(c.n * c.p() * c.q()), cols = static_cast<std::uint64_t>(c.k);
+      push = {static_cast<std::uint32_t>(rows), static_cast<std::uint32_t>(cols), static_cast<std::uint32_t>(c.c * c.r * c.s),
+              static_cast<std::uint32_t>(c.c), static_cast<std::uint32_t>(c.h), static_cast<std::uint32_t>(c.w),
+              static_cast<std::uint32_t>(c.r), static_cast<std::uint32_t>(c.s), static_cast<std::uint32_t>(c.p()),
+              static_cast<std::uint32_t>(c.q()), static_cast<std::uint32_t>(c.stride), static_cast<std::uint32_t>(c.pad),
+              static_cast<std::uint32_t>(c.dilation)};
+    } else {
+      const auto& g = std::get<gemm_shape>(pr.dims);
+      trans_a = g.trans_a, trans_b = g.trans_b;
+      rows = static_cast<std::uint64_t>(g.m), cols = static_cast<std::uint64_t>(g.n);
+      push[0] = static_cast<std::uint32_t>(g.m), push[1] = static_cast<std::uint32_t>(g.n), push[2] = static_cast<std::uint32_t>(g.k);
+    }
+    const std::array<std::uint32_t, 8> spec{t.wg_n, t.wg_m, t.tm, t.tn, t.tk, trans_a, trans_b, nhwc};
+    const std::string shader = fmt::format("{}_{}", conv ? "conv2d" : "gemm", type_name(pr.type));
+    auto pipe = m_c->pipeline_for(shader, spec, 3, sizeof push);
+    if (!pipe) return std::unexpected(pipe.error());
+    std::string notes = conv ? fmt::format("implicit GEMM, {}", t.describe()) : t.describe();
+    auto p = with_buffers(in, rows * cols * 4, "xpubench", std::move(notes));
+    if (!p) return std::unexpected(p.error());
+    step s;
+    s.pipe = *pipe;
+    std::copy(push.begin(), push.end(), s.push.begin());
+    const auto& limits = m_c->props.limits;
+    const std::uint64_t gx = (cols + t.wg_n * t.tn - 1) / (t.wg_n * t.tn), gy = (rows + t.wg_m * t.tm - 1) / (t.wg_m * t.tm);
+    if (gx > limits.maxComputeWorkGroupCount[0] || gy > limits.maxComputeWorkGroupCount[1])
+      return fail(status::skipped, "{} x {} work-groups exceed maxComputeWorkGroupCount", gx, gy);
+    s.groups = {static_cast<std::uint32_t>(gx), static_cast<std::uint32_t>(gy), 1};
+    (*p)->steps.push_back(s);
+    if (auto r = (*p)->describe({{&(*p)->steps[0], whole(**p)}}); !r) return std::unexpected(r.error());
+    return std::unique_ptr<prepared>(std::move(*p));
+  }
+
+  result<std::unique_ptr<prepared>> prepare_coop(const problem& pr, const host_buffers& in, std::string_view impl) {
+    const coop_choice coop = coop_matrix_choice(*m_info.vulkan, pr, vulkan_khr_coop_built());
+    if (coop.implementation != impl) return fail(status::unsupported, "{}", coop.reason);
+    const auto& g = std::get<gemm_shape>(pr.dims);
+    const std::uint32_t sub = std::max<std::uint32_t>(m_info.vulkan->subgroup_size, 1);
+    const std::array<std::uint32_t, 4> spec{sub, coop.shape.m, coop.shape.n, coop.shape.k};
+    const std::string shader = fmt::format("gemm_coop_{}_{}", impl == "coopmat_khr" ? "khr" : "nv", type_name(pr.type));
+    const std::array<std::uint32_t, 3> push{static_cast<std::uint32_t>(g.m), static_cast<std::uint32_t>(g.n), static_cast<std::uint32_t>(g.k)};
+    auto pipe = m_c->pipeline_for(shader, spec, 3, sizeof push);
+    if (!pipe) return std::unexpected(pipe.error());
+    auto p = with_buffers(in, static_cast<std::size_t>(g.m * g.n) * 4, std::string(impl),
+                          fmt::format("cooperative matrix {}x{}x{}, 2x2 tiles per subgroup of {}", coop.shape.m, coop.shape.n, coop.shape.k, sub));
+    if (!p) return std::unexpected(p.error());
+    step s;
+    s.pipe = *pipe;
+    std::copy(push.begin(), push.end(), s.push.begin());
+    s.groups = {static_cast<std::uint32_t>(g.n / (2 * coop.shape.n)), static_cast<std::uint32_t>(g.m / (2 * coop.shape.m)), 1};
+    (*p)->steps.push_back(s);
+    if (auto r = (*p)->describe({{&(*p)->steps[0], whole(**p)}}); !r) return std::unexpected(r.error());
+    return std::unique_ptr<prepared>(std::move(*p));
+  }
+
+  // The largest binding range: maxStorageBufferRange rounded down to the offset alignment and
+  // to whole vec4s.
+  std::uint64_t split_bytes() const {
+    const std::uint64_t align = std::lcm<std::uint64_t>(std::max<std::uint64_t>(m_c->props.limits.minStorageBufferOffsetAlignment, 1), 16);
+    return m_c->max_binding() / align * align;
+  }
+
+  result<std::unique_ptr<prepared>> prepare_reduction(precision type, reduce_op op, const host_buffer& x) {
+    constexpr std::uint32_t wg = 256;
+    const bool subgroups = std::ranges::find(m_info.vulkan->subgroup_operations, "arithmetic") != m_info.vulkan->subgroup_operations.end();
+    const std::string shader = fmt::format("reduce_{}{}", type_name(type), subgroups ? "_subgroup" : "");
+    const bool is_max = op == reduce_op::max;
+    auto first = m_c->pipeline_for(shader, std::array<std::uint32_t, 3>{wg, 0, is_max}, 3, 8);
+    auto second = m_c->pipeline_for(shader, std::array<std::uint32_t, 3>{wg, 1, is_max}, 3, 8);
+    if (!first) return std::unexpected(first.error());
+    if (!second) return std::unexpected(second.error());
+    const std::size_t elem = x.bytes.size() / std::max<std::size_t>(x.count(), 1);
+    const std::uint64_t chunk_bytes = split_bytes();
+    const std::uint64_t per_chunk = chunk_bytes / elem;
+    const std::uint64_t n = x.count(), chunks = (n + per_chunk - 1) / per_chunk;
+    auto p = std::make_unique<vk_prepared>(
+        m_c, "xpubench",
+        fmt::format("two stages: {} dispatch(es) of work-groups of {} ({}; bindings of at most {} bytes), then one", chunks, wg,
+                    subgroups ? "subgroup arithmetic" : "shared-memory tree", chunk_bytes));
+    auto input = device_buffer(x.bytes.size());
+    if (!input) return std::unexpected(input.error());
+    if (auto r = upload(m_c, **input, x.bytes); !r) return std::unexpected(r.error());
+    const buffer& xb = p->add(std::move(*input));
+    std::vector<std::uint32_t> groups;
+    std::uint32_t partials = 0;
+    for (std::uint64_t c = 0; c < chunks; ++c) {
+      const std::uint64_t count = std::min(per_chunk, n - c * per_chunk);
+      groups.push_back(groups_for(count, wg * 16ull, 1024));
+      partials += groups.back();
+    }
+    auto parts = device_buffer(partials * 4ull);
+    auto out = device_buffer(4);
+    if (!parts) return std::unexpected(parts.error());
+    if (!out) return std::unexpected(out.error());
+    const buffer& pb = p->add(std::move(*parts));
+    p->output = &p->add(std::move(*out));
+    std::vector<std::pair<step*, std::vector<binding>>> sets;
+    p->steps.reserve(chunks + 1);
+    std::uint32_t base = 0;
+    for (std::uint64_t c = 0; c < chunks; ++c) {
+      const std::uint64_t count = std::min(per_chunk, n - c * per_chunk);
+      step s;
+      s.pipe = *first;
+      s.push[0] = static_cast<std::uint32_t>(count), s.push[1] = base;
+      s.groups = {groups[c], 1, 1};
+      base += groups[c];
+      p->steps.push_back(s);
+      const VkDeviceSize offset = c * per_chunk * elem, range = (count * elem + 15) / 16 * 16;
+      sets.push_back({&p->steps.back(), {{&xb, offset, std::min<VkDeviceSize>(range, xb.bytes() - offset)}, {&pb}, {p->output}}});
+    }
+    step last;
+    last.pipe = *second;
+    last.push[0] = partials;
+    p->steps.push_back(last);
+    sets.push_back({&p->steps.back(), {{&xb, 0, std::min<VkDeviceSize>(xb.bytes(), chunk_bytes)}, {&pb}, {p->output}}});
+    if (auto r = p->describe(std::move(sets)); !r) return std::unexpected(r.error());
+    return std::unique_ptr<prepared>(std::move(p));
+  }
+
+  result<std::unique_ptr<prepared>> prepare_stream(bandwidth_op op, const host_buffers& in, std::string_view impl);
+  result<std::unique_ptr<prepared>> prepare_peak(const peak_shape& s, const host_buffers& in, precision type);
+  result<std::unique_ptr<prepared>> prepare_latency();
+
+  std::shared_ptr<context> m_c;
+  device_info m_info;
+};
+
+result<std::unique_ptr<prepared>> vk_device::prepare_stream(bandwidth_op op, const host_buffers& in, std::string_view impl) {
+  if (op == bandwidth_op::read) return prepare_reduction(precision::fp32, reduce_op::sum, in.inputs[0]);
+  const host_buffer& x = in.inputs[0];
+  if (op == bandwidth_op::upload || op == bandwidth_op::download) {
+    auto dev = device_buffer(x.bytes.size());
+    if (!dev) return std::unexpected(dev.error());
+    if (op == bandwidth_op::download)  // the device holds the array the host will read
+      if (auto r = upload(m_c, **dev, x.bytes); !r) return std::unexpected(r.error());
+    std::unique_ptr<buffer> staging;
+    if (impl != "mapped" || !(*dev)->mapped()) {
+      auto made = buffer::create(m_c, x.bytes.size(), true);
+      if (!made) return std::unexpected(made.error());
+      staging = std::move(*made);
+    }
+    if (impl == "mapped") return std::unique_ptr<prepared>(std::make_unique<mapped_transfer>(m_c, op, x, std::move(*dev), std::move(staging)));
+    if (op == bandwidth_op::upload) std::memcpy(staging->mapped(), x.bytes.data(), x.bytes.size());
+    auto p = std::make_unique<vk_prepared>(m_c, "xpubench",
+                                           "vkCmdCopyBuffer between a mapped (pinned) staging buffer and the storage buffer, timestamp-timed");
+    step s;
+    s.copy_src = op == bandwidth_op::upload ? staging->get() : (*dev)->get();
+    s.copy_dst = op == bandwidth_op::upload ? (*dev)->get() : staging->get();
+    s.copy_bytes = x.bytes.size();
+    p->steps.push_back(s);
+    const buffer& d = p->add(std::move(*dev));
+    const buffer& st = p->add(std::move(staging));
+    p->output = op == bandwidth_op::upload ? &d : &st;
+    return std::unique_ptr<prepared>(std::move(p));
+  }
+  constexpr std::uint32_t wg = 256;
+  const bool triad = op == bandwidth_op::triad;
+  auto pipe = m_c->pipeline_for(triad ? "stream_triad" : "stream_copy", std::array<std::uint32_t, 1>{wg}, triad ? 3 : 2, 4);
+  if (!pipe) return std::unexpected(pipe.error());
+  const std::uint64_t chunk = split_bytes();
+  auto p = std::make_unique<vk_prepared>(m_c, "xpubench", fmt::format("vec4 per invocation, bindings of at most {} bytes", chunk));
+  for (const auto& b : in.inputs) {
+    auto buf = device_buffer(b.bytes.size());
+    if (!buf) return std::unexpected(buf.error());
+    if (auto r = upload(m_c, **buf, b.bytes); !r) return std::unexpected(r.error());
+    p->add(std::move(*buf));
+  }
+  auto out = device_buffer(x.bytes.size());
+  if (!out) return std::unexpected(out.error());
+  p->output = &p->add(std::move(*out));
+  const std::uint64_t bytes = p->output->bytes(), chunks = (bytes + chunk - 1) / chunk;
+  p->steps.reserve(chunks);
+  std::vector<std::pair<step*, std::vector<binding>>> sets;
+  for (std::uint64_t c = 0; c < chunks; ++c) {
+    const VkDeviceSize offset = c * chunk, range = std::min<VkDeviceSize>(chunk, bytes - offset);
+    step s;
+    s.pipe = *pipe;
+    s.push[0] = static_cast<std::uint32_t>(range / 16);
+    s.groups = {groups_for(range / 16, wg, 65535), 1, 1};
+    p->steps.push_back(s);
+    std::vector<binding> b;
+    for (const auto& buf : p->buffers) b.push_back({buf.get(), offset, range});
+    sets.push_back({&p->steps.back(), std::move(b)});
+  }
+  if (auto r = p->describe(std::move(sets)); !r) return std::unexpected(r.error());
+  return std::unique_ptr<prepared>(std::move(p));
+}
+
+result<std::unique_ptr<prepared>> vk_device::prepare_peak(const peak_shape& shape, const host_buffers& in, precision type) {
+  constexpr std::uint32_t wg = 64;
+  if (shape.iterations <= 0 || shape.iterations > 0x7fffffff) return fail(status::invalid, "peak iterations {} out of range", shape.iterations);
+  const bool dot = m_info.vulkan->integer_dot_product;
+  const std::string shader = type == precision::int8 && !dot ? "peak_int8_nodot" : fmt::format("peak_{}", type_name(type));
+  auto pipe = m_c->pipeline_for(shader, std::array<std::uint32_t, 2>{wg, static_cast<std::uint32_t>(shape.iterations)}, 4, 4);
+  if (!pipe) return std::unexpected(pipe.error());
+  const std::size_t per_invocation = type == precision::fp16 ? 8 : 16;  // chains: four vec4 (fp16: four f16vec4 of two chains)
+  const char* what = type == precision::fp16 ? "f16vec4 FMA" : type == precision::int8 ? (dot ? "4x8-bit dot product" : "8-bit multiply-add") : "vec4 FMA";
+  auto p = with_buffers(in, peak_chains * 4, "xpubench", fmt::format("{} chains, {} per invocation, work-groups of {}", what, per_invocation, wg));
+  if (!p) return std::unexpected(p.error());
+  step s;
+  s.pipe = *pipe;
+  s.push[0] = 0;  // `zero`: makes the int8 operands opaque to the compiler
+  s.groups = {static_cast<std::uint32_t>(peak_chains / per_invocation / wg), 1, 1};
+  (*p)->steps.push_back(s);
+  if (auto r = (*p)->describe({{&(*p)->steps[0], whole(**p)}}); !r) return std::unexpected(r.error());
+  return std::unique_ptr<prepared>(std::move(*p));
+}
+
+result<std::unique_ptr<prepared>> vk_device::prepare_latency() {
+  auto pipe = m_c->pipeline_for("empty", std::array<std::uint32_t, 1>{1}, 0, 0);
+  if (!pipe) return std::unexpected(pipe.error());
+  auto p = std::make_unique<vk_prepared>(m_c, "xpubench", "an empty dispatch of one invocation; device time between timestamps");
+  step s;
+  s.pipe = *pipe;
+  p->steps.push_back(s);
+  return std::unique_ptr<prepared>(std::move(p));
+}
+
+bool has(const std::vector<std::string>& v, std::string_view x) { return std::ranges::find(v, x) != v.end(); }
+
+}  // namespace
+
+bool vulkan_khr_coop_built() { return XPU_VK_KHR_COOPMAT_BUILT; }
+std::string_view vulkan_khr_coop_reason() { return XPU_VK_KHR_COOPMAT_REASON; }
+
+coop_choice coop_matrix_choice(const vulkan_details& v, const problem& p, bool khr_built) {
+  coop_choice out;
+  if (p.kind() != kernel_kind::gemm || (p.type != precision::fp16 && p.type != precision::int8)) {
+    out.reason = "cooperative matrices serve fp16 and int8 GEMM";
+    return out;
+  }
+  if (!v.coop_matrix_khr && !v.coop_matrix_nv) {
+    out.reason = "the device has neither VK_KHR_cooperative_matrix nor VK_NV_cooperative_matrix";
+    return out;
+  }
+  const auto& g = std::get<gemm_shape>(p.dims);
+  if (g.trans_a || g.trans_b) {
+    out.reason = "the cooperative-matrix shaders take row-major A and B (no transposes)";
+    return out;
+  }
+  const bool fp16 = p.type == precision::fp16;
+  const std::string a = fp16 ? "float16" : "uint8", b = fp16 ? "float16" : "sint8", c = fp16 ? "float32" : "sint32";
+  auto fits = [&](const coop_matrix_shape& s) {
+    return s.a_type == a && s.b_type == b && s.c_type == c && s.result_type == c && s.scope == "subgroup" && !s.saturating && s.m && s.n &&
+           s.k && g.m % (2 * s.m) == 0 && g.n % (2 * s.n) == 0 && g.k % s.k == 0;
+  };
+  const std::string wanted = fmt::format("no {} x {} -> {} subgroup shape that tiles {}x{}x{} (2x2 tiles per subgroup)", a, b, c, g.m, g.n, g.k);
+  std::vector<std::string> why;
+  if (v.coop_matrix_khr) {
+    const auto it = std::ranges::find_if(v.coop_matrix_khr_shapes, fits);
+    if (it != v.coop_matrix_khr_shapes.end() && khr_built) return {"coopmat_khr", *it, ""};
+    why.push_back(it == v.coop_matrix_khr_shapes.end() ? "VK_KHR_cooperative_matrix: " + wanted
+                                                       : fmt::format("VK_KHR_cooperative_matrix fits, but the shader is not built: {}", vulkan_khr_coop_reason()));
+  }
+  if (v.coop_matrix_nv) {
+    const auto it = fp16 ? std::ranges::find_if(v.coop_matrix_nv_shapes, fits) : v.coop_matrix_nv_shapes.end();
+    if (it != v.coop_matrix_nv_shapes.end()) return {"coopmat_nv", *it, ""};
+    why.push_back(fp16 ? "VK_NV_cooperative_matrix: " + wanted
+                       : "VK_NV_cooperative_matrix: the NV shader is fp16 only (GLSL's NV integer matrices take one signedness; the int8 GEMM is u8 x s8)");
+  }
+  for (std::size_t i = 0; i < why.size(); ++i) out.reason += (i ? "; " : "") + why[i];
+  return out;
+}
+
+std::vector<std::string> vulkan_validation_messages() {
+  std::lock_guard lock(validation_mutex);
+  return validation_log;
+}
+
+result<std::unique_ptr<device>> vulkan_device_open(const device_info& info, const vulkan_options& options) {
+  if (!info.vulkan) return fail(status::invalid, "'{}' is not a Vulkan device", info.id);
+  const vulkan_details& v = *info.vulkan;
+  int wanted = -1;
+  if (std::sscanf(info.id.c_str(), "vulkan%d", &wanted) != 1) return fail(status::invalid, "'{}' is not a Vulkan device id", info.id);
+  unsigned major = 0, minor = 0;
+  if (std::sscanf(v.api_version.c_str(), "%u.%u", &major, &minor) != 2 || (major == 1 && minor < 1))
+    return fail(status::unsupported, "{} reports Vulkan {}; the shaders need Vulkan 1.1 (SPIR-V 1.3, subgroups)", info.id, v.api_version);
+  const bool v12 = major > 1 || minor >= 2, v13 = major > 1 || minor >= 3;
+  const auto& loaded = vulkan_api_load();
+  if (!loaded) return std::unexpected(loaded.error());
+  const vulkan_api& vk = *loaded;
+  auto c = std::make_shared<context>();
+
+  std::uint32_t loader_version = VK_API_VERSION_1_0;
+  if (vk.enumerate_instance_version) vk.enumerate_instance_version(&loader_version);
+  auto app = vk_struct<VkApplicationInfo>(VK_STRUCTURE_TYPE_APPLICATION_INFO);
+  app.pApplicationName = "xpubench";
+  app.apiVersion = std::min<std::uint32_t>(loader_version, VK_API_VERSION_1_3);
+  std::vector<const char*> layers, extensions;
+  if (options.validation) {
+    auto enumerate = reinterpret_cast<PFN_vkEnumerateInstanceLayerProperties>(vk.get_instance_proc_addr(nullptr, "vkEnumerateInstanceLayerProperties"));
+    std::uint32_t n = 0;
+    if (enumerate) enumerate(&n, nullptr);
+    std::vector<VkLayerProperties> found(n);
+    if (enumerate && n) enumerate(&n, found.data());
+    if (std::ranges::none_of(found, [](const VkLayerProperties& l) { return std::string_view(l.layerName) == "VK_LAYER_KHRONOS_validation"; }))
+      return fail(status::unsupported, "validation requested, but VK_LAYER_KHRONOS_validation is not installed (Debian: apt-get install vulkan-validationlayers)");
+    layers.push_back("VK_LAYER_KHRONOS_validation");
+    extensions.push_back(VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
+  }
+  auto create = vk_struct<VkInstanceCreateInfo>(VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO);
+  create.pApplicationInfo = &app;
+  create.enabledLayerCount = static_cast<std::uint32_t>(layers.size());
+  create.ppEnabledLayerNames = layers.data();
+  create.enabledExtensionCount = static_cast<std::uint32_t>(extensions.size());
+  create.ppEnabledExtensionNames = extensions.data();
+  XPU_CHECK_VK(vk.create_instance(&create, nullptr, &c->instance));
+#define XPU_VK_LOAD_INSTANCE(name)                                                                  \
+  c->f.name = reinterpret_cast<PFN_##name>(vk.get_instance_proc_addr(c->instance, #name));        \
+  if (!c->f.name) return fail(status::unsupported, "the Vulkan loader has no {}", #name);
+  XPU_VK_INSTANCE_FNS(XPU_VK_LOAD_INSTANCE)
+#undef XPU_VK_LOAD_INSTANCE
+  if (options.validation) {
+    c->f.vkCreateDebugUtilsMessengerEXT =
+        reinterpret_cast<PFN_vkCreateDebugUtilsMessengerEXT>(vk.get_instance_proc_addr(c->instance, "vkCreateDebugUtilsMessengerEXT"));
+    c->f.vkDestroyDebugUtilsMessengerEXT =
+        reinterpret_cast<PFN_vkDestroyDebugUtilsMessengerEXT>(vk.get_instance_proc_addr(c->instance, "vkDestroyDebugUtilsMessengerEXT"));
+    if (!c->f.vkCreateDebugUtilsMessengerEXT || !c->f.vkDestroyDebugUtilsMessengerEXT)
+      return fail(status::unsupported, "validation requested, but VK_EXT_debug_utils is missing");
+    auto m = vk_struct<VkDebugUtilsMessengerCreateInfoEXT>(VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT);
+    m.messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT;
+    m.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT;
+    m.pfnUserCallback = on_validation_message;
+    XPU_CHECK_VK(c->f.vkCreateDebugUtilsMessengerEXT(c->instance, &m, nullptr, &c->messenger));
+  }
+
+  std::uint32_t count = 0;
+  XPU_CHECK_VK(c->f.vkEnumeratePhysicalDevices(c->instance, &count, nullptr));
+  std::vector<VkPhysicalDevice> devices(count);
+  if (count) XPU_CHECK_VK(c->f.vkEnumeratePhysicalDevices(c->instance, &count, devices.data()));
+  if (wanted < 0 || static_cast<std::uint32_t>(wanted) >= count)
+    return fail(status::failed, "Vulkan device {} is no longer listed by the loader ({} device(s))", info.id, count);
+  c->physical = devices[static_cast<std::size_t>(wanted)];
+  c->f.vkGetPhysicalDeviceProperties(c->physical, &c->props);
+  if (info.name != c->props.deviceName)
+    return fail(status::failed, "Vulkan device {} is now '{}', not '{}' as probed: run again", info.id, c->props.deviceName, info.name);
+  c->f.vkGetPhysicalDeviceMemoryProperties(c->physical, &c->memory);
+  c->binding_cap = options.max_binding_bytes;
+  c->unified = c->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU || c->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU;
+  std::uint32_t families = 0;
+  c->f.vkGetPhysicalDeviceQueueFamilyProperties(c->physical, &families, nullptr);
+  std::vector<VkQueueFamilyProperties> family(families);
+  c->f.vkGetPhysicalDeviceQueueFamilyProperties(c->physical, &families, family.data());
+  const auto compute = std::ranges::find_if(family, [](const VkQueueFamilyProperties& q) { return (q.queueFlags & VK_QUEUE_COMPUTE_BIT) != 0; });
+  if (compute == family.end()) return fail(status::unsupported, "{} has no queue family with compute", info.id);
+  c->queue_family = static_cast<std::uint32_t>(compute - family.begin());
+  c->timestamp_bits = compute->timestampValidBits;
+
+  // Features the shaders use, enabled only where the probe found them.
+  void* chain = nullptr;
+  auto link = [&chain](auto& s) {
+    s.pNext = chain;
+    chain = &s;
+  };
+  auto storage16 = vk_struct<VkPhysicalDevice16BitStorageFeatures>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES);
+  storage16.storageBuffer16BitAccess = v.storage_16bit;
+  link(storage16);
+  auto storage8 = vk_struct<VkPhysicalDevice8BitStorageFeatures>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES);
+  storage8.storageBuffer8BitAccess = v.storage_8bit;
+  auto f16i8 = vk_struct<VkPhysicalDeviceShaderFloat16Int8Features>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES);
+  f16i8.shaderFloat16 = v.shader_float16;
+  f16i8.shaderInt8 = v.shader_int8;
+  auto dot = vk_struct<VkPhysicalDeviceShaderIntegerDotProductFeatures>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES);
+  dot.shaderIntegerDotProduct = v.integer_dot_product;
+  auto coop_nv = vk_struct<VkPhysicalDeviceCooperativeMatrixFeaturesNV>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV);
+  coop_nv.cooperativeMatrix = VK_TRUE;
+  auto coop_khr = vk_struct<VkPhysicalDeviceCooperativeMatrixFeaturesKHR>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR);
+  coop_khr.cooperativeMatrix = VK_TRUE;
+  std::vector<const char*> device_extensions;
+  auto want_extension = [&](const char* name, bool core) {
+    if (core) return true;
+    if (!has(v.extensions, name)) return false;
+    device_extensions.push_back(name);
+    return true;
+  };
+  if ((v.storage_8bit) && want_extension(VK_KHR_8BIT_STORAGE_EXTENSION_NAME, v12)) link(storage8);
+  if ((v.shader_float16 || v.shader_int8) && want_extension(VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME, v12)) link(f16i8);
+  if (v.integer_dot_product && want_extension(VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME, v13)) link(dot);
+  if (v.coop_matrix_nv && want_extension(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME, false)) link(coop_nv);
+  if (v.coop_matrix_khr && want_extension(VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME, false)) link(coop_khr);
+
+  const float priority = 1.0f;
+  auto queue_info = vk_struct<VkDeviceQueueCreateInfo>(VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO);
+  queue_info.queueFamilyIndex = c->queue_family;
+  queue_info.queueCount = 1;
+  queue_info.pQueuePriorities = &priority;
+  auto device_info_vk = vk_struct<VkDeviceCreateInfo>(VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO);
+  device_info_vk.pNext = chain;
+  device_info_vk.queueCreateInfoCount = 1;
+  device_info_vk.pQueueCreateInfos = &queue_info;
+  device_info_vk.enabledExtensionCount = static_cast<std::uint32_t>(device_extensions.size());
+  device_info_vk.ppEnabledExtensionNames = device_extensions.data();
+  XPU_CHECK_VK(c->f.vkCreateDevice(c->physical, &device_info_vk, nullptr, &c->device));
+#define XPU_VK_LOAD_DEVICE(name)                                                                          \
+  c->f.name = reinterpret_cast<PFN_##name>(c->f.vkGetDeviceProcAddr(c->device, #name));                   \
+  if (!c->f.name) return fail(status::unsupported, "the Vulkan driver has no {}", #name);
+  XPU_VK_DEVICE_FNS(XPU_VK_LOAD_DEVICE)
+#undef XPU_VK_LOAD_DEVICE
+  c->f.vkGetDeviceQueue(c->device, c->queue_family, 0, &c->queue);
+  auto pool = vk_struct<VkCommandPoolCreateInfo>(VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO);
+  pool.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
+  pool.queueFamilyIndex = c->queue_family;
+  XPU_CHECK_VK(c->f.vkCreateCommandPool(c->device, &pool, nullptr, &c->pool));
+  return std::unique_ptr<device>(std::make_unique<vk_device>(std::move(c), info));
+}
+
+}  // namespace xpu
