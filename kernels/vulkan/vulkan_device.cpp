@@ -551,6 +551,17 @@ struct gemm_tiles {
   std::string describe() const { return fmt::format("tiled {}x{} work-group, {}x{} per invocation, k-tile {}", wg_m, wg_n, tm, tn, tk); }
 };
 
+// CPU devices' GEMM (gemm_rows.comp): TM rows per work-group, WG lanes of TN4 vec4 columns.
+struct row_tiles {
+  std::uint32_t wg = 32, tm = 8, tn4 = 2;  // fastest on lavapipe of 16 shapes tried (more accumulators spill)
+  std::string describe(bool vec_b) const {
+    return fmt::format("{} rows x {} columns per work-group ({} lanes of {} vec4), A uniform, no shared memory (CPU device){}", tm,
+                       wg * tn4 * 4, wg, tn4, vec_b ? "" : "; B read element by element");
+  }
+};
+
+
+
 class vk_device final : public device {
  public:
   vk_device(std::shared_ptr<context> c, device_info info) : m_c(std::move(c)), m_info(std::move(info)) {}
@@ -671,18 +682,31 @@ class vk_device final : public device {
       rows = static_cast<std::uint64_t>(g.m), cols = static_cast<std::uint64_t>(g.n);
       push[0] = static_cast<std::uint32_t>(g.m), push[1] = static_cast<std::uint32_t>(g.n), push[2] = static_cast<std::uint32_t>(g.k);
     }
-    const std::array<std::uint32_t, 8> spec{t.wg_n, t.wg_m, t.tm, t.tn, t.tk, trans_a, trans_b, nhwc};
-    const std::string shader = fmt::format("{}_{}", conv ? "conv2d" : "gemm", type_name(pr.type));
-    auto pipe = m_c->pipeline_for(shader, spec, 3, sizeof push);
+    const auto& limits = m_c->props.limits;
+    std::uint64_t gx = 0, gy = 0;
+    std::string shader, notes;
+    result<const pipeline*> pipe = nullptr;
+    if (m_info.type == "cpu") {
+      // CPU devices: rows of C per work-group (uniform A loads), vec4 columns per lane, no shared memory.
+      const row_tiles r;
+      const bool vec_b = !conv && !trans_b && cols % 4 == 0;
+      shader = fmt::format("{}_rows_{}", conv ? "conv2d" : "gemm", type_name(pr.type));
+      pipe = m_c->pipeline_for(shader, std::array<std::uint32_t, 7>{r.wg, r.tm, r.tn4, trans_a, trans_b, nhwc, vec_b}, 3, sizeof push);
+      notes = r.describe(vec_b);
+      gx = (rows + r.tm - 1) / r.tm, gy = (cols + r.wg * r.tn4 * 4 - 1) / (r.wg * r.tn4 * 4);
+    } else {
+      shader = fmt::format("{}_{}", conv ? "conv2d" : "gemm", type_name(pr.type));
+      pipe = m_c->pipeline_for(shader, std::array<std::uint32_t, 8>{t.wg_n, t.wg_m, t.tm, t.tn, t.tk, trans_a, trans_b, nhwc}, 3, sizeof push);
+      notes = t.describe();
+      gx = (cols + t.wg_n * t.tn - 1) / (t.wg_n * t.tn), gy = (rows + t.wg_m * t.tm - 1) / (t.wg_m * t.tm);
+    }
     if (!pipe) return std::unexpected(pipe.error());
-    std::string notes = conv ? fmt::format("implicit GEMM, {}", t.describe()) : t.describe();
+    if (conv) notes = "implicit GEMM, " + notes;
     auto p = with_buffers(in, rows * cols * 4, "xpubench", std::move(notes));
     if (!p) return std::unexpected(p.error());
     step s;
     s.pipe = *pipe;
     std::copy(push.begin(), push.end(), s.push.begin());
-    const auto& limits = m_c->props.limits;
-    const std::uint64_t gx = (cols + t.wg_n * t.tn - 1) / (t.wg_n * t.tn), gy = (rows + t.wg_m * t.tm - 1) / (t.wg_m * t.tm);
     if (gx > limits.maxComputeWorkGroupCount[0] || gy > limits.maxComputeWorkGroupCount[1])
       return fail(status::skipped, "{} x {} work-groups exceed maxComputeWorkGroupCount", gx, gy);
     s.groups = {static_cast<std::uint32_t>(gx), static_cast<std::uint32_t>(gy), 1};
