@@ -4,6 +4,7 @@
 #include <array>
 #include <chrono>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <numeric>
@@ -22,6 +23,7 @@ namespace {
 #define XPU_VK_INSTANCE_FNS(X)                                                                              \
   X(vkDestroyInstance) X(vkEnumeratePhysicalDevices) X(vkGetPhysicalDeviceProperties)                      \
   X(vkGetPhysicalDeviceMemoryProperties) X(vkGetPhysicalDeviceQueueFamilyProperties) X(vkCreateDevice)     \
+  X(vkGetPhysicalDeviceFormatProperties)                                                                   \
   X(vkGetDeviceProcAddr)
 #define XPU_VK_DEVICE_FNS(X)                                                                                \
   X(vkDestroyDevice) X(vkGetDeviceQueue) X(vkCreateBuffer) X(vkDestroyBuffer)                              \
@@ -34,7 +36,7 @@ namespace {
   X(vkResetCommandBuffer) X(vkCmdBindPipeline) X(vkCmdBindDescriptorSets) X(vkCmdPushConstants)            \
   X(vkCmdDispatch) X(vkCmdPipelineBarrier) X(vkCmdWriteTimestamp) X(vkCmdResetQueryPool) X(vkCmdCopyBuffer) \
   X(vkCmdFillBuffer) X(vkCreateQueryPool) X(vkDestroyQueryPool) X(vkGetQueryPoolResults) X(vkCreateFence)   \
-  X(vkDestroyFence) X(vkWaitForFences) X(vkResetFences) X(vkQueueSubmit) X(vkDeviceWaitIdle)
+  X(vkDestroyFence) X(vkCreateBufferView) X(vkDestroyBufferView) X(vkWaitForFences) X(vkResetFences) X(vkQueueSubmit) X(vkDeviceWaitIdle)
 
 #define XPU_VK_DECLARE(name) PFN_##name name = nullptr;
 struct vk_fns {
@@ -76,7 +78,7 @@ struct pipeline {
   VkDescriptorSetLayout set_layout = VK_NULL_HANDLE;
   VkPipelineLayout layout = VK_NULL_HANDLE;
   VkPipeline handle = VK_NULL_HANDLE;
-  std::uint32_t bindings = 0;
+  std::string kinds;  // one letter per binding: 's' storage buffer, 't' uniform texel buffer
   std::uint32_t push_bytes = 0;
 
   void destroy(const vk_fns& f, VkDevice device) const {
@@ -118,6 +120,13 @@ struct context {
     if (instance) f.vkDestroyInstance(instance, nullptr);
   }
 
+  // Whether `format` can back a uniform texel buffer on this device.
+  bool texel_ok(VkFormat format) const {
+    VkFormatProperties fp{};
+    f.vkGetPhysicalDeviceFormatProperties(physical, format, &fp);
+    return (fp.bufferFeatures & VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT) != 0;
+  }
+
   std::uint64_t max_binding() const {
     const std::uint64_t range = props.limits.maxStorageBufferRange;
     return binding_cap ? std::min(binding_cap, range) : range;
@@ -130,7 +139,8 @@ struct context {
     return std::nullopt;
   }
 
-  result<const pipeline*> pipeline_for(std::string_view shader, std::span<const std::uint32_t> spec, std::uint32_t bindings,
+  // `kinds`: one letter per binding, 's' storage buffer, 't' uniform texel buffer.
+  result<const pipeline*> pipeline_for(std::string_view shader, std::span<const std::uint32_t> spec, std::string_view kinds,
                                        std::uint32_t push_bytes);
 };
 
@@ -151,7 +161,8 @@ class buffer {
     b->m_bytes = (std::max<std::size_t>(bytes, 16) + 15) / 16 * 16;  // whole vec4s: shaders may read the padding
     auto info = vk_struct<VkBufferCreateInfo>(VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO);
     info.size = b->m_bytes;
-    info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+    info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
+                 VK_BUFFER_USAGE_TRANSFER_DST_BIT;
     info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
     XPU_VK_TRY(c->f.vkCreateBuffer(c->device, &info, nullptr, &b->m_buffer));
     VkMemoryRequirements req{};
@@ -267,9 +278,9 @@ std::span<const embedded_spirv> vulkan_spirv_table();  // generated from kernels
 
 namespace {
 
-result<const pipeline*> context::pipeline_for(std::string_view shader, std::span<const std::uint32_t> spec, std::uint32_t bindings,
+result<const pipeline*> context::pipeline_for(std::string_view shader, std::span<const std::uint32_t> spec, std::string_view kinds,
                                               std::uint32_t push_bytes) {
-  std::string key(shader);
+  std::string key = fmt::format("{}/{}", shader, kinds);
   for (auto v : spec) key += fmt::format(":{}", v);
   if (auto it = pipelines.find(key); it != pipelines.end()) return &it->second;
   const embedded_spirv* code = nullptr;
@@ -278,7 +289,8 @@ result<const pipeline*> context::pipeline_for(std::string_view shader, std::span
   if (!code) return fail(status::unsupported, "shader '{}' is not built into this binary", shader);
 
   pipeline p;
-  p.bindings = bindings;
+  p.kinds = kinds;
+  const auto bindings = static_cast<std::uint32_t>(kinds.size());
   p.push_bytes = push_bytes;
   auto built = [&]() -> result<void> {
     auto module_info = vk_struct<VkShaderModuleCreateInfo>(VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO);
@@ -286,7 +298,8 @@ result<const pipeline*> context::pipeline_for(std::string_view shader, std::span
     module_info.pCode = code->words.data();
     XPU_VK_TRY(f.vkCreateShaderModule(device, &module_info, nullptr, &p.module));
     std::vector<VkDescriptorSetLayoutBinding> slots(bindings);
-    for (std::uint32_t i = 0; i < bindings; ++i) slots[i] = {i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
+    for (std::uint32_t i = 0; i < bindings; ++i)
+      slots[i] = {i, kinds[i] == 't' ? VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
     auto set_info = vk_struct<VkDescriptorSetLayoutCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO);
     set_info.bindingCount = bindings;
     set_info.pBindings = slots.data();
@@ -336,6 +349,7 @@ struct step {
 struct binding {
   const buffer* buf = nullptr;
   VkDeviceSize offset = 0, range = VK_WHOLE_SIZE;
+  VkFormat texel = VK_FORMAT_UNDEFINED;  // set: bound as a uniform texel buffer of this format
 };
 
 // A prepared problem: buffers, descriptor sets, and the steps one launch records. A launch's
@@ -352,6 +366,7 @@ class vk_prepared final : public prepared {
     if (m_fence) f.vkDestroyFence(m_c->device, m_fence, nullptr);
     if (m_queries) f.vkDestroyQueryPool(m_c->device, m_queries, nullptr);
     if (m_sets) f.vkDestroyDescriptorPool(m_c->device, m_sets, nullptr);
+    for (VkBufferView v : m_views) f.vkDestroyBufferView(m_c->device, v, nullptr);
   }
 
   std::string_view implementation() const override { return m_impl; }
@@ -364,13 +379,15 @@ class vk_prepared final : public prepared {
 
   // Allocates the descriptor sets: one per dispatch, each binding the given buffer ranges.
   result<void> describe(std::vector<std::pair<step*, std::vector<binding>>> sets) {
-    std::uint32_t descriptors = 0;
-    for (const auto& [s, b] : sets) descriptors += static_cast<std::uint32_t>(b.size());
-    const VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, std::max<std::uint32_t>(descriptors, 1)};
+    std::uint32_t storage = 0, texel = 0;
+    for (const auto& [s, bs] : sets)
+      for (const auto& b : bs) ++(b.texel ? texel : storage);
+    const VkDescriptorPoolSize sizes[] = {{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, std::max<std::uint32_t>(storage, 1)},
+                                          {VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, std::max<std::uint32_t>(texel, 1)}};
     auto info = vk_struct<VkDescriptorPoolCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO);
     info.maxSets = static_cast<std::uint32_t>(std::max<std::size_t>(sets.size(), 1));
-    info.poolSizeCount = 1;
-    info.pPoolSizes = &size;
+    info.poolSizeCount = 2;
+    info.pPoolSizes = sizes;
     XPU_VK_TRY(m_c->f.vkCreateDescriptorPool(m_c->device, &info, nullptr, &m_sets));
     for (auto& [s, bindings] : sets) {
       auto alloc = vk_struct<VkDescriptorSetAllocateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO);
@@ -378,16 +395,30 @@ class vk_prepared final : public prepared {
       alloc.descriptorSetCount = 1;
       alloc.pSetLayouts = &s->pipe->set_layout;
       XPU_VK_TRY(m_c->f.vkAllocateDescriptorSets(m_c->device, &alloc, &s->set));
-      std::vector<VkDescriptorBufferInfo> infos;
-      for (const auto& b : bindings) infos.push_back({b.buf->get(), b.offset, b.range});
+      std::vector<VkDescriptorBufferInfo> infos(bindings.size());
       std::vector<VkWriteDescriptorSet> writes;
-      for (std::uint32_t i = 0; i < infos.size(); ++i) {
+      for (std::uint32_t i = 0; i < bindings.size(); ++i) {
+        const binding& b = bindings[i];
         auto w = vk_struct<VkWriteDescriptorSet>(VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET);
         w.dstSet = s->set;
         w.dstBinding = i;
         w.descriptorCount = 1;
-        w.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-        w.pBufferInfo = &infos[i];
+        if (b.texel) {
+          auto view_info = vk_struct<VkBufferViewCreateInfo>(VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO);
+          view_info.buffer = b.buf->get();
+          view_info.format = b.texel;
+          view_info.offset = b.offset;
+          view_info.range = b.range;
+          VkBufferView view = VK_NULL_HANDLE;
+          XPU_VK_TRY(m_c->f.vkCreateBufferView(m_c->device, &view_info, nullptr, &view));
+          m_views.push_back(view);
+          w.descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+          w.pTexelBufferView = &m_views.back();
+        } else {
+          infos[i] = {b.buf->get(), b.offset, b.range};
+          w.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+          w.pBufferInfo = &infos[i];
+        }
         writes.push_back(w);
       }
       m_c->f.vkUpdateDescriptorSets(m_c->device, static_cast<std::uint32_t>(writes.size()), writes.data(), 0, nullptr);
@@ -470,6 +501,7 @@ class vk_prepared final : public prepared {
   std::shared_ptr<context> m_c;
   std::string m_impl, m_notes;
   VkDescriptorPool m_sets = VK_NULL_HANDLE;
+  std::deque<VkBufferView> m_views;  // stable addresses: the descriptor writes point at them
   VkQueryPool m_queries = VK_NULL_HANDLE;
   VkFence m_fence = VK_NULL_HANDLE;
   VkCommandBuffer m_cmd = VK_NULL_HANDLE;
@@ -539,6 +571,20 @@ std::string_view type_name(precision p) {
     case precision::bf16: break;
   }
   return "bf16";
+}
+
+// Texel-buffer formats for a precision's A elements (one channel) and B / reduction input
+// (one or four channels), with their sizes in bytes. int8: A is u8, B and reduction inputs s8.
+struct texel_formats {
+  VkFormat a, b, b4, x4;
+  std::uint32_t bytes;  // one channel
+};
+texel_formats texel_formats_for(precision p) {
+  switch (p) {
+    case precision::fp16: return {VK_FORMAT_R16_SFLOAT, VK_FORMAT_R16_SFLOAT, VK_FORMAT_R16G16B16A16_SFLOAT, VK_FORMAT_R16G16B16A16_SFLOAT, 2};
+    case precision::int8: return {VK_FORMAT_R8_UINT, VK_FORMAT_R8_SINT, VK_FORMAT_R8G8B8A8_SINT, VK_FORMAT_R8G8B8A8_SINT, 1};
+    default: return {VK_FORMAT_R32_SFLOAT, VK_FORMAT_R32_SFLOAT, VK_FORMAT_R32G32B32A32_SFLOAT, VK_FORMAT_R32G32B32A32_SFLOAT, 4};
+  }
 }
 
 std::uint32_t groups_for(std::uint64_t items, std::uint64_t per_group, std::uint32_t limit) {
@@ -664,6 +710,7 @@ class vk_device final : public device {
 
   result<std::unique_ptr<prepared>> prepare_gemm(const problem& pr, const host_buffers& in, bool conv) {
     const gemm_tiles t;
+    const auto& limits = m_c->props.limits;
     std::array<std::uint32_t, 13> push{};
     bool trans_a = false, trans_b = false, nhwc = false;
     std::uint64_t rows = 0, cols = 0;
@@ -682,21 +729,28 @@ class vk_device final : public device {
       rows = static_cast<std::uint64_t>(g.m), cols = static_cast<std::uint64_t>(g.n);
       push[0] = static_cast<std::uint32_t>(g.m), push[1] = static_cast<std::uint32_t>(g.n), push[2] = static_cast<std::uint32_t>(g.k);
     }
-    const auto& limits = m_c->props.limits;
     std::uint64_t gx = 0, gy = 0;
     std::string shader, notes;
     result<const pipeline*> pipe = nullptr;
-    if (m_info.type == "cpu") {
-      // CPU devices: rows of C per work-group (uniform A loads), vec4 columns per lane, no shared memory.
+    const texel_formats tf = texel_formats_for(pr.type);
+    const bool vec_b = !conv && !trans_b && cols % 4 == 0;
+    std::array<VkFormat, 3> views{VK_FORMAT_UNDEFINED, VK_FORMAT_UNDEFINED, VK_FORMAT_UNDEFINED};
+    if (m_info.type == "cpu" && std::ranges::all_of(in.inputs, [&](const host_buffer& b) { return b.bytes.size() / tf.bytes < limits.maxTexelBufferElements; }) &&
+        m_c->texel_ok(tf.a) && m_c->texel_ok(vec_b ? tf.b4 : tf.b)) {
+      // CPU devices: rows of C per work-group (uniform A), vec4 columns per lane, texel-buffer reads, no shared memory.
       const row_tiles r;
-      const bool vec_b = !conv && !trans_b && cols % 4 == 0;
+      views = {tf.a, vec_b ? tf.b4 : tf.b, VK_FORMAT_UNDEFINED};
+      if (conv) {  // output channels as rows (the filter is the uniform operand), pixels as columns
+        std::swap(rows, cols);
+        std::swap(push[0], push[1]);
+      }
       shader = fmt::format("{}_rows_{}", conv ? "conv2d" : "gemm", type_name(pr.type));
-      pipe = m_c->pipeline_for(shader, std::array<std::uint32_t, 7>{r.wg, r.tm, r.tn4, trans_a, trans_b, nhwc, vec_b}, 3, sizeof push);
+      pipe = m_c->pipeline_for(shader, std::array<std::uint32_t, 7>{r.wg, r.tm, r.tn4, trans_a, trans_b, nhwc, vec_b}, "tts", sizeof push);
       notes = r.describe(vec_b);
       gx = (rows + r.tm - 1) / r.tm, gy = (cols + r.wg * r.tn4 * 4 - 1) / (r.wg * r.tn4 * 4);
     } else {
       shader = fmt::format("{}_{}", conv ? "conv2d" : "gemm", type_name(pr.type));
-      pipe = m_c->pipeline_for(shader, std::array<std::uint32_t, 8>{t.wg_n, t.wg_m, t.tm, t.tn, t.tk, trans_a, trans_b, nhwc}, 3, sizeof push);
+      pipe = m_c->pipeline_for(shader, std::array<std::uint32_t, 8>{t.wg_n, t.wg_m, t.tm, t.tn, t.tk, trans_a, trans_b, nhwc}, "sss", sizeof push);
       notes = t.describe();
       gx = (cols + t.wg_n * t.tn - 1) / (t.wg_n * t.tn), gy = (rows + t.wg_m * t.tm - 1) / (t.wg_m * t.tm);
     }
@@ -711,7 +765,9 @@ class vk_device final : public device {
       return fail(status::skipped, "{} x {} work-groups exceed maxComputeWorkGroupCount", gx, gy);
     s.groups = {static_cast<std::uint32_t>(gx), static_cast<std::uint32_t>(gy), 1};
     (*p)->steps.push_back(s);
-    if (auto r = (*p)->describe({{&(*p)->steps[0], whole(**p)}}); !r) return std::unexpected(r.error());
+    std::vector<binding> b = whole(**p);
+    for (std::size_t i = 0; i < b.size(); ++i) b[i].texel = views[i];
+    if (auto r = (*p)->describe({{&(*p)->steps[0], std::move(b)}}); !r) return std::unexpected(r.error());
     return std::unique_ptr<prepared>(std::move(*p));
   }
 
@@ -723,7 +779,7 @@ class vk_device final : public device {
     const std::array<std::uint32_t, 4> spec{sub, coop.shape.m, coop.shape.n, coop.shape.k};
     const std::string shader = fmt::format("gemm_coop_{}_{}", impl == "coopmat_khr" ? "khr" : "nv", type_name(pr.type));
     const std::array<std::uint32_t, 3> push{static_cast<std::uint32_t>(g.m), static_cast<std::uint32_t>(g.n), static_cast<std::uint32_t>(g.k)};
-    auto pipe = m_c->pipeline_for(shader, spec, 3, sizeof push);
+    auto pipe = m_c->pipeline_for(shader, spec, "sss", sizeof push);
     if (!pipe) return std::unexpected(pipe.error());
     auto p = with_buffers(in, static_cast<std::size_t>(g.m * g.n) * 4, std::string(impl),
                           fmt::format("cooperative matrix {}x{}x{}, 2x2 tiles per subgroup of {}", coop.shape.m, coop.shape.n, coop.shape.k, sub));
@@ -739,18 +795,27 @@ class vk_device final : public device {
 
   // The largest binding range: maxStorageBufferRange rounded down to the offset alignment and
   // to whole vec4s.
+  // CPU devices read their inputs through uniform texel buffers (vector gathers; see gemm_rows.comp).
+  bool use_texels() const { return m_info.type == "cpu"; }
+
   std::uint64_t split_bytes() const {
-    const std::uint64_t align = std::lcm<std::uint64_t>(std::max<std::uint64_t>(m_c->props.limits.minStorageBufferOffsetAlignment, 1), 16);
-    return m_c->max_binding() / align * align;
+    const auto& limits = m_c->props.limits;
+    const std::uint64_t align = std::lcm(std::lcm<std::uint64_t>(std::max<std::uint64_t>(limits.minStorageBufferOffsetAlignment, 1), 16),
+                                         std::max<std::uint64_t>(limits.minTexelBufferOffsetAlignment, 1));
+    const std::uint64_t texel_limit = use_texels() ? std::uint64_t{limits.maxTexelBufferElements} * 4 : m_c->max_binding();  // RGBA8: 4 bytes a texel
+    return std::min(m_c->max_binding(), texel_limit) / align * align;
   }
 
   result<std::unique_ptr<prepared>> prepare_reduction(precision type, reduce_op op, const host_buffer& x) {
     constexpr std::uint32_t wg = 256;
     const bool subgroups = std::ranges::find(m_info.vulkan->subgroup_operations, "arithmetic") != m_info.vulkan->subgroup_operations.end();
-    const std::string shader = fmt::format("reduce_{}{}", type_name(type), subgroups ? "_subgroup" : "");
+    const VkFormat x4 = texel_formats_for(type).x4;
+    const bool texel = use_texels() && m_c->texel_ok(x4);
+    const std::string shader = fmt::format("reduce_{}{}{}", type_name(type), subgroups ? "_subgroup" : "", texel ? "_texel" : "");
+    const char* kinds = texel ? "tss" : "sss";
     const bool is_max = op == reduce_op::max;
-    auto first = m_c->pipeline_for(shader, std::array<std::uint32_t, 3>{wg, 0, is_max}, 3, 8);
-    auto second = m_c->pipeline_for(shader, std::array<std::uint32_t, 3>{wg, 1, is_max}, 3, 8);
+    auto first = m_c->pipeline_for(shader, std::array<std::uint32_t, 3>{wg, 0, is_max}, kinds, 8);
+    auto second = m_c->pipeline_for(shader, std::array<std::uint32_t, 3>{wg, 1, is_max}, kinds, 8);
     if (!first) return std::unexpected(first.error());
     if (!second) return std::unexpected(second.error());
     const std::size_t elem = x.bytes.size() / std::max<std::size_t>(x.count(), 1);
@@ -759,8 +824,8 @@ class vk_device final : public device {
     const std::uint64_t n = x.count(), chunks = (n + per_chunk - 1) / per_chunk;
     auto p = std::make_unique<vk_prepared>(
         m_c, "xpubench",
-        fmt::format("two stages: {} dispatch(es) of work-groups of {} ({}; bindings of at most {} bytes), then one", chunks, wg,
-                    subgroups ? "subgroup arithmetic" : "shared-memory tree", chunk_bytes));
+        fmt::format("two stages: {} dispatch(es) of work-groups of {} ({}{}; bindings of at most {} bytes), then one", chunks, wg,
+                    subgroups ? "subgroup arithmetic" : "shared-memory tree", texel ? ", texel-buffer reads" : "", chunk_bytes));
     auto input = device_buffer(x.bytes.size());
     if (!input) return std::unexpected(input.error());
     if (auto r = upload(m_c, **input, x.bytes); !r) return std::unexpected(r.error());
@@ -790,13 +855,13 @@ class vk_device final : public device {
       base += groups[c];
       p->steps.push_back(s);
       const VkDeviceSize offset = c * per_chunk * elem, range = (count * elem + 15) / 16 * 16;
-      sets.push_back({&p->steps.back(), {{&xb, offset, std::min<VkDeviceSize>(range, xb.bytes() - offset)}, {&pb}, {p->output}}});
+      sets.push_back({&p->steps.back(), {{&xb, offset, std::min<VkDeviceSize>(range, xb.bytes() - offset), texel ? x4 : VK_FORMAT_UNDEFINED}, {&pb}, {p->output}}});
     }
     step last;
     last.pipe = *second;
     last.push[0] = partials;
     p->steps.push_back(last);
-    sets.push_back({&p->steps.back(), {{&xb, 0, std::min<VkDeviceSize>(xb.bytes(), chunk_bytes)}, {&pb}, {p->output}}});
+    sets.push_back({&p->steps.back(), {{&xb, 0, std::min<VkDeviceSize>(xb.bytes(), chunk_bytes), texel ? x4 : VK_FORMAT_UNDEFINED}, {&pb}, {p->output}}});
     if (auto r = p->describe(std::move(sets)); !r) return std::unexpected(r.error());
     return std::unique_ptr<prepared>(std::move(p));
   }
@@ -839,10 +904,13 @@ result<std::unique_ptr<prepared>> vk_device::prepare_stream(bandwidth_op op, con
   }
   constexpr std::uint32_t wg = 256;
   const bool triad = op == bandwidth_op::triad;
-  auto pipe = m_c->pipeline_for(triad ? "stream_triad" : "stream_copy", std::array<std::uint32_t, 1>{wg}, triad ? 3 : 2, 4);
+  const bool texel = use_texels() && m_c->texel_ok(VK_FORMAT_R32G32B32A32_SFLOAT);
+  auto pipe = m_c->pipeline_for(fmt::format("stream_{}{}", triad ? "triad" : "copy", texel ? "_texel" : ""), std::array<std::uint32_t, 1>{wg},
+                                triad ? (texel ? "tts" : "sss") : (texel ? "ts" : "ss"), 4);
   if (!pipe) return std::unexpected(pipe.error());
   const std::uint64_t chunk = split_bytes();
-  auto p = std::make_unique<vk_prepared>(m_c, "xpubench", fmt::format("vec4 per invocation, bindings of at most {} bytes", chunk));
+  auto p = std::make_unique<vk_prepared>(m_c, "xpubench", fmt::format("vec4 per invocation{}, bindings of at most {} bytes",
+                                                                      texel ? " read through texel buffers" : "", chunk));
   for (const auto& b : in.inputs) {
     auto buf = device_buffer(b.bytes.size());
     if (!buf) return std::unexpected(buf.error());
@@ -863,7 +931,7 @@ result<std::unique_ptr<prepared>> vk_device::prepare_stream(bandwidth_op op, con
     s.groups = {groups_for(range / 16, wg, 65535), 1, 1};
     p->steps.push_back(s);
     std::vector<binding> b;
-    for (const auto& buf : p->buffers) b.push_back({buf.get(), offset, range});
+    for (const auto& buf : p->buffers) b.push_back({buf.get(), offset, range, texel && buf.get() != p->output ? VK_FORMAT_R32G32B32A32_SFLOAT : VK_FORMAT_UNDEFINED});
     sets.push_back({&p->steps.back(), std::move(b)});
   }
   if (auto r = p->describe(std::move(sets)); !r) return std::unexpected(r.error());
@@ -875,7 +943,7 @@ result<std::unique_ptr<prepared>> vk_device::prepare_peak(const peak_shape& shap
   if (shape.iterations <= 0 || shape.iterations > 0x7fffffff) return fail(status::invalid, "peak iterations {} out of range", shape.iterations);
   const bool dot = m_info.vulkan->integer_dot_product;
   const std::string shader = type == precision::int8 && !dot ? "peak_int8_nodot" : fmt::format("peak_{}", type_name(type));
-  auto pipe = m_c->pipeline_for(shader, std::array<std::uint32_t, 2>{wg, static_cast<std::uint32_t>(shape.iterations)}, 4, 4);
+  auto pipe = m_c->pipeline_for(shader, std::array<std::uint32_t, 2>{wg, static_cast<std::uint32_t>(shape.iterations)}, "ssss", 4);
   if (!pipe) return std::unexpected(pipe.error());
   const std::size_t per_invocation = type == precision::fp16 ? 8 : 16;  // chains: four vec4 (fp16: four f16vec4 of two chains)
   const char* what = type == precision::fp16 ? "f16vec4 FMA" : type == precision::int8 ? (dot ? "4x8-bit dot product" : "8-bit multiply-add") : "vec4 FMA";
@@ -891,7 +959,7 @@ result<std::unique_ptr<prepared>> vk_device::prepare_peak(const peak_shape& shap
 }
 
 result<std::unique_ptr<prepared>> vk_device::prepare_latency() {
-  auto pipe = m_c->pipeline_for("empty", std::array<std::uint32_t, 1>{1}, 0, 0);
+  auto pipe = m_c->pipeline_for("empty", std::array<std::uint32_t, 1>{1}, "", 0);
   if (!pipe) return std::unexpected(pipe.error());
   auto p = std::make_unique<vk_prepared>(m_c, "xpubench", "an empty dispatch of one invocation; device time between timestamps");
   step s;

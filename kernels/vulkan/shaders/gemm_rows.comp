@@ -1,13 +1,15 @@
 #version 450
 // GEMM C = A x B for CPU Vulkan devices (lavapipe, SwiftShader). These run a work-group's
-// invocations as the lanes of SIMD registers; a load whose address differs between lanes becomes
-// one scalar load per lane (Mesa 22's llvmpipe loops over the lanes, with a bounds check each),
-// and every barrier a coroutine switch. So: no shared memory and no barriers; a work-group owns
-// TM rows of C, whose A elements are the same for every lane (uniform), and each invocation owns
-// TN4 vec4 column groups read from B, spaced so that neighbouring lanes read neighbouring vec4s.
-// Work-group x runs along the rows, y along the column panels, so that consecutive work-groups
-// (the order the driver hands them to its threads) reuse the same panel of B from cache.
-// With -DCONV it is an implicit-GEMM convolution (see gemm.comp for the index mapping).
+// invocations as the lanes of SIMD registers. Mesa 22's llvmpipe turns a storage-buffer load
+// whose address differs between lanes into one scalar load per lane (a loop over the lanes with
+// a bounds check each), and every barrier into a coroutine switch, while a texel fetch is a
+// vector gather. So: A and B are read through uniform texel buffers, no shared memory and no
+// barriers; a work-group owns TM rows of C, whose A elements are the same for every lane, and
+// each invocation owns TN4 vec4 column groups of B (an RGBA view where B rows are whole vec4s,
+// VEC_B; else a one-channel view read element by element), neighbouring lanes on neighbouring
+// vec4s. Work-group x runs along the rows, y along the column panels, so that consecutive
+// work-groups (the order the driver hands them to its threads) reuse a panel of B from cache.
+// With -DCONV it is an implicit-GEMM convolution, output channels as rows (see load_a below).
 #extension GL_GOOGLE_include_directive : require
 #include "types.glsl"
 
@@ -17,21 +19,19 @@ layout(constant_id = 2) const uint TN4 = 1;
 layout(constant_id = 3) const bool TRANS_A = false;
 layout(constant_id = 4) const bool TRANS_B = false;
 layout(constant_id = 5) const bool NHWC = false;
-layout(constant_id = 6) const bool VEC_B = true;  // B rows are whole vec4s (N % 4 == 0, B not transposed, not CONV)
+layout(constant_id = 6) const bool VEC_B = true;  // B bound as an RGBA view (N % 4 == 0, B not transposed, not CONV)
 
-#if defined(XPU_FP32)
-#define B4_T vec4
-#define ACC4_T vec4
-#elif defined(XPU_FP16)
-#define B4_T f16vec4
-#define ACC4_T vec4
-#elif defined(XPU_INT8)
-#define B4_T i8vec4
+// Texel views: fp32 R32/RGBA32 float, fp16 R16/RGBA16 float (fetched as exact floats), int8 A as
+// R8 uint and B as R8/RGBA8 sint (fetched as exact ints).
+#if defined(XPU_INT8)
 #define ACC4_T ivec4
+layout(binding = 0) uniform usamplerBuffer a_texels;
+layout(binding = 1) uniform isamplerBuffer b_texels;
+#else
+#define ACC4_T vec4
+layout(binding = 0) uniform samplerBuffer a_texels;
+layout(binding = 1) uniform samplerBuffer b_texels;
 #endif
-
-layout(std430, binding = 0) readonly buffer BufA { A_T a[]; };
-layout(std430, binding = 1) readonly buffer BufB { B4_T b4[]; };  // buffers are padded to 16 bytes
 layout(std430, binding = 2) writeonly buffer BufC { ACC_T c[]; };
 
 layout(push_constant) uniform Params {
@@ -39,50 +39,94 @@ layout(push_constant) uniform Params {
   uint C, H, W, R, S, P, Q, stride, pad, dilation;
 } pc;
 
+#ifdef CONV
+// The convolution as C' = F x im2col(X)': rows = output channels (the filter's rows, the same
+// for every lane), columns = output pixels (one per lane and vec4 component), depth = C x R x S
+// (NCHW, filter KCRS) or R x S x C (NHWC, filter KRSC). X stays in binding 0 and F in binding 1
+// (their element types), but here F is the uniform operand and X the per-lane one.
+ACC_T load_a(uint row, uint col) {  // F[row][col]
+  if (row >= pc.M) return ACC_T(0);
+  return ACC_T(texelFetch(b_texels, int(row * pc.K + col)).x);
+}
+
+// The input element of pixel column j at depth (ch, r, s), or 0 in the padding. The pixel's
+// coordinates are decomposed once per invocation (base, h0, w0), not per depth step: integer
+// division has no SIMD form on CPUs.
+ACC_T load_x(uint base, int h0, int w0, bool inside, uint ch, uint r, uint s) {
+  const int h = h0 + int(r * pc.dilation), w = w0 + int(s * pc.dilation);
+  const bool ok = inside && h >= 0 && w >= 0 && h < int(pc.H) && w < int(pc.W);
+  const uint at = NHWC ? base + (uint(h) * pc.W + uint(w)) * pc.C + ch : base + (ch * pc.H + uint(h)) * pc.W + uint(w);
+  return ok ? ACC_T(texelFetch(a_texels, int(ok ? at : 0)).x) : ACC_T(0);  // no branch around the fetch
+}
+
+void store_c(uint row, uint col, ACC_T v) {  // row: output channel, col: pixel
+  if (row >= pc.M || col >= pc.N) return;
+  const uint pq = pc.P * pc.Q;
+  c[NHWC ? col * pc.M + row : ((col / pq) * pc.M + row) * pq + col % pq] = v;
+}
+#else
 ACC_T load_a(uint row, uint col) {
   if (row >= pc.M) return ACC_T(0);
-#ifdef CONV
-  const uint pq = pc.P * pc.Q, n = row / pq, p = (row % pq) / pc.Q, q = row % pc.Q;
-  uint ch, r, s;
-  if (NHWC) {
-    r = col / (pc.S * pc.C); s = (col / pc.C) % pc.S; ch = col % pc.C;
-  } else {
-    ch = col / (pc.R * pc.S); r = (col / pc.S) % pc.R; s = col % pc.S;
-  }
-  const int h = int(p * pc.stride + r * pc.dilation) - int(pc.pad);
-  const int w = int(q * pc.stride + s * pc.dilation) - int(pc.pad);
-  if (h < 0 || w < 0 || h >= int(pc.H) || w >= int(pc.W)) return ACC_T(0);
-  return LOAD_A(a, NHWC ? ((n * pc.H + uint(h)) * pc.W + uint(w)) * pc.C + ch : ((n * pc.C + ch) * pc.H + uint(h)) * pc.W + uint(w));
-#else
-  return LOAD_A(a, TRANS_A ? col * pc.M + row : row * pc.K + col);
-#endif
+  return ACC_T(texelFetch(a_texels, int(TRANS_A ? col * pc.M + row : row * pc.K + col)).x);
 }
 
 ACC_T load_b(uint row, uint col) {  // one element: row = depth, col = output column
   if (col >= pc.N) return ACC_T(0);
-#ifdef CONV
-  const uint at = col * pc.K + row;
-#else
-  const uint at = TRANS_B ? col * pc.K + row : row * pc.N + col;
-#endif
-  return ACC_T(b4[at / 4][at % 4]);
+  return ACC_T(texelFetch(b_texels, int(TRANS_B ? col * pc.K + row : row * pc.N + col)).x);
 }
 
 ACC4_T load_b4(uint row, uint col) {  // columns col .. col + 3
-  if (VEC_B) return col < pc.N ? ACC4_T(b4[(row * pc.N + col) / 4]) : ACC4_T(0);
+  if (VEC_B) return col < pc.N ? ACC4_T(texelFetch(b_texels, int((row * pc.N + col) / 4))) : ACC4_T(0);
   return ACC4_T(load_b(row, col), load_b(row, col + 1), load_b(row, col + 2), load_b(row, col + 3));
 }
 
 void store_c(uint row, uint col, ACC_T v) {
   if (row >= pc.M || col >= pc.N) return;
-#ifdef CONV
-  const uint pq = pc.P * pc.Q;
-  c[NHWC ? row * pc.N + col : ((row / pq) * pc.N + col) * pq + row % pq] = v;
-#else
   c[row * pc.N + col] = v;
-#endif
 }
+#endif
 
+#ifdef CONV
+void main() {
+  const uint row0 = gl_WorkGroupID.x * TM;
+  const uint lanes = gl_WorkGroupSize.x;
+  const uint col0 = gl_WorkGroupID.y * lanes * TN4 * 4 + gl_LocalInvocationID.x * 4;
+  const uint pq = pc.P * pc.Q;
+  uint base[TN4 * 4];
+  int h0[TN4 * 4], w0[TN4 * 4];
+  bool inside[TN4 * 4];
+  for (uint j = 0; j < TN4 * 4; ++j) {
+    const uint col = col0 + (j / 4) * lanes * 4 + j % 4, n = col / pq, p = (col % pq) / pc.Q, q = col % pc.Q;
+    base[j] = n * pc.C * pc.H * pc.W;
+    h0[j] = int(p * pc.stride) - int(pc.pad);
+    w0[j] = int(q * pc.stride) - int(pc.pad);
+    inside[j] = col < pc.N;
+  }
+  ACC4_T acc[TM * TN4];
+  for (uint i = 0; i < TM * TN4; ++i) acc[i] = ACC4_T(0);
+  // Depth order: (ch, r, s) for NCHW / KCRS, (r, s, ch) for NHWC / KRSC.
+  const uint outer = NHWC ? pc.R : pc.C, middle = NHWC ? pc.S : pc.R, inner = NHWC ? pc.C : pc.S;
+  uint d = 0;
+  for (uint i0 = 0; i0 < outer; ++i0)
+    for (uint i1 = 0; i1 < middle; ++i1)
+      for (uint i2 = 0; i2 < inner; ++i2, ++d) {
+        const uint ch = NHWC ? i2 : i0, r = NHWC ? i0 : i1, s = NHWC ? i1 : i2;
+        ACC4_T bv[TN4];
+        for (uint j = 0; j < TN4; ++j)
+          bv[j] = ACC4_T(load_x(base[4 * j], h0[4 * j], w0[4 * j], inside[4 * j], ch, r, s),
+                         load_x(base[4 * j + 1], h0[4 * j + 1], w0[4 * j + 1], inside[4 * j + 1], ch, r, s),
+                         load_x(base[4 * j + 2], h0[4 * j + 2], w0[4 * j + 2], inside[4 * j + 2], ch, r, s),
+                         load_x(base[4 * j + 3], h0[4 * j + 3], w0[4 * j + 3], inside[4 * j + 3], ch, r, s));
+        for (uint i = 0; i < TM; ++i) {
+          const ACC_T av = load_a(row0 + i, d);
+          for (uint j = 0; j < TN4; ++j) acc[i * TN4 + j] = MAD(acc[i * TN4 + j], ACC4_T(av), bv[j]);
+        }
+      }
+  for (uint i = 0; i < TM; ++i)
+    for (uint j = 0; j < TN4; ++j)
+      for (uint q = 0; q < 4; ++q) store_c(row0 + i, col0 + j * lanes * 4 + q, acc[i * TN4 + j][q]);
+}
+#else
 void main() {
   const uint row0 = gl_WorkGroupID.x * TM;
   const uint lanes = gl_WorkGroupSize.x;
@@ -101,3 +145,4 @@ void main() {
     for (uint j = 0; j < TN4; ++j)
       for (uint q = 0; q < 4; ++q) store_c(row0 + i, col0 + j * lanes * 4 + q, acc[i * TN4 + j][q]);
 }
+#endif
