@@ -576,14 +576,17 @@ std::string_view type_name(precision p) {
 // Texel-buffer formats for a precision's A elements (one channel) and B / reduction input
 // (one or four channels), with their sizes in bytes. int8: A is u8, B and reduction inputs s8.
 struct texel_formats {
-  VkFormat a, b, b4, x4;
+  VkFormat a, a4, b, b4, x4;
   std::uint32_t bytes;  // one channel
 };
 texel_formats texel_formats_for(precision p) {
   switch (p) {
-    case precision::fp16: return {VK_FORMAT_R16_SFLOAT, VK_FORMAT_R16_SFLOAT, VK_FORMAT_R16G16B16A16_SFLOAT, VK_FORMAT_R16G16B16A16_SFLOAT, 2};
-    case precision::int8: return {VK_FORMAT_R8_UINT, VK_FORMAT_R8_SINT, VK_FORMAT_R8G8B8A8_SINT, VK_FORMAT_R8G8B8A8_SINT, 1};
-    default: return {VK_FORMAT_R32_SFLOAT, VK_FORMAT_R32_SFLOAT, VK_FORMAT_R32G32B32A32_SFLOAT, VK_FORMAT_R32G32B32A32_SFLOAT, 4};
+    case precision::fp16:
+      return {VK_FORMAT_R16_SFLOAT, VK_FORMAT_R16G16B16A16_SFLOAT, VK_FORMAT_R16_SFLOAT, VK_FORMAT_R16G16B16A16_SFLOAT, VK_FORMAT_R16G16B16A16_SFLOAT, 2};
+    case precision::int8:
+      return {VK_FORMAT_R8_UINT, VK_FORMAT_R8G8B8A8_UINT, VK_FORMAT_R8_SINT, VK_FORMAT_R8G8B8A8_SINT, VK_FORMAT_R8G8B8A8_SINT, 1};
+    default:
+      return {VK_FORMAT_R32_SFLOAT, VK_FORMAT_R32G32B32A32_SFLOAT, VK_FORMAT_R32_SFLOAT, VK_FORMAT_R32G32B32A32_SFLOAT, VK_FORMAT_R32G32B32A32_SFLOAT, 4};
   }
 }
 
@@ -599,10 +602,11 @@ struct gemm_tiles {
 
 // CPU devices' GEMM (gemm_rows.comp): TM rows per work-group, WG lanes of TN4 vec4 columns.
 struct row_tiles {
-  std::uint32_t wg = 32, tm = 8, tn4 = 2;  // fastest on lavapipe of 16 shapes tried (more accumulators spill)
-  std::string describe(bool vec_b) const {
-    return fmt::format("{} rows x {} columns per work-group ({} lanes of {} vec4), A uniform, no shared memory (CPU device){}", tm,
-                       wg * tn4 * 4, wg, tn4, vec_b ? "" : "; B read element by element");
+  std::uint32_t wg = 16, tm = 8, tn4 = 2;  // fastest on lavapipe of 12 shapes tried (more accumulators spill)
+  std::string describe(bool vec_a, bool vec_b) const {
+    return fmt::format("{} rows x {} columns per work-group ({} lanes of {} vec4), A uniform, texel-buffer reads ({}), no shared memory "
+                       "(CPU device)", tm, wg * tn4 * 4, wg, tn4,
+                       vec_a && vec_b ? "vec4" : vec_a ? "A vec4, B by element" : vec_b ? "A by element, B vec4" : "by element");
   }
 };
 
@@ -734,19 +738,20 @@ class vk_device final : public device {
     result<const pipeline*> pipe = nullptr;
     const texel_formats tf = texel_formats_for(pr.type);
     const bool vec_b = !conv && !trans_b && cols % 4 == 0;
+    const bool vec_a = !conv && !trans_a && push[2] % 4 == 0;
     std::array<VkFormat, 3> views{VK_FORMAT_UNDEFINED, VK_FORMAT_UNDEFINED, VK_FORMAT_UNDEFINED};
     if (m_info.type == "cpu" && std::ranges::all_of(in.inputs, [&](const host_buffer& b) { return b.bytes.size() / tf.bytes < limits.maxTexelBufferElements; }) &&
-        m_c->texel_ok(tf.a) && m_c->texel_ok(vec_b ? tf.b4 : tf.b)) {
+        m_c->texel_ok(vec_a ? tf.a4 : tf.a) && m_c->texel_ok(vec_b ? tf.b4 : tf.b)) {
       // CPU devices: rows of C per work-group (uniform A), vec4 columns per lane, texel-buffer reads, no shared memory.
       const row_tiles r;
-      views = {tf.a, vec_b ? tf.b4 : tf.b, VK_FORMAT_UNDEFINED};
+      views = {vec_a ? tf.a4 : tf.a, vec_b ? tf.b4 : tf.b, VK_FORMAT_UNDEFINED};
       if (conv) {  // output channels as rows (the filter is the uniform operand), pixels as columns
         std::swap(rows, cols);
         std::swap(push[0], push[1]);
       }
       shader = fmt::format("{}_rows_{}", conv ? "conv2d" : "gemm", type_name(pr.type));
-      pipe = m_c->pipeline_for(shader, std::array<std::uint32_t, 7>{r.wg, r.tm, r.tn4, trans_a, trans_b, nhwc, vec_b}, "tts", sizeof push);
-      notes = r.describe(vec_b);
+      pipe = m_c->pipeline_for(shader, std::array<std::uint32_t, 8>{r.wg, r.tm, r.tn4, trans_a, trans_b, nhwc, vec_b, vec_a}, "tts", sizeof push);
+      notes = r.describe(vec_a, vec_b);
       gx = (rows + r.tm - 1) / r.tm, gy = (cols + r.wg * r.tn4 * 4 - 1) / (r.wg * r.tn4 * 4);
     } else {
       shader = fmt::format("{}_{}", conv ? "conv2d" : "gemm", type_name(pr.type));

@@ -7,7 +7,7 @@
 // barriers; a work-group owns TM rows of C, whose A elements are the same for every lane, and
 // each invocation owns TN4 vec4 column groups of B (an RGBA view where B rows are whole vec4s,
 // VEC_B; else a one-channel view read element by element), neighbouring lanes on neighbouring
-// vec4s. Work-group x runs along the rows, y along the column panels, so that consecutive
+// vec4s; A likewise four depth steps per fetch where its rows are whole vec4s (VEC_A). Work-group x runs along the rows, y along the column panels, so that consecutive
 // work-groups (the order the driver hands them to its threads) reuse a panel of B from cache.
 // With -DCONV it is an implicit-GEMM convolution, output channels as rows (see load_a below).
 #extension GL_GOOGLE_include_directive : require
@@ -19,7 +19,8 @@ layout(constant_id = 2) const uint TN4 = 1;
 layout(constant_id = 3) const bool TRANS_A = false;
 layout(constant_id = 4) const bool TRANS_B = false;
 layout(constant_id = 5) const bool NHWC = false;
-layout(constant_id = 6) const bool VEC_B = true;  // B bound as an RGBA view (N % 4 == 0, B not transposed, not CONV)
+layout(constant_id = 6) const bool VEC_B = true;   // B bound as an RGBA view (N % 4 == 0, B not transposed, not CONV)
+layout(constant_id = 7) const bool VEC_A = false;  // A bound as an RGBA view (K % 4 == 0, A not transposed, not CONV)
 
 // Texel views: fp32 R32/RGBA32 float, fp16 R16/RGBA16 float (fetched as exact floats), int8 A as
 // R8 uint and B as R8/RGBA8 sint (fetched as exact ints).
@@ -133,7 +134,19 @@ void main() {
   const uint col0 = gl_WorkGroupID.y * lanes * TN4 * 4 + gl_LocalInvocationID.x * 4;
   ACC4_T acc[TM * TN4];
   for (uint i = 0; i < TM * TN4; ++i) acc[i] = ACC4_T(0);
-  for (uint k = 0; k < pc.K; ++k) {
+  if (VEC_A) {  // four depth steps per fetch of A (A[row][k .. k + 3]): a quarter of the A fetches
+    for (uint k = 0; k < pc.K; k += 4) {
+      ACC4_T av[TM];
+      for (uint i = 0; i < TM; ++i) av[i] = row0 + i < pc.M ? ACC4_T(texelFetch(a_texels, int(((row0 + i) * pc.K + k) / 4))) : ACC4_T(0);
+      for (uint kk = 0; kk < 4; ++kk) {
+        ACC4_T bv[TN4];
+        for (uint j = 0; j < TN4; ++j) bv[j] = load_b4(k + kk, col0 + j * lanes * 4);
+        for (uint i = 0; i < TM; ++i)
+          for (uint j = 0; j < TN4; ++j) acc[i * TN4 + j] = MAD(acc[i * TN4 + j], ACC4_T(av[i][kk]), bv[j]);
+      }
+    }
+  }
+  for (uint k = 0; k < (VEC_A ? 0 : pc.K); ++k) {
     ACC4_T bv[TN4];
     for (uint j = 0; j < TN4; ++j) bv[j] = load_b4(k, col0 + j * lanes * 4);
     for (uint i = 0; i < TM; ++i) {
