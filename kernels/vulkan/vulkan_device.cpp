@@ -104,6 +104,7 @@ struct context {
   VkPhysicalDeviceMemoryProperties memory{};
   bool unified = false;  // CPU or integrated device: storage buffers live in host-visible memory
   std::uint64_t binding_cap = 0;  // vulkan_options::max_binding_bytes
+  bool gpu_kernels = false;       // vulkan_options::gpu_kernels
   std::map<std::string, pipeline> pipelines;
 
   context() = default;
@@ -343,6 +344,7 @@ struct step {
   std::array<std::uint32_t, 3> groups{1, 1, 1};
   VkBuffer copy_src = VK_NULL_HANDLE, copy_dst = VK_NULL_HANDLE;
   VkDeviceSize copy_bytes = 0;
+  bool barrier_after = true;  // false only where a step touches no memory (the empty dispatch)
 };
 
 // A binding of part of a buffer: the whole of it, or one range of a split.
@@ -462,7 +464,7 @@ class vk_prepared final : public prepared {
             const VkBufferCopy region{0, 0, s.copy_bytes};
             f.vkCmdCopyBuffer(m_cmd, s.copy_src, s.copy_dst, 1, &region);
           }
-          barrier(*m_c, m_cmd, any_work, any_access, any_work, any_access);
+          if (s.barrier_after) barrier(*m_c, m_cmd, any_work, any_access, any_work, any_access);
         }
       if (m_queries) f.vkCmdWriteTimestamp(m_cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, m_queries, 1);
       barrier(*m_c, m_cmd, any_work, any_access, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
@@ -740,7 +742,7 @@ class vk_device final : public device {
     const bool vec_b = !conv && !trans_b && cols % 4 == 0;
     const bool vec_a = !conv && !trans_a && push[2] % 4 == 0;
     std::array<VkFormat, 3> views{VK_FORMAT_UNDEFINED, VK_FORMAT_UNDEFINED, VK_FORMAT_UNDEFINED};
-    if (m_info.type == "cpu" && std::ranges::all_of(in.inputs, [&](const host_buffer& b) { return b.bytes.size() / tf.bytes < limits.maxTexelBufferElements; }) &&
+    if (use_texels() && std::ranges::all_of(in.inputs, [&](const host_buffer& b) { return b.bytes.size() / tf.bytes < limits.maxTexelBufferElements; }) &&
         m_c->texel_ok(vec_a ? tf.a4 : tf.a) && m_c->texel_ok(vec_b ? tf.b4 : tf.b)) {
       // CPU devices: rows of C per work-group (uniform A), vec4 columns per lane, texel-buffer reads, no shared memory.
       const row_tiles r;
@@ -801,7 +803,7 @@ class vk_device final : public device {
   // The largest binding range: maxStorageBufferRange rounded down to the offset alignment and
   // to whole vec4s.
   // CPU devices read their inputs through uniform texel buffers (vector gathers; see gemm_rows.comp).
-  bool use_texels() const { return m_info.type == "cpu"; }
+  bool use_texels() const { return m_info.type == "cpu" && !m_c->gpu_kernels; }
 
   std::uint64_t split_bytes() const {
     const auto& limits = m_c->props.limits;
@@ -966,9 +968,10 @@ result<std::unique_ptr<prepared>> vk_device::prepare_peak(const peak_shape& shap
 result<std::unique_ptr<prepared>> vk_device::prepare_latency() {
   auto pipe = m_c->pipeline_for("empty", std::array<std::uint32_t, 1>{1}, "", 0);
   if (!pipe) return std::unexpected(pipe.error());
-  auto p = std::make_unique<vk_prepared>(m_c, "xpubench", "an empty dispatch of one invocation; device time between timestamps");
+  auto p = std::make_unique<vk_prepared>(m_c, "xpubench", "empty dispatches of one invocation back to back (no barrier); device time between timestamps");
   step s;
   s.pipe = *pipe;
+  s.barrier_after = false;  // it touches no memory; a barrier would double the time between dispatches on lavapipe
   p->steps.push_back(s);
   return std::unique_ptr<prepared>(std::move(p));
 }
@@ -1093,6 +1096,7 @@ result<std::unique_ptr<device>> vulkan_device_open(const device_info& info, cons
     return fail(status::failed, "Vulkan device {} is now '{}', not '{}' as probed: run again", info.id, c->props.deviceName, info.name);
   c->f.vkGetPhysicalDeviceMemoryProperties(c->physical, &c->memory);
   c->binding_cap = options.max_binding_bytes;
+  c->gpu_kernels = options.gpu_kernels;
   c->unified = c->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU || c->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU;
   std::uint32_t families = 0;
   c->f.vkGetPhysicalDeviceQueueFamilyProperties(c->physical, &families, nullptr);

@@ -22,6 +22,10 @@ struct vulkan_options {
   // Caps each storage-buffer binding below the device's maxStorageBufferRange (0: the device's
   // limit); tests use it to exercise the split of large arrays across bindings at small sizes.
   std::uint64_t max_binding_bytes = 0;
+  // Runs the kernels written for GPUs (shared-memory tiles, storage-buffer reads) on CPU devices
+  // too, which otherwise get kernels shaped for them (texel-buffer reads, no shared memory);
+  // tests use it to verify both sets on lavapipe.
+  bool gpu_kernels = false;
 };
 
 // Opens the Vulkan physical device the probe listed as `info` (by enumeration order, name checked).

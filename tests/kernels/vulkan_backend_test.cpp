@@ -74,8 +74,14 @@ class vulkan_backend : public ::testing::Test {
   const device_info* info = nullptr;
 };
 
-TEST_F(vulkan_backend, every_workload_and_precision_verifies_on_lavapipe) {
-  auto dev = open();
+// Every workload x precision with the kernels for CPU devices (what lavapipe gets) and with the
+// kernels for GPUs (shared memory, storage buffers), both on lavapipe.
+class vulkan_kernels : public vulkan_backend, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(vulkan_kernels, every_workload_and_precision_verifies_on_lavapipe) {
+  vulkan_options options;
+  options.gpu_kernels = GetParam();
+  auto dev = open(options);
   ASSERT_TRUE(dev);
   std::vector<problem> problems;
   for (precision p : all_precisions) {
@@ -106,6 +112,9 @@ TEST_F(vulkan_backend, every_workload_and_precision_verifies_on_lavapipe) {
   EXPECT_EQ(unsupported, 12);  // bf16 everywhere (no bf16 in Vulkan 1.3 core); lavapipe has fp16, int8 and dot product
 }
 
+INSTANTIATE_TEST_SUITE_P(both_kernel_sets, vulkan_kernels, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& i) { return i.param ? "gpu_kernels" : "cpu_kernels"; });
+
 TEST_F(vulkan_backend, arrays_beyond_one_binding_are_split_across_dispatches) {
   vulkan_options small;
   small.max_binding_bytes = 4096;  // as if maxStorageBufferRange were 4 KiB
@@ -119,6 +128,11 @@ TEST_F(vulkan_backend, arrays_beyond_one_binding_are_split_across_dispatches) {
   for (auto op : {bandwidth_op::read, bandwidth_op::copy, bandwidth_op::triad})
     verified += verify_all(*dev, {bandwidth_shape{3 * 4 * 10007, op}, precision::fp32});
   EXPECT_EQ(verified, 9);
+  // The same splits through storage buffers (the GPU kernels).
+  small.gpu_kernels = true;
+  auto gpu = open(small);
+  ASSERT_TRUE(gpu);
+  EXPECT_EQ(verify_all(*gpu, {reduction_shape{100003, reduce_op::sum}, precision::fp16}) + verify_all(*gpu, {bandwidth_shape{3 * 4 * 10007, bandwidth_op::triad}, precision::fp32}), 2);
   // A GEMM operand cannot be split: skipped before allocation, with the limit named.
   const problem g{gemm_shape{64, 64, 64}, precision::fp32};
   host_buffers b = workload_for(kernel_kind::gemm).make_buffers(g, 1);
