@@ -604,7 +604,7 @@ struct gemm_tiles {
 
 // CPU devices' GEMM (gemm_rows.comp): TM rows per work-group, WG lanes of TN4 vec4 columns.
 struct row_tiles {
-  std::uint32_t wg = 16, tm = 8, tn4 = 2;  // fastest on lavapipe of 12 shapes tried (more accumulators spill)
+  std::uint32_t wg = 8, tm = 8, tn4 = 2;  // fastest on lavapipe of the 20 shapes tried (more accumulators spill)
   std::string describe(bool vec_a, bool vec_b) const {
     return fmt::format("{} rows x {} columns per work-group ({} lanes of {} vec4), A uniform, texel-buffer reads ({}), no shared memory "
                        "(CPU device)", tm, wg * tn4 * 4, wg, tn4,
@@ -751,9 +751,11 @@ class vk_device final : public device {
         std::swap(rows, cols);
         std::swap(push[0], push[1]);
       }
-      shader = fmt::format("{}_rows_{}", conv ? "conv2d" : "gemm", type_name(pr.type));
+      const vulkan_details& v = *m_info.vulkan;
+      const bool shuffle = vec_a && v.subgroup_size == r.tm && std::ranges::find(v.subgroup_operations, "shuffle") != v.subgroup_operations.end();
+      shader = fmt::format("{}_rows_{}{}", conv ? "conv2d" : "gemm", shuffle ? "shuffle_" : "", type_name(pr.type));
       pipe = m_c->pipeline_for(shader, std::array<std::uint32_t, 8>{r.wg, r.tm, r.tn4, trans_a, trans_b, nhwc, vec_b, vec_a}, "tts", sizeof push);
-      notes = r.describe(vec_a, vec_b);
+      notes = r.describe(vec_a, vec_b) + (shuffle ? "; A shared across the subgroup by shuffles" : "");
       gx = (rows + r.tm - 1) / r.tm, gy = (cols + r.wg * r.tn4 * 4 - 1) / (r.wg * r.tn4 * 4);
     } else {
       shader = fmt::format("{}_{}", conv ? "conv2d" : "gemm", type_name(pr.type));

@@ -12,6 +12,12 @@
 // With -DCONV it is an implicit-GEMM convolution, output channels as rows (see load_a below).
 #extension GL_GOOGLE_include_directive : require
 #include "types.glsl"
+#ifdef SHUFFLE
+// -DSHUFFLE: with VEC_A, lane l fetches row l of the work-group's TM rows (TM = the subgroup size)
+// and every lane takes the values it needs from the others by subgroup shuffle: one texel fetch
+// of A per four depth steps instead of TM.
+#extension GL_KHR_shader_subgroup_shuffle : require
+#endif
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint TM = 4;
@@ -136,6 +142,18 @@ void main() {
   for (uint i = 0; i < TM * TN4; ++i) acc[i] = ACC4_T(0);
   if (VEC_A) {  // four depth steps per fetch of A (A[row][k .. k + 3]): a quarter of the A fetches
     for (uint k = 0; k < pc.K; k += 4) {
+#ifdef SHUFFLE
+      const uint mine = row0 + gl_SubgroupInvocationID;
+      const ACC4_T own = ACC4_T(texelFetch(a_texels, int((min(mine, pc.M - 1) * pc.K + k) / 4)));
+      for (uint kk = 0; kk < 4; ++kk) {
+        ACC4_T bv[TN4];
+        for (uint j = 0; j < TN4; ++j) bv[j] = load_b4(k + kk, col0 + j * lanes * 4);
+        for (uint i = 0; i < TM; ++i) {
+          const ACC_T a_ik = subgroupShuffle(own[kk], i);
+          for (uint j = 0; j < TN4; ++j) acc[i * TN4 + j] = MAD(acc[i * TN4 + j], ACC4_T(a_ik), bv[j]);
+        }
+      }
+#else
       ACC4_T av[TM];
       for (uint i = 0; i < TM; ++i) av[i] = row0 + i < pc.M ? ACC4_T(texelFetch(a_texels, int(((row0 + i) * pc.K + k) / 4))) : ACC4_T(0);
       for (uint kk = 0; kk < 4; ++kk) {
@@ -144,6 +162,7 @@ void main() {
         for (uint i = 0; i < TM; ++i)
           for (uint j = 0; j < TN4; ++j) acc[i * TN4 + j] = MAD(acc[i * TN4 + j], ACC4_T(av[i][kk]), bv[j]);
       }
+#endif
     }
   }
   for (uint k = 0; k < (VEC_A ? 0 : pc.K); ++k) {
