@@ -20,6 +20,15 @@ struct support {
   support_level level = support_level::unsupported;
   std::string reason;
   std::vector<std::string> implementations;  // "xpubench", "onednn", "openblas", "clblast"
+  // Implementations that compute in another precision than the problem's (fp16 storage with fp32
+  // arithmetic): `% of peak` compares them with that precision's peak.
+  std::vector<std::pair<std::string, precision>> arithmetic = {};
+
+  precision arithmetic_of(std::string_view impl, precision stored) const {
+    for (const auto& [name, p] : arithmetic)
+      if (name == impl) return p;
+    return stored;
+  }
 };
 
 class prepared {

@@ -74,7 +74,9 @@ std::optional<std::uint64_t> memory_limit(const device_info& d, const inventory&
 void percent_of_peak(measurement& m, const planned_case& c, const run& r, std::optional<double> clock_hz) {
   if (!m.ops_per_s || !(c.prob.kind() == kernel_kind::gemm || c.prob.kind() == kernel_kind::conv2d || c.prob.kind() == kernel_kind::peak))
     return;
-  const precision_support* ps = c.dev->info().support_for(c.prob.type);
+  // The precision the implementation computes in (fp16 storage with fp32 arithmetic: fp32's peak).
+  const precision computes = c.sup.arithmetic_of(c.implementation, c.prob.type);
+  const precision_support* ps = c.dev->info().support_for(computes);
   // CPU: cores x measured clock x ops/cycle of the ISA path (the probe's factors).
   if (!clock_hz) clock_hz = r.context.measured_clock_hz;
   if (c.dev->info().backend == "cpu" && ps && ps->peak && ps->peak->ops_per_cycle > 0 && clock_hz) {
@@ -86,11 +88,12 @@ void percent_of_peak(measurement& m, const planned_case& c, const run& r, std::o
   }
   // Otherwise a measured peak of the same device and precision, else the estimate.
   if (c.prob.kind() != kernel_kind::peak) {
-    const std::string peak_name = fmt::format("{}/peak/{}/", c.dev->info().id, to_string(c.prob.type));
+    const std::string peak_name = fmt::format("{}/peak/{}/", c.dev->info().id, to_string(computes));
     for (const auto& other : r.measurements)
       if (other.name.rfind(peak_name, 0) == 0 && other.state == status::ok && other.ops_per_s) {
         m.percent_of_peak = 100.0 * *m.ops_per_s / *other.ops_per_s;
-        m.peak_basis = fmt::format("measured {} = {}OP/s", other.name, format_si(*other.ops_per_s));
+        m.peak_basis = fmt::format("measured {} = {}OP/s{}", other.name, format_si(*other.ops_per_s),
+                                   computes != c.prob.type ? fmt::format(" (the kernel computes in {})", to_string(computes)) : "");
         return;
       }
   }

@@ -247,7 +247,8 @@ class cl_device final : public device {
       case kernel_kind::conv2d:
       case kernel_kind::reduction:
         if (p.type == precision::fp16)
-          return {support_level::emulated, "fp16 storage read with vload_half, fp32 arithmetic (half-arithmetic kernels not written yet)", impl};
+          return {support_level::emulated, "fp16 storage read with vload_half, fp32 arithmetic (half-arithmetic kernels not written yet)", impl,
+                  {{"xpubench", precision::fp32}}};
         return {support_level::native, p.type == precision::int8 ? "uchar x char, int accumulation" : "float arithmetic", impl};
       case kernel_kind::bandwidth:
         if (p.type != precision::fp32) return {support_level::unsupported, "bandwidth kernels stream fp32 arrays", {}};

@@ -630,6 +630,9 @@ class vk_device final : public device {
     if (p.type == precision::fp16 && !v.storage_16bit) return {support_level::unsupported, "no storageBuffer16BitAccess on this device", {}};
     if (p.type == precision::int8 && (!v.storage_8bit || !v.shader_int8))
       return {support_level::unsupported, "int8 needs shaderInt8 and storageBuffer8BitAccess; this device lacks one", {}};
+    // Our fp16 GEMM and conv multiply-accumulate in fp32 (exact products of fp16 inputs).
+    std::vector<std::pair<std::string, precision>> fp32_math;
+    if (p.type == precision::fp16) fp32_math.emplace_back("xpubench", precision::fp32);
     const char* storage = p.type == precision::fp16 ? "fp16 storage (16-bit storage), fp32 multiply-accumulate"
                           : p.type == precision::int8 ? "u8 x s8 (8-bit storage), int32 multiply-accumulate"
                                                       : "float arithmetic";
@@ -639,10 +642,10 @@ class vk_device final : public device {
         const coop_choice coop = coop_matrix_choice(v, p, vulkan_khr_coop_built());
         if (!coop.implementation.empty())
           return {support_level::native, fmt::format("{}; cooperative matrix {}x{}x{} ({})", storage, coop.shape.m, coop.shape.n, coop.shape.k, coop.implementation),
-                  {coop.implementation, "xpubench"}};
-        return {support_level::native, fmt::format("{}; no cooperative-matrix path: {}", storage, coop.reason), ours};
+                  {coop.implementation, "xpubench"}, fp32_math};
+        return {support_level::native, fmt::format("{}; no cooperative-matrix path: {}", storage, coop.reason), ours, fp32_math};
       }
-      case kernel_kind::conv2d: return {support_level::native, fmt::format("implicit GEMM, {}", storage), ours};
+      case kernel_kind::conv2d: return {support_level::native, fmt::format("implicit GEMM, {}", storage), ours, fp32_math};
       case kernel_kind::reduction: return {support_level::native, storage, ours};
       case kernel_kind::bandwidth:
         if (p.type != precision::fp32) return {support_level::unsupported, "bandwidth kernels stream fp32 arrays", {}};

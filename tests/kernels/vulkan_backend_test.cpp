@@ -170,6 +170,19 @@ TEST_F(vulkan_backend, runs_through_the_suite_runner_with_timestamps) {
       << r.measurements[1].support_reason;
 }
 
+TEST_F(vulkan_backend, fp16_gemm_with_fp32_arithmetic_is_compared_with_the_fp32_peak) {
+  auto dev = open();
+  ASSERT_TRUE(dev);
+  const run r = test::run_suite("[[peak]]\nprecisions = [\"fp32\", \"fp16\"]\niterations = 64\n[[gemm]]\nprecisions = [\"fp16\"]\nshapes = [{ m = 64, n = 64, k = 64 }]\n",
+                                {dev.get()}, inv);
+  ASSERT_EQ(r.measurements.size(), 3u);
+  const measurement& g = r.measurements[2];
+  ASSERT_EQ(g.kernel, "gemm");
+  EXPECT_EQ(g.state, status::ok) << g.reason;
+  EXPECT_NE(g.peak_basis.find("peak/fp32"), std::string::npos) << g.peak_basis;
+  EXPECT_NE(g.peak_basis.find("computes in fp32"), std::string::npos) << g.peak_basis;
+}
+
 TEST_F(vulkan_backend, a_device_id_that_is_gone_is_an_error_not_a_crash) {
   device_info gone = *info;
   gone.id = "vulkan99";
