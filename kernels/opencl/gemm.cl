@@ -2,8 +2,96 @@
 // TRANS_B. Each work-item computes an RM x RN block held in registers; a work-group of
 // WG_M x WG_N work-items stages TK-deep slices of A and B in local memory.
 // Build defines: the type (types.cl), WG_M, WG_N, RM, RN, TK, and optionally TRANS_A / TRANS_B.
+// -DDIRECT: no local memory and no barrier (for CPU drivers, which run a work-group as a loop over
+// its work-items, vectorized across them, and keep across a barrier every private variable in
+// memory): a work-item's RN columns are WG_N apart, so neighbouring work-items read neighbouring
+// elements of B (one vector load across them) and the same elements of A (a broadcast).
+// Out-of-range rows and columns read a clamped index and are not stored: no branch in the loop.
 #define TM (WG_M * RM)
 #define TN (WG_N * RN)
+
+#if defined(DIRECT) && defined(VEC)
+// -DDIRECT -DVEC=n: a work-item computes RM rows x VEC contiguous columns as RM vectors (an
+// explicit SIMD micro-kernel: per depth step one vector load of B, RM broadcasts of A, RM vector
+// multiply-adds). Needs N >= VEC and B not transposed (the host checks); where N % VEC != 0 the
+// last work-item of a row computes the last VEC columns and stores only those past its neighbour's.
+#define CAT(a, b) a##b
+#define XCAT(a, b) CAT(a, b)
+#if defined(XPU_FP32)
+typedef XCAT(float, VEC) accv_t;
+#define LOAD_BV(p, i) XCAT(vload, VEC)(0, (p) + (i))
+#elif defined(XPU_FP16)
+typedef XCAT(float, VEC) accv_t;
+#define LOAD_BV(p, i) XCAT(vload_half, VEC)(0, (p) + (i))
+#else
+typedef XCAT(int, VEC) accv_t;
+#define LOAD_BV(p, i) XCAT(convert_int, VEC)(XCAT(vload, VEC)(0, (p) + (i)))
+#endif
+__kernel __attribute__((reqd_work_group_size(WG_N, WG_M, 1)))
+void gemm(const int M, const int N, const int K, __global const a_t* A, __global const b_t* B, __global acc_t* C) {
+  const int row0 = get_group_id(1) * TM + get_local_id(1) * RM;
+  const int col = (get_group_id(0) * WG_N + get_local_id(0)) * VEC, colc = min(col, N - VEC);
+  int rows[RM];
+  for (int i = 0; i < RM; ++i) rows[i] = min(row0 + i, M - 1);
+  accv_t acc[RM];
+  for (int i = 0; i < RM; ++i) acc[i] = 0;
+  for (int k = 0; k < K; ++k) {
+    const accv_t b = LOAD_BV(B, k * N + colc);
+    for (int i = 0; i < RM; ++i) {
+#ifdef TRANS_A
+      acc[i] += (acc_t)LOAD_A(A, k * M + rows[i]) * b;
+#else
+      acc[i] += (acc_t)LOAD_A(A, rows[i] * K + k) * b;
+#endif
+    }
+  }
+  if (col >= N) return;
+  for (int i = 0; i < RM; ++i) {
+    if (row0 + i >= M) continue;
+    if (col == colc) {
+      XCAT(vstore, VEC)(acc[i], 0, C + (row0 + i) * N + col);
+    } else {  // the edge: columns colc .. N-1 computed, col .. N-1 ours
+      acc_t lanes[VEC];
+      XCAT(vstore, VEC)(acc[i], 0, lanes);
+      for (int e = col - colc; e < VEC; ++e) C[(row0 + i) * N + colc + e] = lanes[e];
+    }
+  }
+}
+#elif defined(DIRECT)
+__kernel __attribute__((reqd_work_group_size(WG_N, WG_M, 1)))
+void gemm(const int M, const int N, const int K, __global const a_t* A, __global const b_t* B, __global acc_t* C) {
+  const int tx = get_local_id(0), ty = get_local_id(1);
+  const int row0 = get_group_id(1) * TM + ty * RM, col0 = get_group_id(0) * TN + tx;
+  int rows[RM], cols[RN];
+  for (int i = 0; i < RM; ++i) rows[i] = min(row0 + i, M - 1);
+  for (int j = 0; j < RN; ++j) cols[j] = min(col0 + j * WG_N, N - 1);
+  acc_t acc[RM][RN];
+  for (int i = 0; i < RM; ++i)
+    for (int j = 0; j < RN; ++j) acc[i][j] = 0;
+  for (int k = 0; k < K; ++k) {
+    acc_t a[RM], b[RN];
+    for (int i = 0; i < RM; ++i) {
+#ifdef TRANS_A
+      a[i] = (acc_t)LOAD_A(A, k * M + rows[i]);
+#else
+      a[i] = (acc_t)LOAD_A(A, rows[i] * K + k);
+#endif
+    }
+    for (int j = 0; j < RN; ++j) {
+#ifdef TRANS_B
+      b[j] = (acc_t)LOAD_B(B, cols[j] * K + k);
+#else
+      b[j] = (acc_t)LOAD_B(B, k * N + cols[j]);
+#endif
+    }
+    for (int i = 0; i < RM; ++i)
+      for (int j = 0; j < RN; ++j) acc[i][j] += a[i] * b[j];
+  }
+  for (int i = 0; i < RM; ++i)
+    for (int j = 0; j < RN; ++j)
+      if (row0 + i < M && col0 + j * WG_N < N) C[(row0 + i) * N + col0 + j * WG_N] = acc[i][j];
+}
+#else
 
 __kernel __attribute__((reqd_work_group_size(WG_N, WG_M, 1)))
 void gemm(const int M, const int N, const int K, __global const a_t* A, __global const b_t* B, __global acc_t* C) {
@@ -52,3 +140,4 @@ void gemm(const int M, const int N, const int K, __global const a_t* A, __global
     }
   }
 }
+#endif

@@ -4,10 +4,12 @@
 // and compiled per device with -D options; timing comes from profiling events (device time).
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "kernels/backend.hpp"
+#include "kernels/opencl/tuning.hpp"
 
 namespace xpu {
 
@@ -16,6 +18,7 @@ struct opencl_options {
   std::string extra_build_options;
   bool tune = true;                       // time the GEMM candidates once per device (false: defaults)
   std::filesystem::path tuning_cache;     // empty: tuning_cache_dir()
+  std::optional<gemm_params> gemm = std::nullopt;  // these GEMM tiles, no tuning (tests verify every candidate)
 };
 
 // Opens the OpenCL device the probe listed as `info` (matched by platform, name and order).

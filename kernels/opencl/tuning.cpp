@@ -9,16 +9,28 @@
 namespace xpu {
 
 std::string gemm_params::defines() const {
-  return fmt::format("-DWG_M={} -DWG_N={} -DRM={} -DRN={} -DTK={}", wg_m, wg_n, rm, rn, tk);
+  return fmt::format("-DWG_M={} -DWG_N={} -DRM={} -DRN={} -DTK={}{}{}", wg_m, wg_n, rm, rn, tk, direct ? " -DDIRECT" : "",
+                     vec ? fmt::format(" -DVEC={}", vec) : "");
 }
 
 std::string gemm_params::describe() const {
+  if (vec) return fmt::format("direct (no local memory), {} rows x float{} per work-item, {}x{} work-items", rm, vec, wg_m, wg_n);
+  if (direct) return fmt::format("direct (no local memory) {}x{} per work-group, {}x{} per work-item", wg_m * rm, wg_n * rn, rm, rn);
   return fmt::format("tile {}x{}x{}, {}x{} per work-item", wg_m * rm, wg_n * rn, tk, rm, rn);
 }
 
-std::vector<gemm_params> gemm_candidates() {
-  return {{8, 8, 4, 4, 16}, {8, 8, 2, 2, 16}, {16, 16, 2, 2, 16}, {4, 4, 8, 8, 16}, {8, 8, 4, 4, 32}, {4, 16, 8, 2, 16},
-          {8, 8, 8, 8, 16}, {4, 8, 8, 8, 32}, {2, 16, 16, 4, 16}};
+std::vector<gemm_params> gemm_candidates(bool cpu_device) {
+  std::vector<gemm_params> c{{8, 8, 4, 4, 16}, {8, 8, 2, 2, 16}, {16, 16, 2, 2, 16}, {4, 4, 8, 8, 16}, {8, 8, 4, 4, 32}, {4, 16, 8, 2, 16},
+                             {8, 8, 8, 8, 16}, {4, 8, 8, 8, 32}, {2, 16, 16, 4, 16}};
+  if (cpu_device)
+    for (gemm_params d : std::initializer_list<gemm_params>{{1, 16, 8, 1, 1}, {1, 16, 16, 1, 1}, {1, 16, 8, 2, 1}, {1, 32, 8, 1, 1},
+                                                            {2, 16, 8, 1, 1}, {1, 8, 8, 2, 1}})
+      d.direct = true, c.push_back(d);
+  if (cpu_device)
+    for (gemm_params d : std::initializer_list<gemm_params>{{1, 16, 8, 16, 1}, {1, 16, 4, 16, 1}, {1, 8, 12, 16, 1}, {1, 16, 8, 8, 1},
+                                                            {2, 8, 6, 16, 1}, {1, 4, 16, 16, 1}})
+      d.direct = true, d.vec = d.rn, c.push_back(d);
+  return c;
 }
 
 std::filesystem::path tuning_cache_dir() {
@@ -49,7 +61,8 @@ std::optional<gemm_params> tuning_lookup(const std::filesystem::path& dir, const
   if (!cache.contains(key.text())) return std::nullopt;
   const auto& e = cache[key.text()];
   try {
-    return gemm_params{e.at("wg_m").get<int>(), e.at("wg_n").get<int>(), e.at("rm").get<int>(), e.at("rn").get<int>(), e.at("tk").get<int>()};
+    return gemm_params{e.at("wg_m").get<int>(), e.at("wg_n").get<int>(), e.at("rm").get<int>(), e.at("rn").get<int>(), e.at("tk").get<int>(),
+                       e.value("direct", false), e.value("vec", 0)};
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;
   }
@@ -66,7 +79,8 @@ result<void> tuning_store(const std::filesystem::path& dir, const tuning_key& ke
       ++it;
   }
   cache[key.text()] = {{"device", key.device}, {"driver_version", key.driver_version}, {"precision", key.precision},
-                       {"wg_m", p.wg_m}, {"wg_n", p.wg_n}, {"rm", p.rm}, {"rn", p.rn}, {"tk", p.tk}, {"ops_per_s", ops_per_s}};
+                       {"wg_m", p.wg_m}, {"wg_n", p.wg_n}, {"rm", p.rm}, {"rn", p.rn}, {"tk", p.tk}, {"direct", p.direct}, {"vec", p.vec},
+                       {"ops_per_s", ops_per_s}};
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   const auto tmp = dir / (std::string(file_name) + ".tmp");

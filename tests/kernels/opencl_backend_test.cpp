@@ -80,6 +80,31 @@ TEST_F(opencl_backend, every_workload_and_precision_verifies_on_pocl) {
   EXPECT_GE(verified, 26);  // including uploads and downloads, plain and mapped
 }
 
+TEST_F(opencl_backend, every_gemm_candidate_verifies) {
+  // The tuner keeps the fastest candidate; each must be right, whichever wins on a device.
+  for (const gemm_params& c : gemm_candidates(true)) {
+    SCOPED_TRACE(c.describe());
+    opencl_options o;
+    o.gemm = c;
+    auto dev = opencl_device_open(*info, o);
+    ASSERT_TRUE(dev);
+    // B not transposed and N >= 16: the vector kernels run (N % 16 != 0: their edge path); else the default tiles.
+    for (const problem& p : {problem{gemm_shape{37, 45, 19}, precision::fp32}, problem{gemm_shape{33, 20, 24, true, true}, precision::fp32},
+                             problem{gemm_shape{37, 48, 19}, precision::fp32}, problem{gemm_shape{33, 32, 24, true, false}, precision::fp32},
+                             problem{gemm_shape{37, 48, 19}, precision::int8}, problem{gemm_shape{21, 32, 12}, precision::fp16}}) {
+      SCOPED_TRACE(p.id());
+      const workload& w = workload_for(kernel_kind::gemm);
+      host_buffers b = w.make_buffers(p, 5);
+      auto ready = (*dev)->prepare(p, b, "xpubench");
+      ASSERT_TRUE(ready) << ready.error().message;
+      ASSERT_TRUE((*ready)->run_seconds(1));
+      ASSERT_TRUE((*ready)->read_back(b));
+      const verification v = w.verify(p, b, 5);
+      EXPECT_TRUE(v.passed) << v.message;
+    }
+  }
+}
+
 TEST_F(opencl_backend, fp16_follows_the_driver_flag) {
   auto dev = opencl_device_open(*info);
   ASSERT_TRUE(dev);
