@@ -18,6 +18,7 @@ struct opencl_options {
   std::string extra_build_options;
   bool tune = true;                       // time the GEMM candidates once per device (false: defaults)
   std::filesystem::path tuning_cache;     // empty: tuning_cache_dir()
+  int tuning_size = 1024;                 // candidates are timed on an n^3 GEMM (tests use a small one)
   std::optional<gemm_params> gemm = std::nullopt;  // these GEMM tiles, no tuning (tests verify every candidate)
 };
 

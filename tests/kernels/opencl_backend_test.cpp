@@ -37,7 +37,7 @@ class opencl_backend : public ::testing::Test {
 
 TEST_F(opencl_backend, every_workload_and_precision_verifies_on_pocl) {
   test::temp_dir cache;
-  auto dev = opencl_device_open(*info, {"", true, cache.path()});
+  auto dev = opencl_device_open(*info, {"", true, cache.path(), 128});
   ASSERT_TRUE(dev) << dev.error().message;
   std::vector<problem> problems;
   for (precision p : all_precisions) {
@@ -138,7 +138,7 @@ TEST_F(opencl_backend, tuning_is_cached_read_back_and_redone_for_a_new_driver) {
   const problem p{gemm_shape{40, 40, 40}, precision::fp32};
   const workload& w = workload_for(kernel_kind::gemm);
   host_buffers b = w.make_buffers(p, 3);
-  auto first = opencl_device_open(*info, {"", true, cache.path()});
+  auto first = opencl_device_open(*info, {"", true, cache.path(), 128});
   ASSERT_TRUE(first);
   auto ready = (*first)->prepare(p, b, "xpubench");
   ASSERT_TRUE(ready) << ready.error().message;
@@ -147,7 +147,7 @@ TEST_F(opencl_backend, tuning_is_cached_read_back_and_redone_for_a_new_driver) {
   const auto stored = tuning_lookup(cache.path(), key);
   ASSERT_TRUE(stored);  // written
   // A fresh device object (a later run) reads it back instead of tuning again.
-  auto second = opencl_device_open(*info, {"", true, cache.path()});
+  auto second = opencl_device_open(*info, {"", true, cache.path(), 128});
   ready = (*second)->prepare(p, b, "xpubench");
   ASSERT_TRUE(ready);
   EXPECT_NE((*ready)->notes().find("from the cache"), std::string::npos) << (*ready)->notes();
@@ -155,14 +155,14 @@ TEST_F(opencl_backend, tuning_is_cached_read_back_and_redone_for_a_new_driver) {
   // The same device with another driver version: a miss, tuned again, the old entry dropped.
   device_info updated = *info;
   updated.driver_version = info->driver_version + "-new";
-  auto third = opencl_device_open(updated, {"", true, cache.path()});
+  auto third = opencl_device_open(updated, {"", true, cache.path(), 128});
   ready = (*third)->prepare(p, b, "xpubench");
   ASSERT_TRUE(ready);
   EXPECT_NE((*ready)->notes().find("tuned now"), std::string::npos) << (*ready)->notes();
   EXPECT_TRUE(tuning_lookup(cache.path(), {info->name, updated.driver_version, "fp32"}));
   EXPECT_FALSE(tuning_lookup(cache.path(), key));
   // --no-tune: the defaults, whatever the cache says.
-  auto untuned = opencl_device_open(*info, {"", false, cache.path()});
+  auto untuned = opencl_device_open(*info, {"", false, cache.path(), 128});
   ready = (*untuned)->prepare(p, b, "xpubench");
   ASSERT_TRUE(ready);
   EXPECT_NE((*ready)->notes().find("--no-tune"), std::string::npos);
