@@ -186,7 +186,7 @@ class cl_prepared final : public prepared {
   };
   cl_prepared(const opencl_api& api, cl_command_queue queue, std::string notes) : m_api(api), m_queue(queue), m_notes(std::move(notes)) {}
 
-  std::string_view implementation() const override { return "xpubench"; }
+  std::string_view implementation() const override { return impl; }
   std::string notes() const override { return m_notes; }
 
   result<double> run_seconds(int launches) override {
@@ -219,6 +219,7 @@ class cl_prepared final : public prepared {
     return {};
   }
 
+  std::string impl = "xpubench";  // or the bandwidth benchmark's narrower vector widths
   std::vector<mem_ptr> buffers;
   std::vector<launch> m_launches;
   cl_mem m_output = nullptr;
@@ -254,7 +255,7 @@ class cl_device final : public device {
         if (p.type != precision::fp32) return {support_level::unsupported, "bandwidth kernels stream fp32 arrays", {}};
         if (const auto op = std::get<bandwidth_shape>(p.dims).op; op == bandwidth_op::upload || op == bandwidth_op::download)
           return {support_level::native, "host <-> device transfer", {"xpubench", "mapped"}};
-        return {support_level::native, "vectorized loads and stores", impl};
+        return {support_level::native, "vectorized loads and stores: float16 (ours), float4, float", {"xpubench", "float4", "float"}};
       case kernel_kind::peak:
         if (p.type == precision::fp32) return {support_level::native, "float16 FMA chains per work-item", impl};
         if (p.type == precision::int8) return {support_level::native, "int16 dot4 (u8 x s8) chains per work-item", impl};
@@ -456,11 +457,13 @@ class cl_device final : public device {
     return std::unique_ptr<prepared>(std::move(*p));
   }
 
-  result<std::unique_ptr<prepared>> prepare_reduction(precision type, reduce_op op, const host_buffer& x) {
+  // lanes: fp32 elements per load on CPU devices (16; the bandwidth benchmark's narrower rows 4 and 1).
+  result<std::unique_ptr<prepared>> prepare_reduction(precision type, reduce_op op, const host_buffer& x, int lanes = 16,
+                                                      std::string_view impl = "xpubench") {
     constexpr int wg = 256;
     const std::size_t groups = std::min<std::size_t>(256, std::max<std::size_t>(1, x.count() / (wg * 16)));
-    std::string opts = fmt::format("{} -DWG={}{}{}", type_define(type), wg, op == reduce_op::max ? " -DOP_MAX" : "",
-                                   m_info.type == "cpu" ? " -DCHUNKED" : "");
+    std::string opts = fmt::format("{} -DWG={}{}{} -DLANES={}", type_define(type), wg, op == reduce_op::max ? " -DOP_MAX" : "",
+                                   m_info.type == "cpu" ? " -DCHUNKED" : "", lanes);
     auto stage1 = program("reduce", opts, true);
     if (!stage1) return std::unexpected(stage1.error());
     auto stage2 = program("reduce", opts + " -DPARTIALS", true);
@@ -483,11 +486,14 @@ class cl_device final : public device {
       if (!r) return std::unexpected(r.error());
     (*p)->m_launches.push_back({std::move(*k1), {groups * wg}, {wg}});
     (*p)->m_launches.push_back({std::move(*k2), {wg}, {wg}});
+    (*p)->impl = impl;
     return std::unique_ptr<prepared>(std::move(*p));
   }
 
   result<std::unique_ptr<prepared>> prepare_stream(bandwidth_op op, const host_buffers& in, std::string_view impl) {
-    if (op == bandwidth_op::read) return prepare_reduction(precision::fp32, reduce_op::sum, in.inputs[0]);
+    // Vector width: ours is the widest that divides the array; "float4" and "float" are the narrower rows.
+    const int width = impl == "float" ? 1 : impl == "float4" ? 4 : 16;
+    if (op == bandwidth_op::read) return prepare_reduction(precision::fp32, reduce_op::sum, in.inputs[0], width, impl);
     if (op == bandwidth_op::upload || op == bandwidth_op::download) {
       const host_buffer& x = in.inputs[0];
       const bool mapped = impl == "mapped";
@@ -500,11 +506,12 @@ class cl_device final : public device {
       return std::unique_ptr<prepared>(std::make_unique<transfer>(m_api, m_queue.get(), op, mapped, x, std::move(dev)));
     }
     const std::size_t n = in.inputs[0].count();
-    const int vec = n % 16 == 0 ? 16 : n % 4 == 0 ? 4 : 1;
+    const int vec = n % width != 0 ? 1 : width;
     auto prog = program("stream", fmt::format("-DVEC={}", vec), false);
     if (!prog) return std::unexpected(prog.error());
     auto p = with_buffers(in, n * 4, fmt::format("float{} per work-item", vec));
     if (!p) return std::unexpected(p.error());
+    (*p)->impl = impl;
     auto k = kernel(*prog, op == bandwidth_op::copy ? "copy" : "triad");
     if (!k) return std::unexpected(k.error());
     for (cl_uint i = 0; i < (*p)->buffers.size(); ++i)

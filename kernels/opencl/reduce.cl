@@ -1,7 +1,8 @@
 // Two-stage reduction: `reduce` turns n elements into one partial per work-group (each work-item
 // strides over the input, then a tree in local memory); run again on the partials with
 // -DPARTIALS (acc_t input) to finish. Build defines: the type (types.cl; int8 reads char),
-// WG (work-group size, a power of two), OP_MAX for max (else sum), CHUNKED on CPU devices.
+// WG (work-group size, a power of two), OP_MAX for max (else sum), CHUNKED on CPU devices, and
+// LANES (16 by default; 4 or 1 for the bandwidth benchmark's narrower rows) for fp32 on CPU devices.
 #ifdef PARTIALS
 typedef acc_t in_t;
 #define LOAD_IN(p, i) ((p)[i])
@@ -36,7 +37,10 @@ void reduce(const int n, __global const in_t* x, __global acc_t* partials) {
   const int chunk = ((n + get_global_size(0) - 1) / get_global_size(0) + 15) / 16 * 16;
   const int first = get_global_id(0) * chunk, last = min(n, first + chunk);
   int i = first;
-#if !defined(PARTIALS) && defined(XPU_FP32)
+#ifndef LANES
+#define LANES 16
+#endif
+#if !defined(PARTIALS) && defined(XPU_FP32) && LANES == 16
   // fp32 input: sixteen independent lanes, so the loop is bound by loads, not by one add chain.
   float16 lanes = (float16)(IDENTITY);
   for (; i + 16 <= last; i += 16) lanes = COMBINE(lanes, vload16(0, x + i));
@@ -44,6 +48,10 @@ void reduce(const int n, __global const in_t* x, __global acc_t* partials) {
                              COMBINE(COMBINE(lanes.s4, lanes.s5), COMBINE(lanes.s6, lanes.s7))));
   acc = COMBINE(acc, COMBINE(COMBINE(COMBINE(lanes.s8, lanes.s9), COMBINE(lanes.sa, lanes.sb)),
                              COMBINE(COMBINE(lanes.sc, lanes.sd), COMBINE(lanes.se, lanes.sf))));
+#elif !defined(PARTIALS) && defined(XPU_FP32) && LANES == 4
+  float4 lanes = (float4)(IDENTITY);
+  for (; i + 4 <= last; i += 4) lanes = COMBINE(lanes, vload4(0, x + i));
+  acc = COMBINE(acc, COMBINE(COMBINE(lanes.s0, lanes.s1), COMBINE(lanes.s2, lanes.s3)));
 #endif
   for (; i < last; ++i) acc = COMBINE(acc, LOAD_IN(x, i));
 #else
