@@ -29,3 +29,65 @@ __kernel void conv2d(const int N, const int C, const int H, const int W, const i
   }
   Y[idx] = acc;
 }
+
+#ifdef VEC
+// Implicit GEMM for CPU devices (-DVEC=n): rows = output pixels, columns = output channels, depth =
+// C x R x S (NCHW) or R x S x C (NHWC). The filter is repacked once at preparation as FT[depth][K]
+// (K contiguous), so a work-item computes RM pixels x VEC channels as RM vectors: per depth step one
+// vector load of FT and RM input elements broadcast (the GEMM micro-kernel of gemm.cl). The pixels'
+// coordinates are decomposed once, not per depth step. Needs K % VEC == 0 (the host checks).
+__kernel void conv2d_gemm(const int N, const int C, const int H, const int W, const int K, const int R, const int S,
+                          const int stride, const int pad, const int dilation, const int P, const int Q,
+                          __global const a_t* X, __global const b_t* FT, __global acc_t* Y) {
+  const int pixels = N * P * Q;
+  const int pix0 = get_global_id(1) * RM, k0 = get_global_id(0) * VEC;
+  int base[RM], h0[RM], w0[RM];
+  for (int i = 0; i < RM; ++i) {
+    const int px = min(pix0 + i, pixels - 1), n = px / (P * Q), p = (px / Q) % P, q = px % Q;
+#ifdef NHWC
+    base[i] = n * H * W * C;
+#else
+    base[i] = n * C * H * W;
+#endif
+    h0[i] = p * stride - pad;
+    w0[i] = q * stride - pad;
+  }
+  accv_t acc[RM];
+  for (int i = 0; i < RM; ++i) acc[i] = 0;
+  int d = 0;
+#ifdef NHWC
+  for (int r = 0; r < R; ++r)
+    for (int s = 0; s < S; ++s)
+      for (int c = 0; c < C; ++c, ++d) {
+#else
+  for (int c = 0; c < C; ++c)
+    for (int r = 0; r < R; ++r)
+      for (int s = 0; s < S; ++s, ++d) {
+#endif
+        const accv_t f = LOAD_BV(FT, d * K + k0);
+        for (int i = 0; i < RM; ++i) {
+          const int h = h0[i] + r * dilation, w = w0[i] + s * dilation;
+          const bool inside = h >= 0 && h < H && w >= 0 && w < W;
+#ifdef NHWC
+          const int at = base[i] + (h * W + w) * C + c;
+#else
+          const int at = base[i] + (c * H + h) * W + w;
+#endif
+          const acc_t x = inside ? (acc_t)LOAD_A(X, inside ? at : 0) : 0;
+          acc[i] += x * f;
+        }
+      }
+  for (int i = 0; i < RM; ++i) {
+    const int px = pix0 + i;
+    if (px >= pixels) break;
+#ifdef NHWC
+    XCAT(vstore, VEC)(acc[i], 0, Y + px * K + k0);
+#else
+    acc_t lanes[VEC];
+    XCAT(vstore, VEC)(acc[i], 0, lanes);
+    const int n = px / (P * Q), pq = px % (P * Q);
+    for (int e = 0; e < VEC; ++e) Y[(n * K + k0 + e) * P * Q + pq] = lanes[e];
+#endif
+  }
+}
+#endif

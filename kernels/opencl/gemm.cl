@@ -15,18 +15,6 @@
 // explicit SIMD micro-kernel: per depth step one vector load of B, RM broadcasts of A, RM vector
 // multiply-adds). Needs N >= VEC and B not transposed (the host checks); where N % VEC != 0 the
 // last work-item of a row computes the last VEC columns and stores only those past its neighbour's.
-#define CAT(a, b) a##b
-#define XCAT(a, b) CAT(a, b)
-#if defined(XPU_FP32)
-typedef XCAT(float, VEC) accv_t;
-#define LOAD_BV(p, i) XCAT(vload, VEC)(0, (p) + (i))
-#elif defined(XPU_FP16)
-typedef XCAT(float, VEC) accv_t;
-#define LOAD_BV(p, i) XCAT(vload_half, VEC)(0, (p) + (i))
-#else
-typedef XCAT(int, VEC) accv_t;
-#define LOAD_BV(p, i) XCAT(convert_int, VEC)(XCAT(vload, VEC)(0, (p) + (i)))
-#endif
 __kernel __attribute__((reqd_work_group_size(WG_N, WG_M, 1)))
 void gemm(const int M, const int N, const int K, __global const a_t* A, __global const b_t* B, __global acc_t* C) {
   const int row0 = get_group_id(1) * TM + get_local_id(1) * RM;

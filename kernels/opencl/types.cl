@@ -23,3 +23,20 @@ typedef int acc_t;
 #else
 #error "define XPU_FP32, XPU_FP16 or XPU_INT8"
 #endif
+
+// -DVEC=n (the CPU micro-kernels of gemm.cl and conv2d.cl): accv_t holds n accumulators, and
+// LOAD_BV(p, i) loads n consecutive B elements from p + i, widened to the accumulation type.
+#ifdef VEC
+#define CAT(a, b) a##b
+#define XCAT(a, b) CAT(a, b)
+#if defined(XPU_FP32)
+typedef XCAT(float, VEC) accv_t;
+#define LOAD_BV(p, i) XCAT(vload, VEC)(0, (p) + (i))
+#elif defined(XPU_FP16)
+typedef XCAT(float, VEC) accv_t;
+#define LOAD_BV(p, i) XCAT(vload_half, VEC)(0, (p) + (i))
+#else
+typedef XCAT(int, VEC) accv_t;
+#define LOAD_BV(p, i) XCAT(convert_int, VEC)(XCAT(vload, VEC)(0, (p) + (i)))
+#endif
+#endif

@@ -45,6 +45,10 @@ TEST_F(opencl_backend, every_workload_and_precision_verifies_on_pocl) {
     problems.push_back({gemm_shape{16, 24, 40, true, true}, p});
     problems.push_back({conv_shape{2, 3, 9, 9, 5, 3, 3, 1, 1, 1, conv_layout::nchw}, p});
     problems.push_back({conv_shape{1, 4, 10, 10, 6, 3, 3, 2, 1, 1, conv_layout::nhwc}, p});
+    // K % 16 == 0: the implicit-GEMM form on CPU devices (pixel counts not a multiple of its 12 rows)
+    problems.push_back({conv_shape{1, 3, 9, 9, 16, 3, 3, 1, 1, 1, conv_layout::nchw}, p});
+    problems.push_back({conv_shape{2, 5, 7, 8, 32, 3, 3, 2, 1, 1, conv_layout::nhwc}, p});
+    problems.push_back({conv_shape{1, 3, 11, 11, 16, 3, 3, 1, 2, 2, conv_layout::nchw}, p});
     problems.push_back({reduction_shape{100003, reduce_op::sum}, p});
     problems.push_back({reduction_shape{100003, reduce_op::max}, p});
     problems.push_back({peak_shape{16}, p});
