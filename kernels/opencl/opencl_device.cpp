@@ -259,7 +259,8 @@ class cl_device final : public device {
       case kernel_kind::peak:
         if (p.type == precision::fp32) return {support_level::native, "float16 FMA chains per work-item", impl};
         if (p.type == precision::int8) return {support_level::native, "int16 dot4 (u8 x s8) chains per work-item", impl};
-        return {support_level::unsupported, "no fp16 peak kernel for OpenCL yet (half arithmetic needs cl_khr_fp16)", {}};
+        if (m_info.opencl->fp16) return {support_level::native, "half16 FMA chains per work-item (half arithmetic, cl_khr_fp16)", impl};
+        return {support_level::unsupported, "no cl_khr_fp16 on this device: half arithmetic unavailable", {}};
       case kernel_kind::latency:
         return {support_level::native, "an empty kernel", impl};
     }
@@ -545,10 +546,11 @@ class cl_device final : public device {
     constexpr int vec = 16;
     constexpr int ch = 16;  // independent vector chains per work-item (PoCL here: 1 -> 67, 8 -> 113, 16 -> 145, 24 -> 154 GFLOP/s)
     const bool int8 = type == precision::int8;
-    auto prog = program("peak", fmt::format("{} -DVEC={} -DCH={} -DITERS={}", type_define(type), vec, ch, s.iterations), false);
+    const bool fp16 = type == precision::fp16;  // VEC halves = VEC/2 chains of two lanes
+    auto prog = program("peak", fmt::format("{} -DVEC={} -DCHV={} -DCH={} -DITERS={}", type_define(type), vec, vec / 2, ch, s.iterations), false);
     if (!prog) return std::unexpected(prog.error());
-    auto p = with_buffers(in, peak_chains * 4, fmt::format("{} independent {}{} chains per work-item", ch, int8 ? "int" : "float", vec) +
-                                                   (int8 ? " (dot4 u8 x s8)" : " (FMA)"));
+    auto p = with_buffers(in, peak_chains * 4, fmt::format("{} independent {}{} chains per work-item", ch, int8 ? "int" : fp16 ? "half" : "float", vec) +
+                                                   (int8 ? " (dot4 u8 x s8)" : fp16 ? " (half FMA, fp32 sums every 1024 steps)" : " (FMA)"));
     if (!p) return std::unexpected(p.error());
     auto k = kernel(*prog, "peak");
     if (!k) return std::unexpected(k.error());
@@ -556,7 +558,7 @@ class cl_device final : public device {
       if (auto r = arg(k->get(), i, (*p)->buffers[i].get()); !r) return std::unexpected(r.error());
     if (int8)
       if (auto r = arg(k->get(), 4, 0); !r) return std::unexpected(r.error());
-    (*p)->m_launches.push_back({std::move(*k), {peak_chains / (vec * ch)}, {}});
+    (*p)->m_launches.push_back({std::move(*k), {peak_chains / ((fp16 ? vec / 2 : vec) * ch)}, {}});
     return std::unique_ptr<prepared>(std::move(*p));
   }
 

@@ -6,7 +6,7 @@
 // values are checked exactly by the host. An integer chain with loop-invariant operands would be
 // folded by the compiler into one multiply, so the int8 operands pass through `x & zero` each step
 // (zero is a kernel argument, 0 at run time): two extra bit operations per step, not counted as work.
-// Build defines: XPU_FP32 or XPU_INT8, VEC, CH, ITERS.
+// Build defines: XPU_FP32, XPU_FP16 (half arithmetic, cl_khr_fp16) or XPU_INT8, VEC, CH, ITERS.
 #define CAT(a, b) a##b
 #define XCAT(a, b) CAT(a, b)
 
@@ -19,6 +19,34 @@ __kernel void peak(__global const float* x0, __global const float* a, __global c
   for (int it = 0; it < ITERS; ++it)
     for (int c = 0; c < CH; ++c) x[c] = fma(av[c], bv[c], x[c]);
   for (int c = 0; c < CH; ++c) XCAT(vstore, VEC)(x[c], i + c, y);
+}
+#elif defined(XPU_FP16)
+// Half arithmetic (cl_khr_fp16; only built for devices that list it). Chain j: x0[j] (fp32) and the
+// lanes a[2j], a[2j+1], b[2j], b[2j+1] (fp16); one halfVEC holds VEC/2 chains. h = fma(a, b, h) in
+// half restarts from zero every BLOCK steps and is added to the fp32 chain value, so the half sums
+// stay exact (at most 1024 products of 2^-11 or less) and the host checks them exactly (the scheme
+// of kernels/vulkan/shaders/peak.comp). Defines: CHV = VEC / 2.
+#pragma OPENCL EXTENSION cl_khr_fp16 : enable
+#define BLOCK 1024
+typedef XCAT(half, VEC) hvec_t;
+typedef XCAT(float, VEC) fvec_t;
+typedef XCAT(float, CHV) xvec_t;
+__kernel void peak(__global const float* x0, __global const half* a, __global const half* b, __global float* y) {
+  const int i = get_global_id(0) * CH;
+  xvec_t x[CH];
+  hvec_t av[CH], bv[CH], h[CH];
+  for (int c = 0; c < CH; ++c) x[c] = XCAT(vload, CHV)(i + c, x0), av[c] = XCAT(vload, VEC)(i + c, a), bv[c] = XCAT(vload, VEC)(i + c, b);
+  for (int done = 0; done < ITERS; done += BLOCK) {
+    const int steps = min(BLOCK, ITERS - done);
+    for (int c = 0; c < CH; ++c) h[c] = (hvec_t)(0.0h);
+    for (int it = 0; it < steps; ++it)
+      for (int c = 0; c < CH; ++c) h[c] = fma(av[c], bv[c], h[c]);
+    for (int c = 0; c < CH; ++c) {
+      const fvec_t f = XCAT(convert_float, VEC)(h[c]);
+      x[c] += f.even + f.odd;
+    }
+  }
+  for (int c = 0; c < CH; ++c) XCAT(vstore, CHV)(x[c], i + c, y);
 }
 #elif defined(XPU_INT8)
 typedef XCAT(int, VEC) vec_t;

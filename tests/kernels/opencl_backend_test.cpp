@@ -117,6 +117,27 @@ TEST_F(opencl_backend, fp16_follows_the_driver_flag) {
   EXPECT_EQ(s.level, support_level::emulated);
   EXPECT_NE(s.reason.find("vload_half"), std::string::npos);
   EXPECT_EQ(info->support_for(precision::fp16)->level, info->opencl->fp16 ? support_level::native : support_level::emulated);
+  // The half-arithmetic peak follows cl_khr_fp16: listed only where the device has it.
+  const problem peak16{peak_shape{2500}, precision::fp16};
+  EXPECT_EQ((*dev)->supports(peak16).level, info->opencl->fp16 ? support_level::native : support_level::unsupported);
+  device_info claimed = *info;  // told it has cl_khr_fp16: the kernel is selected and built
+  claimed.opencl->fp16 = true;
+  auto with_fp16 = opencl_device_open(claimed);
+  ASSERT_TRUE(with_fp16);
+  EXPECT_EQ((*with_fp16)->supports(peak16).level, support_level::native);
+  const workload& w = workload_for(kernel_kind::peak);
+  host_buffers b = w.make_buffers(peak16, 3);
+  auto ready = (*with_fp16)->prepare(peak16, b, "xpubench");
+  if (info->opencl->fp16) {  // a driver with half arithmetic: it must verify
+    ASSERT_TRUE(ready) << ready.error().message;
+    ASSERT_TRUE((*ready)->run_seconds(1));
+    ASSERT_TRUE((*ready)->read_back(b));
+    EXPECT_TRUE(w.verify(peak16, b, 3).passed);
+  } else {  // PoCL here: the build fails and says why, and nothing crashes
+    ASSERT_FALSE(ready);
+    EXPECT_EQ(ready.error().code, status::unsupported);
+    EXPECT_NE(ready.error().message.find("building peak.cl failed"), std::string::npos) << ready.error().message;
+  }
 }
 
 TEST_F(opencl_backend, a_kernel_that_fails_to_build_is_reported_and_the_run_goes_on) {
