@@ -761,9 +761,10 @@ class vk_device final : public device {
       notes = r.describe(vec_a, vec_b) + (shuffle ? "; A shared across the subgroup by shuffles" : "");
       gx = (rows + r.tm - 1) / r.tm, gy = (cols + r.wg * r.tn4 * 4 - 1) / (r.wg * r.tn4 * 4);
     } else {
-      shader = fmt::format("{}_{}", conv ? "conv2d" : "gemm", type_name(pr.type));
+      const bool dot = pr.type == precision::int8 && m_info.vulkan->integer_dot_product && t.tk % 4 == 0;
+      shader = fmt::format("{}_{}{}", conv ? "conv2d" : "gemm", type_name(pr.type), dot ? "_dot" : "");
       pipe = m_c->pipeline_for(shader, std::array<std::uint32_t, 8>{t.wg_n, t.wg_m, t.tm, t.tn, t.tk, trans_a, trans_b, nhwc}, "sss", sizeof push);
-      notes = t.describe();
+      notes = t.describe() + (dot ? ", packed 4x8-bit dot products (OpSUDotKHR)" : "");
       gx = (cols + t.wg_n * t.tn - 1) / (t.wg_n * t.tn), gy = (rows + t.wg_m * t.tm - 1) / (t.wg_m * t.tm);
     }
     if (!pipe) return std::unexpected(pipe.error());

@@ -235,7 +235,8 @@ TEST(vulkan_shaders, every_variant_is_embedded_as_spirv) {
     names.emplace_back(e.name);
   }
   for (const char* want : {"gemm_fp32", "gemm_fp16", "gemm_int8", "conv2d_int8", "reduce_fp16_subgroup", "reduce_int8", "peak_fp16",
-                           "peak_int8", "peak_int8_nodot", "stream_copy", "stream_triad", "empty", "gemm_coop_nv_fp16"})
+                           "peak_int8", "peak_int8_nodot", "stream_copy", "stream_triad", "empty", "gemm_coop_nv_fp16",
+                           "gemm_int8_dot", "conv2d_int8_dot", "gemm_rows_shuffle_fp32", "reduce_fp32_subgroup_texel"})
     EXPECT_NE(std::ranges::find(names, want), names.end()) << want;
   const bool khr = std::ranges::find(names, "gemm_coop_khr_int8") != names.end();
   EXPECT_EQ(khr, vulkan_khr_coop_built());

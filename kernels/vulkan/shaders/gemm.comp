@@ -6,6 +6,11 @@
 // invocation holds TM x TN accumulators. Tile sizes and transposes are specialization constants.
 #extension GL_GOOGLE_include_directive : require
 #include "types.glsl"
+#if defined(XPU_INT8) && defined(DOT)
+// -DDOT (int8): the tiles hold four depth steps packed per uint (u8 for A, s8 for B) and the inner
+// loop is one packed 4 x 8-bit dot product per output (DP4A-style), TK a multiple of 4.
+#include "dot.glsl"
+#endif
 
 layout(local_size_x_id = 0, local_size_y_id = 1) in;  // WG_N, WG_M
 layout(constant_id = 2) const uint TM = 4;
@@ -27,8 +32,13 @@ layout(push_constant) uniform Params {
 
 const uint WG_N = gl_WorkGroupSize.x, WG_M = gl_WorkGroupSize.y;
 const uint BM = WG_M * TM, BN = WG_N * TN;
+#if defined(XPU_INT8) && defined(DOT)
+shared uint As[TK / 4 * BM];  // [k/4][m], four depth steps of A per uint
+shared uint Bs[TK / 4 * BN];  // [k/4][n]
+#else
 shared ACC_T As[TK * BM];  // [k][m]
 shared ACC_T Bs[TK * BN];  // [k][n]
+#endif
 
 ACC_T load_a(uint row, uint col) {
   if (row >= pc.M || col >= pc.K) return ACC_T(0);
@@ -85,6 +95,31 @@ void main() {
   ACC_T av[TM];
   ACC_T bv[TN];
 
+#if defined(XPU_INT8) && defined(DOT)
+  for (uint k0 = 0; k0 < pc.K; k0 += TK) {
+    for (uint i = tid; i < TK / 4 * BM; i += threads) {
+      const uint mm = a_m_fastest ? i % BM : i / (TK / 4), kq = a_m_fastest ? i / BM : i % (TK / 4);
+      uint packed = 0;
+      for (uint q = 0; q < 4; ++q) packed |= (uint(load_a(row0 + mm, k0 + 4 * kq + q)) & 0xffu) << (8 * q);
+      As[kq * BM + mm] = packed;
+    }
+    for (uint i = tid; i < TK / 4 * BN; i += threads) {
+      const uint nn = b_n_fastest ? i % BN : i / (TK / 4), kq = b_n_fastest ? i / BN : i % (TK / 4);
+      uint packed = 0;
+      for (uint q = 0; q < 4; ++q) packed |= (uint(load_b(k0 + 4 * kq + q, col0 + nn)) & 0xffu) << (8 * q);
+      Bs[kq * BN + nn] = packed;
+    }
+    barrier();
+    for (uint kq = 0; kq < TK / 4; ++kq) {
+      uint a4[TM], b4[TN];
+      for (uint i = 0; i < TM; ++i) a4[i] = As[kq * BM + ty + i * WG_M];
+      for (uint j = 0; j < TN; ++j) b4[j] = Bs[kq * BN + tx + j * WG_N];
+      for (uint i = 0; i < TM; ++i)
+        for (uint j = 0; j < TN; ++j) acc[i * TN + j] += sudot4x8(b4[j], a4[i], 0);
+    }
+    barrier();
+  }
+#else
   for (uint k0 = 0; k0 < pc.K; k0 += TK) {
     // Stage the A and B tiles, walking memory in its contiguous direction.
     for (uint i = tid; i < TK * BM; i += threads) {
@@ -104,6 +139,7 @@ void main() {
     }
     barrier();
   }
+#endif
   for (uint i = 0; i < TM; ++i)
     for (uint j = 0; j < TN; ++j) store_c(row0 + ty + i * WG_M, col0 + tx + j * WG_N, acc[i * TN + j]);
 }

@@ -56,11 +56,8 @@ void main() {
 }
 #elif defined(XPU_INT8)
 #ifndef NO_DOT
-#extension GL_EXT_spirv_intrinsics : require
-// OpSUDotKHR (4452): signed x unsigned packed 4 x 8-bit dot product; capabilities DotProductKHR
-// (6019) and DotProductInput4x8BitPackedKHR (6018); the literal 0 = PackedVectorFormat4x8Bit.
-spirv_instruction(extensions = ["SPV_KHR_integer_dot_product"], capabilities = [6019, 6018], id = 4452)
-int sudot4x8(uint s8x4, uint u8x4, spirv_literal int format);
+#extension GL_GOOGLE_include_directive : require
+#include "dot.glsl"
 #endif
 // Chain j: x0[j] (int32), a[4j..4j+3] (u8) and b[4j..4j+3] (s8), read as one packed uint each.
 layout(std430, binding = 0) readonly buffer X0 { ivec4 x0[]; };
