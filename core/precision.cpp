@@ -8,6 +8,8 @@ std::string_view to_string(precision p) {
     case precision::fp16: return "fp16";
     case precision::bf16: return "bf16";
     case precision::int8: return "int8";
+    case precision::fp64: return "fp64";
+    case precision::int32: return "int32";
   }
   return "fp32";
 }

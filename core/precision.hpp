@@ -5,10 +5,12 @@
 
 namespace xpu {
 
-enum class precision { fp32, fp16, bf16, int8 };
+// fp64 and int32 are measured by the peak micro-benchmarks only (vkpeak's and clpeak's int32 and
+// double figures); the other kernels report them unsupported.
+enum class precision { fp32, fp16, bf16, int8, fp64, int32 };
 
-inline constexpr std::array<precision, 4> all_precisions{precision::fp32, precision::fp16, precision::bf16,
-                                                         precision::int8};
+inline constexpr std::array<precision, 6> all_precisions{precision::fp32, precision::fp16, precision::bf16,
+                                                         precision::int8, precision::fp64, precision::int32};
 
 std::string_view to_string(precision p);
 std::optional<precision> precision_parse(std::string_view name);

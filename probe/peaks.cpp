@@ -46,6 +46,13 @@ path_choice x86_path(const cpu_isa& isa, precision p) {
       if (isa.has("avx_vnni")) return {support_level::native, "AVX-VNNI VPDPBUSD (256-bit)", 128, "2 x 256-bit VNNI pipes per core"};
       if (isa.has("avx2")) return {support_level::native, "AVX2 VPMADDUBSW+VPMADDWD", 64, "three instructions per 32 products, 2 pipes"};
       return {support_level::emulated, "int8 widened to int32 (no AVX2 or VNNI)", 0, ""};
+    case precision::fp64:
+      if (avx512) return {support_level::native, "AVX-512F FMA (double)", 32, "2 x 512-bit FMA pipes per core (1 on some parts)"};
+      if (isa.has("fma")) return {support_level::native, "AVX2 FMA (double)", 16, "2 x 256-bit FMA pipes per core"};
+      return {support_level::native, "SSE2 mul+add (double)", 4, "one 128-bit multiply and one add per cycle"};
+    case precision::int32:
+      if (avx512) return {support_level::native, "AVX-512 VPMULLD + VPADDD", 0, ""};
+      return {support_level::native, isa.has("avx2") ? "AVX2 VPMULLD + VPADDD" : "SSE4.1 PMULLD + PADDD", 0, ""};
   }
   return {};
 }
@@ -67,6 +74,11 @@ path_choice arm_path(const cpu_isa& isa, precision p) {
       if (isa.has("i8mm")) return {support_level::native, "SMMLA (i8mm)", 128, pipes};
       if (isa.has("dotprod")) return {support_level::native, "SDOT (dotprod)", 64, pipes};
       return {support_level::emulated, "int8 widened (SMLAL), no dot product", 16, pipes};
+    case precision::fp64:
+      if (isa.has("asimd")) return {support_level::native, "Advanced SIMD FMLA (double)", 8, pipes};
+      return {support_level::native, "scalar FMA (double)", 2, "one scalar FMA per cycle"};
+    case precision::int32:
+      return {support_level::native, "Advanced SIMD MLA (int32)", 0, ""};
   }
   return {};
 }
@@ -145,6 +157,9 @@ std::vector<precision_support> opencl_precisions(const device_info& d, const dev
                  o.integer_dot_product ? "char arithmetic with int accumulation; cl_khr_integer_dot_product present"
                                        : "char arithmetic with int accumulation (no cl_khr_integer_dot_product)",
                  {}, ""});
+  out.push_back({precision::fp64, o.fp64 ? support_level::native : support_level::unsupported,
+                 o.fp64 ? "double arithmetic (cl_khr_fp64)" : "no cl_khr_fp64 on this device", {}, ""});
+  out.push_back({precision::int32, support_level::native, "int arithmetic (core OpenCL C)", {}, ""});
   for (auto& s : out) borrow_cpu_peak(s, d, host_cpu);
   return out;
 }
@@ -166,6 +181,9 @@ std::vector<precision_support> vulkan_precisions(const device_info& d, const dev
                    v.integer_dot_product ? "shaderInt8 + 8-bit storage, integer dot product" : "shaderInt8 + 8-bit storage", {}, ""});
   else
     out.push_back({precision::int8, support_level::emulated, "no shaderInt8/8-bit storage: bytes unpacked from 32-bit words", {}, ""});
+  out.push_back({precision::fp64, v.shader_float64 ? support_level::native : support_level::unsupported,
+                 v.shader_float64 ? "double arithmetic (shaderFloat64)" : "no shaderFloat64 on this device", {}, ""});
+  out.push_back({precision::int32, support_level::native, "int arithmetic (core SPIR-V)", {}, ""});
   for (auto& s : out) borrow_cpu_peak(s, d, host_cpu);
   return out;
 }

@@ -8,7 +8,9 @@ namespace xpu {
 NLOHMANN_JSON_SERIALIZE_ENUM(precision, {{precision::fp32, "fp32"},
                                          {precision::fp16, "fp16"},
                                          {precision::bf16, "bf16"},
-                                         {precision::int8, "int8"}})
+                                         {precision::int8, "int8"},
+                                         {precision::fp64, "fp64"},
+                                         {precision::int32, "int32"}})
 NLOHMANN_JSON_SERIALIZE_ENUM(support_level, {{support_level::native, "native"},
                                              {support_level::emulated, "emulated"},
                                              {support_level::unsupported, "unsupported"}})

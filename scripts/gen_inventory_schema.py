@@ -27,7 +27,7 @@ defs["isa"] = obj(dict(family=S(enum=["x86","arm","other"]), source=S(), feature
     present=strings, sve_vector_bits=I(minimum=128)), optional=("sve_vector_bits",))
 defs["cpu"] = obj(dict(topology=R("topology"), memory=R("os_memory"), frequency=R("frequency"), isa=R("isa")))
 defs["peak"] = obj(dict(ops_per_s=N(exclusiveMinimum=0), basis=S(pattern="estimate"), ops_per_cycle=N(minimum=0), cores=I(), clock_mhz=N(minimum=0)))
-defs["precision_support"] = obj(dict(type=S(enum=["fp32","fp16","bf16","int8"]), level=S(enum=["native","emulated","unsupported"]),
+defs["precision_support"] = obj(dict(type=S(enum=["fp32","fp16","bf16","int8","fp64","int32"]), level=S(enum=["native","emulated","unsupported"]),
     reason=S(minLength=1), peak=R("peak"), peak_reason=S()), optional=("peak",))
 defs["opencl"] = obj(dict(platform_name=S(), platform_vendor=S(), platform_version=S(), device_version=S(), c_version=S(),
     compute_units=I(), max_clock_mhz=I(), global_memory_bytes=I(), max_alloc_bytes=I(), local_memory_bytes=I(),
@@ -49,7 +49,7 @@ defs["vulkan"] = obj(dict(api_version=S(pattern=r"^\d+\.\d+\.\d+$"), vendor_id=I
 defs["device"] = obj(dict(id=S(pattern="^(cpu|opencl|vulkan)[0-9]+$"), backend=S(enum=["cpu","opencl","vulkan"]), name=S(), vendor=S(),
     type=S(enum=["cpu","gpu","integrated_gpu","discrete_gpu","virtual_gpu","accelerator","other"]), driver_version=S(),
     pci_bus_id=S(pattern=r"^([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7])?$"),
-    precisions=A(R("precision_support"), minItems=4, maxItems=4), opencl=R("opencl"), vulkan=R("vulkan")),
+    precisions=A(R("precision_support"), minItems=6, maxItems=6), opencl=R("opencl"), vulkan=R("vulkan")),
     optional=("opencl","vulkan"))
 defs["power_sensor"] = obj(dict(id=S(), source=S(enum=["rapl","hwmon","nvml"]), kind=S(enum=["energy","power"]),
     unit=S(enum=["uJ","uW","mJ","mW"]), name=S(), path=S(), covers=S(), readable=B(), reason=S(), max_energy_range_uj=I()),

@@ -18,12 +18,15 @@ element_type input_type(precision p, int which) {
     case precision::fp16: return element_type::f16;
     case precision::bf16: return element_type::bf16;
     case precision::int8: return which == 0 ? element_type::u8 : element_type::s8;  // u8 x s8 (VNNI's form)
+    case precision::fp64: return element_type::f64;
+    case precision::int32: return element_type::s32;
   }
   return element_type::f32;
 }
 
 element_type output_type(kernel_kind kind, precision p) {
-  if (p == precision::int8) return element_type::s32;
+  if (p == precision::int8 || p == precision::int32) return element_type::s32;
+  if (p == precision::fp64) return element_type::f64;
   (void)kind;
   return element_type::f32;  // fp16/bf16 accumulate and write fp32
 }
@@ -237,23 +240,26 @@ class peak_workload final : public workload {
  public:
   static constexpr std::size_t chains = peak_chains;
   static std::int64_t iterations(const problem& p) { return std::get<peak_shape>(p.dims).iterations; }
-  static std::size_t lanes(precision p) { return p == precision::int8 ? 4 : p == precision::fp32 ? 1 : 2; }
+  static std::size_t lanes(precision p) { return p == precision::int8 ? 4 : p == precision::fp16 || p == precision::bf16 ? 2 : 1; }
+  static bool integer(precision p) { return p == precision::int8 || p == precision::int32; }
   double ops(const problem& p) const override { return 2.0 * static_cast<double>(chains * lanes(p.type)) * static_cast<double>(iterations(p)); }
   double min_bytes(const problem&) const override { return 0; }
-  std::string_view ops_unit(const problem& p) const override { return p.type == precision::int8 ? "OP" : "FLOP"; }
+  std::string_view ops_unit(const problem& p) const override { return integer(p.type) ? "OP" : "FLOP"; }
   host_buffers make_buffers(const problem& p, std::uint64_t seed) const override {
     // Exact by construction: products are powers of two (floats) or small integers, so every
     // partial sum is representable and the reference is exact.
     std::mt19937_64 rng(seed);
     std::uniform_int_distribution<int> e(-14, -11), small(1, 4);
+    const element_type chain_type = integer(p.type) ? element_type::s32 : p.type == precision::fp64 ? element_type::f64 : element_type::f32;
     host_buffers b;
-    b.inputs.emplace_back(p.type == precision::int8 ? element_type::s32 : element_type::f32, chains);
-    const element_type op_a = p.type == precision::int8 ? element_type::u8 : p.type == precision::fp32 ? element_type::f32 : input_type(p.type);
+    b.inputs.emplace_back(chain_type, chains);
+    const element_type op_a = p.type == precision::fp32 ? element_type::f32 : input_type(p.type);
     const element_type op_b = p.type == precision::int8 ? element_type::s8 : op_a;
     b.inputs.emplace_back(op_a, chains * lanes(p.type));
     b.inputs.emplace_back(op_b, chains * lanes(p.type));
     for (std::size_t i = 0; i < chains; ++i) {
-      if (p.type == precision::int8) b.inputs[0].as<std::int32_t>()[i] = small(rng);
+      if (integer(p.type)) b.inputs[0].as<std::int32_t>()[i] = small(rng);
+      else if (p.type == precision::fp64) b.inputs[0].as<double>()[i] = small(rng);
       else b.inputs[0].as<float>()[i] = static_cast<float>(small(rng));
     }
     for (std::size_t i = 0; i < chains * lanes(p.type); ++i) {
@@ -262,13 +268,18 @@ class peak_workload final : public workload {
         case precision::fp32: b.inputs[1].as<float>()[i] = a, b.inputs[2].as<float>()[i] = bv; break;
         case precision::fp16: b.inputs[1].as<std::uint16_t>()[i] = half_from_float(a), b.inputs[2].as<std::uint16_t>()[i] = half_from_float(bv); break;
         case precision::bf16: b.inputs[1].as<std::uint16_t>()[i] = bf16_from_float(a), b.inputs[2].as<std::uint16_t>()[i] = bf16_from_float(bv); break;
+        case precision::fp64: b.inputs[1].as<double>()[i] = a, b.inputs[2].as<double>()[i] = bv; break;
         case precision::int8:
           b.inputs[1].as<std::uint8_t>()[i] = static_cast<std::uint8_t>(small(rng));
           b.inputs[2].as<std::int8_t>()[i] = static_cast<std::int8_t>(small(rng) - 5);  // -4..-1
           break;
+        case precision::int32:  // kernels compute x = x * a + b, which no compiler can fold; a = 1 keeps it exact
+          b.inputs[1].as<std::int32_t>()[i] = 1;
+          b.inputs[2].as<std::int32_t>()[i] = small(rng) - 5;  // -4..-1
+          break;
       }
     }
-    b.outputs.push_back(output(p.type == precision::int8 ? element_type::s32 : element_type::f32, chains));
+    b.outputs.push_back(output(chain_type, chains));
     return b;
   }
   verification verify(const problem& p, const host_buffers& b, std::uint64_t seed) const override {

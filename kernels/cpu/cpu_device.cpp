@@ -29,6 +29,8 @@ class cpu_device final : public device {
     const precision_support* ps = m_info.support_for(p.type);
     const support_level level = ps ? ps->level : support_level::unsupported;
     const std::string why = ps ? ps->reason : "unknown precision";
+    if ((p.type == precision::fp64 || p.type == precision::int32) && p.kind() != kernel_kind::peak)
+      return {support_level::unsupported, fmt::format("{} is measured by the peak micro-benchmark only", to_string(p.type)), {}};
     switch (p.kind()) {
       case kernel_kind::gemm:
       case kernel_kind::conv2d: {

@@ -47,12 +47,18 @@ constexpr int accumulators = 12;
 #define XPU_STORE256(p, v) _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v)
 #define XPU_FMA512(x, a, b) _mm512_fmadd_ps(a, b, x)
 #define XPU_FMA256(x, a, b) _mm256_fmadd_ps(a, b, x)
+#define XPU_FMA512D(x, a, b) _mm512_fmadd_pd(a, b, x)
+#define XPU_FMA256D(x, a, b) _mm256_fmadd_pd(a, b, x)
 #define XPU_LOADBF16(p) reinterpret_cast<__m512bh>(_mm512_loadu_si512(p))
 
 XPU_PEAK_KERNEL(fp32_avx512, "avx512f", float, float, __m512, __m512, 16, 1, _mm512_loadu_ps, _mm512_loadu_ps, XPU_FMA512,
                 _mm512_storeu_ps)
 XPU_PEAK_KERNEL(fp32_avx2, "avx2,fma", float, float, __m256, __m256, 8, 1, _mm256_loadu_ps, _mm256_loadu_ps, XPU_FMA256,
                 _mm256_storeu_ps)
+XPU_PEAK_KERNEL(fp64_avx512, "avx512f", double, double, __m512d, __m512d, 8, 1, _mm512_loadu_pd, _mm512_loadu_pd, XPU_FMA512D,
+                _mm512_storeu_pd)
+XPU_PEAK_KERNEL(fp64_avx2, "avx2,fma", double, double, __m256d, __m256d, 4, 1, _mm256_loadu_pd, _mm256_loadu_pd, XPU_FMA256D,
+                _mm256_storeu_pd)
 // int8: each int32 chain += dot4(u8 a, s8 b) per step (VPDPBUSD); A is u8 and B s8 in memory,
 // both passed here as bytes.
 XPU_PEAK_KERNEL(int8_vnni512, "avx512f,avx512vnni", std::int32_t, std::int8_t, __m512i, __m512i, 16, 4, XPU_LOAD512,
@@ -64,7 +70,7 @@ XPU_PEAK_KERNEL(bf16_avx512, "avx512f,avx512bf16", float, std::uint16_t, __m512,
                 XPU_LOADBF16, _mm512_dpbf16_ps, _mm512_storeu_ps)
 #endif
 
-enum class path { none, fp32_avx512, fp32_avx2, int8_vnni512, int8_avxvnni, bf16_avx512 };
+enum class path { none, fp32_avx512, fp32_avx2, int8_vnni512, int8_avxvnni, bf16_avx512, fp64_avx512, fp64_avx2 };
 
 path choose(const cpu_isa& isa, precision p) {
 #if defined(__x86_64__)
@@ -80,7 +86,12 @@ path choose(const cpu_isa& isa, precision p) {
     case precision::bf16:
       if (isa.has("avx512_bf16")) return path::bf16_avx512;
       break;
-    case precision::fp16: break;
+    case precision::fp64:
+      if (isa.has("avx512f")) return path::fp64_avx512;
+      if (isa.has("avx2") && isa.has("fma")) return path::fp64_avx2;
+      break;
+    case precision::fp16:
+    case precision::int32: break;
   }
 #else
   (void)isa, (void)p;
@@ -95,6 +106,8 @@ const char* path_name(path p) {
     case path::int8_vnni512: return "AVX512-VNNI VPDPBUSD, 12 zmm chains per thread";
     case path::int8_avxvnni: return "AVX-VNNI VPDPBUSD (256-bit), 12 ymm chains per thread";
     case path::bf16_avx512: return "AVX512_BF16 VDPBF16PS, 12 zmm chains per thread";
+    case path::fp64_avx512: return "AVX-512F VFMADD231PD, 12 zmm chains per thread";
+    case path::fp64_avx2: return "AVX2 VFMADD231PD, 12 ymm chains per thread";
     case path::none: break;
   }
   return "none";
@@ -103,7 +116,7 @@ const char* path_name(path p) {
 class peak final : public timed {
  public:
   peak(path pa, const peak_shape& s, const host_buffers& in, int threads) : m_path(pa), m_iters(s.iterations), m_in(in), m_threads(threads) {
-    m_out.resize(peak_chains * 4);
+    m_out.resize(peak_chains * 8);  // up to fp64 chains
   }
   std::string_view implementation() const override { return "xpubench"; }
   std::string notes() const override { return path_name(m_path); }
@@ -131,6 +144,8 @@ class peak final : public timed {
       case path::bf16_avx512:
         bf16_avx512(x0.as<float>().data(), a.as<std::uint16_t>().data(), b.as<std::uint16_t>().data(), out_f32(), peak_chains, m_iters);
         break;
+      case path::fp64_avx512: fp64_avx512(x0.as<double>().data(), a.as<double>().data(), b.as<double>().data(), out_f64(), peak_chains, m_iters); break;
+      case path::fp64_avx2: fp64_avx2(x0.as<double>().data(), a.as<double>().data(), b.as<double>().data(), out_f64(), peak_chains, m_iters); break;
       case path::none: return fail(status::unsupported, "no peak path");
     }
 #endif
@@ -139,6 +154,7 @@ class peak final : public timed {
 
  private:
   float* out_f32() { return reinterpret_cast<float*>(m_out.data()); }
+  double* out_f64() { return reinterpret_cast<double*>(m_out.data()); }
   static const std::int8_t* bytes(const host_buffer& b) { return reinterpret_cast<const std::int8_t*>(b.bytes.data()); }
   std::int32_t* out_s32() { return reinterpret_cast<std::int32_t*>(m_out.data()); }
   path m_path;
@@ -182,6 +198,8 @@ std::string peak_unsupported_reason(const cpu_isa& isa, precision p) {
                                     : "no fp16 arithmetic on this CPU: emulated fp16 computes at the fp32 rate (see peak/fp32)";
     case precision::bf16: return "needs AVX512_BF16";
     case precision::int8: return "needs AVX512-VNNI or AVX-VNNI";
+    case precision::fp64: return "needs AVX2+FMA or AVX-512F";
+    case precision::int32: return "no int32 peak kernel in the CPU backend (the GPU APIs' integer figure; see the OpenCL and Vulkan devices)";
   }
   return "unsupported";
 }

@@ -206,9 +206,11 @@ result<std::unique_ptr<prepared>> reduction_cpu(const problem& p, const host_buf
     case precision::fp32: return std::make_unique<reduction<float>>(s, in.inputs[0], ctx.threads);
     case precision::fp16: return std::make_unique<reduction<std::uint16_t>>(s, in.inputs[0], ctx.threads);
     case precision::int8: return std::make_unique<reduction<std::int8_t>>(s, in.inputs[0], ctx.threads);
-    case precision::bf16: break;
+    case precision::bf16:
+    case precision::fp64:
+    case precision::int32: break;
   }
-  return fail(status::unsupported, "no bf16 reduction on the CPU backend");
+  return fail(status::unsupported, "no {} reduction on the CPU backend", to_string(p.type));
 }
 
 result<std::unique_ptr<prepared>> bandwidth_cpu(const problem& p, const host_buffers& in, const context& ctx) {

@@ -49,6 +49,8 @@ const char* type_define(precision p) {
     case precision::fp32: return "-DXPU_FP32";
     case precision::fp16: return "-DXPU_FP16";
     case precision::int8: return "-DXPU_INT8";
+    case precision::fp64: return "-DXPU_FP64";
+    case precision::int32: return "-DXPU_INT32";
     case precision::bf16: break;
   }
   return "";
@@ -241,6 +243,12 @@ class cl_device final : public device {
     const precision_support* ps = m_info.support_for(p.type);
     const std::vector<std::string> impl{"xpubench"};
     if (p.type == precision::bf16) return {support_level::unsupported, ps ? ps->reason : "no bf16", {}};
+    if (p.type == precision::fp64 || p.type == precision::int32) {
+      if (p.kind() != kernel_kind::peak)
+        return {support_level::unsupported, fmt::format("{} is measured by the peak micro-benchmark only", to_string(p.type)), {}};
+      if (p.type == precision::fp64 && !m_info.opencl->fp64) return {support_level::unsupported, "no cl_khr_fp64 on this device", {}};
+      return {support_level::native, p.type == precision::fp64 ? "double16 FMA chains per work-item (cl_khr_fp64)" : "int16 x = x * a + b chains per work-item", impl};
+    }
     switch (p.kind()) {
       case kernel_kind::gemm:
         if (p.type == precision::fp32) return {support_level::native, "float arithmetic", {"xpubench", "clblast"}};
@@ -547,10 +555,12 @@ class cl_device final : public device {
     constexpr int ch = 16;  // independent vector chains per work-item (PoCL here: 1 -> 67, 8 -> 113, 16 -> 145, 24 -> 154 GFLOP/s)
     const bool int8 = type == precision::int8;
     const bool fp16 = type == precision::fp16;  // VEC halves = VEC/2 chains of two lanes
+    const bool wide = type == precision::fp64;   // 8-byte chains
     auto prog = program("peak", fmt::format("{} -DVEC={} -DCHV={} -DCH={} -DITERS={}", type_define(type), vec, vec / 2, ch, s.iterations), false);
     if (!prog) return std::unexpected(prog.error());
-    auto p = with_buffers(in, peak_chains * 4, fmt::format("{} independent {}{} chains per work-item", ch, int8 ? "int" : fp16 ? "half" : "float", vec) +
-                                                   (int8 ? " (dot4 u8 x s8)" : fp16 ? " (half FMA, fp32 sums every 1024 steps)" : " (FMA)"));
+    const char* element = int8 || type == precision::int32 ? "int" : fp16 ? "half" : wide ? "double" : "float";
+    const char* op = int8 ? " (dot4 u8 x s8)" : type == precision::int32 ? " (multiply-add)" : fp16 ? " (half FMA, fp32 sums every 1024 steps)" : " (FMA)";
+    auto p = with_buffers(in, peak_chains * (wide ? 8 : 4), fmt::format("{} independent {}{} chains per work-item{}", ch, element, vec, op));
     if (!p) return std::unexpected(p.error());
     auto k = kernel(*prog, "peak");
     if (!k) return std::unexpected(k.error());

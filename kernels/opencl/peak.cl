@@ -6,20 +6,36 @@
 // values are checked exactly by the host. An integer chain with loop-invariant operands would be
 // folded by the compiler into one multiply, so the int8 operands pass through `x & zero` each step
 // (zero is a kernel argument, 0 at run time): two extra bit operations per step, not counted as work.
-// Build defines: XPU_FP32, XPU_FP16 (half arithmetic, cl_khr_fp16) or XPU_INT8, VEC, CH, ITERS.
+// Build defines: XPU_FP32, XPU_FP16 (half arithmetic, cl_khr_fp16), XPU_INT8, XPU_FP64 (cl_khr_fp64)
+// or XPU_INT32; VEC, CH, ITERS.
 #define CAT(a, b) a##b
 #define XCAT(a, b) CAT(a, b)
 
+// One body for the element-wise chains: CH vectors of VEC chains per work-item, x = STEP(x, a, b).
+#define PEAK_KERNEL(scalar_t, STEP)                                                                                  \
+  __kernel void peak(__global const scalar_t* x0, __global const scalar_t* a, __global const scalar_t* b,           \
+                     __global scalar_t* y) {                                                                        \
+    const int i = get_global_id(0) * CH;                                                                            \
+    XCAT(scalar_t, VEC) x[CH], av[CH], bv[CH];                                                                      \
+    for (int c = 0; c < CH; ++c)                                                                                    \
+      x[c] = XCAT(vload, VEC)(i + c, x0), av[c] = XCAT(vload, VEC)(i + c, a), bv[c] = XCAT(vload, VEC)(i + c, b);   \
+    for (int it = 0; it < ITERS; ++it)                                                                              \
+      for (int c = 0; c < CH; ++c) x[c] = STEP(x[c], av[c], bv[c]);                                                 \
+    for (int c = 0; c < CH; ++c) XCAT(vstore, VEC)(x[c], i + c, y);                                                 \
+  }
+#define FMA_STEP(x, a, b) fma((a), (b), (x))
+#define MUL_ADD_STEP(x, a, b) ((x) * (a) + (b))
+
 #if defined(XPU_FP32)
-typedef XCAT(float, VEC) vec_t;
-__kernel void peak(__global const float* x0, __global const float* a, __global const float* b, __global float* y) {
-  const int i = get_global_id(0) * CH;
-  vec_t x[CH], av[CH], bv[CH];
-  for (int c = 0; c < CH; ++c) x[c] = XCAT(vload, VEC)(i + c, x0), av[c] = XCAT(vload, VEC)(i + c, a), bv[c] = XCAT(vload, VEC)(i + c, b);
-  for (int it = 0; it < ITERS; ++it)
-    for (int c = 0; c < CH; ++c) x[c] = fma(av[c], bv[c], x[c]);
-  for (int c = 0; c < CH; ++c) XCAT(vstore, VEC)(x[c], i + c, y);
-}
+PEAK_KERNEL(float, FMA_STEP)
+#elif defined(XPU_FP64)
+// fp64 (cl_khr_fp64; only built for devices that list it): as fp32, on doubles.
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+PEAK_KERNEL(double, FMA_STEP)
+#elif defined(XPU_INT32)
+// int32: x = x * a + b (clpeak's integer figure), 2 OP per step; a multiply of the chain value
+// itself, so no compiler can fold the loop (a = 1 at run time keeps the sums exact).
+PEAK_KERNEL(int, MUL_ADD_STEP)
 #elif defined(XPU_FP16)
 // Half arithmetic (cl_khr_fp16; only built for devices that list it). Chain j: x0[j] (fp32) and the
 // lanes a[2j], a[2j+1], b[2j], b[2j+1] (fp16); one halfVEC holds VEC/2 chains. h = fma(a, b, h) in

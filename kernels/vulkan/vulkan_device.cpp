@@ -565,16 +565,6 @@ class mapped_transfer final : public prepared {
   std::vector<std::byte> m_landing;
 };
 
-std::string_view type_name(precision p) {
-  switch (p) {
-    case precision::fp32: return "fp32";
-    case precision::fp16: return "fp16";
-    case precision::int8: return "int8";
-    case precision::bf16: break;
-  }
-  return "bf16";
-}
-
 // Texel-buffer formats for a precision's A elements (one channel) and B / reduction input
 // (one or four channels), with their sizes in bytes. int8: A is u8, B and reduction inputs s8.
 struct texel_formats {
@@ -626,6 +616,12 @@ class vk_device final : public device {
     if (p.type == precision::bf16) {
       const precision_support* ps = m_info.support_for(p.type);
       return {support_level::unsupported, ps ? ps->reason : "no bf16 in Vulkan 1.3 core", {}};
+    }
+    if (p.type == precision::fp64 || p.type == precision::int32) {
+      if (p.kind() != kernel_kind::peak)
+        return {support_level::unsupported, fmt::format("{} is measured by the peak micro-benchmark only", to_string(p.type)), {}};
+      if (p.type == precision::fp64 && !v.shader_float64) return {support_level::unsupported, "no shaderFloat64 on this device", {}};
+      return {support_level::native, p.type == precision::fp64 ? "dvec4 FMA chains per invocation (shaderFloat64)" : "ivec4 x = x * a + b chains per invocation", ours};
     }
     if (p.type == precision::fp16 && !v.storage_16bit) return {support_level::unsupported, "no storageBuffer16BitAccess on this device", {}};
     if (p.type == precision::int8 && (!v.storage_8bit || !v.shader_int8))
@@ -756,13 +752,13 @@ class vk_device final : public device {
       }
       const vulkan_details& v = *m_info.vulkan;
       const bool shuffle = vec_a && v.subgroup_size == r.tm && std::ranges::find(v.subgroup_operations, "shuffle") != v.subgroup_operations.end();
-      shader = fmt::format("{}_rows_{}{}", conv ? "conv2d" : "gemm", shuffle ? "shuffle_" : "", type_name(pr.type));
+      shader = fmt::format("{}_rows_{}{}", conv ? "conv2d" : "gemm", shuffle ? "shuffle_" : "", to_string(pr.type));
       pipe = m_c->pipeline_for(shader, std::array<std::uint32_t, 8>{r.wg, r.tm, r.tn4, trans_a, trans_b, nhwc, vec_b, vec_a}, "tts", sizeof push);
       notes = r.describe(vec_a, vec_b) + (shuffle ? "; A shared across the subgroup by shuffles" : "");
       gx = (rows + r.tm - 1) / r.tm, gy = (cols + r.wg * r.tn4 * 4 - 1) / (r.wg * r.tn4 * 4);
     } else {
       const bool dot = pr.type == precision::int8 && m_info.vulkan->integer_dot_product && t.tk % 4 == 0;
-      shader = fmt::format("{}_{}{}", conv ? "conv2d" : "gemm", type_name(pr.type), dot ? "_dot" : "");
+      shader = fmt::format("{}_{}{}", conv ? "conv2d" : "gemm", to_string(pr.type), dot ? "_dot" : "");
       pipe = m_c->pipeline_for(shader, std::array<std::uint32_t, 8>{t.wg_n, t.wg_m, t.tm, t.tn, t.tk, trans_a, trans_b, nhwc}, "sss", sizeof push);
       notes = t.describe() + (dot ? ", packed 4x8-bit dot products (OpSUDotKHR)" : "");
       gx = (cols + t.wg_n * t.tn - 1) / (t.wg_n * t.tn), gy = (rows + t.wg_m * t.tm - 1) / (t.wg_m * t.tm);
@@ -790,7 +786,7 @@ class vk_device final : public device {
     const auto& g = std::get<gemm_shape>(pr.dims);
     const std::uint32_t sub = std::max<std::uint32_t>(m_info.vulkan->subgroup_size, 1);
     const std::array<std::uint32_t, 4> spec{sub, coop.shape.m, coop.shape.n, coop.shape.k};
-    const std::string shader = fmt::format("gemm_coop_{}_{}", impl == "coopmat_khr" ? "khr" : "nv", type_name(pr.type));
+    const std::string shader = fmt::format("gemm_coop_{}_{}", impl == "coopmat_khr" ? "khr" : "nv", to_string(pr.type));
     const std::array<std::uint32_t, 3> push{static_cast<std::uint32_t>(g.m), static_cast<std::uint32_t>(g.n), static_cast<std::uint32_t>(g.k)};
     auto pipe = m_c->pipeline_for(shader, spec, "sss", sizeof push);
     if (!pipe) return std::unexpected(pipe.error());
@@ -824,7 +820,7 @@ class vk_device final : public device {
     const bool subgroups = std::ranges::find(m_info.vulkan->subgroup_operations, "arithmetic") != m_info.vulkan->subgroup_operations.end();
     const VkFormat x4 = texel_formats_for(type).x4;
     const bool texel = use_texels() && m_c->texel_ok(x4);
-    const std::string shader = fmt::format("reduce_{}{}{}", type_name(type), subgroups ? "_subgroup" : "", texel ? "_texel" : "");
+    const std::string shader = fmt::format("reduce_{}{}{}", to_string(type), subgroups ? "_subgroup" : "", texel ? "_texel" : "");
     const char* kinds = texel ? "tss" : "sss";
     const bool is_max = op == reduce_op::max;
     auto first = m_c->pipeline_for(shader, std::array<std::uint32_t, 3>{wg, 0, is_max}, kinds, 8);
@@ -955,12 +951,17 @@ result<std::unique_ptr<prepared>> vk_device::prepare_peak(const peak_shape& shap
   constexpr std::uint32_t wg = 64;
   if (shape.iterations <= 0 || shape.iterations > 0x7fffffff) return fail(status::invalid, "peak iterations {} out of range", shape.iterations);
   const bool dot = m_info.vulkan->integer_dot_product;
-  const std::string shader = type == precision::int8 && !dot ? "peak_int8_nodot" : fmt::format("peak_{}", type_name(type));
+  const std::string shader = type == precision::int8 && !dot ? "peak_int8_nodot" : fmt::format("peak_{}", to_string(type));
   auto pipe = m_c->pipeline_for(shader, std::array<std::uint32_t, 2>{wg, static_cast<std::uint32_t>(shape.iterations)}, "ssss", 4);
   if (!pipe) return std::unexpected(pipe.error());
-  const std::size_t per_invocation = type == precision::fp16 ? 8 : 16;  // chains: four vec4 (fp16: four f16vec4 of two chains)
-  const char* what = type == precision::fp16 ? "f16vec4 FMA" : type == precision::int8 ? (dot ? "4x8-bit dot product" : "8-bit multiply-add") : "vec4 FMA";
-  auto p = with_buffers(in, peak_chains * 4, "xpubench", fmt::format("{} chains, {} per invocation, work-groups of {}", what, per_invocation, wg));
+  const std::size_t per_invocation = type == precision::fp16 ? 12 : 24;  // chains: six vec4 (fp16: six f16vec4 of two chains)
+  const char* what = type == precision::fp16   ? "f16vec4 FMA"
+                     : type == precision::int8  ? (dot ? "4x8-bit dot product" : "8-bit multiply-add")
+                     : type == precision::fp64  ? "dvec4 FMA"
+                     : type == precision::int32 ? "ivec4 multiply-add"
+                                                : "vec4 FMA";
+  auto p = with_buffers(in, peak_chains * (type == precision::fp64 ? 8 : 4), "xpubench",
+                        fmt::format("{} chains, {} per invocation, work-groups of {}", what, per_invocation, wg));
   if (!p) return std::unexpected(p.error());
   step s;
   s.pipe = *pipe;
@@ -1155,6 +1156,9 @@ result<std::unique_ptr<device>> vulkan_device_open(const device_info& info, cons
   device_info_vk.pNext = chain;
   device_info_vk.queueCreateInfoCount = 1;
   device_info_vk.pQueueCreateInfos = &queue_info;
+  VkPhysicalDeviceFeatures core{};
+  core.shaderFloat64 = v.shader_float64;  // the fp64 peak
+  device_info_vk.pEnabledFeatures = &core;
   device_info_vk.enabledExtensionCount = static_cast<std::uint32_t>(device_extensions.size());
   device_info_vk.ppEnabledExtensionNames = device_extensions.data();
   XPU_CHECK_VK(c->f.vkCreateDevice(c->physical, &device_info_vk, nullptr, &c->device));

@@ -27,7 +27,10 @@ const precision_support& get(const std::vector<precision_support>& v, precision 
 
 TEST(cpu_precisions, avx512_estimates_are_cores_times_clock_times_ops) {
   const auto v = cpu_precisions(avx512_vnni_cpu(8, 3000.0));
-  ASSERT_EQ(v.size(), 4u);
+  ASSERT_EQ(v.size(), 6u);
+  const auto& fp64 = get(v, precision::fp64);  // half the fp32 lanes
+  ASSERT_TRUE(fp64.peak);
+  EXPECT_DOUBLE_EQ(fp64.peak->ops_per_s, 8 * 3000e6 * 32);
   const auto& fp32 = get(v, precision::fp32);
   EXPECT_EQ(fp32.level, support_level::native);
   ASSERT_TRUE(fp32.peak);

@@ -89,7 +89,7 @@ TEST(suite_parse, bad_files_name_the_line_and_the_expectation) {
       {"[[gemm]]\nshapes = [{ m = 0, n = 8, k = 8 }]\n", "bad.toml:2: 'm' must be positive, found 0"},
       {"[[gemm]]\nshapes = [{ m = -4, n = 8, k = 8 }]\n", "'m' must be positive, found -4"},
       {"[[gemm]]\nshapes = [{ m = \"big\", n = 8, k = 8 }]\n", "'m' must be an integer, found string"},
-      {"[[gemm]]\nprecisions = [\"fp64\"]\nshapes = [{ m = 8, n = 8, k = 8 }]\n", "bad.toml:2: unknown precision 'fp64'"},
+      {"[[gemm]]\nprecisions = [\"fp8\"]\nshapes = [{ m = 8, n = 8, k = 8 }]\n", "bad.toml:2: unknown precision 'fp8'"},
       {"[[gemm]]\nshapes = [{ m = 8, n = 8 }]\n", "GEMM shape lacks 'k'"},
       {"[[gemmm]]\n", "bad.toml:1: unknown key 'gemmm'"},
       {"repetitions = 0\n[[latency]]\n", "bad.toml:1: 'repetitions' must be positive"},
