@@ -2,7 +2,7 @@
 # xpubench's Vulkan backend against vkpeak's figures and beside the other backends on the same
 # machine, ROUNDS times; prints medians and the ratios the targets are stated in. vkpeak is not
 # packaged for Debian 12, so its lavapipe figures (Mesa 22.3.6 on this machine: fp32 vec4 96-100
-# GFLOP/s, fp16 vec4 23, int8 dot 84 GOP/s, copy 12.5-14.5 GB/s) are quoted from the issue.
+# GFLOP/s, fp16 vec4 23, int32 vec4 109, int8 dot 84 GOP/s, copy 12.5-14.5 GB/s) are quoted from the issue.
 # The CPU backend and the OpenCL device run the same GEMM in each round, on the same cores.
 # usage: bench/vulkan_vs_peers.sh [BUILD_DIR] [ROUNDS] [VULKAN_DEVICE] [OPENCL_DEVICE]
 set -euo pipefail
@@ -32,7 +32,8 @@ def med(name, field="ops_per_s"):
         return float("nan")
     return statistics.median(x[field] if field != "time" else x["time_s"]["median"] for x in rows[name])
 peak = med(f"{vk}/peak/fp32/xpubench")
-for p, quoted, unit in (("fp32", "96-100", "GFLOP/s"), ("fp16", "23", "GFLOP/s"), ("int8", "84", "GOP/s")):
+for p, quoted, unit in (("fp32", "96-100", "GFLOP/s"), ("fp16", "23", "GFLOP/s"), ("int8", "84", "GOP/s"), ("int32", "109", "GOP/s"),
+                        ("fp64", "not quoted", "GFLOP/s")):
     print(f"peak {p}: {med(f'{vk}/peak/{p}/xpubench')/1e9:.1f} {unit} (vkpeak, quoted: {quoted})")
 for op in ("read", "copy", "triad"):
     print(f"bandwidth {op}: {med(f'{vk}/bandwidth/{op}/b268435456/xpubench')/1e9:.1f} GB/s (vkpeak copy, quoted: 12.5-14.5; target >= 14)")
