@@ -232,6 +232,15 @@ inline void barrier(const context& c, VkCommandBuffer cmd, VkPipelineStageFlags 
 inline constexpr VkPipelineStageFlags any_work = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
 inline constexpr VkAccessFlags any_access = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
 
+// Copies `bytes` from one buffer to another now (a one-time submission), visible to host reads after.
+inline result<void> copy_now(context& c, const buffer& from, const buffer& to, std::size_t bytes) {
+  return submit_once(c, [&](VkCommandBuffer cmd) {
+    const VkBufferCopy region{0, 0, bytes};
+    c.f.vkCmdCopyBuffer(cmd, from.get(), to.get(), 1, &region);
+    barrier(c, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+  });
+}
+
 // Copies host bytes into a buffer: directly where it is mapped, through a staging buffer otherwise.
 inline result<void> upload(const std::shared_ptr<context>& c, buffer& dst, std::span<const std::byte> bytes) {
   if (dst.mapped()) {
@@ -241,10 +250,7 @@ inline result<void> upload(const std::shared_ptr<context>& c, buffer& dst, std::
   auto staging = buffer::create(c, bytes.size(), true);
   if (!staging) return std::unexpected(staging.error());
   std::memcpy((*staging)->mapped(), bytes.data(), bytes.size());
-  return submit_once(*c, [&](VkCommandBuffer cmd) {
-    const VkBufferCopy region{0, 0, bytes.size()};
-    c->f.vkCmdCopyBuffer(cmd, (*staging)->get(), dst.get(), 1, &region);
-  });
+  return copy_now(*c, **staging, dst, bytes.size());
 }
 
 inline result<void> download(const std::shared_ptr<context>& c, const buffer& src, std::span<std::byte> bytes) {
@@ -254,12 +260,7 @@ inline result<void> download(const std::shared_ptr<context>& c, const buffer& sr
   }
   auto staging = buffer::create(c, bytes.size(), true);
   if (!staging) return std::unexpected(staging.error());
-  auto copied = submit_once(*c, [&](VkCommandBuffer cmd) {
-    const VkBufferCopy region{0, 0, bytes.size()};
-    c->f.vkCmdCopyBuffer(cmd, src.get(), (*staging)->get(), 1, &region);
-    barrier(*c, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
-  });
-  if (!copied) return copied;
+  if (auto copied = copy_now(*c, src, **staging, bytes.size()); !copied) return copied;
   std::memcpy(bytes.data(), (*staging)->mapped(), bytes.size());
   return {};
 }

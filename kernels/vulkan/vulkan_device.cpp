@@ -10,6 +10,8 @@ namespace {
 
 using namespace vk;  // the runtime: context, buffer, vk_prepared, ...
 
+bool has(const std::vector<std::string>& v, std::string_view x) { return std::ranges::find(v, x) != v.end(); }
+
 // Host <-> device through mapped memory: memcpy between ordinary (pageable) host memory and a
 // mapped buffer (the storage buffer itself on unified devices, else a staging buffer plus a
 // vkCmdCopyBuffer), host-timed end to end.
@@ -31,10 +33,10 @@ class mapped_transfer final : public prepared {
       if (m_op == bandwidth_op::upload) {
         std::memcpy(mapped.mapped(), m_host.bytes.data(), bytes);
         if (m_staging)
-          if (auto r = copy(*m_staging, *m_device, bytes); !r) return std::unexpected(r.error());
+          if (auto r = copy_now(*m_c, *m_staging, *m_device, bytes); !r) return std::unexpected(r.error());
       } else {
         if (m_staging)
-          if (auto r = copy(*m_device, *m_staging, bytes); !r) return std::unexpected(r.error());
+          if (auto r = copy_now(*m_c, *m_device, *m_staging, bytes); !r) return std::unexpected(r.error());
         std::memcpy(m_landing.data(), mapped.mapped(), bytes);
       }
     }
@@ -50,14 +52,6 @@ class mapped_transfer final : public prepared {
   }
 
  private:
-  result<void> copy(const buffer& from, const buffer& to, std::size_t bytes) {
-    return submit_once(*m_c, [&](VkCommandBuffer cmd) {
-      const VkBufferCopy region{0, 0, bytes};
-      m_c->f.vkCmdCopyBuffer(cmd, from.get(), to.get(), 1, &region);
-      barrier(*m_c, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
-    });
-  }
-
   std::shared_ptr<context> m_c;
   bandwidth_op m_op;
   const host_buffer& m_host;
@@ -251,7 +245,7 @@ class vk_device final : public device {
         std::swap(push[0], push[1]);
       }
       const vulkan_details& v = *m_info.vulkan;
-      const bool shuffle = vec_a && v.subgroup_size == r.tm && std::ranges::find(v.subgroup_operations, "shuffle") != v.subgroup_operations.end();
+      const bool shuffle = vec_a && v.subgroup_size == r.tm && has(v.subgroup_operations, "shuffle");
       shader = fmt::format("{}_rows_{}{}", conv ? "conv2d" : "gemm", shuffle ? "shuffle_" : "", to_string(pr.type));
       pipe = m_c->pipeline_for(shader, std::array<std::uint32_t, 8>{r.wg, r.tm, r.tn4, trans_a, trans_b, nhwc, vec_b, vec_a}, "tts", sizeof push);
       notes = r.describe(vec_a, vec_b) + (shuffle ? "; A shared across the subgroup by shuffles" : "");
@@ -317,7 +311,7 @@ class vk_device final : public device {
 
   result<std::unique_ptr<prepared>> prepare_reduction(precision type, reduce_op op, const host_buffer& x) {
     constexpr std::uint32_t wg = 256;
-    const bool subgroups = std::ranges::find(m_info.vulkan->subgroup_operations, "arithmetic") != m_info.vulkan->subgroup_operations.end();
+    const bool subgroups = has(m_info.vulkan->subgroup_operations, "arithmetic");
     const VkFormat x4 = texel_formats_for(type).x4;
     const bool texel = use_texels() && m_c->texel_ok(x4);
     const std::string shader = fmt::format("reduce_{}{}{}", to_string(type), subgroups ? "_subgroup" : "", texel ? "_texel" : "");
@@ -482,8 +476,6 @@ result<std::unique_ptr<prepared>> vk_device::prepare_latency() {
   p->steps.push_back(s);
   return std::unique_ptr<prepared>(std::move(p));
 }
-
-bool has(const std::vector<std::string>& v, std::string_view x) { return std::ranges::find(v, x) != v.end(); }
 
 }  // namespace
 
