@@ -35,7 +35,6 @@ result<const pipeline*> context::pipeline_for(std::string_view shader, std::span
   if (!code) return fail(status::unsupported, "shader '{}' is not built into this binary", shader);
 
   pipeline p;
-  p.kinds = kinds;
   const auto bindings = static_cast<std::uint32_t>(kinds.size());
   p.push_bytes = push_bytes;
   auto built = [&]() -> result<void> {

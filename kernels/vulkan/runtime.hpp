@@ -69,7 +69,6 @@ struct pipeline {
   VkDescriptorSetLayout set_layout = VK_NULL_HANDLE;
   VkPipelineLayout layout = VK_NULL_HANDLE;
   VkPipeline handle = VK_NULL_HANDLE;
-  std::string kinds;  // one letter per binding: 's' storage buffer, 't' uniform texel buffer
   std::uint32_t push_bytes = 0;
 
   void destroy(const vk_fns& f, VkDevice device) const {
