@@ -56,6 +56,19 @@ void gemm(const int M, const int N, const int K, __global const a_t* A, __global
   acc_t acc[RM][RN];
   for (int i = 0; i < RM; ++i)
     for (int j = 0; j < RN; ++j) acc[i][j] = 0;
+#ifdef DOT4
+  // -DDOT4 (int8): four depth steps per packed dot product (DOT4_ACC, types.cl). A is row-major and
+  // K % 4 == 0 (a row's uchar4 at k / 4); the host repacks B as [K/4][N] x 4, the four depth steps
+  // of one column together, so neighbouring work-items read neighbouring char4s.
+  for (int k4 = 0; k4 < K / 4; ++k4) {
+    uchar4 a[RM];
+    char4 b[RN];
+    for (int i = 0; i < RM; ++i) a[i] = vload4(k4, A + rows[i] * K);
+    for (int j = 0; j < RN; ++j) b[j] = vload4(k4 * N + cols[j], B);
+    for (int i = 0; i < RM; ++i)
+      for (int j = 0; j < RN; ++j) acc[i][j] = DOT4_ACC(a[i], b[j], acc[i][j]);
+  }
+#else
   for (int k = 0; k < K; ++k) {
     acc_t a[RM], b[RN];
     for (int i = 0; i < RM; ++i) {
@@ -75,6 +88,7 @@ void gemm(const int M, const int N, const int K, __global const a_t* A, __global
     for (int i = 0; i < RM; ++i)
       for (int j = 0; j < RN; ++j) acc[i][j] += a[i] * b[j];
   }
+#endif
   for (int i = 0; i < RM; ++i)
     for (int j = 0; j < RN; ++j)
       if (row0 + i < M && col0 + j * WG_N < N) C[(row0 + i) * N + col0 + j * WG_N] = acc[i][j];

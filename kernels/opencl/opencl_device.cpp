@@ -14,6 +14,7 @@
 #include <clblast_c.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 
 namespace xpu {
@@ -54,6 +55,14 @@ const char* type_define(precision p) {
     case precision::bf16: break;
   }
   return "";
+}
+
+// "-cl-std=CL2.0" for a device whose OpenCL C version ("OpenCL C 2.0 ...") is 2.0 or later, where
+// sub-groups are core or a feature; "" for 1.x, which builds for 1.2 by default.
+std::string cl_std_option(const std::string& c_version) {
+  int major = 0, minor = 0;
+  if (std::sscanf(c_version.c_str(), "OpenCL C %d.%d", &major, &minor) != 2 || major < 2) return "";
+  return fmt::format(" -cl-std=CL{}.{}", major, minor);
 }
 
 status status_of(cl_int rc) {
@@ -258,6 +267,9 @@ class cl_device final : public device {
         if (p.type == precision::fp16)
           return {support_level::emulated, "fp16 storage read with vload_half, fp32 arithmetic (half-arithmetic kernels not written yet)", impl,
                   {{"xpubench", precision::fp32}}};
+        if (p.type == precision::int8 && p.kind() == kernel_kind::gemm && m_info.opencl->integer_dot_product)
+          return {support_level::native, "uchar x char, int accumulation; packed 4 x 8-bit dot products (cl_khr_integer_dot_product) "
+                                         "among the tuning candidates", impl};
         return {support_level::native, p.type == precision::int8 ? "uchar x char, int accumulation" : "float arithmetic", impl};
       case kernel_kind::bandwidth:
         if (p.type != precision::fp32) return {support_level::unsupported, "bandwidth kernels stream fp32 arrays", {}};
@@ -365,6 +377,9 @@ class cl_device final : public device {
     if (params->first.vec && (g.trans_b || g.n < params->first.vec))  // the vector kernel's preconditions
       return gemm_with(pr, in, gemm_candidates().front(),
                        fmt::format("defaults: the tuned {} needs N >= {} and B not transposed", params->first.describe(), params->first.vec));
+    if (params->first.dot4 && (pr.type != precision::int8 || g.trans_a || g.k % 4 != 0))  // the packed-dot kernel's
+      return gemm_with(pr, in, gemm_candidates().front(),
+                       fmt::format("defaults: the tuned {} needs int8, K % 4 == 0 and A not transposed", params->first.describe()));
     return gemm_with(pr, in, params->first, params->second);
   }
 
@@ -372,10 +387,19 @@ class cl_device final : public device {
     const auto& g = std::get<gemm_shape>(pr.dims);
     std::string opts = std::string(type_define(pr.type)) + " " + gp.defines();
     if (g.trans_a) opts += " -DTRANS_A";
-    if (g.trans_b) opts += " -DTRANS_B";
+    if (g.trans_b && !gp.dot4) opts += " -DTRANS_B";  // the packed B is the same either way
     auto prog = program("gemm", opts, true);
     if (!prog) return std::unexpected(prog.error());
-    auto p = with_buffers(in, static_cast<std::size_t>(g.m * g.n) * 4, fmt::format("{} ({})", gp.describe(), how));
+    host_buffers packed;
+    if (gp.dot4) {  // B as [K/4][N] x 4: the four depth steps of a column together (a weight reorder, once)
+      const host_buffer& b = in.inputs[1];
+      packed.inputs = {in.inputs[0], host_buffer(b.type, b.count())};
+      for (std::int64_t k = 0; k < g.k; ++k)
+        for (std::int64_t n = 0; n < g.n; ++n)
+          packed.inputs[1].bytes[static_cast<std::size_t>(((k / 4) * g.n + n) * 4 + k % 4)] =
+              b.bytes[static_cast<std::size_t>(g.trans_b ? n * g.k + k : k * g.n + n)];
+    }
+    auto p = with_buffers(gp.dot4 ? packed : in, static_cast<std::size_t>(g.m * g.n) * 4, fmt::format("{} ({})", gp.describe(), how));
     if (!p) return std::unexpected(p.error());
     auto k = kernel(*prog, "gemm");
     if (!k) return std::unexpected(k.error());
@@ -410,7 +434,7 @@ class cl_device final : public device {
     std::optional<gemm_params> best;
     double best_s = 0;
     std::string failures;
-    for (const gemm_params& c : gemm_candidates(m_info.type == "cpu")) {
+    for (const gemm_params& c : gemm_candidates(m_info.type == "cpu", type == precision::int8 && m_info.opencl->integer_dot_product)) {
       if (static_cast<std::uint64_t>(c.wg_m * c.wg_n) > m_info.opencl->max_work_group_size) continue;
       auto ready = gemm_with(probe, in, c, "tuning");
       if (!ready) {
@@ -494,13 +518,23 @@ class cl_device final : public device {
     const std::size_t groups = std::min<std::size_t>(256, std::max<std::size_t>(1, x.count() / (wg * 16)));
     std::string opts = fmt::format("{} -DWG={}{}{} -DLANES={}", type_define(type), wg, op == reduce_op::max ? " -DOP_MAX" : "",
                                    m_info.type == "cpu" ? " -DCHUNKED" : "", lanes);
+    std::string last_stage = "a tree in local memory";
+    if (m_info.opencl->subgroups) {  // sub-group operations where the device has them and they build
+      const std::string with = opts + " -DSUBGROUP" + cl_std_option(m_info.opencl->c_version);
+      auto s1 = program("reduce", with, true);
+      auto s2 = s1 ? program("reduce", with + " -DPARTIALS", true) : s1;
+      if (s2)
+        opts = with, last_stage = "sub-group reductions";
+      else
+        last_stage += fmt::format(" (the sub-group kernel did not build: {})", s2.error().message.substr(0, 200));
+    }
     auto stage1 = program("reduce", opts, true);
     if (!stage1) return std::unexpected(stage1.error());
     auto stage2 = program("reduce", opts + " -DPARTIALS", true);
     if (!stage2) return std::unexpected(stage2.error());
     host_buffers in;
     in.inputs.push_back(x);
-    auto p = with_buffers(in, 4, fmt::format("two stages: {} work-groups of {}, then one", groups, wg));
+    auto p = with_buffers(in, 4, fmt::format("two stages: {} work-groups of {}, then one; within a work-group, {}", groups, wg, last_stage));
     if (!p) return std::unexpected(p.error());
     auto partials = buffer(nullptr, groups * 4);
     if (!partials) return std::unexpected(partials.error());

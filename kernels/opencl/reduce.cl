@@ -2,7 +2,8 @@
 // strides over the input, then a tree in local memory); run again on the partials with
 // -DPARTIALS (acc_t input) to finish. Build defines: the type (types.cl; int8 reads char),
 // WG (work-group size, a power of two), OP_MAX for max (else sum), CHUNKED on CPU devices, and
-// LANES (16 by default; 4 or 1 for the bandwidth benchmark's narrower rows) for fp32 on CPU devices.
+// LANES (16 by default; 4 or 1 for the bandwidth benchmark's narrower rows) for fp32 on CPU devices,
+// SUBGROUP where the device has sub-groups.
 #ifdef PARTIALS
 typedef acc_t in_t;
 #define LOAD_IN(p, i) ((p)[i])
@@ -21,9 +22,17 @@ typedef a_t in_t;
 #else
 #define IDENTITY (-INFINITY)
 #endif
+#define SUBGROUP_COMBINE sub_group_reduce_max
 #else
 #define COMBINE(x, y) ((x) + (y))
 #define IDENTITY 0
+#define SUBGROUP_COMBINE sub_group_reduce_add
+#endif
+
+// -DSUBGROUP (devices with cl_khr_subgroups, or sub-groups in OpenCL C 2.x/3.0): the work-group's
+// last stage through sub-group reductions instead of a tree in local memory.
+#if defined(SUBGROUP) && defined(cl_khr_subgroups)
+#pragma OPENCL EXTENSION cl_khr_subgroups : enable
 #endif
 
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
@@ -57,6 +66,17 @@ void reduce(const int n, __global const in_t* x, __global acc_t* partials) {
 #else
   for (int i = get_global_id(0); i < n; i += get_global_size(0)) acc = COMBINE(acc, LOAD_IN(x, i));
 #endif
+#ifdef SUBGROUP
+  // Sub-group operations: each sub-group combines its work-items' values in registers, its first
+  // work-item stores one value, and one work-item combines the sub-groups' values.
+  acc = SUBGROUP_COMBINE(acc);
+  if (get_sub_group_local_id() == 0) scratch[get_sub_group_id()] = acc;
+  barrier(CLK_LOCAL_MEM_FENCE);
+  if (lid == 0) {
+    for (uint s = 1; s < get_num_sub_groups(); ++s) acc = COMBINE(acc, scratch[s]);
+    partials[get_group_id(0)] = acc;
+  }
+#else
   scratch[lid] = acc;
   barrier(CLK_LOCAL_MEM_FENCE);
   for (int half_size = WG / 2; half_size > 0; half_size /= 2) {
@@ -64,4 +84,5 @@ void reduce(const int n, __global const in_t* x, __global acc_t* partials) {
     barrier(CLK_LOCAL_MEM_FENCE);
   }
   if (lid == 0) partials[get_group_id(0)] = scratch[0];
+#endif
 }

@@ -9,17 +9,20 @@
 namespace xpu {
 
 std::string gemm_params::defines() const {
-  return fmt::format("-DWG_M={} -DWG_N={} -DRM={} -DRN={} -DTK={}{}{}", wg_m, wg_n, rm, rn, tk, direct ? " -DDIRECT" : "",
-                     vec ? fmt::format(" -DVEC={}", vec) : "");
+  return fmt::format("-DWG_M={} -DWG_N={} -DRM={} -DRN={} -DTK={}{}{}{}", wg_m, wg_n, rm, rn, tk, direct ? " -DDIRECT" : "",
+                     vec ? fmt::format(" -DVEC={}", vec) : "", dot4 ? " -DDOT4" : "");
 }
 
 std::string gemm_params::describe() const {
+  if (dot4)
+    return fmt::format("direct, packed 4 x int8 dot products (B repacked to [K/4][N] x 4), {}x{} per work-group, {}x{} per work-item",
+                       wg_m * rm, wg_n * rn, rm, rn);
   if (vec) return fmt::format("direct (no local memory), {} rows x float{} per work-item, {}x{} work-items", rm, vec, wg_m, wg_n);
   if (direct) return fmt::format("direct (no local memory) {}x{} per work-group, {}x{} per work-item", wg_m * rm, wg_n * rn, rm, rn);
   return fmt::format("tile {}x{}x{}, {}x{} per work-item", wg_m * rm, wg_n * rn, tk, rm, rn);
 }
 
-std::vector<gemm_params> gemm_candidates(bool cpu_device) {
+std::vector<gemm_params> gemm_candidates(bool cpu_device, bool int8_dot) {
   std::vector<gemm_params> c{{8, 8, 4, 4, 16}, {8, 8, 2, 2, 16}, {16, 16, 2, 2, 16}, {4, 4, 8, 8, 16}, {8, 8, 4, 4, 32}, {4, 16, 8, 2, 16},
                              {8, 8, 8, 8, 16}, {4, 8, 8, 8, 32}, {2, 16, 16, 4, 16}};
   if (cpu_device)
@@ -30,6 +33,9 @@ std::vector<gemm_params> gemm_candidates(bool cpu_device) {
     for (gemm_params d : std::initializer_list<gemm_params>{{1, 16, 8, 16, 1}, {1, 16, 4, 16, 1}, {1, 8, 12, 16, 1}, {1, 16, 8, 8, 1},
                                                             {2, 8, 6, 16, 1}, {1, 4, 16, 16, 1}})
       d.direct = true, d.vec = d.rn, c.push_back(d);
+  if (int8_dot)
+    for (gemm_params d : std::initializer_list<gemm_params>{{8, 8, 4, 4, 4}, {16, 16, 2, 2, 4}, {8, 16, 4, 2, 4}, {16, 8, 2, 4, 4}})
+      d.direct = true, d.dot4 = true, c.push_back(d);
   return c;
 }
 
@@ -62,7 +68,7 @@ std::optional<gemm_params> tuning_lookup(const std::filesystem::path& dir, const
   const auto& e = cache[key.text()];
   try {
     return gemm_params{e.at("wg_m").get<int>(), e.at("wg_n").get<int>(), e.at("rm").get<int>(), e.at("rn").get<int>(), e.at("tk").get<int>(),
-                       e.value("direct", false), e.value("vec", 0)};
+                       e.value("direct", false), e.value("vec", 0), e.value("dot4", false)};
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;
   }
@@ -79,7 +85,7 @@ result<void> tuning_store(const std::filesystem::path& dir, const tuning_key& ke
       ++it;
   }
   cache[key.text()] = {{"device", key.device}, {"driver_version", key.driver_version}, {"precision", key.precision},
-                       {"wg_m", p.wg_m}, {"wg_n", p.wg_n}, {"rm", p.rm}, {"rn", p.rn}, {"tk", p.tk}, {"direct", p.direct}, {"vec", p.vec},
+                       {"wg_m", p.wg_m}, {"wg_n", p.wg_n}, {"rm", p.rm}, {"rn", p.rn}, {"tk", p.tk}, {"direct", p.direct}, {"vec", p.vec}, {"dot4", p.dot4},
                        {"ops_per_s", ops_per_s}};
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

@@ -16,14 +16,16 @@ struct gemm_params {
   int wg_m = 8, wg_n = 8, rm = 4, rn = 4, tk = 16;
   bool direct = false;  // no local memory, no barrier (gemm.cl's DIRECT kernel)
   int vec = 0;          // DIRECT with rn = vec contiguous columns as one vector (N >= vec, B not transposed)
+  bool dot4 = false;    // DIRECT int8 with packed 4 x 8-bit dot products (A not transposed, K % 4 == 0; B repacked)
   std::string defines() const;   // "-DWG_M=8 -DWG_N=8 -DRM=4 -DRN=4 -DTK=16"
   std::string describe() const;  // "tile 32x32x16, 4x4 per work-item"
   bool operator==(const gemm_params&) const = default;
 };
 
 // The candidates the tuner times (the first is the default when tuning is off).
-// Candidates for CPU devices add the DIRECT kernel's shapes.
-std::vector<gemm_params> gemm_candidates(bool cpu_device = false);
+// Candidates for CPU devices add the DIRECT kernel's shapes; int8_dot (int8 on a device with
+// cl_khr_integer_dot_product) adds the packed-dot kernel's.
+std::vector<gemm_params> gemm_candidates(bool cpu_device = false, bool int8_dot = false);
 
 std::filesystem::path tuning_cache_dir();  // $XDG_CACHE_HOME/xpubench or $HOME/.cache/xpubench
 

@@ -20,6 +20,14 @@ typedef char b_t;
 typedef int acc_t;
 #define LOAD_A(p, i) ((int)(p)[i])
 #define LOAD_B(p, i) ((int)(p)[i])
+// acc + the dot product of four u8 x s8 pairs: the hardware instruction where the compiler has
+// cl_khr_integer_dot_product's 4x8-bit dot (DP4A and its kin), else four multiply-adds.
+#if defined(__opencl_c_integer_dot_product_input_4x8bit)
+#define DOT4_ACC(a, b, acc) ((acc) + dot((a), (b)))
+#else
+#define DOT4_ACC(a, b, acc) \
+  ((acc) + (int)(a).x * (int)(b).x + (int)(a).y * (int)(b).y + (int)(a).z * (int)(b).z + (int)(a).w * (int)(b).w)
+#endif
 #else
 #error "define XPU_FP32, XPU_FP16 or XPU_INT8"
 #endif

@@ -86,7 +86,7 @@ TEST_F(opencl_backend, every_workload_and_precision_verifies_on_pocl) {
 
 TEST_F(opencl_backend, every_gemm_candidate_verifies) {
   // The tuner keeps the fastest candidate; each must be right, whichever wins on a device.
-  for (const gemm_params& c : gemm_candidates(true)) {
+  for (const gemm_params& c : gemm_candidates(true, true)) {  // with the packed int8 dot kernels (emulated dot on PoCL)
     SCOPED_TRACE(c.describe());
     opencl_options o;
     o.gemm = c;
@@ -95,12 +95,19 @@ TEST_F(opencl_backend, every_gemm_candidate_verifies) {
     // B not transposed and N >= 16: the vector kernels run (N % 16 != 0: their edge path); else the default tiles.
     for (const problem& p : {problem{gemm_shape{37, 45, 19}, precision::fp32}, problem{gemm_shape{33, 20, 24, true, true}, precision::fp32},
                              problem{gemm_shape{37, 48, 19}, precision::fp32}, problem{gemm_shape{33, 32, 24, true, false}, precision::fp32},
-                             problem{gemm_shape{37, 48, 19}, precision::int8}, problem{gemm_shape{21, 32, 12}, precision::fp16}}) {
+                             problem{gemm_shape{37, 48, 19}, precision::int8}, problem{gemm_shape{21, 32, 12}, precision::fp16},
+                             // K % 4 == 0: the packed-dot kernels run (B transposed or not; A transposed: the defaults)
+                             problem{gemm_shape{37, 45, 20}, precision::int8}, problem{gemm_shape{29, 33, 24, false, true}, precision::int8},
+                             problem{gemm_shape{19, 21, 8, true, false}, precision::int8}}) {
       SCOPED_TRACE(p.id());
       const workload& w = workload_for(kernel_kind::gemm);
       host_buffers b = w.make_buffers(p, 5);
       auto ready = (*dev)->prepare(p, b, "xpubench");
       ASSERT_TRUE(ready) << ready.error().message;
+      const auto& g = std::get<gemm_shape>(p.dims);
+      if (c.dot4 && p.type == precision::int8 && !g.trans_a && g.k % 4 == 0) {  // the packed-dot kernel itself ran
+        EXPECT_NE((*ready)->notes().find("packed 4 x int8"), std::string::npos) << (*ready)->notes();
+      }
       ASSERT_TRUE((*ready)->run_seconds(1));
       ASSERT_TRUE((*ready)->read_back(b));
       const verification v = w.verify(p, b, 5);
@@ -138,6 +145,58 @@ TEST_F(opencl_backend, fp16_follows_the_driver_flag) {
     EXPECT_EQ(ready.error().code, status::unsupported);
     EXPECT_NE(ready.error().message.find("building peak.cl failed"), std::string::npos) << ready.error().message;
   }
+}
+
+TEST_F(opencl_backend, integer_dot_product_adds_the_packed_dot_kernels_to_the_int8_tuning) {
+  const problem p{gemm_shape{64, 64, 64}, precision::int8};
+  opencl_options untuned;
+  untuned.tune = false;
+  auto plain = opencl_device_open(*info, untuned);
+  ASSERT_TRUE(plain);
+  EXPECT_EQ((*plain)->supports(p).reason.find("dot products"), std::string::npos);
+  EXPECT_EQ(gemm_candidates(true).size() + 4, gemm_candidates(true, true).size());
+  device_info claimed = *info;  // told it has cl_khr_integer_dot_product (PoCL here has not: DOT4_ACC falls back to multiply-adds)
+  claimed.opencl->integer_dot_product = true;
+  test::temp_dir cache;
+  auto dev = opencl_device_open(claimed, {"", true, cache.path(), 128});
+  ASSERT_TRUE(dev);
+  EXPECT_NE((*dev)->supports(p).reason.find("cl_khr_integer_dot_product"), std::string::npos);
+  const workload& w = workload_for(kernel_kind::gemm);
+  host_buffers b = w.make_buffers(p, 8);
+  auto ready = (*dev)->prepare(p, b, "xpubench");  // tunes over the candidates, packed dot included
+  ASSERT_TRUE(ready) << ready.error().message;
+  ASSERT_TRUE((*ready)->run_seconds(1));
+  ASSERT_TRUE((*ready)->read_back(b));
+  EXPECT_TRUE(w.verify(p, b, 8).passed);
+  const auto winner = tuning_lookup(cache.path(), {info->name, info->driver_version, "int8"});  // cached, dot4 flag included
+  ASSERT_TRUE(winner);
+  EXPECT_NE((*ready)->notes().find(winner->describe()), std::string::npos);
+}
+
+TEST_F(opencl_backend, sub_group_reduction_where_claimed_verifies_or_falls_back_with_the_reason) {
+  device_info claimed = *info;
+  claimed.opencl->subgroups = true;
+  auto dev = opencl_device_open(claimed);
+  ASSERT_TRUE(dev);
+  for (precision type : {precision::fp32, precision::int8, precision::fp16})
+    for (reduce_op op : {reduce_op::sum, reduce_op::max}) {
+      const problem p{reduction_shape{70001, op}, type};
+      SCOPED_TRACE(p.id());
+      const workload& w = workload_for(kernel_kind::reduction);
+      host_buffers b = w.make_buffers(p, 4);
+      auto ready = (*dev)->prepare(p, b, "xpubench");
+      ASSERT_TRUE(ready) << ready.error().message;
+      const std::string notes = (*ready)->notes();
+      // A driver with sub-groups uses them; PoCL here lists none and its build fails: the tree, with the reason.
+      EXPECT_TRUE(notes.find("sub-group reductions") != std::string::npos || notes.find("sub-group kernel did not build") != std::string::npos)
+          << notes;
+      if (!info->opencl->subgroups) {
+        EXPECT_NE(notes.find("building reduce.cl failed"), std::string::npos) << notes;
+      }
+      ASSERT_TRUE((*ready)->run_seconds(1));
+      ASSERT_TRUE((*ready)->read_back(b));
+      EXPECT_TRUE(w.verify(p, b, 4).passed);
+    }
 }
 
 TEST_F(opencl_backend, a_kernel_that_fails_to_build_is_reported_and_the_run_goes_on) {
