@@ -42,6 +42,9 @@ class prepared {
   virtual result<void> read_back(host_buffers& out) = 0;
   // Notes the report shows beside the figure (layouts, threads, emulation).
   virtual std::string notes() const { return ""; }
+  // The precision float products are summed in (the verification's tolerance follows it): fp32 for
+  // every kernel of ours; fp16 where a library sums in half (CLBlast's HGEMM).
+  virtual precision accumulation() const { return precision::fp32; }
 };
 
 class device;

@@ -197,7 +197,7 @@ measurement run_one(const planned_case& c, const run_options& options, const run
       m.reason = ok.error().message;
       return m;
     }
-    m.verification = to_result(w.verify(c.prob, buffers, options.seed));
+    m.verification = to_result(w.verify(c.prob, buffers, options.seed, raw->accumulation()));
     if (m.verification.checked && !m.verification.passed) {
       m.state = status::invalid;
       m.reason = "verification failed: " + m.verification.message;

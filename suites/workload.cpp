@@ -116,9 +116,17 @@ verification compare(const host_buffer& y, std::span<const std::size_t> at, cons
   return v;
 }
 
-tolerance tolerance_for(precision p, double terms) {
+// fp16 accumulation (a library's half GEMM): the same growth with the half unit roundoff, plus the
+// rounding of the result to half.
+tolerance half_tolerance(double terms) {
+  constexpr double u16 = 4.8828125e-04;  // 2^-11
+  const double bound = 8.0 * u16 * std::sqrt(std::max(terms, 1.0)) + u16;
+  return {false, bound, fmt::format("8 x 2^-11 x sqrt({:.0f}) + 2^-11 (fp16 accumulation of {:.0f} terms, fp16 result)", terms, terms)};
+}
+
+tolerance tolerance_for(precision p, precision accumulation, double terms) {
   if (p == precision::int8) return {true, 0, "exact: int8 products accumulate in int32"};
-  return float_tolerance(terms);
+  return accumulation == precision::fp16 ? half_tolerance(terms) : float_tolerance(terms);
 }
 
 class gemm_workload final : public workload {
@@ -143,10 +151,10 @@ class gemm_workload final : public workload {
     b.outputs.push_back(output(output_type(kernel_kind::gemm, p.type), static_cast<std::size_t>(g.m * g.n)));
     return b;
   }
-  verification verify(const problem& p, const host_buffers& b, std::uint64_t seed) const override {
+  verification verify(const problem& p, const host_buffers& b, std::uint64_t seed, precision acc) const override {
     const auto& g = std::get<gemm_shape>(p.dims);
     const auto at = sample(b.outputs[0].count(), static_cast<double>(g.k), seed);
-    return compare(b.outputs[0], at, reference::gemm(g, b.inputs[0], b.inputs[1], at), tolerance_for(p.type, static_cast<double>(g.k)));
+    return compare(b.outputs[0], at, reference::gemm(g, b.inputs[0], b.inputs[1], at), tolerance_for(p.type, acc, static_cast<double>(g.k)));
   }
 };
 
@@ -172,11 +180,11 @@ class conv_workload final : public workload {
     b.outputs.push_back(output(output_type(kernel_kind::conv2d, p.type), static_cast<std::size_t>(c.n * c.k * c.p() * c.q())));
     return b;
   }
-  verification verify(const problem& p, const host_buffers& b, std::uint64_t seed) const override {
+  verification verify(const problem& p, const host_buffers& b, std::uint64_t seed, precision acc) const override {
     const auto& c = std::get<conv_shape>(p.dims);
     const double terms = static_cast<double>(c.c * c.r * c.s);
     const auto at = sample(b.outputs[0].count(), terms, seed);
-    return compare(b.outputs[0], at, reference::conv2d(c, b.inputs[0], b.inputs[1], at), tolerance_for(p.type, terms));
+    return compare(b.outputs[0], at, reference::conv2d(c, b.inputs[0], b.inputs[1], at), tolerance_for(p.type, acc, terms));
   }
 };
 
@@ -197,10 +205,10 @@ class reduction_workload final : public workload {
     b.outputs.push_back(output(output_type(kernel_kind::reduction, p.type), 1));
     return b;
   }
-  verification verify(const problem& p, const host_buffers& b, std::uint64_t) const override {
+  verification verify(const problem& p, const host_buffers& b, std::uint64_t, precision acc) const override {
     const auto& r = std::get<reduction_shape>(p.dims);
     const std::size_t at[] = {0};
-    tolerance tol = r.op == reduce_op::max ? tolerance{true, 0, "exact: max selects an input"} : tolerance_for(p.type, static_cast<double>(r.n));
+    tolerance tol = r.op == reduce_op::max ? tolerance{true, 0, "exact: max selects an input"} : tolerance_for(p.type, acc, static_cast<double>(r.n));
     return compare(b.outputs[0], at, {reference::reduce(r.op, b.inputs[0])}, tol);
   }
 };
@@ -226,7 +234,7 @@ class bandwidth_workload final : public workload {
     b.outputs.push_back(output(element_type::f32, s.op == bandwidth_op::read ? 1 : elements(s)));
     return b;
   }
-  verification verify(const problem& p, const host_buffers& b, std::uint64_t seed) const override {
+  verification verify(const problem& p, const host_buffers& b, std::uint64_t seed, precision) const override {
     const auto& s = std::get<bandwidth_shape>(p.dims);
     const auto at = sample(b.outputs[0].count(), 1, seed);
     tolerance tol = s.op == bandwidth_op::read ? float_tolerance(static_cast<double>(elements(s)))
@@ -282,7 +290,7 @@ class peak_workload final : public workload {
     b.outputs.push_back(output(chain_type, chains));
     return b;
   }
-  verification verify(const problem& p, const host_buffers& b, std::uint64_t seed) const override {
+  verification verify(const problem& p, const host_buffers& b, std::uint64_t seed, precision) const override {
     const auto at = sample(chains, 1, seed);
     return compare(b.outputs[0], at, reference::peak(p.type, iterations(p), b, at), {true, 0, "exact: powers of two and small integers"});
   }
@@ -294,7 +302,7 @@ class latency_workload final : public workload {
   double min_bytes(const problem&) const override { return 0; }
   std::string_view ops_unit(const problem&) const override { return "launch"; }
   host_buffers make_buffers(const problem&, std::uint64_t) const override { return {}; }
-  verification verify(const problem&, const host_buffers&, std::uint64_t) const override {
+  verification verify(const problem&, const host_buffers&, std::uint64_t, precision) const override {
     verification v;
     v.message = "n/a: an empty task has no output";
     v.passed = true;

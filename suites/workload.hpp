@@ -37,7 +37,12 @@ class workload {
   virtual std::string_view ops_unit(const problem& p) const = 0;  // "FLOP", "OP" (integer), "B" (bandwidth), "launch"
   // Inputs filled from seed (never zero); outputs allocated and filled with a sentinel.
   virtual host_buffers make_buffers(const problem& p, std::uint64_t seed) const = 0;
-  virtual verification verify(const problem& p, const host_buffers& buffers, std::uint64_t seed) const = 0;
+  // `accumulation`: the precision the implementation sums products in (prepared::accumulation()),
+  // which sets the tolerance of float results; integer results are exact whatever it says.
+  virtual verification verify(const problem& p, const host_buffers& buffers, std::uint64_t seed, precision accumulation) const = 0;
+  verification verify(const problem& p, const host_buffers& buffers, std::uint64_t seed) const {
+    return verify(p, buffers, seed, precision::fp32);
+  }
 };
 
 const workload& workload_for(kernel_kind kind);

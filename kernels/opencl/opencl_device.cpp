@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/embedded_text.hpp"
+#include "core/half.hpp"
 #include "kernels/opencl/tuning.hpp"
 #include "probe/opencl_api.hpp"
 
@@ -74,6 +75,7 @@ status status_of(cl_int rc) {
 struct clblast_api {
   dynlib library;
   decltype(&::CLBlastSgemm) sgemm = nullptr;
+  decltype(&::CLBlastHgemm) hgemm = nullptr;  // optional: fp16 rows say so when it is missing
 };
 
 const result<clblast_api>& clblast_load() {
@@ -83,35 +85,53 @@ const result<clblast_api>& clblast_load() {
     clblast_api a{std::move(*lib)};
     a.sgemm = a.library.symbol<decltype(a.sgemm)>("CLBlastSgemm");
     if (!a.sgemm) return fail(status::unsupported, "{} has no CLBlastSgemm", a.library.path());
+    a.hgemm = a.library.symbol<decltype(a.hgemm)>("CLBlastHgemm");
     return a;
   }();
   return api;
 }
 
-// CLBlast's SGEMM on our buffers. CLBlast returns the event of its last kernel only (it may run
-// helper kernels before), so it is timed on the host: steady_clock around the calls and clFinish.
+// CLBlast's SGEMM, or HGEMM for fp16 (half inputs, sums and result), on our buffers. CLBlast
+// returns the event of its last kernel only (it may run helper kernels before), so it is timed on
+// the host: steady_clock around the calls and clFinish.
 class clblast_gemm final : public prepared {
  public:
-  clblast_gemm(const opencl_api& api, const clblast_api& blast, cl_command_queue queue, const gemm_shape& g, std::vector<mem_ptr> buffers)
-      : m_api(api), m_blast(blast), m_queue(queue), m_g(g), m_buffers(std::move(buffers)) {}
+  clblast_gemm(const opencl_api& api, const clblast_api& blast, cl_command_queue queue, const gemm_shape& g, bool half, std::vector<mem_ptr> buffers)
+      : m_api(api), m_blast(blast), m_queue(queue), m_g(g), m_half(half), m_buffers(std::move(buffers)) {}
   std::string_view implementation() const override { return "clblast"; }
-  std::string notes() const override { return "CLBlast SGEMM (default tuning); host-timed around clFinish"; }
+  std::string notes() const override {
+    return m_half ? "CLBlast HGEMM (default tuning; fp16 products summed in fp16, fp16 result); host-timed around clFinish"
+                  : "CLBlast SGEMM (default tuning); host-timed around clFinish";
+  }
+  precision accumulation() const override { return m_half ? precision::fp16 : precision::fp32; }
   result<double> run_seconds(int launches) override {
     const auto start = std::chrono::steady_clock::now();
+    const auto ta = m_g.trans_a ? CLBlastTransposeYes : CLBlastTransposeNo, tb = m_g.trans_b ? CLBlastTransposeYes : CLBlastTransposeNo;
+    const std::size_t lda = m_g.trans_a ? m_g.m : m_g.k, ldb = m_g.trans_b ? m_g.k : m_g.n;
+    constexpr cl_half one = 0x3c00, zero = 0;
     for (int i = 0; i < launches; ++i) {
       cl_command_queue q = m_queue;
-      const auto st = m_blast.sgemm(CLBlastLayoutRowMajor, m_g.trans_a ? CLBlastTransposeYes : CLBlastTransposeNo,
-                                    m_g.trans_b ? CLBlastTransposeYes : CLBlastTransposeNo, m_g.m, m_g.n, m_g.k, 1.0f, m_buffers[0].get(), 0,
-                                    m_g.trans_a ? m_g.m : m_g.k, m_buffers[1].get(), 0, m_g.trans_b ? m_g.k : m_g.n, 0.0f,
-                                    m_buffers[2].get(), 0, m_g.n, &q, nullptr);
-      if (st != CLBlastSuccess) return fail(status::failed, "CLBlastSgemm returned status {}", static_cast<int>(st));
+      const auto st = m_half ? m_blast.hgemm(CLBlastLayoutRowMajor, ta, tb, m_g.m, m_g.n, m_g.k, one, m_buffers[0].get(), 0, lda,
+                                             m_buffers[1].get(), 0, ldb, zero, m_buffers[2].get(), 0, m_g.n, &q, nullptr)
+                             : m_blast.sgemm(CLBlastLayoutRowMajor, ta, tb, m_g.m, m_g.n, m_g.k, 1.0f, m_buffers[0].get(), 0, lda,
+                                             m_buffers[1].get(), 0, ldb, 0.0f, m_buffers[2].get(), 0, m_g.n, &q, nullptr);
+      if (st != CLBlastSuccess) return fail(status::failed, "CLBlast{}gemm returned status {}", m_half ? 'H' : 'S', static_cast<int>(st));
     }
     XPU_CHECK_CL(m_api.finish(m_queue));
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
   result<void> read_back(host_buffers& out) override {
     host_buffer& y = out.outputs.at(0);
-    XPU_CHECK_CL(m_api.enqueue_read(m_queue, m_buffers[2].get(), CL_TRUE, 0, y.bytes.size(), y.bytes.data(), 0, nullptr, nullptr));
+    if (!m_half) {
+      XPU_CHECK_CL(m_api.enqueue_read(m_queue, m_buffers[2].get(), CL_TRUE, 0, y.bytes.size(), y.bytes.data(), 0, nullptr, nullptr));
+      return {};
+    }
+    std::vector<std::uint16_t> halves(y.count());  // the fp32 output buffer gets the half results widened
+    XPU_CHECK_CL(m_api.enqueue_read(m_queue, m_buffers[2].get(), CL_TRUE, 0, halves.size() * 2, halves.data(), 0, nullptr, nullptr));
+    for (std::size_t i = 0; i < halves.size(); ++i) {
+      const float f = half_to_float(halves[i]);
+      std::memcpy(&y.bytes[i * 4], &f, 4);
+    }
     return {};
   }
 
@@ -120,6 +140,7 @@ class clblast_gemm final : public prepared {
   const clblast_api& m_blast;
   cl_command_queue m_queue;
   gemm_shape m_g;
+  bool m_half;
   std::vector<mem_ptr> m_buffers;
 };
 
@@ -264,9 +285,15 @@ class cl_device final : public device {
         [[fallthrough]];
       case kernel_kind::conv2d:
       case kernel_kind::reduction:
-        if (p.type == precision::fp16)
-          return {support_level::emulated, "fp16 storage read with vload_half, fp32 arithmetic (half-arithmetic kernels not written yet)", impl,
-                  {{"xpubench", precision::fp32}}};
+        if (p.type == precision::fp16) {  // ours: fp16 storage, fp32 sums (the products of fp16 inputs are exact in fp32)
+          if (!m_info.opencl->fp16)
+            return {support_level::emulated, "fp16 storage read with vload_half, fp32 arithmetic: no cl_khr_fp16 on this device", impl,
+                    {{"xpubench", precision::fp32}}};
+          if (p.kind() != kernel_kind::gemm)
+            return {support_level::native, "fp16 storage (vload_half), fp32 accumulation", impl, {{"xpubench", precision::fp32}}};
+          return {support_level::native, "fp16 storage (vload_half), fp32 accumulation; CLBlast HGEMM beside it sums in fp16",
+                  {"xpubench", "clblast"}, {{"xpubench", precision::fp32}}};
+        }
         if (p.type == precision::int8 && p.kind() == kernel_kind::gemm && m_info.opencl->integer_dot_product)
           return {support_level::native, "uchar x char, int accumulation; packed 4 x 8-bit dot products (cl_khr_integer_dot_product) "
                                          "among the tuning candidates", impl};
@@ -462,10 +489,12 @@ class cl_device final : public device {
       if (!m) return std::unexpected(m.error());
       buffers.push_back(std::move(*m));
     }
-    auto c = buffer(nullptr, static_cast<std::size_t>(g.m * g.n) * 4);
+    const bool half = pr.type == precision::fp16;
+    if (half && !blast->hgemm) return fail(status::unsupported, "{} has no CLBlastHgemm", blast->library.path());
+    auto c = buffer(nullptr, static_cast<std::size_t>(g.m * g.n) * (half ? 2 : 4));
     if (!c) return std::unexpected(c.error());
     buffers.push_back(std::move(*c));
-    return std::unique_ptr<prepared>(std::make_unique<clblast_gemm>(m_api, *blast, m_queue.get(), g, std::move(buffers)));
+    return std::unique_ptr<prepared>(std::make_unique<clblast_gemm>(m_api, *blast, m_queue.get(), g, half, std::move(buffers)));
   }
 
   result<std::unique_ptr<prepared>> prepare_conv(const problem& pr, const host_buffers& in) {

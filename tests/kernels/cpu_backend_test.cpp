@@ -237,9 +237,10 @@ TEST_F(cpu_backend, energy_is_read_around_each_repetition_from_the_matched_senso
   test::counter_writer writer(root.path() / "sys/class/powercap/intel-rapl:0/energy_uj", 80.0);
   run r = make_run(*s_inventory);
   r.context.machine.power = power_probe({root.path(), "/nonexistent/libnvidia-ml.so.1"});
-  // Repetitions of 0.15 s or more: the fake counter is rewritten every 0.2 ms by a thread that a
-  // loaded machine (ASan, tests side by side) can delay by a few ms, which must stay small against them.
-  r.context.min_time_s = 0.15;
+  // Repetitions of 0.4 s or more: the fake counter is rewritten every 0.2 ms by a thread that a
+  // loaded machine (ASan, tests side by side, the GEMM's threads on both cores) can delay by tens of
+  // ms (0.15 s repetitions read 110 W once), which must stay small against them.
+  r.context.min_time_s = 0.4;
   r.context.idle_w["cpu0"] = 20.0;
   auto s = suite_parse("[[gemm]]\nprecisions = [\"fp32\"]\nshapes = [{ m = 64, n = 64, k = 64 }]\n", "e.toml");
   ASSERT_TRUE(s);

@@ -147,6 +147,38 @@ TEST_F(opencl_backend, fp16_follows_the_driver_flag) {
   }
 }
 
+TEST_F(opencl_backend, clblast_hgemm_is_listed_with_cl_khr_fp16_and_verified_against_the_half_bound) {
+  const problem p{gemm_shape{24, 40, 32}, precision::fp16};
+  auto plain = opencl_device_open(*info);
+  ASSERT_TRUE(plain);
+  EXPECT_EQ((*plain)->supports(p).implementations, std::vector<std::string>{"xpubench"});  // PoCL here: no cl_khr_fp16
+  device_info claimed = *info;
+  claimed.opencl->fp16 = true;
+  auto dev = opencl_device_open(claimed);
+  ASSERT_TRUE(dev);
+  const support s = (*dev)->supports(p);
+  EXPECT_EQ(s.level, support_level::native);
+  EXPECT_EQ(s.implementations, (std::vector<std::string>{"xpubench", "clblast"}));
+  EXPECT_EQ(s.arithmetic_of("xpubench", precision::fp16), precision::fp32);
+  EXPECT_EQ(s.arithmetic_of("clblast", precision::fp16), precision::fp16);
+  const workload& w = workload_for(kernel_kind::gemm);
+  host_buffers b = w.make_buffers(p, 2);
+  auto ready = (*dev)->prepare(p, b, "clblast");
+  ASSERT_TRUE(ready) << ready.error().message;
+  EXPECT_EQ((*ready)->accumulation(), precision::fp16);
+  auto t = (*ready)->run_seconds(1);
+  if (info->opencl->fp16) {  // a driver with half arithmetic: HGEMM runs and verifies against the fp16-accumulation bound
+    ASSERT_TRUE(t) << t.error().message;
+    ASSERT_TRUE((*ready)->read_back(b));
+    const verification v = w.verify(p, b, 2, (*ready)->accumulation());
+    EXPECT_TRUE(v.passed) << v.message;
+    EXPECT_NE(v.tol.basis.find("fp16 accumulation"), std::string::npos);
+  } else {  // PoCL here: CLBlast refuses or fails to build its half kernels, and says so with its status
+    ASSERT_FALSE(t);
+    EXPECT_NE(t.error().message.find("CLBlastHgemm returned status"), std::string::npos) << t.error().message;
+  }
+}
+
 TEST_F(opencl_backend, integer_dot_product_adds_the_packed_dot_kernels_to_the_int8_tuning) {
   const problem p{gemm_shape{64, 64, 64}, precision::int8};
   opencl_options untuned;

@@ -2,6 +2,8 @@
 // wrong ones (a perturbed element, an untouched sentinel).
 #include <gtest/gtest.h>
 
+#include "core/half.hpp"
+
 #include "kernels/reference/reference.hpp"
 #include "suites/workload.hpp"
 
@@ -76,6 +78,26 @@ TEST(verify, passes_a_right_answer_and_catches_a_wrong_one) {
   v = w.verify(p, b, 3);
   EXPECT_FALSE(v.passed);
   EXPECT_NE(v.message.find("exceeds the tolerance"), std::string::npos);
+}
+
+TEST(verify, half_accumulation_gets_the_half_bound_and_no_more) {
+  // A result rounded to fp16 (what a half GEMM returns at best): beyond the fp32-accumulation bound,
+  // within the fp16 one (3.2 % at K = 64); 10 % off (about one of the 64 terms missing) fails it.
+  // int8 stays exact whatever is claimed.
+  const problem p{gemm_shape{24, 20, 64}, precision::fp16};
+  const workload& w = workload_for(kernel_kind::gemm);
+  host_buffers b = solved_gemm(p);
+  for (float& y : b.outputs[0].as<float>()) y = half_to_float(half_from_float(y));
+  EXPECT_FALSE(w.verify(p, b, 3, precision::fp32).passed);
+  const verification v = w.verify(p, b, 3, precision::fp16);
+  EXPECT_TRUE(v.passed) << v.message;
+  EXPECT_NE(v.tol.basis.find("fp16 accumulation"), std::string::npos);
+  for (float& y : b.outputs[0].as<float>()) y *= 1.1f;
+  EXPECT_FALSE(w.verify(p, b, 3, precision::fp16).passed);
+  const problem q{gemm_shape{8, 8, 64}, precision::int8};
+  host_buffers exact = solved_gemm(q);
+  exact.outputs[0].as<std::int32_t>()[5] += 1;
+  EXPECT_FALSE(w.verify(q, exact, 3, precision::fp16).passed);
 }
 
 TEST(verify, int8_must_be_exact) {
