@@ -89,12 +89,19 @@ struct gemm_tiles {
 // CPU devices' GEMM (gemm_rows.comp): TM rows per work-group, WG lanes of TN4 vec4 columns.
 struct row_tiles {
   std::uint32_t wg = 8, tm = 8, tn4 = 2;  // fastest on lavapipe of the 20 shapes tried (more accumulators spill)
+  std::uint32_t kg = 1;                   // the shuffle kernel's groups of four depth steps per iteration
+  // With A shared by shuffles (gemm_rows.comp -DSHUFFLE): 16 rows x 1 vec4, 16 depth steps per
+  // iteration: 88-91 GFLOP/s at 1024^3 on lavapipe, against 69-74 for 24 or 32 rows, 75-78 for 8 rows
+  // and 32 steps, 71-73 for 32 steps, 79-80 for 8 steps, 4-5 for two vec4 per lane (8 or 16 rows:
+  // the unrolled body spills everything); work-groups of 16 or 32 lanes: the same within noise.
+  static const row_tiles shuffled;
   std::string describe(bool vec_a, bool vec_b) const {
     return fmt::format("{} rows x {} columns per work-group ({} lanes of {} vec4), A uniform, texel-buffer reads ({}), no shared memory "
                        "(CPU device)", tm, wg * tn4 * 4, wg, tn4,
                        vec_a && vec_b ? "vec4" : vec_a ? "A vec4, B by element" : vec_b ? "A by element, B vec4" : "by element");
   }
 };
+const row_tiles row_tiles::shuffled{8, 16, 1, 4};
 
 
 
@@ -238,17 +245,24 @@ class vk_device final : public device {
     if (use_texels() && std::ranges::all_of(in.inputs, [&](const host_buffer& b) { return b.bytes.size() / tf.bytes < limits.maxTexelBufferElements; }) &&
         m_c->texel_ok(vec_a ? tf.a4 : tf.a) && m_c->texel_ok(vec_b ? tf.b4 : tf.b)) {
       // CPU devices: rows of C per work-group (uniform A), vec4 columns per lane, texel-buffer reads, no shared memory.
-      const row_tiles r;
+      const vulkan_details& v = *m_info.vulkan;
+      // Shuffles: A rows fetched by the lanes of whole subgroups (work-group and rows multiples of the subgroup size).
+      const std::uint32_t sg = v.subgroup_size;
+      const bool shuffle = vec_a && sg > 0 && row_tiles::shuffled.wg % sg == 0 && row_tiles::shuffled.tm % sg == 0 &&
+                           has(v.subgroup_operations, "shuffle");
+      const row_tiles r = shuffle ? row_tiles::shuffled : row_tiles{};
       views = {vec_a ? tf.a4 : tf.a, vec_b ? tf.b4 : tf.b, VK_FORMAT_UNDEFINED};
       if (conv) {  // output channels as rows (the filter is the uniform operand), pixels as columns
         std::swap(rows, cols);
         std::swap(push[0], push[1]);
       }
-      const vulkan_details& v = *m_info.vulkan;
-      const bool shuffle = vec_a && v.subgroup_size == r.tm && has(v.subgroup_operations, "shuffle");
       shader = fmt::format("{}_rows_{}{}", conv ? "conv2d" : "gemm", shuffle ? "shuffle_" : "", to_string(pr.type));
-      pipe = m_c->pipeline_for(shader, std::array<std::uint32_t, 8>{r.wg, r.tm, r.tn4, trans_a, trans_b, nhwc, vec_b, vec_a}, "tts", sizeof push);
-      notes = r.describe(vec_a, vec_b) + (shuffle ? "; A shared across the subgroup by shuffles" : "");
+      pipe = m_c->pipeline_for(shader, std::array<std::uint32_t, 10>{r.wg, r.tm, r.tn4, trans_a, trans_b, nhwc, vec_b, vec_a, r.kg, shuffle ? sg : 1},
+                               "tts", sizeof push);
+      notes = r.describe(vec_a, vec_b) +
+              (shuffle ? fmt::format("; A shared across the subgroup by shuffles, {} depth steps per iteration, every B fetch before the "
+                                     "multiply-adds", 4 * r.kg)
+                       : "");
       gx = (rows + r.tm - 1) / r.tm, gy = (cols + r.wg * r.tn4 * 4 - 1) / (r.wg * r.tn4 * 4);
     } else {
       const bool dot = pr.type == precision::int8 && m_info.vulkan->integer_dot_product && t.tk % 4 == 0;

@@ -90,6 +90,8 @@ TEST_P(vulkan_kernels, every_workload_and_precision_verifies_on_lavapipe) {
     problems.push_back({gemm_shape{70, 20, 3, true, false}, p});
     problems.push_back({gemm_shape{36, 20, 44}, p});  // CPU-device kernel: A and B through RGBA views
     problems.push_back({gemm_shape{20, 30, 16}, p});  // A through an RGBA view, B element by element
+    problems.push_back({gemm_shape{5, 4, 16}, p});    // fewer rows than a subgroup, one vec4 of columns, one 16-step iteration
+    problems.push_back({gemm_shape{40, 12, 52}, p});  // 16-step iterations, then four-step ones
     problems.push_back({conv_shape{2, 3, 9, 9, 5, 3, 3, 1, 1, 1, conv_layout::nchw}, p});
     problems.push_back({conv_shape{1, 4, 10, 10, 6, 3, 3, 2, 1, 1, conv_layout::nhwc}, p});
     problems.push_back({conv_shape{1, 3, 11, 11, 4, 3, 3, 1, 2, 2, conv_layout::nchw}, p});  // dilation 2, padding 2
@@ -111,7 +113,7 @@ TEST_P(vulkan_kernels, every_workload_and_precision_verifies_on_lavapipe) {
   EXPECT_GE(verified, 30);
   // bf16 everywhere (no bf16 in Vulkan 1.3 core), and fp64 and int32 outside the peaks; lavapipe has
   // fp16, int8, dot product and shaderFloat64.
-  EXPECT_EQ(unsupported, 32);
+  EXPECT_EQ(unsupported, 38);
 }
 
 INSTANTIATE_TEST_SUITE_P(both_kernel_sets, vulkan_kernels, ::testing::Values(false, true),
@@ -142,6 +144,23 @@ TEST_F(vulkan_backend, arrays_beyond_one_binding_are_split_across_dispatches) {
   ASSERT_FALSE(ready);
   EXPECT_EQ(ready.error().code, status::skipped);
   EXPECT_NE(ready.error().message.find("maxStorageBufferRange"), std::string::npos) << ready.error().message;
+}
+
+TEST_F(vulkan_backend, cpu_device_gemm_shares_a_by_subgroup_shuffles_where_the_device_allows) {
+  auto dev = open();
+  ASSERT_TRUE(dev);
+  const auto& v = *info->vulkan;
+  const bool shuffles = v.subgroup_size > 0 && 16 % v.subgroup_size == 0 && 8 % v.subgroup_size == 0 &&
+                        std::ranges::find(v.subgroup_operations, "shuffle") != v.subgroup_operations.end();
+  for (const problem& p : {problem{gemm_shape{40, 12, 52}, precision::fp32}, problem{gemm_shape{40, 12, 50}, precision::fp32}}) {
+    SCOPED_TRACE(p.id());
+    host_buffers b = workload_for(kernel_kind::gemm).make_buffers(p, 1);
+    auto ready = dev->prepare(p, b, "xpubench");
+    ASSERT_TRUE(ready) << ready.error().message;
+    // K % 4 == 0 (A rows as whole vec4s): the shuffle kernel where lavapipe's subgroups allow it; else A row by row.
+    const bool expected = shuffles && std::get<gemm_shape>(p.dims).k % 4 == 0;
+    EXPECT_EQ((*ready)->notes().find("by shuffles, 16 depth steps") != std::string::npos, expected) << (*ready)->notes();
+  }
 }
 
 TEST_F(vulkan_backend, inputs_beyond_the_device_heap_are_skipped_before_allocation) {

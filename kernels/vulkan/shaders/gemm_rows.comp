@@ -13,9 +13,9 @@
 #extension GL_GOOGLE_include_directive : require
 #include "types.glsl"
 #ifdef SHUFFLE
-// -DSHUFFLE: with VEC_A, lane l fetches row l of the work-group's TM rows (TM = the subgroup size)
-// and every lane takes the values it needs from the others by subgroup shuffle: one texel fetch
-// of A per four depth steps instead of TM.
+// -DSHUFFLE: with VEC_A, the lanes of a subgroup fetch the work-group's TM rows of A (TM a multiple
+// of the subgroup size) and every lane takes the values it needs from the others by subgroup
+// shuffle: TM / SG texel fetches of A per four depth steps instead of TM.
 #extension GL_KHR_shader_subgroup_shuffle : require
 #endif
 
@@ -27,6 +27,8 @@ layout(constant_id = 4) const bool TRANS_B = false;
 layout(constant_id = 5) const bool NHWC = false;
 layout(constant_id = 6) const bool VEC_B = true;   // B bound as an RGBA view (N % 4 == 0, B not transposed, not CONV)
 layout(constant_id = 7) const bool VEC_A = false;  // A bound as an RGBA view (K % 4 == 0, A not transposed, not CONV)
+layout(constant_id = 8) const uint KG = 1;         // SHUFFLE: groups of four depth steps per iteration
+layout(constant_id = 9) const uint SG = 1;         // SHUFFLE: the subgroup size (TM and the work-group size its multiples)
 
 // Texel views: fp32 R32/RGBA32 float, fp16 R16/RGBA16 float (fetched as exact floats), int8 A as
 // R8 uint and B as R8/RGBA8 sint (fetched as exact ints).
@@ -83,7 +85,9 @@ ACC_T load_b(uint row, uint col) {  // one element: row = depth, col = output co
 }
 
 ACC4_T load_b4(uint row, uint col) {  // columns col .. col + 3
-  if (VEC_B) return col < pc.N ? ACC4_T(texelFetch(b_texels, int((row * pc.N + col) / 4))) : ACC4_T(0);
+  // Columns past N (the last work-group's) read the last vec4 instead: computed, never stored, and
+  // no select after the fetch.
+  if (VEC_B) return ACC4_T(texelFetch(b_texels, int((row * pc.N + min(col, pc.N - 4)) / 4)));
   return ACC4_T(load_b(row, col), load_b(row, col + 1), load_b(row, col + 2), load_b(row, col + 3));
 }
 
@@ -134,26 +138,43 @@ void main() {
       for (uint q = 0; q < 4; ++q) store_c(row0 + i, col0 + j * lanes * 4 + q, acc[i * TN4 + j][q]);
 }
 #else
+ACC4_T acc[TM * TN4];  // the invocation's TM x TN4 vec4 block of C
+
+#ifdef SHUFFLE
+// 4 x `groups` depth steps from k (groups <= KG; a constant at each call, so the loops unroll).
+// Lane l fetches A rows row0 + l, row0 + l + SG, ... (four depth steps per fetch) and every lane
+// takes the values it needs from the others by subgroup shuffle. Every B fetch comes before the
+// multiply-adds: llvmpipe calls a function per texel fetch, and across a call every vector
+// register is caller-saved, so fetches between the multiply-adds spill the accumulators.
+void shuffle_steps(uint k, uint groups, uint row0, uint col0) {
+  const uint lanes = gl_WorkGroupSize.x, mine = row0 + gl_SubgroupInvocationID;
+  ACC4_T own[KG * (TM / SG)];
+  for (uint g = 0; g < groups; ++g)
+    for (uint r = 0; r < TM / SG; ++r)
+      own[g * (TM / SG) + r] = ACC4_T(texelFetch(a_texels, int((min(mine + r * SG, pc.M - 1) * pc.K + k + 4 * g) / 4)));
+  ACC4_T bv[4 * KG * TN4];
+  for (uint kk = 0; kk < 4 * groups; ++kk)
+    for (uint j = 0; j < TN4; ++j) bv[kk * TN4 + j] = load_b4(k + kk, col0 + j * lanes * 4);
+  for (uint i = 0; i < TM; ++i)
+    for (uint kk = 0; kk < 4 * groups; ++kk) {
+      const ACC_T a_ik = subgroupShuffle(own[(kk / 4) * (TM / SG) + i / SG][kk % 4], i % SG);
+      for (uint j = 0; j < TN4; ++j) acc[i * TN4 + j] = MAD(acc[i * TN4 + j], ACC4_T(a_ik), bv[kk * TN4 + j]);
+    }
+}
+#endif
+
 void main() {
   const uint row0 = gl_WorkGroupID.x * TM;
   const uint lanes = gl_WorkGroupSize.x;
   const uint col0 = gl_WorkGroupID.y * lanes * TN4 * 4 + gl_LocalInvocationID.x * 4;
-  ACC4_T acc[TM * TN4];
   for (uint i = 0; i < TM * TN4; ++i) acc[i] = ACC4_T(0);
   if (VEC_A) {  // four depth steps per fetch of A (A[row][k .. k + 3]): a quarter of the A fetches
-    for (uint k = 0; k < pc.K; k += 4) {
 #ifdef SHUFFLE
-      const uint mine = row0 + gl_SubgroupInvocationID;
-      const ACC4_T own = ACC4_T(texelFetch(a_texels, int((min(mine, pc.M - 1) * pc.K + k) / 4)));
-      for (uint kk = 0; kk < 4; ++kk) {
-        ACC4_T bv[TN4];
-        for (uint j = 0; j < TN4; ++j) bv[j] = load_b4(k + kk, col0 + j * lanes * 4);
-        for (uint i = 0; i < TM; ++i) {
-          const ACC_T a_ik = subgroupShuffle(own[kk], i);
-          for (uint j = 0; j < TN4; ++j) acc[i * TN4 + j] = MAD(acc[i * TN4 + j], ACC4_T(a_ik), bv[j]);
-        }
-      }
+    uint k = 0;
+    for (; k + 4 * KG <= pc.K; k += 4 * KG) shuffle_steps(k, KG, row0, col0);
+    for (; k < pc.K; k += 4) shuffle_steps(k, 1, row0, col0);
 #else
+    for (uint k = 0; k < pc.K; k += 4) {
       ACC4_T av[TM];
       for (uint i = 0; i < TM; ++i) av[i] = row0 + i < pc.M ? ACC4_T(texelFetch(a_texels, int(((row0 + i) * pc.K + k) / 4))) : ACC4_T(0);
       for (uint kk = 0; kk < 4; ++kk) {
@@ -162,8 +183,8 @@ void main() {
         for (uint i = 0; i < TM; ++i)
           for (uint j = 0; j < TN4; ++j) acc[i * TN4 + j] = MAD(acc[i * TN4 + j], ACC4_T(av[i][kk]), bv[j]);
       }
-#endif
     }
+#endif
   }
   for (uint k = 0; k < (VEC_A ? 0 : pc.K); ++k) {
     ACC4_T bv[TN4];
