@@ -95,6 +95,8 @@ TEST_P(vulkan_kernels, every_workload_and_precision_verifies_on_lavapipe) {
     problems.push_back({conv_shape{2, 3, 9, 9, 5, 3, 3, 1, 1, 1, conv_layout::nchw}, p});
     problems.push_back({conv_shape{1, 4, 10, 10, 6, 3, 3, 2, 1, 1, conv_layout::nhwc}, p});
     problems.push_back({conv_shape{1, 3, 11, 11, 4, 3, 3, 1, 2, 2, conv_layout::nchw}, p});  // dilation 2, padding 2
+    problems.push_back({conv_shape{2, 4, 9, 7, 40, 3, 3, 1, 1, 1, conv_layout::nchw}, p});  // C*R*S % 4 == 0: filter rows shuffled
+    problems.push_back({conv_shape{1, 8, 6, 6, 36, 1, 1, 1, 0, 1, conv_layout::nhwc}, p});  // 1x1, more channels than rows per group
     problems.push_back({reduction_shape{100003, reduce_op::sum}, p});
     problems.push_back({reduction_shape{100003, reduce_op::max}, p});
     problems.push_back({peak_shape{16}, p});
@@ -113,7 +115,7 @@ TEST_P(vulkan_kernels, every_workload_and_precision_verifies_on_lavapipe) {
   EXPECT_GE(verified, 30);
   // bf16 everywhere (no bf16 in Vulkan 1.3 core), and fp64 and int32 outside the peaks; lavapipe has
   // fp16, int8, dot product and shaderFloat64.
-  EXPECT_EQ(unsupported, 38);
+  EXPECT_EQ(unsupported, 44);
 }
 
 INSTANTIATE_TEST_SUITE_P(both_kernel_sets, vulkan_kernels, ::testing::Values(false, true),
@@ -146,20 +148,29 @@ TEST_F(vulkan_backend, arrays_beyond_one_binding_are_split_across_dispatches) {
   EXPECT_NE(ready.error().message.find("maxStorageBufferRange"), std::string::npos) << ready.error().message;
 }
 
-TEST_F(vulkan_backend, cpu_device_gemm_shares_a_by_subgroup_shuffles_where_the_device_allows) {
+TEST_F(vulkan_backend, cpu_device_kernels_share_the_uniform_operand_by_subgroup_shuffles_where_the_device_allows) {
   auto dev = open();
   ASSERT_TRUE(dev);
   const auto& v = *info->vulkan;
-  const bool shuffles = v.subgroup_size > 0 && 16 % v.subgroup_size == 0 && 8 % v.subgroup_size == 0 &&
+  const bool shuffles = v.subgroup_size > 0 && 32 % v.subgroup_size == 0 && 8 % v.subgroup_size == 0 &&
                         std::ranges::find(v.subgroup_operations, "shuffle") != v.subgroup_operations.end();
-  for (const problem& p : {problem{gemm_shape{40, 12, 52}, precision::fp32}, problem{gemm_shape{40, 12, 50}, precision::fp32}}) {
-    SCOPED_TRACE(p.id());
-    host_buffers b = workload_for(kernel_kind::gemm).make_buffers(p, 1);
-    auto ready = dev->prepare(p, b, "xpubench");
+  // GEMM: where A's rows are whole vec4s (K % 4 == 0); conv: where the filter's are (C x R x S % 4 == 0).
+  const struct {
+    problem p;
+    bool whole_vec4s;
+    const char* says;
+  } cases[] = {
+      {{gemm_shape{40, 12, 52}, precision::fp32}, true, "A shared across the subgroup by shuffles, 16 depth steps"},
+      {{gemm_shape{40, 12, 50}, precision::fp32}, false, "A shared across the subgroup"},
+      {{conv_shape{1, 4, 9, 9, 8, 3, 3, 1, 1, 1, conv_layout::nchw}, precision::fp32}, true, "filter rows shared across the subgroup"},
+      {{conv_shape{1, 3, 9, 9, 8, 3, 3, 1, 1, 1, conv_layout::nchw}, precision::fp32}, false, "filter rows shared across the subgroup"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.p.id());
+    host_buffers b = workload_for(c.p.kind()).make_buffers(c.p, 1);
+    auto ready = dev->prepare(c.p, b, "xpubench");
     ASSERT_TRUE(ready) << ready.error().message;
-    // K % 4 == 0 (A rows as whole vec4s): the shuffle kernel where lavapipe's subgroups allow it; else A row by row.
-    const bool expected = shuffles && std::get<gemm_shape>(p.dims).k % 4 == 0;
-    EXPECT_EQ((*ready)->notes().find("by shuffles, 16 depth steps") != std::string::npos, expected) << (*ready)->notes();
+    EXPECT_EQ((*ready)->notes().find(c.says) != std::string::npos, shuffles && c.whole_vec4s) << (*ready)->notes();
   }
 }
 

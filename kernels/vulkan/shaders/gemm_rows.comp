@@ -98,14 +98,24 @@ void store_c(uint row, uint col, ACC_T v) {
 #endif
 
 #ifdef CONV
+// Each invocation's TN4 x 4 output pixels: the input offset of their image, their top-left input
+// coordinates, and whether they exist (the last work-group's may not).
+uint base[TN4 * 4];
+int h0[TN4 * 4], w0[TN4 * 4];
+bool inside[TN4 * 4];
+
+ACC4_T load_x4(uint j, uint ch, uint r, uint s) {  // pixels 4j .. 4j + 3 at depth (ch, r, s)
+  return ACC4_T(load_x(base[4 * j], h0[4 * j], w0[4 * j], inside[4 * j], ch, r, s),
+                load_x(base[4 * j + 1], h0[4 * j + 1], w0[4 * j + 1], inside[4 * j + 1], ch, r, s),
+                load_x(base[4 * j + 2], h0[4 * j + 2], w0[4 * j + 2], inside[4 * j + 2], ch, r, s),
+                load_x(base[4 * j + 3], h0[4 * j + 3], w0[4 * j + 3], inside[4 * j + 3], ch, r, s));
+}
+
 void main() {
   const uint row0 = gl_WorkGroupID.x * TM;
   const uint lanes = gl_WorkGroupSize.x;
   const uint col0 = gl_WorkGroupID.y * lanes * TN4 * 4 + gl_LocalInvocationID.x * 4;
   const uint pq = pc.P * pc.Q;
-  uint base[TN4 * 4];
-  int h0[TN4 * 4], w0[TN4 * 4];
-  bool inside[TN4 * 4];
   for (uint j = 0; j < TN4 * 4; ++j) {
     const uint col = col0 + (j / 4) * lanes * 4 + j % 4, n = col / pq, p = (col % pq) / pc.Q, q = col % pc.Q;
     base[j] = n * pc.C * pc.H * pc.W;
@@ -117,22 +127,44 @@ void main() {
   for (uint i = 0; i < TM * TN4; ++i) acc[i] = ACC4_T(0);
   // Depth order: (ch, r, s) for NCHW / KCRS, (r, s, ch) for NHWC / KRSC.
   const uint outer = NHWC ? pc.R : pc.C, middle = NHWC ? pc.S : pc.R, inner = NHWC ? pc.C : pc.S;
+#ifdef SHUFFLE
+  // -DSHUFFLE (depth C x R x S a multiple of 4, the filter bound as an RGBA view): four depth steps
+  // per iteration. The lanes fetch the work-group's TM filter rows, four depth steps per fetch, and
+  // share them by subgroup shuffles; every fetch comes before the multiply-adds, which go row by row
+  // (as in the GEMM below: llvmpipe's texel fetches are calls that spill live vector registers).
+  const uint mine = row0 + gl_SubgroupInvocationID;
+  uint i0 = 0, i1 = 0, i2 = 0;  // the next depth step's (outer, middle, inner) indices
+  for (uint d = 0; d < pc.K; d += 4) {
+    ACC4_T own[TM / SG];
+    for (uint g = 0; g < TM / SG; ++g) own[g] = ACC4_T(texelFetch(b_texels, int((min(mine + g * SG, pc.M - 1) * pc.K + d) / 4)));
+    ACC4_T xv[4 * TN4];
+    for (uint kk = 0; kk < 4; ++kk) {
+      for (uint j = 0; j < TN4; ++j) xv[kk * TN4 + j] = load_x4(j, NHWC ? i2 : i0, NHWC ? i0 : i1, NHWC ? i1 : i2);
+      if (++i2 == inner) {
+        i2 = 0;
+        if (++i1 == middle) i1 = 0, ++i0;
+      }
+    }
+    for (uint i = 0; i < TM; ++i)
+      for (uint kk = 0; kk < 4; ++kk) {
+        const ACC_T a_ik = subgroupShuffle(own[i / SG][kk], i % SG);
+        for (uint j = 0; j < TN4; ++j) acc[i * TN4 + j] = MAD(acc[i * TN4 + j], ACC4_T(a_ik), xv[kk * TN4 + j]);
+      }
+  }
+#else
   uint d = 0;
   for (uint i0 = 0; i0 < outer; ++i0)
     for (uint i1 = 0; i1 < middle; ++i1)
       for (uint i2 = 0; i2 < inner; ++i2, ++d) {
         const uint ch = NHWC ? i2 : i0, r = NHWC ? i0 : i1, s = NHWC ? i1 : i2;
         ACC4_T bv[TN4];
-        for (uint j = 0; j < TN4; ++j)
-          bv[j] = ACC4_T(load_x(base[4 * j], h0[4 * j], w0[4 * j], inside[4 * j], ch, r, s),
-                         load_x(base[4 * j + 1], h0[4 * j + 1], w0[4 * j + 1], inside[4 * j + 1], ch, r, s),
-                         load_x(base[4 * j + 2], h0[4 * j + 2], w0[4 * j + 2], inside[4 * j + 2], ch, r, s),
-                         load_x(base[4 * j + 3], h0[4 * j + 3], w0[4 * j + 3], inside[4 * j + 3], ch, r, s));
+        for (uint j = 0; j < TN4; ++j) bv[j] = load_x4(j, ch, r, s);
         for (uint i = 0; i < TM; ++i) {
           const ACC_T av = load_a(row0 + i, d);
           for (uint j = 0; j < TN4; ++j) acc[i * TN4 + j] = MAD(acc[i * TN4 + j], ACC4_T(av), bv[j]);
         }
       }
+#endif
   for (uint i = 0; i < TM; ++i)
     for (uint j = 0; j < TN4; ++j)
       for (uint q = 0; q < 4; ++q) store_c(row0 + i, col0 + j * lanes * 4 + q, acc[i * TN4 + j][q]);
