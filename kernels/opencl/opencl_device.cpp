@@ -331,11 +331,13 @@ class cl_device final : public device {
     return fail(status::unsupported, "unknown kernel");
   }
 
-  // Builds `name`.cl (after types.cl when typed) with `options`; programs are cached per options.
+  // Builds `name`.cl (after types.cl when typed) with `options`; programs are cached per options,
+  // and so are build failures (a kernel that did not build is not compiled again for the next row).
   result<cl_program> program(std::string_view name, const std::string& options, bool typed) {
     const std::string full = options + " " + m_options.extra_build_options;
     const std::string key = std::string(name) + "|" + full;
     if (auto it = m_programs.find(key); it != m_programs.end()) return it->second.get();
+    if (auto it = m_build_failures.find(key); it != m_build_failures.end()) return std::unexpected(it->second);
     std::string text = typed ? std::string(source("types")) + "\n" : "";
     text += source(name);
     const char* src = text.c_str();
@@ -353,7 +355,9 @@ class cl_device final : public device {
       std::string first, line;
       for (int i = 0; i < 4 && std::getline(lines, line);)
         if (!line.empty()) first += (i++ ? " | " : "") + line;
-      return fail(status::unsupported, "building {}.cl failed ({}) with options '{}': {}", name, opencl_error_name(rc), full, first);
+      auto failed = fail(status::unsupported, "building {}.cl failed ({}) with options '{}': {}", name, opencl_error_name(rc), full, first);
+      m_build_failures.emplace(key, failed.error());
+      return failed;
     }
     cl_program raw = prog.get();
     m_programs.emplace(key, std::move(prog));
@@ -652,6 +656,7 @@ class cl_device final : public device {
   queue_ptr m_queue;
   opencl_options m_options;
   std::map<std::string, program_ptr> m_programs;
+  std::map<std::string, error> m_build_failures;
   std::map<precision, std::pair<gemm_params, std::string>> m_tuned;
 };
 
