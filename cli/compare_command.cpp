@@ -10,44 +10,59 @@
 namespace xpu {
 
 void compare_command::add_options(CLI::App& sub) {
-  sub.add_option("base", base, "The baseline: an xpubench run (--json) or a Google Benchmark JSON file")->required();
-  sub.add_option("head", head, "The run to judge, same formats")->required();
-  sub.add_option("--threshold", threshold_percent, "A regression is worse by more than this many percent (default 5)")
+  sub.add_option("files", files,
+                 "BASE HEAD (two runs), or the base runs followed by `-- HEAD...`: xpubench runs (--json) or Google Benchmark JSON "
+                 "files; with several runs per side each run's median is one sample")
+      ->required();
+  sub.add_option("--head", head, "The head runs (what `--` introduces)")->expected(1, -1);
+  sub.add_option("--threshold", threshold_percent,
+                 "slower: the whole interval of the head/base ratio lies beyond this many percent (default 5)")
       ->check(CLI::Range(0.0, 1000.0));
-  sub.add_option("--alpha", alpha, "...and significant at this level, Mann-Whitney U over the repetitions (default 0.05)")
-      ->check(CLI::Range(0.0, 1.0));
-  sub.add_option("--noisy-cv", noisy_cv, "Call an inconclusive change noisy above this coefficient of variation (default 0.05)");
+  sub.add_option("--alpha", alpha, "The interval's confidence is 1 - alpha (default 0.05: 95 %)")->check(CLI::Range(1e-6, 0.5));
   sub.add_option("--metric", metric, "What to compare: time (per launch), throughput, or energy (joules per launch)")
       ->check(CLI::IsMember({"time", "throughput", "energy"}));
   sub.add_option("--format", format, "Output: text, md (a pull-request comment) or json")->check(CLI::IsMember({"text", "md", "json"}));
   sub.add_option("-o,--output", output, "Write the comparison to FILE instead of standard output");
   sub.add_flag("--allow-different-machine", allow_different_machine,
                "Compare runs from different machines, drivers or xpubench versions (the differences are shown)");
+  sub.add_flag("--allow-missing", allow_missing,
+               "Do not fail the gate on head rows that are missing, not run or failed, or on head runs that did not finish");
 }
 
 int compare_command::run() const {
   compare_options o;
   o.threshold = threshold_percent / 100.0;
   o.alpha = alpha;
-  o.noisy_cv = noisy_cv;
   o.metric = metric == "throughput" ? compare_metric::throughput : metric == "energy" ? compare_metric::energy : compare_metric::time;
   o.allow_different_machine = allow_different_machine;
-  auto b = compare_input_load(base);
-  if (!b) return fmt::print(stderr, "xpubench compare: {}\n", b.error().message), 2;
-  auto h = compare_input_load(head);
+  o.allow_missing = allow_missing;
+  std::vector<std::string> base_paths = files, head_paths = head;
+  if (head_paths.empty()) {
+    if (files.size() != 2)
+      return fmt::print(stderr, "xpubench compare: expected BASE HEAD, or BASE... -- HEAD... (got {} file(s) and no `--`)\n", files.size()),
+             2;
+    base_paths = {files[0]};
+    head_paths = {files[1]};
+  }
+  auto b = compare_inputs_load(base_paths);
+  auto h = b ? compare_inputs_load(head_paths) : b;
   if (!h) return fmt::print(stderr, "xpubench compare: {}\n", h.error().message), 2;
   auto c = compare_runs(*b, *h, o);
   if (!c) return fmt::print(stderr, "xpubench compare: {}\n", c.error().message), 2;
-  std::string text = format == "json"  ? comparison_json(*c, o).dump(2) + "\n"
-                     : format == "md" ? comparison_markdown(*c, o)
-                                      : comparison_text(*c, o, output.empty() && color_allowed(stdout));
+  return compare_emit(*c, o, format, output) ? (c->regression ? 1 : 0) : 2;
+}
+
+bool compare_emit(const comparison& c, const compare_options& o, const std::string& format, const std::string& output) {
+  std::string text = format == "json"  ? comparison_json(c, o).dump(2) + "\n"
+                     : format == "md" ? comparison_markdown(c, o)
+                                      : comparison_text(c, o, output.empty() && color_allowed(stdout));
   if (output.empty()) {
     std::fwrite(text.data(), 1, text.size(), stdout);
   } else if (auto ok = write_file_atomic(output, text); !ok) {
-    fmt::print(stderr, "xpubench compare: {}\n", ok.error().message);
-    return 2;
+    fmt::print(stderr, "xpubench: {}\n", ok.error().message);
+    return false;
   }
-  return c->regression ? 1 : 0;
+  return true;
 }
 
 }  // namespace xpu

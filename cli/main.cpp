@@ -3,6 +3,11 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cli/ab_command.hpp"
 #include "cli/compare_command.hpp"
 #include "cli/probe_command.hpp"
 #include "cli/run_command.hpp"
@@ -25,13 +30,27 @@ int main(int argc, char** argv) {
                                                 "reduction, peak, bandwidth and latency benchmarks");
   run.add_options(*run_sub);
   xpu::compare_command compare;
-  CLI::App* compare_sub = app.add_subcommand("compare", "Compare two runs: per benchmark median change, Mann-Whitney U p-value "
-                                                        "and verdict; exit 1 on a regression (a CI gate)");
+  CLI::App* compare_sub = app.add_subcommand("compare", "Compare runs (BASE HEAD, or BASE... -- HEAD...): per benchmark the head/base "
+                                                        "ratio with its confidence interval and a verdict; exit 1 on a regression (a CI gate)");
   compare.add_options(*compare_sub);
+  xpu::ab_command ab;
+  CLI::App* ab_sub = app.add_subcommand("ab", "An interleaved A/B gate: run two xpubench builds in alternating processes (ABBA), then "
+                                              "compare them with each process as one sample; exit 1 on a regression");
+  ab.add_options(*ab_sub);
+  // `compare BASE... -- HEAD...`: the `--` that separates the sides becomes --head.
+  std::vector<std::string> rewritten(argv, argv + argc);
+  if (argc > 1 && std::strcmp(argv[1], "compare") == 0)
+    for (auto& a : rewritten)
+      if (a == "--") {
+        a = "--head";
+        break;
+      }
+  std::vector<char*> args;
+  for (auto& a : rewritten) args.push_back(a.data());
   for (int i = 0; i < argc; ++i) run.command_line += (i ? " " : "") + std::string(argv[i]);
 
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(args.size()), args.data());
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
@@ -45,6 +64,7 @@ int main(int argc, char** argv) {
   if (probe_sub->parsed()) return probe.run();
   if (run_sub->parsed()) return run.run();
   if (compare_sub->parsed()) return compare.run();
+  if (ab_sub->parsed()) return ab.run();
   // No subcommand: the main job: the probe report, then the quick suite on every device.
   run.show_probe = true;
   return run.run();

@@ -26,8 +26,59 @@ namespace xpu {
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<int> g_signal{0};
 
-extern "C" void on_interrupt(int) { g_stop.store(true); }
+extern "C" void on_interrupt(int sig) {
+  g_signal.store(sig);
+  g_stop.store(true);
+}
+
+// REGEX=FRACTION rules for --inject-slowdown; false (with the message printed) on a bad one.
+bool parse_injections(const std::vector<std::string>& specs, std::vector<std::pair<std::regex, double>>& out) {
+  for (const auto& spec : specs) {
+    const auto eq = spec.rfind('=');
+    double fraction = -1;
+    if (eq != std::string::npos) {
+      try {
+        std::size_t used = 0;
+        fraction = std::stod(spec.substr(eq + 1), &used);
+        if (used != spec.size() - eq - 1) fraction = -1;
+      } catch (const std::exception&) {
+        fraction = -1;
+      }
+    }
+    if (eq == std::string::npos || eq == 0 || !(fraction > 0 && fraction <= 10)) {
+      fmt::print(stderr, "xpubench run: --inject-slowdown '{}': expected REGEX=FRACTION with 0 < FRACTION <= 10, e.g. 'gemm/fp32=0.1'\n",
+                 spec);
+      return false;
+    }
+    try {
+      out.emplace_back(std::regex(spec.substr(0, eq)), fraction);
+    } catch (const std::regex_error& e) {
+      fmt::print(stderr, "xpubench run: --inject-slowdown '{}': not a valid regular expression: {}\n", spec, e.what());
+      return false;
+    }
+  }
+  return true;
+}
+
+clock_record to_record(const cpu_clock& c) {
+  clock_record r;
+  r.hz = c.hz;
+  r.method = c.chain ? std::string(to_string(*c.chain))
+             : c.hz > 0 && c.readings.peak_implied_hz && c.hz == *c.readings.peak_implied_hz ? "peak-implied"
+             : c.hz > 0                                                                       ? "nominal"
+                                                                                              : "";
+  r.basis = c.basis;
+  r.rejected = c.rejected;
+  r.notes = c.notes;
+  r.add_chain_hz = c.readings.add_chain_hz;
+  r.multiply_chain_hz = c.readings.multiply_chain_hz;
+  r.peak_implied_hz = c.readings.peak_implied_hz;
+  r.peak_ops_per_cycle = c.readings.peak_ops_per_cycle;
+  r.nominal_hz = c.readings.nominal_hz;
+  return r;
+}
 
 bool valid_list(const std::vector<std::string>& values, std::initializer_list<std::string_view> allowed, const char* what) {
   for (const auto& v : values) {
@@ -51,7 +102,13 @@ void run_command::add_options(CLI::App& sub) {
   sub.add_flag("-l,--list", list, "List what would run (name, support, reason) and exit without running");
   sub.add_option("-r,--repetitions", repetitions, "Repetitions per benchmark (default: the suite's)")->check(CLI::PositiveNumber);
   sub.add_option("--min-time", min_time, "Minimum seconds per repetition (default: the suite's)")->check(CLI::PositiveNumber);
-  sub.add_option("--noisy-cv", noisy_cv, "Flag results whose coefficient of variation exceeds this (default 0.05)")->check(CLI::PositiveNumber);
+  sub.add_option("--noisy-threshold", noisy_threshold,
+                 "Flag a result noisy when its median is uncertain by more than this fraction (95 % interval half-width; default "
+                 "0.025, half the compare gate's 5 %)")
+      ->check(CLI::Range(1e-6, 10.0));
+  sub.add_option("--inject-slowdown", inject_slowdown,
+                 "TEST ONLY (bench/gate_rates.sh): REGEX=FRACTION adds FRACTION of each launch's time as busy time inside the timed "
+                 "region of the benchmarks whose name matches; recorded on each row as injected_slowdown");
   sub.add_option("-t,--threads", threads, "CPU threads (default: every core)")->check(CLI::PositiveNumber);
   sub.add_option("--seed", seed, "Seed of the random inputs (default 42)");
   sub.add_option("--json", json, "Write the run (schema v1, readable by Google Benchmark's tools) to FILE as results arrive");
@@ -69,7 +126,8 @@ int run_command::run() const {
   options.devices = devices;
   options.kernels = kernels;
   options.precisions = precisions;
-  options.noisy_cv = noisy_cv;
+  options.noisy_threshold = noisy_threshold;
+  if (!parse_injections(inject_slowdown, options.inject_slowdown)) return 2;
   options.seed = seed;
   if (!filter.empty()) {
     try {
@@ -100,7 +158,11 @@ int run_command::run() const {
   // Devices with a kernel backend; the others are named once, with the reason.
   std::vector<std::unique_ptr<device>> owned;
   std::vector<device*> devs;
-  owned.push_back(cpu_device_create(inv->devices.front(), inv->cpu, {threads}));
+  // The CPU clock, calibrated once (chains, the fp32 peak kernel, the system's maximum); the CPU
+  // device re-measures the chosen chain before each benchmark that reports % of peak.
+  const int run_threads = threads > 0 ? threads : std::max(1, inv->cpu.topology.cores);
+  auto clock = std::make_shared<const cpu_clock>(list ? cpu_clock{} : cpu_clock_calibrate(inv->cpu, run_threads));
+  owned.push_back(cpu_device_create(inv->devices.front(), inv->cpu, {threads, list ? nullptr : clock}));
   devs.push_back(owned.back().get());
   std::vector<std::string> without;
   auto add = [&](const device_info& d, result<std::unique_ptr<device>> opened) {
@@ -151,11 +213,12 @@ int run_command::run() const {
   r.context.suite = loaded->source;
   r.context.repetitions = repetitions > 0 ? repetitions : loaded->repetitions;
   r.context.min_time_s = min_time > 0 ? min_time : loaded->min_time_s;
-  r.context.noisy_cv = noisy_cv;
+  r.context.noisy_threshold = noisy_threshold;
   r.context.threads = threads > 0 ? threads : inv->cpu.topology.cores;
   r.context.seed = seed;
   r.context.libraries = cpu_libraries();
-  r.context.measured_clock_hz = cpu_clock_measure();
+  r.context.clock = to_record(*clock);
+  if (clock->hz > 0) r.context.measured_clock_hz = clock->hz;
   r.context.machine = std::move(*inv);
   if (idle_baseline) {
     fmt::print(stderr, "xpubench run: measuring idle power for 1 s per device with a sensor...\n");
@@ -180,18 +243,24 @@ int run_command::run() const {
   if (write_failed) return 2;
 
   g_stop = false;
-  auto previous = std::signal(SIGINT, on_interrupt);
-  fmt::print(stderr, "xpubench run: suite '{}', {} benchmark(s), effective CPU clock {:.2f} GHz\n", loaded->name, cases.size(),
-             r.context.measured_clock_hz.value_or(0) / 1e9);
+  g_signal = 0;
+  auto previous_int = std::signal(SIGINT, on_interrupt);
+  auto previous_term = std::signal(SIGTERM, on_interrupt);
+  fmt::print(stderr, "xpubench run: suite '{}', {} benchmark(s), CPU clock {:.2f} GHz ({})\n", loaded->name, cases.size(),
+             clock->hz / 1e9, r.context.clock.method.empty() ? "unknown" : r.context.clock.method);
+  for (const auto& why : clock->rejected) fmt::print(stderr, "xpubench run: clock reading rejected: {}\n", why);
   run_cases(cases, options, r, write, g_stop);
-  std::signal(SIGINT, previous);
+  std::signal(SIGINT, previous_int);
+  std::signal(SIGTERM, previous_term);
+  if (r.context.interrupted) r.context.interrupted_by = g_signal.load() == SIGTERM ? "SIGTERM" : "SIGINT";
+  r.context.finished = !r.context.interrupted && r.measurements.size() == cases.size();
   write(r);
 
   fmt::print("{}", run_report(r, style));
   for (const auto& w : without) fmt::print("{}\n", w);
   if (!json.empty()) fmt::print(stderr, "xpubench run: wrote {}\n", json);
   if (!csv.empty()) fmt::print(stderr, "xpubench run: wrote {}\n", csv);
-  if (r.context.interrupted) return 130;
+  if (r.context.interrupted) return g_signal.load() == SIGTERM ? 143 : 130;
   if (write_failed) return 2;
   const bool any_invalid = std::ranges::any_of(r.measurements, [](const measurement& m) { return m.state == status::invalid; });
   return fail_on_invalid && any_invalid ? 1 : 0;

@@ -14,7 +14,8 @@ struct run_command {
   bool list = false;
   int repetitions = 0;
   double min_time = 0;
-  double noisy_cv = 0.05;
+  double noisy_threshold = 0.025;
+  std::vector<std::string> inject_slowdown;  // test-only: REGEX=FRACTION
   int threads = 0;
   std::uint64_t seed = 42;
   std::string json, csv;

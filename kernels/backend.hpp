@@ -45,6 +45,13 @@ class prepared {
   // The precision float products are summed in (the verification's tolerance follows it): fp32 for
   // every kernel of ours; fp16 where a library sums in half (CLBlast's HGEMM).
   virtual precision accumulation() const { return precision::fp32; }
+  // The library's own kernel choice, as the library names it (oneDNN's implementation string,
+  // OpenBLAS's core name and threading); empty for our own kernels, whose notes say what runs.
+  struct choice {
+    std::string what;
+    std::string warning;  // the choice targets an older ISA than the CPU has, and how to fix it
+  };
+  virtual choice dispatch() const { return {}; }
 };
 
 class device;
@@ -58,7 +65,7 @@ class device {
   virtual ~device() = default;
   virtual const device_info& info() const = 0;
   virtual support supports(const problem& p) const = 0;
-  // The clock the device runs at right now, measured (CPU: a dependent add chain on every core);
+  // The clock the device runs at right now, measured (CPU: the calibrated dependency chain on every core);
   // nullopt where the backend cannot measure it. Used for `% of peak` next to each measurement.
   virtual std::optional<double> clock_hz_measure() { return std::nullopt; }
   // Compile, allocate and upload; `inputs` stays valid while the prepared problem lives.

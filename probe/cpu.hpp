@@ -81,6 +81,10 @@ struct cpu_isa {
   std::string source;             // how the features were read
   std::vector<isa_feature> features;
   std::optional<int> sve_vector_bits;
+  // x86: CPUID's vendor string and display family/model, which name the microarchitecture where
+  // the feature bits do not (Zen 4 runs 512-bit instructions on 256-bit pipes; Zen 5 does not).
+  std::string vendor;
+  std::optional<int> cpu_family, cpu_model;
 
   bool has(std::string_view name) const;
   std::vector<std::string> present() const;
@@ -96,6 +100,8 @@ struct x86_raw {
   std::uint64_t xcr0 = 0;
   std::optional<bool> amx_permission;  // Linux arch_prctl(ARCH_REQ_XCOMP_PERM); nullopt if not asked
   std::string amx_permission_reason;
+  std::string vendor;             // "GenuineIntel", "AuthenticAMD"
+  int family = 0, model = 0;      // display family and model (0: unknown)
 };
 
 // Raw facts for Arm: the AT_HWCAP / AT_HWCAP2 words and the SVE vector length.

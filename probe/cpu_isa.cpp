@@ -59,6 +59,9 @@ void add(cpu_isa& isa, std::string name, bool cpu_has, const gate& os = {true, "
 cpu_isa isa_decode_x86(const x86_raw& r) {
   cpu_isa isa;
   isa.family = "x86";
+  isa.vendor = r.vendor;
+  if (r.family > 0) isa.cpu_family = r.family;
+  if (r.family > 0) isa.cpu_model = r.model;
   const bool ymm = r.osxsave && (r.xcr0 & (xcr0_sse | xcr0_avx)) == (xcr0_sse | xcr0_avx);
   const std::uint64_t zmm_bits = xcr0_sse | xcr0_avx | xcr0_opmask | xcr0_zmm_hi256 | xcr0_hi16_zmm;
   const bool zmm = r.osxsave && (r.xcr0 & zmm_bits) == zmm_bits;
@@ -132,6 +135,9 @@ cpu_isa isa_detect() {
   r.amx_tile = f.amx_tile;
   r.amx_int8 = f.amx_int8;
   r.amx_bf16 = f.amx_bf16;
+  r.vendor = info.vendor;
+  r.family = info.family;
+  r.model = info.model;
 
   // cpu_features 0.7 predates AVX512-FP16 and AVX-VNNI: read their CPUID bits directly.
   unsigned a = 0, b = 0, c = 0, d = 0;

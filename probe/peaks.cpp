@@ -20,8 +20,31 @@ struct path_choice {
   std::string assumption;
 };
 
+// Cores that run 512-bit instructions as two 256-bit halves: AMD Zen 4 (family 25) and the
+// Zen 5 mobile parts (family 26, models 0x20-0x2f and 0x60-0x7f); Zen 5 desktop and server parts
+// have full-width pipes. Their 512-bit peak per cycle is half the Intel-style two full pipes.
+bool split_512(const cpu_isa& isa) {
+  if (isa.vendor != "AuthenticAMD" || !isa.cpu_family) return false;
+  const int model = isa.cpu_model.value_or(0);
+  return *isa.cpu_family == 25 || (*isa.cpu_family == 26 && ((model >= 0x20 && model <= 0x2f) || (model >= 0x60 && model <= 0x7f)));
+}
+
 path_choice x86_path(const cpu_isa& isa, precision p) {
   const bool avx512 = isa.has("avx512f");
+  if (avx512 && split_512(isa)) {
+    const std::string halves = "2 x 256-bit pipes per core; 512-bit instructions run as two halves (AMD Zen 4 / Zen 5 mobile)";
+    switch (p) {
+      case precision::fp32: return {support_level::native, "AVX-512F FMA", 32, halves};
+      case precision::fp64: return {support_level::native, "AVX-512F FMA (double)", 16, halves};
+      case precision::bf16:
+        if (isa.has("avx512_bf16")) return {support_level::native, "AVX512_BF16 VDPBF16PS", 64, halves};
+        break;
+      case precision::int8:
+        if (isa.has("avx512_vnni")) return {support_level::native, "AVX512-VNNI VPDPBUSD", 128, halves};
+        break;
+      default: break;
+    }
+  }
   switch (p) {
     case precision::fp32:
       if (avx512) return {support_level::native, "AVX-512F FMA", 64, "2 x 512-bit FMA pipes per core (1 on some parts)"};

@@ -47,12 +47,14 @@ std::string run_report(const run& r, const report_style& style) {
     if (!by_device.contains(m.device)) device_order.push_back(m.device);
     by_device[m.device].push_back(&m);
   }
-  std::set<std::string> bases, energy_reasons;
+  std::set<std::string> bases, energy_reasons, dispatch_warnings;
+  bool cpu_peak = false;
+  std::size_t busy = 0;
   const bool any_energy = std::ranges::any_of(r.measurements, [](const measurement& m) { return m.ops_per_joule.has_value(); });
   for (const auto& id : device_order) {
     const device_info* d = r.context.machine.find_device(id);
     out += bold(fmt::format("{}  {}", id, d ? d->name : "")) + "\n";
-    std::vector<std::string> header{"benchmark", "impl", "support", "status", "median", "throughput", "% peak", "verified", "cv"};
+    std::vector<std::string> header{"benchmark", "impl", "support", "status", "median", "throughput", "% peak", "verified", "±median"};
     if (any_energy) header.insert(header.end(), {"ops/W", "W"});
     text_table table(header);
     std::vector<std::string> problems;
@@ -61,23 +63,40 @@ std::string run_report(const run& r, const report_style& style) {
       if (m->state != status::ok) st = warn(st);
       std::vector<std::string> row{m->problem, m->implementation, m->support, st, m->time_s ? duration(m->time_s->median) : "",
                                    throughput(*m), m->percent_of_peak ? fmt::format("{:.0f}%", *m->percent_of_peak) : "", verified(*m),
-                                   m->time_s ? fmt::format("{:.1f}%{}", m->time_s->cv * 100, m->noisy ? " noisy" : "") : ""};
+                                   m->median_uncertainty ? fmt::format("{:.1f}%{}{}", *m->median_uncertainty * 100, m->noisy ? " noisy" : "",
+                                                                       m->load.busy ? " busy" : "")
+                                                         : ""};
       if (any_energy)
         row.insert(row.end(), {m->ops_per_joule ? format_si(*m->ops_per_joule) + m->ops_unit + "/W" : "",
                                m->average_w ? fmt::format("{:.1f}", m->idle_corrected_w.value_or(*m->average_w)) : ""});
       table.add_row(std::move(row));
       if (m->state == status::ok && !m->energy_reason.empty()) energy_reasons.insert(m->energy_reason);
-      if (m->percent_of_peak) bases.insert(m->peak_basis);
+      if (m->percent_of_peak && m->backend != "cpu") bases.insert(m->peak_basis);
+      if (m->percent_of_peak && m->backend == "cpu") cpu_peak = true;
+      if (!m->dispatch_warning.empty()) dispatch_warnings.insert(m->dispatch_warning);
+      busy += m->load.busy;
     }
     out += table.render();
     for (const measurement* m : by_device[id])
       if (m->state != status::ok) out += fmt::format("    {} {}: {}\n", m->problem, to_string(m->state), m->reason);
     out += "\n";
   }
+  const clock_record& clock = r.context.clock;
+  if (cpu_peak)
+    out += fmt::format("CPU % of peak: cores x clock x the probe's ops/cycle estimate; clock {:.2f} GHz, {}\n", clock.hz / 1e9,
+                       clock.basis.empty() ? "measured" : clock.basis);
+  for (const auto& why : clock.rejected) out += "  clock reading rejected: " + why + "\n";
+  for (const auto& note : clock.notes) out += "  note: " + note + "\n";
   if (!bases.empty()) {
     out += "% of peak against:\n";
     for (const auto& b : bases) out += "  " + b + "\n";
   }
+  for (const auto& w : dispatch_warnings) out += warn("library dispatch: " + w) + "\n";
+  if (busy > 0)
+    out += warn(fmt::format("{} measurement(s) ran while the machine was busy (other processes above {:.0f}% of the CPU time, or the "
+                            "hypervisor stealing above {:.0f}%): marked 'busy', they may read slower than the machine is",
+                            busy, busy_other_fraction * 100, busy_steal_fraction * 100)) +
+           "\n";
   if (!energy_reasons.empty()) {
     out += "No ops/W:";
     for (const auto& reason : energy_reasons) out += " " + reason + ".";
@@ -92,8 +111,9 @@ std::string run_report(const run& r, const report_style& style) {
     other += m.state != status::ok && m.state != status::invalid;
     noisy += m.noisy;
   }
-  out += fmt::format("{} measurements: {} ok ({} noisy, cv > {:.0f}%), {} invalid, {} not run{}\n", r.measurements.size(), ok, noisy,
-                     r.context.noisy_cv * 100, invalid, other, r.context.interrupted ? "; INTERRUPTED: the run stopped early" : "");
+  out += fmt::format("{} measurements: {} ok ({} noisy: median uncertain by more than ±{:.1f}%), {} invalid, {} not run{}\n",
+                     r.measurements.size(), ok, noisy, r.context.noisy_threshold * 100, invalid, other,
+                     r.context.interrupted ? "; INTERRUPTED: the run stopped early" : "");
   return out;
 }
 

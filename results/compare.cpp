@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -27,8 +28,8 @@ std::string_view to_string(verdict v) {
     case verdict::faster: return "faster";
     case verdict::slower: return "slower";
     case verdict::same: return "same";
-    case verdict::noisy: return "noisy";
-    case verdict::too_few: return "too few repetitions";
+    case verdict::uncertain: return "uncertain";
+    case verdict::too_few: return "too few samples";
     case verdict::new_benchmark: return "new";
     case verdict::missing: return "missing";
     case verdict::invalid: return "invalid";
@@ -97,6 +98,12 @@ result<compare_input> compare_input_read(const nlohmann::json& doc, std::string_
   }
   for (const auto& m : r->measurements)
     in.rows.push_back({m.name, std::string(to_string(m.state)), m.reason, m.samples_s, m.energy_samples_j, m.ops});
+  if (r->context.interrupted || !r->context.finished) {
+    in.finished = false;
+    in.unfinished_reason = r->context.interrupted
+                               ? fmt::format("interrupted{}", r->context.interrupted_by.empty() ? "" : " by " + r->context.interrupted_by)
+                               : "did not finish (a benchmark or more never ran)";
+  }
   in.xpu = std::move(*r);
   return in;
 }
@@ -111,6 +118,16 @@ result<compare_input> compare_input_load(const std::string& path) {
     return fail(status::invalid, "{}: not valid JSON (truncated?): {}", path, e.what());
   }
   return compare_input_read(doc, path);
+}
+
+result<std::vector<compare_input>> compare_inputs_load(const std::vector<std::string>& paths) {
+  std::vector<compare_input> out;
+  for (const auto& path : paths) {
+    auto in = compare_input_load(path);
+    if (!in) return std::unexpected(in.error());
+    out.push_back(std::move(*in));
+  }
+  return out;
 }
 
 namespace {
@@ -132,85 +149,175 @@ std::vector<double> metric_samples(const compare_input::series& s, compare_metri
 
 bool higher_is_better(compare_metric m) { return m == compare_metric::throughput; }
 
-double cv_of(const std::vector<double>& v) { return v.size() > 1 ? stats_of(v).cv : 0; }
+// One side's view of a benchmark: its samples (per-run medians, or one run's repetitions), and
+// the worst state among its runs.
+struct side_view {
+  std::vector<double> samples;
+  std::string state = "ok";
+  std::string reason;
+  bool present = false;       // in at least one run
+  bool in_every_run = true;
+};
 
-comparison_row compare_one(const compare_input::series* b, const compare_input::series* h, const compare_options& o) {
+side_view view_of(const std::vector<compare_input>& runs, const std::string& name, compare_metric metric, bool per_run) {
+  side_view v;
+  for (const auto& in : runs) {
+    auto it = std::ranges::find(in.rows, name, &compare_input::series::name);
+    if (it == in.rows.end()) {
+      v.in_every_run = false;
+      continue;
+    }
+    v.present = true;
+    if (it->state != "ok") {
+      if (v.state == "ok" || it->state == "invalid") v.state = it->state, v.reason = it->reason;
+      continue;
+    }
+    const auto samples = metric_samples(*it, metric);
+    if (samples.empty()) continue;
+    if (per_run) v.samples.push_back(stats_of(samples).median);
+    else v.samples.insert(v.samples.end(), samples.begin(), samples.end());
+  }
+  return v;
+}
+
+// Pooled standard deviation of log values around each side's own mean: the A-A spread.
+std::optional<double> spread_of(const std::vector<double>& a, const std::vector<double>& b) {
+  double ss = 0;
+  int dof = 0;
+  for (const auto* side : {&a, &b}) {
+    if (side->size() < 2) continue;
+    double mean = 0;
+    for (double x : *side) mean += std::log(x);
+    mean /= static_cast<double>(side->size());
+    for (double x : *side) ss += (std::log(x) - mean) * (std::log(x) - mean);
+    dof += static_cast<int>(side->size()) - 1;
+  }
+  if (dof == 0) return std::nullopt;
+  return std::sqrt(ss / dof);
+}
+
+comparison_row compare_one(const std::string& name, const side_view& b, const side_view& h, const compare_options& o, bool per_run) {
   comparison_row row;
-  row.name = b ? b->name : h->name;
-  if (!b) return row.outcome = verdict::new_benchmark, row;
-  if (!h) return row.outcome = verdict::missing, row.note = "in base, not in head", row;
-  if (h->state == "invalid") {
+  row.name = name;
+  const bool lost_ok = o.allow_missing;
+  if (!b.present) {
+    row.outcome = verdict::new_benchmark;
+    if (h.state == "invalid" || h.state == "failed") {
+      row.note = "head: " + h.state + ": " + h.reason;
+      row.regression = true;
+    }
+    return row;
+  }
+  if (!h.present || (!h.in_every_run && b.state == "ok")) {
+    row.outcome = verdict::missing;
+    row.note = !h.present ? "in base, not in head" : "absent from some head runs";
+    row.regression = !lost_ok;
+    return row;
+  }
+  if (h.state == "invalid") {
     row.outcome = verdict::invalid;
     row.regression = true;
-    row.note = h->reason;
+    row.note = h.reason;
     return row;
   }
-  if (h->state != "ok" || b->state != "ok") {
+  if (h.state != "ok" || b.state != "ok") {
     row.outcome = verdict::not_run;
-    row.note = h->state != "ok" ? "head: " + h->state + ": " + h->reason : "base: " + b->state + ": " + b->reason;
+    row.note = h.state != "ok" ? "head: " + h.state + ": " + h.reason : "base: " + b.state + ": " + b.reason;
+    // Lost work: head did not run what base ran (or failed at it).
+    row.regression = !lost_ok && h.state != "ok" && (b.state == "ok" || h.state == "failed");
     return row;
   }
-  const auto bs = metric_samples(*b, o.metric), hs = metric_samples(*h, o.metric);
-  if (bs.empty() || hs.empty()) {
+  if (b.samples.empty() || h.samples.empty()) {
     row.outcome = verdict::not_run;
     row.note = o.metric == compare_metric::energy ? "no energy figures in one of the runs" : "no samples in one of the runs";
     return row;
   }
-  row.base = stats_of(bs).median;
-  row.head = stats_of(hs).median;
-  row.delta = *row.base != 0 ? (*row.head - *row.base) / *row.base : 0;
-  const double min_p = mann_whitney_min_p(static_cast<int>(bs.size()), static_cast<int>(hs.size()));
-  if (min_p > o.alpha) {
+  row.base_samples = static_cast<int>(b.samples.size());
+  row.head_samples = static_cast<int>(h.samples.size());
+  row.base = stats_of(b.samples).median;
+  row.head = stats_of(h.samples).median;
+  row.spread = spread_of(b.samples, h.samples);
+  row.noisy = row.spread && *row.spread > o.threshold;
+  row.p_value = mann_whitney_u(b.samples, h.samples).p_value;
+  const ratio_estimate est = ratio_of(b.samples, h.samples, 1 - o.alpha);
+  row.delta = est.ratio - 1;
+  const std::string unit = per_run ? "runs" : "repetitions";
+  if (!est.ci) {
     row.outcome = verdict::too_few;
-    row.note = fmt::format("{} and {} repetitions cannot reach p < {} (smallest possible p = {:.3g}); use --repetitions 5 or more",
-                           bs.size(), hs.size(), o.alpha, min_p);
+    row.note = fmt::format("{} and {} {} cannot give a {:.0f}% interval; use 4 or more per side{}", b.samples.size(), h.samples.size(), unit,
+                           100 * (1 - o.alpha), per_run ? " (xpubench ab --rounds 4)" : " (--repetitions 5)");
     return row;
   }
-  row.p_value = mann_whitney_u(bs, hs).p_value;
-  const double worse = higher_is_better(o.metric) ? -*row.delta : *row.delta;  // > 0: head is worse
-  const bool significant = *row.p_value < o.alpha;
-  if (significant && std::fabs(*row.delta) > o.threshold) {
-    row.outcome = worse > 0 ? verdict::slower : verdict::faster;
-    row.regression = worse > 0;
-  } else if (!significant && (cv_of(bs) > o.noisy_cv || cv_of(hs) > o.noisy_cv)) {
-    row.outcome = verdict::noisy;
-    row.note = fmt::format("cv base {:.1f}%, head {:.1f}%", cv_of(bs) * 100, cv_of(hs) * 100);
-  } else {
+  row.ci_low = est.ci->low - 1;
+  row.ci_high = est.ci->high - 1;
+  // In the metric's "worse" direction: > 1 is worse.
+  const bool up = higher_is_better(o.metric);
+  const double worse_low = up ? 1 / est.ci->high : est.ci->low, worse_high = up ? 1 / est.ci->low : est.ci->high;
+  const double limit = 1 + o.threshold;
+  if (worse_low > limit) {
+    row.outcome = verdict::slower;
+    row.regression = true;
+  } else if (worse_high < 1 / limit) {
+    row.outcome = verdict::faster;
+  } else if (worse_low >= 1 / limit && worse_high <= limit && !row.noisy) {
     row.outcome = verdict::same;
+  } else {
+    row.outcome = verdict::uncertain;
+    row.note = row.noisy ? fmt::format("spread {:.1f}% between {} of one side, above the {:.0f}% threshold", *row.spread * 100, unit,
+                                       o.threshold * 100)
+                         : fmt::format("the interval straddles the {:.0f}% threshold", o.threshold * 100);
   }
   return row;
 }
 
 }  // namespace
 
-result<comparison> compare_runs(const compare_input& base, const compare_input& head, const compare_options& o) {
+result<comparison> compare_runs(const std::vector<compare_input>& base, const std::vector<compare_input>& head, const compare_options& o) {
+  if (base.empty() || head.empty()) return fail(status::invalid, "compare needs at least one run on each side");
   comparison c;
   c.metric = o.metric;
   c.unit = o.metric == compare_metric::time ? "s" : o.metric == compare_metric::throughput ? "ops/s" : "J/launch";
-  std::map<std::string, std::string> base_machine(base.machine.begin(), base.machine.end());
-  for (const auto& [what, value] : head.machine) {
-    auto it = base_machine.find(what);
-    const std::string before = it == base_machine.end() ? "(absent)" : it->second;
-    if (before != value) c.machine_differences.push_back(fmt::format("{}: '{}' vs '{}'", what, before, value));
-  }
-  if (base.format != head.format) c.machine_differences.push_back(fmt::format("file format: {} vs {}", base.format, head.format));
+  const bool per_run = base.size() >= 2 && head.size() >= 2;
+  c.samples = per_run ? "processes" : "repetitions";
+  for (const auto& in : base) c.base_files.push_back(in.file);
+  for (const auto& in : head) c.head_files.push_back(in.file);
+  std::map<std::string, std::string> reference(base.front().machine.begin(), base.front().machine.end());
+  std::set<std::string> seen;
+  auto check_machine = [&](const compare_input& in) {
+    for (const auto& [what, value] : in.machine) {
+      auto it = reference.find(what);
+      const std::string before = it == reference.end() ? "(absent)" : it->second;
+      if (before != value && seen.insert(what + value).second)
+        c.machine_differences.push_back(fmt::format("{}: '{}' in {} vs '{}' in {}", what, before, base.front().file, value, in.file));
+    }
+    if (in.format != base.front().format && seen.insert("format" + in.format).second)
+      c.machine_differences.push_back(fmt::format("file format: {} vs {} ({})", base.front().format, in.format, in.file));
+  };
+  for (std::size_t i = 1; i < base.size(); ++i) check_machine(base[i]);
+  for (const auto& in : head) check_machine(in);
   if (!c.machine_differences.empty() && !o.allow_different_machine) {
     std::string list;
     for (const auto& d : c.machine_differences) list += "\n  " + d;
-    return fail(status::invalid, "{} and {} come from different machines, drivers or xpubench versions:{}\n"
+    return fail(status::invalid, "the runs come from different machines, drivers or xpubench versions:{}\n"
                                  "compare them anyway with --allow-different-machine",
-                base.file, head.file, list);
+                list);
   }
-  std::map<std::string, const compare_input::series*> in_head;
-  for (const auto& s : head.rows) in_head[s.name] = &s;
-  for (const auto& b : base.rows) {
-    auto it = in_head.find(b.name);
-    c.rows.push_back(compare_one(&b, it == in_head.end() ? nullptr : it->second, o));
-    if (it != in_head.end()) in_head.erase(it);
+  for (const auto& in : head)
+    if (!in.finished) c.problems.push_back(fmt::format("head run {} {}", in.file, in.unfinished_reason));
+  // Rows in base order, then rows only head has.
+  std::vector<std::string> names;
+  std::set<std::string> listed;
+  for (const auto* side : {&base, &head})
+    for (const auto& in : *side)
+      for (const auto& s : in.rows)
+        if (listed.insert(s.name).second) names.push_back(s.name);
+  std::vector<double> spreads;
+  for (const auto& name : names) {
+    c.rows.push_back(compare_one(name, view_of(base, name, o.metric, per_run), view_of(head, name, o.metric, per_run), o, per_run));
+    if (c.rows.back().spread) spreads.push_back(*c.rows.back().spread);
   }
-  for (const auto& h : head.rows)
-    if (in_head.contains(h.name)) c.rows.push_back(compare_one(nullptr, &h, o));
-  c.regression = std::ranges::any_of(c.rows, &comparison_row::regression);
+  if (!spreads.empty()) c.noise_floor = stats_of(spreads).median;
+  c.regression = std::ranges::any_of(c.rows, &comparison_row::regression) || (!c.problems.empty() && !o.allow_missing);
   return c;
 }
 
@@ -223,13 +330,26 @@ std::string value_text(std::optional<double> v, compare_metric m) {
   return fmt::format("{:.4g} J", *v);
 }
 
+std::string interval_text(const comparison_row& r) {
+  if (!r.ci_low) return "";
+  return fmt::format("[{:+.1f}, {:+.1f}]%", *r.ci_low * 100, *r.ci_high * 100);
+}
+
 std::string summary(const comparison& c, const compare_options& o) {
   std::map<verdict, int> counts;
   for (const auto& r : c.rows) ++counts[r.outcome];
   std::string s;
   for (auto [v, n] : counts) s += fmt::format("{}{} {}", s.empty() ? "" : ", ", n, to_string(v));
-  return fmt::format("{} benchmarks compared on {} (regression: worse by more than {:.0f}% at p < {}): {}. {}", c.rows.size(),
-                     to_string(c.metric), o.threshold * 100, o.alpha, s, c.regression ? "REGRESSION" : "no regression");
+  std::string out = fmt::format("{} benchmarks compared on {}, {} base and {} head run(s), samples: {}{}", c.rows.size(), to_string(c.metric),
+                                c.base_files.size(), c.head_files.size(), c.samples,
+                                c.samples == "repetitions" ? " (one run per side: the drift between processes is not in the interval; "
+                                                             "use xpubench ab or several runs per side)"
+                                                           : "");
+  if (c.noise_floor) out += fmt::format("; noise floor {:.1f}% (median spread between samples of one side)", *c.noise_floor * 100);
+  out += fmt::format(".\nslower: the whole {:.0f}% interval of the head/base ratio beyond +{:.0f}%: {}. ", 100 * (1 - o.alpha),
+                     o.threshold * 100, s);
+  for (const auto& p : c.problems) out += "\nproblem: " + p + (o.allow_missing ? " (allowed by --allow-missing)" : "");
+  return out + (c.regression ? "\nREGRESSION" : "\nno regression");
 }
 
 }  // namespace
@@ -239,14 +359,15 @@ std::string comparison_text(const comparison& c, const compare_options& o, bool 
   for (const auto& d : c.machine_differences) out += "note: machines differ: " + d + "\n";
   std::size_t width = 9;
   for (const auto& r : c.rows) width = std::max(width, r.name.size());
-  out += fmt::format("{:<{}}  {:>12}  {:>12}  {:>8}  {:>8}  {}\n", "benchmark", width, "base", "head", "change", "p", "verdict");
+  out += fmt::format("{:<{}}  {:>12}  {:>12}  {:>8}  {:>18}  {:>7}  {}\n", "benchmark", width, "base", "head", "change",
+                     fmt::format("{:.0f}% interval", 100 * (1 - o.alpha)), "spread", "verdict");
   for (const auto& r : c.rows) {
     std::string v(to_string(r.outcome));
     if (color && r.regression) v = "\033[31m" + v + "\033[0m";
     else if (color && r.outcome == verdict::faster) v = "\033[32m" + v + "\033[0m";
-    out += fmt::format("{:<{}}  {:>12}  {:>12}  {:>8}  {:>8}  {}{}\n", r.name, width, value_text(r.base, c.metric), value_text(r.head, c.metric),
-                       r.delta ? fmt::format("{:+.1f}%", *r.delta * 100) : "", r.p_value ? fmt::format("{:.3g}", *r.p_value) : "", v,
-                       r.note.empty() ? "" : " (" + r.note + ")");
+    out += fmt::format("{:<{}}  {:>12}  {:>12}  {:>8}  {:>18}  {:>7}  {}{}\n", r.name, width, value_text(r.base, c.metric),
+                       value_text(r.head, c.metric), r.delta ? fmt::format("{:+.1f}%", *r.delta * 100) : "", interval_text(r),
+                       r.spread ? fmt::format("{:.1f}%", *r.spread * 100) : "", v, r.note.empty() ? "" : " (" + r.note + ")");
   }
   return out + summary(c, o) + "\n";
 }
@@ -254,13 +375,15 @@ std::string comparison_text(const comparison& c, const compare_options& o, bool 
 std::string comparison_markdown(const comparison& c, const compare_options& o) {
   std::string out = fmt::format("### xpubench compare: {}\n\n", c.regression ? "regression" : "no regression");
   for (const auto& d : c.machine_differences) out += "> machines differ: " + d + "\n";
-  out += "| benchmark | base | head | change | p | verdict |\n| --- | ---: | ---: | ---: | ---: | --- |\n";
+  out += fmt::format("| benchmark | base | head | change | {:.0f}% interval | spread | verdict |\n| --- | ---: | ---: | ---: | ---: | ---: | --- |\n",
+                     100 * (1 - o.alpha));
   for (const auto& r : c.rows) {
     std::string v(to_string(r.outcome));
     if (r.regression) v = "**" + v + "**";
     if (!r.note.empty()) v += " (" + r.note + ")";
-    out += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", r.name, value_text(r.base, c.metric), value_text(r.head, c.metric),
-                       r.delta ? fmt::format("{:+.1f}%", *r.delta * 100) : "", r.p_value ? fmt::format("{:.3g}", *r.p_value) : "", v);
+    out += fmt::format("| `{}` | {} | {} | {} | {} | {} | {} |\n", r.name, value_text(r.base, c.metric), value_text(r.head, c.metric),
+                       r.delta ? fmt::format("{:+.1f}%", *r.delta * 100) : "", interval_text(r),
+                       r.spread ? fmt::format("{:.1f}%", *r.spread * 100) : "", v);
   }
   return out + "\n" + summary(c, o) + "\n";
 }
@@ -268,22 +391,32 @@ std::string comparison_markdown(const comparison& c, const compare_options& o) {
 nlohmann::json comparison_json(const comparison& c, const compare_options& o) {
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& r : c.rows) {
-    nlohmann::json j = {{"name", r.name}, {"verdict", to_string(r.outcome)}, {"regression", r.regression}, {"note", r.note}};
+    nlohmann::json j = {{"name", r.name}, {"verdict", to_string(r.outcome)}, {"regression", r.regression}, {"noisy", r.noisy},
+                        {"note", r.note}, {"base_samples", r.base_samples}, {"head_samples", r.head_samples}};
     if (r.base) j["base"] = *r.base;
     if (r.head) j["head"] = *r.head;
     if (r.delta) j["delta"] = *r.delta;
+    if (r.ci_low) j["ci"] = {*r.ci_low, *r.ci_high};
+    if (r.spread) j["spread"] = *r.spread;
     if (r.p_value) j["p_value"] = *r.p_value;
     rows.push_back(j);
   }
-  return {{"schema_version", 1},
-          {"kind", "xpubench.comparison"},
-          {"metric", to_string(c.metric)},
-          {"unit", c.unit},
-          {"threshold", o.threshold},
-          {"alpha", o.alpha},
-          {"regression", c.regression},
-          {"machine_differences", c.machine_differences},
-          {"rows", rows}};
+  nlohmann::json out = {{"schema_version", 1},
+                        {"kind", "xpubench.comparison"},
+                        {"metric", to_string(c.metric)},
+                        {"unit", c.unit},
+                        {"threshold", o.threshold},
+                        {"alpha", o.alpha},
+                        {"confidence", 1 - o.alpha},
+                        {"samples", c.samples},
+                        {"base_files", c.base_files},
+                        {"head_files", c.head_files},
+                        {"regression", c.regression},
+                        {"problems", c.problems},
+                        {"machine_differences", c.machine_differences},
+                        {"rows", rows}};
+  if (c.noise_floor) out["noise_floor"] = *c.noise_floor;
+  return out;
 }
 
 }  // namespace xpu

@@ -1,7 +1,10 @@
 #pragma once
-// Run-vs-run comparison for CI gates: per benchmark, base and head medians, the change, a
-// Mann-Whitney U test over the repetitions, and a verdict. Reads xpubench runs and plain Google
-// Benchmark JSON files.
+// Run-vs-run comparison for CI gates. Each side is one or more runs (processes). With several
+// runs per side each run's median is one sample, so the drift between processes is inside the
+// statistics; with one run per side the samples are its repetitions. Per benchmark: the
+// head/base ratio (Hodges-Lehmann) with its distribution-free confidence interval (Moses), the
+// spread between samples of the same side, and a verdict from where the interval lies against
+// the threshold. Reads xpubench runs and plain Google Benchmark JSON files.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,11 +21,11 @@ enum class compare_metric { time, throughput, energy };
 std::string_view to_string(compare_metric m);
 
 struct compare_options {
-  double threshold = 0.05;            // a regression is a slowdown larger than this fraction...
-  double alpha = 0.05;                // ...that is also significant at this level
-  double noisy_cv = 0.05;
+  double threshold = 0.05;            // slower: the whole interval lies beyond 1 + threshold
+  double alpha = 0.05;                // the interval's confidence is 1 - alpha
   compare_metric metric = compare_metric::time;
   bool allow_different_machine = false;
+  bool allow_missing = false;         // else a head row missing, not run, failed or interrupted fails the gate
 };
 
 // One side of a comparison, whatever file it came from.
@@ -40,35 +43,50 @@ struct compare_input {
   };
   std::vector<series> rows;
   std::vector<std::pair<std::string, std::string>> machine;  // (what, value) for the machine check
+  bool finished = true;               // xpubench runs: completed (not interrupted, every benchmark ran)
+  std::string unfinished_reason;
 };
 
 // Parses an xpubench run or a Google Benchmark JSON document.
 result<compare_input> compare_input_read(const nlohmann::json& doc, std::string_view file);
 result<compare_input> compare_input_load(const std::string& path);
+result<std::vector<compare_input>> compare_inputs_load(const std::vector<std::string>& paths);
 
-enum class verdict { faster, slower, same, noisy, too_few, new_benchmark, missing, invalid, not_run };
+enum class verdict { faster, slower, same, uncertain, too_few, new_benchmark, missing, invalid, not_run };
 std::string_view to_string(verdict v);
 
 struct comparison_row {
   std::string name;
   verdict outcome = verdict::same;
-  std::optional<double> base, head;   // medians in the metric's unit
-  std::optional<double> delta;        // (head - base) / base, as a fraction; positive = larger
-  std::optional<double> p_value;
-  bool regression = false;
+  std::optional<double> base, head;   // medians of the samples, in the metric's unit
+  std::optional<double> delta;        // head/base ratio - 1 (Hodges-Lehmann); positive = larger
+  std::optional<double> ci_low, ci_high;  // the ratio's interval, as deltas
+  std::optional<double> spread;       // between samples of the same side: pooled sd of log values (~ cv)
+  std::optional<double> p_value;      // two-sided Mann-Whitney U over the same samples (for reference)
+  int base_samples = 0, head_samples = 0;
+  bool noisy = false;                 // spread above the threshold: this gate cannot resolve such a change here
+  bool regression = false;            // fails the gate
   std::string note;
 };
 
 struct comparison {
   compare_metric metric = compare_metric::time;
   std::string unit;                   // "s", "ops/s", "J/launch"
+  std::string samples;                // "processes" (one median per run) or "repetitions" (one run per side)
+  std::vector<std::string> base_files, head_files;
   std::vector<comparison_row> rows;
   std::vector<std::string> machine_differences;
-  bool regression = false;            // any row a regression, or an invalid result in head
+  std::vector<std::string> problems;  // head runs that did not finish, and other gate failures beside rows
+  std::optional<double> noise_floor;  // the median spread over rows with samples
+  bool regression = false;            // the gate fails: a row slower, invalid or lost, or a problem
 };
 
-// Fails (status invalid) when the machines differ and options do not allow it.
-result<comparison> compare_runs(const compare_input& base, const compare_input& head, const compare_options& options);
+// Fails (status invalid) when the machines differ and options do not allow it, or a side is empty.
+result<comparison> compare_runs(const std::vector<compare_input>& base, const std::vector<compare_input>& head,
+                                const compare_options& options);
+inline result<comparison> compare_runs(const compare_input& base, const compare_input& head, const compare_options& options) {
+  return compare_runs(std::vector{base}, std::vector{head}, options);
+}
 
 std::string comparison_text(const comparison& c, const compare_options& o, bool color);
 std::string comparison_markdown(const comparison& c, const compare_options& o);

@@ -26,12 +26,19 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(isa_feature, name, present, note
 void to_json(nlohmann::json& j, const cpu_isa& isa) {
   j = {{"family", isa.family}, {"source", isa.source}, {"features", isa.features}, {"present", isa.present()},
        {"sve_vector_bits", isa.sve_vector_bits}};
+  if (isa.cpu_family)
+    j["cpuid"] = {{"vendor", isa.vendor}, {"family", *isa.cpu_family}, {"model", isa.cpu_model.value_or(0)}};
 }
 void from_json(const nlohmann::json& j, cpu_isa& isa) {
   isa.family = j.value("family", "");
   isa.source = j.value("source", "");
   isa.features = j.value("features", std::vector<isa_feature>{});
   isa.sve_vector_bits = j.value("sve_vector_bits", std::optional<int>{});
+  if (const auto id = j.find("cpuid"); id != j.end() && id->is_object()) {
+    isa.vendor = id->value("vendor", "");
+    isa.cpu_family = id->value("family", std::optional<int>{});
+    isa.cpu_model = id->value("model", std::optional<int>{});
+  }
 }
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(cpu_info, topology, memory, frequency, isa)

@@ -25,6 +25,19 @@ struct verification_result {
   std::string message;
 };
 
+// What else ran on the machine while a measurement's repetitions were timed (/proc/stat and
+// /proc/self/stat around the Google Benchmark invocation): CPU time stolen by the hypervisor and
+// CPU time used by other processes, each as a fraction of the machine's CPU time in that window.
+struct contention {
+  bool measured = false;          // false where /proc is not readable (the reason is in `reason`)
+  double steal_fraction = 0;
+  double other_fraction = 0;
+  bool busy = false;              // above the thresholds below: the row may be slower than the machine is
+  std::string reason;
+};
+inline constexpr double busy_steal_fraction = 0.05;
+inline constexpr double busy_other_fraction = 0.25;  // ticks are 10 ms: short windows read 5-11 % from rounding alone
+
 struct measurement {
   std::string name;               // stable key: "cpu0/gemm/fp32/m1024n1024k1024/onednn"
   std::string device;             // "cpu0"
@@ -38,6 +51,9 @@ struct measurement {
   std::string support;            // native | emulated | unsupported
   std::string support_reason;
   std::string notes;
+  std::string dispatch;           // the library's own kernel choice: "brg:avx512_core_vnni", "OpenBLAS Haswell kernels, 2 OpenMP threads"
+  std::string dispatch_warning;   // the library runs kernels for an older ISA than the CPU has, and how to fix it
+  double injected_slowdown = 0;   // test-only fault injection (--inject-slowdown): busy time added inside the timed region, as a fraction
 
   std::vector<double> samples_s;  // seconds per launch, one per repetition (device time where the device times itself)
   std::vector<double> host_samples_s;  // host wall seconds per launch around the same launches (enqueue to completion)
@@ -50,7 +66,9 @@ struct measurement {
   std::optional<double> bytes_per_s;  // at the median time
   std::optional<double> percent_of_peak;
   std::string peak_basis;         // which peak: "measured clock ..." or "estimate ..."
-  bool noisy = false;             // cv above the run's threshold
+  std::optional<double> median_uncertainty;  // half-width of the distribution-free 95 % interval of the median, / median
+  bool noisy = false;             // median_uncertainty above the run's noisy threshold
+  contention load;                // the contention sentinel
   verification_result verification;
 
   // Energy, from the sensor that covers the device, read around each repetition's timed region.
@@ -64,6 +82,20 @@ struct measurement {
   std::string energy_reason;              // why there is no energy figure
 };
 
+// How the CPU clock behind CPU % of peak was measured and chosen (kernels/cpu: cpu_clock).
+struct clock_record {
+  double hz = 0;                  // the clock used (0: unknown)
+  std::string method;             // "add chain", "multiply chain", "peak-implied", "nominal" or ""
+  std::string basis;              // the choice, in words
+  std::vector<std::string> rejected;
+  std::vector<std::string> notes;
+  double add_chain_hz = 0;        // each reading, 0 / absent where not measured
+  double multiply_chain_hz = 0;
+  std::optional<double> peak_implied_hz;
+  std::optional<double> peak_ops_per_cycle;
+  std::optional<double> nominal_hz;
+};
+
 struct run_context {
   std::string xpubench_version;
   std::string git_sha;
@@ -72,12 +104,15 @@ struct run_context {
   std::string suite;
   int repetitions = 0;
   double min_time_s = 0;
-  double noisy_cv = 0;
+  double noisy_threshold = 0;   // a row is noisy when its median is uncertain by more than this fraction
   int threads = 0;
-  std::optional<double> measured_clock_hz;  // the CPU's effective clock under load
+  std::optional<double> measured_clock_hz;  // the clock CPU % of peak uses (clock.hz); absent when unknown
+  clock_record clock;
   std::string libraries;
   std::uint64_t seed = 0;
   bool interrupted = false;
+  bool finished = false;          // every planned benchmark ran and the run was written whole
+  std::string interrupted_by;     // "SIGINT", "SIGTERM"
   std::map<std::string, double> idle_w;     // device id -> idle power (--idle-baseline)
   inventory machine;
 };

@@ -15,10 +15,14 @@ NLOHMANN_JSON_SERIALIZE_ENUM(status, {{status::ok, "ok"},
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(sample_stats, median, mean, min, max, p90, stddev, cv, count)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(verification_result, checked, passed, rel_l2_error, max_abs_error,
                                                 elements_checked, elements_total, exact, tolerance, tolerance_basis, message)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(contention, measured, steal_fraction, other_fraction, busy, reason)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(clock_record, hz, method, basis, rejected, notes, add_chain_hz, multiply_chain_hz,
+                                                peak_implied_hz, peak_ops_per_cycle, nominal_hz)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(measurement, name, device, backend, kernel, precision, problem, implementation,
-                                                state, reason, support, support_reason, notes, samples_s, host_samples_s, launches, time_s,
+                                                state, reason, support, support_reason, notes, dispatch, dispatch_warning,
+                                                injected_slowdown, samples_s, host_samples_s, launches, time_s,
                                                 ops, ops_unit, bytes, ops_per_s, bytes_per_s, percent_of_peak, peak_basis,
-                                                noisy, verification, energy_samples_j, energy_j, average_w,
+                                                median_uncertainty, noisy, load, verification, energy_samples_j, energy_j, average_w,
                                                 idle_corrected_w, ops_per_joule, energy_sensor, energy_sample_hz, energy_reason)
 
 namespace {
@@ -26,9 +30,9 @@ namespace {
 nlohmann::json context_fields(const run_context& c) {
   return {{"xpubench_version", c.xpubench_version}, {"git_sha", c.git_sha},   {"started_at", c.started_at},
           {"command_line", c.command_line},         {"suite", c.suite},       {"repetitions", c.repetitions},
-          {"min_time_s", c.min_time_s},             {"noisy_cv", c.noisy_cv}, {"threads", c.threads},
-          {"measured_clock_hz", c.measured_clock_hz}, {"libraries", c.libraries}, {"seed", c.seed},
-          {"interrupted", c.interrupted}, {"idle_w", c.idle_w}};
+          {"min_time_s", c.min_time_s},             {"noisy_threshold", c.noisy_threshold}, {"threads", c.threads},
+          {"measured_clock_hz", c.measured_clock_hz}, {"clock", c.clock}, {"libraries", c.libraries}, {"seed", c.seed},
+          {"interrupted", c.interrupted}, {"interrupted_by", c.interrupted_by}, {"finished", c.finished}, {"idle_w", c.idle_w}};
 }
 
 // Google Benchmark's context fields, filled from the inventory.
@@ -116,12 +120,16 @@ result<run> run_from_json(const nlohmann::json& doc, std::string_view file) {
     r.context.suite = x.value("suite", "");
     r.context.repetitions = x.value("repetitions", 0);
     r.context.min_time_s = x.value("min_time_s", 0.0);
-    r.context.noisy_cv = x.value("noisy_cv", 0.0);
+    r.context.noisy_threshold = x.value("noisy_threshold", 0.0);
     r.context.threads = x.value("threads", 0);
     r.context.measured_clock_hz = x.value("measured_clock_hz", std::optional<double>{});
     r.context.libraries = x.value("libraries", "");
     r.context.seed = x.value("seed", std::uint64_t{0});
     r.context.interrupted = x.value("interrupted", false);
+    r.context.interrupted_by = x.value("interrupted_by", "");
+    // Runs written before the flag existed count as finished unless they say they were interrupted.
+    r.context.finished = x.value("finished", !r.context.interrupted);
+    r.context.clock = x.value("clock", clock_record{});
     r.context.idle_w = x.value("idle_w", std::map<std::string, double>{});
     auto inv = inventory_from_json(ctx.at("inventory"), file);
     if (!inv) return std::unexpected(inv.error());
@@ -147,7 +155,7 @@ std::string run_to_csv(const run& r) {
   std::string out =
       "name,device,backend,kernel,precision,problem,implementation,status,reason,support,median_s,min_s,p90_s,"
       "stddev_s,cv,noisy,repetitions,ops_per_s,ops_unit,bytes_per_s,percent_of_peak,peak_basis,verified,rel_l2_error,"
-      "max_abs_error,notes\r\n";
+      "max_abs_error,notes,dispatch,dispatch_warning,median_uncertainty,busy\r\n";
   auto num = [](std::optional<double> v) { return v ? fmt::format("{:.6g}", *v) : std::string(); };
   for (const auto& m : r.measurements) {
     const auto& t = m.time_s;
@@ -159,7 +167,7 @@ std::string run_to_csv(const run& r) {
         num(t ? std::optional(t->cv) : std::nullopt), m.noisy ? "yes" : "no", std::to_string(m.samples_s.size()), num(m.ops_per_s),
         m.ops_unit, num(m.bytes_per_s), num(m.percent_of_peak), m.peak_basis, verified,
         m.verification.checked ? num(m.verification.rel_l2_error) : "", m.verification.checked ? num(m.verification.max_abs_error) : "",
-        m.notes};
+        m.notes, m.dispatch, m.dispatch_warning, num(m.median_uncertainty), !m.load.measured ? "" : m.load.busy ? "yes" : "no"};
     for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + csv_quote(fields[i]);
     out += "\r\n";
   }

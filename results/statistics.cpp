@@ -75,28 +75,11 @@ mann_whitney mann_whitney_u(std::span<const double> a, std::span<const double> b
   const double u_small = std::min(r.u, dn1 * dn2 - r.u);
 
   if (!ties && n1 * n2 <= 400) {
-    // Exact: count the arrangements with U <= u_small (frequencies of U by dynamic programming).
-    const std::size_t max_u = n1 * n2;
-    // f[i][j][u]: arrangements of i a's and j b's with statistic u; rolled over i.
-    std::vector<std::vector<double>> prev(n2 + 1, std::vector<double>(max_u + 1, 0)), cur = prev;
-    for (std::size_t j = 0; j <= n2; ++j) prev[j][0] = 1;  // i = 0: U = 0
-    for (std::size_t i = 1; i <= n1; ++i) {
-      for (auto& row : cur) std::ranges::fill(row, 0);
-      cur[0][0] = 1;
-      for (std::size_t j = 1; j <= n2; ++j)
-        for (std::size_t u = 0; u <= i * j; ++u) {
-          // The largest element is an a (it beats all j b's) or a b.
-          cur[j][u] = (u >= j ? prev[j][u - j] : 0) + cur[j - 1][u];
-        }
-      std::swap(prev, cur);
-    }
-    double total = 0, below = 0;
-    for (std::size_t u = 0; u <= max_u; ++u) {
-      total += prev[n2][u];
-      if (static_cast<double>(u) <= u_small + 1e-9) below += prev[n2][u];
-    }
+    // Exact: the null distribution of U, counted.
+    const auto cdf = mann_whitney_cdf(static_cast<int>(n1), static_cast<int>(n2));
+    const double below = cdf[static_cast<std::size_t>(std::floor(u_small + 1e-9))];
     r.exact = true;
-    r.p_value = std::min(1.0, 2.0 * below / total);
+    r.p_value = std::min(1.0, 2.0 * below);
     return r;
   }
   // Normal approximation with tie correction and continuity correction.
@@ -105,6 +88,85 @@ mann_whitney mann_whitney_u(std::span<const double> a, std::span<const double> b
   if (var <= 0) return r;
   const double z = (std::fabs(r.u - mean) - 0.5) / std::sqrt(var);
   r.p_value = std::min(1.0, std::erfc(std::max(z, 0.0) / std::sqrt(2.0)));
+  return r;
+}
+
+}  // namespace xpu
+
+namespace xpu {
+
+std::optional<interval> median_interval(std::span<const double> samples, double confidence) {
+  const std::size_t n = samples.size();
+  if (n == 0) return std::nullopt;
+  std::vector<double> s(samples.begin(), samples.end());
+  std::ranges::sort(s);
+  // P(B <= j) for B ~ Binomial(n, 1/2), accumulated until it passes the tail.
+  const double tail = (1 - confidence) / 2;
+  double term = std::pow(0.5, static_cast<double>(n)), cdf = 0;
+  std::size_t k = 0;  // the interval is [s[k-1], s[n-k]] (1-based k)
+  for (std::size_t j = 0; j < n; ++j) {
+    cdf += term;
+    if (cdf > tail) break;
+    k = j + 1;
+    term = term * static_cast<double>(n - j) / static_cast<double>(j + 1);
+  }
+  if (k == 0 || k > n - k + 1) return std::nullopt;
+  return interval{s[k - 1], s[n - k]};
+}
+
+std::vector<double> mann_whitney_cdf(int n1, int n2) {
+  const std::size_t a = static_cast<std::size_t>(std::max(n1, 0)), b = static_cast<std::size_t>(std::max(n2, 0));
+  const std::size_t max_u = a * b;
+  // f[j][u]: arrangements of i a's and j b's with statistic u, rolled over i.
+  std::vector<std::vector<double>> prev(b + 1, std::vector<double>(max_u + 1, 0)), cur = prev;
+  for (std::size_t j = 0; j <= b; ++j) prev[j][0] = 1;
+  for (std::size_t i = 1; i <= a; ++i) {
+    for (auto& row : cur) std::ranges::fill(row, 0);
+    cur[0][0] = 1;
+    for (std::size_t j = 1; j <= b; ++j)
+      for (std::size_t u = 0; u <= i * j; ++u) cur[j][u] = (u >= j ? prev[j][u - j] : 0) + cur[j - 1][u];
+    std::swap(prev, cur);
+  }
+  std::vector<double> cdf(max_u + 1);
+  double total = 0;
+  for (std::size_t u = 0; u <= max_u; ++u) total += prev[b][u];
+  double run = 0;
+  for (std::size_t u = 0; u <= max_u; ++u) cdf[u] = (run += prev[b][u]) / total;
+  return cdf;
+}
+
+ratio_estimate ratio_of(std::span<const double> base, std::span<const double> head, double confidence) {
+  ratio_estimate r;
+  r.confidence = confidence;
+  std::vector<double> d;
+  d.reserve(base.size() * head.size());
+  for (double b : base)
+    for (double h : head)
+      if (b > 0 && h > 0) d.push_back(std::log(h / b));
+  if (d.empty()) return r;
+  std::ranges::sort(d);
+  r.ratio = std::exp(quantile(d, 0.5));
+  if (d.size() != base.size() * head.size()) return r;  // a non-positive value: no interval
+  // k: the number of pairwise differences cut from each end. Exact for small samples, the normal
+  // approximation beyond (where it is accurate to well under one rank).
+  const double tail = (1 - confidence) / 2;
+  const int n1 = static_cast<int>(base.size()), n2 = static_cast<int>(head.size());
+  std::size_t k = 0;
+  if (static_cast<double>(n1) * n2 <= 2500) {
+    const auto cdf = mann_whitney_cdf(n1, n2);
+    while (k < cdf.size() && cdf[k] <= tail) ++k;  // P(U <= k - 1) <= tail
+  } else {
+    const double mean = n1 * static_cast<double>(n2) / 2, sd = std::sqrt(n1 * static_cast<double>(n2) * (n1 + n2 + 1) / 12.0);
+    // z for the tail by bisection on erfc (no inverse in <cmath>).
+    double lo = 0, hi = 10;
+    for (int i = 0; i < 60; ++i) {
+      const double mid = (lo + hi) / 2;
+      (0.5 * std::erfc(mid / std::sqrt(2.0)) > tail ? lo : hi) = mid;
+    }
+    k = static_cast<std::size_t>(std::max(0.0, std::floor(mean - hi * sd)));
+  }
+  if (k == 0 || 2 * k > d.size()) return r;
+  r.ci = interval{std::exp(d[k - 1]), std::exp(d[d.size() - k])};
   return r;
 }
 

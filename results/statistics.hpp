@@ -1,6 +1,8 @@
 #pragma once
 // Statistics over repetition samples, as plain functions (Google Benchmark's approach).
+#include <optional>
 #include <span>
+#include <vector>
 
 namespace xpu {
 
@@ -29,5 +31,33 @@ mann_whitney mann_whitney_u(std::span<const double> a, std::span<const double> b
 // The smallest two-sided p-value samples of these sizes can reach (all of one below all of the
 // other): 2 / C(n1 + n2, n1). A test with fewer repetitions than alpha needs cannot conclude.
 double mann_whitney_min_p(int n1, int n2);
+
+}  // namespace xpu
+
+namespace xpu {
+
+// A distribution-free confidence interval of the median from order statistics (binomial): the
+// k-th smallest and k-th largest samples with P(Binomial(n, 1/2) < k) <= (1 - confidence) / 2.
+// nullopt when n is too small for the confidence (n < 6 at 95 %).
+struct interval {
+  double low = 0, high = 0;
+};
+std::optional<interval> median_interval(std::span<const double> samples, double confidence = 0.95);
+
+// P(U <= u) for u = 0..n1*n2 under the null hypothesis, U the Mann-Whitney statistic of samples
+// of sizes n1 and n2 without ties (exact, by counting arrangements).
+std::vector<double> mann_whitney_cdf(int n1, int n2);
+
+// The head/base ratio of two samples of positive values (times, joules, rates): the
+// Hodges-Lehmann estimate (median of all pairwise ratios head_j / base_i) and its distribution-
+// free confidence interval (Moses: the k-th smallest and largest pairwise ratio, k from the
+// Mann-Whitney distribution). The interval is nullopt when the samples are too small to reach
+// the confidence (4 + 4 is the least at 95 %).
+struct ratio_estimate {
+  double ratio = 1;
+  std::optional<interval> ci;
+  double confidence = 0;
+};
+ratio_estimate ratio_of(std::span<const double> base, std::span<const double> head, double confidence = 0.95);
 
 }  // namespace xpu

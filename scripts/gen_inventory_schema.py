@@ -24,7 +24,8 @@ defs["frequency"] = obj(dict(base_mhz=N(exclusiveMinimum=0), max_mhz=N(exclusive
     current_mhz=N(exclusiveMinimum=0), source=S(), reason=S()), optional=("base_mhz","max_mhz","min_mhz","current_mhz"))
 defs["isa_feature"] = obj(dict(name=S(), present=B(), note=S()))
 defs["isa"] = obj(dict(family=S(enum=["x86","arm","other"]), source=S(), features=A(R("isa_feature")),
-    present=strings, sve_vector_bits=I(minimum=128)), optional=("sve_vector_bits",))
+    present=strings, sve_vector_bits=I(minimum=128),
+    cpuid=obj(dict(vendor=S(), family=I(minimum=0), model=I(minimum=0)))), optional=("sve_vector_bits", "cpuid"))
 defs["cpu"] = obj(dict(topology=R("topology"), memory=R("os_memory"), frequency=R("frequency"), isa=R("isa")))
 defs["peak"] = obj(dict(ops_per_s=N(exclusiveMinimum=0), basis=S(pattern="estimate"), ops_per_cycle=N(minimum=0), cores=I(), clock_mhz=N(minimum=0)))
 defs["precision_support"] = obj(dict(type=S(enum=["fp32","fp16","bf16","int8","fp64","int32"]), level=S(enum=["native","emulated","unsupported"]),

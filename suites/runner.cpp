@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "core/units.hpp"
+#include "probe/cpu_load.hpp"
 #include "suites/workload.hpp"
 
 namespace xpu {
@@ -77,13 +78,19 @@ void percent_of_peak(measurement& m, const planned_case& c, const run& r, std::o
   // The precision the implementation computes in (fp16 storage with fp32 arithmetic: fp32's peak).
   const precision computes = c.sup.arithmetic_of(c.implementation, c.prob.type);
   const precision_support* ps = c.dev->info().support_for(computes);
-  // CPU: cores x measured clock x ops/cycle of the ISA path (the probe's factors).
+  // CPU: cores x clock x ops/cycle of the ISA path (the probe's factors); the clock re-measured
+  // right before the benchmark where the calibrated chain allows, else the run's calibration.
+  const clock_record& cal = r.context.clock;
+  const bool fresh = clock_hz.has_value();
+  if (!clock_hz && cal.hz > 0) clock_hz = cal.hz;
   if (!clock_hz) clock_hz = r.context.measured_clock_hz;
   if (c.dev->info().backend == "cpu" && ps && ps->peak && ps->peak->ops_per_cycle > 0 && clock_hz) {
     const double peak = ps->peak->cores * *clock_hz * ps->peak->ops_per_cycle;
     m.percent_of_peak = 100.0 * *m.ops_per_s / peak;
-    m.peak_basis = fmt::format("cores x clock measured before the benchmark x ops/cycle = {} x {:.2f} GHz x {}", ps->peak->cores,
-                               *clock_hz / 1e9, ps->peak->ops_per_cycle);
+    const std::string how = fresh ? fmt::format("{} measured right before the benchmark", cal.method.empty() ? "clock" : cal.method)
+                                  : fmt::format("{} clock of the run", cal.method.empty() ? "measured" : cal.method);
+    m.peak_basis = fmt::format("cores x clock x ops/cycle = {} x {:.2f} GHz ({}) x {} (the per-cycle figure is the probe's estimate)",
+                               ps->peak->cores, *clock_hz / 1e9, how, ps->peak->ops_per_cycle);
     return;
   }
   // Otherwise a measured peak of the same device and precision, else the estimate.
@@ -143,6 +150,37 @@ void energy_finish(measurement& m, std::span<const invocation> reps, std::size_t
   if (*m.energy_j > 0 && m.ops > 0) m.ops_per_joule = m.ops / *m.energy_j;
 }
 
+// Test-only fault injection: the slowdown fraction for this benchmark (the first rule that matches).
+double injected_slowdown(const run_options& options, const std::string& name) {
+  for (const auto& [pattern, fraction] : options.inject_slowdown)
+    if (std::regex_search(name, pattern)) return fraction;
+  return 0;
+}
+
+// Spins on the calling thread for `seconds`; returns the time spun (real busy time, so the
+// slowdown is one the clock, the sentinel and the energy meter all see).
+double busy_wait(double seconds) {
+  const auto start = std::chrono::steady_clock::now();
+  double spun = 0;
+  while ((spun = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()) < seconds) {
+  }
+  return spun;
+}
+
+contention sentinel(const result<cpu_times>& before, const result<cpu_times>& after) {
+  contention out;
+  if (!before || !after) {
+    out.reason = !before ? before.error().message : after.error().message;
+    return out;
+  }
+  const load_fractions f = load_between(*before, *after);
+  out.measured = true;
+  out.steal_fraction = f.steal;
+  out.other_fraction = f.other;
+  out.busy = f.steal > busy_steal_fraction || f.other > busy_other_fraction;
+  return out;
+}
+
 verification_result to_result(const verification& v) {
   return {v.checked, v.passed, v.rel_l2_error, v.max_abs_error, v.elements_checked, v.elements_total, v.tol.exact, v.tol.rel_l2,
           v.tol.basis, v.message};
@@ -186,6 +224,9 @@ measurement run_one(const planned_case& c, const run_options& options, const run
     }
     prepared* raw = ready->get();
     m.notes = raw->notes();
+    const prepared::choice picked = raw->dispatch();
+    m.dispatch = picked.what;
+    m.dispatch_warning = picked.warning;
     // Warm up (first touch, JIT, clocks), then verify the output once, before any timing.
     if (auto t = raw->run_seconds(1); !t) {
       m.state = t.error().code;
@@ -213,8 +254,10 @@ measurement run_one(const planned_case& c, const run_options& options, const run
     }
     std::vector<invocation> invocations;
     capture reporter;
+    m.injected_slowdown = injected_slowdown(options, c.name);
+    const double inject = m.injected_slowdown;
     benchmark::RegisterBenchmark(c.name.c_str(),
-                                 [raw, &meter, &invocations](benchmark::State& state) {
+                                 [raw, inject, &meter, &invocations](benchmark::State& state) {
                                    invocation e;
                                    bool started = false;
                                    if (meter) {
@@ -224,6 +267,7 @@ measurement run_one(const planned_case& c, const run_options& options, const run
                                    for (auto _ : state) {
                                      const auto host_start = std::chrono::steady_clock::now();
                                      auto t = raw->run_seconds(1);
+                                     if (t && inject > 0) *t += busy_wait(*t * inject);
                                      e.host_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - host_start).count();
                                      if (!t) {
                                        state.SkipWithError(t.error().message.c_str());
@@ -247,8 +291,10 @@ measurement run_one(const planned_case& c, const run_options& options, const run
         ->Repetitions(repetitions)
         ->MinTime(min_time)
         ->Unit(benchmark::kMicrosecond);
+    const auto load_before = cpu_times_read();
     benchmark::RunSpecifiedBenchmarks(&reporter);
     benchmark::ClearRegisteredBenchmarks();
+    m.load = sentinel(load_before, cpu_times_read());
     if (!reporter.error.empty()) {
       m.state = status::failed;
       m.reason = reporter.error;
@@ -287,14 +333,19 @@ std::map<std::string, double> idle_baseline(const std::vector<device*>& devices,
   return out;
 }
 
-void measurement_finish(measurement& m, double noisy_cv) {
+void measurement_finish(measurement& m, double noisy_threshold) {
   if (m.samples_s.empty()) return;
   m.time_s = stats_of(m.samples_s);
   if (m.time_s->median > 0) {
     if (m.ops > 0) m.ops_per_s = m.ops / m.time_s->median;
     if (m.bytes > 0) m.bytes_per_s = m.bytes / m.time_s->median;
+    // Noisy: the median itself is uncertain by more than the threshold (an outlier or two move
+    // the cv, not this interval).
+    if (const auto ci = median_interval(m.samples_s)) {
+      m.median_uncertainty = (ci->high - ci->low) / 2 / m.time_s->median;
+      m.noisy = *m.median_uncertainty > noisy_threshold;
+    }
   }
-  m.noisy = m.time_s->cv > noisy_cv;
 }
 
 std::vector<planned_case> plan_cases(const suite& s, const std::vector<device*>& devices, const run_options& options) {
@@ -337,7 +388,7 @@ void run_cases(const std::vector<planned_case>& cases, const run_options& option
     const bool uses_peak = c.prob.kind() == kernel_kind::gemm || c.prob.kind() == kernel_kind::conv2d || c.prob.kind() == kernel_kind::peak;
     const std::optional<double> clock = uses_peak && !c.implementation.empty() ? c.dev->clock_hz_measure() : std::nullopt;
     measurement m = run_one(c, options, r, r.context.repetitions, r.context.min_time_s);
-    measurement_finish(m, options.noisy_cv);
+    measurement_finish(m, options.noisy_threshold);
     percent_of_peak(m, c, r, clock);
     if (options.progress) {
       if (m.state == status::ok && m.ops_per_s)

@@ -25,7 +25,10 @@ struct run_options {
   std::optional<std::regex> filter;     // on the measurement name
   int repetitions = 0;                  // 0: the suite's
   double min_time_s = 0;                // 0: the suite's
-  double noisy_cv = 0.05;               // coefficient of variation above which a result is noisy
+  double noisy_threshold = 0.025;       // a result is noisy when its median is uncertain by more than this fraction (95 %)
+  // Test-only fault injection (--inject-slowdown REGEX=FRACTION): matching benchmarks spin for
+  // FRACTION of each launch's time inside the timed region. Recorded on the row.
+  std::vector<std::pair<std::regex, double>> inject_slowdown;
   std::uint64_t seed = 42;
   std::FILE* progress = stderr;         // null: quiet
   energy_options energy;                // how sensors are read (NVML library, sampling period)
@@ -52,7 +55,7 @@ std::vector<planned_case> plan_cases(const suite& s, const std::vector<device*>&
 void run_cases(const std::vector<planned_case>& cases, const run_options& options, run& r,
                const std::function<void(const run&)>& on_result, const std::atomic<bool>& stop);
 
-// Fills the timing-derived fields of m (stats, throughput, noisy) from its samples.
-void measurement_finish(measurement& m, double noisy_cv);
+// Fills the timing-derived fields of m (stats, throughput, median uncertainty, noisy) from its samples.
+void measurement_finish(measurement& m, double noisy_threshold);
 
 }  // namespace xpu

@@ -13,7 +13,8 @@ namespace {
 
 class cpu_device final : public device {
  public:
-  cpu_device(device_info info, const cpu_info& cpu, const cpu_options& options) : m_info(std::move(info)), m_isa(cpu.isa) {
+  cpu_device(device_info info, const cpu_info& cpu, const cpu_options& options)
+      : m_info(std::move(info)), m_cpu(cpu), m_isa(cpu.isa), m_clock(options.clock) {
     m_threads = options.threads > 0 ? options.threads : std::max(1, cpu.topology.cores);
     omp_set_num_threads(m_threads);
     openblas_set_num_threads(m_threads);
@@ -21,8 +22,8 @@ class cpu_device final : public device {
   const device_info& info() const override { return m_info; }
   std::optional<double> clock_hz_measure() override {
     omp_set_num_threads(m_threads);
-    const double hz = cpu_clock_measure();
-    return hz > 0 ? std::optional(hz) : std::nullopt;
+    if (!m_clock) m_clock = std::make_shared<const cpu_clock>(cpu_clock_calibrate(m_cpu, m_threads));
+    return cpu_clock_recheck(*m_clock);
   }
 
   support supports(const problem& p) const override {
@@ -76,7 +77,9 @@ class cpu_device final : public device {
 
  private:
   device_info m_info;
+  cpu_info m_cpu;
   cpu_isa m_isa;
+  std::shared_ptr<const cpu_clock> m_clock;
   int m_threads = 1;
 };
 

@@ -36,6 +36,15 @@ result<std::unique_ptr<prepared>> bandwidth_cpu(const problem& p, const host_buf
 result<std::unique_ptr<prepared>> peak_cpu(const problem& p, const host_buffers& in, const context& ctx);
 result<std::unique_ptr<prepared>> latency_cpu(const problem& p, const host_buffers& in, const context& ctx);
 
+// What OpenBLAS picked (its core name: "Haswell", "SkylakeX", "Prescott"), the ISA tier of that
+// core's kernels (0 SSE, 1 AVX, 2 AVX2, 3 AVX-512), and a warning with the fix where the tier is
+// below the CPU's. coretype_env: OPENBLAS_CORETYPE's value or null; parallel: openblas_get_parallel().
+int openblas_core_tier(std::string_view corename);
+prepared::choice openblas_choice(std::string_view corename, const cpu_isa& isa, const char* coretype_env, int threads, int parallel);
+// What oneDNN picked: its implementation string and the ISA it dispatches up to; a warning for
+// its reference implementation or an ISA cap below the CPU's.
+prepared::choice onednn_choice(std::string_view impl_info, const cpu_isa& isa);
+
 // fp16 -> fp32 in bulk (F16C where the CPU has it), for the emulated fp16 paths.
 void half_to_float_bulk(const std::uint16_t* in, float* out, std::size_t n);
 // The same on the calling thread only (for kernels that are already parallel).

@@ -48,9 +48,38 @@ struct staged_input {
   }
 };
 
+struct isa_level {
+  unsigned bits;
+  const char* name;
+};
+// oneDNN's ISA values are supersets by bits (dnnl_types.h), from the widest down.
+constexpr isa_level onednn_levels[] = {{0x3e7, "avx512_core_amx"}, {0xe7, "avx512_core_bf16"}, {0x67, "avx512_core_vnni"},
+                                       {0x27, "avx512_core"},      {0x407, "avx2_vnni"},      {0x7, "avx2"},
+                                       {0x3, "avx"},               {0x1, "sse41"}};
+
+const char* onednn_isa_name(unsigned bits) {
+  for (const auto& l : onednn_levels)
+    if ((bits & l.bits) == l.bits) return l.name;
+  return "any";
+}
+
+// The widest oneDNN ISA this CPU's features allow.
+unsigned onednn_isa_expected(const cpu_isa& isa) {
+  if (isa.family != "x86") return 0;
+  const bool core = isa.has("avx512f") && isa.has("avx512bw") && isa.has("avx512vl");
+  if (core && isa.has("amx_tile") && isa.has("amx_int8") && isa.has("amx_bf16")) return 0x3e7;
+  if (core && isa.has("avx512_bf16")) return 0xe7;
+  if (core && isa.has("avx512_vnni")) return 0x67;
+  if (core) return 0x27;
+  if (isa.has("avx_vnni")) return 0x407;
+  if (isa.has("avx2") && isa.has("fma")) return 0x7;
+  if (isa.has("avx")) return 0x3;
+  return isa.has("sse4_2") ? 0x1 : 0;
+}
+
 class gemm_prepared final : public timed {
  public:
-  gemm_prepared(const problem& p, const host_buffers& in) : m_stream(engine()) {
+  gemm_prepared(const problem& p, const host_buffers& in, const cpu_isa& isa) : m_stream(engine()), m_isa(isa) {
     const auto& g = std::get<gemm_shape>(p.dims);
     m_a = staged_input::of(in.inputs[0]);
     m_b = staged_input::of(in.inputs[1]);
@@ -76,6 +105,7 @@ class gemm_prepared final : public timed {
     m_c_mem = dnnl::memory(c_md, engine(), m_c.bytes.data());
   }
   std::string_view implementation() const override { return "onednn"; }
+  choice dispatch() const override { return onednn_choice(m_pd.impl_info_str(), m_isa); }
   std::string notes() const override {
     return fmt::format("oneDNN {}{}", m_pd.impl_info_str(), m_emulated ? "; fp16 emulated: inputs converted to fp32 each launch" : "; weights pre-packed");
   }
@@ -97,6 +127,7 @@ class gemm_prepared final : public timed {
 
  private:
   dnnl::stream m_stream;
+  cpu_isa m_isa;
   staged_input m_a, m_b;
   bool m_emulated = false;
   dnnl::matmul::primitive_desc m_pd;
@@ -107,7 +138,7 @@ class gemm_prepared final : public timed {
 
 class conv_prepared final : public timed {
  public:
-  conv_prepared(const problem& p, const host_buffers& in) : m_stream(engine()) {
+  conv_prepared(const problem& p, const host_buffers& in, const cpu_isa& isa) : m_stream(engine()), m_isa(isa) {
     const auto& c = std::get<conv_shape>(p.dims);
     m_x = staged_input::of(in.inputs[0]);
     m_w = staged_input::of(in.inputs[1]);
@@ -135,6 +166,7 @@ class conv_prepared final : public timed {
     m_y_mem = dnnl::memory(m_pd.dst_desc(), engine());
   }
   std::string_view implementation() const override { return "onednn"; }
+  choice dispatch() const override { return onednn_choice(m_pd.impl_info_str(), m_isa); }
   std::string notes() const override {
     return fmt::format("oneDNN {}{}", m_pd.impl_info_str(),
                        m_emulated ? "; fp16 emulated: inputs converted to fp32 each launch" : "; tensors in oneDNN's preferred layouts");
@@ -167,6 +199,7 @@ class conv_prepared final : public timed {
     return m;
   }
   dnnl::stream m_stream;
+  cpu_isa m_isa;
   staged_input m_x, m_w;
   bool m_emulated = false;
   dnnl::memory::desc m_y_user_md;
@@ -176,9 +209,9 @@ class conv_prepared final : public timed {
 };
 
 template <class P>
-result<std::unique_ptr<prepared>> make(const problem& p, const host_buffers& in) {
+result<std::unique_ptr<prepared>> make(const problem& p, const host_buffers& in, const cpu_isa& isa) {
   try {
-    return std::make_unique<P>(p, in);
+    return std::make_unique<P>(p, in, isa);
   } catch (const dnnl::error& e) {
     if (e.status == dnnl_unimplemented)
       return fail(status::unsupported, "oneDNN has no implementation for {} on this CPU", p.id());
@@ -191,12 +224,28 @@ result<std::unique_ptr<prepared>> make(const problem& p, const host_buffers& in)
 
 }  // namespace
 
-result<std::unique_ptr<prepared>> gemm_onednn(const problem& p, const host_buffers& in, const context&) {
-  return make<gemm_prepared>(p, in);
+prepared::choice onednn_choice(std::string_view impl_info, const cpu_isa& isa) {
+  const auto effective = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+  prepared::choice c;
+  c.what = fmt::format("oneDNN {} (dispatches up to {})", impl_info, onednn_isa_name(effective));
+  const unsigned expected = onednn_isa_expected(isa);
+  if (impl_info.starts_with("ref"))
+    c.warning = fmt::format("oneDNN fell back to its reference implementation '{}' (plain C++, no JIT kernel for this case): the row "
+                            "is far below what the CPU can do",
+                            impl_info);
+  else if ((effective & expected) != expected)
+    c.warning = fmt::format("oneDNN dispatches up to {} on a CPU that has {}: ONEDNN_MAX_CPU_ISA / DNNL_MAX_CPU_ISA caps it, or this "
+                            "oneDNN predates the CPU; unset the variable (or use a newer oneDNN) to measure its best kernels",
+                            onednn_isa_name(effective), onednn_isa_name(expected));
+  return c;
 }
 
-result<std::unique_ptr<prepared>> conv_onednn(const problem& p, const host_buffers& in, const context&) {
-  return make<conv_prepared>(p, in);
+result<std::unique_ptr<prepared>> gemm_onednn(const problem& p, const host_buffers& in, const context& ctx) {
+  return make<gemm_prepared>(p, in, ctx.isa);
+}
+
+result<std::unique_ptr<prepared>> conv_onednn(const problem& p, const host_buffers& in, const context& ctx) {
+  return make<conv_prepared>(p, in, ctx.isa);
 }
 
 }  // namespace xpu::cpu

@@ -5,7 +5,9 @@
 #include <immintrin.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <chrono>
+#include <vector>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -218,44 +220,26 @@ result<std::unique_ptr<prepared>> latency_cpu(const problem&, const host_buffers
 
 namespace xpu {
 
-double cpu_clock_measure(double seconds) {
+double cpu_fp32_peak_flops(const cpu_isa& isa, int threads, double seconds) {
 #if defined(__x86_64__)
-  // 16 dependent adds per loop turn: one per cycle on every x86 core since the Pentium Pro.
-  auto turns_in = [](std::uint64_t turns) {
+  const cpu::path pa = cpu::choose(isa, precision::fp32);
+  if (pa == cpu::path::none) return 0;
+  omp_set_num_threads(threads);
+  // Operands that keep every chain finite and normal: x grows by 0.25 per step.
+  std::vector<float> x0(peak_chains, 1.0f), a(peak_chains, 0.5f), b(peak_chains, 0.5f), y(peak_chains);
+  auto launch = [&](std::int64_t iters) {
     const auto start = std::chrono::steady_clock::now();
-    std::uint64_t x = 0, n = turns;
-    __asm__ volatile(
-        "1:\n\t"
-        "add $1, %[x]\n\tadd $1, %[x]\n\tadd $1, %[x]\n\tadd $1, %[x]\n\t"
-        "add $1, %[x]\n\tadd $1, %[x]\n\tadd $1, %[x]\n\tadd $1, %[x]\n\t"
-        "add $1, %[x]\n\tadd $1, %[x]\n\tadd $1, %[x]\n\tadd $1, %[x]\n\t"
-        "add $1, %[x]\n\tadd $1, %[x]\n\tadd $1, %[x]\n\tadd $1, %[x]\n\t"
-        "dec %[n]\n\tjnz 1b\n\t"
-        : [x] "+r"(x), [n] "+r"(n)
-        :
-        : "cc");
+    if (pa == cpu::path::fp32_avx512) cpu::fp32_avx512(x0.data(), a.data(), b.data(), y.data(), peak_chains, iters);
+    else cpu::fp32_avx2(x0.data(), a.data(), b.data(), y.data(), peak_chains, iters);
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
-  // Under load: every thread runs the chain at once, after a warm-up long enough for the cores
-  // to reach the clock they hold under load; the result is the mean over threads.
-  double sum = 0;
-  int threads = 1;
-#pragma omp parallel reduction(+ : sum)
-  {
-    threads = omp_get_num_threads();
-    std::uint64_t turns = 1 << 16;
-    double t = turns_in(turns);
-    while (t < seconds) {
-      turns *= 2;
-      t = turns_in(turns);
-    }
-    const auto warm_until = std::chrono::steady_clock::now() + std::chrono::duration<double>(4 * seconds);
-    while (std::chrono::steady_clock::now() < warm_until) turns_in(turns / 4 + 1);
-    sum += static_cast<double>(turns) * 16.0 / turns_in(turns);
-  }
-  return sum / threads;
+  std::int64_t iters = 16;
+  while (launch(iters) < seconds / 4 && iters < (std::int64_t{1} << 24)) iters *= 2;
+  double best = 0;
+  for (int i = 0; i < 3; ++i) best = std::max(best, 2.0 * static_cast<double>(peak_chains) * static_cast<double>(iters) / launch(iters));
+  return best;
 #else
-  (void)seconds;
+  (void)isa, (void)threads, (void)seconds;
   return 0;
 #endif
 }

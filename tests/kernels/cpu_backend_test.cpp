@@ -6,6 +6,7 @@
 #include <atomic>
 
 #include "kernels/cpu/cpu_device.hpp"
+#include "kernels/cpu/cpu_kernels.hpp"
 #include "probe/inventory.hpp"
 #include "suites/runner.hpp"
 #include "suites/workload.hpp"
@@ -115,10 +116,126 @@ TEST_F(cpu_backend, unsupported_precisions_say_why) {
   EXPECT_EQ(s_device->supports({bandwidth_shape{4096, bandwidth_op::copy}, precision::int8}).level, support_level::unsupported);
 }
 
-TEST_F(cpu_backend, clock_measurement_is_plausible) {
-  const double hz = cpu_clock_measure(0.002);
-  EXPECT_GT(hz, 2e8);
-  EXPECT_LT(hz, 1e10);
+TEST_F(cpu_backend, the_clock_is_plausible_and_agrees_with_the_peak_kernel) {
+  // Properties of every x86-64 and AArch64 core: a chain clock between 0.2 and 6.5 GHz; on x86 the
+  // add and the multiply chain agree (no core retires two dependent register adds per cycle or
+  // folds an IMUL chain; ctest runs tests side by side, so the bound leaves room for contention,
+  // which slows one chain's timings, never speeds them); the fp32 peak kernel cannot beat cores x clock x the estimated FLOP/cycle
+  // (the estimate is an upper bound on every x86 core: two FMA pipes of the widest vector).
+  const int threads = std::max(1, s_inventory->cpu.topology.cores);
+  const cpu_clock c = cpu_clock_calibrate(s_inventory->cpu, threads, 0.01);
+  ASSERT_GT(c.hz, clock_floor_hz) << c.basis;
+  EXPECT_LT(c.hz, clock_ceiling_hz) << c.basis;
+  EXPECT_FALSE(c.basis.empty());
+  if (!clock_chain_available(clock_chain::add)) GTEST_SKIP() << "no clock chain for this architecture";
+  ASSERT_TRUE(c.chain) << c.basis << (c.rejected.empty() ? "" : "; rejected: " + c.rejected[0]);
+  if (clock_chain_available(clock_chain::multiply)) {
+    ASSERT_GT(c.readings.multiply_chain_hz, 0.0);
+    EXPECT_LT(c.hz / c.readings.multiply_chain_hz, 1.5) << c.basis;
+    EXPECT_GT(c.hz / c.readings.multiply_chain_hz, 1 / 1.5) << c.basis;
+  }
+  if (c.readings.peak_implied_hz && s_inventory->cpu.isa.family == "x86") {
+    EXPECT_LT(*c.readings.peak_implied_hz, 1.1 * c.hz) << "the fp32 peak kernel beat the estimated peak: " << c.basis;
+  }
+}
+
+TEST(clock_choose, a_core_that_folds_adds_falls_back_to_the_multiply_chain) {
+  // Golden Cove-like: the add chain reads 11 GHz on a 2.6 GHz core.
+  clock_readings in;
+  in.add_chain_hz = 11.1e9;
+  in.multiply_chain_hz = 2.6e9;
+  in.peak_implied_hz = 2.55e9;
+  in.nominal_hz = 2.3e9;
+  cpu_clock c = clock_choose(in);
+  EXPECT_EQ(c.chain, clock_chain::multiply);
+  EXPECT_DOUBLE_EQ(c.hz, 2.6e9);
+  ASSERT_FALSE(c.rejected.empty());
+  EXPECT_NE(c.rejected[0].find("above"), std::string::npos) << c.rejected[0];  // 11 GHz is above 6.5 GHz
+  // Below the ceiling but twice the multiply chain: folded, rejected for that.
+  in.add_chain_hz = 5.2e9;
+  c = clock_choose(in);
+  EXPECT_EQ(c.chain, clock_chain::multiply);
+  ASSERT_EQ(c.rejected.size(), 1u);
+  EXPECT_NE(c.rejected[0].find("more than one dependent add per cycle"), std::string::npos) << c.rejected[0];
+}
+
+TEST(clock_choose, without_a_plausible_chain_the_fallbacks_are_labelled) {
+  clock_readings in;
+  in.add_chain_hz = 9e9;  // an Arm-like case: no multiply chain, the add chain implausible
+  in.peak_implied_hz = 3.0e9;
+  in.nominal_hz = 2.0e9;
+  cpu_clock c = clock_choose(in);
+  EXPECT_FALSE(c.chain);
+  EXPECT_DOUBLE_EQ(c.hz, 3.0e9);
+  EXPECT_NE(c.basis.find("implied by the fp32 peak kernel"), std::string::npos) << c.basis;
+  // A chain far above what the peak kernel implies, with no second chain to vouch for it.
+  in.add_chain_hz = 6.0e9;
+  c = clock_choose(in);
+  EXPECT_DOUBLE_EQ(c.hz, 3.0e9);
+  EXPECT_NE(c.rejected.back().find("the fp32 peak kernel implies"), std::string::npos);
+  in.peak_implied_hz.reset();
+  in.add_chain_hz = 0;
+  c = clock_choose(in);
+  EXPECT_DOUBLE_EQ(c.hz, 2.0e9);
+  EXPECT_NE(c.basis.find("nominal, not measured"), std::string::npos) << c.basis;
+  // cpufreq's maximum sets the ceiling where it is known.
+  in.add_chain_hz = 4.0e9;
+  in.max_hz = 3.0e9;
+  c = clock_choose(in);
+  EXPECT_FALSE(c.chain);
+  EXPECT_NE(c.rejected[0].find("cpufreq maximum"), std::string::npos) << c.rejected[0];
+  // Two chains that agree win over the peak kernel; the per-cycle estimate is what is off.
+  clock_readings agree;
+  agree.add_chain_hz = 3.5e9;
+  agree.multiply_chain_hz = 3.45e9;
+  agree.peak_implied_hz = 1.75e9;  // 512-bit on 256-bit pipes, say
+  c = clock_choose(agree);
+  EXPECT_EQ(c.chain, clock_chain::add);
+  ASSERT_EQ(c.notes.size(), 1u);
+  EXPECT_NE(c.notes[0].find("per-cycle estimate"), std::string::npos);
+}
+
+TEST_F(cpu_backend, library_rows_name_the_library_choice) {
+  for (const std::string impl : {"onednn", "openblas"}) {
+    const problem p{gemm_shape{64, 64, 64}, precision::fp32};
+    host_buffers b = workload_for(p.kind()).make_buffers(p, 3);
+    auto ready = s_device->prepare(p, b, impl);
+    ASSERT_TRUE(ready) << ready.error().message;
+    const auto choice = (*ready)->dispatch();
+    EXPECT_NE(choice.what.find(impl == "onednn" ? "oneDNN " : "OpenBLAS "), std::string::npos) << choice.what;
+    EXPECT_NE(choice.what.find(impl == "onednn" ? "dispatches up to" : "kernels ("), std::string::npos) << choice.what;
+  }
+  // Rows carry it through the runner.
+  auto s = suite_parse("[[gemm]]\nprecisions = [\"fp32\"]\nshapes = [{ m = 32, n = 32, k = 32 }]\n", "d.toml");
+  ASSERT_TRUE(s);
+  run_options options;
+  options.progress = nullptr;
+  run r;
+  r.context.repetitions = 2;
+  r.context.min_time_s = 0.001;
+  r.context.machine = *s_inventory;
+  std::atomic<bool> stop{false};
+  run_cases(plan_cases(*s, {s_device}, options), options, r, nullptr, stop);
+  ASSERT_GE(r.measurements.size(), 2u);
+  for (const auto& m : r.measurements) EXPECT_FALSE(m.dispatch.empty()) << m.name;
+}
+
+TEST(openblas_choice, older_kernels_than_the_cpu_say_so_and_how_to_fix_it) {
+  x86_raw raw;
+  raw.sse4_2 = raw.avx = raw.avx2 = raw.fma = raw.f16c = raw.avx512f = raw.avx512bw = raw.avx512vl = raw.osxsave = true;
+  raw.xcr0 = 0xe7;
+  const cpu_isa avx512 = isa_decode_x86(raw);
+  auto c = cpu::openblas_choice("Prescott", avx512, nullptr, 2, 2);
+  EXPECT_NE(c.what.find("Prescott kernels (SSE), 2 threads (OpenMP)"), std::string::npos) << c.what;
+  EXPECT_NE(c.warning.find("does not know this CPU"), std::string::npos) << c.warning;
+  EXPECT_NE(c.warning.find("OPENBLAS_CORETYPE=SkylakeX"), std::string::npos) << c.warning;
+  c = cpu::openblas_choice("Haswell", avx512, "Haswell", 2, 2);
+  EXPECT_NE(c.warning.find("OPENBLAS_CORETYPE=Haswell is set in the environment"), std::string::npos) << c.warning;
+  EXPECT_TRUE(cpu::openblas_choice("SkylakeX", avx512, nullptr, 2, 2).warning.empty());
+  EXPECT_TRUE(cpu::openblas_choice("COOPERLAKE", avx512, nullptr, 1, 0).warning.empty());
+  raw.avx512f = raw.avx512bw = raw.avx512vl = false;
+  raw.xcr0 = 0x7;
+  EXPECT_TRUE(cpu::openblas_choice("Haswell", isa_decode_x86(raw), nullptr, 2, 2).warning.empty());
 }
 
 // A device whose GEMM is wrong by one element: the runner must report it invalid, not time it.
@@ -158,6 +275,7 @@ run make_run(const inventory& inv) {
   r.context.min_time_s = 0.001;
   r.context.machine = inv;
   r.context.measured_clock_hz = cpu_clock_measure(0.002);
+  r.context.finished = true;
   return r;
 }
 

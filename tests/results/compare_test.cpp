@@ -1,6 +1,9 @@
 // The regression gate: Mann-Whitney U on hand-computed cases, verdicts, machine checks, inputs.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <random>
+
 #include "results/compare.hpp"
 #include "results/run_json.hpp"
 
@@ -47,6 +50,7 @@ TEST(mann_whitney, smallest_reachable_p) {
 compare_input input(const std::string& file, double factor, int reps = 10, const std::string& cpu = "Xeon") {
   run r;
   r.context.xpubench_version = "0.1.0";
+  r.context.finished = true;
   r.context.machine.cpu.topology.model = cpu;
   for (const char* name : {"cpu0/gemm/fp32/m8n8k8/onednn", "cpu0/reduction/fp32/sum/n100/xpubench"}) {
     measurement m;
@@ -118,7 +122,7 @@ TEST(compare_runs, new_missing_and_invalid) {
 TEST(compare_runs, different_machines_are_refused_unless_allowed) {
   auto c = compare_runs(input("base.json", 1.0), input("head.json", 1.0, 10, "EPYC"), {});
   ASSERT_FALSE(c);
-  EXPECT_NE(c.error().message.find("CPU model: 'Xeon' vs 'EPYC'"), std::string::npos) << c.error().message;
+  EXPECT_NE(c.error().message.find("CPU model: 'Xeon' in base.json vs 'EPYC' in head.json"), std::string::npos) << c.error().message;
   EXPECT_NE(c.error().message.find("--allow-different-machine"), std::string::npos);
   compare_options o;
   o.allow_different_machine = true;
@@ -154,6 +158,148 @@ TEST(compare_input_read, bad_documents_name_the_file) {
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("schema_version 7"), std::string::npos);
   EXPECT_FALSE(compare_input_load("/nonexistent/base.json"));
+}
+
+TEST(median_interval, order_statistics_of_the_binomial) {
+  // n = 10 at 95 %: P(B <= 1) = 11/1024 <= 0.025 < P(B <= 2) = 56/1024: the 2nd and 9th values.
+  const double ten[] = {10, 1, 9, 2, 8, 3, 7, 4, 6, 5};
+  auto ci = median_interval(ten);
+  ASSERT_TRUE(ci);
+  EXPECT_DOUBLE_EQ(ci->low, 2);
+  EXPECT_DOUBLE_EQ(ci->high, 9);
+  // n = 6: P(B = 0) = 1/64 <= 0.025: min and max. n = 5: 1/32 > 0.025: no interval.
+  const double six[] = {3, 1, 2, 6, 5, 4};
+  ci = median_interval(six);
+  ASSERT_TRUE(ci);
+  EXPECT_DOUBLE_EQ(ci->low, 1);
+  EXPECT_DOUBLE_EQ(ci->high, 6);
+  const double five[] = {1, 2, 3, 4, 5};
+  EXPECT_FALSE(median_interval(five));
+}
+
+TEST(ratio_of, hodges_lehmann_and_moses_interval) {
+  // 4 + 4: P(U = 0) = 1/70 <= 0.025 < P(U <= 1) = 2/70: the interval is the smallest and largest
+  // of the 16 pairwise ratios.
+  const double base[] = {1.0, 1.1, 1.2, 1.3}, head[] = {2.0, 2.2, 2.4, 2.6};
+  const auto r = ratio_of(base, head);
+  ASSERT_TRUE(r.ci);
+  EXPECT_NEAR(r.ci->low, 2.0 / 1.3, 1e-12);
+  EXPECT_NEAR(r.ci->high, 2.6 / 1.0, 1e-12);
+  EXPECT_NEAR(r.ratio, 2.0, 1e-12);  // every sample doubled: the median pairwise ratio is 2
+  // 3 + 3 cannot reach 95 % (P(U = 0) = 1/20 > 0.025).
+  const double three[] = {1, 2, 3};
+  EXPECT_FALSE(ratio_of(three, three).ci);
+  // The exact and the normal-approximation paths agree near their border (50 x 50 vs 51 x 51).
+  std::vector<double> a, b;
+  for (int i = 0; i < 51; ++i) a.push_back(1 + 0.01 * i), b.push_back(1.1 + 0.01 * ((i * 17) % 51));
+  const auto big = ratio_of(a, b);
+  a.pop_back(), b.pop_back();
+  const auto exact = ratio_of(a, b);
+  ASSERT_TRUE(big.ci && exact.ci);
+  EXPECT_NEAR(big.ci->low, exact.ci->low, 0.01);
+  EXPECT_NEAR(big.ci->high, exact.ci->high, 0.01);
+}
+
+// One simulated gate: `runs` processes per side; each process's median carries a between-process
+// effect (log-normal, sd `drift`) and within-process noise (sd `jitter`, over 5 repetitions).
+compare_input simulated_run(std::mt19937_64& rng, double factor, double drift, double jitter, const std::string& file) {
+  std::normal_distribution<double> between(0, drift), within(0, jitter);
+  compare_input in;
+  in.file = file;
+  in.format = "xpubench";
+  compare_input::series s{"cpu0/gemm/fp32/sim/onednn", "ok", "", {}, {}, 1e9};
+  const double process = std::exp(between(rng));
+  for (int i = 0; i < 5; ++i) s.time_s.push_back(1e-3 * factor * process * std::exp(within(rng)));
+  in.rows.push_back(s);
+  return in;
+}
+
+verdict simulated_gate(std::mt19937_64& rng, double factor, double drift, int runs) {
+  std::vector<compare_input> base, head;
+  for (int r = 0; r < runs; ++r) {
+    base.push_back(simulated_run(rng, 1.0, drift, 0.02, "base"));
+    head.push_back(simulated_run(rng, factor, drift, 0.02, "head"));
+  }
+  auto c = compare_runs(base, head, {});
+  EXPECT_TRUE(c);
+  EXPECT_EQ(c->samples, "processes");
+  return c->rows.at(0).outcome;
+}
+
+TEST(compare_runs, simulated_gates_with_drift_between_processes) {
+  // 3 % drift between processes: a within-process test would call most of these A-A gates
+  // regressions; with each process one sample the gate must not.
+  std::mt19937_64 rng(7);
+  int false_alarms = 0, detected = 0, three_called_slower = 0;
+  for (int g = 0; g < 1000; ++g) false_alarms += simulated_gate(rng, 1.0, 0.03, 6) == verdict::slower;
+  for (int g = 0; g < 200; ++g) three_called_slower += simulated_gate(rng, 1.03, 0.03, 6) == verdict::slower;
+  for (int g = 0; g < 200; ++g) detected += simulated_gate(rng, 1.10, 0.02, 8) == verdict::slower;
+  EXPECT_LE(false_alarms, 10) << "of 1000 A-A gates";
+  EXPECT_LE(three_called_slower, 2) << "of 200 gates with a 3 % change";
+  EXPECT_GE(detected, 180) << "of 200 gates with a 10 % slowdown";
+}
+
+TEST(compare_runs, several_runs_per_side_use_one_sample_per_run) {
+  std::vector<compare_input> base, head;
+  for (double f : {1.0, 1.01, 0.99, 1.02, 0.98, 1.0}) base.push_back(input("b", f)), head.push_back(input("h", f * 1.2));
+  auto c = compare_runs(base, head, {});
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->samples, "processes");
+  EXPECT_EQ(c->rows[0].base_samples, 6);
+  EXPECT_EQ(c->rows[0].outcome, verdict::slower);
+  ASSERT_TRUE(c->rows[0].ci_low);
+  EXPECT_GT(*c->rows[0].ci_low, 0.05);
+  ASSERT_TRUE(c->noise_floor);
+  EXPECT_GT(*c->noise_floor, 0.005);
+  EXPECT_LT(*c->noise_floor, 0.03);
+  // Within the threshold but with a spread of 10 % between processes: uncertain, never same.
+  base.clear(), head.clear();
+  for (double f : {1.0, 1.1, 0.9, 1.2, 0.85, 1.0}) base.push_back(input("b", f)), head.push_back(input("h", f));
+  c = compare_runs(base, head, {});
+  EXPECT_EQ(c->rows[0].outcome, verdict::uncertain);
+  EXPECT_TRUE(c->rows[0].noisy);
+  EXPECT_FALSE(c->regression);
+}
+
+TEST(compare_runs, lost_work_in_head_fails_the_gate_unless_allowed) {
+  compare_options strict, lenient;
+  lenient.allow_missing = true;
+  compare_input base = input("base", 1.0), head = input("head", 1.0);
+  head.rows.pop_back();  // a row that base ran is missing
+  EXPECT_TRUE(compare_runs(base, head, strict)->regression);
+  EXPECT_FALSE(compare_runs(base, head, lenient)->regression);
+  head = input("head", 1.0);
+  head.rows[0].state = "skipped";  // ran in base, not in head
+  head.rows[0].time_s.clear();
+  auto c = compare_runs(base, head, strict);
+  EXPECT_EQ(c->rows[0].outcome, verdict::not_run);
+  EXPECT_TRUE(c->regression);
+  EXPECT_FALSE(compare_runs(base, head, lenient)->regression);
+  // Unsupported on both sides is no loss.
+  base.rows[0].state = "unsupported";
+  EXPECT_FALSE(compare_runs(base, head, strict)->regression);
+  // A head run that did not finish fails the gate, whatever its rows say.
+  head = input("head", 1.0);
+  head.finished = false;
+  head.unfinished_reason = "interrupted by SIGTERM";
+  c = compare_runs(input("base", 1.0), head, strict);
+  EXPECT_TRUE(c->regression);
+  ASSERT_EQ(c->problems.size(), 1u);
+  EXPECT_NE(c->problems[0].find("SIGTERM"), std::string::npos);
+  EXPECT_FALSE(compare_runs(input("base", 1.0), head, lenient)->regression);
+}
+
+TEST(compare_input_read, interrupted_and_unfinished_runs_are_not_finished) {
+  run r;
+  r.context.interrupted = true;
+  r.context.interrupted_by = "SIGINT";
+  auto in = compare_input_read(run_to_json(r), "i.json");
+  ASSERT_TRUE(in);
+  EXPECT_FALSE(in->finished);
+  r.context.interrupted = false;
+  r.context.finished = true;
+  in = compare_input_read(run_to_json(r), "f.json");
+  EXPECT_TRUE(in->finished);
 }
 
 }  // namespace

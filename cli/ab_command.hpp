@@ -1,0 +1,34 @@
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+namespace xpu {
+
+// `xpubench ab --base OLD --head NEW`: an interleaved A/B gate. Runs the two builds in
+// alternating processes (ABBA order: AB, BA, AB, ...; `rounds` processes of each), each process
+// running the selected suite into its own run file, then compares all base runs with all head
+// runs (each process's median is one sample). Exit codes as `compare`.
+struct ab_command {
+  std::string base, head;          // the xpubench executables
+  int rounds = 6;
+  std::string suite = "ci";
+  std::vector<std::string> devices;
+  std::string filter;
+  int repetitions = 0;
+  double min_time = 0;
+  std::string keep;                // directory for the per-process runs and logs
+  std::string json;                // the comparison, JSON
+  std::vector<std::string> inject_head;  // test-only: --inject-slowdown for the head processes
+  double threshold_percent = 5;
+  double alpha = 0.05;
+  std::string format = "text";
+  std::string output;
+  bool allow_missing = false;
+
+  void add_options(CLI::App& sub);
+  int run() const;
+};
+
+}  // namespace xpu
