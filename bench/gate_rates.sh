@@ -11,10 +11,13 @@
 # another reason, is a false alarm), a 10 % detection trial and a 3 % trial (never `slower` at
 # the 5 % threshold).
 #
-# usage: bench/gate_rates.sh BUILD_DIR [GATES=20] [ROUNDS=6] [REPETITIONS=5] [MIN_TIME=0.05]
+# The same run files are also compared unpaired (`xpubench compare BASE... -- HEAD...`, each process
+# one independent sample) to show what pairing the rounds buys.
+#
+# usage: bench/gate_rates.sh BUILD_DIR [GATES=20] [ROUNDS=8] [REPETITIONS=5] [MIN_TIME=0.05]
 set -euo pipefail
 build=${1:?usage: bench/gate_rates.sh BUILD_DIR [GATES] [ROUNDS] [REPETITIONS] [MIN_TIME]}
-gates=${2:-20} rounds=${3:-6} reps=${4:-5} min_time=${5:-0.05}
+gates=${2:-20} rounds=${3:-8} reps=${4:-5} min_time=${5:-0.05}
 exe=$(realpath "$build/xpubench")
 out=$(mktemp -d /tmp/gate_rates.XXXXXX)
 mapfile -t names < <("$exe" run --suite ci --device cpu0 --list | awk '$2 == "native" || $2 == "emulated" {print $1}')
@@ -29,12 +32,15 @@ for ((g = 0; g < gates; ++g)); do
     --inject-slowdown-head "^${ten}\$=0.10" --inject-slowdown-head "^${three}\$=0.03" \
     --json "$out/gate$g.json" --keep "$out/gate$g.runs" > "$out/gate$g.txt" 2> "$out/gate$g.log"
   rc=$?
-  set -e
   end=$(date +%s.%N)
-  python3 - "$out/gate$g.json" "$ten" "$three" "$rc" "$start" "$end" >> "$out/tally.jsonl" <<'PY'
+  "$exe" compare "$out/gate$g.runs"/base-*.json -- "$out/gate$g.runs"/head-*.json --allow-different-machine --format json \
+    > "$out/gate$g.unpaired.json" 2> "$out/gate$g.unpaired.log"
+  set -e
+  python3 - "$out/gate$g.json" "$ten" "$three" "$rc" "$start" "$end" "$out/gate$g.unpaired.json" >> "$out/tally.jsonl" <<'PY'
 import json, sys
-path, ten, three, rc, start, end = sys.argv[1:]
+path, ten, three, rc, start, end, unpaired_path = sys.argv[1:]
 doc = json.load(open(path))
+up = {r["name"]: r for r in json.load(open(unpaired_path))["rows"]}
 rows = {r["name"]: r for r in doc["rows"]}
 aa = [r for n, r in rows.items() if n not in (ten, three)]
 print(json.dumps({"rc": int(rc), "wall_s": float(end) - float(start),
@@ -43,7 +49,10 @@ print(json.dumps({"rc": int(rc), "wall_s": float(end) - float(start),
                   "aa_regression": any(r["regression"] for r in aa) or bool(doc["problems"]),
                   "ten": rows[ten]["verdict"], "ten_delta": rows[ten].get("delta"), "ten_ci": rows[ten].get("ci"),
                   "three": rows[three]["verdict"], "three_delta": rows[three].get("delta"),
-                  "noise_floor": doc.get("noise_floor"), "problems": doc["problems"]}))
+                  "noise_floor": doc.get("noise_floor"), "problems": doc["problems"],
+                  "unpaired": {"aa_slower": sum(up[n]["verdict"] == "slower" for n in up if n not in (ten, three)),
+                               "ten": up[ten]["verdict"], "three": up[three]["verdict"],
+                               "noise_floor": json.load(open(unpaired_path)).get("noise_floor")}}))
 PY
   tail -n1 "$out/tally.jsonl"
 done
@@ -65,5 +74,9 @@ print(f"10% slowdown: called slower in {det} of {n} gates "
 print(f"3% slowdown: called slower in {three_slower} of {n} gates "
       f"(measured change median {statistics.median(x['three_delta'] for x in t) * 100:+.1f}%; verdicts "
       f"{ {v: sum(x['three'] == v for x in t) for v in set(x['three'] for x in t)} })")
-print(f"noise floor (median spread between processes of one side): median {statistics.median(x['noise_floor'] for x in t if x['noise_floor']) * 100:.1f}%")
+print(f"noise floor (paired: robust sd of the rounds' log ratios / sqrt 2): median {statistics.median(x['noise_floor'] for x in t if x['noise_floor']) * 100:.1f}%")
+u = [x["unpaired"] for x in t]
+print(f"the same runs unpaired (each process an independent sample): {sum(x['aa_slower'] > 0 for x in u)} of {n} gates with an A-A row "
+      f"slower; 10% called slower in {sum(x['ten'] == 'slower' for x in u)} of {n}; 3% in {sum(x['three'] == 'slower' for x in u)}; "
+      f"noise floor median {statistics.median(x['noise_floor'] for x in u if x['noise_floor']) * 100:.1f}%")
 PY

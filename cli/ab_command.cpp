@@ -51,13 +51,17 @@ void ab_command::add_options(CLI::App& sub) {
       ->required()
       ->check(CLI::ExistingFile);
   sub.add_option("--head", head, "The xpubench executable to judge")->required()->check(CLI::ExistingFile);
-  sub.add_option("--rounds", rounds, "Processes per side, run in ABBA order (default 6; 4 is the least that gives a 95 % interval)")
+  sub.add_option("--rounds", rounds,
+                 "Rounds of one base and one head process, in ABBA order (default 8; 6 is the least that gives a 95 % interval)")
       ->check(CLI::Range(2, 1000));
+  sub.add_flag("--unpaired", unpaired,
+               "Treat the processes as two independent samples instead of pairing each round's two processes (needs 4 rounds)");
   sub.add_option("-s,--suite", suite, "The suite each process runs (default ci)");
   sub.add_option("-d,--device", devices, "Only these devices")->delimiter(',');
   sub.add_option("-f,--filter", filter, "Only benchmarks whose name matches this regular expression");
   sub.add_option("-r,--repetitions", repetitions, "Repetitions per benchmark in each process (default: the suite's)")
       ->check(CLI::Range(1, 100000));
+  sub.add_option("-t,--threads", threads, "CPU threads in each process (default: every core)")->check(CLI::Range(1, 4096));
   sub.add_option("--min-time", min_time, "Minimum seconds per repetition (default: the suite's)")->check(CLI::Range(1e-6, 3600.0));
   sub.add_option("--keep", keep, "Directory for each process's run file and log (default: FILE.runs beside --json, else ab-runs)");
   sub.add_option("--json", json, "Write the comparison (xpubench.comparison, with the run files it read) to FILE");
@@ -72,6 +76,11 @@ void ab_command::add_options(CLI::App& sub) {
 
 int ab_command::run() const {
   namespace fs = std::filesystem;
+  // The fewest samples that can give any interval at alpha 0.05: 6 pairs (signed rank), 4 + 4 (Mann-Whitney).
+  if (const int least = unpaired ? 4 : 6; rounds < least && alpha <= 0.05)
+    return fmt::print(stderr, "xpubench ab: --rounds {} cannot give a {:.0f}% interval {}; use --rounds {} or more\n", rounds,
+                      100 * (1 - alpha), unpaired ? "(4 + 4 unpaired processes are the least)" : "(6 paired rounds are the least)", least),
+           2;
   const fs::path dir = !keep.empty() ? fs::path(keep) : !json.empty() ? fs::path(json + ".runs") : fs::path("ab-runs");
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -87,11 +96,13 @@ int ab_command::run() const {
   if (!filter.empty()) common.insert(common.end(), {"--filter", filter});
   if (repetitions > 0) common.insert(common.end(), {"--repetitions", std::to_string(repetitions)});
   if (min_time > 0) common.insert(common.end(), {"--min-time", fmt::format("{}", min_time)});
+  if (threads > 0) common.insert(common.end(), {"--threads", std::to_string(threads)});
 
   std::vector<std::string> base_files, head_files, problems;
   const auto start = std::chrono::steady_clock::now();
   for (int r = 0; r < rounds; ++r) {
     const bool base_first = r % 2 == 0;
+    std::string round_files[2];  // base, head
     for (int k = 0; k < 2; ++k) {
       const bool is_base = (k == 0) == base_first;
       const std::string side = is_base ? "base" : "head";
@@ -107,32 +118,37 @@ int ab_command::run() const {
       std::fflush(stderr);
       const int rc = run_process(argv, log);
       fmt::print(stderr, " exit {}\n", rc);
-      if (fs::exists(file)) (is_base ? base_files : head_files).push_back(file.string());
+      if (fs::exists(file)) round_files[is_base ? 0 : 1] = file.string();
       if (rc != 0)
         problems.push_back(fmt::format("{} round {} exited {}{} (log: {})", side, r + 1, rc, fs::exists(file) ? "" : " and wrote no run",
                                        log.string()));
     }
+    // A round counts only whole: its two processes are a pair.
+    if (!round_files[0].empty() && !round_files[1].empty()) {
+      base_files.push_back(round_files[0]);
+      head_files.push_back(round_files[1]);
+    } else if (!round_files[0].empty() || !round_files[1].empty()) {
+      problems.push_back(fmt::format("round {} left out: one of its two processes wrote no run", r + 1));
+    }
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   fmt::print(stderr, "xpubench ab: {} rounds in {:.0f} s; runs in {}\n", rounds, wall, dir.string());
-  if (base_files.empty()) return fmt::print(stderr, "xpubench ab: no base process wrote a run: see the logs in {}\n", dir.string()), 2;
-  if (head_files.empty()) problems.push_back("no head process wrote a run");
+  if (base_files.empty())
+    return fmt::print(stderr, "xpubench ab: no round had both a base and a head run: see the logs in {}\n", dir.string()), 2;
 
   compare_options o;
   o.threshold = threshold_percent / 100.0;
   o.alpha = alpha;
   o.allow_missing = allow_missing;
+  o.paired = !unpaired;
   auto b = compare_inputs_load(base_files);
   auto h = b ? compare_inputs_load(head_files) : b;
   if (!h) return fmt::print(stderr, "xpubench ab: {}\n", h.error().message), 2;
-  comparison c;
-  if (!h->empty()) {
-    // The two builds may carry different versions: that is the point of the gate.
-    o.allow_different_machine = true;
-    auto got = compare_runs(*b, *h, o);
-    if (!got) return fmt::print(stderr, "xpubench ab: {}\n", got.error().message), 2;
-    c = std::move(*got);
-  }
+  // The two builds may carry different versions: that is the point of the gate.
+  o.allow_different_machine = true;
+  auto got = compare_runs(*b, *h, o);
+  if (!got) return fmt::print(stderr, "xpubench ab: {}\n", got.error().message), 2;
+  comparison c = std::move(*got);
   c.problems.insert(c.problems.end(), problems.begin(), problems.end());
   if (!problems.empty() && !allow_missing) c.regression = true;
   if (!json.empty()) {

@@ -8,15 +8,18 @@ namespace xpu {
 
 // `xpubench ab --base OLD --head NEW`: an interleaved A/B gate. Runs the two builds in
 // alternating processes (ABBA order: AB, BA, AB, ...; `rounds` processes of each), each process
-// running the selected suite into its own run file, then compares all base runs with all head
-// runs (each process's median is one sample). Exit codes as `compare`.
+// running the selected suite into its own run file, then compares the runs round by round (each
+// process's median is one sample; a round's two processes are a pair, so drift common to the
+// round cancels). Exit codes as `compare`.
 struct ab_command {
   std::string base, head;          // the xpubench executables
-  int rounds = 6;
+  int rounds = 8;
+  bool unpaired = false;
   std::string suite = "ci";
   std::vector<std::string> devices;
   std::string filter;
   int repetitions = 0;
+  int threads = 0;
   double min_time = 0;
   std::string keep;                // directory for the per-process runs and logs
   std::string json;                // the comparison, JSON

@@ -25,6 +25,9 @@ void compare_command::add_options(CLI::App& sub) {
   sub.add_option("-o,--output", output, "Write the comparison to FILE instead of standard output");
   sub.add_flag("--allow-different-machine", allow_different_machine,
                "Compare runs from different machines, drivers or xpubench versions (the differences are shown)");
+  sub.add_flag("--paired", paired,
+               "BASE... and HEAD... pair by position (base i and head i ran side by side, as xpubench ab's rounds): each pair's "
+               "ratio is one sample, so drift common to a pair cancels");
   sub.add_flag("--allow-missing", allow_missing,
                "Do not fail the gate on head rows that are missing, not run or failed, or on head runs that did not finish");
 }
@@ -36,6 +39,7 @@ int compare_command::run() const {
   o.metric = metric == "throughput" ? compare_metric::throughput : metric == "energy" ? compare_metric::energy : compare_metric::time;
   o.allow_different_machine = allow_different_machine;
   o.allow_missing = allow_missing;
+  o.paired = paired;
   std::vector<std::string> base_paths = files, head_paths = head;
   if (head_paths.empty()) {
     if (files.size() != 2)
@@ -44,6 +48,10 @@ int compare_command::run() const {
     base_paths = {files[0]};
     head_paths = {files[1]};
   }
+  if (paired && base_paths.size() != head_paths.size())
+    return fmt::print(stderr, "xpubench compare: --paired needs as many base runs as head runs (got {} and {})\n", base_paths.size(),
+                      head_paths.size()),
+           2;
   auto b = compare_inputs_load(base_paths);
   auto h = b ? compare_inputs_load(head_paths) : b;
   if (!h) return fmt::print(stderr, "xpubench compare: {}\n", h.error().message), 2;

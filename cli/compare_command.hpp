@@ -24,6 +24,7 @@ struct compare_command {
   std::string output;
   bool allow_different_machine = false;
   bool allow_missing = false;
+  bool paired = false;
 
   void add_options(CLI::App& sub);
   int run() const;

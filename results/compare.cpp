@@ -153,6 +153,7 @@ bool higher_is_better(compare_metric m) { return m == compare_metric::throughput
 // the worst state among its runs.
 struct side_view {
   std::vector<double> samples;
+  std::vector<std::optional<double>> per_run;  // one per run, in run order (per_run mode): pairs by position
   std::string state = "ok";
   std::string reason;
   bool present = false;       // in at least one run
@@ -163,6 +164,7 @@ side_view view_of(const std::vector<compare_input>& runs, const std::string& nam
   side_view v;
   for (const auto& in : runs) {
     auto it = std::ranges::find(in.rows, name, &compare_input::series::name);
+    if (per_run) v.per_run.emplace_back();
     if (it == in.rows.end()) {
       v.in_every_run = false;
       continue;
@@ -174,26 +176,44 @@ side_view view_of(const std::vector<compare_input>& runs, const std::string& nam
     }
     const auto samples = metric_samples(*it, metric);
     if (samples.empty()) continue;
-    if (per_run) v.samples.push_back(stats_of(samples).median);
-    else v.samples.insert(v.samples.end(), samples.begin(), samples.end());
+    if (per_run) {
+      v.samples.push_back(stats_of(samples).median);
+      v.per_run.back() = v.samples.back();
+    } else v.samples.insert(v.samples.end(), samples.begin(), samples.end());
   }
   return v;
 }
 
-// Pooled standard deviation of log values around each side's own mean: the A-A spread.
+// Robust spreads (1.4826 x the median absolute deviation: the sd for normal data, and one odd
+// process does not move it), in log units, so they read as fractions.
+double mad_sd(std::vector<double> deviations) {
+  for (double& d : deviations) d = std::fabs(d);
+  return 1.4826 * stats_of(deviations).median;
+}
+
+// Unpaired: the deviations of each side's log samples from that side's median, pooled: the A-A spread.
 std::optional<double> spread_of(const std::vector<double>& a, const std::vector<double>& b) {
-  double ss = 0;
-  int dof = 0;
+  std::vector<double> dev;
   for (const auto* side : {&a, &b}) {
     if (side->size() < 2) continue;
-    double mean = 0;
-    for (double x : *side) mean += std::log(x);
-    mean /= static_cast<double>(side->size());
-    for (double x : *side) ss += (std::log(x) - mean) * (std::log(x) - mean);
-    dof += static_cast<int>(side->size()) - 1;
+    std::vector<double> logs;
+    for (double x : *side) logs.push_back(std::log(x));
+    const double mid = stats_of(logs).median;
+    for (double l : logs) dev.push_back(l - mid);
   }
-  if (dof == 0) return std::nullopt;
-  return std::sqrt(ss / dof);
+  if (dev.empty()) return std::nullopt;
+  return mad_sd(dev);
+}
+
+// Paired: the spread of the rounds' log ratios over sqrt(2), the per-process noise left after the
+// drift common to a round cancels (comparable with the unpaired spread).
+std::optional<double> paired_spread_of(const std::vector<double>& b, const std::vector<double>& h) {
+  if (b.size() < 2) return std::nullopt;
+  std::vector<double> d;
+  for (std::size_t i = 0; i < b.size(); ++i) d.push_back(std::log(h[i] / b[i]));
+  const double mid = stats_of(d).median;
+  for (double& x : d) x -= mid;
+  return mad_sd(d) / std::sqrt(2.0);
 }
 
 comparison_row compare_one(const std::string& name, const side_view& b, const side_view& h, const compare_options& o, bool per_run) {
@@ -232,20 +252,34 @@ comparison_row compare_one(const std::string& name, const side_view& b, const si
     row.note = o.metric == compare_metric::energy ? "no energy figures in one of the runs" : "no samples in one of the runs";
     return row;
   }
-  row.base_samples = static_cast<int>(b.samples.size());
-  row.head_samples = static_cast<int>(h.samples.size());
-  row.base = stats_of(b.samples).median;
-  row.head = stats_of(h.samples).median;
-  row.spread = spread_of(b.samples, h.samples);
+  std::vector<double> bs = b.samples, hs = h.samples;
+  const bool paired = o.paired && per_run && b.per_run.size() == h.per_run.size();
+  if (paired) {  // the rounds where both sides have a value, in order
+    bs.clear(), hs.clear();
+    for (std::size_t i = 0; i < b.per_run.size(); ++i)
+      if (b.per_run[i] && h.per_run[i]) bs.push_back(*b.per_run[i]), hs.push_back(*h.per_run[i]);
+  }
+  row.base_samples = static_cast<int>(bs.size());
+  row.head_samples = static_cast<int>(hs.size());
+  if (bs.empty()) {
+    row.outcome = verdict::not_run;
+    row.note = "no round where both sides have this benchmark";
+    return row;
+  }
+  row.base = stats_of(bs).median;
+  row.head = stats_of(hs).median;
+  row.spread = paired ? paired_spread_of(bs, hs) : spread_of(bs, hs);
   row.noisy = row.spread && *row.spread > o.threshold;
-  row.p_value = mann_whitney_u(b.samples, h.samples).p_value;
-  const ratio_estimate est = ratio_of(b.samples, h.samples, 1 - o.alpha);
+  row.p_value = mann_whitney_u(bs, hs).p_value;
+  const ratio_estimate est = paired ? paired_ratio_of(bs, hs, 1 - o.alpha) : ratio_of(bs, hs, 1 - o.alpha);
   row.delta = est.ratio - 1;
-  const std::string unit = per_run ? "runs" : "repetitions";
+  const std::string unit = paired ? "rounds" : per_run ? "runs" : "repetitions";
   if (!est.ci) {
     row.outcome = verdict::too_few;
-    row.note = fmt::format("{} and {} {} cannot give a {:.0f}% interval; use 4 or more per side{}", b.samples.size(), h.samples.size(), unit,
-                           100 * (1 - o.alpha), per_run ? " (xpubench ab --rounds 4)" : " (--repetitions 5)");
+    row.note = paired ? fmt::format("{} paired {} cannot give a {:.0f}% interval; use 6 or more (xpubench ab --rounds 6)", bs.size(), unit,
+                                    100 * (1 - o.alpha))
+                      : fmt::format("{} and {} {} cannot give a {:.0f}% interval; use 4 or more per side{}", bs.size(), hs.size(), unit,
+                                    100 * (1 - o.alpha), per_run ? " (xpubench ab --rounds 4)" : " (--repetitions 5)");
     return row;
   }
   row.ci_low = est.ci->low - 1;
@@ -278,7 +312,7 @@ result<comparison> compare_runs(const std::vector<compare_input>& base, const st
   c.metric = o.metric;
   c.unit = o.metric == compare_metric::time ? "s" : o.metric == compare_metric::throughput ? "ops/s" : "J/launch";
   const bool per_run = base.size() >= 2 && head.size() >= 2;
-  c.samples = per_run ? "processes" : "repetitions";
+  c.samples = !per_run ? "repetitions" : o.paired && base.size() == head.size() ? "paired processes" : "processes";
   for (const auto& in : base) c.base_files.push_back(in.file);
   for (const auto& in : head) c.head_files.push_back(in.file);
   std::map<std::string, std::string> reference(base.front().machine.begin(), base.front().machine.end());
@@ -345,7 +379,9 @@ std::string summary(const comparison& c, const compare_options& o) {
                                 c.samples == "repetitions" ? " (one run per side: the drift between processes is not in the interval; "
                                                              "use xpubench ab or several runs per side)"
                                                            : "");
-  if (c.noise_floor) out += fmt::format("; noise floor {:.1f}% (median spread between samples of one side)", *c.noise_floor * 100);
+  if (c.noise_floor)
+    out += fmt::format("; noise floor {:.1f}% (median spread: {})", *c.noise_floor * 100,
+                       c.samples == "paired processes" ? "robust sd of the rounds' log ratios / sqrt 2" : "robust sd of log samples within a side");
   out += fmt::format(".\nslower: the whole {:.0f}% interval of the head/base ratio beyond +{:.0f}%: {}. ", 100 * (1 - o.alpha),
                      o.threshold * 100, s);
   for (const auto& p : c.problems) out += "\nproblem: " + p + (o.allow_missing ? " (allowed by --allow-missing)" : "");

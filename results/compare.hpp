@@ -26,6 +26,9 @@ struct compare_options {
   compare_metric metric = compare_metric::time;
   bool allow_different_machine = false;
   bool allow_missing = false;         // else a head row missing, not run, failed or interrupted fails the gate
+  // Runs of the two sides pair by position (base[i] and head[i] ran side by side: one round of
+  // `xpubench ab`): the statistics use each round's ratio, so drift common to a round cancels.
+  bool paired = false;
 };
 
 // One side of a comparison, whatever file it came from.
@@ -61,7 +64,7 @@ struct comparison_row {
   std::optional<double> base, head;   // medians of the samples, in the metric's unit
   std::optional<double> delta;        // head/base ratio - 1 (Hodges-Lehmann); positive = larger
   std::optional<double> ci_low, ci_high;  // the ratio's interval, as deltas
-  std::optional<double> spread;       // between samples of the same side: pooled sd of log values (~ cv)
+  std::optional<double> spread;       // robust sd (1.4826 MAD) of log samples within each side (~ cv); paired: of the rounds' log ratios / sqrt 2
   std::optional<double> p_value;      // two-sided Mann-Whitney U over the same samples (for reference)
   int base_samples = 0, head_samples = 0;
   bool noisy = false;                 // spread above the threshold: this gate cannot resolve such a change here
@@ -72,7 +75,7 @@ struct comparison_row {
 struct comparison {
   compare_metric metric = compare_metric::time;
   std::string unit;                   // "s", "ops/s", "J/launch"
-  std::string samples;                // "processes" (one median per run) or "repetitions" (one run per side)
+  std::string samples;                // "paired processes", "processes" (one median per run) or "repetitions" (one run per side)
   std::vector<std::string> base_files, head_files;
   std::vector<comparison_row> rows;
   std::vector<std::string> machine_differences;

@@ -135,6 +135,70 @@ std::vector<double> mann_whitney_cdf(int n1, int n2) {
   return cdf;
 }
 
+namespace {
+
+// z with P(Z > z) = tail, by bisection on erfc (no inverse in <cmath>).
+double normal_upper_quantile(double tail) {
+  double lo = 0, hi = 10;
+  for (int i = 0; i < 60; ++i) {
+    const double mid = (lo + hi) / 2;
+    (0.5 * std::erfc(mid / std::sqrt(2.0)) > tail ? lo : hi) = mid;
+  }
+  return hi;
+}
+
+// The number of ordered statistics to cut from each end: the exact null distribution where it is
+// given, else the normal approximation (mean, sd of the statistic).
+std::size_t cut_count(const std::vector<double>& cdf, double tail, double mean, double sd) {
+  std::size_t k = 0;
+  if (!cdf.empty()) {
+    while (k < cdf.size() && cdf[k] <= tail) ++k;  // P(stat <= k - 1) <= tail
+    return k;
+  }
+  return static_cast<std::size_t>(std::max(0.0, std::floor(mean - normal_upper_quantile(tail) * sd)));
+}
+
+ratio_estimate from_sorted_logs(const std::vector<double>& d, std::size_t k, double confidence) {
+  ratio_estimate r;
+  r.confidence = confidence;
+  r.ratio = std::exp(quantile(d, 0.5));
+  if (k > 0 && 2 * k <= d.size()) r.ci = interval{std::exp(d[k - 1]), std::exp(d[d.size() - k])};
+  return r;
+}
+
+}  // namespace
+
+std::vector<double> signed_rank_cdf(int n) {
+  const std::size_t max_t = static_cast<std::size_t>(n) * static_cast<std::size_t>(n + 1) / 2;
+  std::vector<double> count(max_t + 1, 0);
+  count[0] = 1;
+  for (int rank = 1; rank <= n; ++rank)
+    for (std::size_t t = max_t; t >= static_cast<std::size_t>(rank); --t) count[t] += count[t - static_cast<std::size_t>(rank)];
+  const double total = std::pow(2.0, n);
+  std::vector<double> cdf(max_t + 1);
+  double run = 0;
+  for (std::size_t t = 0; t <= max_t; ++t) cdf[t] = (run += count[t]) / total;
+  return cdf;
+}
+
+ratio_estimate paired_ratio_of(std::span<const double> base, std::span<const double> head, double confidence) {
+  ratio_estimate r;
+  r.confidence = confidence;
+  std::vector<double> logs;
+  for (std::size_t i = 0; i < std::min(base.size(), head.size()); ++i)
+    if (base[i] > 0 && head[i] > 0) logs.push_back(std::log(head[i] / base[i]));
+  if (logs.empty()) return r;
+  std::vector<double> walsh;
+  for (std::size_t i = 0; i < logs.size(); ++i)
+    for (std::size_t j = i; j < logs.size(); ++j) walsh.push_back((logs[i] + logs[j]) / 2);
+  std::ranges::sort(walsh);
+  const int n = static_cast<int>(logs.size());
+  const double dn = n;
+  const std::size_t k = cut_count(n <= 200 ? signed_rank_cdf(n) : std::vector<double>{}, (1 - confidence) / 2, dn * (dn + 1) / 4,
+                                  std::sqrt(dn * (dn + 1) * (2 * dn + 1) / 24));
+  return from_sorted_logs(walsh, k, confidence);
+}
+
 ratio_estimate ratio_of(std::span<const double> base, std::span<const double> head, double confidence) {
   ratio_estimate r;
   r.confidence = confidence;
@@ -145,29 +209,12 @@ ratio_estimate ratio_of(std::span<const double> base, std::span<const double> he
       if (b > 0 && h > 0) d.push_back(std::log(h / b));
   if (d.empty()) return r;
   std::ranges::sort(d);
-  r.ratio = std::exp(quantile(d, 0.5));
-  if (d.size() != base.size() * head.size()) return r;  // a non-positive value: no interval
-  // k: the number of pairwise differences cut from each end. Exact for small samples, the normal
-  // approximation beyond (where it is accurate to well under one rank).
-  const double tail = (1 - confidence) / 2;
+  if (d.size() != base.size() * head.size()) return from_sorted_logs(d, 0, confidence);  // a non-positive value: no interval
   const int n1 = static_cast<int>(base.size()), n2 = static_cast<int>(head.size());
-  std::size_t k = 0;
-  if (static_cast<double>(n1) * n2 <= 2500) {
-    const auto cdf = mann_whitney_cdf(n1, n2);
-    while (k < cdf.size() && cdf[k] <= tail) ++k;  // P(U <= k - 1) <= tail
-  } else {
-    const double mean = n1 * static_cast<double>(n2) / 2, sd = std::sqrt(n1 * static_cast<double>(n2) * (n1 + n2 + 1) / 12.0);
-    // z for the tail by bisection on erfc (no inverse in <cmath>).
-    double lo = 0, hi = 10;
-    for (int i = 0; i < 60; ++i) {
-      const double mid = (lo + hi) / 2;
-      (0.5 * std::erfc(mid / std::sqrt(2.0)) > tail ? lo : hi) = mid;
-    }
-    k = static_cast<std::size_t>(std::max(0.0, std::floor(mean - hi * sd)));
-  }
-  if (k == 0 || 2 * k > d.size()) return r;
-  r.ci = interval{std::exp(d[k - 1]), std::exp(d[d.size() - k])};
-  return r;
+  const double m = n1 * static_cast<double>(n2);
+  const std::size_t k = cut_count(m <= 2500 ? mann_whitney_cdf(n1, n2) : std::vector<double>{}, (1 - confidence) / 2, m / 2,
+                                  std::sqrt(m * (n1 + n2 + 1) / 12.0));
+  return from_sorted_logs(d, k, confidence);
 }
 
 }  // namespace xpu

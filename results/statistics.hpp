@@ -60,4 +60,14 @@ struct ratio_estimate {
 };
 ratio_estimate ratio_of(std::span<const double> base, std::span<const double> head, double confidence = 0.95);
 
+// P(T <= t) for t = 0..n(n+1)/2 under the null hypothesis, T the Wilcoxon signed-rank statistic of
+// n pairs without ties or zeros (exact, by counting subsets of ranks).
+std::vector<double> signed_rank_cdf(int n);
+
+// The same for paired samples (base[i] and head[i] measured side by side, e.g. the two processes of
+// one ABBA round, so drift common to both cancels): the Hodges-Lehmann estimate of the ratio (the
+// median of the Walsh averages of the log ratios) and its distribution-free interval from the
+// signed-rank distribution. The interval is nullopt under 6 pairs at 95 %.
+ratio_estimate paired_ratio_of(std::span<const double> base, std::span<const double> head, double confidence = 0.95);
+
 }  // namespace xpu

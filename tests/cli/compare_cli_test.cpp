@@ -80,5 +80,55 @@ TEST_F(compare_cli, malformed_truncated_and_wrong_version_exit_2) {
   EXPECT_EQ(xpubench({"compare", base}).exit_code, 2);
 }
 
+TEST_F(compare_cli, several_runs_per_side_after_a_double_dash) {
+  const std::string slow = scaled(1.2, "slow.json"), slow2 = scaled(1.21, "slow2.json"), slow3 = scaled(1.19, "slow3.json"),
+                    slow4 = scaled(1.2, "slow4.json");
+  auto r = xpubench({"compare", base, base, base, base, "--", slow, slow2, slow3, slow4, "--format", "json"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["samples"], "processes");
+  EXPECT_EQ(doc["head_files"].size(), 4u);
+  EXPECT_EQ(doc["rows"][0]["verdict"], "slower");
+  // --paired needs as many runs on each side.
+  r = xpubench({"compare", base, base, "--", slow, "--paired"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--paired needs as many"), std::string::npos) << r.err;
+}
+
+TEST_F(compare_cli, ab_runs_both_builds_in_rounds_and_catches_a_real_slowdown) {
+  // One thread per process and a launch of a fraction of a millisecond: ctest runs other tests beside
+  // this one, and OpenMP threads that wait on a busy core turn microsecond kernels into milliseconds.
+  const auto suite = dir.write("ab.toml",
+                               "repetitions = 5\nmin_time_s = 0.01\n[[gemm]]\nprecisions = [\"fp32\"]\nshapes = [{ m = 96, n = 96, k = 96 }]\n");
+  const std::string exe = test::xpubench_binary();
+  const std::string json = (dir.path() / "ab.json").string();
+  // The head processes spin for as long as each launch took, inside the timed region: a real 2x
+  // slowdown of one benchmark, far above any drift.
+  auto r = xpubench({"ab", "--base", exe, "--head", exe, "--suite", suite.string(), "--device", "cpu0", "--threads", "1", "--rounds", "8",
+                     "--json", json, "--inject-slowdown-head", "gemm/fp32/m96n96k96/onednn$=1"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  std::ifstream in(json);
+  const auto doc = nlohmann::json::parse(in);
+  EXPECT_EQ(doc["samples"], "paired processes");
+  EXPECT_EQ(doc["ab"]["rounds"], 8);
+  EXPECT_EQ(doc["base_files"].size(), 8u);
+  bool seen = false;
+  for (const auto& row : doc["rows"]) {
+    if (row["name"] != "cpu0/gemm/fp32/m96n96k96/onednn") continue;
+    seen = true;
+    EXPECT_EQ(row["verdict"], "slower") << row.dump();
+    EXPECT_GT(row["ci"][0].get<double>(), 0.05) << row.dump();
+  }
+  EXPECT_TRUE(seen);
+  // The head runs record the injection on the row.
+  std::ifstream head_run(dir.path() / "ab.json.runs" / "head-0.json");
+  const auto run = nlohmann::json::parse(head_run);
+  EXPECT_TRUE(run["context"]["xpubench"]["finished"].get<bool>());
+  for (const auto& m : run["measurements"])
+    EXPECT_DOUBLE_EQ(m["injected_slowdown"].get<double>(), m["name"] == "cpu0/gemm/fp32/m96n96k96/onednn" ? 1.0 : 0.0);
+  // Too few rounds for any interval: bad usage.
+  EXPECT_EQ(xpubench({"ab", "--base", exe, "--head", exe, "--rounds", "3"}).exit_code, 2);
+}
+
 }  // namespace
 }  // namespace xpu

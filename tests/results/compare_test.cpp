@@ -302,5 +302,64 @@ TEST(compare_input_read, interrupted_and_unfinished_runs_are_not_finished) {
   EXPECT_TRUE(in->finished);
 }
 
+TEST(signed_rank, exact_distribution_and_paired_interval) {
+  // n = 6: only the empty subset sums to 0: P(T <= 0) = 1/64. n = 8: sums 0..3 come from
+  // {}, {1}, {2}, {3}, {1,2}: P(T <= 3) = 5/256.
+  EXPECT_NEAR(signed_rank_cdf(6)[0], 1.0 / 64, 1e-12);
+  EXPECT_NEAR(signed_rank_cdf(8)[3], 5.0 / 256, 1e-12);
+  EXPECT_NEAR(signed_rank_cdf(8).back(), 1.0, 1e-12);
+  // Six pairs at 95 %: the interval runs from the smallest to the largest round ratio.
+  const double base[] = {1, 2, 3, 4, 5, 6}, head[] = {1.1, 2.3, 3.15, 4.4, 5.4, 6.9};
+  const auto r = paired_ratio_of(base, head);
+  ASSERT_TRUE(r.ci);
+  EXPECT_NEAR(r.ci->low, 1.05, 1e-12);
+  EXPECT_NEAR(r.ci->high, 1.15, 1e-12);
+  EXPECT_GT(r.ratio, 1.05);
+  EXPECT_LT(r.ratio, 1.15);
+  EXPECT_FALSE(paired_ratio_of(std::span(base, 5), std::span(head, 5)).ci);  // 5 pairs: P(T = 0) = 1/32 > 0.025
+}
+
+// A gate whose rounds drift together (a host whose load changes from minute to minute): a round
+// effect of sd `drift` common to both processes of the round, and per-process noise of sd `noise`.
+comparison paired_gate(std::mt19937_64& rng, double factor, double drift, double noise, int rounds, bool paired) {
+  std::normal_distribution<double> round_effect(0, drift), process(0, noise);
+  std::vector<compare_input> base, head;
+  for (int r = 0; r < rounds; ++r) {
+    const double common = std::exp(round_effect(rng));
+    for (auto [side, f] : {std::pair{&base, 1.0}, std::pair{&head, factor}}) {
+      compare_input in;
+      in.file = side == &base ? "base" : "head";
+      in.format = "xpubench";
+      const double t = 1e-3 * f * common * std::exp(process(rng));
+      in.rows.push_back({"cpu0/gemm/fp32/sim/onednn", "ok", "", {t, t, t}, {}, 1e9});
+      side->push_back(in);
+    }
+  }
+  compare_options o;
+  o.paired = paired;
+  auto c = compare_runs(base, head, o);
+  EXPECT_TRUE(c);
+  return *c;
+}
+
+TEST(compare_runs, pairing_rounds_cancels_drift_common_to_a_round) {
+  std::mt19937_64 rng(11);
+  int false_alarms = 0, detected = 0, detected_unpaired = 0, three_slower = 0;
+  for (int g = 0; g < 1000; ++g) false_alarms += paired_gate(rng, 1.0, 0.05, 0.015, 8, true).rows[0].outcome == verdict::slower;
+  for (int g = 0; g < 200; ++g) {
+    detected += paired_gate(rng, 1.10, 0.05, 0.015, 8, true).rows[0].outcome == verdict::slower;
+    detected_unpaired += paired_gate(rng, 1.10, 0.05, 0.015, 8, false).rows[0].outcome == verdict::slower;
+    three_slower += paired_gate(rng, 1.03, 0.05, 0.015, 8, true).rows[0].outcome == verdict::slower;
+  }
+  EXPECT_LE(false_alarms, 10) << "of 1000 paired A-A gates";
+  EXPECT_GE(detected, 180) << "of 200 paired gates with a 10 % slowdown";
+  EXPECT_LE(three_slower, 2) << "of 200 paired gates with a 3 % change";
+  EXPECT_LT(detected_unpaired, detected) << "pairing must add power under common drift";
+  const auto c = paired_gate(rng, 1.0, 0.05, 0.015, 8, true);
+  EXPECT_EQ(c.samples, "paired processes");
+  ASSERT_TRUE(c.noise_floor);
+  EXPECT_LT(*c.noise_floor, 0.04);  // the per-process noise, not the 5 % drift
+}
+
 }  // namespace
 }  // namespace xpu
