@@ -17,9 +17,9 @@ struct cpu_options {
 std::unique_ptr<device> cpu_device_create(const device_info& info, const cpu_info& cpu, const cpu_options& options);
 
 // The effective core clock under load. A dependency chain of 16 instructions per loop turn runs
-// on every OpenMP thread at once, after a warm-up of 4 x `seconds`, timed three times for
-// `seconds` each; the result is the mean over threads of each thread's fastest timing, in Hz (0
-// where the chain is not available on this CPU).
+// on every OpenMP thread at once, after a warm-up of 4 x `seconds`, timed in twelve windows of
+// `seconds` / 8 (shorter than a scheduler slice); the result is the mean over threads of each
+// thread's fastest window, in Hz (0 where the chain is not available on this CPU).
 enum class clock_chain { add, multiply };
 std::string_view to_string(clock_chain chain);
 bool clock_chain_available(clock_chain chain);  // add: x86-64 and AArch64; multiply: x86-64
@@ -57,7 +57,8 @@ cpu_clock cpu_clock_calibrate(const cpu_info& cpu, int threads, double seconds =
 // the reading strays more than 15 % from the calibration.
 std::optional<double> cpu_clock_recheck(const cpu_clock& calibrated, double seconds = 0.01);
 
-// FLOP/s of the fp32 peak kernel on `threads` threads over about `seconds` (the best of three);
+// FLOP/s of the fp32 peak kernel on `threads` threads: the fastest of twelve launches of about
+// `seconds` / 8;
 // 0 where the CPU has no fp32 peak path.
 double cpu_fp32_peak_flops(const cpu_isa& isa, int threads, double seconds);
 

@@ -123,7 +123,17 @@ TEST_F(cpu_backend, the_clock_is_plausible_and_agrees_with_the_peak_kernel) {
   // which slows one chain's timings, never speeds them); the fp32 peak kernel cannot beat cores x clock x the estimated FLOP/cycle
   // (the estimate is an upper bound on every x86 core: two FMA pipes of the widest vector).
   const int threads = std::max(1, s_inventory->cpu.topology.cores);
-  const cpu_clock c = cpu_clock_calibrate(s_inventory->cpu, threads, 0.01);
+  // ctest runs other tests beside this one: contention slows one chain's timings (never speeds
+  // them), so the best of three calibrations, the one whose chains agree most, is judged.
+  cpu_clock c;
+  double worst = 1e9;
+  for (int attempt = 0; attempt < 3 && worst > 1.1; ++attempt) {
+    cpu_clock next = cpu_clock_calibrate(s_inventory->cpu, threads, 0.01);
+    const double off = next.readings.multiply_chain_hz > 0 ? std::max(next.hz / next.readings.multiply_chain_hz,
+                                                                       next.readings.multiply_chain_hz / next.hz)
+                                                           : 1.0;
+    if (off < worst) worst = off, c = std::move(next);
+  }
   ASSERT_GT(c.hz, clock_floor_hz) << c.basis;
   EXPECT_LT(c.hz, clock_ceiling_hz) << c.basis;
   EXPECT_FALSE(c.basis.empty());
