@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -40,40 +41,83 @@ std::string_view to_string(verdict v) {
 
 namespace {
 
-double time_unit_seconds(const std::string& unit) {
+std::optional<double> time_unit_seconds(const std::string& unit) {
   if (unit == "ns") return 1e-9;
   if (unit == "us") return 1e-6;
   if (unit == "ms") return 1e-3;
-  return 1;
+  if (unit == "s") return 1;
+  return std::nullopt;
 }
 
+// Every field read with its type checked: a wrong-typed field is bad input (exit 2), never an abort.
 result<compare_input> from_google_benchmark(const nlohmann::json& doc, std::string_view file) {
   compare_input in;
   in.file = file;
   in.format = "google-benchmark";
-  const auto& ctx = doc["context"];
-  if (ctx.is_object()) {
-    if (ctx.contains("num_cpus")) in.machine.emplace_back("num_cpus", ctx["num_cpus"].dump());
-    if (ctx.contains("caches")) in.machine.emplace_back("caches", ctx["caches"].dump());
+  if (const auto ctx = doc.find("context"); ctx != doc.end() && ctx->is_object()) {
+    if (ctx->contains("num_cpus")) in.machine.emplace_back("num_cpus", ctx->at("num_cpus").dump());
+    if (ctx->contains("caches")) in.machine.emplace_back("caches", ctx->at("caches").dump());
   }
+  auto text = [&](const nlohmann::json& b, const char* key, const std::string& fallback) -> result<std::string> {
+    const auto it = b.find(key);
+    if (it == b.end()) return fallback;
+    if (!it->is_string()) return fail(status::invalid, "{}: a 'benchmarks' entry's '{}' is a {}, not a string", file, key, it->type_name());
+    return it->get<std::string>();
+  };
   std::map<std::string, std::size_t> index;
-  for (const auto& b : doc["benchmarks"]) {
-    if (!b.is_object() || !b.contains("name")) return fail(status::invalid, "{}: a 'benchmarks' entry has no 'name'", file);
-    if (b.value("run_type", "iteration") != "iteration") continue;
-    const std::string name = b.value("run_name", b["name"].get<std::string>());
-    auto [it, added] = index.try_emplace(name, in.rows.size());
-    if (added) in.rows.push_back({name, "ok", "", {}, {}, 0});
+  for (const auto& b : doc.at("benchmarks")) {
+    if (!b.is_object()) return fail(status::invalid, "{}: a 'benchmarks' entry is not an object", file);
+    auto name = text(b, "name", "");
+    if (!name) return std::unexpected(name.error());
+    if (name->empty()) return fail(status::invalid, "{}: a 'benchmarks' entry has no 'name'", file);
+    auto run_type = text(b, "run_type", "iteration");
+    if (!run_type) return std::unexpected(run_type.error());
+    if (*run_type != "iteration") continue;
+    auto run_name = text(b, "run_name", *name);
+    if (!run_name) return std::unexpected(run_name.error());
+    auto [it, added] = index.try_emplace(*run_name, in.rows.size());
+    if (added) in.rows.push_back({*run_name, "ok", "", {}, {}, 0});
     auto& row = in.rows[it->second];
-    if (b.value("error_occurred", false)) {
+    const auto error = b.find("error_occurred");
+    if (error != b.end() && !error->is_boolean())
+      return fail(status::invalid, "{}: benchmark '{}': 'error_occurred' is a {}, not a boolean", file, *run_name, error->type_name());
+    if (error != b.end() && error->get<bool>()) {
+      auto message = text(b, "error_message", "error");
       row.state = "failed";
-      row.reason = b.value("error_message", "error");
+      row.reason = message ? *message : "error";
       continue;
     }
-    if (!b.contains("real_time") || !b["real_time"].is_number())
-      return fail(status::invalid, "{}: benchmark '{}' has no numeric 'real_time'", file, name);
-    row.time_s.push_back(b["real_time"].get<double>() * time_unit_seconds(b.value("time_unit", "ns")));
+    const auto real = b.find("real_time");
+    if (real == b.end() || !real->is_number())
+      return fail(status::invalid, "{}: benchmark '{}' has no numeric 'real_time'", file, *run_name);
+    auto unit = text(b, "time_unit", "ns");
+    if (!unit) return std::unexpected(unit.error());
+    const auto scale = time_unit_seconds(*unit);
+    if (!scale) return fail(status::invalid, "{}: benchmark '{}': unknown time_unit '{}' (expected ns, us, ms or s)", file, *run_name, *unit);
+    const double seconds = real->get<double>() * *scale;
+    if (!(seconds > 0) || !std::isfinite(seconds))
+      return fail(status::invalid, "{}: benchmark '{}': real_time {} is not a positive, finite time", file, *run_name, real->dump());
+    row.time_s.push_back(seconds);
   }
   return in;
+}
+
+// xpubench runs: one row per name, and only positive, finite samples.
+result<void> check_rows(const compare_input& in) {
+  std::set<std::string> names;
+  for (const auto& row : in.rows) {
+    if (!names.insert(row.name).second)
+      return fail(status::invalid, "{}: benchmark '{}' appears twice: a run has one row per name (an edited or merged file?)", in.file,
+                  row.name);
+    for (double v : row.time_s)
+      if (!(v > 0) || !std::isfinite(v))
+        return fail(status::invalid, "{}: benchmark '{}' has a time of {} s: times must be positive and finite", in.file, row.name, v);
+    for (double v : row.energy_j)
+      if (!(v >= 0) || !std::isfinite(v))
+        return fail(status::invalid, "{}: benchmark '{}' has an energy of {} J: energies must be finite and not negative", in.file,
+                    row.name, v);
+  }
+  return {};
 }
 
 }  // namespace
@@ -81,7 +125,7 @@ result<compare_input> from_google_benchmark(const nlohmann::json& doc, std::stri
 result<compare_input> compare_input_read(const nlohmann::json& doc, std::string_view file) {
   if (!doc.is_object()) return fail(status::invalid, "{}: expected a JSON object at the top level", file);
   if (!doc.contains("schema_version")) {
-    if (doc.contains("benchmarks") && doc["benchmarks"].is_array()) return from_google_benchmark(doc, file);
+    if (const auto b = doc.find("benchmarks"); b != doc.end() && b->is_array()) return from_google_benchmark(doc, file);
     return fail(status::invalid, "{}: neither an xpubench run (no 'schema_version') nor a Google Benchmark JSON file (no 'benchmarks' array)", file);
   }
   auto r = run_from_json(doc, file);
@@ -105,19 +149,27 @@ result<compare_input> compare_input_read(const nlohmann::json& doc, std::string_
                                : "did not finish (a benchmark or more never ran)";
   }
   in.xpu = std::move(*r);
+  if (auto ok = check_rows(in); !ok) return std::unexpected(ok.error());
   return in;
 }
 
 result<compare_input> compare_input_load(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return fail(status::invalid, "'{}' is a directory: give the run files in it (e.g. '{}'/*.json)", path, path);
   std::ifstream f(path);
   if (!f) return fail(status::invalid, "cannot read '{}': no such file or no permission", path);
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(f);
-  } catch (const nlohmann::json::parse_error& e) {
-    return fail(status::invalid, "{}: not valid JSON (truncated?): {}", path, e.what());
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for numbers like 1e999
+    return fail(status::invalid, "{}: not valid JSON (truncated, or a number out of range?): {}", path, e.what());
   }
-  return compare_input_read(doc, path);
+  try {
+    return compare_input_read(doc, path);
+  } catch (const nlohmann::json::exception& e) {
+    return fail(status::invalid, "{}: a field has the wrong type: {}", path, e.what());
+  }
 }
 
 result<std::vector<compare_input>> compare_inputs_load(const std::vector<std::string>& paths) {

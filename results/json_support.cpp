@@ -20,9 +20,11 @@ result<void> json_check_header(const nlohmann::json& doc, std::string_view expec
   const auto& v = doc["schema_version"];
   if (!v.is_number_integer())
     return fail(status::invalid, "{}: 'schema_version' must be an integer, found {}", file, v.type_name());
-  if (v.get<int>() != schema_version)
-    return fail(status::invalid, "{}: schema_version {} is not supported (this xpubench reads version {})", file,
-                v.get<int>(), schema_version);
+  // Compared as the 64-bit value it is: 4294967297 must not wrap to 1.
+  if (v.is_number_unsigned() ? v.get<std::uint64_t>() != static_cast<std::uint64_t>(schema_version)
+                             : v.get<std::int64_t>() != schema_version)
+    return fail(status::invalid, "{}: schema_version {} is not supported (this xpubench reads version {})", file, v.dump(),
+                schema_version);
   if (!doc.contains("kind") || !doc["kind"].is_string() || doc["kind"].get<std::string>() != expected_kind)
     return fail(status::invalid, "{}: 'kind' must be \"{}\"", file, expected_kind);
   return {};

@@ -68,7 +68,7 @@ void benchmark_rows(const measurement& m, std::size_t family, nlohmann::json& ou
     return;
   }
   auto counters = [&](double seconds) {
-    nlohmann::json c;
+    nlohmann::json c = nlohmann::json::object();  // update() refuses null: a row without ops has no counters
     if (seconds > 0 && m.ops > 0) c["ops_per_second"] = m.ops / seconds;
     if (seconds > 0 && m.bytes > 0) c["bytes_per_second"] = m.bytes / seconds;
     return c;

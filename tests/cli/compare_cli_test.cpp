@@ -78,6 +78,14 @@ TEST_F(compare_cli, malformed_truncated_and_wrong_version_exit_2) {
   EXPECT_EQ(xpubench({"compare", base, other.string()}).exit_code, 2);
   EXPECT_EQ(xpubench({"compare", base, "/nonexistent.json"}).exit_code, 2);
   EXPECT_EQ(xpubench({"compare", base}).exit_code, 2);
+  // A directory, and a number JSON cannot hold in a double: exit 2 with the file named, not an abort.
+  r = xpubench({"compare", base, dir.path().string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("is a directory"), std::string::npos) << r.err;
+  const auto huge = dir.write("huge.json", "{\"benchmarks\": [{\"name\": \"x\", \"real_time\": 1e999}]}");
+  r = xpubench({"compare", base, huge.string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("huge.json"), std::string::npos) << r.err;
 }
 
 TEST_F(compare_cli, several_runs_per_side_after_a_double_dash) {

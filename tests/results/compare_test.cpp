@@ -361,5 +361,40 @@ TEST(compare_runs, pairing_rounds_cancels_drift_common_to_a_round) {
   EXPECT_LT(*c.noise_floor, 0.04);  // the per-process noise, not the 5 % drift
 }
 
+TEST(compare_input_read, wrong_types_units_and_values_are_bad_input_not_aborts) {
+  auto gb = [](const char* text) { return compare_input_read(nlohmann::json::parse(text), "gb.json"); };
+  auto r = gb(R"({"benchmarks": [{"name": 7, "real_time": 1}]})");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("'name' is a number"), std::string::npos) << r.error().message;
+  r = gb(R"({"benchmarks": [{"name": "x", "run_type": 3, "real_time": 1}]})");
+  EXPECT_FALSE(r);
+  r = gb(R"({"benchmarks": [{"name": "x", "real_time": 1, "time_unit": "fortnights"}]})");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("unknown time_unit 'fortnights'"), std::string::npos) << r.error().message;
+  r = gb(R"({"benchmarks": [{"name": "x", "real_time": -5, "time_unit": "ns"}]})");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("not a positive"), std::string::npos) << r.error().message;
+  EXPECT_FALSE(gb(R"({"benchmarks": [{"name": "x", "real_time": 0}]})"));
+  EXPECT_FALSE(gb(R"({"benchmarks": [{"name": "x", "error_occurred": "yes"}]})"));
+  EXPECT_TRUE(gb(R"({"context": 5, "benchmarks": [{"name": "x", "real_time": 2, "time_unit": "s"}]})"));  // no usable context: fine
+  // xpubench runs: a name twice, a negative time, a schema_version that wraps a 32-bit int.
+  run twice;
+  measurement m;
+  m.name = "cpu0/x";
+  m.samples_s = {1e-3, 1e-3};
+  twice.measurements = {m, m};
+  auto x = compare_input_read(run_to_json(twice), "twice.json");
+  ASSERT_FALSE(x);
+  EXPECT_NE(x.error().message.find("appears twice"), std::string::npos) << x.error().message;
+  m.samples_s = {1e-3, -1e-3};
+  twice.measurements = {m};
+  EXPECT_FALSE(compare_input_read(run_to_json(twice), "negative.json"));
+  auto doc = run_to_json(run{});
+  doc["schema_version"] = 4294967297ull;
+  x = compare_input_read(doc, "wrap.json");
+  ASSERT_FALSE(x);
+  EXPECT_NE(x.error().message.find("4294967297"), std::string::npos) << x.error().message;
+}
+
 }  // namespace
 }  // namespace xpu
