@@ -100,8 +100,10 @@ void run_command::add_options(CLI::App& sub) {
   sub.add_option("-p,--precision", precisions, "Only these precisions: fp32, fp16, bf16, int8")->delimiter(',');
   sub.add_option("-f,--filter", filter, "Only benchmarks whose name matches this regular expression (ECMAScript)");
   sub.add_flag("-l,--list", list, "List what would run (name, support, reason) and exit without running");
-  sub.add_option("-r,--repetitions", repetitions, "Repetitions per benchmark (default: the suite's)")->check(CLI::PositiveNumber);
-  sub.add_option("--min-time", min_time, "Minimum seconds per repetition (default: the suite's)")->check(CLI::PositiveNumber);
+  sub.add_option("-r,--repetitions", repetitions, "Repetitions per benchmark (default: the suite's; at most 100000)")
+      ->check(CLI::Range(1, static_cast<int>(max_repetitions)));
+  sub.add_option("--min-time", min_time, "Minimum seconds per repetition (default: the suite's; above 0, at most 3600)")
+      ->check(CLI::Range(1e-9, max_min_time_s));
   sub.add_option("--noisy-threshold", noisy_threshold,
                  "Flag a result noisy when its median is uncertain by more than this fraction (95 % interval half-width; default "
                  "0.025, half the compare gate's 5 %)")
@@ -109,7 +111,7 @@ void run_command::add_options(CLI::App& sub) {
   sub.add_option("--inject-slowdown", inject_slowdown,
                  "TEST ONLY (bench/gate_rates.sh): REGEX=FRACTION adds FRACTION of each launch's time as busy time inside the timed "
                  "region of the benchmarks whose name matches; recorded on each row as injected_slowdown");
-  sub.add_option("-t,--threads", threads, "CPU threads (default: every core)")->check(CLI::PositiveNumber);
+  sub.add_option("-t,--threads", threads, "CPU threads (default: every core; at most 8 per processing unit)")->check(CLI::PositiveNumber);
   sub.add_option("--seed", seed, "Seed of the random inputs (default 42)");
   sub.add_option("--json", json, "Write the run (schema v1, readable by Google Benchmark's tools) to FILE as results arrive");
   sub.add_option("--csv", csv, "Write one CSV row per measurement to FILE as results arrive");
@@ -119,6 +121,11 @@ void run_command::add_options(CLI::App& sub) {
 }
 
 int run_command::run() const {
+  // CLI11's Range lets NaN through (every comparison with it is false): refused here.
+  if (min_time != 0 && !(min_time > 0 && min_time <= max_min_time_s)) {
+    fmt::print(stderr, "xpubench run: --min-time {} must be a number of seconds above 0 and at most {}\n", min_time, max_min_time_s);
+    return 2;
+  }
   if (!valid_list(kernels, {"gemm", "conv2d", "reduction", "peak", "bandwidth", "latency"}, "kernel") ||
       !valid_list(precisions, {"fp32", "fp16", "bf16", "int8"}, "precision"))
     return 2;
@@ -145,6 +152,11 @@ int run_command::run() const {
   auto inv = probe_machine({});
   if (!inv) {
     fmt::print(stderr, "xpubench run: {}\n", inv.error().message);
+    return 2;
+  }
+  if (const int limit = 8 * std::max(1, inv->cpu.topology.pus); threads > limit) {
+    fmt::print(stderr, "xpubench run: --threads {} is more than 8 per processing unit ({} here): use {} or fewer\n", threads,
+               inv->cpu.topology.pus, limit);
     return 2;
   }
   for (const auto& id : devices)

@@ -251,6 +251,7 @@ result<suite> suite_parse(std::string_view text, std::string_view source) {
     if (k == "repetitions") {
       auto v = r.positive(node, "repetitions");
       if (!v) return std::unexpected(v.error());
+      if (*v > max_repetitions) return r.error_at(node, "'repetitions' must be at most {}, found {}", max_repetitions, *v);
       out.repetitions = static_cast<int>(*v);
       continue;
     }
@@ -262,7 +263,8 @@ result<suite> suite_parse(std::string_view text, std::string_view source) {
     }
     if (k == "min_time_s") {
       const auto v = node.value<double>();
-      if (!v || *v <= 0) return r.error_at(node, "'min_time_s' must be a positive number of seconds");
+      if (!v || !(*v > 0) || *v > max_min_time_s)  // NaN fails every comparison: it is refused too
+        return r.error_at(node, "'min_time_s' must be a number of seconds above 0 and at most {}", max_min_time_s);
       out.min_time_s = *v;
       continue;
     }

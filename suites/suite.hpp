@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 // Suites are data (TOML): which problems to run, in which precisions, and how to measure them.
 // The built-in suites (quick, standard, ci, deepbench) are TOML files embedded at build time.
 #include <string>
@@ -9,6 +10,11 @@
 #include "core/problem.hpp"
 
 namespace xpu {
+
+// Limits on what a suite file or the command line may ask for: beyond them a run would not end
+// (a repetition of an hour, a billion repetitions) or a count would wrap.
+inline constexpr std::int64_t max_repetitions = 100000;
+inline constexpr double max_min_time_s = 3600;
 
 struct suite {
   std::string name;

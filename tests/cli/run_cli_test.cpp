@@ -85,6 +85,13 @@ TEST(xpubench_run, bad_selections_exit_2) {
   EXPECT_EQ(xpubench({"run", "--precision", "fp64"}).exit_code, 2);
   EXPECT_EQ(xpubench({"run", "--device", "gpu7"}).exit_code, 2);
   EXPECT_EQ(xpubench({"run", "--filter", "(unclosed"}).exit_code, 2);
+  EXPECT_EQ(xpubench({"run", "--repetitions", "2147483648"}).exit_code, 2);
+  EXPECT_EQ(xpubench({"run", "--repetitions", "100001"}).exit_code, 2);
+  EXPECT_EQ(xpubench({"run", "--min-time", "inf"}).exit_code, 2);
+  EXPECT_EQ(xpubench({"run", "--min-time", "nan"}).exit_code, 2);
+  const auto threads = xpubench({"run", "--threads", "100000", "--device", "cpu0"});
+  EXPECT_EQ(threads.exit_code, 2);
+  EXPECT_NE(threads.err.find("more than 8 per processing unit"), std::string::npos) << threads.err;
   EXPECT_EQ(xpubench({"run", "--suite", "ci", "--filter", "nothing-matches-this"}).exit_code, 2);
   const auto r = xpubench({"run", "--suite", "ci", "--json", "/nonexistent-dir/out.json"});
   EXPECT_EQ(r.exit_code, 2);
