@@ -70,7 +70,7 @@ void ab_command::add_options(CLI::App& sub) {
   sub.add_option("--threshold", threshold_percent, "As compare (default 5)")->check(CLI::Range(0.0, 1000.0));
   sub.add_option("--alpha", alpha, "As compare (default 0.05)")->check(CLI::Range(1e-6, 0.5));
   sub.add_option("--format", format, "Output: text, md or json")->check(CLI::IsMember({"text", "md", "json"}));
-  sub.add_option("-o,--output", output, "Write the comparison in --format to FILE instead of standard output");
+  sub.add_option("-o,--output", output, "Write the comparison in --format to FILE instead of standard output ('-': standard output)");
   sub.add_flag("--allow-missing", allow_missing, "As compare");
 }
 
@@ -154,7 +154,7 @@ int ab_command::run() const {
   if (!json.empty()) {
     nlohmann::json doc = comparison_json(c, o);
     doc["ab"] = {{"base", base_exe}, {"head", head_exe}, {"rounds", rounds}, {"order", "ABBA"}, {"wall_s", wall}, {"runs_dir", dir.string()}};
-    if (auto ok = write_file_atomic(json, doc.dump(2) + "\n"); !ok) return fmt::print(stderr, "xpubench ab: {}\n", ok.error().message), 2;
+    if (auto ok = write_output(json, doc.dump(2) + "\n"); !ok) return fmt::print(stderr, "xpubench ab: {}\n", ok.error().message), 2;
   }
   return compare_emit(c, o, format, output) ? (c.regression ? 1 : 0) : 2;
 }

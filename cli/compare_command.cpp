@@ -22,7 +22,7 @@ void compare_command::add_options(CLI::App& sub) {
   sub.add_option("--metric", metric, "What to compare: time (per launch), throughput, or energy (joules per launch)")
       ->check(CLI::IsMember({"time", "throughput", "energy"}));
   sub.add_option("--format", format, "Output: text, md (a pull-request comment) or json")->check(CLI::IsMember({"text", "md", "json"}));
-  sub.add_option("-o,--output", output, "Write the comparison to FILE instead of standard output");
+  sub.add_option("-o,--output", output, "Write the comparison to FILE instead of standard output ('-': standard output)");
   sub.add_flag("--allow-different-machine", allow_different_machine,
                "Compare runs from different machines, drivers or xpubench versions (the differences are shown)");
   sub.add_flag("--paired", paired,
@@ -63,10 +63,8 @@ int compare_command::run() const {
 bool compare_emit(const comparison& c, const compare_options& o, const std::string& format, const std::string& output) {
   std::string text = format == "json"  ? comparison_json(c, o).dump(2) + "\n"
                      : format == "md" ? comparison_markdown(c, o)
-                                      : comparison_text(c, o, output.empty() && color_allowed(stdout));
-  if (output.empty()) {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-  } else if (auto ok = write_file_atomic(output, text); !ok) {
+                                      : comparison_text(c, o, (output.empty() || output == "-") && color_allowed(stdout));
+  if (auto ok = write_output(output.empty() ? "-" : output, text); !ok) {
     fmt::print(stderr, "xpubench: {}\n", ok.error().message);
     return false;
   }

@@ -1,15 +1,33 @@
 #pragma once
-// Where a command's output goes: a file written atomically (so a crash never leaves half a
-// file), or standard output; and whether colour is allowed.
+// Where a command's output goes, and whether colour is allowed.
+//
+// An output path is one of: "-" (standard output); an existing path that is not a regular file
+// (a device such as /dev/null, a FIFO, a terminal, /dev/stdout), written in place; or a regular
+// file, new or existing, replaced atomically: the text goes to a mkstemp temporary in the same
+// folder, is fsync'd and renamed over the path, so a crash leaves the old file or the new one,
+// never half a file, and no temporary is left on any error. A symlink is followed: its target is
+// what gets written or replaced.
 #include <cstdio>
-#include <filesystem>
+#include <string>
 #include <string_view>
 
 #include "core/error.hpp"
 
 namespace xpu {
 
-result<void> write_file_atomic(const std::filesystem::path& path, std::string_view text);
+// Writes text to the output `path` as above. Errors (cannot create, ENOSPC, EIO) name the path
+// and the system's reason; nothing is written to a regular file unless all of it is.
+result<void> write_output(const std::string& path, std::string_view text);
+
+// Whether `path` may be written more than once (a regular file or one to be created): a run
+// rewrites such outputs after every benchmark; a stream (stdout, a FIFO, a device) gets one
+// document at the end.
+bool output_rewritable(const std::string& path);
+
+// Refuses an output that cannot be written, before anything is measured: a missing folder, a
+// folder without write permission, a device without it.
+result<void> output_check(const std::string& path);
+
 // Colour only on a terminal, never with NO_COLOR set (https://no-color.org), never for TERM=dumb.
 bool color_allowed(std::FILE* stream);
 

@@ -14,7 +14,7 @@ namespace xpu {
 void probe_command::add_options(CLI::App& sub) {
   sub.add_option("--format", format, "Output format: text (a readable report) or json (schema version 1, docs/schema.md)")
       ->check(CLI::IsMember({"text", "json"}));
-  sub.add_option("-o,--output", output, "Write the report to FILE instead of standard output");
+  sub.add_option("-o,--output", output, "Write the report to FILE instead of standard output ('-': standard output)");
   sub.add_option("--topology", topology, "Probe a saved hwloc topology (lstopo --of xml FILE.xml) instead of this machine's");
   sub.add_flag("-v,--verbose", verbose, "List every OpenCL and Vulkan extension");
   sub.add_flag("--no-opencl", no_opencl, "Do not probe OpenCL");
@@ -33,16 +33,13 @@ int probe_command::run() const {
   }
   std::string text;
   if (format == "json") text = probe_document(*inv).dump(2) + "\n";
-  else text = inventory_report(*inv, {output.empty() && color_allowed(stdout), verbose});
+  else text = inventory_report(*inv, {(output.empty() || output == "-") && color_allowed(stdout), verbose});
 
-  if (output.empty()) {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    return std::fflush(stdout) == 0 ? 0 : 1;
-  }
-  if (auto ok = write_file_atomic(output, text); !ok) {
+  if (auto ok = write_output(output.empty() ? "-" : output, text); !ok) {
     fmt::print(stderr, "xpubench probe: {}\n", ok.error().message);
     return 2;
   }
+  if (output.empty() || output == "-") return 0;
   fmt::print(stderr, "xpubench probe: wrote {}\n", output);
   return 0;
 }

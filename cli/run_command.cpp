@@ -113,10 +113,14 @@ void run_command::add_options(CLI::App& sub) {
                  "region of the benchmarks whose name matches; recorded on each row as injected_slowdown");
   sub.add_option("-t,--threads", threads, "CPU threads (default: every core; at most 8 per processing unit)")->check(CLI::PositiveNumber);
   sub.add_option("--seed", seed, "Seed of the random inputs (default 42)");
-  sub.add_option("--json", json, "Write the run (schema v1, readable by Google Benchmark's tools) to FILE as results arrive");
-  sub.add_option("--csv", csv, "Write one CSV row per measurement to FILE as results arrive");
+  sub.add_option("--json", json,
+                 "Write the run (schema v1, readable by Google Benchmark's tools) to FILE as results arrive; '-' is standard output "
+                 "(written once at the end; the report then goes to standard error)");
+  sub.add_option("--csv", csv, "Write one CSV row per measurement to FILE as results arrive; '-' is standard output");
   sub.add_flag("--fail-on-invalid", fail_on_invalid, "Exit 1 when a result fails verification");
   sub.add_flag("--no-tune", no_tune, "OpenCL: use the default GEMM tiles instead of tuning (tuned tiles are cached per device and driver)");
+  sub.add_flag("--no-opencl", no_opencl, "Do not load the OpenCL loader or any OpenCL driver");
+  sub.add_flag("--no-vulkan", no_vulkan, "Do not load the Vulkan loader or any Vulkan driver");
   sub.add_flag("--idle-baseline", idle_baseline, "Measure each device's idle power for 1 s first, and report idle-corrected watts");
 }
 
@@ -149,7 +153,21 @@ int run_command::run() const {
     fmt::print(stderr, "xpubench run: {}\n", loaded.error().message);
     return 2;
   }
-  auto inv = probe_machine({});
+  if (json == "-" && csv == "-") {
+    fmt::print(stderr, "xpubench run: --json and --csv cannot both be standard output ('-'): write one of them to a file\n");
+    return 2;
+  }
+  for (const auto* out : {&json, &csv})
+    if (!out->empty())
+      if (auto ok = output_check(*out); !ok) return fmt::print(stderr, "xpubench run: {}\n", ok.error().message), 2;
+  // A backend no selected device needs is not loaded: `--device cpu0` works beside a broken driver.
+  const auto wanted = [&](std::string_view backend) {
+    return devices.empty() || std::ranges::any_of(devices, [&](const std::string& id) { return id.starts_with(backend); });
+  };
+  probe_options probing;
+  probing.opencl = !no_opencl && wanted("opencl");
+  probing.vulkan = !no_vulkan && wanted("vulkan");
+  auto inv = probe_machine(probing);
   if (!inv) {
     fmt::print(stderr, "xpubench run: {}\n", inv.error().message);
     return 2;
@@ -161,11 +179,15 @@ int run_command::run() const {
   }
   for (const auto& id : devices)
     if (!inv->find_device(id)) {
-      fmt::print(stderr, "xpubench run: no device '{}' on this machine (run `xpubench probe` for the ids)\n", id);
+      const bool off = (id.starts_with("opencl") && no_opencl) || (id.starts_with("vulkan") && no_vulkan);
+      fmt::print(stderr, "xpubench run: no device '{}' on this machine{}\n", id,
+                 off ? " (its backend is switched off by --no-opencl/--no-vulkan)" : " (run `xpubench probe` for the ids)");
       return 2;
     }
-  const report_style style{color_allowed(stdout), false};
-  if (show_probe) fmt::print("{}\n", inventory_report(*inv, style));
+  // With the run on standard output, the report goes to standard error.
+  std::FILE* report_to = json == "-" || csv == "-" ? stderr : stdout;
+  const report_style style{color_allowed(report_to), false};
+  if (show_probe) fmt::print(report_to, "{}\n", inventory_report(*inv, style));
 
   // Devices with a kernel backend; the others are named once, with the reason.
   std::vector<std::unique_ptr<device>> owned;
@@ -234,25 +256,38 @@ int run_command::run() const {
   r.context.machine = std::move(*inv);
   if (idle_baseline) {
     fmt::print(stderr, "xpubench run: measuring idle power for 1 s per device with a sensor...\n");
-    r.context.idle_w = xpu::idle_baseline(devs, r.context.machine.power, options.energy);
+    std::vector<device_info> infos;
+    for (device* d : devs) infos.push_back(d->info());
+    r.context.idle_w = xpu::idle_baseline(infos, r.context.machine.power, options.energy);
   }
 
-  bool write_failed = false;
-  auto write = [&](const xpu::run& current) {
-    if (!json.empty())
-      if (auto ok = write_file_atomic(json, run_to_json(current).dump(1) + "\n"); !ok && !write_failed) {
-        fmt::print(stderr, "xpubench run: {}\n", ok.error().message);
-        write_failed = true;
-      }
-    if (!csv.empty())
-      if (auto ok = write_file_atomic(csv, run_to_csv(current)); !ok && !write_failed) {
-        fmt::print(stderr, "xpubench run: {}\n", ok.error().message);
-        write_failed = true;
-      }
+  // Each output is rewritten after every benchmark when it is a file (a crash keeps what was
+  // measured), written once at the end when it is a stream; each distinct error is printed once.
+  struct output {
+    const std::string& path;
+    std::string (*render)(const xpu::run&);
+    bool rewritable = false;
+    std::string last_error = {};
+    bool final_ok = false;
   };
-  // Refuse an unwritable output before measuring anything.
+  std::vector<output> outputs;
+  if (!json.empty()) outputs.push_back({json, [](const xpu::run& x) { return run_to_json(x).dump(1) + "\n"; }});
+  if (!csv.empty()) outputs.push_back({csv, [](const xpu::run& x) { return run_to_csv(x); }});
+  for (auto& o : outputs) o.rewritable = output_rewritable(o.path);
+  auto write_outputs = [&](const xpu::run& current, bool final) {
+    for (auto& o : outputs) {
+      if (!final && !o.rewritable) continue;
+      auto ok = write_output(o.path, o.render(current));
+      if (!ok && ok.error().message != o.last_error) fmt::print(stderr, "xpubench run: {}\n", ok.error().message);
+      o.last_error = ok ? "" : ok.error().message;
+      if (final) o.final_ok = ok.has_value();
+    }
+  };
+  auto write = [&](const xpu::run& current) { write_outputs(current, false); };
+  // An output that cannot take even the empty run is refused before anything is measured.
   write(r);
-  if (write_failed) return 2;
+  for (const auto& o : outputs)
+    if (!o.last_error.empty()) return 2;
 
   g_stop = false;
   g_signal = 0;
@@ -266,12 +301,17 @@ int run_command::run() const {
   std::signal(SIGTERM, previous_term);
   if (r.context.interrupted) r.context.interrupted_by = g_signal.load() == SIGTERM ? "SIGTERM" : "SIGINT";
   r.context.finished = !r.context.interrupted && r.measurements.size() == cases.size();
-  write(r);
+  write_outputs(r, true);
 
-  fmt::print("{}", run_report(r, style));
-  for (const auto& w : without) fmt::print("{}\n", w);
-  if (!json.empty()) fmt::print(stderr, "xpubench run: wrote {}\n", json);
-  if (!csv.empty()) fmt::print(stderr, "xpubench run: wrote {}\n", csv);
+  fmt::print(report_to, "{}", run_report(r, style));
+  for (const auto& w : without) fmt::print(report_to, "{}\n", w);
+  std::fflush(report_to);
+  bool write_failed = false;
+  for (const auto& o : outputs) {
+    if (o.final_ok && o.path != "-") fmt::print(stderr, "xpubench run: wrote {}\n", o.path);
+    if (!o.final_ok) fmt::print(stderr, "xpubench run: {} was NOT written: the results above are all that is left of this run\n", o.path);
+    write_failed = write_failed || !o.final_ok;
+  }
   if (r.context.interrupted) return g_signal.load() == SIGTERM ? 143 : 130;
   if (write_failed) return 2;
   const bool any_invalid = std::ranges::any_of(r.measurements, [](const measurement& m) { return m.state == status::invalid; });

@@ -22,6 +22,7 @@ struct run_command {
   bool fail_on_invalid = false;
   bool idle_baseline = false;
   bool no_tune = false;
+  bool no_opencl = false, no_vulkan = false;
   bool show_probe = false;  // the main job prints the probe report first
   std::string command_line;
 

@@ -12,6 +12,8 @@ std::string_view to_string(status s) {
     case status::skipped: return "skipped";
     case status::failed: return "failed";
     case status::invalid: return "invalid";
+    case status::crashed: return "crashed";
+    case status::timeout: return "timeout";
   }
   return "failed";
 }

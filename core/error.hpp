@@ -12,7 +12,8 @@
 namespace xpu {
 
 // Every row and every capability carries one of these; anything but ok has a reason.
-enum class status { ok, unsupported, skipped, failed, invalid };
+// crashed and timeout: the worker process measuring the row died, or its watchdog killed it.
+enum class status { ok, unsupported, skipped, failed, invalid, crashed, timeout };
 
 std::string_view to_string(status s);
 

@@ -1,8 +1,11 @@
 #include "core/problem.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include <fmt/format.h>
+
+#include "core/checked.hpp"
 
 namespace xpu {
 
@@ -38,6 +41,45 @@ std::string_view to_string(bandwidth_op o) {
     case bandwidth_op::download: return "download";
   }
   return "triad";
+}
+
+namespace {
+// One output extent of a convolution, checked: (in + 2 pad - dilation (taps - 1) - 1) / stride + 1.
+std::optional<std::int64_t> conv_extent(std::int64_t in, std::int64_t taps, std::int64_t pad, std::int64_t dilation, std::int64_t stride) {
+  const auto padded = checked_add(in, checked_mul(2, pad).value_or(-1));
+  const auto span = checked_mul(dilation, taps - 1);
+  if (!padded || !span || pad < 0 || stride <= 0 || *padded < 0) return std::nullopt;
+  const std::int64_t room = *padded - *span - 1;  // both are non-negative: no overflow
+  if (room < 0) return std::nullopt;
+  return room / stride + 1;
+}
+
+std::optional<std::int64_t> max_of(std::initializer_list<std::optional<std::int64_t>> counts) {
+  std::int64_t m = 0;
+  for (const auto& c : counts) {
+    if (!c) return std::nullopt;
+    m = std::max(m, *c);
+  }
+  return m;
+}
+}  // namespace
+
+std::optional<std::int64_t> largest_tensor_elements(const problem& p) {
+  struct visitor {
+    std::optional<std::int64_t> operator()(const gemm_shape& g) const {
+      return max_of({checked_mul(g.m, g.k), checked_mul(g.k, g.n), checked_mul(g.m, g.n)});
+    }
+    std::optional<std::int64_t> operator()(const conv_shape& c) const {
+      const auto p = conv_extent(c.h, c.r, c.pad, c.dilation, c.stride), q = conv_extent(c.w, c.s, c.pad, c.dilation, c.stride);
+      if (!p || !q) return std::nullopt;
+      return max_of({checked_product({c.n, c.c, c.h, c.w}), checked_product({c.k, c.c, c.r, c.s}), checked_product({c.n, c.k, *p, *q})});
+    }
+    std::optional<std::int64_t> operator()(const reduction_shape& r) const { return r.n < 0 ? std::nullopt : std::optional(r.n); }
+    std::optional<std::int64_t> operator()(const peak_shape&) const { return static_cast<std::int64_t>(peak_chains * 4); }
+    std::optional<std::int64_t> operator()(const bandwidth_shape& b) const { return b.bytes < 0 ? std::nullopt : std::optional(b.bytes / 4); }
+    std::optional<std::int64_t> operator()(const latency_shape&) const { return 0; }
+  };
+  return std::visit(visitor{}, p.dims);
 }
 
 kernel_kind problem::kind() const { return static_cast<kernel_kind>(dims.index()); }

@@ -64,6 +64,11 @@ struct problem {
   std::string id() const;
 };
 
+// The element count of the problem's largest tensor (input or output), computed with overflow
+// checks; nullopt when a size product does not fit 64 bits or a conv output would be empty.
+// Backends that index in 32 bits refuse problems above INT32_MAX with it.
+std::optional<std::int64_t> largest_tensor_elements(const problem& p);
+
 std::string_view to_string(conv_layout l);
 std::string_view to_string(reduce_op o);
 std::string_view to_string(bandwidth_op o);

@@ -2,6 +2,7 @@
 // The backend interface (DESIGN.md): a device prepares a problem on fixed inputs; a prepared
 // problem runs, times itself and reads back for verification. Backends never throw across this
 // interface: every failure is a result<T> with a status and a reason.
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,6 +73,17 @@ class device {
   virtual result<std::unique_ptr<prepared>> prepare(const problem& p, const host_buffers& inputs,
                                                     std::string_view implementation) = 0;
 };
+
+// The support entry that refuses p on a backend whose kernels index in 32 bits when a tensor of p
+// has more than INT32_MAX elements; nullopt when p fits.
+inline std::optional<support> beyond_32bit_indexing(const problem& p) {
+  const auto n = largest_tensor_elements(p);
+  if (n && *n <= std::numeric_limits<std::int32_t>::max()) return std::nullopt;
+  return support{support_level::unsupported,
+                 n ? fmt::format("a tensor of {} elements: this backend's kernels index in 32 bits (at most 2^31 - 1)", *n)
+                   : std::string("the sizes overflow 64-bit arithmetic"),
+                 {}};
+}
 
 inline result<support> support_check(const device& d, const problem& p, std::string_view impl) {
   support s = d.supports(p);

@@ -11,7 +11,9 @@ NLOHMANN_JSON_SERIALIZE_ENUM(status, {{status::ok, "ok"},
                                       {status::unsupported, "unsupported"},
                                       {status::skipped, "skipped"},
                                       {status::failed, "failed"},
-                                      {status::invalid, "invalid"}})
+                                      {status::invalid, "invalid"},
+                                      {status::crashed, "crashed"},
+                                      {status::timeout, "timeout"}})
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(sample_stats, median, mean, min, max, p90, stddev, cv, count)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(verification_result, checked, passed, rel_l2_error, max_abs_error,
                                                 elements_checked, elements_total, exact, tolerance, tolerance_basis, message)
@@ -138,6 +140,30 @@ result<run> run_from_json(const nlohmann::json& doc, std::string_view file) {
     return r;
   } catch (const nlohmann::json::exception& e) {
     return fail(status::invalid, "{}: not a valid xpubench run (schema version {}): {}", file, schema_version, e.what());
+  }
+}
+
+nlohmann::json measurement_to_json(const measurement& m) {
+  nlohmann::json j = m;
+  json_strip_nulls(j);
+  return j;
+}
+
+result<measurement> measurement_from_json(const nlohmann::json& j) {
+  try {
+    return j.get<measurement>();
+  } catch (const nlohmann::json::exception& e) {
+    return fail(status::invalid, "not a valid measurement: {}", e.what());
+  }
+}
+
+nlohmann::json clock_record_to_json(const clock_record& c) { return c; }
+
+result<clock_record> clock_record_from_json(const nlohmann::json& j) {
+  try {
+    return j.get<clock_record>();
+  } catch (const nlohmann::json::exception& e) {
+    return fail(status::invalid, "not a valid clock record: {}", e.what());
   }
 }
 

@@ -14,6 +14,12 @@ namespace xpu {
 nlohmann::json run_to_json(const run& r);
 result<run> run_from_json(const nlohmann::json& doc, std::string_view file);
 
+// One measurement, one clock record: the lines a worker process sends its supervisor.
+nlohmann::json measurement_to_json(const measurement& m);
+result<measurement> measurement_from_json(const nlohmann::json& j);
+nlohmann::json clock_record_to_json(const clock_record& c);
+result<clock_record> clock_record_from_json(const nlohmann::json& j);
+
 // One row per measurement, RFC 4180 quoting, header line first.
 std::string run_to_csv(const run& r);
 std::string csv_quote(std::string_view field);

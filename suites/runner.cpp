@@ -186,7 +186,9 @@ verification_result to_result(const verification& v) {
           v.tol.basis, v.message};
 }
 
-measurement run_one(const planned_case& c, const run_options& options, const run& r, int repetitions, double min_time) {
+}  // namespace
+
+measurement measurement_skeleton(const planned_case& c) {
   measurement m;
   m.name = c.name;
   m.device = c.dev->info().id;
@@ -197,10 +199,24 @@ measurement run_one(const planned_case& c, const run_options& options, const run
   m.implementation = c.implementation;
   m.support = std::string(to_string(c.sup.level));
   m.support_reason = c.sup.reason;
+  if (auto e = problem_size_error(c.prob)) {  // suite files are checked when read; this guards every other caller
+    m.state = status::invalid;
+    m.reason = *e;
+    return m;
+  }
   const workload& w = workload_for(c.prob.kind());
   m.ops = w.ops(c.prob);
   m.ops_unit = std::string(w.ops_unit(c.prob));
   m.bytes = w.min_bytes(c.prob);
+  return m;
+}
+
+namespace {
+
+measurement run_one(const planned_case& c, const run_options& options, const run& r, int repetitions, double min_time) {
+  measurement m = measurement_skeleton(c);
+  if (m.state != status::ok) return m;
+  const workload& w = workload_for(c.prob.kind());
 
   if (c.implementation.empty()) {
     m.state = status::unsupported;
@@ -321,14 +337,14 @@ measurement run_one(const planned_case& c, const run_options& options, const run
 
 }  // namespace
 
-std::map<std::string, double> idle_baseline(const std::vector<device*>& devices, const power_inventory& power,
+std::map<std::string, double> idle_baseline(const std::vector<device_info>& devices, const power_inventory& power,
                                             const energy_options& options, double seconds) {
   std::map<std::string, double> out;
-  for (device* d : devices) {
-    auto meter = energy_meter_open(sensors_for(d->info(), power), options);
+  for (const device_info& d : devices) {
+    auto meter = energy_meter_open(sensors_for(d, power), options);
     if (!meter || !(*meter)->start()) continue;
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-    if (auto e = (*meter)->stop(); e && e->seconds > 0) out[d->info().id] = e->joules / e->seconds;
+    if (auto e = (*meter)->stop(); e && e->seconds > 0) out[d.id] = e->joules / e->seconds;
   }
   return out;
 }
@@ -371,7 +387,8 @@ std::vector<planned_case> plan_cases(const suite& s, const std::vector<device*>&
 }
 
 void run_cases(const std::vector<planned_case>& cases, const run_options& options, run& r,
-               const std::function<void(const run&)>& on_result, const std::atomic<bool>& stop) {
+               const std::function<void(const run&)>& on_result, const std::atomic<bool>& stop,
+               const std::function<void(const measurement&)>& on_start) {
   const auto start = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < cases.size(); ++i) {
     if (stop.load()) {
@@ -379,6 +396,7 @@ void run_cases(const std::vector<planned_case>& cases, const run_options& option
       break;
     }
     const planned_case& c = cases[i];
+    if (on_start) on_start(measurement_skeleton(c));
     const auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (options.progress) {
       std::fprintf(options.progress, "[%zu/%zu %3.0fs] %s ...", i + 1, cases.size(), elapsed, c.name.c_str());

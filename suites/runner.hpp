@@ -36,7 +36,7 @@ struct run_options {
 
 // Measures each device's idle power for `seconds` (the --idle-baseline), for the devices that
 // have a readable sensor; the others are left out.
-std::map<std::string, double> idle_baseline(const std::vector<device*>& devices, const power_inventory& power,
+std::map<std::string, double> idle_baseline(const std::vector<device_info>& devices, const power_inventory& power,
                                             const energy_options& options, double seconds = 1.0);
 
 struct planned_case {
@@ -51,9 +51,15 @@ struct planned_case {
 std::vector<planned_case> plan_cases(const suite& s, const std::vector<device*>& devices, const run_options& options);
 
 // Runs the cases; each finished measurement is appended to r.measurements and passed to
-// on_result. Stops early (r.context.interrupted) when `stop` becomes true.
+// on_result; on_start (when set) gets each case's row skeleton right before it runs. Stops early
+// (r.context.interrupted) when `stop` becomes true.
 void run_cases(const std::vector<planned_case>& cases, const run_options& options, run& r,
-               const std::function<void(const run&)>& on_result, const std::atomic<bool>& stop);
+               const std::function<void(const run&)>& on_result, const std::atomic<bool>& stop,
+               const std::function<void(const measurement&)>& on_start = {});
+
+// A case's row before anything is measured: names, problem, support, ops and bytes (the state a
+// supervisor records when the process running the case dies).
+measurement measurement_skeleton(const planned_case& c);
 
 // Fills the timing-derived fields of m (stats, throughput, median uncertainty, noisy) from its samples.
 void measurement_finish(measurement& m, double noisy_threshold);

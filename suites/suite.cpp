@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "suites/workload.hpp"
+
 namespace xpu {
 namespace {
 
@@ -94,6 +96,13 @@ class reader {
 struct section_context {
   const reader& r;
   suite& out;
+
+  // Adds p unless its sizes cannot be run anywhere (problem_size_error), naming the line.
+  result<void> add(const toml::node& at, problem p) const {
+    if (auto e = problem_size_error(p)) return r.error_at(at, "{}", *e);
+    out.problems.push_back(std::move(p));
+    return {};
+  }
 };
 
 result<void> gemm_section(const toml::table& t, section_context c) {
@@ -114,7 +123,8 @@ result<void> gemm_section(const toml::table& t, section_context c) {
         *dst = *v->value<bool>();
       }
     }
-    for (precision p : *precs) c.out.problems.push_back({g, p});
+    for (precision p : *precs)
+      if (auto ok = c.add(s, {g, p}); !ok) return ok;
   }
   return {};
 }
@@ -145,9 +155,8 @@ result<void> conv_section(const toml::table& t, section_context c) {
       if (!l || (*l != "nchw" && *l != "nhwc")) return c.r.error_at(*v, "'layout' must be \"nchw\" or \"nhwc\"");
       cs.layout = *l == "nchw" ? conv_layout::nchw : conv_layout::nhwc;
     }
-    if (cs.p() <= 0 || cs.q() <= 0)
-      return c.r.error_at(s, "the filter ({}x{}, dilation {}) does not fit the padded input ({}x{} + pad {})", cs.r, cs.s, cs.dilation, cs.h, cs.w, cs.pad);
-    for (precision p : *precs) c.out.problems.push_back({cs, p});
+    for (precision p : *precs)
+      if (auto ok = c.add(s, {cs, p}); !ok) return ok;
   }
   return {};
 }
@@ -172,7 +181,8 @@ result<void> reduction_section(const toml::table& t, section_context c) {
     auto n = c.r.positive(s, "sizes");
     if (!n) return std::unexpected(n.error());
     for (reduce_op op : ops)
-      for (precision p : *precs) c.out.problems.push_back({reduction_shape{*n, op}, p});
+      for (precision p : *precs)
+        if (auto ok = c.add(s, {reduction_shape{*n, op}, p}); !ok) return ok;
   }
   return {};
 }
@@ -196,7 +206,8 @@ result<void> bandwidth_section(const toml::table& t, section_context c) {
   for (const toml::node& b : *bytes) {
     auto n = c.r.positive(b, "bytes");
     if (!n) return std::unexpected(n.error());
-    for (bandwidth_op op : ops) c.out.problems.push_back({bandwidth_shape{*n, op}, precision::fp32});
+    for (bandwidth_op op : ops)
+      if (auto ok = c.add(b, {bandwidth_shape{*n, op}, precision::fp32}); !ok) return ok;
   }
   return {};
 }
@@ -211,7 +222,8 @@ result<void> peak_section(const toml::table& t, section_context c) {
     if (!v) return std::unexpected(v.error());
     s.iterations = *v;
   }
-  for (precision p : *precs) c.out.problems.push_back({s, p});
+  for (precision p : *precs)
+    if (auto ok = c.add(t, {s, p}); !ok) return ok;
   return {};
 }
 

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <random>
 
 #include <fmt/format.h>
 
+#include "core/checked.hpp"
 #include "core/half.hpp"
 #include "kernels/reference/reference.hpp"
 
@@ -32,6 +34,9 @@ element_type output_type(kernel_kind kind, precision p) {
 }
 
 namespace {
+
+// Arrays in a bandwidth working set; upload/download move their one array once per launch.
+int bandwidth_arrays(bandwidth_op op) { return op == bandwidth_op::copy ? 2 : op == bandwidth_op::triad ? 3 : 1; }
 
 constexpr std::byte sentinel{0x7f};  // 0x7f7f7f7f: a large finite float, a large int: never a right answer
 
@@ -215,8 +220,7 @@ class reduction_workload final : public workload {
 
 class bandwidth_workload final : public workload {
  public:
-  // Arrays in the working set; upload/download move their one array once per launch.
-  static int arrays(bandwidth_op op) { return op == bandwidth_op::copy ? 2 : op == bandwidth_op::triad ? 3 : 1; }
+  static int arrays(bandwidth_op op) { return bandwidth_arrays(op); }
   static std::size_t elements(const bandwidth_shape& s) { return static_cast<std::size_t>(s.bytes / (4 * arrays(s.op))); }
   double ops(const problem& p) const override { return min_bytes(p); }
   double min_bytes(const problem& p) const override {
@@ -311,6 +315,39 @@ class latency_workload final : public workload {
 };
 
 }  // namespace
+
+std::optional<std::string> problem_size_error(const problem& p) {
+  if (const auto* c = std::get_if<conv_shape>(&p.dims)) {
+    if (c->n <= 0 || c->c <= 0 || c->h <= 0 || c->w <= 0 || c->k <= 0 || c->r <= 0 || c->s <= 0 || c->stride <= 0 || c->dilation <= 0 || c->pad < 0)
+      return fmt::format("{}: every conv2d size, stride and dilation must be positive and pad non-negative", p.id());
+    // In 128 bits so that the test itself cannot wrap: every term is below 2^63.
+    const auto fits = [&](std::int64_t in, std::int64_t taps) {
+      __extension__ using wide = __int128;
+      return wide{in} + 2 * wide{c->pad} - wide{c->dilation} * (taps - 1) - 1 >= 0;
+    };
+    if (!fits(c->h, c->r) || !fits(c->w, c->s))
+      return fmt::format("{}: the filter ({}x{}, dilation {}) does not fit the padded input ({}x{} + pad {})", p.id(), c->r, c->s, c->dilation, c->h,
+                         c->w, c->pad);
+  }
+  constexpr std::int64_t dim_max = std::numeric_limits<std::int32_t>::max();  // BLAS, oneDNN and the device kernels take int dimensions
+  if (const auto* g = std::get_if<gemm_shape>(&p.dims); g && std::max({g->m, g->n, g->k}) > dim_max)
+    return fmt::format("{}: a GEMM dimension above {} (BLAS and the device kernels take 32-bit dimensions)", p.id(), dim_max);
+  if (const auto* c = std::get_if<conv_shape>(&p.dims); c && std::max({c->n, c->c, c->h, c->w, c->k, c->r, c->s, c->stride, c->pad, c->dilation}) > dim_max)
+    return fmt::format("{}: a conv2d size above {} (the libraries and device kernels take 32-bit sizes)", p.id(), dim_max);
+  const auto largest = largest_tensor_elements(p);
+  if (!largest)
+    return fmt::format("{}: the sizes multiply beyond 64-bit arithmetic; no device holds such a tensor (at most 2^46 elements)", p.id());
+  if (*largest > max_tensor_elements)
+    return fmt::format("{}: a tensor of {} elements is beyond any device (at most 2^46 = {} elements)", p.id(), *largest, max_tensor_elements);
+  if (const auto* b = std::get_if<bandwidth_shape>(&p.dims)) {
+    const std::int64_t least = 4 * bandwidth_arrays(b->op);
+    if (b->bytes < least)
+      return fmt::format("{}: a {} working set of {} bytes holds no fp32 element; use at least {} bytes", p.id(), to_string(b->op), b->bytes, least);
+  }
+  if (const auto* k = std::get_if<peak_shape>(&p.dims); k && (k->iterations <= 0 || k->iterations > max_peak_iterations))
+    return fmt::format("{}: peak iterations must be 1 to {}, found {}", p.id(), max_peak_iterations, k->iterations);
+  return std::nullopt;
+}
 
 const workload& workload_for(kernel_kind kind) {
   static const gemm_workload gemm;

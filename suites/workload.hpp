@@ -4,6 +4,7 @@
 // its tolerance.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/buffers.hpp"
@@ -51,6 +52,17 @@ const workload& workload_for(kernel_kind kind);
 // kernels/reference/reference.hpp).
 element_type input_type(precision p, int which = 0);
 element_type output_type(kernel_kind kind, precision p);
+
+// Sizes no device holds: the largest tensor may have at most this many elements (2^46: 512 TiB of
+// fp64), so every byte count and the runner's 3x memory estimate stay far inside 64 bits.
+inline constexpr std::int64_t max_tensor_elements = std::int64_t{1} << 46;
+// Peak chains run at most this many steps (kernels count them in 32-bit integers).
+inline constexpr std::int64_t max_peak_iterations = std::int64_t{1} << 30;
+
+// Why a problem cannot be run at any size on any device (a size product overflows, a tensor is
+// beyond max_tensor_elements, a filter does not fit its input, a bandwidth working set holds no
+// element), or nullopt. Checked where problems are read (suite files) and again by the runner.
+std::optional<std::string> problem_size_error(const problem& p);
 
 // Output elements verified: all when the reference is cheap, else a seeded sample of this many.
 inline constexpr std::size_t verify_sample = 2048;

@@ -272,6 +272,7 @@ class cl_device final : public device {
   support supports(const problem& p) const override {
     const precision_support* ps = m_info.support_for(p.type);
     const std::vector<std::string> impl{"xpubench"};
+    if (auto too_big = beyond_32bit_indexing(p)) return *too_big;
     if (p.type == precision::bf16) return {support_level::unsupported, ps ? ps->reason : "no bf16", {}};
     if (p.type == precision::fp64 || p.type == precision::int32) {
       if (p.kind() != kernel_kind::peak)

@@ -119,6 +119,7 @@ class vk_device final : public device {
 
   support supports(const problem& p) const override {
     const vulkan_details& v = *m_info.vulkan;
+    if (auto too_big = beyond_32bit_indexing(p)) return *too_big;
     const std::vector<std::string> ours{"xpubench"};
     if (p.type == precision::bf16) {
       const precision_support* ps = m_info.support_for(p.type);

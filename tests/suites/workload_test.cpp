@@ -152,5 +152,18 @@ TEST(reference, peak_is_x0_plus_iterations_times_the_step) {
   EXPECT_EQ(reference::peak(precision::int8, 10, in, at)[0], 5 + 10 * 4 * (2 * -3));
 }
 
+TEST(problem_size, checked_products_never_wrap) {
+  EXPECT_EQ(largest_tensor_elements({gemm_shape{4, 5, 6}}), 30);
+  EXPECT_EQ(largest_tensor_elements({gemm_shape{std::int64_t{1} << 32, std::int64_t{1} << 32, 1}}), std::nullopt);  // 2^64
+  EXPECT_EQ(largest_tensor_elements({reduction_shape{-1}}), std::nullopt);
+  conv_shape c{.n = 2, .c = 3, .h = 8, .w = 8, .k = 4, .r = 3, .s = 3, .pad = 1};
+  EXPECT_EQ(largest_tensor_elements({c}), 2 * 4 * 8 * 8);  // output N x K x P x Q
+  c.dilation = std::int64_t{1} << 62;                      // dilation x (r - 1) overflows
+  EXPECT_EQ(largest_tensor_elements({c}), std::nullopt);
+  EXPECT_EQ(problem_size_error({gemm_shape{64, 64, 64}}), std::nullopt);
+  EXPECT_EQ(problem_size_error({bandwidth_shape{12, bandwidth_op::triad}}), std::nullopt);
+  EXPECT_TRUE(problem_size_error({bandwidth_shape{8, bandwidth_op::triad}}));
+}
+
 }  // namespace
 }  // namespace xpu
