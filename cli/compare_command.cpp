@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "cli/output.hpp"
+#include "core/units.hpp"
 #include "results/compare.hpp"
 
 namespace xpu {
@@ -63,7 +64,7 @@ int compare_command::run() const {
 bool compare_emit(const comparison& c, const compare_options& o, const std::string& format, const std::string& output) {
   std::string text = format == "json"  ? comparison_json(c, o).dump(2) + "\n"
                      : format == "md" ? comparison_markdown(c, o)
-                                      : comparison_text(c, o, (output.empty() || output == "-") && color_allowed(stdout));
+                                      : terminal_safe(comparison_text(c, o, (output.empty() || output == "-") && color_allowed(stdout)));
   if (auto ok = write_output(output.empty() ? "-" : output, text); !ok) {
     fmt::print(stderr, "xpubench: {}\n", ok.error().message);
     return false;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "cli/output.hpp"
+#include "core/units.hpp"
 #include "probe/inventory.hpp"
 #include "reporters/inventory_report.hpp"
 #include "results/inventory_json.hpp"
@@ -33,7 +34,7 @@ int probe_command::run() const {
   }
   std::string text;
   if (format == "json") text = probe_document(*inv).dump(2) + "\n";
-  else text = inventory_report(*inv, {(output.empty() || output == "-") && color_allowed(stdout), verbose});
+  else text = terminal_safe(inventory_report(*inv, {(output.empty() || output == "-") && color_allowed(stdout), verbose}));
 
   if (auto ok = write_output(output.empty() ? "-" : output, text); !ok) {
     fmt::print(stderr, "xpubench probe: {}\n", ok.error().message);

@@ -1,13 +1,18 @@
 #include "cli/run_command.hpp"
 
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <iostream>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include "cli/output.hpp"
+#include "cli/run_isolation.hpp"
+#include "core/units.hpp"
 #include "kernels/cpu/cpu_device.hpp"
 #if XPU_WITH_OPENCL
 #include "kernels/opencl/opencl_device.hpp"
@@ -26,11 +31,25 @@ namespace xpu {
 namespace {
 
 std::atomic<bool> g_stop{false};
-std::atomic<int> g_signal{0};
+std::atomic<int> g_signal{0};   // the first signal received
+std::atomic<int> g_signals{0};  // how many: the second kills the running worker at once
 
 extern "C" void on_interrupt(int sig) {
-  g_signal.store(sig);
+  if (g_signals.fetch_add(1) == 0) g_signal.store(sig);
   g_stop.store(true);
+}
+
+std::string signal_name(int sig) { return sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "SIGINT"; }
+
+// The watchdog's default: generous beside what a benchmark is asked to take (Google Benchmark
+// runs each repetition for at least min_time), never under five minutes (OpenCL tuning, a big
+// reference check under the sanitizers).
+double default_timeout(int repetitions, double min_time) { return std::max(300.0, 50.0 * repetitions * min_time); }
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& x : v) out += (out.empty() ? "" : ",") + x;
+  return out;
 }
 
 // REGEX=FRACTION rules for --inject-slowdown; false (with the message printed) on a bad one.
@@ -93,6 +112,109 @@ bool valid_list(const std::vector<std::string>& values, std::initializer_list<st
 
 }  // namespace
 
+std::vector<std::string> run_command::worker_command() const {
+  std::vector<std::string> a{self_executable(), "run", "--worker", "--suite", suite, "--seed", std::to_string(seed), "--noisy-threshold",
+                             fmt::format("{}", noisy_threshold)};
+  const auto add = [&](std::string_view flag, std::string value) { a.insert(a.end(), {std::string(flag), std::move(value)}); };
+  if (threads > 0) add("--threads", std::to_string(threads));
+  if (repetitions > 0) add("--repetitions", std::to_string(repetitions));
+  if (min_time > 0) add("--min-time", fmt::format("{}", min_time));
+  if (!kernels.empty()) add("--kernel", joined(kernels));
+  if (!precisions.empty()) add("--precision", joined(precisions));
+  if (!filter.empty()) add("--filter", filter);
+  for (const auto& spec : inject_slowdown) add("--inject-slowdown", spec);
+  if (no_tune) a.push_back("--no-tune");
+  return a;
+}
+
+result<std::unique_ptr<device>> run_command::open_device(const device_info& d, const cpu_info& cpu,
+                                                         std::shared_ptr<const cpu_clock> clock) const {
+  if (d.backend == "cpu") return cpu_device_create(d, cpu, {threads, std::move(clock)});
+#if XPU_WITH_OPENCL
+  if (d.backend == "opencl") {
+    opencl_options cl;
+    cl.tune = !no_tune;
+    return opencl_device_open(d, cl);
+  }
+#endif
+#if XPU_WITH_VULKAN
+  if (d.backend == "vulkan") return vulkan_device_open(d);
+#endif
+  return fail(status::unsupported, "the {} kernel backend is not in this build of xpubench", d.backend);
+}
+
+int run_command::run_worker(const xpu::suite& s, run_options options) const {
+  // The protocol goes to the original stdout; whatever else writes to stdout (a driver's chatter)
+  // lands on stderr, which the supervisor forwards.
+  const int proto_fd = ::dup(STDOUT_FILENO);
+  std::FILE* proto = proto_fd >= 0 ? ::fdopen(proto_fd, "w") : nullptr;
+  if (!proto) return 2;
+  std::fflush(stdout);
+  ::dup2(STDERR_FILENO, STDOUT_FILENO);
+  const auto unavailable = [&](const std::string& why) {
+    protocol_line(proto, "unavailable", why);
+    return 0;
+  };
+  if (devices.size() != 1) return unavailable("a worker measures exactly one device (--device)");
+  const std::string& id = devices.front();
+
+  clock_record calibration;
+  std::map<std::string, double> idle;
+  std::vector<measurement> done;
+  for (std::string line; !::isatty(STDIN_FILENO) && std::getline(std::cin, line);) {  // a terminal sends nothing: do not wait
+    const auto sp = line.find(' ');
+    const std::string kind = line.substr(0, sp);
+    const auto payload = nlohmann::json::parse(sp == std::string::npos ? "null" : line.substr(sp + 1), nullptr, false);
+    if (payload.is_discarded()) return unavailable(fmt::format("the supervisor sent a line that is not JSON: {:.80}", line));
+    if (kind == "clock") {
+      if (auto c = clock_record_from_json(payload)) calibration = *c;
+    } else if (kind == "idle" && payload.is_object()) {
+      for (const auto& [dev, w] : payload.items())
+        if (w.is_number()) idle[dev] = w.get<double>();
+    } else if (kind == "row") {
+      if (auto m = measurement_from_json(payload)) done.push_back(std::move(*m));
+    }
+  }
+
+  probe_options probing;
+  probing.opencl = id.starts_with("opencl");
+  probing.vulkan = id.starts_with("vulkan");
+  auto inv = probe_machine(probing);
+  if (!inv) return unavailable(inv.error().message);
+  const device_info* d = inv->find_device(id);
+  if (!d) return unavailable(fmt::format("the worker's probe finds no device '{}'", id));
+  cpu_clock clk;
+  clk.hz = calibration.hz;
+  for (clock_chain chain : {clock_chain::add, clock_chain::multiply})
+    if (calibration.method == to_string(chain)) clk.chain = chain;
+  auto dev = open_device(*d, inv->cpu, std::make_shared<const cpu_clock>(clk));
+  if (!dev) return unavailable(dev.error().message);
+  auto cases = plan_cases(s, {dev->get()}, options);
+  std::erase_if(cases, [&](const planned_case& c) { return std::ranges::find(done, c.name, &measurement::name) != done.end(); });
+  protocol_line(proto, "plan", std::to_string(cases.size()));
+
+  xpu::run r;
+  r.context.repetitions = repetitions > 0 ? repetitions : s.repetitions;
+  r.context.min_time_s = min_time > 0 ? min_time : s.min_time_s;
+  r.context.noisy_threshold = noisy_threshold;
+  r.context.threads = threads > 0 ? threads : inv->cpu.topology.cores;
+  r.context.seed = seed;
+  r.context.clock = calibration;
+  if (calibration.hz > 0) r.context.measured_clock_hz = calibration.hz;
+  r.context.machine = std::move(*inv);
+  r.context.idle_w = std::move(idle);
+  r.measurements = std::move(done);  // their measured peaks serve % of peak
+  options.progress = nullptr;        // the supervisor reports progress
+  g_stop = false;
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, on_interrupt);
+  run_cases(
+      cases, options, r, [&](const xpu::run& current) { protocol_line(proto, "result", measurement_to_json(current.measurements.back()).dump()); },
+      g_stop, [&](const measurement& m) { protocol_line(proto, "start", measurement_to_json(m).dump()); });
+  if (r.context.interrupted) protocol_line(proto, "interrupted");
+  std::fclose(proto);
+  return 0;
+}
+
 void run_command::add_options(CLI::App& sub) {
   sub.add_option("-s,--suite", suite, "A built-in suite (quick, standard, ci, deepbench) or a suite file (TOML)");
   sub.add_option("-d,--device", devices, "Only these devices (ids from `xpubench probe`: cpu0, opencl0, ...)")->delimiter(',');
@@ -121,6 +243,13 @@ void run_command::add_options(CLI::App& sub) {
   sub.add_flag("--no-tune", no_tune, "OpenCL: use the default GEMM tiles instead of tuning (tuned tiles are cached per device and driver)");
   sub.add_flag("--no-opencl", no_opencl, "Do not load the OpenCL loader or any OpenCL driver");
   sub.add_flag("--no-vulkan", no_vulkan, "Do not load the Vulkan loader or any Vulkan driver");
+  sub.add_option("--timeout", timeout_s,
+                 "Seconds one benchmark may take before its worker process is killed and its row says timeout (default: "
+                 "50 x repetitions x min_time, at least 300)")
+      ->check(CLI::Range(1.0, 86400.0));
+  sub.add_flag("--in-process", in_process, "Measure in this process: no worker processes, no watchdog (for debuggers and profilers)");
+  sub.add_option("--resume", resume, "Keep the rows of this run file (an interrupted run) and measure only the benchmarks it lacks");
+  sub.add_flag("--worker", worker, "Internal: measure one device for a supervising `xpubench run`")->group("");
   sub.add_flag("--idle-baseline", idle_baseline, "Measure each device's idle power for 1 s first, and report idle-corrected watts");
 }
 
@@ -150,9 +279,10 @@ int run_command::run() const {
   }
   auto loaded = suite_load(suite);
   if (!loaded) {
-    fmt::print(stderr, "xpubench run: {}\n", loaded.error().message);
+    fmt::print(stderr, "xpubench run: {}\n", terminal_safe(loaded.error().message));
     return 2;
   }
+  if (worker) return run_worker(*loaded, options);
   if (json == "-" && csv == "-") {
     fmt::print(stderr, "xpubench run: --json and --csv cannot both be standard output ('-'): write one of them to a file\n");
     return 2;
@@ -160,18 +290,31 @@ int run_command::run() const {
   for (const auto* out : {&json, &csv})
     if (!out->empty())
       if (auto ok = output_check(*out); !ok) return fmt::print(stderr, "xpubench run: {}\n", ok.error().message), 2;
-  // A backend no selected device needs is not loaded: `--device cpu0` works beside a broken driver.
+  std::optional<xpu::run> previous;
+  if (!resume.empty()) {
+    auto loaded_run = run_file_load(resume);
+    if (!loaded_run) return fmt::print(stderr, "xpubench run: --resume: {}\n", loaded_run.error().message), 2;
+    previous = std::move(*loaded_run);
+  }
+
+  // A backend no selected device needs is not loaded: `--device cpu0` works beside a broken
+  // driver. Isolated, the GPU backends are probed in child processes under a timeout.
+  const bool isolated = !in_process && !list;
   const auto wanted = [&](std::string_view backend) {
     return devices.empty() || std::ranges::any_of(devices, [&](const std::string& id) { return id.starts_with(backend); });
   };
+  const bool want_opencl = !no_opencl && wanted("opencl"), want_vulkan = !no_vulkan && wanted("vulkan");
   probe_options probing;
-  probing.opencl = !no_opencl && wanted("opencl");
-  probing.vulkan = !no_vulkan && wanted("vulkan");
+  probing.opencl = want_opencl && !isolated;
+  probing.vulkan = want_vulkan && !isolated;
   auto inv = probe_machine(probing);
   if (!inv) {
     fmt::print(stderr, "xpubench run: {}\n", inv.error().message);
     return 2;
   }
+  const double open_timeout = timeout_s > 0 ? timeout_s : 120.0;  // probing a backend, opening a device
+  if (isolated && want_opencl) probe_backend_isolated("opencl", open_timeout, *inv);
+  if (isolated && want_vulkan) probe_backend_isolated("vulkan", open_timeout, *inv);
   if (const int limit = 8 * std::max(1, inv->cpu.topology.pus); threads > limit) {
     fmt::print(stderr, "xpubench run: --threads {} is more than 8 per processing unit ({} here): use {} or fewer\n", threads,
                inv->cpu.topology.pus, limit);
@@ -184,59 +327,50 @@ int run_command::run() const {
                  off ? " (its backend is switched off by --no-opencl/--no-vulkan)" : " (run `xpubench probe` for the ids)");
       return 2;
     }
+  std::vector<device_info> selected;
+  for (const auto& d : inv->devices)
+    if (devices.empty() || std::ranges::find(devices, d.id) != devices.end()) selected.push_back(d);
+  if (isolated && !plan_may_match(*loaded, selected, options)) {
+    fmt::print(stderr, "xpubench run: the selection matches no benchmark of suite '{}' (try --list without filters)\n", loaded->name);
+    return 2;
+  }
   // With the run on standard output, the report goes to standard error.
   std::FILE* report_to = json == "-" || csv == "-" ? stderr : stdout;
   const report_style style{color_allowed(report_to), false};
-  if (show_probe) fmt::print(report_to, "{}\n", inventory_report(*inv, style));
+  if (show_probe) fmt::print(report_to, "{}\n", terminal_safe(inventory_report(*inv, style)));
 
-  // Devices with a kernel backend; the others are named once, with the reason.
-  std::vector<std::unique_ptr<device>> owned;
-  std::vector<device*> devs;
   // The CPU clock, calibrated once (chains, the fp32 peak kernel, the system's maximum); the CPU
   // device re-measures the chosen chain before each benchmark that reports % of peak.
   const int run_threads = threads > 0 ? threads : std::max(1, inv->cpu.topology.cores);
   auto clock = std::make_shared<const cpu_clock>(list ? cpu_clock{} : cpu_clock_calibrate(inv->cpu, run_threads));
-  owned.push_back(cpu_device_create(inv->devices.front(), inv->cpu, {threads, list ? nullptr : clock}));
-  devs.push_back(owned.back().get());
-  std::vector<std::string> without;
-  auto add = [&](const device_info& d, result<std::unique_ptr<device>> opened) {
-    if (!opened) {
-      without.push_back(fmt::format("{} ({}): cannot be opened: {}", d.id, d.name, opened.error().message));
-      return;
-    }
-    owned.push_back(std::move(*opened));
-    devs.push_back(owned.back().get());
-  };
-  for (const auto& d : inv->devices) {
-    if (d.backend == "cpu" || (!devices.empty() && std::ranges::find(devices, d.id) == devices.end())) continue;
-#if XPU_WITH_OPENCL
-    if (d.backend == "opencl") {
-      opencl_options cl;
-      cl.tune = !no_tune;
-      add(d, opencl_device_open(d, cl));
-      continue;
-    }
-#endif
-#if XPU_WITH_VULKAN
-    if (d.backend == "vulkan") {
-      add(d, vulkan_device_open(d));
-      continue;
-    }
-#endif
-    without.push_back(fmt::format("{} ({}): the {} kernel backend is not in this build of xpubench", d.id, d.name, d.backend));
-  }
 
-  const auto cases = plan_cases(*loaded, devs, options);
-  if (list) {
-    for (const auto& c : cases)
-      fmt::print("{}  {}{}\n", c.name, to_string(c.sup.level), c.implementation.empty() ? ": " + c.sup.reason : "");
-    for (const auto& w : without) fmt::print("{}\n", w);
-    fmt::print("{} benchmark(s) from suite '{}'\n", cases.size(), loaded->name);
-    return 0;
-  }
-  if (cases.empty()) {
-    fmt::print(stderr, "xpubench run: the selection matches no benchmark of suite '{}' (try --list without filters)\n", loaded->name);
-    return 2;
+  // In process (--list, --in-process): the devices are opened here and the cases planned at once.
+  std::vector<std::unique_ptr<device>> owned;
+  std::vector<device*> devs;
+  std::vector<std::string> without;
+  std::vector<planned_case> cases;
+  if (!isolated) {
+    for (const auto& d : selected) {
+      auto opened = open_device(d, inv->cpu, list ? nullptr : clock);
+      if (!opened) {
+        without.push_back(fmt::format("{} ({}): cannot be opened: {}", d.id, d.name, opened.error().message));
+        continue;
+      }
+      owned.push_back(std::move(*opened));
+      devs.push_back(owned.back().get());
+    }
+    cases = plan_cases(*loaded, devs, options);
+    if (list) {
+      for (const auto& c : cases)
+        fmt::print("{}  {}{}\n", c.name, to_string(c.sup.level), terminal_safe(c.implementation.empty() ? ": " + c.sup.reason : ""));
+      for (const auto& w : without) fmt::print("{}\n", terminal_safe(w));
+      fmt::print("{} benchmark(s) from suite '{}'\n", cases.size(), loaded->name);
+      return 0;
+    }
+    if (cases.empty()) {
+      fmt::print(stderr, "xpubench run: the selection matches no benchmark of suite '{}' (try --list without filters)\n", loaded->name);
+      return 2;
+    }
   }
 
   xpu::run r;
@@ -254,11 +388,13 @@ int run_command::run() const {
   r.context.clock = to_record(*clock);
   if (clock->hz > 0) r.context.measured_clock_hz = clock->hz;
   r.context.machine = std::move(*inv);
+  if (previous) {  // what the interrupted run measured stays; only the rest is measured
+    r.measurements = std::move(previous->measurements);
+    r.context.resumed_from = resume;
+  }
   if (idle_baseline) {
     fmt::print(stderr, "xpubench run: measuring idle power for 1 s per device with a sensor...\n");
-    std::vector<device_info> infos;
-    for (device* d : devs) infos.push_back(d->info());
-    r.context.idle_w = xpu::idle_baseline(infos, r.context.machine.power, options.energy);
+    r.context.idle_w = xpu::idle_baseline(selected, r.context.machine.power, options.energy);
   }
 
   // Each output is rewritten after every benchmark when it is a file (a crash keeps what was
@@ -291,20 +427,39 @@ int run_command::run() const {
 
   g_stop = false;
   g_signal = 0;
-  auto previous_int = std::signal(SIGINT, on_interrupt);
-  auto previous_term = std::signal(SIGTERM, on_interrupt);
-  fmt::print(stderr, "xpubench run: suite '{}', {} benchmark(s), CPU clock {:.2f} GHz ({})\n", loaded->name, cases.size(),
+  g_signals = 0;
+  const int handled[] = {SIGINT, SIGTERM, SIGHUP};
+  std::vector<void (*)(int)> previous_handlers;
+  for (int sig : handled) previous_handlers.push_back(std::signal(sig, on_interrupt));
+  const std::size_t rows_before = r.measurements.size();
+  fmt::print(stderr, "xpubench run: suite '{}', {}, CPU clock {:.2f} GHz ({})\n", loaded->name,
+             isolated ? fmt::format("{} device(s), one worker process each", selected.size()) : fmt::format("{} benchmark(s)", cases.size()),
              clock->hz / 1e9, r.context.clock.method.empty() ? "unknown" : r.context.clock.method);
   for (const auto& why : clock->rejected) fmt::print(stderr, "xpubench run: clock reading rejected: {}\n", why);
-  run_cases(cases, options, r, write, g_stop);
-  std::signal(SIGINT, previous_int);
-  std::signal(SIGTERM, previous_term);
-  if (r.context.interrupted) r.context.interrupted_by = g_signal.load() == SIGTERM ? "SIGTERM" : "SIGINT";
-  r.context.finished = !r.context.interrupted && r.measurements.size() == cases.size();
+  if (isolated) {
+    isolation iso;
+    iso.worker_argv = worker_command();
+    iso.timeout_s = timeout_s > 0 ? timeout_s : default_timeout(r.context.repetitions, r.context.min_time_s);
+    iso.open_timeout_s = open_timeout;
+    for (const auto& d : selected) {
+      if (g_stop.load()) {
+        r.context.interrupted = true;
+        break;
+      }
+      supervise_device(d, iso, r, write, {g_stop, g_signals}, without);
+    }
+  } else {
+    std::erase_if(cases, [&](const planned_case& c) { return std::ranges::find(r.measurements, c.name, &measurement::name) != r.measurements.end(); });
+    run_cases(cases, options, r, write, g_stop);
+  }
+  for (std::size_t i = 0; i < std::size(handled); ++i) std::signal(handled[i], previous_handlers[i]);
+  if (g_stop.load()) r.context.interrupted = true;
+  if (r.context.interrupted) r.context.interrupted_by = signal_name(g_signal.load());
+  r.context.finished = !r.context.interrupted;
   write_outputs(r, true);
 
-  fmt::print(report_to, "{}", run_report(r, style));
-  for (const auto& w : without) fmt::print(report_to, "{}\n", w);
+  fmt::print(report_to, "{}", terminal_safe(run_report(r, style)));  // driver strings and build logs reach the terminal escaped
+  for (const auto& w : without) fmt::print(report_to, "{}\n", terminal_safe(w));
   std::fflush(report_to);
   bool write_failed = false;
   for (const auto& o : outputs) {
@@ -312,8 +467,12 @@ int run_command::run() const {
     if (!o.final_ok) fmt::print(stderr, "xpubench run: {} was NOT written: the results above are all that is left of this run\n", o.path);
     write_failed = write_failed || !o.final_ok;
   }
-  if (r.context.interrupted) return g_signal.load() == SIGTERM ? 143 : 130;
+  if (r.context.interrupted) return 128 + (g_signal.load() ? g_signal.load() : SIGINT);
   if (write_failed) return 2;
+  if (isolated && r.measurements.size() == rows_before && without.empty()) {
+    fmt::print(stderr, "xpubench run: the selection matches no benchmark of suite '{}' (try --list without filters)\n", loaded->name);
+    return 2;
+  }
   const bool any_invalid = std::ranges::any_of(r.measurements, [](const measurement& m) { return m.state == status::invalid; });
   return fail_on_invalid && any_invalid ? 1 : 0;
 }

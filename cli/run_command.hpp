@@ -1,8 +1,12 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "kernels/cpu/cpu_device.hpp"
+#include "suites/runner.hpp"
 
 namespace xpu {
 
@@ -23,11 +27,20 @@ struct run_command {
   bool idle_baseline = false;
   bool no_tune = false;
   bool no_opencl = false, no_vulkan = false;
+  double timeout_s = 0;        // per benchmark; 0: derived from repetitions x min_time (default_timeout)
+  bool in_process = false;     // no worker processes (debuggers, profilers)
+  std::string resume;          // a run file whose rows are kept; only the missing ones are measured
+  bool worker = false;         // internal: this process is a worker of a supervising `run`
   bool show_probe = false;  // the main job prints the probe report first
   std::string command_line;
 
   void add_options(CLI::App& sub);
   int run() const;
+
+ private:
+  int run_worker(const xpu::suite& s, run_options options) const;
+  std::vector<std::string> worker_command() const;
+  result<std::unique_ptr<device>> open_device(const device_info& d, const cpu_info& cpu, std::shared_ptr<const cpu_clock> clock) const;
 };
 
 }  // namespace xpu

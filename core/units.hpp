@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace xpu {
 
@@ -10,5 +11,10 @@ std::string format_bytes(std::uint64_t bytes);
 std::string format_hz(double hz);
 // 1.2e12 -> "1.20 T" (decimal prefixes for rates: ops/s, bytes/s)
 std::string format_si(double value);
+
+// Text safe for a terminal: control characters that strings from drivers and files may carry
+// (escape sequences that move the cursor or set the title, carriage returns, C1 controls) are
+// written as \xNN; newlines, tabs and colour-only sequences (ESC [ digits ; m) stay.
+std::string terminal_safe(std::string_view text);
 
 }  // namespace xpu

@@ -16,6 +16,9 @@
 
 namespace xpu {
 
+// Every implementation a backend may offer (support::implementations holds some of these).
+inline constexpr std::string_view implementation_names[] = {"xpubench", "onednn", "openblas", "clblast"};
+
 // Whether and how a device runs a problem, and with which implementations (first = default).
 struct support {
   support_level level = support_level::unsupported;

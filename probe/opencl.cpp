@@ -1,6 +1,10 @@
 // OpenCL devices through the ICD loader: every platform, every device, the facts clinfo shows
 // that matter for compute. A query the driver fails is recorded in the device's errors.
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -88,6 +92,24 @@ int opencl_version_number(const std::string& v) {
   int major = 0, minor = 0;
   if (std::sscanf(v.c_str(), "OpenCL %d.%d", &major, &minor) != 2) return 0;
   return major * 10 + minor;
+}
+
+// PoCL lists no device when it cannot create its kernel cache ($POCL_CACHE_DIR, else
+// $XDG_CACHE_HOME/pocl, else ~/.cache/pocl): say so, with the fix.
+std::string pocl_hint(std::string_view platform_name) {
+  if (platform_name.find("Portable Computing Language") == std::string_view::npos) return "";
+  namespace fs = std::filesystem;
+  fs::path dir;
+  if (const char* d = std::getenv("POCL_CACHE_DIR"); d && *d) dir = d;
+  else if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) dir = fs::path(x) / "pocl";
+  else if (const char* h = std::getenv("HOME"); h && *h) dir = fs::path(h) / ".cache" / "pocl";
+  else return "; PoCL finds no cache folder (HOME is unset): set POCL_CACHE_DIR to a writable folder";
+  fs::path existing = dir;  // the folder, or the nearest parent that exists (PoCL creates the rest)
+  std::error_code ec;
+  while (!existing.empty() && !fs::exists(existing, ec) && existing != existing.parent_path()) existing = existing.parent_path();
+  if (!existing.empty() && ::access(existing.c_str(), W_OK) == 0) return "";
+  return fmt::format("; PoCL keeps its kernel cache in {}, and {} is not writable: set POCL_CACHE_DIR to a writable folder", dir.string(),
+                     existing.empty() ? dir.string() : existing.string());
 }
 
 device_info describe(const opencl_api& cl, cl_device_id id, const opencl_details& platform) {
@@ -186,8 +208,8 @@ backend_probe opencl_probe() {
     cl_uint n = 0;
     rc = cl.get_device_ids(p, CL_DEVICE_TYPE_ALL, 0, nullptr, &n);
     if (rc != CL_SUCCESS || n == 0) {
-      notes.push_back(fmt::format("platform '{}' lists no device ({})", platform.platform_name,
-                                  rc == CL_SUCCESS ? "none" : opencl_error_name(rc)));
+      notes.push_back(fmt::format("platform '{}' lists no device ({}){}", platform.platform_name,
+                                  rc == CL_SUCCESS ? "none" : opencl_error_name(rc), pocl_hint(platform.platform_name)));
       continue;
     }
     std::vector<cl_device_id> ids(n);

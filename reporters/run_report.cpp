@@ -104,15 +104,17 @@ std::string run_report(const run& r, const report_style& style) {
            "`sudo chmod o+r /sys/class/powercap/*/energy_uj`); GPUs need hwmon energy/power inputs or NVML.\n";
   }
   if (any_energy && !r.context.idle_w.empty()) out += "W: idle-corrected (average minus the idle baseline)\n";
-  std::size_t ok = 0, invalid = 0, other = 0, noisy = 0;
+  std::size_t ok = 0, invalid = 0, died = 0, other = 0, noisy = 0;
   for (const auto& m : r.measurements) {
     ok += m.state == status::ok;
     invalid += m.state == status::invalid;
-    other += m.state != status::ok && m.state != status::invalid;
+    died += m.state == status::crashed || m.state == status::timeout;
+    other += m.state != status::ok && m.state != status::invalid && m.state != status::crashed && m.state != status::timeout;
     noisy += m.noisy;
   }
-  out += fmt::format("{} measurements: {} ok ({} noisy: median uncertain by more than ±{:.1f}%), {} invalid, {} not run{}\n",
-                     r.measurements.size(), ok, noisy, r.context.noisy_threshold * 100, invalid, other,
+  out += fmt::format("{} measurements: {} ok ({} noisy: median uncertain by more than ±{:.1f}%), {} invalid, {}{} not run{}\n",
+                     r.measurements.size(), ok, noisy, r.context.noisy_threshold * 100, invalid,
+                     died ? fmt::format("{} crashed or timed out (the driver died or hung: see each row), ", died) : "", other,
                      r.context.interrupted ? "; INTERRUPTED: the run stopped early" : "");
   return out;
 }

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/units.hpp"
+#include "results/json_support.hpp"
 #include "results/run_json.hpp"
 #include "results/statistics.hpp"
 
@@ -154,19 +155,10 @@ result<compare_input> compare_input_read(const nlohmann::json& doc, std::string_
 }
 
 result<compare_input> compare_input_load(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    return fail(status::invalid, "'{}' is a directory: give the run files in it (e.g. '{}'/*.json)", path, path);
-  std::ifstream f(path);
-  if (!f) return fail(status::invalid, "cannot read '{}': no such file or no permission", path);
-  nlohmann::json doc;
+  auto doc = json_file_load(path);
+  if (!doc) return std::unexpected(doc.error());
   try {
-    doc = nlohmann::json::parse(f);
-  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for numbers like 1e999
-    return fail(status::invalid, "{}: not valid JSON (truncated, or a number out of range?): {}", path, e.what());
-  }
-  try {
-    return compare_input_read(doc, path);
+    return compare_input_read(*doc, path);
   } catch (const nlohmann::json::exception& e) {
     return fail(status::invalid, "{}: a field has the wrong type: {}", path, e.what());
   }
@@ -268,13 +260,16 @@ std::optional<double> paired_spread_of(const std::vector<double>& b, const std::
   return mad_sd(d) / std::sqrt(2.0);
 }
 
+// A head state that is a failure of the build under test, not a missing capability.
+bool broke(const std::string& state) { return state == "failed" || state == "crashed" || state == "timeout"; }
+
 comparison_row compare_one(const std::string& name, const side_view& b, const side_view& h, const compare_options& o, bool per_run) {
   comparison_row row;
   row.name = name;
   const bool lost_ok = o.allow_missing;
   if (!b.present) {
     row.outcome = verdict::new_benchmark;
-    if (h.state == "invalid" || h.state == "failed") {
+    if (h.state == "invalid" || broke(h.state)) {
       row.note = "head: " + h.state + ": " + h.reason;
       row.regression = true;
     }
@@ -296,7 +291,7 @@ comparison_row compare_one(const std::string& name, const side_view& b, const si
     row.outcome = verdict::not_run;
     row.note = h.state != "ok" ? "head: " + h.state + ": " + h.reason : "base: " + b.state + ": " + b.reason;
     // Lost work: head did not run what base ran (or failed at it).
-    row.regression = !lost_ok && h.state != "ok" && (b.state == "ok" || h.state == "failed");
+    row.regression = !lost_ok && h.state != "ok" && (b.state == "ok" || broke(h.state));
     return row;
   }
   if (b.samples.empty() || h.samples.empty()) {

@@ -1,6 +1,22 @@
 #include "results/json_support.hpp"
 
+#include <filesystem>
+#include <fstream>
+
 namespace xpu {
+
+result<nlohmann::json> json_file_load(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return fail(status::invalid, "'{}' is a directory: give the run files in it (e.g. '{}'/*.json)", path, path);
+  std::ifstream f(path);
+  if (!f) return fail(status::invalid, "cannot read '{}': no such file or no permission", path);
+  try {
+    return nlohmann::json::parse(f);
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for numbers like 1e999
+    return fail(status::invalid, "{}: not valid JSON (truncated, or a number out of range?): {}", path, e.what());
+  }
+}
 
 void json_strip_nulls(nlohmann::json& j) {
   if (j.is_object()) {

@@ -112,7 +112,8 @@ struct run_context {
   std::uint64_t seed = 0;
   bool interrupted = false;
   bool finished = false;          // every planned benchmark ran and the run was written whole
-  std::string interrupted_by;     // "SIGINT", "SIGTERM"
+  std::string interrupted_by;     // "SIGINT", "SIGTERM", "SIGHUP"
+  std::string resumed_from;       // --resume: the run file whose rows this run kept
   std::map<std::string, double> idle_w;     // device id -> idle power (--idle-baseline)
   inventory machine;
 };

@@ -34,7 +34,8 @@ nlohmann::json context_fields(const run_context& c) {
           {"command_line", c.command_line},         {"suite", c.suite},       {"repetitions", c.repetitions},
           {"min_time_s", c.min_time_s},             {"noisy_threshold", c.noisy_threshold}, {"threads", c.threads},
           {"measured_clock_hz", c.measured_clock_hz}, {"clock", c.clock}, {"libraries", c.libraries}, {"seed", c.seed},
-          {"interrupted", c.interrupted}, {"interrupted_by", c.interrupted_by}, {"finished", c.finished}, {"idle_w", c.idle_w}};
+          {"interrupted", c.interrupted}, {"interrupted_by", c.interrupted_by}, {"finished", c.finished}, {"idle_w", c.idle_w},
+          {"resumed_from", c.resumed_from.empty() ? nlohmann::json() : nlohmann::json(c.resumed_from)}};
 }
 
 // Google Benchmark's context fields, filled from the inventory.
@@ -129,6 +130,7 @@ result<run> run_from_json(const nlohmann::json& doc, std::string_view file) {
     r.context.seed = x.value("seed", std::uint64_t{0});
     r.context.interrupted = x.value("interrupted", false);
     r.context.interrupted_by = x.value("interrupted_by", "");
+    r.context.resumed_from = x.value("resumed_from", "");
     // Runs written before the flag existed count as finished unless they say they were interrupted.
     r.context.finished = x.value("finished", !r.context.interrupted);
     r.context.clock = x.value("clock", clock_record{});
@@ -140,6 +142,16 @@ result<run> run_from_json(const nlohmann::json& doc, std::string_view file) {
     return r;
   } catch (const nlohmann::json::exception& e) {
     return fail(status::invalid, "{}: not a valid xpubench run (schema version {}): {}", file, schema_version, e.what());
+  }
+}
+
+result<run> run_file_load(const std::string& path) {
+  auto doc = json_file_load(path);
+  if (!doc) return std::unexpected(doc.error());
+  try {
+    return run_from_json(*doc, path);
+  } catch (const nlohmann::json::exception& e) {
+    return fail(status::invalid, "{}: a field has the wrong type: {}", path, e.what());
   }
 }
 

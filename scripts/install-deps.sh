@@ -14,8 +14,9 @@ packages=(
   libdnnl-dev libopenblas-openmp-dev
   # OpenCL: ICD loader, headers, and PoCL, the real CPU driver the tests use
   ocl-icd-opencl-dev opencl-c-headers opencl-clhpp-headers pocl-opencl-icd
-  # clang-15 (PoCL's compiler) also type-checks the kernels PoCL cannot build here (half arithmetic)
-  clang-15
+  # clang-15 (PoCL's compiler) also type-checks the kernels PoCL cannot build here (half arithmetic);
+  # with libFuzzer it builds the fuzz targets (fuzz/README.md)
+  clang-15 libfuzzer-15-dev
   # CLBlast, the tuned OpenCL BLAS shown beside our GEMM (opened at run time; the header gives types)
   libclblast-dev
   # Vulkan: loader, headers, lavapipe (Mesa's CPU driver), shader compiler and tools

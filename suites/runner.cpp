@@ -364,6 +364,24 @@ void measurement_finish(measurement& m, double noisy_threshold) {
   }
 }
 
+std::string case_name(std::string_view device_id, const problem& p, std::string_view implementation) {
+  return fmt::format("{}/{}{}{}", device_id, p.id(), implementation.empty() ? "" : "/", implementation);
+}
+
+bool plan_may_match(const suite& s, const std::vector<device_info>& devices, const run_options& options) {
+  for (const device_info& d : devices) {
+    if (!selected(options.devices, d.id)) continue;
+    for (const problem& p : s.problems) {
+      if (!selected(options.kernels, to_string(p.kind())) || !selected(options.precisions, to_string(p.type))) continue;
+      if (!options.filter) return true;
+      if (std::regex_search(case_name(d.id, p, ""), *options.filter)) return true;
+      for (std::string_view impl : implementation_names)
+        if (std::regex_search(case_name(d.id, p, impl), *options.filter)) return true;
+    }
+  }
+  return false;
+}
+
 std::vector<planned_case> plan_cases(const suite& s, const std::vector<device*>& devices, const run_options& options) {
   std::vector<planned_case> out;
   for (device* d : devices) {
@@ -377,7 +395,7 @@ std::vector<planned_case> plan_cases(const suite& s, const std::vector<device*>&
       if (impls.empty()) impls.push_back("");
       for (const std::string& impl : impls) {
         if (!impl.empty() && !s.implementations.empty() && std::ranges::find(s.implementations, impl) == s.implementations.end()) continue;
-        planned_case c{d, p, impl, sup, fmt::format("{}/{}{}{}", d->info().id, p.id(), impl.empty() ? "" : "/", impl)};
+        planned_case c{d, p, impl, sup, case_name(d->info().id, p, impl)};
         if (options.filter && !std::regex_search(c.name, *options.filter)) continue;
         out.push_back(std::move(c));
       }
@@ -399,7 +417,7 @@ void run_cases(const std::vector<planned_case>& cases, const run_options& option
     if (on_start) on_start(measurement_skeleton(c));
     const auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (options.progress) {
-      std::fprintf(options.progress, "[%zu/%zu %3.0fs] %s ...", i + 1, cases.size(), elapsed, c.name.c_str());
+      std::fprintf(options.progress, "[%zu/%zu %3.0fs] %s ...", i + 1, cases.size(), elapsed, terminal_safe(c.name).c_str());
       std::fflush(options.progress);
     }
     // The clock right before the kernel: hosts change it under our feet (this VM: 3.7-4.1 GHz).
@@ -411,7 +429,7 @@ void run_cases(const std::vector<planned_case>& cases, const run_options& option
     if (options.progress) {
       if (m.state == status::ok && m.ops_per_s)
         std::fprintf(options.progress, " %s%s/s%s\n", format_si(*m.ops_per_s).c_str(), m.ops_unit.c_str(), m.noisy ? " (noisy)" : "");
-      else std::fprintf(options.progress, " %s: %s\n", std::string(to_string(m.state)).c_str(), m.reason.c_str());
+      else std::fprintf(options.progress, " %s: %s\n", std::string(to_string(m.state)).c_str(), terminal_safe(m.reason).c_str());
     }
     r.measurements.push_back(std::move(m));
     if (on_result) on_result(r);

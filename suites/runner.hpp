@@ -47,6 +47,13 @@ struct planned_case {
   std::string name;                     // "cpu0/gemm/fp32/m1024n1024k1024/onednn"
 };
 
+// A case's name: "cpu0/gemm/fp32/m1024n1024k1024/onednn" (no implementation: unsupported).
+std::string case_name(std::string_view device_id, const problem& p, std::string_view implementation);
+
+// Whether any case of the suite on these devices could pass the kernel, precision and name
+// filters, whatever the devices support (the check a supervisor makes before it starts workers).
+bool plan_may_match(const suite& s, const std::vector<device_info>& devices, const run_options& options);
+
 // What would run, in order (peak micro-benchmarks first so later rows can use measured peaks).
 std::vector<planned_case> plan_cases(const suite& s, const std::vector<device*>& devices, const run_options& options);
 

@@ -11,6 +11,7 @@
 #include "core/half.hpp"
 #include "kernels/opencl/tuning.hpp"
 #include "probe/opencl_api.hpp"
+#include "xpubench/version.hpp"
 
 #include <clblast_c.h>
 
@@ -45,6 +46,14 @@ std::string_view source(std::string_view name) {
     if (e.name == name) return e.text;
   return {};
 }
+
+}  // namespace
+
+std::string gemm_kernels_key() {
+  return fmt::format("xpubench {} gemm.cl {:016x}", version, text_hash(std::string(source("types")) + std::string(source("gemm"))));
+}
+
+namespace {
 
 const char* type_define(precision p) {
   switch (p) {
@@ -452,9 +461,11 @@ class cl_device final : public device {
     if (m_options.gemm) return std::pair{*m_options.gemm, std::string("given")};
     if (!m_options.tune) return std::pair{gemm_candidates().front(), std::string("defaults: --no-tune")};
     if (auto it = m_tuned.find(type); it != m_tuned.end()) return it->second;
-    const auto dir = m_options.tuning_cache.empty() ? tuning_cache_dir() : m_options.tuning_cache;
-    const tuning_key key{m_info.name, m_info.driver_version, std::string(to_string(type))};
-    if (auto cached = tuning_lookup(dir, key)) return m_tuned[type] = {*cached, "tuned, from the cache in " + dir.string()};
+    const auto dir = m_options.tuning_cache.empty() ? tuning_cache_dir() : result<std::filesystem::path>(m_options.tuning_cache);
+    const tuning_key key{m_info.name, m_info.driver_version, std::string(to_string(type)), gemm_kernels_key()};
+    const auto candidates = gemm_candidates(m_info.type == "cpu", type == precision::int8 && m_info.opencl->integer_dot_product);
+    if (dir)
+      if (auto cached = tuning_lookup(*dir, key, candidates)) return m_tuned[type] = {*cached, "tuned, from the cache in " + dir->string()};
     // Time each candidate on an n^3 problem (one warm-up launch, then two timed); keep the fastest.
     // n = 1024 by default: cache behaviour at 512^3 picked tiles that were 30 % slower at 1024^3 on PoCL.
     const std::int64_t n = m_options.tuning_size;
@@ -466,7 +477,7 @@ class cl_device final : public device {
     std::optional<gemm_params> best;
     double best_s = 0;
     std::string failures;
-    for (const gemm_params& c : gemm_candidates(m_info.type == "cpu", type == precision::int8 && m_info.opencl->integer_dot_product)) {
+    for (const gemm_params& c : candidates) {
       if (static_cast<std::uint64_t>(c.wg_m * c.wg_n) > m_info.opencl->max_work_group_size) continue;
       auto ready = gemm_with(probe, in, c, "tuning");
       if (!ready) {
@@ -480,7 +491,8 @@ class cl_device final : public device {
     if (!best) return fail(status::unsupported, "no GEMM candidate built and ran on {}{}", m_info.id, failures);
     const double ops = 2.0 * static_cast<double>(n * n * n) * 2 / best_s;
     std::string how = "tuned now";
-    if (auto stored = tuning_store(dir, key, *best, ops); !stored) how += " (not cached: " + stored.error().message + ")";
+    if (auto stored = dir ? tuning_store(*dir, key, *best, ops) : result<void>(std::unexpected(dir.error())); !stored)
+      how += " (not cached: " + stored.error().message + ")";
     return m_tuned[type] = {*best, how};
   }
 

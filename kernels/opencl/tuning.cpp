@@ -1,10 +1,19 @@
 #include "kernels/opencl/tuning.hpp"
 
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "core/files.hpp"
 
 namespace xpu {
 
@@ -39,15 +48,37 @@ std::vector<gemm_params> gemm_candidates(bool cpu_device, bool int8_dot) {
   return c;
 }
 
-std::filesystem::path tuning_cache_dir() {
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::filesystem::path(x) / "xpubench";
-  if (const char* h = std::getenv("HOME"); h && *h) return std::filesystem::path(h) / ".cache" / "xpubench";
-  return std::filesystem::temp_directory_path() / "xpubench-cache";
+result<std::filesystem::path> tuning_cache_dir() {
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x == '/') return std::filesystem::path(x) / "xpubench";
+  if (const char* h = std::getenv("HOME"); h && *h == '/') return std::filesystem::path(h) / ".cache" / "xpubench";
+  if (const passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_dir && *pw->pw_dir == '/')
+    return std::filesystem::path(pw->pw_dir) / ".cache" / "xpubench";
+  return fail(status::unsupported, "no cache folder: neither XDG_CACHE_HOME nor HOME is set to an absolute path");
+}
+
+std::uint64_t text_hash(std::string_view text) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
+  return h;
 }
 
 namespace {
 
 constexpr const char* file_name = "opencl-gemm-tuning.json";
+
+// Creates dir (mode 0700 for what it creates) and checks that it is a real folder of this user.
+result<void> private_folder(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir.parent_path(), ec)) std::filesystem::create_directories(dir.parent_path(), ec);
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    return fail(status::failed, "cannot create the tuning cache folder {}: {}", dir.string(), std::strerror(errno));
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0) return fail(status::failed, "cannot read the tuning cache folder {}: {}", dir.string(), std::strerror(errno));
+  if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid())
+    return fail(status::failed, "the tuning cache folder {} is {}: not used", dir.string(),
+                !S_ISDIR(st.st_mode) ? "not a folder (a symlink?)" : "owned by another user");
+  return {};
+}
 
 nlohmann::json read_cache(const std::filesystem::path& dir) {
   std::ifstream in(dir / file_name);
@@ -62,13 +93,15 @@ nlohmann::json read_cache(const std::filesystem::path& dir) {
 
 }  // namespace
 
-std::optional<gemm_params> tuning_lookup(const std::filesystem::path& dir, const tuning_key& key) {
+std::optional<gemm_params> tuning_lookup(const std::filesystem::path& dir, const tuning_key& key, const std::vector<gemm_params>& allowed) {
   const nlohmann::json cache = read_cache(dir);
   if (!cache.contains(key.text())) return std::nullopt;
   const auto& e = cache[key.text()];
   try {
-    return gemm_params{e.at("wg_m").get<int>(), e.at("wg_n").get<int>(), e.at("rm").get<int>(), e.at("rn").get<int>(), e.at("tk").get<int>(),
-                       e.value("direct", false), e.value("vec", 0), e.value("dot4", false)};
+    const gemm_params p{e.at("wg_m").get<int>(), e.at("wg_n").get<int>(), e.at("rm").get<int>(), e.at("rn").get<int>(), e.at("tk").get<int>(),
+                        e.value("direct", false), e.value("vec", 0), e.value("dot4", false)};
+    if (std::ranges::find(allowed, p) == allowed.end()) return std::nullopt;  // not a shape the tuner times: not ours
+    return p;
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;
   }
@@ -79,25 +112,16 @@ result<void> tuning_store(const std::filesystem::path& dir, const tuning_key& ke
   for (auto it = cache.begin(); it != cache.end();) {
     const auto& e = it.value();
     if (e.is_object() && e.value("device", "") == key.device && e.value("precision", "") == key.precision &&
-        e.value("driver_version", "") != key.driver_version)
+        (e.value("driver_version", "") != key.driver_version || e.value("kernels", "") != key.kernels))
       it = cache.erase(it);
     else
       ++it;
   }
-  cache[key.text()] = {{"device", key.device}, {"driver_version", key.driver_version}, {"precision", key.precision},
+  cache[key.text()] = {{"device", key.device}, {"driver_version", key.driver_version}, {"precision", key.precision}, {"kernels", key.kernels},
                        {"wg_m", p.wg_m}, {"wg_n", p.wg_n}, {"rm", p.rm}, {"rn", p.rn}, {"tk", p.tk}, {"direct", p.direct}, {"vec", p.vec}, {"dot4", p.dot4},
                        {"ops_per_s", ops_per_s}};
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  const auto tmp = dir / (std::string(file_name) + ".tmp");
-  {
-    std::ofstream out(tmp);
-    if (!out) return fail(status::failed, "cannot write the tuning cache {}", tmp.string());
-    out << cache.dump(1) << "\n";
-  }
-  std::filesystem::rename(tmp, dir / file_name, ec);
-  if (ec) return fail(status::failed, "cannot write the tuning cache {}: {}", (dir / file_name).string(), ec.message());
-  return {};
+  if (auto ok = private_folder(dir); !ok) return ok;
+  return replace_file(dir / file_name, cache.dump(1) + "\n", (dir / file_name).string(), 0600);
 }
 
 }  // namespace xpu

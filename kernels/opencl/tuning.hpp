@@ -3,9 +3,11 @@
 // version and precision, and the winner is cached in $XDG_CACHE_HOME/xpubench (else
 // ~/.cache/xpubench), so later runs reuse it. A new driver version is a new key: the old entry is
 // dropped and the device is tuned again.
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
@@ -27,18 +29,28 @@ struct gemm_params {
 // cl_khr_integer_dot_product) adds the packed-dot kernel's.
 std::vector<gemm_params> gemm_candidates(bool cpu_device = false, bool int8_dot = false);
 
-std::filesystem::path tuning_cache_dir();  // $XDG_CACHE_HOME/xpubench or $HOME/.cache/xpubench
+// $XDG_CACHE_HOME/xpubench (an absolute XDG_CACHE_HOME only, as the XDG spec says), else
+// $HOME/.cache/xpubench, else the password database's home; an error when no home is known
+// (then nothing is cached: never a shared folder another user could plant tiles in).
+result<std::filesystem::path> tuning_cache_dir();
 
 struct tuning_key {
   std::string device;          // device name
   std::string driver_version;
   std::string precision;
-  std::string text() const { return device + " | " + driver_version + " | " + precision; }
+  std::string kernels = {};    // the xpubench version and a hash of the GEMM kernel source: new kernels, new tuning
+  std::string text() const { return device + " | " + driver_version + " | " + precision + (kernels.empty() ? "" : " | " + kernels); }
 };
 
-// The cached winner for key, if any.
-std::optional<gemm_params> tuning_lookup(const std::filesystem::path& dir, const tuning_key& key);
-// Stores the winner; entries for the same device and precision under another driver version go.
+// FNV-1a of the text: the kernel-source part of a tuning key.
+std::uint64_t text_hash(std::string_view text);
+
+// The cached winner for key, if any and if it is one of `allowed` (the candidates the tuner would
+// time): a damaged or planted entry is not used, the device is tuned again.
+std::optional<gemm_params> tuning_lookup(const std::filesystem::path& dir, const tuning_key& key, const std::vector<gemm_params>& allowed);
+// Stores the winner (0600, through a temporary and a rename, in a folder created 0700; a folder
+// that is a symlink or belongs to another user is refused); entries for the same device and
+// precision under another driver version or kernel source go.
 result<void> tuning_store(const std::filesystem::path& dir, const tuning_key& key, const gemm_params& p, double ops_per_s);
 
 }  // namespace xpu

@@ -1,9 +1,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "core/half.hpp"
+#include "core/checked.hpp"
 #include "core/problem.hpp"
+#include "core/units.hpp"
 
 namespace xpu {
 namespace {
@@ -48,6 +51,23 @@ TEST(problem, conv_output_size_with_stride_and_dilation) {
   EXPECT_EQ(c.p(), 112);
   conv_shape d{1, 1, 10, 10, 1, 3, 3, 1, 0, 2, conv_layout::nchw};
   EXPECT_EQ(d.p(), 6);
+}
+
+TEST(terminal_safe, escapes_what_could_drive_a_terminal_and_keeps_colour) {
+  // A title-setting OSC, a cursor move and a carriage return (from a driver string or a file).
+  EXPECT_EQ(terminal_safe("CPU \x1b]0;pwned\x07 model\r\x1b[2J"), "CPU \\x1b]0;pwned\\x07 model\\x0d\\x1b[2J");
+  EXPECT_EQ(terminal_safe("\x1b[1mbold\x1b[0m\tand\n"), "\x1b[1mbold\x1b[0m\tand\n");  // colour, tab, newline stay
+  EXPECT_EQ(terminal_safe("a\xc2\x9b" "31mb"), "a\\u009b31mb");                     // C1 CSI, UTF-8 encoded
+  EXPECT_EQ(terminal_safe("caf\xc3\xa9 \x7f"), "caf\xc3\xa9 \\x7f");               // other UTF-8 stays, DEL does not
+}
+
+TEST(checked, products_overflow_to_nullopt) {
+  EXPECT_EQ(checked_mul(3037000499, 3037000499), std::int64_t{3037000499} * 3037000499);
+  EXPECT_EQ(checked_mul(3037000500, 3037000500), std::nullopt);
+  EXPECT_EQ(checked_mul(-1, 4), std::nullopt);
+  EXPECT_EQ(checked_product({1 << 20, 1 << 20, 1 << 20}), std::int64_t{1} << 60);
+  EXPECT_EQ(checked_product({1 << 20, 1 << 20, 1 << 20, 16}), std::nullopt);
+  EXPECT_EQ(checked_add(std::numeric_limits<std::int64_t>::max(), 1), std::nullopt);
 }
 
 }  // namespace

@@ -4,6 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
 
 #include "kernels/opencl/opencl_device.hpp"
 #include "kernels/opencl/tuning.hpp"
@@ -200,7 +204,7 @@ TEST_F(opencl_backend, integer_dot_product_adds_the_packed_dot_kernels_to_the_in
   ASSERT_TRUE((*ready)->run_seconds(1));
   ASSERT_TRUE((*ready)->read_back(b));
   EXPECT_TRUE(w.verify(p, b, 8).passed);
-  const auto winner = tuning_lookup(cache.path(), {info->name, info->driver_version, "int8"});  // cached, dot4 flag included
+  const auto winner = tuning_lookup(cache.path(), {info->name, info->driver_version, "int8", gemm_kernels_key()}, gemm_candidates(true, true));  // cached, dot4 flag included
   ASSERT_TRUE(winner);
   EXPECT_NE((*ready)->notes().find(winner->describe()), std::string::npos);
 }
@@ -259,8 +263,8 @@ TEST_F(opencl_backend, tuning_is_cached_read_back_and_redone_for_a_new_driver) {
   auto ready = (*first)->prepare(p, b, "xpubench");
   ASSERT_TRUE(ready) << ready.error().message;
   EXPECT_NE((*ready)->notes().find("tuned now"), std::string::npos) << (*ready)->notes();
-  const tuning_key key{info->name, info->driver_version, "fp32"};
-  const auto stored = tuning_lookup(cache.path(), key);
+  const tuning_key key{info->name, info->driver_version, "fp32", gemm_kernels_key()};
+  const auto stored = tuning_lookup(cache.path(), key, gemm_candidates(true, true));
   ASSERT_TRUE(stored);  // written
   // A fresh device object (a later run) reads it back instead of tuning again.
   auto second = opencl_device_open(*info, {"", true, cache.path(), 128});
@@ -275,8 +279,8 @@ TEST_F(opencl_backend, tuning_is_cached_read_back_and_redone_for_a_new_driver) {
   ready = (*third)->prepare(p, b, "xpubench");
   ASSERT_TRUE(ready);
   EXPECT_NE((*ready)->notes().find("tuned now"), std::string::npos) << (*ready)->notes();
-  EXPECT_TRUE(tuning_lookup(cache.path(), {info->name, updated.driver_version, "fp32"}));
-  EXPECT_FALSE(tuning_lookup(cache.path(), key));
+  EXPECT_TRUE(tuning_lookup(cache.path(), {info->name, updated.driver_version, "fp32", gemm_kernels_key()}, gemm_candidates(true, true)));
+  EXPECT_FALSE(tuning_lookup(cache.path(), key, gemm_candidates(true, true)));
   // --no-tune: the defaults, whatever the cache says.
   auto untuned = opencl_device_open(*info, {"", false, cache.path(), 128});
   ready = (*untuned)->prepare(p, b, "xpubench");
@@ -285,13 +289,50 @@ TEST_F(opencl_backend, tuning_is_cached_read_back_and_redone_for_a_new_driver) {
   EXPECT_NE((*ready)->notes().find(gemm_candidates().front().describe()), std::string::npos);
 }
 
+TEST(tuning_cache, planted_or_foreign_entries_are_never_used) {
+  test::temp_dir cache;
+  const tuning_key key{"dev", "1.0", "fp32", "k1"};
+  ASSERT_TRUE(tuning_store(cache.path(), key, gemm_params{4, 4, 8, 8, 16}, 1e9));
+  EXPECT_EQ(std::filesystem::status(cache.path() / "opencl-gemm-tuning.json").permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  // A planted work-group of 0 (it made the case `unsupported`) is not one of the candidates: re-tuned.
+  auto text = nlohmann::json::parse(std::ifstream(cache.path() / "opencl-gemm-tuning.json"));
+  text[key.text()]["wg_m"] = 0;
+  cache.write("opencl-gemm-tuning.json", text.dump());
+  EXPECT_FALSE(tuning_lookup(cache.path(), key, gemm_candidates(true, true)));
+  // New kernel sources are a new key; storing under it drops the old one.
+  ASSERT_TRUE(tuning_store(cache.path(), {"dev", "1.0", "fp32", "k2"}, gemm_params{8, 8, 2, 2, 16}, 1e9));
+  EXPECT_FALSE(tuning_lookup(cache.path(), key, gemm_candidates(true, true)));
+  // A cache folder that is a symlink (someone else's folder) is refused.
+  std::filesystem::create_directory(cache.path() / "elsewhere");
+  std::filesystem::create_directory_symlink(cache.path() / "elsewhere", cache.path() / "link");
+  const auto refused = tuning_store(cache.path() / "link", key, gemm_params{4, 4, 8, 8, 16}, 1e9);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("not a folder"), std::string::npos) << refused.error().message;
+  EXPECT_FALSE(std::filesystem::exists(cache.path() / "elsewhere" / "opencl-gemm-tuning.json"));
+}
+
+TEST(tuning_cache, lives_under_the_users_cache_never_a_shared_folder) {
+  const std::string old_xdg = std::getenv("XDG_CACHE_HOME") ? std::getenv("XDG_CACHE_HOME") : "";
+  ::setenv("XDG_CACHE_HOME", "relative/path", 1);  // the XDG spec: relative values are ignored
+  const auto dir = tuning_cache_dir();
+  ASSERT_TRUE(dir) << dir.error().message;
+  EXPECT_TRUE(dir->is_absolute());
+  EXPECT_EQ(dir->string().find("relative"), std::string::npos);
+  EXPECT_EQ(dir->string().rfind(std::filesystem::temp_directory_path().string(), 0), std::string::npos);
+  ::setenv("XDG_CACHE_HOME", "/somewhere/cache", 1);
+  EXPECT_EQ(tuning_cache_dir().value(), std::filesystem::path("/somewhere/cache/xpubench"));
+  if (old_xdg.empty()) ::unsetenv("XDG_CACHE_HOME");
+  else ::setenv("XDG_CACHE_HOME", old_xdg.c_str(), 1);
+}
+
 TEST(tuning_cache, damaged_file_is_ignored_and_rewritten) {
   test::temp_dir cache;
   cache.write("opencl-gemm-tuning.json", "{not json");
   const tuning_key key{"dev", "1.0", "fp32"};
-  EXPECT_FALSE(tuning_lookup(cache.path(), key));
+  EXPECT_FALSE(tuning_lookup(cache.path(), key, gemm_candidates(true, true)));
   ASSERT_TRUE(tuning_store(cache.path(), key, gemm_params{4, 4, 8, 8, 16}, 1e9));
-  EXPECT_EQ(tuning_lookup(cache.path(), key), (gemm_params{4, 4, 8, 8, 16}));
+  EXPECT_EQ(tuning_lookup(cache.path(), key, gemm_candidates(true, true)), (gemm_params{4, 4, 8, 8, 16}));
 }
 
 TEST_F(opencl_backend, buffers_beyond_max_alloc_are_skipped_before_allocation) {

@@ -1,0 +1,235 @@
+#include "cli/run_isolation.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <optional>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/subprocess.hpp"
+#include "core/units.hpp"
+#include "results/inventory_json.hpp"
+#include "results/run_json.hpp"
+
+namespace xpu {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+clock::time_point after(double seconds) {
+  return clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+// "plan 12" -> ("plan", "12"); a line with no space is all kind.
+std::pair<std::string_view, std::string_view> split_line(std::string_view line) {
+  const auto sp = line.find(' ');
+  if (sp == std::string_view::npos) return {line, {}};
+  return {line.substr(0, sp), line.substr(sp + 1)};
+}
+
+std::optional<measurement> parse_row(std::string_view payload) {
+  const auto j = nlohmann::json::parse(payload, nullptr, false);
+  if (j.is_discarded()) return std::nullopt;
+  auto m = measurement_from_json(j);
+  if (!m) return std::nullopt;
+  return std::move(*m);
+}
+
+std::string with_tail(std::string reason, const subprocess& p) {
+  if (const std::string tail = p.stderr_tail(); !tail.empty()) reason += fmt::format("; its last stderr lines: {}", tail);
+  return reason;
+}
+
+// The input a worker reads before it starts.
+std::string worker_input(const device_info& d, const run& r) {
+  std::string in = fmt::format("clock {}\n", clock_record_to_json(r.context.clock).dump());
+  if (!r.context.idle_w.empty()) in += fmt::format("idle {}\n", nlohmann::json(r.context.idle_w).dump());
+  for (const auto& m : r.measurements)
+    if (m.device == d.id) in += fmt::format("row {}\n", measurement_to_json(m).dump());
+  return in;
+}
+
+}  // namespace
+
+std::string self_executable() {
+  std::string buf(4096, '\0');
+  const ssize_t n = ::readlink("/proc/self/exe", buf.data(), buf.size() - 1);
+  if (n <= 0) return "/proc/self/exe";
+  buf.resize(static_cast<std::size_t>(n));
+  return buf;
+}
+
+void protocol_line(std::FILE* out, std::string_view kind, std::string_view payload) {
+  // One write per line, flushed: the supervisor must see each line as soon as it is true.
+  std::string line(kind);
+  if (!payload.empty()) line += ' ' + std::string(payload);
+  line += '\n';
+  std::fwrite(line.data(), 1, line.size(), out);
+  std::fflush(out);
+}
+
+void supervise_device(const device_info& d, const isolation& iso, run& r, const std::function<void(const run&)>& on_result,
+                      interruption in, std::vector<std::string>& without) {
+  std::vector<std::string> argv = iso.worker_argv;
+  argv.insert(argv.end(), {"--device", d.id});
+  const auto start = clock::now();
+  const auto rows_of_device = [&] {
+    return static_cast<std::size_t>(std::ranges::count(r.measurements, d.id, &measurement::device));
+  };
+  std::size_t total = 0;  // rows this device will have: known from the first plan line
+  int signals_seen = in.count.load();
+  for (int attempt = 0;; ++attempt) {
+    auto started = subprocess::start(argv, worker_input(d, r), stderr);
+    if (!started) {
+      without.push_back(fmt::format("{} ({}): cannot start a worker process: {}", d.id, d.name, started.error().message));
+      return;
+    }
+    subprocess& worker = *started;
+    std::optional<measurement> in_flight;
+    bool planned = false, forwarded = false, killed_on_request = false;
+    auto deadline = after(iso.open_timeout_s);
+    const auto interrupt = [&] { return in.count.load() != signals_seen; };
+    std::string line;
+    for (;;) {
+      const auto ev = worker.next(line, deadline, interrupt);
+      if (ev == subprocess::event::ended) break;
+      if (ev == subprocess::event::interrupted) {
+        signals_seen = in.count.load();
+        if (!forwarded) {  // the first signal: the worker finishes its benchmark, then stops
+          worker.signal_group(SIGINT);
+          forwarded = true;
+          continue;
+        }
+        worker.kill_and_reap();  // the second: at once
+        killed_on_request = true;
+        break;
+      }
+      if (ev == subprocess::event::deadline) {
+        const double waited = in_flight ? iso.timeout_s : iso.open_timeout_s;
+        worker.kill_and_reap();
+        if (!in_flight) {
+          without.push_back(with_tail(fmt::format("{} ({}): opening the device and planning took more than {:.0f} s; the worker was killed",
+                                                  d.id, d.name, waited),
+                                      worker));
+          return;
+        }
+        measurement m = std::move(*in_flight);
+        m.state = status::timeout;
+        m.reason = with_tail(fmt::format("no result after {:.0f} s (--timeout); the worker process was killed", waited), worker);
+        if (iso.progress) std::fprintf(iso.progress, " timeout after %.0f s\n", waited);
+        r.measurements.push_back(std::move(m));
+        if (on_result) on_result(r);
+        in_flight.reset();
+        break;
+      }
+      const auto [kind, payload] = split_line(line);
+      if (kind == "unavailable") {
+        without.push_back(fmt::format("{} ({}): cannot be opened: {}", d.id, d.name, payload));
+      } else if (kind == "plan") {
+        planned = true;
+        if (total == 0) total = rows_of_device() + static_cast<std::size_t>(std::strtoull(std::string(payload).c_str(), nullptr, 10));
+        deadline = after(iso.open_timeout_s);
+      } else if (kind == "start") {
+        in_flight = parse_row(payload);
+        deadline = after(iso.timeout_s);
+        if (in_flight && iso.progress) {
+          const double elapsed = std::chrono::duration<double>(clock::now() - start).count();
+          std::fprintf(iso.progress, "[%zu/%zu %3.0fs] %s ...", rows_of_device() + 1, std::max(total, rows_of_device() + 1), elapsed,
+                       terminal_safe(in_flight->name).c_str());
+          std::fflush(iso.progress);
+        }
+      } else if (kind == "result") {
+        auto m = parse_row(payload);
+        if (!m) continue;
+        if (iso.progress) {
+          if (m->state == status::ok && m->ops_per_s)
+            std::fprintf(iso.progress, " %s%s/s%s\n", format_si(*m->ops_per_s).c_str(), m->ops_unit.c_str(), m->noisy ? " (noisy)" : "");
+          else std::fprintf(iso.progress, " %s: %s\n", std::string(to_string(m->state)).c_str(), terminal_safe(m->reason).c_str());
+        }
+        r.measurements.push_back(std::move(*m));
+        in_flight.reset();
+        if (on_result) on_result(r);
+        deadline = after(iso.open_timeout_s);  // until the next start line
+      } else if (kind == "interrupted") {
+        r.context.interrupted = true;
+      }
+    }
+    if (killed_on_request || in.stop.load()) {
+      if (in_flight && iso.progress) std::fprintf(iso.progress, " killed (second interrupt)\n");
+      r.context.interrupted = true;
+      return;
+    }
+    worker.kill_and_reap();  // reaps a worker that closed its output but lingers
+    if (in_flight) {         // it died in the middle of a benchmark: that row says so, a new worker goes on
+      measurement m = std::move(*in_flight);
+      m.state = status::crashed;
+      m.reason = with_tail(fmt::format("the worker process measuring this benchmark died ({})", worker.how_it_ended()), worker);
+      if (iso.progress) std::fprintf(iso.progress, " crashed (%s)\n", worker.how_it_ended().c_str());
+      r.measurements.push_back(std::move(m));
+      if (on_result) on_result(r);
+      continue;
+    }
+    if (!planned && (worker.ended_by_signal() || worker.exit_code() != 0))
+      without.push_back(with_tail(fmt::format("{} ({}): the worker died while opening the device ({})", d.id, d.name, worker.how_it_ended()),
+                                  worker));
+    else if (worker.ended_by_signal() || worker.exit_code() != 0)
+      without.push_back(with_tail(fmt::format("{} ({}): the worker ended between benchmarks ({})", d.id, d.name, worker.how_it_ended()),
+                                  worker));
+    (void)attempt;
+    return;
+  }
+}
+
+void probe_backend_isolated(std::string_view backend, double timeout_s, inventory& inv) {
+  const std::string other = backend == "opencl" ? "--no-vulkan" : "--no-opencl";
+  const auto t0 = clock::now();
+  auto note = [&](std::string reason) {
+    auto it = std::ranges::find(inv.backends, backend, &backend_status::name);
+    backend_status s{std::string(backend), false, "", std::move(reason), std::chrono::duration<double, std::milli>(clock::now() - t0).count()};
+    if (it != inv.backends.end()) *it = s;
+    else inv.backends.push_back(s);
+  };
+  auto child = subprocess::start({self_executable(), "probe", "--format", "json", other}, "", nullptr);
+  if (!child) return note(fmt::format("cannot start the probe process: {}", child.error().message));
+  std::string text, line;
+  const auto deadline = after(timeout_s);
+  for (;;) {
+    const auto ev = child->next(line, deadline, [] { return false; });
+    if (ev == subprocess::event::line) {
+      text += line + '\n';
+      continue;
+    }
+    if (ev == subprocess::event::deadline) {
+      child->kill_and_reap();
+      return note(with_tail(fmt::format("probing {} took more than {:.0f} s; the probe process was killed (a hung driver?); "
+                                        "`--no-{}` skips it",
+                                        backend, timeout_s, backend),
+                            *child));
+    }
+    break;
+  }
+  if (child->ended_by_signal() || child->exit_code() != 0)
+    return note(with_tail(fmt::format("the {} probe process died ({}): a broken driver or ICD; `--no-{}` skips it", backend, child->how_it_ended(),
+                                      backend),
+                          *child));
+  const auto doc = nlohmann::json::parse(text, nullptr, false);
+  auto probed = doc.is_discarded() ? result<inventory>(fail(status::failed, "not JSON")) : probe_document_read(doc, "the probe process");
+  if (!probed) return note(fmt::format("the {} probe process wrote no inventory: {}", backend, probed.error().message));
+  for (auto& dev : probed->devices)
+    if (dev.backend == backend) inv.devices.push_back(std::move(dev));
+  // cpu0 first, then OpenCL, then Vulkan, as an in-process probe orders them.
+  const auto rank = [](const device_info& x) { return x.backend == "cpu" ? 0 : x.backend == "opencl" ? 1 : 2; };
+  std::ranges::stable_sort(inv.devices, {}, rank);
+  for (auto& s : probed->backends)
+    if (s.name == backend) {
+      auto it = std::ranges::find(inv.backends, backend, &backend_status::name);
+      if (it != inv.backends.end()) *it = s;
+      else inv.backends.push_back(s);
+    }
+}
+
+}  // namespace xpu

@@ -1,0 +1,179 @@
+#include "cli/subprocess.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <thread>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "core/units.hpp"
+
+namespace xpu {
+
+result<subprocess> subprocess::start(const std::vector<std::string>& argv, const std::string& input, std::FILE* forward_stderr,
+                                     std::size_t tail_lines) {
+  if (argv.empty()) return fail(status::failed, "no program to start");
+  // stdin is a memory file holding all of `input`: the child reads it at its own pace and a child
+  // that dies first cannot block or SIGPIPE us.
+  const int in = memfd_create("xpubench-input", MFD_CLOEXEC);
+  if (in < 0) return fail(status::failed, "memfd_create: {}", std::strerror(errno));
+  for (std::size_t done = 0; done < input.size();) {
+    const ssize_t n = ::write(in, input.data() + done, input.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(in);
+      return fail(status::failed, "writing the input of {}: {}", argv[0], std::strerror(errno));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  ::lseek(in, 0, SEEK_SET);
+  int out[2], err[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) return ::close(in), fail(status::failed, "pipe: {}", std::strerror(errno));
+  if (::pipe2(err, O_CLOEXEC) != 0) return ::close(in), ::close(out[0]), ::close(out[1]), fail(status::failed, "pipe: {}", std::strerror(errno));
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::fflush(nullptr);
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid == 0) {  // only async-signal-safe calls until exec
+    ::setpgid(0, 0);
+    // A supervisor killed with SIGKILL takes its worker along (no orphan measuring on its own).
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    ::dup2(in, STDIN_FILENO);
+    ::dup2(out[1], STDOUT_FILENO);
+    ::dup2(err[1], STDERR_FILENO);
+    ::execv(args[0], args.data());
+    static const char msg[] = "xpubench: cannot execute the worker\n";
+    [[maybe_unused]] auto ignored = ::write(STDERR_FILENO, msg, sizeof msg - 1);
+    ::_exit(127);
+  }
+  ::close(in);
+  ::close(out[1]);
+  ::close(err[1]);
+  if (pid < 0) {
+    ::close(out[0]);
+    ::close(err[0]);
+    return fail(status::failed, "fork: {}", std::strerror(errno));
+  }
+  ::setpgid(pid, pid);  // also here, so that signal_group works even before the child ran
+  subprocess p;
+  p.m_pid = pid;
+  p.m_out = out[0];
+  p.m_err = err[0];
+  p.m_forward = forward_stderr;
+  p.m_tail_lines = tail_lines;
+  return p;
+}
+
+subprocess::subprocess(subprocess&& o) noexcept
+    : m_pid(std::exchange(o.m_pid, -1)), m_out(std::exchange(o.m_out, -1)), m_err(std::exchange(o.m_err, -1)),
+      m_out_buffer(std::move(o.m_out_buffer)), m_err_buffer(std::move(o.m_err_buffer)), m_tail(std::move(o.m_tail)),
+      m_tail_lines(o.m_tail_lines), m_forward(o.m_forward), m_done(o.m_done), m_signal(o.m_signal), m_exit_code(o.m_exit_code) {}
+
+subprocess::~subprocess() {
+  if (m_pid > 0 && !m_done) kill_and_reap();
+  if (m_out >= 0) ::close(m_out);
+  if (m_err >= 0) ::close(m_err);
+}
+
+bool subprocess::take_line(std::string& line) {
+  const auto nl = m_out_buffer.find('\n');
+  if (nl == std::string::npos) {
+    // The last line of a child that ended without a newline still counts.
+    if (!m_done || m_out >= 0 || m_out_buffer.empty()) return false;
+    line = std::exchange(m_out_buffer, {});
+    return true;
+  }
+  line = m_out_buffer.substr(0, nl);
+  m_out_buffer.erase(0, nl + 1);
+  return true;
+}
+
+void subprocess::pump(clock::time_point until) {
+  const auto wait_ms = [&] {
+    return static_cast<int>(std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(until - clock::now()).count()));
+  };
+  if (m_out < 0 && m_err < 0) {  // both pipes closed: wait for the exit status
+    reap(false);
+    if (!m_done) std::this_thread::sleep_for(std::chrono::milliseconds(std::min(10, wait_ms())));
+    return;
+  }
+  pollfd fds[2] = {{m_out, POLLIN, 0}, {m_err, POLLIN, 0}};
+  const int ready = ::poll(fds, 2, wait_ms());  // a signal ends the wait early (EINTR): the caller re-checks
+  if (ready <= 0) return;
+  char buf[65536];
+  for (int i = 0; i < 2; ++i) {
+    if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+    const ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fds[i].fd);
+      (i == 0 ? m_out : m_err) = -1;
+      if (i == 1 && !m_err_buffer.empty()) m_err_buffer += '\n';  // flush a last partial line below
+      else continue;
+    } else {
+      (i == 0 ? m_out_buffer : m_err_buffer).append(buf, static_cast<std::size_t>(n));
+    }
+    if (i == 1) {
+      for (auto nl = m_err_buffer.find('\n'); nl != std::string::npos; nl = m_err_buffer.find('\n')) {
+        std::string l = m_err_buffer.substr(0, nl);
+        m_err_buffer.erase(0, nl + 1);
+        if (m_forward) std::fprintf(m_forward, "%s\n", terminal_safe(l).c_str());
+        m_tail.push_back(std::move(l));
+        if (m_tail.size() > m_tail_lines) m_tail.pop_front();
+      }
+    }
+  }
+}
+
+void subprocess::reap(bool block) {
+  if (m_pid <= 0 || m_done) return;
+  int st = 0;
+  pid_t got;
+  while ((got = ::waitpid(m_pid, &st, block ? 0 : WNOHANG)) < 0 && errno == EINTR) {
+  }
+  if (got != m_pid) return;
+  m_done = true;
+  if (WIFSIGNALED(st)) m_signal = WTERMSIG(st);
+  else if (WIFEXITED(st)) m_exit_code = WEXITSTATUS(st);
+}
+
+void subprocess::signal_group(int sig) const {
+  if (m_pid > 0 && !m_done) ::kill(-m_pid, sig);
+}
+
+void subprocess::kill_and_reap() {
+  if (m_pid <= 0 || m_done) return;
+  ::kill(-m_pid, SIGKILL);
+  ::kill(m_pid, SIGKILL);
+  reap(true);
+  // Drain what the child wrote before it died (bounded: a process outside the group may hold a pipe).
+  for (const auto until = clock::now() + std::chrono::seconds(1); (m_out >= 0 || m_err >= 0) && clock::now() < until;)
+    pump(clock::now() + std::chrono::milliseconds(50));
+}
+
+std::string subprocess::how_it_ended() const {
+  if (!m_done) return "";
+  if (m_signal) return fmt::format("killed by {} ({})", sigabbrev_np(m_signal) ? fmt::format("SIG{}", sigabbrev_np(m_signal)) : std::to_string(m_signal),
+                                   strsignal(m_signal));
+  return fmt::format("exit code {}", m_exit_code);
+}
+
+std::string subprocess::stderr_tail() const {
+  std::string out;
+  for (const auto& l : m_tail) out += (out.empty() ? "" : " | ") + l;
+  return out;
+}
+
+}  // namespace xpu

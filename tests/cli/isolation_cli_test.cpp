@@ -1,0 +1,154 @@
+// `xpubench run` beside a broken OpenCL driver (issue 12): a driver that crashes or hangs while
+// listing platforms, launching a kernel or finishing a queue costs its own rows (`crashed`,
+// `timeout`, or the backend unavailable with the reason) and nothing else: the CPU and Vulkan rows
+// are measured and verified as usual, and `--device cpu0` never loads OpenCL at all.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "results/run_json.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace xpu {
+namespace {
+
+struct outcome {
+  test::command_result process;
+  run parsed;
+};
+
+// The tiny suite on every device, with the fake driver in front of the real loader.
+outcome run_with_fault(const std::string& fault, std::vector<std::string> extra = {}) {
+  test::temp_dir dir;
+  const auto suite = dir.write("tiny.toml", "repetitions = 2\nmin_time_s = 0.001\n[[latency]]\n[[reduction]]\nsizes = [4096]\n");
+  const auto json = dir.path() / "run.json";
+  std::vector<std::string> args{test::xpubench_binary(), "run", "--suite", suite.string(), "--json", json.string()};
+  args.insert(args.end(), extra.begin(), extra.end());
+  outcome o;
+  o.process = test::run(args, {{"NO_COLOR", "1"}, {"XPUBENCH_OPENCL_LIBRARY", XPU_FAKE_OPENCL}, {"FAKE_OPENCL_FAULT", fault}});
+  std::ifstream in(json);
+  auto parsed = run_from_json(nlohmann::json::parse(in), json.string());
+  EXPECT_TRUE(parsed) << parsed.error().message << "\n" << o.process.err;
+  if (parsed) o.parsed = std::move(*parsed);
+  return o;
+}
+
+std::vector<const measurement*> rows_of(const run& r, const std::string& device) {
+  std::vector<const measurement*> out;
+  for (const auto& m : r.measurements)
+    if (m.device == device) out.push_back(&m);
+  return out;
+}
+
+void expect_cpu_and_vulkan_fine(const run& r) {
+  for (const std::string dev : {"cpu0", "vulkan0"}) {
+    const auto rows = rows_of(r, dev);
+    EXPECT_FALSE(rows.empty()) << dev;
+    for (const auto* m : rows) EXPECT_EQ(m->state, status::ok) << m->name << ": " << m->reason;
+  }
+}
+
+const backend_status* backend(const run& r, const std::string& name) {
+  for (const auto& b : r.context.machine.backends)
+    if (b.name == name) return &b;
+  return nullptr;
+}
+
+TEST(isolation, the_fake_driver_passes_through_when_told_no_fault) {
+  const auto o = run_with_fault("none");
+  ASSERT_EQ(o.process.exit_code, 0) << o.process.err;
+  const auto rows = rows_of(o.parsed, "opencl0");
+  ASSERT_EQ(rows.size(), 2u) << o.process.err;  // the fixture really is a working OpenCL library
+  for (const auto* m : rows) EXPECT_EQ(m->state, status::ok) << m->name << ": " << m->reason;
+}
+
+TEST(isolation, a_driver_that_crashes_listing_platforms_costs_only_opencl) {
+  const auto o = run_with_fault("crash_platforms");
+  ASSERT_EQ(o.process.exit_code, 0) << o.process.err;
+  expect_cpu_and_vulkan_fine(o.parsed);
+  EXPECT_TRUE(rows_of(o.parsed, "opencl0").empty());
+  const auto* cl = backend(o.parsed, "opencl");
+  ASSERT_NE(cl, nullptr);
+  EXPECT_FALSE(cl->available);
+  EXPECT_NE(cl->reason.find("probe process died ("), std::string::npos) << cl->reason;  // SIGSEGV; under ASan its report and exit code 1
+  EXPECT_TRUE(o.parsed.context.finished);
+}
+
+TEST(isolation, cpu_only_runs_never_load_opencl) {
+  for (const std::string fault : {"crash_platforms", "hang_platforms"}) {
+    for (const bool in_process : {false, true}) {
+      std::vector<std::string> extra{"--device", "cpu0"};
+      if (in_process) extra.push_back("--in-process");
+      const auto o = run_with_fault(fault, extra);
+      EXPECT_EQ(o.process.exit_code, 0) << fault << (in_process ? " in process" : "") << "\n" << o.process.err;
+      EXPECT_EQ(rows_of(o.parsed, "cpu0").size(), 2u);
+    }
+  }
+  const auto off = run_with_fault("crash_platforms", {"--no-opencl", "--in-process"});
+  EXPECT_EQ(off.process.exit_code, 0) << off.process.err;
+}
+
+TEST(isolation, a_driver_that_hangs_listing_platforms_is_given_up_after_the_timeout) {
+  const auto o = run_with_fault("hang_platforms", {"--timeout", "3"});
+  ASSERT_EQ(o.process.exit_code, 0) << o.process.err;
+  expect_cpu_and_vulkan_fine(o.parsed);
+  const auto* cl = backend(o.parsed, "opencl");
+  ASSERT_NE(cl, nullptr);
+  EXPECT_NE(cl->reason.find("took more than 3 s; the probe process was killed"), std::string::npos) << cl->reason;
+}
+
+TEST(isolation, a_kernel_launch_that_crashes_is_a_crashed_row_and_the_run_goes_on) {
+  const auto o = run_with_fault("crash_launch");
+  ASSERT_EQ(o.process.exit_code, 0) << o.process.err;
+  expect_cpu_and_vulkan_fine(o.parsed);
+  const auto rows = rows_of(o.parsed, "opencl0");
+  ASSERT_EQ(rows.size(), 2u) << o.process.err;  // each case crashed a worker; a fresh one went on
+  for (const auto* m : rows) {
+    EXPECT_EQ(m->state, status::crashed) << m->name;
+    EXPECT_NE(m->reason.find("worker process measuring this benchmark died ("), std::string::npos) << m->reason;  // SIGSEGV, SIGABRT (the driver's handler), or exit 1 (ASan's)
+    EXPECT_FALSE(m->problem.empty());
+  }
+  EXPECT_NE(o.process.out.find("crashed"), std::string::npos) << o.process.out;  // the report shows them
+}
+
+TEST(isolation, a_queue_that_never_finishes_is_a_timeout_row) {
+  const auto o = run_with_fault("hang_finish", {"--timeout", "3", "--kernel", "latency"});
+  ASSERT_EQ(o.process.exit_code, 0) << o.process.err;
+  const auto rows = rows_of(o.parsed, "opencl0");
+  ASSERT_EQ(rows.size(), 1u) << o.process.err;
+  EXPECT_EQ(rows[0]->state, status::timeout);
+  EXPECT_NE(rows[0]->reason.find("no result after 3 s"), std::string::npos) << rows[0]->reason;
+  for (const std::string dev : {"cpu0", "vulkan0"}) {
+    const auto fine = rows_of(o.parsed, dev);
+    ASSERT_EQ(fine.size(), 1u) << dev;
+    EXPECT_EQ(fine[0]->state, status::ok) << fine[0]->reason;
+  }
+}
+
+TEST(isolation, resume_measures_only_what_is_missing) {
+  test::temp_dir dir;
+  const auto suite = dir.write("tiny.toml", "repetitions = 2\nmin_time_s = 0.001\n[[latency]]\n[[reduction]]\nsizes = [4096]\n");
+  const auto first = dir.path() / "first.json", second = dir.path() / "second.json";
+  auto r1 = test::run({test::xpubench_binary(), "run", "--suite", suite.string(), "--device", "cpu0", "--kernel", "latency", "--json",
+                       first.string()});
+  ASSERT_EQ(r1.exit_code, 0) << r1.err;
+  auto r2 = test::run({test::xpubench_binary(), "run", "--suite", suite.string(), "--device", "cpu0", "--resume", first.string(), "--json",
+                       second.string()});
+  ASSERT_EQ(r2.exit_code, 0) << r2.err;
+  std::ifstream a(first), b(second);
+  auto one = run_from_json(nlohmann::json::parse(a), "first"), two = run_from_json(nlohmann::json::parse(b), "second");
+  ASSERT_TRUE(one && two);
+  ASSERT_EQ(one->measurements.size(), 1u);
+  ASSERT_EQ(two->measurements.size(), 2u);
+  EXPECT_EQ(two->measurements[0].samples_s, one->measurements[0].samples_s);  // kept, not measured again
+  EXPECT_EQ(two->measurements[1].kernel, "reduction");
+  EXPECT_EQ(two->context.resumed_from, first.string());
+  EXPECT_EQ(std::count(r2.err.begin(), r2.err.end(), '['), 1) << r2.err;  // one benchmark ran
+
+  const auto bad = test::run({test::xpubench_binary(), "run", "--suite", suite.string(), "--resume", suite.string()});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--resume"), std::string::npos) << bad.err;
+}
+
+}  // namespace
+}  // namespace xpu
