@@ -5,6 +5,7 @@ find_package(CLI11 REQUIRED)
 find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
 find_package(tomlplusplus REQUIRED)       # suite files
+if(NOT XPUBENCH_FUZZ)  # the fuzz build (clang) compiles only the readers: no kernels, no measurement
 find_package(benchmark REQUIRED)          # Google Benchmark drives measurement
 find_package(OpenMP REQUIRED)             # the CPU backend's own kernels (and oneDNN's runtime)
 find_package(dnnl REQUIRED)               # oneDNN: CPU GEMM and convolution
@@ -17,6 +18,7 @@ find_library(XPUBENCH_OPENBLAS NAMES openblas PATHS ${_openblas_omp} NO_DEFAULT_
 find_path(XPUBENCH_CBLAS_INCLUDE cblas.h PATHS /usr/include/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-openmp NO_DEFAULT_PATH)
 if(NOT XPUBENCH_OPENBLAS OR NOT XPUBENCH_CBLAS_INCLUDE)
   message(FATAL_ERROR "OpenBLAS (OpenMP build) not found: run scripts/install-deps.sh (libopenblas-openmp-dev)")
+endif()
 endif()
 pkg_check_modules(HWLOC REQUIRED IMPORTED_TARGET hwloc>=2.0)
 

@@ -64,7 +64,7 @@ void fill(host_buffer& b, std::mt19937_64& rng) {
       for (std::int8_t& v : b.as<std::int8_t>()) v = static_cast<std::int8_t>(neg(rng) ? -s8(rng) : s8(rng));
       break;
     default:
-      XPU_ASSERT(!"unexpected input type");
+      XPU_ASSERT(false && "unexpected input type");
   }
   (void)n;
 }

@@ -109,6 +109,17 @@ TEST(topology_load, truncated_xml_is_an_error) {
   EXPECT_NE(t.error().message.find("truncated.xml"), std::string::npos);
 }
 
+// Found by fuzz_topology: this damaged file crashes hwloc's own XML reader (SEGV in
+// hwloc_topology_load); the loader checks a saved topology in a child process first.
+TEST(topology_load, a_file_that_crashes_hwloc_is_an_error_not_a_crash) {
+  const auto file = test::source_dir() / "fuzz" / "regressions" / "topology" / "hwloc_segv_in_load.xml";
+  auto t = topology_load(file);
+  ASSERT_FALSE(t);
+  EXPECT_EQ(t.error().code, status::invalid);
+  EXPECT_NE(t.error().message.find("hwloc crashed"), std::string::npos) << t.error().message;
+  EXPECT_NE(t.error().message.find("hwloc_segv_in_load.xml"), std::string::npos);
+}
+
 TEST(topology_load, live_machine_has_at_least_one_core) {
   auto t = topology_load(std::nullopt);
   ASSERT_TRUE(t) << t.error().message;
