@@ -3,7 +3,9 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <cstring>
+#include <system_error>
 #include <string>
 #include <vector>
 
@@ -61,11 +63,16 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "xpubench: {}\nRun 'xpubench --help' for the commands and their options.\n", e.what());
     return 2;
   }
-  if (probe_sub->parsed()) return probe.run();
-  if (run_sub->parsed()) return run.run();
-  if (compare_sub->parsed()) return compare.run();
-  if (ab_sub->parsed()) return ab.run();
-  // No subcommand: the main job: the probe report, then the quick suite on every device.
-  run.show_probe = true;
-  return run.run();
+  try {
+    if (probe_sub->parsed()) return probe.run();
+    if (run_sub->parsed()) return run.run();
+    if (compare_sub->parsed()) return compare.run();
+    if (ab_sub->parsed()) return ab.run();
+    // No subcommand: the main job: the probe report, then the quick suite on every device.
+    run.show_probe = true;
+    return run.run();
+  } catch (const std::system_error& e) {  // fmt::print on a closed pipe (SIGPIPE is ignored: files are written first)
+    std::fprintf(stderr, "xpubench: cannot write the report: %s (did the reader of the output go away?)\n", e.what());
+    return 2;
+  }
 }

@@ -24,6 +24,17 @@ std::optional<struct stat> stat_of(const fs::path& p) {
   return st;
 }
 
+// Standard output or error when `st` is the very object they hold open (/dev/stdout, /dev/fd/2,
+// /proc/self/fd/1): written through that descriptor, because reopening a pipe another user
+// created is refused; -1 otherwise.
+int open_standard_stream(const struct stat& st) {
+  for (int fd : {STDOUT_FILENO, STDERR_FILENO}) {
+    struct stat s {};
+    if (::fstat(fd, &s) == 0 && s.st_dev == st.st_dev && s.st_ino == st.st_ino) return fd;
+  }
+  return -1;
+}
+
 // Where a write lands: an existing object is found by stat (which follows every symlink, the
 // kernel's /proc/self/fd links too) and a regular file by its real path, so that its temporary
 // goes beside it; a path that does not exist is followed link by link to the file to create (a
@@ -31,11 +42,13 @@ std::optional<struct stat> stat_of(const fs::path& p) {
 struct target {
   fs::path path;
   std::optional<struct stat> st;
-  bool regular() const { return !st || S_ISREG(st->st_mode); }
+  int stream_fd = -1;  // the path is this process's stdout or stderr (even a regular file: `>> log`)
+  bool regular() const { return stream_fd < 0 && (!st || S_ISREG(st->st_mode)); }
 };
 
 result<target> resolve(const std::string& path) {
   if (auto st = stat_of(path)) {
+    if (const int fd = open_standard_stream(*st); fd >= 0) return target{path, st, fd};
     if (!S_ISREG(st->st_mode)) return target{path, st};
     char* real = ::realpath(path.c_str(), nullptr);
     if (!real) return fail(status::invalid, "cannot write '{}': {}", path, std::strerror(errno));
@@ -55,31 +68,31 @@ result<target> resolve(const std::string& path) {
   return fail(status::invalid, "cannot write '{}': too many levels of symbolic links", path);
 }
 
-// Standard output or error when `st` is the very object they hold open (/dev/stdout, /dev/fd/2,
-// /proc/self/fd/1): written through that descriptor, because reopening a pipe another user
-// created is refused; -1 otherwise.
-int open_standard_stream(const struct stat& st) {
-  for (int fd : {STDOUT_FILENO, STDERR_FILENO}) {
-    struct stat s {};
-    if (::fstat(fd, &s) == 0 && s.st_dev == st.st_dev && s.st_ino == st.st_ino) return fd;
-  }
-  return -1;
-}
-
 // A stream or a device: written where it is (no temporary, no rename).
-result<void> write_in_place(const fs::path& target, const struct stat& st, std::string_view text, const std::string& name) {
-  if (const int fd = open_standard_stream(st); fd >= 0) {
-    std::fflush(fd == STDOUT_FILENO ? stdout : stderr);
-    return write_all(fd, text, name);
+result<void> write_in_place(const target& t, std::string_view text, const std::string& name) {
+  if (t.stream_fd >= 0) {
+    std::fflush(t.stream_fd == STDOUT_FILENO ? stdout : stderr);
+    return write_all(t.stream_fd, text, name);
   }
-  const int fd = ::open(target.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+  // Non-blocking open: a FIFO nobody reads is an error now, not a hang after the run.
+  const int fd = ::open(t.path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0 && errno == ENXIO) return fail(status::invalid, "cannot write '{}': no process is reading this FIFO", name);
   if (fd < 0) return fail(status::invalid, "cannot write '{}': {}", name, std::strerror(errno));
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   auto ok = write_all(fd, text, name);
   if (::close(fd) != 0 && ok) return fail(status::failed, "error writing '{}': {}", name, std::strerror(errno));
   return ok;
 }
 
 }  // namespace
+
+bool output_is_stdout(const std::string& path) {
+  if (path == "-") return true;
+  auto t = resolve(path);
+  if (!t || t->stream_fd != STDOUT_FILENO) return false;
+  const auto null = stat_of("/dev/null");  // stdout discarded: nothing to keep apart
+  return !(null && null->st_rdev == t->st->st_rdev && S_ISCHR(t->st->st_mode));
+}
 
 bool output_rewritable(const std::string& path) {
   if (path == "-") return false;
@@ -93,7 +106,7 @@ result<void> output_check(const std::string& path) {
   if (!t) return std::unexpected(t.error());
   if (t->st) {
     if (S_ISDIR(t->st->st_mode)) return fail(status::invalid, "cannot write '{}': it is a directory; name a file", path);
-    if (open_standard_stream(*t->st) < 0 && ::access(t->path.c_str(), W_OK) != 0)
+    if (t->stream_fd < 0 && ::access(t->path.c_str(), W_OK) != 0)
       return fail(status::invalid, "cannot write '{}': {}", path, std::strerror(errno));
     if (!t->regular()) return {};
   }
@@ -108,7 +121,7 @@ result<void> write_output(const std::string& path, std::string_view text) {
   auto t = resolve(path);
   if (!t) return std::unexpected(t.error());
   if (t->st && S_ISDIR(t->st->st_mode)) return fail(status::invalid, "cannot write '{}': it is a directory; name a file", path);
-  if (!t->regular()) return write_in_place(t->path, *t->st, text, path);
+  if (!t->regular()) return write_in_place(*t, text, path);
   return replace_file(t->path, text, path);
 }
 

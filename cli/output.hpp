@@ -24,6 +24,10 @@ result<void> write_output(const std::string& path, std::string_view text);
 // document at the end.
 bool output_rewritable(const std::string& path);
 
+// Whether the output lands on this process's standard output ("-", /dev/stdout, /dev/fd/1, or the
+// very file stdout is redirected to): the report then goes to standard error.
+bool output_is_stdout(const std::string& path);
+
 // Refuses an output that cannot be written, before anything is measured: a missing folder, a
 // folder without write permission, a device without it.
 result<void> output_check(const std::string& path);

@@ -1,10 +1,14 @@
 #include "cli/probe_command.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdio>
 
 #include <fmt/format.h>
 
 #include "cli/output.hpp"
+#include "cli/run_isolation.hpp"
 #include "core/units.hpp"
 #include "probe/inventory.hpp"
 #include "reporters/inventory_report.hpp"
@@ -20,14 +24,31 @@ void probe_command::add_options(CLI::App& sub) {
   sub.add_flag("-v,--verbose", verbose, "List every OpenCL and Vulkan extension");
   sub.add_flag("--no-opencl", no_opencl, "Do not probe OpenCL");
   sub.add_flag("--no-vulkan", no_vulkan, "Do not probe Vulkan");
+  sub.add_flag("--in-process", in_process,
+               "Load the OpenCL and Vulkan drivers in this process (by default each is probed in a child process, so that a "
+               "driver that crashes or hangs costs only its backend)");
 }
 
 int probe_command::run() const {
   probe_options options;
   if (!topology.empty()) options.topology_xml = topology;
-  options.opencl = !no_opencl;
-  options.vulkan = !no_vulkan;
+  options.opencl = !no_opencl && in_process;
+  options.vulkan = !no_vulkan && in_process;
+  supervisor_process_setup();
+  // Drivers print to stdout while they load: that goes to stderr, so that the report or the JSON
+  // on stdout is never mixed with it.
+  std::fflush(stdout);
+  const int saved_stdout = ::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+  if (saved_stdout >= 0) ::dup2(STDERR_FILENO, STDOUT_FILENO);
   auto inv = probe_machine(options);
+  constexpr double driver_timeout_s = 120;
+  if (inv && !in_process && !no_opencl) probe_backend_isolated("opencl", driver_timeout_s, *inv);
+  if (inv && !in_process && !no_vulkan) probe_backend_isolated("vulkan", driver_timeout_s, *inv);
+  if (saved_stdout >= 0) {
+    std::fflush(stdout);
+    ::dup2(saved_stdout, STDOUT_FILENO);
+    ::close(saved_stdout);
+  }
   if (!inv) {
     fmt::print(stderr, "xpubench probe: {}\n", inv.error().message);
     return 2;

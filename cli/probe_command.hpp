@@ -11,6 +11,7 @@ struct probe_command {
   bool verbose = false;
   bool no_opencl = false;
   bool no_vulkan = false;
+  bool in_process = false;  // load the GPU drivers here instead of in child processes
 
   void add_options(CLI::App& sub);
   int run() const;

@@ -1,5 +1,6 @@
 #include "cli/run_command.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -34,10 +35,35 @@ std::atomic<bool> g_stop{false};
 std::atomic<int> g_signal{0};   // the first signal received
 std::atomic<int> g_signals{0};  // how many: the second kills the running worker at once
 
+std::atomic<bool> g_escalate{false};  // in one process: the second signal ends it at once (nothing to kill)
+
 extern "C" void on_interrupt(int sig) {
-  if (g_signals.fetch_add(1) == 0) g_signal.store(sig);
+  const int before = g_signals.fetch_add(1);
+  if (before == 0) g_signal.store(sig);
   g_stop.store(true);
+  if (before > 0 && g_escalate.load()) {
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+  }
 }
+
+// Installs on_interrupt for SIGINT, SIGTERM and SIGHUP, except for a signal the caller ignores
+// (`nohup` ignores SIGHUP; a background job in a script, SIGINT): that stays ignored. Returns
+// the previous handlers, for restore_signals.
+std::vector<std::pair<int, void (*)(int)>> catch_signals() {
+  std::vector<std::pair<int, void (*)(int)>> previous;
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    auto old = std::signal(sig, on_interrupt);
+    if (old == SIG_IGN) std::signal(sig, SIG_IGN);
+    previous.emplace_back(sig, old);
+  }
+  return previous;
+}
+
+void restore_signals(const std::vector<std::pair<int, void (*)(int)>>& previous) {
+  for (auto [sig, handler] : previous) std::signal(sig, handler);
+}
+
 
 std::string signal_name(int sig) { return sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "SIGINT"; }
 
@@ -146,7 +172,7 @@ result<std::unique_ptr<device>> run_command::open_device(const device_info& d, c
 int run_command::run_worker(const xpu::suite& s, run_options options) const {
   // The protocol goes to the original stdout; whatever else writes to stdout (a driver's chatter)
   // lands on stderr, which the supervisor forwards.
-  const int proto_fd = ::dup(STDOUT_FILENO);
+  const int proto_fd = ::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);  // not inherited by what a driver starts
   std::FILE* proto = proto_fd >= 0 ? ::fdopen(proto_fd, "w") : nullptr;
   if (!proto) return 2;
   std::fflush(stdout);
@@ -206,7 +232,8 @@ int run_command::run_worker(const xpu::suite& s, run_options options) const {
   r.measurements = std::move(done);  // their measured peaks serve % of peak
   options.progress = nullptr;        // the supervisor reports progress
   g_stop = false;
-  for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, on_interrupt);
+  g_escalate = true;
+  catch_signals();
   run_cases(
       cases, options, r, [&](const xpu::run& current) { protocol_line(proto, "result", measurement_to_json(current.measurements.back()).dump()); },
       g_stop, [&](const measurement& m) { protocol_line(proto, "start", measurement_to_json(m).dump()); });
@@ -283,7 +310,8 @@ int run_command::run() const {
     return 2;
   }
   if (worker) return run_worker(*loaded, options);
-  if (json == "-" && csv == "-") {
+  supervisor_process_setup();
+  if (!json.empty() && !csv.empty() && output_is_stdout(json) && output_is_stdout(csv)) {
     fmt::print(stderr, "xpubench run: --json and --csv cannot both be standard output ('-'): write one of them to a file\n");
     return 2;
   }
@@ -323,8 +351,10 @@ int run_command::run() const {
   for (const auto& id : devices)
     if (!inv->find_device(id)) {
       const bool off = (id.starts_with("opencl") && no_opencl) || (id.starts_with("vulkan") && no_vulkan);
-      fmt::print(stderr, "xpubench run: no device '{}' on this machine{}\n", id,
-                 off ? " (its backend is switched off by --no-opencl/--no-vulkan)" : " (run `xpubench probe` for the ids)");
+      std::string why = off ? " (its backend is switched off by --no-opencl/--no-vulkan)" : " (run `xpubench probe` for the ids)";
+      for (const auto& b : inv->backends)
+        if (!off && !b.available && !b.reason.empty() && id.starts_with(b.name)) why = fmt::format(": {} is unavailable: {}", b.name, b.reason);
+      fmt::print(stderr, "xpubench run: no device '{}' on this machine{}\n", id, terminal_safe(why));
       return 2;
     }
   std::vector<device_info> selected;
@@ -335,7 +365,7 @@ int run_command::run() const {
     return 2;
   }
   // With the run on standard output, the report goes to standard error.
-  std::FILE* report_to = json == "-" || csv == "-" ? stderr : stdout;
+  std::FILE* report_to = (!json.empty() && output_is_stdout(json)) || (!csv.empty() && output_is_stdout(csv)) ? stderr : stdout;
   const report_style style{color_allowed(report_to), false};
   if (show_probe) fmt::print(report_to, "{}\n", terminal_safe(inventory_report(*inv, style)));
 
@@ -428,9 +458,8 @@ int run_command::run() const {
   g_stop = false;
   g_signal = 0;
   g_signals = 0;
-  const int handled[] = {SIGINT, SIGTERM, SIGHUP};
-  std::vector<void (*)(int)> previous_handlers;
-  for (int sig : handled) previous_handlers.push_back(std::signal(sig, on_interrupt));
+  g_escalate = !isolated;  // isolated, the second signal kills the worker and the run still writes its files
+  const auto previous_handlers = catch_signals();  // restored after the files and the report are written
   const std::size_t rows_before = r.measurements.size();
   fmt::print(stderr, "xpubench run: suite '{}', {}, CPU clock {:.2f} GHz ({})\n", loaded->name,
              isolated ? fmt::format("{} device(s), one worker process each", selected.size()) : fmt::format("{} benchmark(s)", cases.size()),
@@ -452,7 +481,6 @@ int run_command::run() const {
     std::erase_if(cases, [&](const planned_case& c) { return std::ranges::find(r.measurements, c.name, &measurement::name) != r.measurements.end(); });
     run_cases(cases, options, r, write, g_stop);
   }
-  for (std::size_t i = 0; i < std::size(handled); ++i) std::signal(handled[i], previous_handlers[i]);
   if (g_stop.load()) r.context.interrupted = true;
   if (r.context.interrupted) r.context.interrupted_by = signal_name(g_signal.load());
   r.context.finished = !r.context.interrupted;
@@ -463,14 +491,20 @@ int run_command::run() const {
   std::fflush(report_to);
   bool write_failed = false;
   for (const auto& o : outputs) {
-    if (o.final_ok && o.path != "-") fmt::print(stderr, "xpubench run: wrote {}\n", o.path);
+    if (o.final_ok && !output_is_stdout(o.path)) fmt::print(stderr, "xpubench run: wrote {}\n", o.path);
     if (!o.final_ok) fmt::print(stderr, "xpubench run: {} was NOT written: the results above are all that is left of this run\n", o.path);
     write_failed = write_failed || !o.final_ok;
   }
+  restore_signals(previous_handlers);
   if (r.context.interrupted) return 128 + (g_signal.load() ? g_signal.load() : SIGINT);
   if (write_failed) return 2;
-  if (isolated && r.measurements.size() == rows_before && without.empty()) {
-    fmt::print(stderr, "xpubench run: the selection matches no benchmark of suite '{}' (try --list without filters)\n", loaded->name);
+  if (isolated && r.measurements.size() == rows_before) {
+    if (previous && without.empty()) {
+      fmt::print(stderr, "xpubench run: nothing left to measure: {} has every selected benchmark\n", resume);
+      return 0;
+    }
+    fmt::print(stderr, "xpubench run: {}\n", without.empty() ? fmt::format("the selection matches no benchmark of suite '{}' (try --list without filters)", loaded->name)
+                                                             : std::string("no selected device could be opened (the reasons are above)"));
     return 2;
   }
   const bool any_invalid = std::ranges::any_of(r.measurements, [](const measurement& m) { return m.state == status::invalid; });

@@ -1,5 +1,6 @@
 #include "cli/run_isolation.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -56,11 +57,19 @@ std::string worker_input(const device_info& d, const run& r) {
 }  // namespace
 
 std::string self_executable() {
-  std::string buf(4096, '\0');
-  const ssize_t n = ::readlink("/proc/self/exe", buf.data(), buf.size() - 1);
-  if (n <= 0) return "/proc/self/exe";
-  buf.resize(static_cast<std::size_t>(n));
-  return buf;
+  // The kernel's link to the very file this process runs: a binary rebuilt or upgraded during a
+  // long run still starts workers of the same version (the old inode stays reachable through it).
+  return "/proc/self/exe";
+}
+
+// What a supervisor needs from the process it starts in: descriptors 0-2 open (a child's pipes
+// must not land on them), SIGCHLD not ignored (else children are reaped behind waitpid's back),
+// SIGPIPE ignored (a reader that goes away is a write error, reported, not a silent death).
+void supervisor_process_setup() {
+  for (int fd = 0; fd < 3; ++fd)
+    if (::fcntl(fd, F_GETFD) == -1) ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+  std::signal(SIGCHLD, SIG_DFL);
+  std::signal(SIGPIPE, SIG_IGN);
 }
 
 void protocol_line(std::FILE* out, std::string_view kind, std::string_view payload) {
@@ -82,7 +91,9 @@ void supervise_device(const device_info& d, const isolation& iso, run& r, const 
   };
   std::size_t total = 0;  // rows this device will have: known from the first plan line
   int signals_seen = in.count.load();
-  for (int attempt = 0;; ++attempt) {
+  int fruitless = 0;      // consecutive workers that ended early without adding a row
+  for (;;) {
+    const std::size_t rows_at_start = rows_of_device();
     auto started = subprocess::start(argv, worker_input(d, r), stderr);
     if (!started) {
       without.push_back(fmt::format("{} ({}): cannot start a worker process: {}", d.id, d.name, started.error().message));
@@ -124,7 +135,7 @@ void supervise_device(const device_info& d, const isolation& iso, run& r, const 
         r.measurements.push_back(std::move(m));
         if (on_result) on_result(r);
         in_flight.reset();
-        break;
+        break;  // a fresh worker goes on with the rest
       }
       const auto [kind, payload] = split_line(line);
       if (kind == "unavailable") {
@@ -163,7 +174,7 @@ void supervise_device(const device_info& d, const isolation& iso, run& r, const 
       r.context.interrupted = true;
       return;
     }
-    worker.kill_and_reap();  // reaps a worker that closed its output but lingers
+    worker.kill_and_reap();  // reaps a worker that closed its output but lingers, and whatever it started
     if (in_flight) {         // it died in the middle of a benchmark: that row says so, a new worker goes on
       measurement m = std::move(*in_flight);
       m.state = status::crashed;
@@ -173,14 +184,22 @@ void supervise_device(const device_info& d, const isolation& iso, run& r, const 
       if (on_result) on_result(r);
       continue;
     }
-    if (!planned && (worker.ended_by_signal() || worker.exit_code() != 0))
-      without.push_back(with_tail(fmt::format("{} ({}): the worker died while opening the device ({})", d.id, d.name, worker.how_it_ended()),
+    if (!planned) {
+      if (worker.ended_by_signal() || worker.exit_code() != 0)
+        without.push_back(
+            with_tail(fmt::format("{} ({}): the worker died while opening the device ({})", d.id, d.name, worker.how_it_ended()), worker));
+      return;
+    }
+    if (rows_of_device() >= total) return;  // every row is in (a crash at exit after the last one loses nothing)
+    // It ended between benchmarks (or a timeout row was just written): a fresh worker goes on, unless
+    // workers keep ending without adding a row.
+    fruitless = rows_of_device() > rows_at_start ? 0 : fruitless + 1;
+    if (fruitless >= 3) {
+      without.push_back(with_tail(fmt::format("{} ({}): {} benchmark(s) not run: three workers in a row ended between benchmarks ({})", d.id,
+                                              d.name, total - rows_of_device(), worker.how_it_ended()),
                                   worker));
-    else if (worker.ended_by_signal() || worker.exit_code() != 0)
-      without.push_back(with_tail(fmt::format("{} ({}): the worker ended between benchmarks ({})", d.id, d.name, worker.how_it_ended()),
-                                  worker));
-    (void)attempt;
-    return;
+      return;
+    }
   }
 }
 
@@ -193,7 +212,7 @@ void probe_backend_isolated(std::string_view backend, double timeout_s, inventor
     if (it != inv.backends.end()) *it = s;
     else inv.backends.push_back(s);
   };
-  auto child = subprocess::start({self_executable(), "probe", "--format", "json", other}, "", nullptr);
+  auto child = subprocess::start({self_executable(), "probe", "--in-process", "--format", "json", other}, "", nullptr);
   if (!child) return note(fmt::format("cannot start the probe process: {}", child.error().message));
   std::string text, line;
   const auto deadline = after(timeout_s);

@@ -42,7 +42,12 @@ struct interruption {
   const std::atomic<int>& count;
 };
 
-// This executable, for re-executing itself ("/proc/self/exe" resolved).
+// Descriptors 0-2 open (a child's pipes must not land on them), SIGCHLD not ignored (else children
+// are reaped behind waitpid's back), SIGPIPE ignored (a reader that goes away is a write error,
+// reported, not a silent death): called first by every command that starts children.
+void supervisor_process_setup();
+
+// This executable, for re-executing itself: "/proc/self/exe" (in a forked child, still this binary).
 std::string self_executable();
 
 // Measures every selected case of device `d` in worker processes, appending rows to r and calling
@@ -50,8 +55,8 @@ std::string self_executable();
 void supervise_device(const device_info& d, const isolation& iso, run& r, const std::function<void(const run&)>& on_result,
                       interruption in, std::vector<std::string>& without);
 
-// Probes `backend` ("opencl" or "vulkan") in a child process (`xpubench probe --format json`
-// with the other backend off) and puts its devices and status into inv; a probe that crashes or
+// Probes `backend` ("opencl" or "vulkan") in a child process (`xpubench probe --in-process
+// --format json` with the other backend off) and puts its devices and status into inv; a probe that crashes or
 // outlives timeout_s leaves the backend unavailable with the reason.
 void probe_backend_isolated(std::string_view backend, double timeout_s, inventory& inv);
 

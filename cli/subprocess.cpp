@@ -53,6 +53,8 @@ result<subprocess> subprocess::start(const std::vector<std::string>& argv, const
     ::dup2(in, STDIN_FILENO);
     ::dup2(out[1], STDOUT_FILENO);
     ::dup2(err[1], STDERR_FILENO);
+    for (int fd = 0; fd < 3; ++fd) ::fcntl(fd, F_SETFD, 0);  // dup2 onto itself keeps close-on-exec
+    ::signal(SIGPIPE, SIG_DFL);                               // the supervisor ignores it; the child must not inherit that
     ::execv(args[0], args.data());
     static const char msg[] = "xpubench: cannot execute the worker\n";
     [[maybe_unused]] auto ignored = ::write(STDERR_FILENO, msg, sizeof msg - 1);
@@ -79,7 +81,8 @@ result<subprocess> subprocess::start(const std::vector<std::string>& argv, const
 subprocess::subprocess(subprocess&& o) noexcept
     : m_pid(std::exchange(o.m_pid, -1)), m_out(std::exchange(o.m_out, -1)), m_err(std::exchange(o.m_err, -1)),
       m_out_buffer(std::move(o.m_out_buffer)), m_err_buffer(std::move(o.m_err_buffer)), m_tail(std::move(o.m_tail)),
-      m_tail_lines(o.m_tail_lines), m_forward(o.m_forward), m_done(o.m_done), m_signal(o.m_signal), m_exit_code(o.m_exit_code) {}
+      m_tail_lines(o.m_tail_lines), m_forward(o.m_forward), m_done(o.m_done), m_unkillable(o.m_unkillable), m_exited_at(o.m_exited_at),
+      m_signal(o.m_signal), m_exit_code(o.m_exit_code) {}
 
 subprocess::~subprocess() {
   if (m_pid > 0 && !m_done) kill_and_reap();
@@ -104,8 +107,20 @@ void subprocess::pump(clock::time_point until) {
   const auto wait_ms = [&] {
     return static_cast<int>(std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(until - clock::now()).count()));
   };
+  // The child's exit is noticed even while something it started still holds its pipes: what is
+  // already in them is read for a short grace period, then they are closed.
+  reap(false);
+  if (m_done && (m_out >= 0 || m_err >= 0)) {
+    if (m_exited_at == clock::time_point{}) m_exited_at = clock::now();
+    if (clock::now() - m_exited_at > std::chrono::milliseconds(300)) {
+      for (int* fd : {&m_out, &m_err})
+        if (*fd >= 0) ::close(*fd), *fd = -1;
+      if (!m_err_buffer.empty()) m_tail.push_back(std::exchange(m_err_buffer, {}));
+      return;
+    }
+    until = std::min(until, clock::now() + std::chrono::milliseconds(50));
+  }
   if (m_out < 0 && m_err < 0) {  // both pipes closed: wait for the exit status
-    reap(false);
     if (!m_done) std::this_thread::sleep_for(std::chrono::milliseconds(std::min(10, wait_ms())));
     return;
   }
@@ -154,10 +169,21 @@ void subprocess::signal_group(int sig) const {
 }
 
 void subprocess::kill_and_reap() {
-  if (m_pid <= 0 || m_done) return;
-  ::kill(-m_pid, SIGKILL);
+  if (m_pid <= 0) return;
+  ::kill(-m_pid, SIGKILL);  // the whole group, also after the child itself has gone
+  if (m_done) return;
   ::kill(m_pid, SIGKILL);
-  reap(true);
+  // A process in uninterruptible sleep (inside a GPU driver's ioctl) does not die at once: wait a
+  // few seconds, then leave it (m_unkillable) rather than block the run.
+  for (const auto until = clock::now() + std::chrono::seconds(5); !m_done && clock::now() < until;) {
+    reap(false);
+    if (!m_done) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (!m_done) {
+    m_unkillable = true;
+    m_done = true;
+    m_signal = SIGKILL;
+  }
   // Drain what the child wrote before it died (bounded: a process outside the group may hold a pipe).
   for (const auto until = clock::now() + std::chrono::seconds(1); (m_out >= 0 || m_err >= 0) && clock::now() < until;)
     pump(clock::now() + std::chrono::milliseconds(50));
@@ -165,6 +191,7 @@ void subprocess::kill_and_reap() {
 
 std::string subprocess::how_it_ended() const {
   if (!m_done) return "";
+  if (m_unkillable) return "killed, but it did not exit within 5 s (stuck in the driver); left behind";
   if (m_signal) return fmt::format("killed by {} ({})", sigabbrev_np(m_signal) ? fmt::format("SIG{}", sigabbrev_np(m_signal)) : std::to_string(m_signal),
                                    strsignal(m_signal));
   return fmt::format("exit code {}", m_exit_code);

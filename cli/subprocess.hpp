@@ -67,6 +67,8 @@ class subprocess {
   std::size_t m_tail_lines = 12;
   std::FILE* m_forward = nullptr;
   bool m_done = false;
+  bool m_unkillable = false;
+  clock::time_point m_exited_at{};
   int m_signal = 0, m_exit_code = -1;
 };
 

@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "results/json_support.hpp"
+
 #include "core/error.hpp"
 #include "results/run.hpp"
 

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "results/json_support.hpp"
+
 #include "core/error.hpp"
 #include "probe/inventory.hpp"
 

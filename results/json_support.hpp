@@ -1,9 +1,14 @@
 #pragma once
 // nlohmann-json glue shared by every schema reader and writer: std::optional as "absent or value",
 // and the schema's header fields.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
@@ -21,6 +26,41 @@ struct adl_serializer<std::optional<T>> {
     else v = j.get<T>();
   }
 };
+// Integers are read range-checked: nlohmann converts a float or a wider integer into an int field
+// with a plain cast, undefined behaviour for 4.5e35 (found by fuzz_run_json). A value that does not
+// fit the field exactly is an out_of_range error, which every reader turns into "not a valid ...".
+template <class T>
+struct adl_serializer<T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>>> {
+  template <class BasicJsonType>
+  static void to_json(BasicJsonType& j, T v) {
+    ::nlohmann::to_json(j, v);
+  }
+  template <class BasicJsonType>
+  static void from_json(const BasicJsonType& j, T& v) {
+    using limits = std::numeric_limits<T>;
+    bool fits = false;
+    if (j.is_number_unsigned()) {
+      const auto u = j.template get_ref<const typename BasicJsonType::number_unsigned_t&>();
+      fits = u <= static_cast<std::uint64_t>(limits::max());
+      if (fits) v = static_cast<T>(u);
+    } else if (j.is_number_integer()) {
+      const auto i = j.template get_ref<const typename BasicJsonType::number_integer_t&>();
+      fits = (limits::is_signed ? i >= static_cast<std::int64_t>(limits::min()) : i >= 0) &&
+             (static_cast<std::uint64_t>(std::max<std::int64_t>(i, 0)) <= static_cast<std::uint64_t>(limits::max()));
+      if (fits) v = static_cast<T>(i);
+    } else if (j.is_number_float()) {
+      const double d = j.template get_ref<const typename BasicJsonType::number_float_t&>();
+      // The bounds as doubles: min is exact (a power of two or 0), max + 1 is too.
+      fits = d == std::trunc(d) && d >= static_cast<double>(limits::min()) && d < 2.0 * static_cast<double>(limits::max() / 2 + 1);
+      if (fits) v = static_cast<T>(d);
+    } else {
+      ::nlohmann::from_json(j, v);  // not a number: nlohmann's own type_error
+      return;
+    }
+    if (!fits) throw detail::out_of_range::create(406, "number " + j.dump() + " does not fit the integer field", &j);
+  }
+};
+
 }  // namespace nlohmann
 
 namespace xpu {

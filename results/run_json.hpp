@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "results/json_support.hpp"
+
 #include "results/run.hpp"
 
 namespace xpu {

@@ -49,8 +49,14 @@ std::vector<gemm_params> gemm_candidates(bool cpu_device, bool int8_dot) {
 }
 
 result<std::filesystem::path> tuning_cache_dir() {
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x == '/') return std::filesystem::path(x) / "xpubench";
-  if (const char* h = std::getenv("HOME"); h && *h == '/') return std::filesystem::path(h) / ".cache" / "xpubench";
+  // Under sudo, HOME (and XDG_CACHE_HOME) may still be the user's: a folder created there would
+  // belong to root. Only a home this user owns is used; else the password database's.
+  const auto owned = [](const char* path) {  // or not there yet (created then, by this user)
+    struct stat st {};
+    return ::stat(path, &st) != 0 || st.st_uid == ::geteuid();
+  };
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x == '/' && owned(x)) return std::filesystem::path(x) / "xpubench";
+  if (const char* h = std::getenv("HOME"); h && *h == '/' && owned(h)) return std::filesystem::path(h) / ".cache" / "xpubench";
   if (const passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_dir && *pw->pw_dir == '/')
     return std::filesystem::path(pw->pw_dir) / ".cache" / "xpubench";
   return fail(status::unsupported, "no cache folder: neither XDG_CACHE_HOME nor HOME is set to an absolute path");
@@ -77,6 +83,9 @@ result<void> private_folder(const std::filesystem::path& dir) {
   if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid())
     return fail(status::failed, "the tuning cache folder {} is {}: not used", dir.string(),
                 !S_ISDIR(st.st_mode) ? "not a folder (a symlink?)" : "owned by another user");
+  if ((st.st_mode & 077) != 0 && ::chmod(dir.c_str(), 0700) != 0)  // ours, but others could plant tiles in it
+    return fail(status::failed, "the tuning cache folder {} is open to other users and cannot be made private: {}", dir.string(),
+                std::strerror(errno));
   return {};
 }
 
@@ -98,8 +107,14 @@ std::optional<gemm_params> tuning_lookup(const std::filesystem::path& dir, const
   if (!cache.contains(key.text())) return std::nullopt;
   const auto& e = cache[key.text()];
   try {
-    const gemm_params p{e.at("wg_m").get<int>(), e.at("wg_n").get<int>(), e.at("rm").get<int>(), e.at("rn").get<int>(), e.at("tk").get<int>(),
-                        e.value("direct", false), e.value("vec", 0), e.value("dot4", false)};
+    // Small integers only (a float or a huge number is not a tile size; nlohmann would cast it).
+    const auto small = [&](const char* name, int fallback, bool required) {
+      if (!e.contains(name)) return required ? -1 : fallback;
+      const auto& v = e.at(name);
+      return v.is_number_integer() && v.get<std::int64_t>() >= 0 && v.get<std::int64_t>() <= 1024 ? static_cast<int>(v.get<std::int64_t>()) : -1;
+    };
+    const gemm_params p{small("wg_m", 0, true), small("wg_n", 0, true), small("rm", 0, true), small("rn", 0, true), small("tk", 0, true),
+                        e.value("direct", false), small("vec", 0, false), e.value("dot4", false)};
     if (std::ranges::find(allowed, p) == allowed.end()) return std::nullopt;  // not a shape the tuner times: not ours
     return p;
   } catch (const nlohmann::json::exception&) {

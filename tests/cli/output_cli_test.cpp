@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 
 #include "results/run_json.hpp"
@@ -113,6 +114,28 @@ TEST(outputs, a_fifo_gets_one_document_at_the_end) {
   ASSERT_EQ(::lstat(fifo.c_str(), &st), 0);
   EXPECT_TRUE(S_ISFIFO(st.st_mode));
   EXPECT_EQ(left_in(dir.path()), std::vector<std::string>{"rows.csv"});
+}
+
+TEST(outputs, a_fifo_without_a_reader_is_an_error_not_a_hang) {
+  test::temp_dir dir;
+  const auto fifo = dir.path() / "nobody.csv";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const auto r = xpubench(with(tiny_run(dir), {"--csv", fifo.string()}));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("no process is reading this FIFO"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("was NOT written"), std::string::npos) << r.err;
+}
+
+TEST(outputs, dev_stdout_redirected_to_a_file_is_appended_not_replaced) {
+  test::temp_dir dir;
+  const auto log = dir.write("log.txt", "KEEP\n");
+  std::string cmd = "'" + test::xpubench_binary() + "'";
+  for (const auto& a : with(tiny_run(dir), {"--json", "/dev/stdout"})) cmd += " '" + a + "'";
+  cmd += " >> '" + log.string() + "' 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  const std::string text = slurp(log);
+  ASSERT_EQ(text.rfind("KEEP\n{", 0), 0u) << text.substr(0, 200);  // appended after what was there
+  EXPECT_TRUE(nlohmann::json::accept(text.substr(5)));                // the run alone: the report went to stderr
 }
 
 TEST(outputs, a_symlink_is_followed_and_kept) {

@@ -19,6 +19,10 @@ ops = ["sum", "max"]
 sizes = [4096, 8192, 16384]
 TOML
 
+# Starts a command in the background with SIGINT at its default: bash starts background jobs of a
+# script with SIGINT ignored, and xpubench rightly keeps a signal its caller ignores.
+launch() { exec python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' "$@"; }
+
 # Waits until the run file lists at least one measurement (at most 60 s).
 wait_for_rows() {
   for _ in $(seq 600); do
@@ -42,7 +46,7 @@ PY
 
 for sig in TERM HUP INT; do
   out="$dir/$sig.json"
-  "$xpubench" run --suite "$dir/suite.toml" --device cpu0 --json "$out" >"$dir/$sig.log" 2>&1 &
+  launch "$xpubench" run --suite "$dir/suite.toml" --device cpu0 --json "$out" >"$dir/$sig.log" 2>&1 &
   pid=$!
   wait_for_rows "$out" || fail "no row before SIG$sig"
   kill -s "$sig" "$pid"
@@ -53,11 +57,23 @@ for sig in TERM HUP INT; do
   check_interrupted "$out" "SIG$sig"
 done
 
+# A signal the caller ignores stays ignored (`nohup`): SIGHUP does not end such a run.
+out="$dir/nohup.json"
+(trap '' HUP; exec "$xpubench" run --suite "$dir/suite.toml" --device cpu0 --json "$out" >"$dir/nohup.log" 2>&1) &
+pid=$!
+wait_for_rows "$out" || fail "nohup: no row"
+kill -HUP "$pid"
+wait "$pid"
+rc=$?
+[ "$rc" = 0 ] || fail "an ignored SIGHUP ended the run (exit $rc)"
+python3 -c 'import json,sys; x=json.load(open(sys.argv[1]))["context"]["xpubench"]; assert x["finished"] and not x["interrupted"]' "$out" \
+  || fail "nohup: the run did not finish"
+
 # A second SIGINT kills a hung worker at once (the fake driver hangs in clFinish).
 if [ -n "${XPU_FAKE_OPENCL:-}" ]; then
   out="$dir/twice.json"
   XPUBENCH_OPENCL_LIBRARY=$XPU_FAKE_OPENCL FAKE_OPENCL_FAULT=hang_finish \
-    "$xpubench" run --suite "$dir/suite.toml" --device opencl0 --timeout 600 --json "$out" >"$dir/twice.log" 2>&1 &
+    launch "$xpubench" run --suite "$dir/suite.toml" --device opencl0 --timeout 600 --json "$out" >"$dir/twice.log" 2>&1 &
   pid=$!
   for _ in $(seq 300); do grep -q "opencl0/" "$dir/twice.log" && break; sleep 0.1; done
   sleep 1

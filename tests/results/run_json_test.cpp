@@ -107,5 +107,28 @@ TEST(csv, one_row_per_measurement_with_a_header) {
   EXPECT_NE(text.find("\"no bf16 arithmetic, needs AVX512_BF16\""), std::string::npos);
 }
 
+// Found by fuzz_run_json: a float (or a too-large integer) in an integer field was cast by
+// nlohmann (undefined behaviour); it is refused as a bad file now.
+TEST(run_json, an_integer_field_holding_an_out_of_range_number_is_refused) {
+  run r;
+  r.context.xpubench_version = "0.1.0";
+  measurement m;
+  m.name = "cpu0/latency/empty/xpubench";
+  m.launches = 10;
+  r.measurements.push_back(m);
+  for (const nlohmann::json& bad : {nlohmann::json(4.5e35), nlohmann::json(1.5), nlohmann::json(3000000000), nlohmann::json(1e19)}) {
+    nlohmann::json doc = run_to_json(r);
+    doc["context"]["xpubench"]["threads"] = bad;  // an int
+    auto back = run_from_json(doc, "bad.json");
+    ASSERT_FALSE(back) << bad.dump();
+    EXPECT_NE(back.error().message.find("does not fit the integer field"), std::string::npos) << back.error().message;
+  }
+  nlohmann::json doc = run_to_json(r);
+  doc["context"]["xpubench"]["threads"] = 4.0;  // an integral float is the integer it writes
+  auto back = run_from_json(doc, "ok.json");
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->context.threads, 4);
+}
+
 }  // namespace
 }  // namespace xpu
