@@ -10,7 +10,7 @@
 #include "cli/output.hpp"
 #include "cli/run_isolation.hpp"
 #include "core/units.hpp"
-#include "probe/inventory.hpp"
+#include "probe/machine.hpp"
 #include "reporters/inventory_report.hpp"
 #include "results/inventory_json.hpp"
 
@@ -21,29 +21,25 @@ void probe_command::add_options(CLI::App& sub) {
       ->check(CLI::IsMember({"text", "json"}));
   sub.add_option("-o,--output", output, "Write the report to FILE instead of standard output ('-': standard output)");
   sub.add_option("--topology", topology, "Probe a saved hwloc topology (lstopo --of xml FILE.xml) instead of this machine's");
-  sub.add_flag("-v,--verbose", verbose, "List every OpenCL and Vulkan extension");
-  sub.add_flag("--no-opencl", no_opencl, "Do not probe OpenCL");
-  sub.add_flag("--no-vulkan", no_vulkan, "Do not probe Vulkan");
+  sub.add_flag("-v,--verbose", verbose, "List every extension of every device");
+  backend_off_flags(sub, backends_off, "probe");
   sub.add_flag("--in-process", in_process,
-               "Load the OpenCL and Vulkan drivers in this process (by default each is probed in a child process, so that a "
-               "driver that crashes or hangs costs only its backend)");
+               "Load the drivers (OpenCL, Vulkan, Level Zero) in this process (by default each backend is probed in a child "
+               "process, so that a driver that crashes or hangs costs only its backend)");
 }
 
 int probe_command::run() const {
   probe_options options;
   if (!topology.empty()) options.topology_xml = topology;
-  options.opencl = !no_opencl && in_process;
-  options.vulkan = !no_vulkan && in_process;
+  options.skip = backends_off;
   supervisor_process_setup();
   // Drivers print to stdout while they load: that goes to stderr, so that the report or the JSON
   // on stdout is never mixed with it.
   std::fflush(stdout);
   const int saved_stdout = ::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
   if (saved_stdout >= 0) ::dup2(STDERR_FILENO, STDOUT_FILENO);
-  auto inv = probe_machine(options);
   constexpr double driver_timeout_s = 120;
-  if (inv && !in_process && !no_opencl) probe_backend_isolated("opencl", driver_timeout_s, *inv);
-  if (inv && !in_process && !no_vulkan) probe_backend_isolated("vulkan", driver_timeout_s, *inv);
+  auto inv = probe_machine_isolated(options, in_process, driver_timeout_s);
   if (saved_stdout >= 0) {
     std::fflush(stdout);
     ::dup2(saved_stdout, STDOUT_FILENO);

@@ -1,6 +1,9 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
+#include <string>
+#include <vector>
+
 namespace xpu {
 
 // `xpubench probe`: registers its options on the subcommand; run returns the exit code.
@@ -9,8 +12,7 @@ struct probe_command {
   std::string output;
   std::string topology;
   bool verbose = false;
-  bool no_opencl = false;
-  bool no_vulkan = false;
+  std::vector<std::string> backends_off;  // --no-opencl, --no-vulkan, ... (probe/registry.cpp)
   bool in_process = false;  // load the GPU drivers here instead of in child processes
 
   void add_options(CLI::App& sub);

@@ -14,15 +14,13 @@
 #include "cli/output.hpp"
 #include "cli/run_isolation.hpp"
 #include "core/units.hpp"
-#include "kernels/cpu/cpu_device.hpp"
-#if XPU_WITH_OPENCL
-#include "kernels/opencl/opencl_device.hpp"
-#endif
-#if XPU_WITH_VULKAN
-#include "kernels/vulkan/vulkan_device.hpp"
-#endif
-#include "probe/inventory.hpp"
+#include "kernels/registry.hpp"
+#include "ops/operation.hpp"
+#include "probe/machine.hpp"
+#include "probe/registry.hpp"
 #include "reporters/inventory_report.hpp"
+#include "reporters/run_csv.hpp"
+#include "reporters/run_csv.hpp"
 #include "reporters/run_report.hpp"
 #include "results/run_json.hpp"
 #include "suites/runner.hpp"
@@ -125,15 +123,28 @@ clock_record to_record(const cpu_clock& c) {
   return r;
 }
 
-bool valid_list(const std::vector<std::string>& values, std::initializer_list<std::string_view> allowed, const char* what) {
+// The --precision values: every precision some operation has (the operations' descriptors).
+std::string precision_names() {
+  std::string out;
+  for (precision p : operation_precisions()) out += fmt::format("{}{}", out.empty() ? "" : ", ", to_string(p));
+  return out;
+}
+
+// Each value names an operation (--kernel) or a precision (--precision), else the message, false.
+bool valid_names(const std::vector<std::string>& values, bool (*known)(std::string_view), const std::string& list, const char* what) {
   for (const auto& v : values) {
-    if (std::ranges::find(allowed, v) != allowed.end()) continue;
-    std::string list;
-    for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+    if (known(v)) continue;
     fmt::print(stderr, "xpubench run: unknown {} '{}' (expected one of: {})\n", what, v, list);
     return false;
   }
   return true;
+}
+
+bool known_operation(std::string_view name) { return operation_find(name) != nullptr; }
+bool known_precision(std::string_view name) {
+  const auto p = precision_parse(name);
+  const std::vector<precision> all = operation_precisions();
+  return p && std::ranges::find(all, *p) != all.end();
 }
 
 }  // namespace
@@ -149,24 +160,27 @@ std::vector<std::string> run_command::worker_command() const {
   if (!precisions.empty()) add("--precision", joined(precisions));
   if (!filter.empty()) add("--filter", filter);
   for (const auto& spec : inject_slowdown) add("--inject-slowdown", spec);
+  for (const auto& spec : backend_option_specs) add("--backend-option", spec);
   if (no_tune) a.push_back("--no-tune");
   return a;
 }
 
+result<std::map<std::string, backend_options, std::less<>>> run_command::backend_options_parse() const {
+  std::map<std::string, backend_options, std::less<>> out;
+  std::vector<std::string> specs = backend_option_specs;
+  if (no_tune) specs.insert(specs.begin(), "opencl.tune=off");
+  for (const auto& spec : specs)
+    if (auto ok = backend_option_parse(spec, out); !ok) return std::unexpected(ok.error());
+  return out;
+}
+
 result<std::unique_ptr<device>> run_command::open_device(const device_info& d, const cpu_info& cpu,
                                                          std::shared_ptr<const cpu_clock> clock) const {
-  if (d.backend == "cpu") return cpu_device_create(d, cpu, {threads, std::move(clock)});
-#if XPU_WITH_OPENCL
-  if (d.backend == "opencl") {
-    opencl_options cl;
-    cl.tune = !no_tune;
-    return opencl_device_open(d, cl);
-  }
-#endif
-#if XPU_WITH_VULKAN
-  if (d.backend == "vulkan") return vulkan_device_open(d);
-#endif
-  return fail(status::unsupported, "the {} kernel backend is not in this build of xpubench", d.backend);
+  auto options = backend_options_parse();
+  if (!options) return std::unexpected(options.error());
+  open_context c{cpu, threads, std::move(clock), {}};
+  if (auto it = options->find(d.backend); it != options->end()) c.options = it->second;
+  return device_open(d, c);
 }
 
 int run_command::run_worker(const xpu::suite& s, run_options options) const {
@@ -203,8 +217,8 @@ int run_command::run_worker(const xpu::suite& s, run_options options) const {
   }
 
   probe_options probing;
-  probing.opencl = id.starts_with("opencl");
-  probing.vulkan = id.starts_with("vulkan");
+  const device_backend* backend = device_backend_of(id);
+  probing.skip = device_backends_except(backend ? backend->name : "");
   auto inv = probe_machine(probing);
   if (!inv) return unavailable(inv.error().message);
   const device_info* d = inv->find_device(id);
@@ -245,8 +259,8 @@ int run_command::run_worker(const xpu::suite& s, run_options options) const {
 void run_command::add_options(CLI::App& sub) {
   sub.add_option("-s,--suite", suite, "A built-in suite (quick, standard, ci, deepbench) or a suite file (TOML)");
   sub.add_option("-d,--device", devices, "Only these devices (ids from `xpubench probe`: cpu0, opencl0, ...)")->delimiter(',');
-  sub.add_option("-k,--kernel", kernels, "Only these kernels: gemm, conv2d, reduction, peak, bandwidth, latency")->delimiter(',');
-  sub.add_option("-p,--precision", precisions, "Only these precisions: fp32, fp16, bf16, int8")->delimiter(',');
+  sub.add_option("-k,--kernel", kernels, fmt::format("Only these kernels: {}", operation_names()))->delimiter(',');
+  sub.add_option("-p,--precision", precisions, fmt::format("Only these precisions: {}", precision_names()))->delimiter(',');
   sub.add_option("-f,--filter", filter, "Only benchmarks whose name matches this regular expression (ECMAScript)");
   sub.add_flag("-l,--list", list, "List what would run (name, support, reason) and exit without running");
   sub.add_option("-r,--repetitions", repetitions, "Repetitions per benchmark (default: the suite's; at most 100000)")
@@ -267,9 +281,14 @@ void run_command::add_options(CLI::App& sub) {
                  "(written once at the end; the report then goes to standard error)");
   sub.add_option("--csv", csv, "Write one CSV row per measurement to FILE as results arrive; '-' is standard output");
   sub.add_flag("--fail-on-invalid", fail_on_invalid, "Exit 1 when a result fails verification");
-  sub.add_flag("--no-tune", no_tune, "OpenCL: use the default GEMM tiles instead of tuning (tuned tiles are cached per device and driver)");
-  sub.add_flag("--no-opencl", no_opencl, "Do not load the OpenCL loader or any OpenCL driver");
-  sub.add_flag("--no-vulkan", no_vulkan, "Do not load the Vulkan loader or any Vulkan driver");
+  sub.add_flag("--no-tune", no_tune,
+               "OpenCL: use the default GEMM tiles instead of tuning (tuned tiles are cached per device and driver); the same as "
+               "--backend-option opencl.tune=off");
+  std::string keys;
+  for (const kernel_backend& b : kernel_backends())
+    if (!b.option_help.empty()) keys += fmt::format("; {}: {}", b.name, b.option_help);
+  sub.add_option("--backend-option", backend_option_specs, fmt::format("BACKEND.KEY=VALUE, an option of one kernel backend{}", keys));
+  backend_off_flags(sub, backends_off, "probe or load the drivers of");
   sub.add_option("--timeout", timeout_s,
                  "Seconds one benchmark may take before its worker process is killed and its row says timeout (default: "
                  "50 x repetitions x min_time, at least 300)")
@@ -286,9 +305,10 @@ int run_command::run() const {
     fmt::print(stderr, "xpubench run: --min-time {} must be a number of seconds above 0 and at most {}\n", min_time, max_min_time_s);
     return 2;
   }
-  if (!valid_list(kernels, {"gemm", "conv2d", "reduction", "peak", "bandwidth", "latency"}, "kernel") ||
-      !valid_list(precisions, {"fp32", "fp16", "bf16", "int8"}, "precision"))
+  if (!valid_names(kernels, known_operation, operation_names(), "kernel") ||
+      !valid_names(precisions, known_precision, precision_names(), "precision"))
     return 2;
+  if (auto o = backend_options_parse(); !o) return fmt::print(stderr, "xpubench run: {}\n", o.error().message), 2;
   run_options options;
   options.devices = devices;
   options.kernels = kernels;
@@ -328,21 +348,17 @@ int run_command::run() const {
   // A backend no selected device needs is not loaded: `--device cpu0` works beside a broken
   // driver. Isolated, the GPU backends are probed in child processes under a timeout.
   const bool isolated = !in_process && !list;
-  const auto wanted = [&](std::string_view backend) {
-    return devices.empty() || std::ranges::any_of(devices, [&](const std::string& id) { return id.starts_with(backend); });
-  };
-  const bool want_opencl = !no_opencl && wanted("opencl"), want_vulkan = !no_vulkan && wanted("vulkan");
   probe_options probing;
-  probing.opencl = want_opencl && !isolated;
-  probing.vulkan = want_vulkan && !isolated;
-  auto inv = probe_machine(probing);
+  probing.skip = backends_off;
+  for (const device_backend& b : device_backends())
+    if (!devices.empty() && std::ranges::none_of(devices, [&](const std::string& id) { return device_backend_of(id) == &b; }))
+      probing.skip.emplace_back(b.name);
+  const double open_timeout = timeout_s > 0 ? timeout_s : 120.0;  // probing a backend, opening a device
+  auto inv = probe_machine_isolated(probing, !isolated, open_timeout);
   if (!inv) {
     fmt::print(stderr, "xpubench run: {}\n", inv.error().message);
     return 2;
   }
-  const double open_timeout = timeout_s > 0 ? timeout_s : 120.0;  // probing a backend, opening a device
-  if (isolated && want_opencl) probe_backend_isolated("opencl", open_timeout, *inv);
-  if (isolated && want_vulkan) probe_backend_isolated("vulkan", open_timeout, *inv);
   if (const int limit = 8 * std::max(1, inv->cpu.topology.pus); threads > limit) {
     fmt::print(stderr, "xpubench run: --threads {} is more than 8 per processing unit ({} here): use {} or fewer\n", threads,
                inv->cpu.topology.pus, limit);
@@ -350,16 +366,30 @@ int run_command::run() const {
   }
   for (const auto& id : devices)
     if (!inv->find_device(id)) {
-      const bool off = (id.starts_with("opencl") && no_opencl) || (id.starts_with("vulkan") && no_vulkan);
-      std::string why = off ? " (its backend is switched off by --no-opencl/--no-vulkan)" : " (run `xpubench probe` for the ids)";
+      const device_backend* backend = device_backend_of(id);
+      const bool off = backend && std::ranges::find(backends_off, backend->name) != backends_off.end();
+      std::string why = off ? fmt::format(" (its backend is switched off by --no-{})", backend->name) : " (run `xpubench probe` for the ids)";
       for (const auto& b : inv->backends)
-        if (!off && !b.available && !b.reason.empty() && id.starts_with(b.name)) why = fmt::format(": {} is unavailable: {}", b.name, b.reason);
+        if (!off && backend && !b.available && !b.reason.empty() && b.name == backend->name)
+          why = fmt::format(": {} is unavailable: {}", b.name, b.reason);
       fmt::print(stderr, "xpubench run: no device '{}' on this machine{}\n", id, terminal_safe(why));
       return 2;
     }
   std::vector<device_info> selected;
-  for (const auto& d : inv->devices)
-    if (devices.empty() || std::ranges::find(devices, d.id) != devices.end()) selected.push_back(d);
+  std::vector<std::string> without;  // devices that are not measured, with the reason
+  for (const auto& d : inv->devices) {
+    if (!devices.empty() && std::ranges::find(devices, d.id) == devices.end()) continue;
+    if (!kernel_backend_find(d.backend)) {  // probed only: no worker to start
+      without.push_back(fmt::format("{} ({}): probed only: xpubench has no {} kernels", d.id, d.name, backend_title(d.backend)));
+      continue;
+    }
+    selected.push_back(d);
+  }
+  if (selected.empty() && !without.empty()) {
+    for (const auto& w : without) fmt::print(stderr, "xpubench run: {}\n", terminal_safe(w));
+    fmt::print(stderr, "xpubench run: no selected device can be measured\n");
+    return 2;
+  }
   if (isolated && !plan_may_match(*loaded, selected, options)) {
     fmt::print(stderr, "xpubench run: the selection matches no benchmark of suite '{}' (try --list without filters)\n", loaded->name);
     return 2;
@@ -377,7 +407,6 @@ int run_command::run() const {
   // In process (--list, --in-process): the devices are opened here and the cases planned at once.
   std::vector<std::unique_ptr<device>> owned;
   std::vector<device*> devs;
-  std::vector<std::string> without;
   std::vector<planned_case> cases;
   if (!isolated) {
     for (const auto& d : selected) {

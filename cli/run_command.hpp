@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "kernels/cpu/cpu_device.hpp"
+#include "kernels/registry.hpp"
 #include "suites/runner.hpp"
 
 namespace xpu {
@@ -25,8 +25,9 @@ struct run_command {
   std::string json, csv;
   bool fail_on_invalid = false;
   bool idle_baseline = false;
-  bool no_tune = false;
-  bool no_opencl = false, no_vulkan = false;
+  bool no_tune = false;                       // = --backend-option opencl.tune=off
+  std::vector<std::string> backend_option_specs;  // BACKEND.KEY=VALUE
+  std::vector<std::string> backends_off;      // --no-opencl, --no-vulkan, ... (probe/registry.cpp)
   double timeout_s = 0;        // per benchmark; 0: derived from repetitions x min_time (default_timeout)
   bool in_process = false;     // no worker processes (debuggers, profilers)
   std::string resume;          // a run file whose rows are kept; only the missing ones are measured
@@ -41,6 +42,8 @@ struct run_command {
   int run_worker(const xpu::suite& s, run_options options) const;
   std::vector<std::string> worker_command() const;
   result<std::unique_ptr<device>> open_device(const device_info& d, const cpu_info& cpu, std::shared_ptr<const cpu_clock> clock) const;
+  // The --backend-option values (and --no-tune), by backend; an error names a bad one.
+  result<std::map<std::string, backend_options, std::less<>>> backend_options_parse() const;
 };
 
 }  // namespace xpu

@@ -13,6 +13,7 @@
 
 #include "cli/subprocess.hpp"
 #include "core/units.hpp"
+#include "probe/registry.hpp"
 #include "results/inventory_json.hpp"
 #include "results/run_json.hpp"
 
@@ -131,7 +132,7 @@ void supervise_device(const device_info& d, const isolation& iso, run& r, const 
         measurement m = std::move(*in_flight);
         m.state = status::timeout;
         m.reason = with_tail(fmt::format("no result after {:.0f} s (--timeout); the worker process was killed", waited), worker);
-        if (iso.progress) std::fprintf(iso.progress, " timeout after %.0f s\n", waited);
+        if (iso.progress) iso.progress(fmt::format(" timeout after {:.0f} s\n", waited));
         r.measurements.push_back(std::move(m));
         if (on_result) on_result(r);
         in_flight.reset();
@@ -147,20 +148,13 @@ void supervise_device(const device_info& d, const isolation& iso, run& r, const 
       } else if (kind == "start") {
         in_flight = parse_row(payload);
         deadline = after(iso.timeout_s);
-        if (in_flight && iso.progress) {
-          const double elapsed = std::chrono::duration<double>(clock::now() - start).count();
-          std::fprintf(iso.progress, "[%zu/%zu %3.0fs] %s ...", rows_of_device() + 1, std::max(total, rows_of_device() + 1), elapsed,
-                       terminal_safe(in_flight->name).c_str());
-          std::fflush(iso.progress);
-        }
+        if (in_flight && iso.progress)
+          iso.progress(progress_start(rows_of_device(), std::max(total, rows_of_device() + 1),
+                                      std::chrono::duration<double>(clock::now() - start).count(), in_flight->name));
       } else if (kind == "result") {
         auto m = parse_row(payload);
         if (!m) continue;
-        if (iso.progress) {
-          if (m->state == status::ok && m->ops_per_s)
-            std::fprintf(iso.progress, " %s%s/s%s\n", format_si(*m->ops_per_s).c_str(), m->ops_unit.c_str(), m->noisy ? " (noisy)" : "");
-          else std::fprintf(iso.progress, " %s: %s\n", std::string(to_string(m->state)).c_str(), terminal_safe(m->reason).c_str());
-        }
+        if (iso.progress) iso.progress(progress_end(*m));
         r.measurements.push_back(std::move(*m));
         in_flight.reset();
         if (on_result) on_result(r);
@@ -170,7 +164,7 @@ void supervise_device(const device_info& d, const isolation& iso, run& r, const 
       }
     }
     if (killed_on_request || in.stop.load()) {
-      if (in_flight && iso.progress) std::fprintf(iso.progress, " killed (second interrupt)\n");
+      if (in_flight && iso.progress) iso.progress(" killed (second interrupt)\n");
       r.context.interrupted = true;
       return;
     }
@@ -179,7 +173,7 @@ void supervise_device(const device_info& d, const isolation& iso, run& r, const 
       measurement m = std::move(*in_flight);
       m.state = status::crashed;
       m.reason = with_tail(fmt::format("the worker process measuring this benchmark died ({})", worker.how_it_ended()), worker);
-      if (iso.progress) std::fprintf(iso.progress, " crashed (%s)\n", worker.how_it_ended().c_str());
+      if (iso.progress) iso.progress(fmt::format(" crashed ({})\n", worker.how_it_ended()));
       r.measurements.push_back(std::move(m));
       if (on_result) on_result(r);
       continue;
@@ -203,16 +197,24 @@ void supervise_device(const device_info& d, const isolation& iso, run& r, const 
   }
 }
 
+namespace {
+// Sets the status of `backend` in inv, in place where it is listed.
+void status_set(inventory& inv, backend_status s) {
+  s.title = backend_title(s.name);
+  auto it = std::ranges::find(inv.backends, s.name, &backend_status::name);
+  if (it != inv.backends.end()) *it = std::move(s);
+  else inv.backends.push_back(std::move(s));
+}
+}  // namespace
+
 void probe_backend_isolated(std::string_view backend, double timeout_s, inventory& inv) {
-  const std::string other = backend == "opencl" ? "--no-vulkan" : "--no-opencl";
+  std::vector<std::string> argv{self_executable(), "probe", "--in-process", "--format", "json"};
+  for (const auto& other : device_backends_except(backend)) argv.push_back("--no-" + other);
   const auto t0 = clock::now();
   auto note = [&](std::string reason) {
-    auto it = std::ranges::find(inv.backends, backend, &backend_status::name);
-    backend_status s{std::string(backend), false, "", std::move(reason), std::chrono::duration<double, std::milli>(clock::now() - t0).count()};
-    if (it != inv.backends.end()) *it = s;
-    else inv.backends.push_back(s);
+    status_set(inv, {std::string(backend), false, "", std::move(reason), std::chrono::duration<double, std::milli>(clock::now() - t0).count(), ""});
   };
-  auto child = subprocess::start({self_executable(), "probe", "--in-process", "--format", "json", other}, "", nullptr);
+  auto child = subprocess::start(argv, "", nullptr);
   if (!child) return note(fmt::format("cannot start the probe process: {}", child.error().message));
   std::string text, line;
   const auto deadline = after(timeout_s);
@@ -240,15 +242,31 @@ void probe_backend_isolated(std::string_view backend, double timeout_s, inventor
   if (!probed) return note(fmt::format("the {} probe process wrote no inventory: {}", backend, probed.error().message));
   for (auto& dev : probed->devices)
     if (dev.backend == backend) inv.devices.push_back(std::move(dev));
-  // cpu0 first, then OpenCL, then Vulkan, as an in-process probe orders them.
-  const auto rank = [](const device_info& x) { return x.backend == "cpu" ? 0 : x.backend == "opencl" ? 1 : 2; };
-  std::ranges::stable_sort(inv.devices, {}, rank);
+  // cpu0 first, then the registry's order, as an in-process probe orders them.
+  std::ranges::stable_sort(inv.devices, {}, [](const device_info& x) { return device_backend_rank(x.backend); });
   for (auto& s : probed->backends)
-    if (s.name == backend) {
-      auto it = std::ranges::find(inv.backends, backend, &backend_status::name);
-      if (it != inv.backends.end()) *it = s;
-      else inv.backends.push_back(s);
+    if (s.name == backend) status_set(inv, std::move(s));
+}
+
+result<inventory> probe_machine_isolated(probe_options options, bool in_process, double timeout_s) {
+  std::vector<std::string_view> isolated;
+  for (const device_backend& b : device_backends())
+    if (!in_process && b.loads_drivers && b.probe && options.probes(b.name)) {
+      isolated.push_back(b.name);
+      options.skip.emplace_back(b.name);
     }
+  auto inv = probe_machine(options);
+  if (inv)
+    for (std::string_view name : isolated) probe_backend_isolated(name, timeout_s, *inv);
+  return inv;
+}
+
+void backend_off_flags(CLI::App& sub, std::vector<std::string>& off, std::string_view what) {
+  for (const device_backend& b : device_backends()) {
+    const std::string name(b.name);
+    sub.add_flag_callback(fmt::format("--no-{}", b.name), [&off, name] { off.push_back(name); },
+                          fmt::format("Do not {} {}", what, b.title));
+  }
 }
 
 }  // namespace xpu

@@ -23,8 +23,11 @@
 #include <string_view>
 #include <vector>
 
-#include "probe/inventory.hpp"
+#include <CLI/CLI.hpp>
+
+#include "probe/machine.hpp"
 #include "results/run.hpp"
+#include "suites/runner.hpp"
 
 namespace xpu {
 
@@ -32,7 +35,7 @@ struct isolation {
   std::vector<std::string> worker_argv;  // the worker command, without --device
   double timeout_s = 300;                // per benchmark, from its start line to its result
   double open_timeout_s = 120;           // probing, opening the device and planning
-  std::FILE* progress = stderr;          // null: quiet
+  progress_sink progress = progress_to(stderr);  // empty: quiet
 };
 
 // Signals the supervisor has received (SIGINT, SIGTERM, SIGHUP): the first lets the worker finish
@@ -55,10 +58,17 @@ std::string self_executable();
 void supervise_device(const device_info& d, const isolation& iso, run& r, const std::function<void(const run&)>& on_result,
                       interruption in, std::vector<std::string>& without);
 
-// Probes `backend` ("opencl" or "vulkan") in a child process (`xpubench probe --in-process
-// --format json` with the other backend off) and puts its devices and status into inv; a probe that crashes or
-// outlives timeout_s leaves the backend unavailable with the reason.
+// Probes device backend `backend` (probe/registry.cpp) in a child process (`xpubench probe
+// --in-process --format json` with every other backend off) and puts its devices and status into
+// inv; a probe that crashes or outlives timeout_s leaves the backend unavailable with the reason.
 void probe_backend_isolated(std::string_view backend, double timeout_s, inventory& inv);
+
+// Probes the machine, minus the backends in options.skip; the backends that load drivers are
+// probed in child processes (probe_backend_isolated) unless in_process.
+result<inventory> probe_machine_isolated(probe_options options, bool in_process, double timeout_s);
+
+// The `--no-<backend>` flags of every device backend, each adding its name to `off`.
+void backend_off_flags(CLI::App& sub, std::vector<std::string>& off, std::string_view what);
 
 // The worker's side: writes protocol lines to `out` (a FILE the worker owns).
 void protocol_line(std::FILE* out, std::string_view kind, std::string_view payload = {});

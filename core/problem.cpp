@@ -24,12 +24,6 @@ std::string_view to_string(kernel_kind k) {
   return "gemm";
 }
 
-std::optional<kernel_kind> kernel_kind_parse(std::string_view name) {
-  for (auto [kind, n] : kind_names)
-    if (n == name) return kind;
-  return std::nullopt;
-}
-
 std::string_view to_string(conv_layout l) { return l == conv_layout::nchw ? "nchw" : "nhwc"; }
 std::string_view to_string(reduce_op o) { return o == reduce_op::sum ? "sum" : "max"; }
 std::string_view to_string(bandwidth_op o) {
@@ -82,7 +76,9 @@ std::optional<std::int64_t> largest_tensor_elements(const problem& p) {
   return std::visit(visitor{}, p.dims);
 }
 
-kernel_kind problem::kind() const { return static_cast<kernel_kind>(dims.index()); }
+kernel_kind problem::kind() const {
+  return std::visit([](const auto& s) { return s.kind; }, dims);
+}
 
 std::string problem::id() const {
   const std::string_view p = to_string(type);

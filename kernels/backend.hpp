@@ -12,6 +12,7 @@
 #include "core/buffers.hpp"
 #include "core/error.hpp"
 #include "core/problem.hpp"
+#include "ops/operation.hpp"
 #include "probe/device.hpp"
 
 namespace xpu {
@@ -68,7 +69,15 @@ class device {
  public:
   virtual ~device() = default;
   virtual const device_info& info() const = 0;
-  virtual support supports(const problem& p) const = 0;
+  // Whether and how the device runs p: the rules every backend shares (the operation's descriptor,
+  // ops/<name>/), then the backend's own (supports_op).
+  support supports(const problem& p) const {
+    if (const auto& op = operation_for(p.kind()); op.unsupported)
+      if (auto why = op.unsupported(p)) return {support_level::unsupported, std::move(*why), {}};
+    return supports_op(p);
+  }
+  // The backend's own support rules, for problems the operation's shared rules let through.
+  virtual support supports_op(const problem& p) const = 0;
   // The clock the device runs at right now, measured (CPU: the calibrated dependency chain on every core);
   // nullopt where the backend cannot measure it. Used for `% of peak` next to each measurement.
   virtual std::optional<double> clock_hz_measure() { return std::nullopt; }

@@ -20,17 +20,6 @@
 
 namespace xpu {
 
-bool cpu_isa::has(std::string_view name) const {
-  return std::ranges::any_of(features, [&](const isa_feature& f) { return f.name == name && f.present; });
-}
-
-std::vector<std::string> cpu_isa::present() const {
-  std::vector<std::string> out;
-  for (const auto& f : features)
-    if (f.present) out.push_back(f.name);
-  return out;
-}
-
 namespace {
 
 // XCR0 state components (Intel SDM vol. 1, 13.1).

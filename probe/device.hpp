@@ -98,9 +98,16 @@ struct vulkan_details {
   std::vector<std::string> errors;
 };
 
+// One thing a backend knows about a device, as it names it ("driver" = "amdxdna", "memory" =
+// "16 GiB"): what backends without typed details (above) report, in the order they found it.
+struct device_fact {
+  std::string name;
+  std::string value;
+};
+
 struct device_info {
-  std::string id;                     // stable: "cpu0", "opencl0", "vulkan1"
-  std::string backend;                // "cpu", "opencl", "vulkan"
+  std::string id;                     // stable: the backend's name and an index: "cpu0", "opencl0", "vulkan1"
+  std::string backend;                // "cpu" or a device backend's name (probe/registry.cpp): "opencl", "vulkan", ...
   std::string name;
   std::string vendor;
   std::string type;                   // "cpu", "gpu", "integrated_gpu", "discrete_gpu", "accelerator", "virtual_gpu", "other"
@@ -109,17 +116,21 @@ struct device_info {
   std::vector<precision_support> precisions;
   std::optional<opencl_details> opencl;
   std::optional<vulkan_details> vulkan;
+  std::vector<device_fact> facts;     // other backends' details, as key/value data
+  std::vector<std::string> extensions;  // other backends' extension or capability lists
 
   const precision_support* support_for(precision p) const;
+  std::string_view fact(std::string_view key) const;  // empty when absent
 };
 
 // Whether a backend could be probed at all; a missing driver is data, not an error.
 struct backend_status {
-  std::string name;                   // "cpu", "opencl", "vulkan"
+  std::string name;                   // "cpu" or a device backend's name (probe/registry.cpp)
   bool available = false;
   std::string version;                // loader / library version where known
   std::string reason;                 // why it is unavailable, or notes
   double probe_ms = 0;                // how long probing this backend took
+  std::string title;                  // how reports name it: "CPU", "OpenCL", "Level Zero" (the registry's)
 };
 
 }  // namespace xpu

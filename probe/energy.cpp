@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "probe/nvml_api.hpp"
+#include "loaders/nvml_api.hpp"
 #include "probe/sysfs.hpp"
 
 namespace xpu {

@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 
 #include "probe/backends.hpp"
-#include "probe/opencl_api.hpp"
+#include "loaders/opencl_api.hpp"
 
 #include <CL/cl_ext.h>
 

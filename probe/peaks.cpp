@@ -4,12 +4,10 @@
 
 #include <fmt/format.h>
 
+#include "probe/registry.hpp"
+
 namespace xpu {
 
-const precision_support* device_info::support_for(precision p) const {
-  auto it = std::ranges::find(precisions, p, &precision_support::type);
-  return it == precisions.end() ? nullptr : &*it;
-}
 
 namespace {
 
@@ -150,7 +148,7 @@ void borrow_cpu_peak(precision_support& s, const device_info& d, const device_in
   }
   if (d.type != "cpu" || !host_cpu) {
     s.peak_reason = fmt::format("{} does not expose the ALUs per compute unit; the suite's peak micro-benchmark measures it",
-                                d.backend == "opencl" ? "OpenCL" : "Vulkan");
+                                backend_title(d.backend));
     return;
   }
   // Emulated precisions compute in fp32; native ones on the host's path for that precision.
@@ -209,6 +207,19 @@ std::vector<precision_support> vulkan_precisions(const device_info& d, const dev
   out.push_back({precision::int32, support_level::native, "int arithmetic (core SPIR-V)", {}, ""});
   for (auto& s : out) borrow_cpu_peak(s, d, host_cpu);
   return out;
+}
+
+std::optional<std::uint64_t> opencl_memory_budget(const device_info& d) {
+  if (!d.opencl || d.type == "cpu") return std::nullopt;
+  return d.opencl->global_memory_bytes;
+}
+
+std::optional<std::uint64_t> vulkan_memory_budget(const device_info& d) {
+  if (!d.vulkan || d.type == "cpu") return std::nullopt;
+  std::uint64_t local = 0;
+  for (const auto& h : d.vulkan->heaps)
+    if (h.device_local) local = std::max(local, h.size_bytes);
+  return local;
 }
 
 }  // namespace xpu

@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "probe/backends.hpp"
-#include "probe/vulkan_api.hpp"
+#include "loaders/vulkan_api.hpp"
 
 namespace xpu {
 namespace {

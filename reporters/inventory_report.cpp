@@ -12,14 +12,6 @@
 namespace xpu {
 namespace {
 
-struct painter {
-  bool on;
-  std::string bold(const std::string& s) const { return on ? "\033[1m" + s + "\033[0m" : s; }
-  std::string dim(const std::string& s) const { return on ? "\033[2m" + s + "\033[0m" : s; }
-  std::string good(const std::string& s) const { return on ? "\033[32m" + s + "\033[0m" : s; }
-  std::string bad(const std::string& s) const { return on ? "\033[33m" + s + "\033[0m" : s; }
-};
-
 // {0,1,2,3,8} -> "0-3,8"
 std::string ranges(const std::vector<int>& v) {
   std::string out;
@@ -162,17 +154,27 @@ void vulkan_device(std::string& out, const device_info& d, const report_style& s
   for (const auto& e : v.errors) out += fmt::format("      {}\n", p.dim(e));
 }
 
+// A device of a backend without typed details: its facts, in the order the backend found them.
+void device_facts(std::string& out, const device_info& d, const report_style& style, const painter& p) {
+  out += fmt::format("  {}  {}{}\n", p.bold(d.id), d.name, d.vendor.empty() ? "" : fmt::format(" ({})", d.vendor));
+  for (const auto& f : d.facts) out += fmt::format("      {}: {}\n", f.name, f.value);
+  if (!d.extensions.empty())
+    out += style.verbose || d.extensions.size() <= 8 ? fmt::format("      {}\n", fmt::join(d.extensions, " "))
+                                                     : fmt::format("      {} capabilities (--verbose lists them)\n", d.extensions.size());
+}
+
 void backends_section(std::string& out, const inventory& inv, const report_style& style, const painter& p) {
   for (const auto& b : inv.backends) {
     if (b.name == "cpu") continue;
-    out += p.bold(b.name == "opencl" ? "OpenCL" : "Vulkan");
+    out += p.bold(b.title.empty() ? b.name : b.title);
     if (b.available) out += fmt::format("  {} ({:.0f} ms)\n", b.version, b.probe_ms);
     else out += "  " + p.bad("unavailable: " + b.reason) + "\n";
     if (b.available && !b.reason.empty()) out += fmt::format("  {}\n", p.dim(b.reason));
     for (const auto& d : inv.devices) {
       if (d.backend != b.name) continue;
       if (d.opencl) opencl_device(out, d, style, p);
-      if (d.vulkan) vulkan_device(out, d, style, p);
+      else if (d.vulkan) vulkan_device(out, d, style, p);
+      else device_facts(out, d, style, p);
     }
   }
 }

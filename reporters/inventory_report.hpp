@@ -5,13 +5,10 @@
 #include <string>
 
 #include "probe/inventory.hpp"
+#include "reporters/style.hpp"
 
 namespace xpu {
 
-struct report_style {
-  bool color = false;    // ANSI colours: only on a terminal and never with NO_COLOR
-  bool verbose = false;  // full extension lists
-};
 
 std::string inventory_report(const inventory& inv, const report_style& style);
 

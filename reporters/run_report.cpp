@@ -38,8 +38,9 @@ std::string verified(const measurement& m) {
 }  // namespace
 
 std::string run_report(const run& r, const report_style& style) {
-  const auto bold = [&](const std::string& s) { return style.color ? "\033[1m" + s + "\033[0m" : s; };
-  const auto warn = [&](const std::string& s) { return style.color ? "\033[33m" + s + "\033[0m" : s; };
+  const painter p{style.color};
+  const auto bold = [&](const std::string& s) { return p.bold(s); };
+  const auto warn = [&](const std::string& s) { return p.bad(s); };
   std::string out;
   std::vector<std::string> device_order;
   std::map<std::string, std::vector<const measurement*>> by_device;

@@ -93,8 +93,6 @@ inline result<comparison> compare_runs(const compare_input& base, const compare_
   return compare_runs(std::vector{base}, std::vector{head}, options);
 }
 
-std::string comparison_text(const comparison& c, const compare_options& o, bool color);
-std::string comparison_markdown(const comparison& c, const compare_options& o);
 nlohmann::json comparison_json(const comparison& c, const compare_options& o);
 
 }  // namespace xpu

@@ -65,9 +65,10 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(vulkan_details, api_version, ven
                                                 integer_dot_product, integer_dot_product_8bit_accelerated,
                                                 coop_matrix_khr, coop_matrix_nv, coop_matrix_khr_shapes,
                                                 coop_matrix_nv_shapes, extensions, errors)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(device_fact, name, value)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(device_info, id, backend, name, vendor, type, driver_version, pci_bus_id,
-                                                precisions, opencl, vulkan)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(backend_status, name, available, version, reason, probe_ms)
+                                                precisions, opencl, vulkan, facts, extensions)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(backend_status, name, title, available, version, reason, probe_ms)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(power_sensor, id, source, kind, unit, name, path, covers, readable,
                                                 reason, max_energy_range_uj)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(power_source, name, available, reason)

@@ -26,7 +26,5 @@ nlohmann::json clock_record_to_json(const clock_record& c);
 result<clock_record> clock_record_from_json(const nlohmann::json& j);
 
 // One row per measurement, RFC 4180 quoting, header line first.
-std::string run_to_csv(const run& r);
-std::string csv_quote(std::string_view field);
 
 }  // namespace xpu

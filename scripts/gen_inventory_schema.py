@@ -47,17 +47,20 @@ defs["vulkan"] = obj(dict(api_version=S(pattern=r"^\d+\.\d+\.\d+$"), vendor_id=I
     shader_float16=B(), shader_int8=B(), shader_int16=B(), shader_float64=B(), storage_16bit=B(), storage_8bit=B(),
     integer_dot_product=B(), integer_dot_product_8bit_accelerated=B(), coop_matrix_khr=B(), coop_matrix_nv=B(),
     coop_matrix_khr_shapes=A(R("coop_shape")), coop_matrix_nv_shapes=A(R("coop_shape")), extensions=strings, errors=strings))
-defs["device"] = obj(dict(id=S(pattern="^(cpu|opencl|vulkan)[0-9]+$"), backend=S(enum=["cpu","opencl","vulkan"]), name=S(), vendor=S(),
+# Backends are the registry's (probe/registry.cpp): names are lower-case words, ids a name and a number.
+defs["fact"] = obj(dict(name=S(minLength=1), value=S()))
+defs["device"] = obj(dict(id=S(pattern="^[a-z]+[0-9]+$"), backend=S(pattern="^[a-z]+$"), name=S(), vendor=S(),
     type=S(enum=["cpu","gpu","integrated_gpu","discrete_gpu","virtual_gpu","accelerator","other"]), driver_version=S(),
     pci_bus_id=S(pattern=r"^([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7])?$"),
-    precisions=A(R("precision_support"), minItems=6, maxItems=6), opencl=R("opencl"), vulkan=R("vulkan")),
-    optional=("opencl","vulkan"))
+    precisions=A(R("precision_support"), maxItems=6), opencl=R("opencl"), vulkan=R("vulkan"), facts=A(R("fact")), extensions=strings),
+    optional=("opencl","vulkan","facts","extensions"))
 defs["power_sensor"] = obj(dict(id=S(), source=S(enum=["rapl","hwmon","nvml"]), kind=S(enum=["energy","power"]),
     unit=S(enum=["uJ","uW","mJ","mW"]), name=S(), path=S(), covers=S(), readable=B(), reason=S(), max_energy_range_uj=I()),
     optional=("max_energy_range_uj",))
 defs["power_source"] = obj(dict(name=S(enum=["rapl","hwmon","nvml"]), available=B(), reason=S()))
 defs["power"] = obj(dict(sources=A(R("power_source")), sensors=A(R("power_sensor"))))
-defs["backend"] = obj(dict(name=S(enum=["cpu","opencl","vulkan"]), available=B(), version=S(), reason=S(), probe_ms=N(minimum=0)))
+defs["backend"] = obj(dict(name=S(pattern="^[a-z]+$"), title=S(), available=B(), version=S(), reason=S(), probe_ms=N(minimum=0)),
+    optional=("title",))
 defs["host"] = obj(dict(hostname=S(), os=S(), kernel=S(), machine=S()))
 defs["inventory"] = obj(dict(probed_at=S(pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"), probe_ms=N(minimum=0),
     host=R("host"), cpu=R("cpu"), devices=A(R("device"), minItems=1), power=R("power"), backends=A(R("backend"))))

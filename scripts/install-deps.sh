@@ -14,6 +14,8 @@ packages=(
   libdnnl-dev libopenblas-openmp-dev
   # OpenCL: ICD loader, headers, and PoCL, the real CPU driver the tests use
   ocl-icd-opencl-dev opencl-c-headers opencl-clhpp-headers pocl-opencl-icd
+  # Level Zero (probed only): its loader and headers; the drivers come with the hardware's runtime
+  libze-dev libze1
   # clang-15 (PoCL's compiler) also type-checks the kernels PoCL cannot build here (half arithmetic);
   # with libFuzzer it builds the fuzz targets (fuzz/README.md)
   clang-15 libfuzzer-15-dev

@@ -12,23 +12,14 @@
 
 #include "core/units.hpp"
 #include "probe/cpu_load.hpp"
-#include "suites/workload.hpp"
+#include "probe/registry.hpp"
+#include "ops/operation.hpp"
 
 namespace xpu {
 namespace {
 
 bool selected(const std::vector<std::string>& wanted, std::string_view value) {
   return wanted.empty() || std::ranges::find(wanted, value) != wanted.end();
-}
-
-// Kernel order within a device: peaks first, so % of peak can use a measured peak.
-int kind_rank(kernel_kind k) {
-  switch (k) {
-    case kernel_kind::latency: return 0;
-    case kernel_kind::peak: return 1;
-    case kernel_kind::bandwidth: return 2;
-    default: return 3;
-  }
 }
 
 // Collects Google Benchmark's per-repetition runs; prints nothing (the runner reports progress).
@@ -62,62 +53,16 @@ std::uint64_t needed_bytes(const problem& p) {
 // The device memory a case may use: the OS's available memory for CPU-side devices, the
 // device's global memory otherwise.
 std::optional<std::uint64_t> memory_limit(const device_info& d, const inventory& inv) {
-  if (d.opencl && d.type != "cpu") return d.opencl->global_memory_bytes;
-  if (d.vulkan && d.type != "cpu") {
-    std::uint64_t local = 0;
-    for (const auto& h : d.vulkan->heaps)
-      if (h.device_local) local = std::max(local, h.size_bytes);
-    return local;
-  }
+  if (const device_backend* b = device_backend_find(d.backend); b && b->memory_budget)
+    if (auto budget = b->memory_budget(d)) return budget;
   return inv.cpu.memory.available_bytes;
 }
 
-void percent_of_peak(measurement& m, const planned_case& c, const run& r, std::optional<double> clock_hz) {
-  if (!m.ops_per_s || !(c.prob.kind() == kernel_kind::gemm || c.prob.kind() == kernel_kind::conv2d || c.prob.kind() == kernel_kind::peak))
-    return;
-  // The precision the implementation computes in (fp16 storage with fp32 arithmetic: fp32's peak).
-  const precision computes = c.sup.arithmetic_of(c.implementation, c.prob.type);
-  const precision_support* ps = c.dev->info().support_for(computes);
-  // CPU: cores x clock x ops/cycle of the ISA path (the probe's factors); the clock re-measured
-  // right before the benchmark where the calibrated chain allows, else the run's calibration.
-  const clock_record& cal = r.context.clock;
-  const bool fresh = clock_hz.has_value();
-  if (!clock_hz && cal.hz > 0) clock_hz = cal.hz;
-  if (!clock_hz) clock_hz = r.context.measured_clock_hz;
-  if (c.dev->info().backend == "cpu" && ps && ps->peak && ps->peak->ops_per_cycle > 0 && clock_hz) {
-    const double peak = ps->peak->cores * *clock_hz * ps->peak->ops_per_cycle;
-    m.percent_of_peak = 100.0 * *m.ops_per_s / peak;
-    const std::string how = fresh ? fmt::format("{} measured right before the benchmark", cal.method.empty() ? "clock" : cal.method)
-                                  : fmt::format("{} clock of the run", cal.method.empty() ? "measured" : cal.method);
-    m.peak_basis = fmt::format("cores x clock x ops/cycle = {} x {:.2f} GHz ({}) x {} (the per-cycle figure is the probe's estimate)",
-                               ps->peak->cores, *clock_hz / 1e9, how, ps->peak->ops_per_cycle);
-    return;
-  }
-  // Otherwise a measured peak of the same device and precision, else the estimate.
-  if (c.prob.kind() != kernel_kind::peak) {
-    const std::string peak_name = fmt::format("{}/peak/{}/", c.dev->info().id, to_string(computes));
-    for (const auto& other : r.measurements)
-      if (other.name.rfind(peak_name, 0) == 0 && other.state == status::ok && other.ops_per_s) {
-        m.percent_of_peak = 100.0 * *m.ops_per_s / *other.ops_per_s;
-        m.peak_basis = fmt::format("measured {} = {}OP/s{}", other.name, format_si(*other.ops_per_s),
-                                   computes != c.prob.type ? fmt::format(" (the kernel computes in {})", to_string(computes)) : "");
-        return;
-      }
-  }
-  if (ps && ps->peak) {
-    m.percent_of_peak = 100.0 * *m.ops_per_s / ps->peak->ops_per_s;
-    m.peak_basis = ps->peak->basis;
-  }
-}
-
 // What one Google Benchmark invocation of a case measured beside the device time: host wall time
-// around its launches and, where a meter runs, the energy.
+// around its launches and, where a meter runs, the energy of its window.
 struct invocation {
   double host_seconds = 0;
-  std::int64_t launches = 0;
-  double joules = 0, seconds = 0;  // energy meter
-  std::optional<double> sample_hz;
-  std::string error;               // the meter's
+  energy_window_reading energy;
 };
 
 // The invocations that were the repetitions: the last `repetitions` (earlier ones calibrated the
@@ -125,29 +70,6 @@ struct invocation {
 std::span<const invocation> repetitions_of(const std::vector<invocation>& all, std::size_t repetitions) {
   const std::size_t n = std::min(repetitions, all.size());
   return std::span(all).subspan(all.size() - n);
-}
-
-void energy_finish(measurement& m, std::span<const invocation> reps, std::size_t repetitions, const run& r) {
-  if (reps.size() < repetitions || repetitions == 0) {
-    if (m.energy_reason.empty()) m.energy_reason = "no energy readings for the repetitions";
-    return;
-  }
-  double joules = 0, seconds = 0;
-  for (const invocation& e : reps) {
-    if (!e.error.empty()) {
-      m.energy_reason = e.error;
-      m.energy_samples_j.clear();
-      return;
-    }
-    m.energy_samples_j.push_back(e.joules / static_cast<double>(std::max<std::int64_t>(e.launches, 1)));
-    joules += e.joules;
-    seconds += e.seconds;
-    if (e.sample_hz) m.energy_sample_hz = e.sample_hz;
-  }
-  m.energy_j = stats_of(m.energy_samples_j).median;
-  if (seconds > 0) m.average_w = joules / seconds;
-  if (auto it = r.context.idle_w.find(m.device); it != r.context.idle_w.end() && m.average_w) m.idle_corrected_w = *m.average_w - it->second;
-  if (*m.energy_j > 0 && m.ops > 0) m.ops_per_joule = m.ops / *m.energy_j;
 }
 
 // Test-only fault injection: the slowdown fraction for this benchmark (the first rule that matches).
@@ -213,118 +135,154 @@ measurement measurement_skeleton(const planned_case& c) {
 
 namespace {
 
-measurement run_one(const planned_case& c, const run_options& options, const run& r, int repetitions, double min_time) {
-  measurement m = measurement_skeleton(c);
-  if (m.state != status::ok) return m;
-  const workload& w = workload_for(c.prob.kind());
-
+// Step 1: the case fits the device's memory, its inputs are made and the device prepares it;
+// nullptr with m saying why not.
+std::unique_ptr<prepared> prepare_case(const planned_case& c, const run_options& options, const run& r, host_buffers& buffers, measurement& m) {
   if (c.implementation.empty()) {
     m.state = status::unsupported;
     m.reason = c.sup.reason;
-    return m;
+    return nullptr;
   }
   const auto limit = memory_limit(c.dev->info(), r.context.machine);
   if (const std::uint64_t need = needed_bytes(c.prob); limit && need > *limit * 8 / 10) {
     m.state = status::skipped;
     m.reason = fmt::format("needs about {} but the device has {} available: skipped to stay clear of swapping and the OOM killer",
                            format_bytes(need), format_bytes(*limit));
-    return m;
+    return nullptr;
   }
-  try {
-    host_buffers buffers = w.make_buffers(c.prob, options.seed);
-    auto ready = c.dev->prepare(c.prob, buffers, c.implementation);
-    if (!ready) {
-      m.state = ready.error().code == status::ok ? status::failed : ready.error().code;
-      m.reason = ready.error().message;
-      return m;
-    }
-    prepared* raw = ready->get();
-    m.notes = raw->notes();
-    const prepared::choice picked = raw->dispatch();
-    m.dispatch = picked.what;
-    m.dispatch_warning = picked.warning;
-    // Warm up (first touch, JIT, clocks), then verify the output once, before any timing.
-    if (auto t = raw->run_seconds(1); !t) {
-      m.state = t.error().code;
-      m.reason = t.error().message;
-      return m;
-    }
-    if (auto ok = raw->read_back(buffers); !ok) {
-      m.state = ok.error().code;
-      m.reason = ok.error().message;
-      return m;
-    }
-    m.verification = to_result(w.verify(c.prob, buffers, options.seed, raw->accumulation()));
-    if (m.verification.checked && !m.verification.passed) {
-      m.state = status::invalid;
-      m.reason = "verification failed: " + m.verification.message;
-      return m;
-    }
+  buffers = workload_for(c.prob.kind()).make_buffers(c.prob, options.seed);
+  auto ready = c.dev->prepare(c.prob, buffers, c.implementation);
+  if (!ready) {
+    m.state = ready.error().code == status::ok ? status::failed : ready.error().code;
+    m.reason = ready.error().message;
+    return nullptr;
+  }
+  m.notes = (*ready)->notes();
+  const prepared::choice picked = (*ready)->dispatch();
+  m.dispatch = picked.what;
+  m.dispatch_warning = picked.warning;
+  return std::move(*ready);
+}
 
-    std::unique_ptr<energy_meter> meter;
-    if (auto opened = energy_meter_open(sensors_for(c.dev->info(), r.context.machine.power), options.energy); opened) {
-      meter = std::move(*opened);
-      m.energy_sensor = meter->name();
+// Step 2: a warm-up launch (first touch, JIT, clocks), then the output read back and verified
+// against the reference, before any timing; false with m saying why.
+bool verify_case(const planned_case& c, prepared& ready, host_buffers& buffers, std::uint64_t seed, measurement& m) {
+  if (auto t = ready.run_seconds(1); !t) {
+    m.state = t.error().code;
+    m.reason = t.error().message;
+    return false;
+  }
+  if (auto ok = ready.read_back(buffers); !ok) {
+    m.state = ok.error().code;
+    m.reason = ok.error().message;
+    return false;
+  }
+  m.verification = to_result(workload_for(c.prob.kind()).verify(c.prob, buffers, seed, ready.accumulation()));
+  if (m.verification.checked && !m.verification.passed) {
+    m.state = status::invalid;
+    m.reason = "verification failed: " + m.verification.message;
+    return false;
+  }
+  return true;
+}
+
+// The energy meter of a device, read around each Google Benchmark invocation (a window).
+class energy_window {
+ public:
+  energy_window(const device_info& d, const run& r, const energy_options& options, measurement& m) {
+    if (auto opened = energy_meter_open(sensors_for(d, r.context.machine.power), options); opened) {
+      m_meter = std::move(*opened);
+      m.energy_sensor = m_meter->name();
     } else {
       m.energy_reason = opened.error().message;
     }
-    std::vector<invocation> invocations;
-    capture reporter;
-    m.injected_slowdown = injected_slowdown(options, c.name);
-    const double inject = m.injected_slowdown;
-    benchmark::RegisterBenchmark(c.name.c_str(),
-                                 [raw, inject, &meter, &invocations](benchmark::State& state) {
-                                   invocation e;
-                                   bool started = false;
-                                   if (meter) {
-                                     if (auto ok = meter->start(); ok) started = true;
-                                     else e.error = ok.error().message;
-                                   }
-                                   for (auto _ : state) {
-                                     const auto host_start = std::chrono::steady_clock::now();
-                                     auto t = raw->run_seconds(1);
-                                     if (t && inject > 0) *t += busy_wait(*t * inject);
-                                     e.host_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - host_start).count();
-                                     if (!t) {
-                                       state.SkipWithError(t.error().message.c_str());
-                                       break;
-                                     }
-                                     state.SetIterationTime(*t);
-                                   }
-                                   e.launches = state.iterations();
-                                   if (started) {
-                                     if (auto got = meter->stop(); got) {
-                                       e.joules = got->joules;
-                                       e.seconds = got->seconds;
-                                       e.sample_hz = got->sample_hz;
-                                     } else {
-                                       e.error = got.error().message;
-                                     }
-                                   }
-                                   invocations.push_back(std::move(e));
-                                 })
-        ->UseManualTime()
-        ->Repetitions(repetitions)
-        ->MinTime(min_time)
-        ->Unit(benchmark::kMicrosecond);
-    const auto load_before = cpu_times_read();
-    benchmark::RunSpecifiedBenchmarks(&reporter);
-    benchmark::ClearRegisteredBenchmarks();
-    m.load = sentinel(load_before, cpu_times_read());
-    if (!reporter.error.empty()) {
-      m.state = status::failed;
-      m.reason = reporter.error;
+  }
+  explicit operator bool() const { return m_meter != nullptr; }
+  void open(energy_window_reading& e) {
+    if (!m_meter) return;
+    if (auto ok = m_meter->start(); ok) m_started = true;
+    else e.error = ok.error().message;
+  }
+  void close(energy_window_reading& e) {
+    if (!m_started) return;
+    m_started = false;
+    if (auto got = m_meter->stop(); got) {
+      e.joules = got->joules;
+      e.seconds = got->seconds;
+      e.sample_hz = got->sample_hz;
+    } else {
+      e.error = got.error().message;
     }
-    m.samples_s = std::move(reporter.samples);
-    m.launches = reporter.launches;
-    const auto reps = repetitions_of(invocations, m.samples_s.size());
-    for (const invocation& e : reps)
-      if (e.launches > 0) m.host_samples_s.push_back(e.host_seconds / static_cast<double>(e.launches));
-    if (meter) energy_finish(m, reps, m.samples_s.size(), r);
-    if (m.samples_s.empty() && m.state == status::ok) {
-      m.state = status::failed;
-      m.reason = "Google Benchmark produced no repetition";
-    }
+  }
+
+ private:
+  std::unique_ptr<energy_meter> m_meter;
+  bool m_started = false;
+};
+
+// Step 3: Google Benchmark's repetitions with the backend's own times (manual time), host time
+// around the launches, an energy window per invocation and the load sentinel around it all.
+void measure_case(const planned_case& c, prepared& ready, const run_options& options, const run& r, measurement& m) {
+  energy_window energy(c.dev->info(), r, options.energy, m);
+  std::vector<invocation> invocations;
+  capture reporter;
+  m.injected_slowdown = injected_slowdown(options, c.name);
+  const double inject = m.injected_slowdown;
+  prepared* raw = &ready;
+  benchmark::RegisterBenchmark(c.name.c_str(),
+                               [raw, inject, &energy, &invocations](benchmark::State& state) {
+                                 invocation e;
+                                 energy.open(e.energy);
+                                 for (auto _ : state) {
+                                   const auto host_start = std::chrono::steady_clock::now();
+                                   auto t = raw->run_seconds(1);
+                                   if (t && inject > 0) *t += busy_wait(*t * inject);
+                                   e.host_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - host_start).count();
+                                   if (!t) {
+                                     state.SkipWithError(t.error().message.c_str());
+                                     break;
+                                   }
+                                   state.SetIterationTime(*t);
+                                 }
+                                 e.energy.launches = state.iterations();
+                                 energy.close(e.energy);
+                                 invocations.push_back(std::move(e));
+                               })
+      ->UseManualTime()
+      ->Repetitions(r.context.repetitions)
+      ->MinTime(r.context.min_time_s)
+      ->Unit(benchmark::kMicrosecond);
+  const auto load_before = cpu_times_read();
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::ClearRegisteredBenchmarks();
+  m.load = sentinel(load_before, cpu_times_read());
+  if (!reporter.error.empty()) {
+    m.state = status::failed;
+    m.reason = reporter.error;
+  }
+  m.samples_s = std::move(reporter.samples);
+  m.launches = reporter.launches;
+  const auto reps = repetitions_of(invocations, m.samples_s.size());
+  std::vector<energy_window_reading> readings;
+  for (const invocation& e : reps) {
+    if (e.energy.launches > 0) m.host_samples_s.push_back(e.host_seconds / static_cast<double>(e.energy.launches));
+    readings.push_back(e.energy);
+  }
+  if (energy) energy_finish(m, readings, m.samples_s.size(), r);
+  if (m.samples_s.empty() && m.state == status::ok) {
+    m.state = status::failed;
+    m.reason = "Google Benchmark produced no repetition";
+  }
+}
+
+// One case: prepare, verify, measure; every failure is the row's status and reason.
+measurement run_one(const planned_case& c, const run_options& options, const run& r) {
+  measurement m = measurement_skeleton(c);
+  if (m.state != status::ok) return m;
+  try {
+    host_buffers buffers;
+    auto ready = prepare_case(c, options, r, buffers, m);
+    if (ready && verify_case(c, *ready, buffers, options.seed, m)) measure_case(c, *ready, options, r, m);
   } catch (const std::bad_alloc&) {
     m.state = status::skipped;
     m.reason = "out of host memory";
@@ -349,19 +307,20 @@ std::map<std::string, double> idle_baseline(const std::vector<device_info>& devi
   return out;
 }
 
-void measurement_finish(measurement& m, double noisy_threshold) {
-  if (m.samples_s.empty()) return;
-  m.time_s = stats_of(m.samples_s);
-  if (m.time_s->median > 0) {
-    if (m.ops > 0) m.ops_per_s = m.ops / m.time_s->median;
-    if (m.bytes > 0) m.bytes_per_s = m.bytes / m.time_s->median;
-    // Noisy: the median itself is uncertain by more than the threshold (an outlier or two move
-    // the cv, not this interval).
-    if (const auto ci = median_interval(m.samples_s)) {
-      m.median_uncertainty = (ci->high - ci->low) / 2 / m.time_s->median;
-      m.noisy = *m.median_uncertainty > noisy_threshold;
-    }
-  }
+progress_sink progress_to(std::FILE* f) {
+  return [f](std::string_view text) {
+    std::fwrite(text.data(), 1, text.size(), f);
+    std::fflush(f);
+  };
+}
+
+std::string progress_start(std::size_t index, std::size_t total, double elapsed_s, std::string_view name) {
+  return fmt::format("[{}/{} {:3.0f}s] {} ...", index + 1, total, elapsed_s, terminal_safe(name));
+}
+
+std::string progress_end(const measurement& m) {
+  if (m.state == status::ok && m.ops_per_s) return fmt::format(" {}{}/s{}\n", format_si(*m.ops_per_s), m.ops_unit, m.noisy ? " (noisy)" : "");
+  return fmt::format(" {}: {}\n", to_string(m.state), terminal_safe(m.reason));
 }
 
 std::string case_name(std::string_view device_id, const problem& p, std::string_view implementation) {
@@ -387,7 +346,7 @@ std::vector<planned_case> plan_cases(const suite& s, const std::vector<device*>&
   for (device* d : devices) {
     if (!selected(options.devices, d->info().id)) continue;
     std::vector<problem> problems = s.problems;
-    std::ranges::stable_sort(problems, {}, [](const problem& p) { return kind_rank(p.kind()); });
+    std::ranges::stable_sort(problems, {}, [](const problem& p) { return operation_for(p.kind()).order; });  // peaks first
     for (const problem& p : problems) {
       if (!selected(options.kernels, to_string(p.kind())) || !selected(options.precisions, to_string(p.type))) continue;
       const support sup = d->supports(p);
@@ -416,21 +375,14 @@ void run_cases(const std::vector<planned_case>& cases, const run_options& option
     const planned_case& c = cases[i];
     if (on_start) on_start(measurement_skeleton(c));
     const auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (options.progress) {
-      std::fprintf(options.progress, "[%zu/%zu %3.0fs] %s ...", i + 1, cases.size(), elapsed, terminal_safe(c.name).c_str());
-      std::fflush(options.progress);
-    }
+    if (options.progress) options.progress(progress_start(i, cases.size(), elapsed, c.name));
     // The clock right before the kernel: hosts change it under our feet (this VM: 3.7-4.1 GHz).
-    const bool uses_peak = c.prob.kind() == kernel_kind::gemm || c.prob.kind() == kernel_kind::conv2d || c.prob.kind() == kernel_kind::peak;
+    const bool uses_peak = operation_for(c.prob.kind()).compute_bound;
     const std::optional<double> clock = uses_peak && !c.implementation.empty() ? c.dev->clock_hz_measure() : std::nullopt;
-    measurement m = run_one(c, options, r, r.context.repetitions, r.context.min_time_s);
+    measurement m = run_one(c, options, r);
     measurement_finish(m, options.noisy_threshold);
-    percent_of_peak(m, c, r, clock);
-    if (options.progress) {
-      if (m.state == status::ok && m.ops_per_s)
-        std::fprintf(options.progress, " %s%s/s%s\n", format_si(*m.ops_per_s).c_str(), m.ops_unit.c_str(), m.noisy ? " (noisy)" : "");
-      else std::fprintf(options.progress, " %s: %s\n", std::string(to_string(m.state)).c_str(), terminal_safe(m.reason).c_str());
-    }
+    if (uses_peak) percent_of_peak(m, c.dev->info(), c.prob.type, c.sup.arithmetic_of(c.implementation, c.prob.type), r, clock);
+    if (options.progress) options.progress(progress_end(m));
     r.measurements.push_back(std::move(m));
     if (on_result) on_result(r);
   }

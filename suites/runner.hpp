@@ -13,24 +13,30 @@
 
 #include "kernels/backend.hpp"
 #include "probe/energy.hpp"
+#include "results/measurement_figures.hpp"
 #include "results/run.hpp"
 #include "suites/suite.hpp"
 
 namespace xpu {
+
+// Where progress goes, piece by piece: a case's start ("[3/90  12s] cpu0/gemm/... ...") and its end
+// (" 1.2 TFLOP/s" and a newline); empty: quiet. progress_to(stderr) writes and flushes each piece.
+using progress_sink = std::function<void(std::string_view)>;
+progress_sink progress_to(std::FILE* f);
+std::string progress_start(std::size_t index, std::size_t total, double elapsed_s, std::string_view name);
+std::string progress_end(const measurement& m);
 
 struct run_options {
   std::vector<std::string> devices;     // ids; empty: all
   std::vector<std::string> kernels;     // kernel kinds; empty: all
   std::vector<std::string> precisions;  // empty: all
   std::optional<std::regex> filter;     // on the measurement name
-  int repetitions = 0;                  // 0: the suite's
-  double min_time_s = 0;                // 0: the suite's
   double noisy_threshold = 0.025;       // a result is noisy when its median is uncertain by more than this fraction (95 %)
   // Test-only fault injection (--inject-slowdown REGEX=FRACTION): matching benchmarks spin for
   // FRACTION of each launch's time inside the timed region. Recorded on the row.
   std::vector<std::pair<std::regex, double>> inject_slowdown;
   std::uint64_t seed = 42;
-  std::FILE* progress = stderr;         // null: quiet
+  progress_sink progress = progress_to(stderr);
   energy_options energy;                // how sensors are read (NVML library, sampling period)
 };
 
@@ -67,8 +73,5 @@ void run_cases(const std::vector<planned_case>& cases, const run_options& option
 // A case's row before anything is measured: names, problem, support, ops and bytes (the state a
 // supervisor records when the process running the case dies).
 measurement measurement_skeleton(const planned_case& c);
-
-// Fills the timing-derived fields of m (stats, throughput, median uncertainty, noisy) from its samples.
-void measurement_finish(measurement& m, double noisy_threshold);
 
 }  // namespace xpu

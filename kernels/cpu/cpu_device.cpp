@@ -26,12 +26,10 @@ class cpu_device final : public device {
     return cpu_clock_recheck(*m_clock);
   }
 
-  support supports(const problem& p) const override {
+  support supports_op(const problem& p) const override {
     const precision_support* ps = m_info.support_for(p.type);
     const support_level level = ps ? ps->level : support_level::unsupported;
     const std::string why = ps ? ps->reason : "unknown precision";
-    if ((p.type == precision::fp64 || p.type == precision::int32) && p.kind() != kernel_kind::peak)
-      return {support_level::unsupported, fmt::format("{} is measured by the peak micro-benchmark only", to_string(p.type)), {}};
     switch (p.kind()) {
       case kernel_kind::gemm:
       case kernel_kind::conv2d: {
@@ -47,7 +45,6 @@ class cpu_device final : public device {
         return {p.type == precision::fp16 ? support_level::emulated : support_level::native,
                 p.type == precision::fp16 ? "fp16 converted to fp32 block by block" : "vectorized, multi-threaded", {"xpubench"}};
       case kernel_kind::bandwidth:
-        if (p.type != precision::fp32) return {support_level::unsupported, "bandwidth kernels stream fp32 arrays", {}};
         if (const auto op = std::get<bandwidth_shape>(p.dims).op; op == bandwidth_op::upload || op == bandwidth_op::download)
           return {support_level::unsupported, "the CPU backend computes in host memory: there is no host-device transfer", {}};
         return {support_level::native, "vectorized, multi-threaded, NUMA first touch", {"xpubench"}};

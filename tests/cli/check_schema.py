@@ -2,9 +2,11 @@
 """Validates `xpubench probe --format json` against docs/schema/inventory.v1.schema.json, and checks
 that docs/schema.md documents every field the schema allows.
 
-usage: check_schema.py XPUBENCH_BINARY SOURCE_DIR
+usage: check_schema.py XPUBENCH_BINARY SOURCE_DIR [FAKE_LEVEL_ZERO_LOADER]
+(with the fake loader, a probe that lists Level Zero devices, whose details are facts, is checked too)
 """
 import json
+import os
 import re
 import subprocess
 import sys
@@ -22,9 +24,16 @@ runs = {
     "topology": [binary, "probe", "--format", "json", "--no-opencl", "--no-vulkan",
                  "--topology", str(source / "tests/fixtures/topology/two_socket_four_numa.xml")],
 }
+envs = {}
+if len(sys.argv) > 3:
+    runs["levelzero"] = [binary, "probe", "--format", "json", "--no-opencl", "--no-vulkan"]
+    envs["levelzero"] = {**os.environ, "XPUBENCH_LEVEL_ZERO_LIBRARY": sys.argv[3]}
 failures = 0
 for name, argv in runs.items():
-    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(argv, capture_output=True, text=True, check=True, env=envs.get(name)).stdout
+    if name == "levelzero" and '"levelzero0"' not in out:
+        print("levelzero: the fake loader's devices are missing")
+        failures += 1
     errors = sorted(validator.iter_errors(json.loads(out)), key=lambda e: list(e.path))
     for e in errors:
         print(f"{name}: {'/'.join(map(str, e.path))}: {e.message}")

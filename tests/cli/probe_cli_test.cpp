@@ -104,6 +104,32 @@ TEST(xpubench_probe, unwritable_output_exits_2) {
   EXPECT_NE(r.err.find("/nonexistent-dir/x.json"), std::string::npos) << r.err;
 }
 
+#ifdef XPU_FAKE_LEVEL_ZERO
+// A backend of the registry that is probed only (Level Zero, through a fake loader): its devices
+// are listed with their facts, `run` says they are not measured, `--no-levelzero` switches it off.
+TEST(xpubench_probe, probe_only_backends_list_devices_that_run_refuses) {
+  const std::map<std::string, std::string> env{{"XPUBENCH_LEVEL_ZERO_LIBRARY", XPU_FAKE_LEVEL_ZERO}};
+  const auto r = xpubench({"probe", "--format", "json", "--no-opencl", "--no-vulkan"}, env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const inventory inv = parse(r.out);
+  const device_info* npu = inv.find_device("levelzero1");
+  ASSERT_NE(npu, nullptr) << r.out;
+  EXPECT_EQ(npu->type, "accelerator");
+  EXPECT_EQ(npu->fact("device type"), "VPU/NPU");
+  EXPECT_EQ(backend(inv, "levelzero").title, "Level Zero");
+  EXPECT_TRUE(backend(inv, "levelzero").available);
+  const auto text = xpubench({"probe", "--no-opencl", "--no-vulkan"}, env);
+  EXPECT_NE(text.out.find("Level Zero  Level Zero 1.3"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("      memory: 16 GiB"), std::string::npos) << text.out;
+  const auto run = xpubench({"run", "--device", "levelzero1", "--kernel", "latency"}, env);
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("levelzero1 (Fake AI Boost NPU): probed only: xpubench has no Level Zero kernels"), std::string::npos) << run.err;
+  const auto off = parse(xpubench({"probe", "--format", "json", "--no-levelzero", "--no-opencl", "--no-vulkan"}, env).out);
+  EXPECT_EQ(backend(off, "levelzero").reason, "not probed (disabled by option)");
+  EXPECT_EQ(off.find_device("levelzero0"), nullptr);
+}
+#endif
+
 TEST(xpubench_probe, missing_icd_loader_is_reported_not_fatal) {
   const auto r = xpubench({"probe", "--format", "json"}, {{"XPUBENCH_OPENCL_LIBRARY", "/nonexistent/libOpenCL.so.1"}});
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -80,9 +80,21 @@ TEST(xpubench_run, bad_suite_file_exits_2_with_file_and_line) {
   EXPECT_NE(r.err.find("bad.toml:2: 'm' must be positive"), std::string::npos) << r.err;
 }
 
+// The --kernel and --precision lists come from the operations' descriptors: every precision the
+// built-in suites run is selectable (fp64 and int32 were refused although the quick suite has them).
+TEST(xpubench_run, every_precision_of_an_operation_is_selectable) {
+  const auto r = xpubench({"run", "--list", "--device", "cpu0", "--kernel", "peak", "--precision", "fp64,int32"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("cpu0/peak/fp64"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cpu0/peak/int32"), std::string::npos) << r.out;
+  const auto bad = xpubench({"run", "--list", "--precision", "fp8"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("fp32, fp16, bf16, int8, fp64, int32"), std::string::npos) << bad.err;
+}
+
 TEST(xpubench_run, bad_selections_exit_2) {
   EXPECT_EQ(xpubench({"run", "--kernel", "fft"}).exit_code, 2);
-  EXPECT_EQ(xpubench({"run", "--precision", "fp64"}).exit_code, 2);
+  EXPECT_EQ(xpubench({"run", "--precision", "fp65"}).exit_code, 2);
   EXPECT_EQ(xpubench({"run", "--device", "gpu7"}).exit_code, 2);
   EXPECT_EQ(xpubench({"run", "--filter", "(unclosed"}).exit_code, 2);
   EXPECT_EQ(xpubench({"run", "--repetitions", "2147483648"}).exit_code, 2);

@@ -7,9 +7,10 @@
 
 #include "kernels/cpu/cpu_device.hpp"
 #include "kernels/cpu/cpu_kernels.hpp"
-#include "probe/inventory.hpp"
+#include "probe/machine.hpp"
+#include "probe/registry.hpp"
 #include "suites/runner.hpp"
-#include "suites/workload.hpp"
+#include "ops/operation.hpp"
 #include "tests/support/run_suite.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -19,7 +20,7 @@ namespace {
 class cpu_backend : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto inv = probe_machine({std::nullopt, "/", false, false, "/nonexistent/libnvidia-ml.so.1"});
+    auto inv = probe_machine({std::nullopt, "/", device_backends_except(""), "/nonexistent/libnvidia-ml.so.1"});
     ASSERT_TRUE(inv);
     s_inventory = new inventory(std::move(*inv));
     s_device = cpu_device_create(s_inventory->devices.front(), s_inventory->cpu, {}).release();
@@ -253,7 +254,7 @@ class wrong_device final : public device {
  public:
   explicit wrong_device(device& real) : m_real(real) {}
   const device_info& info() const override { return m_real.info(); }
-  support supports(const problem& p) const override { return m_real.supports(p); }
+  support supports_op(const problem& p) const override { return m_real.supports(p); }
   result<std::unique_ptr<prepared>> prepare(const problem& p, const host_buffers& in, std::string_view impl) override {
     auto inner = m_real.prepare(p, in, impl);
     if (!inner) return inner;

@@ -11,9 +11,10 @@
 
 #include "kernels/opencl/opencl_device.hpp"
 #include "kernels/opencl/tuning.hpp"
-#include "probe/inventory.hpp"
+#include "probe/machine.hpp"
+#include "probe/registry.hpp"
 #include "suites/runner.hpp"
-#include "suites/workload.hpp"
+#include "ops/operation.hpp"
 #include "tests/support/run_suite.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -29,7 +30,7 @@ const device_info* pocl(const inventory& inv) {
 class opencl_backend : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto probed = probe_machine({std::nullopt, "/", true, false, "/nonexistent/libnvidia-ml.so.1"});
+    auto probed = probe_machine({std::nullopt, "/", device_backends_except("opencl"), "/nonexistent/libnvidia-ml.so.1"});
     ASSERT_TRUE(probed);
     inv = std::move(*probed);
     info = pocl(inv);

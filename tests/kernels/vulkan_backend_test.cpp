@@ -7,9 +7,10 @@
 #include <atomic>
 
 #include "kernels/vulkan/vulkan_device.hpp"
-#include "probe/inventory.hpp"
+#include "probe/machine.hpp"
+#include "probe/registry.hpp"
 #include "suites/runner.hpp"
-#include "suites/workload.hpp"
+#include "ops/operation.hpp"
 #include "tests/support/run_suite.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -19,7 +20,7 @@ namespace {
 class vulkan_backend : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto probed = probe_machine({std::nullopt, "/", false, true, "/nonexistent/libnvidia-ml.so.1"});
+    auto probed = probe_machine({std::nullopt, "/", device_backends_except("vulkan"), "/nonexistent/libnvidia-ml.so.1"});
     ASSERT_TRUE(probed);
     inv = std::move(*probed);
     for (const auto& d : inv.devices)

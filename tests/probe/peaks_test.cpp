@@ -1,7 +1,7 @@
 // Precision support and peak estimates from fixture facts.
 #include <gtest/gtest.h>
 
-#include "probe/inventory.hpp"
+#include "probe/machine.hpp"
 #include "probe/peaks.hpp"
 
 namespace xpu {

@@ -2,7 +2,7 @@
 // colour appears only when asked for.
 #include <gtest/gtest.h>
 
-#include "probe/inventory.hpp"
+#include "probe/machine.hpp"
 #include "reporters/inventory_report.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -22,9 +22,9 @@ inventory fixture_inventory() {
   r.xcr0 = 0x7;  // AVX-512 present in CPUID but not enabled by the OS
   inv.cpu.isa = isa_decode_x86(r);
   inv.devices.push_back(cpu_device(inv.cpu));
-  inv.backends.push_back({"cpu", true, "hwloc", "", 1});
-  inv.backends.push_back({"opencl", false, "", "no OpenCL ICD loader: cannot load libOpenCL.so.1", 0});
-  inv.backends.push_back({"vulkan", false, "", "the Vulkan loader found no driver", 0});
+  inv.backends.push_back({"cpu", true, "hwloc", "", 1, "CPU"});
+  inv.backends.push_back({"opencl", false, "", "no OpenCL ICD loader: cannot load libOpenCL.so.1", 0, "OpenCL"});
+  inv.backends.push_back({"vulkan", false, "", "the Vulkan loader found no driver", 0, "Vulkan"});
   inv.power.sources.push_back({"rapl", false, "/sys/class/powercap does not exist"});
   return inv;
 }

@@ -2,6 +2,7 @@
 // fields stay absent, and bad headers are rejected with the file and the reason.
 #include <gtest/gtest.h>
 
+#include "probe/machine.hpp"
 #include "results/inventory_json.hpp"
 
 namespace xpu {
@@ -45,7 +46,7 @@ inventory sample() {
   inv.devices.push_back(vk);
   inv.power.sources.push_back({"rapl", false, "no powercap"});
   inv.power.sensors.push_back({"rapl:intel-rapl:0", "rapl", "energy", "uJ", "package-0", "/sys/x", "cpu package 0", true, "", 262143328850u});
-  inv.backends.push_back({"opencl", true, "libOpenCL.so.1", "", 20.0});
+  inv.backends.push_back({"opencl", true, "libOpenCL.so.1", "", 20.0, "OpenCL"});
   return inv;
 }
 

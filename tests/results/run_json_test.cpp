@@ -1,6 +1,7 @@
 // Statistics on known values, the run schema round trip, Google Benchmark compatibility, CSV.
 #include <gtest/gtest.h>
 
+#include "reporters/run_csv.hpp"
 #include "results/run_json.hpp"
 #include "results/statistics.hpp"
 

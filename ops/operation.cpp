@@ -1,0 +1,81 @@
+// The registry of operations: one line per operation. A new operation is a folder
+// ops/<name>/ (its descriptor, workload and reference), its shape in core/problem.hpp, and a line here.
+#include "ops/operation.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include <fmt/format.h>
+
+#include "ops/suite_reader.hpp"
+
+namespace xpu {
+
+const operation& gemm_operation();
+const operation& conv2d_operation();
+const operation& reduction_operation();
+const operation& bandwidth_operation();
+const operation& peak_operation();
+const operation& latency_operation();
+
+namespace {
+
+const std::array<const operation*, 6>& registry() {
+  static const std::array<const operation*, 6> table{
+      &gemm_operation(),      &conv2d_operation(), &reduction_operation(),
+      &bandwidth_operation(), &peak_operation(),   &latency_operation(),
+  };
+  return table;
+}
+
+}  // namespace
+
+std::span<const operation* const> operations() { return registry(); }
+
+const operation& operation_for(kernel_kind kind) {
+  for (const operation* op : registry())
+    if (op->kind == kind) return *op;
+  XPU_ASSERT(false && "an operation without a descriptor");
+  return *registry().front();
+}
+
+const operation* operation_find(std::string_view name) {
+  for (const operation* op : registry())
+    if (op->name == name) return op;
+  return nullptr;
+}
+
+std::vector<precision> operation_precisions() {
+  std::vector<precision> out;
+  for (precision p : all_precisions)
+    if (std::ranges::any_of(registry(), [&](const operation* op) { return std::ranges::find(op->precisions, p) != op->precisions.end(); }))
+      out.push_back(p);
+  return out;
+}
+
+std::string operation_names(std::string_view separator, std::string_view before, std::string_view after) {
+  std::string out;
+  for (const operation* op : registry()) out += fmt::format("{}{}{}{}", out.empty() ? "" : separator, before, op->name, after);
+  return out;
+}
+
+const workload& workload_for(kernel_kind kind) { return operation_for(kind).work(); }
+
+std::optional<std::string> problem_size_error(const problem& p) {
+  if (const auto& op = operation_for(p.kind()); op.size_error)
+    if (auto e = op.size_error(p)) return e;
+  const auto largest = largest_tensor_elements(p);
+  if (!largest)
+    return fmt::format("{}: the sizes multiply beyond 64-bit arithmetic; no device holds such a tensor (at most 2^46 elements)", p.id());
+  if (*largest > max_tensor_elements)
+    return fmt::format("{}: a tensor of {} elements is beyond any device (at most 2^46 = {} elements)", p.id(), *largest, max_tensor_elements);
+  return std::nullopt;
+}
+
+result<void> section_context::add(const toml::node& at, problem p) const {
+  if (auto e = problem_size_error(p)) return r.error_at(at, "{}", *e);
+  problems.push_back(std::move(p));
+  return {};
+}
+
+}  // namespace xpu

@@ -1,0 +1,46 @@
+#pragma once
+// One descriptor per operation: everything the layers above need to know about an operation,
+// declared once in ops/<name>/<name>.cpp and listed by one line in ops/operation.cpp. The suite
+// parser reads its TOML section through it, the runner its workload, order and peak, the CLI its
+// lists, and every backend's supports() its shared rules (backends only add what is theirs).
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+#include "core/problem.hpp"
+#include "ops/workload.hpp"
+
+namespace xpu {
+
+struct section_context;  // ops/suite_reader.hpp: one [[name]] table of a suite file and where it goes
+
+struct operation {
+  kernel_kind kind;
+  std::string_view name;                  // the TOML section, the --kernel value, the benchmarks' second name part
+  std::string_view fields;                // the keys of a section, for error messages and docs
+  std::span<const precision> precisions;  // every precision some backend may run it in
+  // % of peak: compared with the device's compute peak of the precision it computes in (GEMM,
+  // conv2d and the peak chains); memory-bound operations are not.
+  bool compute_bound;
+  int order;                              // within a device's plan: lower first (peaks before what is compared with them)
+  const workload& (*work)();              // counts, input fill, reference, tolerance
+  result<void> (*parse)(const section_context& section);  // one [[name]] table -> problems
+  // Size rules of this operation (checked before the generic ones of problem_size_error).
+  std::optional<std::string> (*size_error)(const problem& p);
+  // Why no backend runs p (a precision the operation does not have); nullopt: ask the backend.
+  std::optional<std::string> (*unsupported)(const problem& p);
+};
+
+// Every operation, in the registry's order (ops/operation.cpp).
+std::span<const operation* const> operations();
+const operation& operation_for(kernel_kind kind);
+const operation* operation_find(std::string_view name);
+
+// Every precision some operation has, in all_precisions order (the CLI's --precision list).
+std::vector<precision> operation_precisions();
+// "gemm, conv2d, ..." and "[[gemm]], [[conv2d]], ..." for help and error messages.
+std::string operation_names(std::string_view separator = ", ", std::string_view before = "", std::string_view after = "");
+
+}  // namespace xpu

@@ -1,0 +1,43 @@
+#pragma once
+// What the operations share: the seeded non-zero fill, the sentinel-filled outputs, the sample of
+// outputs checked, the comparison with the reference, the tolerance rules (docs/methodology.md)
+// and the support rules several operations have. Used by ops/<name>/<name>.cpp.
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <random>
+#include <string>
+#include <span>
+#include <vector>
+
+#include "ops/workload.hpp"
+
+namespace xpu::ops {
+
+// Non-zero values: floats of magnitude [0.125, 1] with random sign, rounded to the storage type;
+// u8 in [1, 8], s8 in [-8, 8] without 0 (small integers keep int32 sums exact and in range).
+void fill(host_buffer& b, std::mt19937_64& rng);
+
+// An output of `count` elements filled with a sentinel (0x7f7f7f7f: a large finite float, a large
+// int: never a right answer).
+host_buffer output(element_type t, std::size_t count);
+
+// Which output elements to check: all when total * cost_each is small, else a seeded sample.
+std::vector<std::size_t> sample(std::size_t total, double cost_each, std::uint64_t seed);
+
+// fp32 accumulation of `terms` products: 8 x 2^-24 x sqrt(terms) + 1e-6.
+tolerance float_tolerance(double terms);
+// The tolerance of a float or int8 result summed in `accumulation` (fp16: a library's half GEMM).
+tolerance tolerance_for(precision p, precision accumulation, double terms);
+
+// y at the indices `at` against ref (one value per index), within tol.
+verification compare(const host_buffer& y, std::span<const std::size_t> at, const std::vector<double>& ref, tolerance tol);
+
+// BLAS, oneDNN and the device kernels take int dimensions.
+inline constexpr std::int64_t dimension_max = std::numeric_limits<std::int32_t>::max();
+
+// fp64 and int32 run in the peak micro-benchmark only (vkpeak's and clpeak's figures): the reason
+// for any other operation, or nullopt.
+std::optional<std::string> only_peak_measures_wide_types(const problem& p);
+
+}  // namespace xpu::ops

@@ -1,0 +1,70 @@
+#pragma once
+// A workload is an operation's meaning, independent of any backend: how much work a problem is,
+// the least bytes it must move, how its inputs are filled (seeded, non-zero), its reference and
+// its tolerance. Each operation's workload lives in ops/<name>/<name>.cpp beside its descriptor.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/buffers.hpp"
+#include "core/problem.hpp"
+
+namespace xpu {
+
+struct tolerance {
+  bool exact = false;     // integer results must match exactly
+  double rel_l2 = 0;      // bound on ||y - ref||_2 / ||ref||_2
+  std::string basis;      // how the bound was derived (docs/methodology.md)
+};
+
+// What one check of a kernel's output against the reference measured.
+struct verification {
+  bool checked = false;         // false: nothing to verify (an empty task)
+  bool passed = false;
+  double rel_l2_error = 0;
+  double max_abs_error = 0;
+  std::size_t elements_checked = 0;
+  std::size_t elements_total = 0;
+  tolerance tol;
+  std::string message;          // why it failed, or "n/a" with the reason
+};
+
+class workload {
+ public:
+  virtual ~workload() = default;
+  virtual double ops(const problem& p) const = 0;        // 2*M*N*K for GEMM
+  virtual double min_bytes(const problem& p) const = 0;  // each input read once, each output written once
+  virtual std::string_view ops_unit(const problem& p) const = 0;  // "FLOP", "OP" (integer), "B" (bandwidth), "launch"
+  // Inputs filled from seed (never zero); outputs allocated and filled with a sentinel.
+  virtual host_buffers make_buffers(const problem& p, std::uint64_t seed) const = 0;
+  // `accumulation`: the precision the implementation sums products in (prepared::accumulation()),
+  // which sets the tolerance of float results; integer results are exact whatever it says.
+  virtual verification verify(const problem& p, const host_buffers& buffers, std::uint64_t seed, precision accumulation) const = 0;
+  verification verify(const problem& p, const host_buffers& buffers, std::uint64_t seed) const {
+    return verify(p, buffers, seed, precision::fp32);
+  }
+};
+
+// The workload of an operation (operation_for(kind).work()).
+const workload& workload_for(kernel_kind kind);
+
+// Element types of a problem's inputs and output, by precision (the buffer conventions of
+// ops/reference.hpp).
+element_type input_type(precision p, int which = 0);
+element_type output_type(kernel_kind kind, precision p);
+
+// Sizes no device holds: the largest tensor may have at most this many elements (2^46: 512 TiB of
+// fp64), so every byte count and the runner's 3x memory estimate stay far inside 64 bits.
+inline constexpr std::int64_t max_tensor_elements = std::int64_t{1} << 46;
+
+// Why a problem cannot be run at any size on any device (the operation's own rules: a filter that
+// does not fit its input, a bandwidth working set that holds no element, ...; then a size product
+// that overflows or a tensor beyond max_tensor_elements), or nullopt. Checked where problems are
+// read (suite files) and again by the runner.
+std::optional<std::string> problem_size_error(const problem& p);
+
+// Output elements verified: all when the reference is cheap, else a seeded sample of this many.
+inline constexpr std::size_t verify_sample = 2048;
+
+}  // namespace xpu

@@ -1,0 +1,74 @@
+// One line per device backend. A backend not built into this xpubench keeps its line with a null
+// probe, so the inventory says how to build it.
+#include "probe/registry.hpp"
+
+#include <algorithm>
+
+#include "probe/accel/accel.hpp"
+#include "probe/levelzero/levelzero.hpp"
+#include "probe/peaks.hpp"
+
+namespace xpu {
+namespace {
+
+#if XPU_WITH_OPENCL
+constexpr auto opencl = opencl_probe;
+#else
+constexpr backend_probe (*opencl)() = nullptr;
+#endif
+#if XPU_WITH_VULKAN
+constexpr auto vulkan = vulkan_probe;
+#else
+constexpr backend_probe (*vulkan)() = nullptr;
+#endif
+#if XPU_WITH_LEVEL_ZERO
+constexpr auto level_zero = levelzero_probe;
+#else
+constexpr backend_probe (*level_zero)() = nullptr;
+#endif
+
+const device_backend table[] = {
+    {"opencl", "OpenCL", "XPUBENCH_WITH_OPENCL", opencl, opencl_precisions, true, opencl_memory_budget},
+    {"vulkan", "Vulkan", "XPUBENCH_WITH_VULKAN", vulkan, vulkan_precisions, true, vulkan_memory_budget},
+    {"levelzero", "Level Zero", "XPUBENCH_WITH_LEVEL_ZERO", level_zero, nullptr, true, nullptr},
+    {"accel", "Linux accel", "", accel_probe, nullptr, false, nullptr},
+};
+
+}  // namespace
+
+std::span<const device_backend> device_backends() { return table; }
+
+const device_backend* device_backend_find(std::string_view name) {
+  for (const auto& b : table)
+    if (b.name == name) return &b;
+  return nullptr;
+}
+
+const device_backend* device_backend_of(std::string_view device_id) {
+  for (const auto& b : table)
+    if (device_id.starts_with(b.name) && device_id.size() > b.name.size() &&
+        std::all_of(device_id.begin() + static_cast<std::ptrdiff_t>(b.name.size()), device_id.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return &b;
+  return nullptr;
+}
+
+std::vector<std::string> device_backends_except(std::string_view keep) {
+  std::vector<std::string> out;
+  for (const auto& b : table)
+    if (b.name != keep) out.emplace_back(b.name);
+  return out;
+}
+
+std::string_view backend_title(std::string_view backend) {
+  if (backend == "cpu") return "CPU";
+  const device_backend* b = device_backend_find(backend);
+  return b ? b->title : backend;
+}
+
+int device_backend_rank(std::string_view backend) {
+  for (std::size_t i = 0; i < std::size(table); ++i)
+    if (table[i].name == backend) return static_cast<int>(i) + 1;
+  return backend == "cpu" ? 0 : static_cast<int>(std::size(table)) + 1;
+}
+
+}  // namespace xpu

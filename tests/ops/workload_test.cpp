@@ -1,0 +1,171 @@
+// Operation and byte counts, and the verifier itself: it must pass a right answer and catch
+// wrong ones (a perturbed element, an untouched sentinel).
+#include <gtest/gtest.h>
+
+#include "core/half.hpp"
+
+#include "ops/conv2d/reference.hpp"
+#include "ops/gemm/reference.hpp"
+#include "ops/peak/reference.hpp"
+#include "ops/operation.hpp"
+
+namespace xpu {
+namespace {
+
+TEST(workload, gemm_counts) {
+  const problem p{gemm_shape{64, 32, 16}, precision::fp32};
+  const workload& w = workload_for(kernel_kind::gemm);
+  EXPECT_DOUBLE_EQ(w.ops(p), 2.0 * 64 * 32 * 16);
+  EXPECT_DOUBLE_EQ(w.min_bytes(p), 4.0 * (64 * 16 + 16 * 32 + 64 * 32));
+  const problem q{gemm_shape{64, 32, 16}, precision::int8};
+  EXPECT_DOUBLE_EQ(w.min_bytes(q), 1.0 * 64 * 16 + 1.0 * 16 * 32 + 4.0 * 64 * 32);
+  EXPECT_EQ(w.ops_unit(q), "OP");
+}
+
+TEST(workload, conv_counts) {
+  const conv_shape c{2, 3, 8, 8, 4, 3, 3, 1, 1, 1, conv_layout::nchw};
+  const problem p{c, precision::fp32};
+  const workload& w = workload_for(kernel_kind::conv2d);
+  EXPECT_DOUBLE_EQ(w.ops(p), 2.0 * 2 * 4 * 3 * 3 * 3 * 8 * 8);
+  EXPECT_DOUBLE_EQ(w.min_bytes(p), 4.0 * (2 * 3 * 8 * 8 + 4 * 3 * 3 * 3 + 2 * 4 * 8 * 8));
+}
+
+TEST(workload, reduction_and_bandwidth_counts) {
+  EXPECT_DOUBLE_EQ(workload_for(kernel_kind::reduction).min_bytes({reduction_shape{1000, reduce_op::sum}, precision::fp16}), 2000);
+  const workload& bw = workload_for(kernel_kind::bandwidth);
+  EXPECT_DOUBLE_EQ(bw.min_bytes({bandwidth_shape{3 * 4 * 100, bandwidth_op::triad}, precision::fp32}), 1200);
+  EXPECT_DOUBLE_EQ(bw.min_bytes({bandwidth_shape{1000, bandwidth_op::copy}, precision::fp32}), 1000);
+  EXPECT_DOUBLE_EQ(bw.min_bytes({bandwidth_shape{4000, bandwidth_op::upload}, precision::fp32}), 4000);
+}
+
+TEST(workload, inputs_are_seeded_and_never_zero) {
+  const problem p{gemm_shape{16, 16, 16}, precision::int8};
+  const workload& w = workload_for(kernel_kind::gemm);
+  const host_buffers a = w.make_buffers(p, 7), b = w.make_buffers(p, 7), c = w.make_buffers(p, 8);
+  EXPECT_EQ(a.inputs[0].bytes, b.inputs[0].bytes);
+  EXPECT_NE(a.inputs[0].bytes, c.inputs[0].bytes);
+  for (const auto& in : a.inputs)
+    for (std::size_t i = 0; i < in.count(); ++i) EXPECT_NE(in.at(i), 0.0);
+  EXPECT_EQ(a.inputs[0].type, element_type::u8);
+  EXPECT_EQ(a.inputs[1].type, element_type::s8);
+  EXPECT_EQ(a.outputs[0].type, element_type::s32);
+}
+
+// Fills the output with the reference itself (a correct kernel), then breaks it.
+host_buffers solved_gemm(const problem& p) {
+  const workload& w = workload_for(kernel_kind::gemm);
+  host_buffers b = w.make_buffers(p, 3);
+  const auto& g = std::get<gemm_shape>(p.dims);
+  std::vector<std::size_t> all(static_cast<std::size_t>(g.m * g.n));
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  const auto ref = reference::gemm(g, b.inputs[0], b.inputs[1], all);
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (b.outputs[0].type == element_type::s32) b.outputs[0].as<std::int32_t>()[i] = static_cast<std::int32_t>(ref[i]);
+    else b.outputs[0].as<float>()[i] = static_cast<float>(ref[i]);
+  }
+  return b;
+}
+
+TEST(verify, passes_a_right_answer_and_catches_a_wrong_one) {
+  const problem p{gemm_shape{24, 20, 300}, precision::fp32};
+  const workload& w = workload_for(kernel_kind::gemm);
+  host_buffers b = solved_gemm(p);
+  verification v = w.verify(p, b, 3);
+  EXPECT_TRUE(v.checked);
+  EXPECT_TRUE(v.passed) << v.message;
+  EXPECT_EQ(v.elements_checked, 24u * 20u);
+  EXPECT_LT(v.rel_l2_error, 1e-7);
+
+  b.outputs[0].as<float>()[17] *= 1.01f;  // one element 1 % off
+  v = w.verify(p, b, 3);
+  EXPECT_FALSE(v.passed);
+  EXPECT_NE(v.message.find("exceeds the tolerance"), std::string::npos);
+}
+
+TEST(verify, half_accumulation_gets_the_half_bound_and_no_more) {
+  // A result rounded to fp16 (what a half GEMM returns at best): beyond the fp32-accumulation bound,
+  // within the fp16 one (3.2 % at K = 64); 10 % off (about one of the 64 terms missing) fails it.
+  // int8 stays exact whatever is claimed.
+  const problem p{gemm_shape{24, 20, 64}, precision::fp16};
+  const workload& w = workload_for(kernel_kind::gemm);
+  host_buffers b = solved_gemm(p);
+  for (float& y : b.outputs[0].as<float>()) y = half_to_float(half_from_float(y));
+  EXPECT_FALSE(w.verify(p, b, 3, precision::fp32).passed);
+  const verification v = w.verify(p, b, 3, precision::fp16);
+  EXPECT_TRUE(v.passed) << v.message;
+  EXPECT_NE(v.tol.basis.find("fp16 accumulation"), std::string::npos);
+  for (float& y : b.outputs[0].as<float>()) y *= 1.1f;
+  EXPECT_FALSE(w.verify(p, b, 3, precision::fp16).passed);
+  const problem q{gemm_shape{8, 8, 64}, precision::int8};
+  host_buffers exact = solved_gemm(q);
+  exact.outputs[0].as<std::int32_t>()[5] += 1;
+  EXPECT_FALSE(w.verify(q, exact, 3, precision::fp16).passed);
+}
+
+TEST(verify, int8_must_be_exact) {
+  const problem p{gemm_shape{8, 8, 64, true, false}, precision::int8};
+  const workload& w = workload_for(kernel_kind::gemm);
+  host_buffers b = solved_gemm(p);
+  EXPECT_TRUE(w.verify(p, b, 3).passed);
+  b.outputs[0].as<std::int32_t>()[5] += 1;
+  const verification v = w.verify(p, b, 3);
+  EXPECT_FALSE(v.passed);
+  EXPECT_NE(v.message.find("element 5"), std::string::npos);
+}
+
+TEST(verify, untouched_output_is_caught_by_the_sentinel) {
+  const problem p{gemm_shape{8, 8, 8}, precision::fp32};
+  const workload& w = workload_for(kernel_kind::gemm);
+  const host_buffers b = w.make_buffers(p, 3);  // nobody wrote the output
+  EXPECT_FALSE(w.verify(p, b, 3).passed);
+}
+
+TEST(verify, large_outputs_are_sampled) {
+  const problem p{gemm_shape{4096, 4096, 4096}, precision::fp32};
+  const workload& w = workload_for(kernel_kind::gemm);
+  // Only the counts matter here: build the buffers without filling 4096^2 outputs by hand.
+  host_buffers b;
+  b.inputs.emplace_back(element_type::f32, 4096u * 4096u);
+  b.inputs.emplace_back(element_type::f32, 4096u * 4096u);
+  b.outputs.emplace_back(element_type::f32, 4096u * 4096u);
+  const verification v = w.verify(p, b, 1);
+  EXPECT_EQ(v.elements_checked, verify_sample);
+  EXPECT_EQ(v.elements_total, 4096u * 4096u);
+}
+
+TEST(reference, conv_matches_a_hand_computed_case) {
+  // 1x1x3x3 input 1..9, one 2x2 filter of ones, no padding: sums of each 2x2 window.
+  conv_shape c{1, 1, 3, 3, 1, 2, 2, 1, 0, 1, conv_layout::nchw};
+  host_buffer x(element_type::f32, 9), w(element_type::f32, 4);
+  for (int i = 0; i < 9; ++i) x.as<float>()[i] = static_cast<float>(i + 1);
+  for (int i = 0; i < 4; ++i) w.as<float>()[i] = 1;
+  const std::size_t at[] = {0, 1, 2, 3};
+  EXPECT_EQ(reference::conv2d(c, x, w, at), (std::vector<double>{12, 16, 24, 28}));
+}
+
+TEST(reference, peak_is_x0_plus_iterations_times_the_step) {
+  host_buffers in;
+  in.inputs.emplace_back(element_type::s32, 1);
+  in.inputs.emplace_back(element_type::u8, 4);
+  in.inputs.emplace_back(element_type::s8, 4);
+  in.inputs[0].as<std::int32_t>()[0] = 5;
+  for (int i = 0; i < 4; ++i) in.inputs[1].as<std::uint8_t>()[i] = 2, in.inputs[2].as<std::int8_t>()[i] = -3;
+  const std::size_t at[] = {0};
+  EXPECT_EQ(reference::peak(precision::int8, 10, in, at)[0], 5 + 10 * 4 * (2 * -3));
+}
+
+TEST(problem_size, checked_products_never_wrap) {
+  EXPECT_EQ(largest_tensor_elements({gemm_shape{4, 5, 6}}), 30);
+  EXPECT_EQ(largest_tensor_elements({gemm_shape{std::int64_t{1} << 32, std::int64_t{1} << 32, 1}}), std::nullopt);  // 2^64
+  EXPECT_EQ(largest_tensor_elements({reduction_shape{-1}}), std::nullopt);
+  conv_shape c{.n = 2, .c = 3, .h = 8, .w = 8, .k = 4, .r = 3, .s = 3, .pad = 1};
+  EXPECT_EQ(largest_tensor_elements({c}), 2 * 4 * 8 * 8);  // output N x K x P x Q
+  c.dilation = std::int64_t{1} << 62;                      // dilation x (r - 1) overflows
+  EXPECT_EQ(largest_tensor_elements({c}), std::nullopt);
+  EXPECT_EQ(problem_size_error({gemm_shape{64, 64, 64}}), std::nullopt);
+  EXPECT_EQ(problem_size_error({bandwidth_shape{12, bandwidth_op::triad}}), std::nullopt);
+  EXPECT_TRUE(problem_size_error({bandwidth_shape{8, bandwidth_op::triad}}));
+}
+
+}  // namespace
+}  // namespace xpu
