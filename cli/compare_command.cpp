@@ -7,7 +7,6 @@
 #include "cli/output.hpp"
 #include "core/units.hpp"
 #include "reporters/compare_report.hpp"
-#include "reporters/compare_report.hpp"
 #include "results/compare.hpp"
 
 namespace xpu {

@@ -20,7 +20,6 @@
 #include "probe/registry.hpp"
 #include "reporters/inventory_report.hpp"
 #include "reporters/run_csv.hpp"
-#include "reporters/run_csv.hpp"
 #include "reporters/run_report.hpp"
 #include "results/run_json.hpp"
 #include "suites/runner.hpp"
@@ -168,7 +167,7 @@ std::vector<std::string> run_command::worker_command() const {
 result<std::map<std::string, backend_options, std::less<>>> run_command::backend_options_parse() const {
   std::map<std::string, backend_options, std::less<>> out;
   std::vector<std::string> specs = backend_option_specs;
-  if (no_tune) specs.insert(specs.begin(), "opencl.tune=off");
+  if (no_tune && kernel_backend_find("opencl")) specs.insert(specs.begin(), "opencl.tune=off");  // without OpenCL: nothing to tune
   for (const auto& spec : specs)
     if (auto ok = backend_option_parse(spec, out); !ok) return std::unexpected(ok.error());
   return out;
@@ -385,7 +384,7 @@ int run_command::run() const {
     }
     selected.push_back(d);
   }
-  if (selected.empty() && !without.empty()) {
+  if (selected.empty() && !without.empty() && !list) {
     for (const auto& w : without) fmt::print(stderr, "xpubench run: {}\n", terminal_safe(w));
     fmt::print(stderr, "xpubench run: no selected device can be measured\n");
     return 2;

@@ -76,8 +76,12 @@ class device {
       if (auto why = op.unsupported(p)) return {support_level::unsupported, std::move(*why), {}};
     return supports_op(p);
   }
+
+ protected:
   // The backend's own support rules, for problems the operation's shared rules let through.
   virtual support supports_op(const problem& p) const = 0;
+
+ public:
   // The clock the device runs at right now, measured (CPU: the calibrated dependency chain on every core);
   // nullopt where the backend cannot measure it. Used for `% of peak` next to each measurement.
   virtual std::optional<double> clock_hz_measure() { return std::nullopt; }

@@ -19,7 +19,6 @@ struct section_context;  // ops/suite_reader.hpp: one [[name]] table of a suite 
 struct operation {
   kernel_kind kind;
   std::string_view name;                  // the TOML section, the --kernel value, the benchmarks' second name part
-  std::string_view fields;                // the keys of a section, for error messages and docs
   std::span<const precision> precisions;  // every precision some backend may run it in
   // % of peak: compared with the device's compute peak of the precision it computes in (GEMM,
   // conv2d and the peak chains); memory-bound operations are not.

@@ -50,7 +50,7 @@ class workload {
 const workload& workload_for(kernel_kind kind);
 
 // Element types of a problem's inputs and output, by precision (the buffer conventions of
-// ops/reference.hpp).
+// ops/<name>/reference.hpp).
 element_type input_type(precision p, int which = 0);
 element_type output_type(kernel_kind kind, precision p);
 

@@ -25,9 +25,9 @@ double ms_since(clock_type::time_point start) {
   return std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
 }
 
-backend_probe timed(backend_probe (*fn)()) {
+backend_probe timed(backend_probe (*fn)(const std::filesystem::path&), const std::filesystem::path& root) {
   const auto start = clock_type::now();
-  backend_probe p = fn();
+  backend_probe p = fn(root);
   p.status.probe_ms = ms_since(start);
   return p;
 }
@@ -86,7 +86,7 @@ result<inventory> probe_machine(const probe_options& options) {
     probing.push_back(std::async(std::launch::async, [&options, &b] {
       if (!options.probes(b.name)) return without_devices(b.name, "not probed (disabled by option)");
       if (!b.probe) return without_devices(b.name, fmt::format("not built into this xpubench: configure with -D{}=ON", b.build_option));
-      return timed(b.probe);
+      return timed(b.probe, options.root);
     }));
 
   const auto cpu_start = clock_type::now();

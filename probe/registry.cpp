@@ -11,27 +11,29 @@
 namespace xpu {
 namespace {
 
+using probe_fn = backend_probe (*)(const std::filesystem::path& root);
+// The loaders' probes read no files of their own: the root does not apply to them.
 #if XPU_WITH_OPENCL
-constexpr auto opencl = opencl_probe;
+constexpr probe_fn opencl = [](const std::filesystem::path&) { return opencl_probe(); };
 #else
-constexpr backend_probe (*opencl)() = nullptr;
+constexpr probe_fn opencl = nullptr;
 #endif
 #if XPU_WITH_VULKAN
-constexpr auto vulkan = vulkan_probe;
+constexpr probe_fn vulkan = [](const std::filesystem::path&) { return vulkan_probe(); };
 #else
-constexpr backend_probe (*vulkan)() = nullptr;
+constexpr probe_fn vulkan = nullptr;
 #endif
 #if XPU_WITH_LEVEL_ZERO
-constexpr auto level_zero = levelzero_probe;
+constexpr probe_fn level_zero = [](const std::filesystem::path&) { return levelzero_probe(); };
 #else
-constexpr backend_probe (*level_zero)() = nullptr;
+constexpr probe_fn level_zero = nullptr;
 #endif
 
 const device_backend table[] = {
     {"opencl", "OpenCL", "XPUBENCH_WITH_OPENCL", opencl, opencl_precisions, true, opencl_memory_budget},
     {"vulkan", "Vulkan", "XPUBENCH_WITH_VULKAN", vulkan, vulkan_precisions, true, vulkan_memory_budget},
     {"levelzero", "Level Zero", "XPUBENCH_WITH_LEVEL_ZERO", level_zero, nullptr, true, nullptr},
-    {"accel", "Linux accel", "", accel_probe, nullptr, false, nullptr},
+    {"accel", "Linux accel", "", accel_probe_at, nullptr, false, nullptr},
 };
 
 }  // namespace
@@ -59,10 +61,10 @@ std::vector<std::string> device_backends_except(std::string_view keep) {
   return out;
 }
 
-std::string_view backend_title(std::string_view backend) {
+std::string backend_title(std::string_view backend) {
   if (backend == "cpu") return "CPU";
   const device_backend* b = device_backend_find(backend);
-  return b ? b->title : backend;
+  return std::string(b ? b->title : backend);
 }
 
 int device_backend_rank(std::string_view backend) {

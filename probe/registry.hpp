@@ -5,6 +5,7 @@
 // CMake option. What a backend learns about a device travels as data: its precision support, and
 // either its typed details (OpenCL, Vulkan: the schema documents every field) or key/value facts.
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <span>
 #include <string>
@@ -20,8 +21,8 @@ struct device_backend {
   std::string_view title;         // "OpenCL": how reports name it
   std::string_view build_option;  // "XPUBENCH_WITH_OPENCL"
   // Its probe: the devices, and a status saying why none when none; nullptr when the backend is
-  // not built into this xpubench.
-  backend_probe (*probe)();
+  // not built into this xpubench. `root`: the procfs/sysfs root (tests give fake trees).
+  backend_probe (*probe)(const std::filesystem::path& root);
   // Precision support and peak estimates of one of its devices (host_cpu: the CPU device, whose
   // estimates CPU-type devices borrow); nullptr: the probe fills them itself.
   std::vector<precision_support> (*precisions)(const device_info& d, const device_info* host_cpu);
@@ -41,7 +42,7 @@ const device_backend* device_backend_of(std::string_view device_id);
 // The names of every device backend but `keep` (probe_options::skip for probing one backend).
 std::vector<std::string> device_backends_except(std::string_view keep);
 // How reports name a backend: "CPU", the registry's title, else the name itself.
-std::string_view backend_title(std::string_view backend);
+std::string backend_title(std::string_view backend);
 // Where a backend's devices go in the inventory: cpu 0, then the registry's order.
 int device_backend_rank(std::string_view backend);
 

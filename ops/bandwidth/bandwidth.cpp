@@ -89,7 +89,7 @@ constexpr precision precisions[] = {precision::fp32};
 }  // namespace
 
 const operation& bandwidth_operation() {
-  static const operation op{kernel_kind::bandwidth, "bandwidth", "ops, bytes", precisions, false, 2, work, parse, size_error, unsupported};
+  static const operation op{kernel_kind::bandwidth, "bandwidth", precisions, false, 2, work, parse, size_error, unsupported};
   return op;
 }
 

@@ -100,7 +100,7 @@ constexpr precision precisions[] = {precision::fp32, precision::fp16, precision:
 }  // namespace
 
 const operation& conv2d_operation() {
-  static const operation op{kernel_kind::conv2d, "conv2d", "n, c, h, w, k, r, s, stride, pad, dilation, layout", precisions, true, 3, work,
+  static const operation op{kernel_kind::conv2d, "conv2d", precisions, true, 3, work,
                             parse, size_error, ops::only_peak_measures_wide_types};
   return op;
 }

@@ -82,7 +82,7 @@ constexpr precision precisions[] = {precision::fp32, precision::fp16, precision:
 }  // namespace
 
 const operation& gemm_operation() {
-  static const operation op{kernel_kind::gemm, "gemm", "m, n, k, trans_a, trans_b", precisions, true, 3, work, parse, size_error,
+  static const operation op{kernel_kind::gemm, "gemm", precisions, true, 3, work, parse, size_error,
                             ops::only_peak_measures_wide_types};
   return op;
 }

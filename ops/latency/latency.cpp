@@ -35,7 +35,7 @@ constexpr precision precisions[] = {precision::fp32};
 }  // namespace
 
 const operation& latency_operation() {
-  static const operation op{kernel_kind::latency, "latency", "", precisions, false, 0, work, parse, nullptr, nullptr};
+  static const operation op{kernel_kind::latency, "latency", precisions, false, 0, work, parse, nullptr, nullptr};
   return op;
 }
 

@@ -97,7 +97,7 @@ std::optional<std::string> size_error(const problem& p) {
 }  // namespace
 
 const operation& peak_operation() {
-  static const operation op{kernel_kind::peak, "peak", "precisions, iterations", all_precisions, true, 1, work, parse, size_error, nullptr};
+  static const operation op{kernel_kind::peak, "peak", all_precisions, true, 1, work, parse, size_error, nullptr};
   return op;
 }
 

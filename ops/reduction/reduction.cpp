@@ -72,7 +72,7 @@ constexpr precision precisions[] = {precision::fp32, precision::fp16, precision:
 }  // namespace
 
 const operation& reduction_operation() {
-  static const operation op{kernel_kind::reduction, "reduction", "precisions, ops, sizes", precisions, false, 3, work, parse, nullptr,
+  static const operation op{kernel_kind::reduction, "reduction", precisions, false, 3, work, parse, nullptr,
                             ops::only_peak_measures_wide_types};
   return op;
 }

@@ -91,8 +91,12 @@ backend_probe accel_probe_at(const fs::path& root) {
     return out;
   }
   std::vector<std::pair<int, fs::path>> entries;
-  for (const auto& e : fs::directory_iterator(cls, ec))
-    if (const int i = accel_index(e.path().filename().string()); i >= 0) entries.emplace_back(i, e.path());
+  for (fs::directory_iterator it(cls, ec), end; !ec && it != end; it.increment(ec))  // increment(ec): never throws
+    if (const int i = accel_index(it->path().filename().string()); i >= 0) entries.emplace_back(i, it->path());
+  if (ec) {
+    out.status.reason = fmt::format("cannot list {}: {}", cls.string(), ec.message());
+    return out;
+  }
   std::ranges::sort(entries);
   for (const auto& [i, path] : entries) out.devices.push_back(accel_device(root, path, i));
   out.status.available = !out.devices.empty();
@@ -100,7 +104,5 @@ backend_probe accel_probe_at(const fs::path& root) {
   else out.status.version = "Linux accel subsystem";
   return out;
 }
-
-backend_probe accel_probe() { return accel_probe_at("/"); }
 
 }  // namespace xpu

@@ -8,8 +8,7 @@
 
 namespace xpu {
 
-// The accel devices under `root` (tests give a fake tree); accel_probe() reads "/".
+// The accel devices under `root` ("/", or a fake tree in tests). Never throws.
 backend_probe accel_probe_at(const std::filesystem::path& root);
-backend_probe accel_probe();
 
 }  // namespace xpu

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "core/checked.hpp"
 #include "core/units.hpp"
 #include "loaders/dynlib.hpp"
 #include "probe/levelzero/levelzero.hpp"
@@ -117,9 +118,9 @@ device_info device_read(const level_zero_api& a, ze_device_handle_t dev, std::ui
   d.facts.push_back({"device type", std::string(type_word(p.type))});
   d.facts.push_back({"PCI ids", fmt::format("0x{:04x}:0x{:04x}", p.vendorId, p.deviceId)});
   if (p.coreClockRate) d.facts.push_back({"core clock", fmt::format("{} MHz", p.coreClockRate)});
-  if (p.numSlices) {
-    const std::uint64_t eus = std::uint64_t{p.numSlices} * p.numSubslicesPerSlice * p.numEUsPerSubslice;
-    d.facts.push_back({"execution units", fmt::format("{} ({} slices x {} sub-slices x {} EUs, SIMD {}, {} threads/EU)", eus, p.numSlices,
+  if (p.numSlices) {  // three 32-bit factors: the product fits 96 bits, checked into 64
+    const auto eus = checked_product({p.numSlices, p.numSubslicesPerSlice, p.numEUsPerSubslice});
+    if (eus) d.facts.push_back({"execution units", fmt::format("{} ({} slices x {} sub-slices x {} EUs, SIMD {}, {} threads/EU)", *eus, p.numSlices,
                                                       p.numSubslicesPerSlice, p.numEUsPerSubslice, p.physicalEUSimdWidth, p.numThreadsPerEU)});
   }
   d.facts.push_back({"max allocation", format_bytes(p.maxMemAllocSize)});
@@ -129,9 +130,10 @@ device_info device_read(const level_zero_api& a, ze_device_handle_t dev, std::ui
       std::vector<ze_device_memory_properties_t> mem(n);
       for (auto& m : mem) m.stype = ZE_STRUCTURE_TYPE_DEVICE_MEMORY_PROPERTIES;
       if (a.memory_properties(dev, &n, mem.data()) == ZE_RESULT_SUCCESS) {
-        std::uint64_t total = 0;
-        for (std::uint32_t i = 0; i < std::min<std::uint32_t>(n, static_cast<std::uint32_t>(mem.size())); ++i) total += mem[i].totalSize;
-        d.facts.push_back({"memory", format_bytes(total)});
+        std::optional<std::int64_t> total = 0;
+        for (std::uint32_t i = 0; i < std::min<std::uint32_t>(n, static_cast<std::uint32_t>(mem.size())); ++i)
+          total = total && mem[i].totalSize <= INT64_MAX ? checked_add(*total, static_cast<std::int64_t>(mem[i].totalSize)) : std::nullopt;
+        d.facts.push_back({"memory", total ? format_bytes(static_cast<std::uint64_t>(*total)) : std::string("not plausible (the driver's sizes overflow 64 bits)")});
       }
     }
   }
@@ -175,7 +177,7 @@ backend_probe levelzero_probe() {
   std::uint32_t n = 0;
   if (const ze_result_t r = a.driver_get(&n, nullptr); r != ZE_RESULT_SUCCESS || n == 0 || n > max_listed) {
     out.status.reason = r != ZE_RESULT_SUCCESS ? fmt::format("zeDriverGet failed: {}", result_name(r))
-                                               : fmt::format("the loader lists {} drivers", n);
+                                               : fmt::format("the loader lists {} drivers (xpubench reads 1 to {})", n, max_listed);
     return out;
   }
   std::vector<ze_driver_handle_t> drivers(n);

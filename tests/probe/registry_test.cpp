@@ -136,6 +136,16 @@ TEST(accel_probe, lists_npus_from_sysfs) {
   EXPECT_EQ(d.fact("NUMA node"), "");  // -1: none
   EXPECT_NE(d.fact("device node").find("/dev/accel/accel0"), std::string_view::npos);
   EXPECT_NE(d.fact("measured").find("no:"), std::string_view::npos);
+
+  // Through the registry: probe_machine hands its root to the backend.
+  probe_options o;
+  o.root = root;
+  o.skip = device_backends_except("accel");
+  o.nvml_library = "/nonexistent/libnvidia-ml.so.1";
+  const auto inv = probe_machine(o);
+  ASSERT_TRUE(inv) << inv.error().message;
+  ASSERT_NE(inv->find_device("accel0"), nullptr);
+  EXPECT_EQ(inv->find_device("accel0")->fact("driver"), "intel_vpu");
 }
 
 TEST(accel_probe, no_accel_class_is_a_reason) {
