@@ -1,6 +1,8 @@
 // One line per kernel backend.
 #include "kernels/registry.hpp"
 
+#include <charconv>
+
 #include <fmt/format.h>
 
 #include "kernels/cpu/cpu_device.hpp"
@@ -29,15 +31,25 @@ result<std::unique_ptr<device>> open_cpu(const device_info& d, const open_contex
 std::optional<std::string> no_options(std::string_view, std::string_view) { return "none"; }
 
 #if XPU_WITH_OPENCL
+// The GEMM tuning size: 64 to 4096 (an n^3 GEMM per candidate), or nullopt.
+std::optional<int> tuning_size(std::string_view v) {
+  int n = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc{} || end != v.data() + v.size() || n < 64 || n > 4096) return std::nullopt;
+  return n;
+}
+
 std::optional<std::string> opencl_option_error(std::string_view key, std::string_view value) {
-  if (key != "tune") return "tune=on|off";
-  if (!on_off(value)) return fmt::format("tune=on|off, not '{}'", value);
-  return std::nullopt;
+  if (key == "tune") return on_off(value) ? std::nullopt : std::optional<std::string>(fmt::format("tune=on|off, not '{}'", value));
+  if (key == "tuning_size")
+    return tuning_size(value) ? std::nullopt : std::optional<std::string>(fmt::format("tuning_size=64..4096, not '{}'", value));
+  return "tune=on|off; tuning_size=N";
 }
 
 result<std::unique_ptr<device>> open_opencl(const device_info& d, const open_context& c) {
   opencl_options cl;
   if (auto it = c.options.find("tune"); it != c.options.end()) cl.tune = on_off(it->second).value_or(true);
+  if (auto it = c.options.find("tuning_size"); it != c.options.end()) cl.tuning_size = tuning_size(it->second).value_or(cl.tuning_size);
   return opencl_device_open(d, cl);
 }
 #endif
@@ -49,7 +61,9 @@ result<std::unique_ptr<device>> open_vulkan(const device_info& d, const open_con
 const kernel_backend table[] = {
     {"cpu", open_cpu, "", no_options},
 #if XPU_WITH_OPENCL
-    {"opencl", open_opencl, "tune=on|off (time the GEMM tile candidates once per device and driver; off: the default tiles)",
+    {"opencl", open_opencl,
+     "tune=on|off (time the GEMM tile candidates once per device and driver; off: the default tiles); tuning_size=N (the n^3 "
+     "GEMM each candidate is timed on, 64..4096, default 1024)",
      opencl_option_error},
 #endif
 #if XPU_WITH_VULKAN

@@ -37,6 +37,9 @@ TEST(kernel_backends, options_are_backend_key_value) {
   ASSERT_FALSE(bad_value);
   EXPECT_NE(bad_value.error().message.find("tune=on|off, not 'maybe'"), std::string::npos) << bad_value.error().message;
   EXPECT_FALSE(backend_option_parse("opencl.tiles=8", out));
+  ASSERT_TRUE(backend_option_parse("opencl.tuning_size=64", out));
+  for (const char* bad : {"opencl.tuning_size=63", "opencl.tuning_size=4097", "opencl.tuning_size=1e3", "opencl.tuning_size=", "opencl.tuning_size=-64"})
+    EXPECT_FALSE(backend_option_parse(bad, out)) << bad;
 #endif
   const auto none = backend_option_parse("cpu.threads=2", out);
   ASSERT_FALSE(none);
