@@ -145,9 +145,7 @@ result<std::pair<gemm_params, std::string>> cl_device::gemm_tuned(precision type
   if (!m_options.tune) return std::pair{gemm_candidates().front(), std::string("defaults: --no-tune")};
   if (auto it = m_tuned.find(type); it != m_tuned.end()) return it->second;
   const auto dir = m_options.tuning_cache.empty() ? tuning_cache_dir() : result<std::filesystem::path>(m_options.tuning_cache);
-  // Tiles tuned at another size than the default are cached under their own key.
-  const std::string size_note = m_options.tuning_size == 1024 ? "" : fmt::format(" tuned at n={}", m_options.tuning_size);
-  const tuning_key key{m_info.name, m_info.driver_version, std::string(to_string(type)), gemm_kernels_key() + size_note};
+  const tuning_key key{m_info.name, m_info.driver_version, std::string(to_string(type)), gemm_kernels_key(m_options.tuning_size)};
   const auto candidates = gemm_candidates(m_info.type == "cpu", type == precision::int8 && m_info.opencl->integer_dot_product);
   if (dir)
     if (auto cached = tuning_lookup(*dir, key, candidates)) return m_tuned[type] = {*cached, "tuned, from the cache in " + dir->string()};
@@ -201,8 +199,10 @@ result<std::unique_ptr<prepared>> cl_device::prepare_clblast(const problem& pr, 
 
 }  // namespace opencl_backend
 
-std::string gemm_kernels_key() {
-  return fmt::format("xpubench {} gemm.cl {:016x}", version, text_hash(std::string(opencl_backend::source("types")) + std::string(opencl_backend::source("gemm"))));
+std::string gemm_kernels_key(int tuning_size) {
+  return fmt::format("xpubench {} gemm.cl {:016x}{}", version,
+                     text_hash(std::string(opencl_backend::source("types")) + std::string(opencl_backend::source("gemm"))),
+                     tuning_size == 1024 ? "" : fmt::format(" tuned at n={}", tuning_size));
 }
 
 }  // namespace xpu

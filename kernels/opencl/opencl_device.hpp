@@ -25,7 +25,8 @@ struct opencl_options {
 // Opens the OpenCL device the probe listed as `info` (matched by platform, name and order).
 result<std::unique_ptr<device>> opencl_device_open(const device_info& info, const opencl_options& options = {});
 
-// The kernel part of a GEMM tuning key: this version and a hash of gemm.cl (with its types).
-std::string gemm_kernels_key();
+// The kernel part of a GEMM tuning key: this version and a hash of gemm.cl (with its types), and
+// the tuning size when it is not the default 1024 (tiles tuned on other sizes are cached apart).
+std::string gemm_kernels_key(int tuning_size = 1024);
 
 }  // namespace xpu

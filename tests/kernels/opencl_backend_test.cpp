@@ -205,7 +205,7 @@ TEST_F(opencl_backend, integer_dot_product_adds_the_packed_dot_kernels_to_the_in
   ASSERT_TRUE((*ready)->run_seconds(1));
   ASSERT_TRUE((*ready)->read_back(b));
   EXPECT_TRUE(w.verify(p, b, 8).passed);
-  const auto winner = tuning_lookup(cache.path(), {info->name, info->driver_version, "int8", gemm_kernels_key()}, gemm_candidates(true, true));  // cached, dot4 flag included
+  const auto winner = tuning_lookup(cache.path(), {info->name, info->driver_version, "int8", gemm_kernels_key(128)}, gemm_candidates(true, true));  // cached, dot4 flag included
   ASSERT_TRUE(winner);
   EXPECT_NE((*ready)->notes().find(winner->describe()), std::string::npos);
 }
@@ -264,7 +264,7 @@ TEST_F(opencl_backend, tuning_is_cached_read_back_and_redone_for_a_new_driver) {
   auto ready = (*first)->prepare(p, b, "xpubench");
   ASSERT_TRUE(ready) << ready.error().message;
   EXPECT_NE((*ready)->notes().find("tuned now"), std::string::npos) << (*ready)->notes();
-  const tuning_key key{info->name, info->driver_version, "fp32", gemm_kernels_key()};
+  const tuning_key key{info->name, info->driver_version, "fp32", gemm_kernels_key(128)};
   const auto stored = tuning_lookup(cache.path(), key, gemm_candidates(true, true));
   ASSERT_TRUE(stored);  // written
   // A fresh device object (a later run) reads it back instead of tuning again.
@@ -280,7 +280,7 @@ TEST_F(opencl_backend, tuning_is_cached_read_back_and_redone_for_a_new_driver) {
   ready = (*third)->prepare(p, b, "xpubench");
   ASSERT_TRUE(ready);
   EXPECT_NE((*ready)->notes().find("tuned now"), std::string::npos) << (*ready)->notes();
-  EXPECT_TRUE(tuning_lookup(cache.path(), {info->name, updated.driver_version, "fp32", gemm_kernels_key()}, gemm_candidates(true, true)));
+  EXPECT_TRUE(tuning_lookup(cache.path(), {info->name, updated.driver_version, "fp32", gemm_kernels_key(128)}, gemm_candidates(true, true)));
   EXPECT_FALSE(tuning_lookup(cache.path(), key, gemm_candidates(true, true)));
   // --no-tune: the defaults, whatever the cache says.
   auto untuned = opencl_device_open(*info, {"", false, cache.path(), 128});
