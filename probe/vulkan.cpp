@@ -6,8 +6,9 @@
 
 #include <fmt/format.h>
 
-#include "probe/backends.hpp"
 #include "loaders/vulkan_api.hpp"
+#include "probe/backends.hpp"
+#include "probe/pci_vendors.hpp"
 
 namespace xpu {
 namespace {
@@ -42,18 +43,8 @@ std::string device_type_name(VkPhysicalDeviceType t) {
 }
 
 std::string vendor_name(std::uint32_t id) {
-  switch (id) {
-    case 0x10DE: return "NVIDIA";
-    case 0x1002: return "AMD";
-    case 0x8086: return "Intel";
-    case 0x13B5: return "ARM";
-    case 0x5143: return "Qualcomm";
-    case 0x106B: return "Apple";
-    case 0x1010: return "Imagination";
-    case 0x14E4: return "Broadcom";
-    case 0x10005: return "Mesa";
-    default: return fmt::format("0x{:04x}", id);
-  }
+  const std::string_view known = pci_vendor_name(id);
+  return known.empty() ? fmt::format("0x{:04x}", id) : std::string(known);
 }
 
 // Driver versions are vendor-encoded (NVIDIA 10.8.8.6 bits); others use the API packing.

@@ -3,11 +3,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "probe/pci_vendors.hpp"
 #include "probe/sysfs.hpp"
 
 namespace xpu {
@@ -28,12 +30,12 @@ constexpr known_driver known[] = {
     {"rocket", "Rockchip", "Rockchip NPU"},
 };
 
-std::string_view vendor_of_pci(std::string_view id) {
-  if (id == "0x8086") return "Intel";
-  if (id == "0x1022" || id == "0x1002") return "AMD";
-  if (id == "0x17cb") return "Qualcomm";
-  if (id == "0x1da3") return "Intel Habana";
-  return "";
+// The vendor of a sysfs vendor file's text ("0x8086"); empty when unknown or not a number.
+std::string_view vendor_of_pci(const std::string& id) {
+  if (!id.starts_with("0x") || id.size() > 6 || id.size() < 3) return {};
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(id.data() + 2, id.data() + id.size(), value, 16);
+  return ec == std::errc{} && end == id.data() + id.size() ? pci_vendor_name(value) : std::string_view{};
 }
 
 // The number in "accel12"; -1 for a name that is not accelN.

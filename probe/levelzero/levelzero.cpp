@@ -14,6 +14,7 @@
 #include "core/units.hpp"
 #include "loaders/dynlib.hpp"
 #include "probe/levelzero/levelzero.hpp"
+#include "probe/pci_vendors.hpp"
 
 namespace xpu {
 namespace {
@@ -86,15 +87,6 @@ std::string_view type_word(ze_device_type_t t) {
   }
 }
 
-std::string_view vendor_name(std::uint32_t id) {
-  switch (id) {
-    case 0x8086: return "Intel";
-    case 0x1002:
-    case 0x1022: return "AMD";
-    case 0x10de: return "NVIDIA";
-    default: return "";
-  }
-}
 
 // Sizes a driver reports are range-checked: a count beyond this is a driver bug, not a device.
 constexpr std::uint32_t max_listed = 256;
@@ -113,7 +105,8 @@ device_info device_read(const level_zero_api& a, ze_device_handle_t dev, std::ui
     return d;
   }
   d.name = std::string(p.name, strnlen(p.name, sizeof p.name));
-  d.vendor = vendor_name(p.vendorId).empty() ? fmt::format("0x{:04x}", p.vendorId) : std::string(vendor_name(p.vendorId));
+  const std::string_view vendor = pci_vendor_name(p.vendorId);
+  d.vendor = vendor.empty() ? fmt::format("0x{:04x}", p.vendorId) : std::string(vendor);
   d.type = type_name(p.type, (p.flags & ZE_DEVICE_PROPERTY_FLAG_INTEGRATED) != 0);
   d.facts.push_back({"device type", std::string(type_word(p.type))});
   d.facts.push_back({"PCI ids", fmt::format("0x{:04x}:0x{:04x}", p.vendorId, p.deviceId)});
