@@ -13,6 +13,7 @@
 #include "cli/compare_command.hpp"
 #include "cli/probe_command.hpp"
 #include "cli/run_command.hpp"
+#include "cli/suite_command.hpp"
 #include "xpubench/version.hpp"
 
 int main(int argc, char** argv) {
@@ -29,7 +30,7 @@ int main(int argc, char** argv) {
 
   xpu::run_command run;
   CLI::App* run_sub = app.add_subcommand("run", "Run a suite (default: quick) on every device: verified GEMM, conv2d, "
-                                                "reduction, peak, bandwidth and latency benchmarks");
+                                                "reduction, peak, bandwidth, latency, attention, softmax and RMSNorm benchmarks");
   run.add_options(*run_sub);
   xpu::compare_command compare;
   CLI::App* compare_sub = app.add_subcommand("compare", "Compare runs (BASE HEAD, or BASE... -- HEAD...): per benchmark the head/base "
@@ -39,6 +40,9 @@ int main(int argc, char** argv) {
   CLI::App* ab_sub = app.add_subcommand("ab", "An interleaved A/B gate: run two xpubench builds in alternating processes (ABBA), then "
                                               "compare them with each process as one sample; exit 1 on a regression");
   ab.add_options(*ab_sub);
+  xpu::suite_command suite;
+  CLI::App* suite_sub = app.add_subcommand("suite", "Suites: write one from a model file (from-model), print a built-in one (show)");
+  suite.add_options(*suite_sub);
   // `compare BASE... -- HEAD...`: the `--` that separates the sides becomes --head.
   std::vector<std::string> rewritten(argv, argv + argc);
   if (argc > 1 && std::strcmp(argv[1], "compare") == 0)
@@ -68,6 +72,7 @@ int main(int argc, char** argv) {
     if (run_sub->parsed()) return run.run();
     if (compare_sub->parsed()) return compare.run();
     if (ab_sub->parsed()) return ab.run();
+    if (suite_sub->parsed()) return suite.run();
     // No subcommand: the main job: the probe report, then the quick suite on every device.
     run.show_probe = true;
     return run.run();

@@ -256,7 +256,7 @@ int run_command::run_worker(const xpu::suite& s, run_options options) const {
 }
 
 void run_command::add_options(CLI::App& sub) {
-  sub.add_option("-s,--suite", suite, "A built-in suite (quick, standard, ci, deepbench) or a suite file (TOML)");
+  sub.add_option("-s,--suite", suite, "A built-in suite (quick, standard, ci, deepbench, llm, llm-quick) or a suite file (TOML, e.g. from `xpubench suite from-model`)");
   sub.add_option("-d,--device", devices, "Only these devices (ids from `xpubench probe`: cpu0, opencl0, ...)")->delimiter(',');
   sub.add_option("-k,--kernel", kernels, fmt::format("Only these kernels: {}", operation_names()))->delimiter(',');
   sub.add_option("-p,--precision", precisions, fmt::format("Only these precisions: {}", precision_names()))->delimiter(',');
@@ -437,6 +437,7 @@ int run_command::run() const {
   r.context.started_at = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr)));
   r.context.command_line = command_line;
   r.context.suite = loaded->source;
+  r.context.model = loaded->model;
   r.context.repetitions = repetitions > 0 ? repetitions : loaded->repetitions;
   r.context.min_time_s = min_time > 0 ? min_time : loaded->min_time_s;
   r.context.noisy_threshold = noisy_threshold;

@@ -10,12 +10,16 @@
 namespace xpu {
 
 namespace {
-constexpr std::array<std::pair<kernel_kind, std::string_view>, 6> kind_names{{{kernel_kind::gemm, "gemm"},
+constexpr std::array<std::pair<kernel_kind, std::string_view>, 10> kind_names{{{kernel_kind::gemm, "gemm"},
                                                                             {kernel_kind::conv2d, "conv2d"},
                                                                             {kernel_kind::reduction, "reduction"},
                                                                             {kernel_kind::peak, "peak"},
                                                                             {kernel_kind::bandwidth, "bandwidth"},
-                                                                            {kernel_kind::latency, "latency"}}};
+                                                                            {kernel_kind::latency, "latency"},
+                                                                            {kernel_kind::softmax, "softmax"},
+                                                                            {kernel_kind::rmsnorm, "rmsnorm"},
+                                                                            {kernel_kind::attention, "attention"},
+                                                                            {kernel_kind::qgemm, "qgemm"}}};
 }  // namespace
 
 std::string_view to_string(kernel_kind k) {
@@ -26,6 +30,13 @@ std::string_view to_string(kernel_kind k) {
 
 std::string_view to_string(conv_layout l) { return l == conv_layout::nchw ? "nchw" : "nhwc"; }
 std::string_view to_string(reduce_op o) { return o == reduce_op::sum ? "sum" : "max"; }
+std::string_view to_string(quant_format f) { return f == quant_format::q8_0 ? "q8_0" : "q4_0"; }
+std::optional<quant_format> quant_format_parse(std::string_view name) {
+  if (name == "q8_0") return quant_format::q8_0;
+  if (name == "q4_0") return quant_format::q4_0;
+  return std::nullopt;
+}
+
 std::string_view to_string(bandwidth_op o) {
   switch (o) {
     case bandwidth_op::read: return "read";
@@ -72,8 +83,24 @@ std::optional<std::int64_t> largest_tensor_elements(const problem& p) {
     std::optional<std::int64_t> operator()(const peak_shape&) const { return static_cast<std::int64_t>(peak_chains * 4); }
     std::optional<std::int64_t> operator()(const bandwidth_shape& b) const { return b.bytes < 0 ? std::nullopt : std::optional(b.bytes / 4); }
     std::optional<std::int64_t> operator()(const latency_shape&) const { return 0; }
+    std::optional<std::int64_t> operator()(const softmax_shape& s) const { return checked_mul(s.rows, s.cols); }
+    std::optional<std::int64_t> operator()(const rmsnorm_shape& s) const { return checked_mul(s.rows, s.cols); }
+    std::optional<std::int64_t> operator()(const attention_shape& a) const {
+      return max_of({checked_product({a.batch, a.heads, a.seq_q, a.head_dim}), checked_product({a.batch, a.kv_heads, a.seq_kv, a.head_dim})});
+    }
+    std::optional<std::int64_t> operator()(const qgemm_shape& q) const {
+      return max_of({checked_mul(q.m, q.k), checked_mul(q.n, q.k), checked_mul(q.m, q.n)});
+    }
   };
   return std::visit(visitor{}, p.dims);
+}
+
+double attention_shape::pairs() const {
+  const double heads_total = static_cast<double>(batch) * static_cast<double>(heads);
+  if (!causal) return heads_total * static_cast<double>(seq_q) * static_cast<double>(seq_kv);
+  // query i sees min(seq_kv, i + 1 + seq_kv - seq_q) keys: a trapezoid when seq_kv >= seq_q
+  const double q = static_cast<double>(seq_q), offset = static_cast<double>(seq_kv - seq_q);
+  return heads_total * (q * (q + 1) / 2 + q * offset);
 }
 
 kernel_kind problem::kind() const {
@@ -95,8 +122,21 @@ std::string problem::id() const {
     std::string operator()(const peak_shape&) const { return fmt::format("peak/{}", p); }
     std::string operator()(const bandwidth_shape& b) const { return fmt::format("bandwidth/{}/b{}", to_string(b.op), b.bytes); }
     std::string operator()(const latency_shape&) const { return "latency/empty"; }
+    std::string operator()(const softmax_shape& s) const { return fmt::format("softmax/{}/r{}c{}", p, s.rows, s.cols); }
+    std::string operator()(const rmsnorm_shape& s) const { return fmt::format("rmsnorm/{}/r{}c{}", p, s.rows, s.cols); }
+    std::string operator()(const attention_shape& a) const {
+      return fmt::format("attention/{}/b{}h{}kv{}q{}s{}d{}{}", p, a.batch, a.heads, a.kv_heads, a.seq_q, a.seq_kv, a.head_dim, a.causal ? "c" : "");
+    }
+    std::string operator()(const qgemm_shape& q) const { return fmt::format("qgemm/{}/{}/m{}n{}k{}", p, to_string(q.weights), q.m, q.n, q.k); }
   };
   return std::visit(visitor{p}, dims);
+}
+
+std::string problem::shape_id() const {
+  std::string full = id();
+  const std::string middle = fmt::format("/{}/", to_string(type));
+  if (const auto at = full.find(middle); at != std::string::npos) full.erase(at, middle.size() - 1);
+  return full;
 }
 
 }  // namespace xpu

@@ -11,7 +11,7 @@
 
 namespace xpu {
 
-enum class kernel_kind { gemm, conv2d, reduction, peak, bandwidth, latency };
+enum class kernel_kind { gemm, conv2d, reduction, peak, bandwidth, latency, softmax, rmsnorm, attention, qgemm };
 std::string_view to_string(kernel_kind k);
 
 // C[m x n] = op(A)[m x k] . op(B)[k x n], row-major; op = transpose when trans_* is set
@@ -60,7 +60,45 @@ struct latency_shape {  // an empty task
   static constexpr kernel_kind kind = kernel_kind::latency;
 };
 
-using shape = std::variant<gemm_shape, conv_shape, reduction_shape, peak_shape, bandwidth_shape, latency_shape>;
+// Row-wise softmax of a rows x cols matrix: y = exp(x - max) / sum(exp(x - max)), per row.
+struct softmax_shape {
+  static constexpr kernel_kind kind = kernel_kind::softmax;
+  std::int64_t rows = 0, cols = 0;
+};
+
+// RMSNorm of each row of a rows x cols matrix: y = x / sqrt(mean(x^2) + eps) * g (g: cols weights),
+// eps = rmsnorm_eps (Llama's).
+inline constexpr double rmsnorm_eps = 1e-5;
+struct rmsnorm_shape {
+  static constexpr kernel_kind kind = kernel_kind::rmsnorm;
+  std::int64_t rows = 0, cols = 0;
+};
+
+// Scaled dot-product attention, per batch and query head: O = softmax(Q K^T / sqrt(head_dim)) V.
+// Q, O: batch x heads x seq_q x head_dim; K, V: batch x kv_heads x seq_kv x head_dim (grouped-query
+// attention: query head h reads kv head h / (heads / kv_heads)). Causal: query i sees keys
+// j <= i + seq_kv - seq_q (the newest query sees every key, as in decoding with a KV cache).
+inline constexpr std::int64_t max_attention_head_dim = 256;
+struct attention_shape {
+  static constexpr kernel_kind kind = kernel_kind::attention;
+  std::int64_t batch = 1, heads = 0, kv_heads = 0, seq_q = 0, seq_kv = 0, head_dim = 0;
+  bool causal = false;
+  // Query-key pairs the softmax covers (2 x head_dim FLOP each for Q K^T and again for P V).
+  double pairs() const;
+};
+
+// GGUF's quantized weight blocks (ops/qgemm/blocks.hpp): 32 weights and an fp16 scale each.
+enum class quant_format { q8_0, q4_0 };
+// Y[m x n] = X[m x k] . W^T, W stored n x k (as models store their matrices) in `weights` blocks
+// along k; the problem's precision is the activations' (fp32, or int8: Q8_0 blocks).
+struct qgemm_shape {
+  static constexpr kernel_kind kind = kernel_kind::qgemm;
+  std::int64_t m = 0, n = 0, k = 0;
+  quant_format weights = quant_format::q8_0;
+};
+
+using shape = std::variant<gemm_shape, conv_shape, reduction_shape, peak_shape, bandwidth_shape, latency_shape, softmax_shape, rmsnorm_shape,
+                           attention_shape, qgemm_shape>;
 
 struct problem {
   shape dims;
@@ -68,6 +106,8 @@ struct problem {
 
   kernel_kind kind() const;
   std::string id() const;
+  // The id without its precision ("gemm/m1024n1024k1024"): the same shape in every precision.
+  std::string shape_id() const;
 };
 
 // The element count of the problem's largest tensor (input or output), computed with overflow
@@ -78,5 +118,7 @@ std::optional<std::int64_t> largest_tensor_elements(const problem& p);
 std::string_view to_string(conv_layout l);
 std::string_view to_string(reduce_op o);
 std::string_view to_string(bandwidth_op o);
+std::string_view to_string(quant_format f);
+std::optional<quant_format> quant_format_parse(std::string_view name);
 
 }  // namespace xpu

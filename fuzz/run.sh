@@ -3,13 +3,13 @@
 # SECONDS (default 60), from the seed corpora in the repository; prints executions and coverage.
 # A crash stops with the input saved as build/fuzz/crash-<target>-*: add it to
 # fuzz/regressions/<target>/ and fix the reader (the regression inputs run first, every time).
-#   bash fuzz/run.sh [SECONDS] [TARGET...]     targets: suite run_json topology tuning_cache
+#   bash fuzz/run.sh [SECONDS] [TARGET...]     targets: suite run_json topology tuning_cache gguf
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(suite run_json topology tuning_cache)
+((${#targets[@]})) || targets=(suite run_json topology tuning_cache gguf)
 
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
@@ -20,6 +20,7 @@ seeds_of() {  # the repository's seed folders for a target
     run_json) echo fuzz/corpus/run_json ;;
     topology) echo tests/fixtures/topology ;;
     tuning_cache) echo fuzz/corpus/tuning_cache ;;
+    gguf) echo fuzz/corpus/gguf ;;
   esac
 }
 

@@ -17,13 +17,17 @@ const operation& reduction_operation();
 const operation& bandwidth_operation();
 const operation& peak_operation();
 const operation& latency_operation();
+const operation& softmax_operation();
+const operation& rmsnorm_operation();
+const operation& attention_operation();
+const operation& qgemm_operation();
 
 namespace {
 
-const std::array<const operation*, 6>& registry() {
-  static const std::array<const operation*, 6> table{
-      &gemm_operation(),      &conv2d_operation(), &reduction_operation(),
-      &bandwidth_operation(), &peak_operation(),   &latency_operation(),
+const std::array<const operation*, 10>& registry() {
+  static const std::array<const operation*, 10> table{
+      &gemm_operation(),    &conv2d_operation(),  &reduction_operation(), &bandwidth_operation(), &peak_operation(),
+      &latency_operation(), &softmax_operation(), &rmsnorm_operation(),   &attention_operation(), &qgemm_operation(),
   };
   return table;
 }

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/half.hpp"
+#include "ops/suite_reader.hpp"
 
 namespace xpu {
 
@@ -26,8 +27,10 @@ element_type input_type(precision p, int which) {
 element_type output_type(kernel_kind kind, precision p) {
   if (p == precision::int8 || p == precision::int32) return element_type::s32;
   if (p == precision::fp64) return element_type::f64;
-  (void)kind;
-  return element_type::f32;  // fp16/bf16 accumulate and write fp32
+  // The model-layer operations write their output in their storage type, as a model's layers do.
+  const bool stored = kind == kernel_kind::softmax || kind == kernel_kind::rmsnorm || kind == kernel_kind::attention;
+  if (stored && p == precision::fp16) return element_type::f16;
+  return element_type::f32;  // GEMM, conv2d and reductions accumulate and write fp32
 }
 
 namespace ops {
@@ -101,6 +104,33 @@ tolerance tolerance_for(precision p, precision accumulation, double terms) {
   return accumulation == precision::fp16 ? half_tolerance(terms) : float_tolerance(terms);
 }
 
+tolerance stored_tolerance(precision p, double terms) {
+  tolerance t = float_tolerance(terms);
+  if (p != precision::fp16) return t;
+  constexpr double u16 = 4.8828125e-04;  // 2^-11: the rounding of each result to half
+  return {false, t.rel_l2 + u16, fmt::format("{} + 2^-11 (the result rounded to fp16)", t.basis)};
+}
+
+std::vector<std::size_t> sample_rows(std::size_t rows, std::size_t row_length, double cost_per_row, std::uint64_t seed) {
+  std::vector<std::size_t> picked;
+  if (static_cast<double>(rows) * cost_per_row <= 1.5e8 || rows <= 256) {
+    picked.resize(rows);
+    std::iota(picked.begin(), picked.end(), 0);
+  } else {
+    std::mt19937_64 rng(seed ^ 0x5eedu);
+    std::uniform_int_distribution<std::size_t> pick(0, rows - 1);
+    picked = {0, rows - 1};
+    while (picked.size() < 256) picked.push_back(pick(rng));
+    std::ranges::sort(picked);
+    picked.erase(std::unique(picked.begin(), picked.end()), picked.end());
+  }
+  std::vector<std::size_t> at;
+  at.reserve(picked.size() * row_length);
+  for (std::size_t r : picked)
+    for (std::size_t i = 0; i < row_length; ++i) at.push_back(r * row_length + i);
+  return at;
+}
+
 verification compare(const host_buffer& y, std::span<const std::size_t> at, const std::vector<double>& ref, tolerance tol) {
   verification v;
   v.checked = true;
@@ -122,6 +152,42 @@ verification compare(const host_buffer& y, std::span<const std::size_t> at, cons
   if (!v.passed && v.message.empty())
     v.message = fmt::format("relative L2 error {:.3g} exceeds the tolerance {:.3g} ({})", v.rel_l2_error, v.tol.rel_l2, v.tol.basis);
   return v;
+}
+
+std::optional<std::string> only_fp32_and_fp16(const problem& p) {
+  if (p.type == precision::fp32 || p.type == precision::fp16) return std::nullopt;
+  if (auto why = only_peak_measures_wide_types(p)) return why;
+  return fmt::format("{} runs in fp32 and fp16 (xpubench has no {} {} kernel)", to_string(p.kind()), to_string(p.type), to_string(p.kind()));
+}
+
+result<void> parse_row_shapes(const section_context& c, kernel_kind kind) {
+  const toml::table& t = c.table;
+  const std::string section = fmt::format("[[{}]]", to_string(kind));
+  if (auto ok = c.r.only_keys(t, section, {"precisions", "shapes"}); !ok) return ok;
+  auto precs = c.r.precisions(t, {precision::fp32});
+  if (!precs) return std::unexpected(precs.error());
+  const toml::array* shapes = t["shapes"].as_array();
+  if (!shapes) return c.r.error_at(t, "{} needs 'shapes', an array of {{rows, cols}} tables", section);
+  for (const toml::node& s : *shapes) {
+    const toml::table* st = s.as_table();
+    if (!st) return c.r.error_at(s, "each {} shape must be a table like {{rows = 512, cols = 4096}}", to_string(kind));
+    if (auto ok = c.r.only_keys(*st, fmt::format("a {} shape", to_string(kind)), {"rows", "cols"}); !ok) return ok;
+    std::int64_t rows = 0, cols = 0;
+    if (auto ok = c.r.positive_fields(*st, s, fmt::format("{} shape", to_string(kind)), {{"rows", &rows}, {"cols", &cols}}, true); !ok) return ok;
+    for (precision p : *precs) {
+      problem pr{softmax_shape{rows, cols}, p};
+      if (kind == kernel_kind::rmsnorm) pr.dims = rmsnorm_shape{rows, cols};
+      if (auto ok = c.add(s, pr); !ok) return ok;
+    }
+  }
+  return {};
+}
+
+std::optional<std::string> row_size_error(const problem& p, std::int64_t rows, std::int64_t cols) {
+  if (rows <= 0 || cols <= 0) return fmt::format("{}: rows and cols must be positive", p.id());
+  if (std::max(rows, cols) > dimension_max)
+    return fmt::format("{}: a {} size above {} (the device kernels take 32-bit sizes)", p.id(), to_string(p.kind()), dimension_max);
+  return std::nullopt;
 }
 
 std::optional<std::string> only_peak_measures_wide_types(const problem& p) {

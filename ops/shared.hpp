@@ -10,7 +10,12 @@
 #include <span>
 #include <vector>
 
+#include "core/error.hpp"
 #include "ops/workload.hpp"
+
+namespace xpu {
+struct section_context;
+}
 
 namespace xpu::ops {
 
@@ -30,6 +35,13 @@ tolerance float_tolerance(double terms);
 // The tolerance of a float or int8 result summed in `accumulation` (fp16: a library's half GEMM).
 tolerance tolerance_for(precision p, precision accumulation, double terms);
 
+// A float result stored in p's type: float_tolerance(terms), plus the fp16 rounding of each result.
+tolerance stored_tolerance(precision p, double terms);
+
+// Whole rows to check (indices of their elements, row-major): every row when rows x cost_per_row
+// is small, else the first, the last and a seeded sample (256 rows in all).
+std::vector<std::size_t> sample_rows(std::size_t rows, std::size_t row_length, double cost_per_row, std::uint64_t seed);
+
 // y at the indices `at` against ref (one value per index), within tol.
 verification compare(const host_buffer& y, std::span<const std::size_t> at, const std::vector<double>& ref, tolerance tol);
 
@@ -39,5 +51,12 @@ inline constexpr std::int64_t dimension_max = std::numeric_limits<std::int32_t>:
 // fp64 and int32 run in the peak micro-benchmark only (vkpeak's and clpeak's figures): the reason
 // for any other operation, or nullopt.
 std::optional<std::string> only_peak_measures_wide_types(const problem& p);
+// The model-layer operations (softmax, rmsnorm, attention) run in fp32 and fp16 only.
+std::optional<std::string> only_fp32_and_fp16(const problem& p);
+
+// The [[softmax]] and [[rmsnorm]] sections: precisions and shapes = [{rows, cols}].
+result<void> parse_row_shapes(const section_context& c, kernel_kind kind);
+// Their size rule: positive, and within the kernels' 32-bit sizes.
+std::optional<std::string> row_size_error(const problem& p, std::int64_t rows, std::int64_t cols);
 
 }  // namespace xpu::ops

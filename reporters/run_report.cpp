@@ -8,6 +8,7 @@
 
 #include "core/units.hpp"
 #include "reporters/text_table.hpp"
+#include "results/token_bounds.hpp"
 
 namespace xpu {
 namespace {
@@ -33,6 +34,52 @@ std::string verified(const measurement& m) {
   if (!v.passed) return "FAILED";
   if (v.exact) return "exact";
   return fmt::format("ok {:.1e}", v.rel_l2_error);
+}
+
+std::string rate(const std::optional<double>& tokens_per_s) {
+  if (!tokens_per_s) return "-";
+  return *tokens_per_s >= 100 ? fmt::format("{:.0f}", *tokens_per_s) : fmt::format("{:.3g}", *tokens_per_s);
+}
+
+// The run's model (a suite from `suite from-model`): tokens/s bounds per device and precision.
+std::string model_report(const run& r, const painter& p) {
+  const auto bounds = token_bounds(r);
+  if (!r.context.model) return "";
+  const model_profile& m = *r.context.model;
+  std::string out = p.bold(fmt::format("Model {}{}, prompt of {} tokens: upper bounds on tokens/s from the measured kernel time", m.name,
+                                       m.weight_type.empty() ? "" : fmt::format(" ({} weights)", m.weight_type), m.tokens)) +
+                    "\n";
+  out += "  (each phase's GEMMs, attention and RMSNorm x their counts; RoPE, SiLU, residual adds, sampling and the gaps between kernels are not\n"
+         "  measured, so a real run is slower. The memory bound: decoding reads every weight once per token.)\n";
+  if (bounds.empty()) return out + "  no device measured the model's matrices\n\n";
+  text_table table({"device", "precision", "decode tok/s", "prefill tok/s", "matrices", "decode memory bound tok/s", "worst NMSE"});
+  std::vector<std::string> notes;
+  std::map<std::string, std::vector<std::string>> substituted;  // "attention in fp16" -> "cpu0 int8", ...
+  for (const token_bound& b : bounds) {
+    table.add_row({b.device, b.precision, rate(b.decode.tokens_per_s), rate(b.prefill.tokens_per_s),
+                   b.decode_bytes ? format_bytes(static_cast<std::uint64_t>(*b.decode_bytes)) : "", rate(b.decode_memory_bound),
+                   fmt::format("{:.1e}", b.worst_rel_l2 * b.worst_rel_l2)});
+    const std::string who = fmt::format("{} {}", b.device, b.precision);
+    std::vector<std::string> missing = b.decode.missing;
+    for (const auto& step : b.prefill.missing)
+      if (std::ranges::find(missing, step) == missing.end()) missing.push_back(step);
+    if (!missing.empty())
+      notes.push_back(fmt::format("{}: {} step(s) without a verified measurement, e.g. {}", who, missing.size(), missing.front()));
+    for (const auto& sub : b.substituted) substituted[sub].push_back(who);
+    if (!b.decode_memory_bound && !b.memory_basis.empty()) notes.push_back(who + ": no memory bound: " + b.memory_basis);
+  }
+  for (const auto& [sub, whom] : substituted) {
+    std::string list;
+    for (const auto& w : whom) list += (list.empty() ? "" : ", ") + w;
+    notes.push_back(fmt::format("{} for {} (no kernel in the row's precision)", sub, list));
+  }
+  out += table.render();
+  std::set<std::string> bases;
+  for (const token_bound& b : bounds)
+    if (b.read_bytes_per_s && bases.insert(b.device).second)
+      out += fmt::format("  {} memory bound: the matrices' bytes / {}B/s read ({})\n", b.device, format_si(*b.read_bytes_per_s), b.read_problem);
+  for (const auto& n : notes) out += "  " + n + "\n";
+  return out + "\n";
 }
 
 }  // namespace
@@ -105,6 +152,7 @@ std::string run_report(const run& r, const report_style& style) {
            "`sudo chmod o+r /sys/class/powercap/*/energy_uj`); GPUs need hwmon energy/power inputs or NVML.\n";
   }
   if (any_energy && !r.context.idle_w.empty()) out += "W: idle-corrected (average minus the idle baseline)\n";
+  out += model_report(r, p);
   std::size_t ok = 0, invalid = 0, died = 0, other = 0, noisy = 0;
   for (const auto& m : r.measurements) {
     ok += m.state == status::ok;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/model_profile.hpp"
 #include "probe/inventory.hpp"
 #include "results/statistics.hpp"
 
@@ -115,6 +116,7 @@ struct run_context {
   std::string interrupted_by;     // "SIGINT", "SIGTERM", "SIGHUP"
   std::string resumed_from;       // --resume: the run file whose rows this run kept
   std::map<std::string, double> idle_w;     // device id -> idle power (--idle-baseline)
+  std::optional<model_profile> model;       // the suite's [model]: what one token costs in its problems
   inventory machine;
 };
 

@@ -1,5 +1,7 @@
 #include "results/run_json.hpp"
 
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "results/inventory_json.hpp"
@@ -20,6 +22,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(verification_result, checked, pa
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(contention, measured, steal_fraction, other_fraction, busy, reason)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(clock_record, hz, method, basis, rejected, notes, add_chain_hz, multiply_chain_hz,
                                                 peak_implied_hz, peak_ops_per_cycle, nominal_hz)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(model_step, run, count)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(model_profile, name, source, weight_type, tokens, weight_bytes, prefill, decode)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(measurement, name, device, backend, kernel, precision, problem, implementation,
                                                 state, reason, support, support_reason, notes, dispatch, dispatch_warning,
                                                 injected_slowdown, samples_s, host_samples_s, launches, time_s,
@@ -35,7 +39,8 @@ nlohmann::json context_fields(const run_context& c) {
           {"min_time_s", c.min_time_s},             {"noisy_threshold", c.noisy_threshold}, {"threads", c.threads},
           {"measured_clock_hz", c.measured_clock_hz}, {"clock", c.clock}, {"libraries", c.libraries}, {"seed", c.seed},
           {"interrupted", c.interrupted}, {"interrupted_by", c.interrupted_by}, {"finished", c.finished}, {"idle_w", c.idle_w},
-          {"resumed_from", c.resumed_from.empty() ? nlohmann::json() : nlohmann::json(c.resumed_from)}};
+          {"resumed_from", c.resumed_from.empty() ? nlohmann::json() : nlohmann::json(c.resumed_from)},
+          {"model", c.model ? nlohmann::json(*c.model) : nlohmann::json()}};
 }
 
 // Google Benchmark's context fields, filled from the inventory.
@@ -135,6 +140,15 @@ result<run> run_from_json(const nlohmann::json& doc, std::string_view file) {
     r.context.finished = x.value("finished", !r.context.interrupted);
     r.context.clock = x.value("clock", clock_record{});
     r.context.idle_w = x.value("idle_w", std::map<std::string, double>{});
+    if (const auto m = x.find("model"); m != x.end() && m->is_object()) {
+      r.context.model = m->get<model_profile>();
+      const model_profile& p = *r.context.model;
+      bool counts_ok = p.tokens > 0 && std::isfinite(p.weight_bytes) && p.weight_bytes >= 0;
+      for (const auto* steps : {&p.prefill, &p.decode})
+        for (const auto& step : *steps) counts_ok = counts_ok && step.count > 0 && !step.run.empty();
+      if (!counts_ok)
+        return fail(status::invalid, "{}: context.xpubench.model: tokens and every step's count must be positive, weight_bytes finite and not negative", file);
+    }
     auto inv = inventory_from_json(ctx.at("inventory"), file);
     if (!inv) return std::unexpected(inv.error());
     r.context.machine = std::move(*inv);

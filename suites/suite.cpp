@@ -13,6 +13,55 @@
 #include "ops/suite_reader.hpp"
 
 namespace xpu {
+namespace {
+
+// [model]: name, source, weight_type, tokens, weight_bytes, and [[model.prefill]] / [[model.decode]]
+// steps {run = SHAPE_ID, count = N}; each step must name a problem of the suite.
+result<model_profile> model_parse(const toml::node& node, const suite_reader& r, std::vector<std::pair<const toml::node*, std::string>>& runs) {
+  const toml::table* t = node.as_table();
+  if (!t) return r.error_at(node, "'model' must be a table: write [model]");
+  if (auto ok = r.only_keys(*t, "[model]", {"name", "source", "weight_type", "tokens", "weight_bytes", "prefill", "decode"}); !ok)
+    return std::unexpected(ok.error());
+  model_profile m;
+  for (auto [key, dst] : {std::pair{"name", &m.name}, std::pair{"source", &m.source}, std::pair{"weight_type", &m.weight_type}})
+    if (const toml::node* v = t->get(key)) {
+      if (!v->is_string()) return r.error_at(*v, "'{}' must be a string", key);
+      *dst = *v->value<std::string>();
+    }
+  const toml::node* tokens = t->get("tokens");
+  if (!tokens) return r.error_at(node, "[model] needs 'tokens' (the prompt length the steps were written for)");
+  auto n = r.positive(*tokens, "tokens");
+  if (!n) return std::unexpected(n.error());
+  m.tokens = *n;
+  if (const toml::node* v = t->get("weight_bytes")) {
+    const auto b = v->value<double>();
+    if (!b || !(*b >= 0) || *b > 1e18) return r.error_at(*v, "'weight_bytes' must be a number of bytes from 0 to 1e18");
+    m.weight_bytes = *b;
+  }
+  for (auto [key, dst] : {std::pair{"prefill", &m.prefill}, std::pair{"decode", &m.decode}}) {
+    const toml::node* v = t->get(key);
+    if (!v) continue;
+    const toml::array* list = v->as_array();
+    if (!list || !list->is_array_of_tables()) return r.error_at(*v, "'model.{}' must be an array of tables: write [[model.{}]]", key, key);
+    for (const toml::node& e : *list) {
+      const toml::table& step = *e.as_table();
+      if (auto ok = r.only_keys(step, fmt::format("[[model.{}]]", key), {"run", "count"}); !ok) return std::unexpected(ok.error());
+      const toml::node* run = step.get("run");
+      if (!run || !run->is_string()) return r.error_at(e, "[[model.{}]] needs 'run', a benchmark's shape such as \"gemm/m1n4096k4096tb\"", key);
+      model_step s{*run->value<std::string>(), 1};
+      if (const toml::node* c = step.get("count")) {
+        auto count = r.positive(*c, "count");
+        if (!count) return std::unexpected(count.error());
+        s.count = *count;
+      }
+      runs.emplace_back(run, s.run);
+      dst->push_back(std::move(s));
+    }
+  }
+  return m;
+}
+
+}  // namespace
 
 result<suite> suite_parse(std::string_view text, std::string_view source) {
   toml::table doc;
@@ -28,8 +77,15 @@ result<suite> suite_parse(std::string_view text, std::string_view source) {
   std::vector<std::pair<std::string_view, const toml::node*>> entries;
   for (auto&& [key, node] : doc) entries.emplace_back(key.str(), &node);
   std::ranges::stable_sort(entries, {}, [](const auto& e) { return e.second->source().begin.line; });
+  std::vector<std::pair<const toml::node*, std::string>> model_runs;
   for (auto [k, node_ptr] : entries) {
     const toml::node& node = *node_ptr;
+    if (k == "model") {
+      auto m = model_parse(node, r, model_runs);
+      if (!m) return std::unexpected(m.error());
+      out.model = std::move(*m);
+      continue;
+    }
     if (k == "name" || k == "description") {
       if (!node.is_string()) return r.error_at(node, "'{}' must be a string, found {}", k, suite_reader::type_name(node));
       (k == "name" ? out.name : out.description) = *node.value<std::string>();
@@ -57,7 +113,7 @@ result<suite> suite_parse(std::string_view text, std::string_view source) {
     }
     const operation* op = operation_find(k);
     if (!op)
-      return r.error_at(node, "unknown key '{}' (expected name, description, repetitions, min_time_s, implementations, or a section: {})", k,
+      return r.error_at(node, "unknown key '{}' (expected name, description, repetitions, min_time_s, implementations, model, or a section: {})", k,
                         operation_names(", ", "[[", "]]"));
     const toml::array* list = node.as_array();
     if (!list || !list->is_array_of_tables())
@@ -67,6 +123,10 @@ result<suite> suite_parse(std::string_view text, std::string_view source) {
   }
   if (out.name.empty()) out.name = std::filesystem::path(std::string(source)).stem().string();
   if (out.problems.empty()) return fail(status::invalid, "{}: the suite lists no problem (add a [[gemm]], [[conv2d]], ... section)", source);
+  std::set<std::string> shapes;
+  for (const problem& p : out.problems) shapes.insert(p.shape_id());
+  for (const auto& [node, run] : model_runs)
+    if (!shapes.contains(run)) return r.error_at(*node, "the model step '{}' names no problem of this suite (a shape id: the benchmark name without device, precision and implementation)", run);
   return out;
 }
 

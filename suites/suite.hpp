@@ -1,12 +1,14 @@
 #pragma once
 #include <cstdint>
+#include <optional>
 // Suites are data (TOML): which problems to run, in which precisions, and how to measure them.
-// The built-in suites (quick, standard, ci, deepbench) are TOML files embedded at build time.
+// The built-in suites (quick, standard, ci, deepbench, llm, llm-quick) are TOML files embedded at build time.
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/model_profile.hpp"
 #include "core/problem.hpp"
 
 namespace xpu {
@@ -24,6 +26,8 @@ struct suite {
   double min_time_s = 0.05;   // per repetition
   std::vector<std::string> implementations;  // only these (e.g. "onednn"); empty: every one a device has
   std::vector<problem> problems;
+  // [model]: what one token of a model costs in these problems (suites from `suite from-model`).
+  std::optional<model_profile> model;
 };
 
 // Parses suite text; errors name `source`, the line and what was expected.

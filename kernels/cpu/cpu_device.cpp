@@ -53,6 +53,19 @@ class cpu_device final : public device {
         return {support_level::native, "register-resident multiply-accumulate chains", {"xpubench"}};
       case kernel_kind::latency:
         return {support_level::native, "empty OpenMP parallel region", {"xpubench"}};
+      case kernel_kind::qgemm:
+        return {support_level::native,
+                p.type == precision::int8 ? "Q8_0 activations: int32 dot products per block (VNNI or AVX2 where present)"
+                                          : "weight rows dequantized to fp32, vectorized dot products",
+                {"xpubench"}};
+      case kernel_kind::softmax:
+      case kernel_kind::rmsnorm:
+      case kernel_kind::attention:
+        if (p.type == precision::fp16)
+          return {support_level::emulated, "fp16 storage converted to fp32 (F16C) as it is read, fp32 arithmetic", {"xpubench"},
+                  {{"xpubench", precision::fp32}}};
+        return {support_level::native, p.kind() == kernel_kind::attention ? "flash-style tiles, vectorized, multi-threaded" : "vectorized, multi-threaded",
+                {"xpubench"}};
     }
     return {support_level::unsupported, "unknown kernel", {}};
   }
@@ -68,6 +81,10 @@ class cpu_device final : public device {
       case kernel_kind::bandwidth: return cpu::bandwidth_cpu(p, in, ctx);
       case kernel_kind::peak: return cpu::peak_cpu(p, in, ctx);
       case kernel_kind::latency: return cpu::latency_cpu(p, in, ctx);
+      case kernel_kind::softmax: return cpu::softmax_cpu(p, in, ctx);
+      case kernel_kind::rmsnorm: return cpu::rmsnorm_cpu(p, in, ctx);
+      case kernel_kind::attention: return cpu::attention_cpu(p, in, ctx);
+      case kernel_kind::qgemm: return cpu::qgemm_cpu(p, in, ctx);
     }
     return fail(status::unsupported, "unknown kernel");
   }

@@ -34,6 +34,10 @@ result<std::unique_ptr<prepared>> gemm_openblas(const problem& p, const host_buf
 result<std::unique_ptr<prepared>> reduction_cpu(const problem& p, const host_buffers& in, const context& ctx);
 result<std::unique_ptr<prepared>> bandwidth_cpu(const problem& p, const host_buffers& in, const context& ctx);
 result<std::unique_ptr<prepared>> peak_cpu(const problem& p, const host_buffers& in, const context& ctx);
+result<std::unique_ptr<prepared>> softmax_cpu(const problem& p, const host_buffers& in, const context& ctx);
+result<std::unique_ptr<prepared>> rmsnorm_cpu(const problem& p, const host_buffers& in, const context& ctx);
+result<std::unique_ptr<prepared>> attention_cpu(const problem& p, const host_buffers& in, const context& ctx);
+result<std::unique_ptr<prepared>> qgemm_cpu(const problem& p, const host_buffers& in, const context& ctx);
 result<std::unique_ptr<prepared>> latency_cpu(const problem& p, const host_buffers& in, const context& ctx);
 
 // What OpenBLAS picked (its core name: "Haswell", "SkylakeX", "Prescott"), the ISA tier of that
@@ -49,6 +53,9 @@ prepared::choice onednn_choice(std::string_view impl_info, const cpu_isa& isa);
 void half_to_float_bulk(const std::uint16_t* in, float* out, std::size_t n);
 // The same on the calling thread only (for kernels that are already parallel).
 void half_to_float_bulk_block(const std::uint16_t* in, float* out, std::size_t n);
+
+// fp32 -> fp16 (round to nearest even) on the calling thread.
+void float_to_half_bulk_block(const float* in, std::uint16_t* out, std::size_t n);
 
 // Which peak paths this CPU has, by precision; empty reason = supported.
 std::string peak_unsupported_reason(const cpu_isa& isa, precision p);

@@ -112,6 +112,14 @@ support cl_device::supports_op(const problem& p) const {
       return {support_level::unsupported, "no cl_khr_fp16 on this device: half arithmetic unavailable", {}};
     case kernel_kind::latency:
       return {support_level::native, "an empty kernel", impl};
+    case kernel_kind::qgemm:
+      return {support_level::native, p.type == precision::int8 ? "Q8_0 activations, int32 dot products per block" : "fp32 activations", impl};
+    case kernel_kind::softmax:
+    case kernel_kind::rmsnorm:
+    case kernel_kind::attention:
+      if (p.type == precision::fp16)  // fp16 storage through vload_half/vstore_half (core OpenCL), fp32 arithmetic
+        return {support_level::native, "fp16 storage (vload_half/vstore_half), fp32 arithmetic", impl, {{"xpubench", precision::fp32}}};
+      return {support_level::native, "float arithmetic", impl};
   }
   return {support_level::unsupported, "unknown kernel", {}};
 }
@@ -129,6 +137,10 @@ result<std::unique_ptr<prepared>> cl_device::prepare(const problem& p, const hos
     case kernel_kind::bandwidth: return prepare_stream(std::get<bandwidth_shape>(p.dims).op, in, impl);
     case kernel_kind::peak: return prepare_peak(std::get<peak_shape>(p.dims), in, p.type);
     case kernel_kind::latency: return prepare_latency();
+    case kernel_kind::softmax:
+    case kernel_kind::rmsnorm: return prepare_rows(p, in);
+    case kernel_kind::attention: return prepare_attention(p, in);
+    case kernel_kind::qgemm: return prepare_qgemm(p, in);
   }
   return fail(status::unsupported, "unknown kernel");
 }

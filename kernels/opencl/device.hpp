@@ -2,7 +2,8 @@
 // The OpenCL backend's device, shared by its files: the device class (kernels/opencl/device.cpp)
 // and one host file per operation, named after it, beside its kernel source: gemm.cpp (gemm.cl),
 // conv2d.cpp (conv2d.cl), reduction.cpp (reduce.cl), bandwidth.cpp (stream.cl, reduce.cl for read),
-// peak.cpp (peak.cl), latency.cpp (stream.cl's empty kernel). Internal to kernels/opencl/.
+// peak.cpp (peak.cl), latency.cpp (stream.cl's empty kernel), normalize.cpp (normalize.cl: softmax
+// and rmsnorm), attention.cpp (attention.cl), qgemm.cpp (qgemm.cl). Internal to kernels/opencl/.
 #include <map>
 #include <memory>
 #include <span>
@@ -123,6 +124,11 @@ class cl_device final : public device {
   result<std::unique_ptr<prepared>> prepare_peak(const peak_shape& s, const host_buffers& in, precision type);
 
   result<std::unique_ptr<prepared>> prepare_latency();
+
+  // softmax and rmsnorm (normalize.cpp), attention (attention.cpp)
+  result<std::unique_ptr<prepared>> prepare_rows(const problem& pr, const host_buffers& in);
+  result<std::unique_ptr<prepared>> prepare_attention(const problem& pr, const host_buffers& in);
+  result<std::unique_ptr<prepared>> prepare_qgemm(const problem& pr, const host_buffers& in);  // qgemm.cpp
 
   const opencl_api& m_api;
   device_info m_info;

@@ -28,6 +28,8 @@ support vk_device::supports_op(const problem& p) const {
   const vulkan_details& v = *m_info.vulkan;
   if (auto too_big = beyond_32bit_indexing(p)) return *too_big;
   const std::vector<std::string> ours{"xpubench"};
+  if (p.kind() == kernel_kind::qgemm)  // blocks read from 32-bit words: no 8- or 16-bit storage needed
+    return {support_level::native, p.type == precision::int8 ? "Q8_0 activations, int32 dot products per block" : "fp32 activations", ours};
   if (p.type == precision::bf16) {
     const precision_support* ps = m_info.support_for(p.type);
     return {support_level::unsupported, ps ? ps->reason : "no bf16 in Vulkan 1.3 core", {}};
@@ -71,6 +73,10 @@ support vk_device::supports_op(const problem& p) const {
                                     : std::string("no integer dot product: four 8-bit multiplies and adds per step"),
               ours};
     case kernel_kind::latency: return {support_level::native, "an empty dispatch", ours};
+    case kernel_kind::qgemm: break;  // answered above
+    case kernel_kind::softmax:
+    case kernel_kind::rmsnorm:
+    case kernel_kind::attention: return {support_level::native, p.type == precision::fp16 ? "fp16 storage (16-bit storage), fp32 arithmetic" : storage, ours, fp32_math};
   }
   return {support_level::unsupported, "unknown kernel", {}};
 }
@@ -91,6 +97,10 @@ result<std::unique_ptr<prepared>> vk_device::prepare(const problem& p, const hos
     case kernel_kind::bandwidth: return prepare_stream(std::get<bandwidth_shape>(p.dims).op, in, impl);
     case kernel_kind::peak: return prepare_peak(std::get<peak_shape>(p.dims), in, p.type);
     case kernel_kind::latency: return prepare_latency();
+    case kernel_kind::softmax:
+    case kernel_kind::rmsnorm: return prepare_rows(p, in);
+    case kernel_kind::attention: return prepare_attention(p, in);
+    case kernel_kind::qgemm: return prepare_qgemm(p, in);
   }
   return fail(status::unsupported, "unknown kernel");
 }

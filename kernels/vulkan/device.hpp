@@ -2,7 +2,9 @@
 // The Vulkan backend's device, shared by its files: the device class (kernels/vulkan/device.cpp) and
 // one host file per operation, named after it, beside its shaders: gemm.cpp (GEMM and conv2d, which
 // share gemm.comp / gemm_rows.comp as implicit GEMM; gemm_coop_*.comp), reduction.cpp (reduce.comp),
-// bandwidth.cpp (stream.comp), peak.cpp (peak.comp), latency.cpp (stream.comp -DEMPTY).
+// bandwidth.cpp (stream.comp), peak.cpp (peak.comp), latency.cpp (stream.comp -DEMPTY),
+// normalize.cpp (normalize.comp: softmax and rmsnorm), attention.cpp (attention.comp), qgemm.cpp
+// (qgemm.comp).
 // Internal to kernels/vulkan/.
 #include <algorithm>
 #include <string>
@@ -67,6 +69,13 @@ class vk_device final : public device {
   result<std::unique_ptr<prepared>> prepare_stream(bandwidth_op op, const host_buffers& in, std::string_view impl);
   result<std::unique_ptr<prepared>> prepare_peak(const peak_shape& s, const host_buffers& in, precision type);
   result<std::unique_ptr<prepared>> prepare_latency();
+
+  // softmax and rmsnorm (normalize.cpp), attention (attention.cpp)
+  result<std::unique_ptr<prepared>> prepare_rows(const problem& pr, const host_buffers& in);
+  result<std::unique_ptr<prepared>> prepare_attention(const problem& pr, const host_buffers& in);
+  result<std::unique_ptr<prepared>> prepare_qgemm(const problem& pr, const host_buffers& in);  // qgemm.cpp
+  // A `skipped` error when `groups` work-groups (one per `what`) exceed maxComputeWorkGroupCount[0].
+  std::optional<error> group_count_error(std::uint64_t groups, std::string_view what) const;
 
   std::shared_ptr<context> m_c;
   device_info m_info;

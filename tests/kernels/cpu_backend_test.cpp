@@ -43,6 +43,7 @@ std::vector<problem> small_problems() {
     out.push_back({reduction_shape{100003, reduce_op::sum}, p});
     out.push_back({reduction_shape{100003, reduce_op::max}, p});
     out.push_back({peak_shape{64}, p});
+    for (const problem& m : test::model_layer_problems(p)) out.push_back(m);
   }
   for (auto op : {bandwidth_op::read, bandwidth_op::copy, bandwidth_op::triad}) out.push_back({bandwidth_shape{3 * 4 * 10007, op}, precision::fp32});
   out.push_back({latency_shape{}, precision::fp32});

@@ -57,6 +57,7 @@ TEST_F(opencl_backend, every_workload_and_precision_verifies_on_pocl) {
     problems.push_back({reduction_shape{100003, reduce_op::sum}, p});
     problems.push_back({reduction_shape{100003, reduce_op::max}, p});
     problems.push_back({peak_shape{16}, p});
+    for (const problem& m : test::model_layer_problems(p)) problems.push_back(m);
   }
   for (auto op : {bandwidth_op::read, bandwidth_op::copy, bandwidth_op::triad}) problems.push_back({bandwidth_shape{3 * 4 * 4096, op}, precision::fp32});
   problems.push_back({bandwidth_shape{3 * 4 * 1001, bandwidth_op::triad}, precision::fp32});  // not a multiple of 4: scalar path

@@ -21,14 +21,15 @@ TEST(operations, each_is_found_by_its_name_and_kind) {
     EXPECT_TRUE(names.insert(op->name).second) << op->name << " twice";
   }
   EXPECT_EQ(operation_find("fft"), nullptr);
-  EXPECT_EQ(names.size(), 6u);
+  EXPECT_EQ(names.size(), 10u);
 }
 
 TEST(operations, precisions_are_the_union_of_the_descriptors) {
   const auto all = operation_precisions();
   EXPECT_EQ(all, std::vector<precision>(all_precisions.begin(), all_precisions.end()));  // peak has every one
-  EXPECT_EQ(operation_names(), "gemm, conv2d, reduction, bandwidth, peak, latency");
-  EXPECT_EQ(operation_names(" ", "[[", "]]"), "[[gemm]] [[conv2d]] [[reduction]] [[bandwidth]] [[peak]] [[latency]]");
+  EXPECT_EQ(operation_names(), "gemm, conv2d, reduction, bandwidth, peak, latency, softmax, rmsnorm, attention, qgemm");
+  EXPECT_EQ(operation_names(" ", "[[", "]]"),
+            "[[gemm]] [[conv2d]] [[reduction]] [[bandwidth]] [[peak]] [[latency]] [[softmax]] [[rmsnorm]] [[attention]] [[qgemm]]");
 }
 
 TEST(operations, shared_rules_refuse_what_no_backend_runs) {
@@ -68,6 +69,83 @@ TEST(operations, each_parses_its_section) {
   const auto bad = operation_for(kernel_kind::gemm).parse({*doc["bad"].as_table(), r, out});
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("t.toml:3: GEMM shape lacks 'k'"), std::string::npos) << bad.error().message;
+}
+
+// The model-layer sections: their shapes, their defaults and what they refuse, with the line.
+TEST(operations, model_layer_sections_parse_and_refuse_what_cannot_run) {
+  const char* text = R"(
+    softmax = { precisions = ["fp32", "fp16"], shapes = [{ rows = 2, cols = 10 }] }
+    rmsnorm = { shapes = [{ rows = 1, cols = 4096 }] }
+    attention = { shapes = [{ heads = 32, kv_heads = 8, seq = 512, head_dim = 128, causal = true }, { heads = 2, seq_q = 1, seq_kv = 9, head_dim = 64 }] }
+    no_cols = { shapes = [{ rows = 2 }] }
+    groups = { shapes = [{ heads = 6, kv_heads = 4, seq = 8, head_dim = 64 }] }
+    short_keys = { shapes = [{ heads = 1, seq_q = 8, seq_kv = 4, head_dim = 64, causal = true }] }
+    both = { shapes = [{ heads = 1, seq = 8, seq_q = 8, head_dim = 64 }] }
+    wide = { shapes = [{ heads = 1, seq = 8, head_dim = 512 }] }
+    no_seq = { shapes = [{ heads = 1, head_dim = 64 }] }
+  )";
+  const toml::table doc = toml::parse(text);
+  const suite_reader r("t.toml");
+  std::vector<problem> out;
+  ASSERT_TRUE(operation_for(kernel_kind::softmax).parse({*doc["softmax"].as_table(), r, out}));
+  ASSERT_TRUE(operation_for(kernel_kind::rmsnorm).parse({*doc["rmsnorm"].as_table(), r, out}));
+  ASSERT_TRUE(operation_for(kernel_kind::attention).parse({*doc["attention"].as_table(), r, out}));
+  ASSERT_EQ(out.size(), 5u);
+  EXPECT_EQ(out[0].id(), "softmax/fp32/r2c10");
+  EXPECT_EQ(out[1].id(), "softmax/fp16/r2c10");
+  EXPECT_EQ(out[2].id(), "rmsnorm/fp32/r1c4096");
+  EXPECT_EQ(out[3].id(), "attention/fp32/b1h32kv8q512s512d128c");
+  EXPECT_EQ(out[4].id(), "attention/fp32/b1h2kv2q1s9d64");  // kv_heads defaults to heads
+  const auto refused = [&](const char* section, kernel_kind kind) {
+    const auto e = operation_for(kind).parse({*doc[section].as_table(), r, out});
+    return e ? std::string("accepted") : e.error().message;
+  };
+  EXPECT_NE(refused("no_cols", kernel_kind::softmax).find("softmax shape lacks 'cols'"), std::string::npos) << refused("no_cols", kernel_kind::softmax);
+  EXPECT_NE(refused("groups", kernel_kind::attention).find("heads (6) must be a multiple of kv_heads (4)"), std::string::npos);
+  EXPECT_NE(refused("short_keys", kernel_kind::attention).find("a causal mask needs seq_kv >= seq_q"), std::string::npos);
+  EXPECT_NE(refused("both", kernel_kind::attention).find("either 'seq' or 'seq_q' and 'seq_kv'"), std::string::npos);
+  EXPECT_NE(refused("wide", kernel_kind::attention).find("head_dim 512 is above 256"), std::string::npos);
+  EXPECT_NE(refused("no_seq", kernel_kind::attention).find("needs 'seq'"), std::string::npos);
+}
+
+TEST(operations, qgemm_sections_take_formats_and_refuse_partial_blocks) {
+  const toml::table doc = toml::parse(R"(
+    q = { precisions = ["fp32", "int8"], formats = ["q4_0"], shapes = [{ m = 1, n = 14336, k = 4096 }] }
+    both = { shapes = [{ m = 2, n = 8, k = 64 }] }
+    partial = { shapes = [{ m = 1, n = 8, k = 40 }] }
+    format = { formats = ["q5_k"], shapes = [{ m = 1, n = 8, k = 64 }] }
+  )");
+  const suite_reader r("t.toml");
+  std::vector<problem> out;
+  const operation& op = operation_for(kernel_kind::qgemm);
+  ASSERT_TRUE(op.parse({*doc["q"].as_table(), r, out}));
+  ASSERT_TRUE(op.parse({*doc["both"].as_table(), r, out}));
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(out[0].id(), "qgemm/fp32/q4_0/m1n14336k4096");
+  EXPECT_EQ(out[1].id(), "qgemm/int8/q4_0/m1n14336k4096");
+  EXPECT_EQ(out[1].shape_id(), "qgemm/q4_0/m1n14336k4096");
+  EXPECT_EQ(out[2].id(), "qgemm/fp32/q8_0/m2n8k64");  // both formats by default
+  EXPECT_EQ(out[3].id(), "qgemm/fp32/q4_0/m2n8k64");
+  const auto partial = op.parse({*doc["partial"].as_table(), r, out});
+  ASSERT_FALSE(partial);
+  EXPECT_NE(partial.error().message.find("k = 40 is not a multiple of 32"), std::string::npos) << partial.error().message;
+  const auto format = op.parse({*doc["format"].as_table(), r, out});
+  ASSERT_FALSE(format);
+  EXPECT_NE(format.error().message.find("unknown weight format 'q5_k'"), std::string::npos);
+  EXPECT_TRUE(op.unsupported({qgemm_shape{1, 1, 32}, precision::fp16}));
+  EXPECT_FALSE(op.unsupported({qgemm_shape{1, 1, 32}, precision::int8}));
+}
+
+TEST(operations, model_layers_run_in_fp32_and_fp16_only) {
+  for (kernel_kind k : {kernel_kind::softmax, kernel_kind::rmsnorm, kernel_kind::attention}) {
+    const operation& op = operation_for(k);
+    EXPECT_FALSE(op.unsupported({softmax_shape{1, 1}, precision::fp16}));
+    const auto why = op.unsupported({softmax_shape{1, 1}, precision::int8});
+    ASSERT_TRUE(why);
+    EXPECT_NE(why->find("runs in fp32 and fp16"), std::string::npos) << *why;
+  }
+  EXPECT_TRUE(operation_for(kernel_kind::attention).compute_bound);
+  EXPECT_FALSE(operation_for(kernel_kind::softmax).compute_bound);
 }
 
 }  // namespace

@@ -2,11 +2,19 @@
 // wrong ones (a perturbed element, an untouched sentinel).
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstring>
+
 #include "core/half.hpp"
 
+#include "ops/attention/reference.hpp"
 #include "ops/conv2d/reference.hpp"
 #include "ops/gemm/reference.hpp"
 #include "ops/peak/reference.hpp"
+#include "ops/qgemm/blocks.hpp"
+#include "ops/qgemm/reference.hpp"
+#include "ops/rmsnorm/reference.hpp"
+#include "ops/softmax/reference.hpp"
 #include "ops/operation.hpp"
 
 namespace xpu {
@@ -36,6 +44,108 @@ TEST(workload, reduction_and_bandwidth_counts) {
   EXPECT_DOUBLE_EQ(bw.min_bytes({bandwidth_shape{3 * 4 * 100, bandwidth_op::triad}, precision::fp32}), 1200);
   EXPECT_DOUBLE_EQ(bw.min_bytes({bandwidth_shape{1000, bandwidth_op::copy}, precision::fp32}), 1000);
   EXPECT_DOUBLE_EQ(bw.min_bytes({bandwidth_shape{4000, bandwidth_op::upload}, precision::fp32}), 4000);
+}
+
+TEST(workload, model_layer_counts) {
+  const workload& sm = workload_for(kernel_kind::softmax);
+  EXPECT_DOUBLE_EQ(sm.ops({softmax_shape{3, 100}, precision::fp16}), 300);
+  EXPECT_DOUBLE_EQ(sm.min_bytes({softmax_shape{3, 100}, precision::fp16}), 300.0 * (2 + 2));  // fp16 in, fp16 out
+  EXPECT_DOUBLE_EQ(workload_for(kernel_kind::rmsnorm).min_bytes({rmsnorm_shape{3, 100}, precision::fp32}), 300.0 * 8 + 100 * 4);
+  const workload& at = workload_for(kernel_kind::attention);
+  // 2 heads x 4 queries x 4 keys, 4 x head_dim FLOP a pair; causal keeps 1 + 2 + 3 + 4 pairs of each head
+  EXPECT_DOUBLE_EQ(at.ops({attention_shape{1, 2, 2, 4, 4, 8, false}, precision::fp32}), 4.0 * 8 * 2 * 16);
+  EXPECT_DOUBLE_EQ(at.ops({attention_shape{1, 2, 2, 4, 4, 8, true}, precision::fp32}), 4.0 * 8 * 2 * 10);
+  // seq_q 2 of seq_kv 5, causal: the queries see 4 and 5 keys
+  EXPECT_DOUBLE_EQ((attention_shape{1, 1, 1, 2, 5, 8, true}.pairs()), 9.0);
+  // Q and O: 2 x 3 x 8; K and V: 1 x 5 x 8 each (grouped-query heads share them)
+  EXPECT_DOUBLE_EQ(at.min_bytes({attention_shape{1, 2, 1, 3, 5, 8, false}, precision::fp16}), 2.0 * (2 * 2 * 3 * 8 + 2 * 5 * 8));
+  EXPECT_EQ(at.make_buffers({attention_shape{1, 2, 1, 3, 5, 8, false}, precision::fp16}, 1).outputs[0].type, element_type::f16);
+}
+
+TEST(reference, model_layers_on_hand_computed_cases) {
+  host_buffer x(element_type::f32, 4);
+  const float xs[] = {0.0f, static_cast<float>(std::log(3.0)), 3.0f, 4.0f};
+  std::copy(std::begin(xs), std::end(xs), x.as<float>().begin());
+  const std::size_t both[] = {0, 1}, second_row[] = {2, 3};
+  const auto sm = reference::softmax({2, 2}, x, both);  // [0, ln 3] -> [1/4, 3/4]
+  EXPECT_NEAR(sm[0], 0.25, 1e-7);
+  EXPECT_NEAR(sm[1], 0.75, 1e-7);
+  host_buffer g(element_type::f32, 2);
+  g.as<float>()[0] = 1, g.as<float>()[1] = 2;
+  const auto rn = reference::rmsnorm({2, 2}, x, g, second_row);  // [3, 4]: mean of squares 12.5
+  EXPECT_NEAR(rn[0], 3.0 / std::sqrt(12.5 + rmsnorm_eps), 1e-12);
+  EXPECT_NEAR(rn[1], 8.0 / std::sqrt(12.5 + rmsnorm_eps), 1e-12);
+  // head_dim 1: q = 1, keys 0 and 1, values 2 and 4 -> (2 + 4e) / (1 + e); causal: the first query sees key 0 only
+  host_buffer q(element_type::f32, 2), k(element_type::f32, 2), v(element_type::f32, 2);
+  q.as<float>()[0] = 1, q.as<float>()[1] = 1, k.as<float>()[0] = 0, k.as<float>()[1] = 1, v.as<float>()[0] = 2, v.as<float>()[1] = 4;
+  const double e = std::exp(1.0);
+  const auto full = reference::attention({1, 1, 1, 2, 2, 1, false}, q, k, v, both);
+  EXPECT_NEAR(full[0], (2 + 4 * e) / (1 + e), 1e-12);
+  const auto causal = reference::attention({1, 1, 1, 2, 2, 1, true}, q, k, v, both);
+  EXPECT_NEAR(causal[0], 2.0, 1e-12);
+  EXPECT_NEAR(causal[1], (2 + 4 * e) / (1 + e), 1e-12);
+}
+
+// GGUF's block layouts, by hand: a Q8_0 block of scale 0.5 holding 1..32, and a Q4_0 block whose
+// byte j holds nibble j (weight j) and 15 - j (weight j + 16), against an all-ones fp32 row and a
+// Q8_0 row of scale 2 and values 1.
+TEST(reference, qgemm_reads_the_gguf_block_layouts) {
+  std::vector<std::uint8_t> q8(34), q4(18), x8(34);
+  q8[0] = 0x00, q8[1] = 0x38;  // fp16 0.5
+  for (int t = 0; t < 32; ++t) q8[2 + t] = static_cast<std::uint8_t>(t + 1);
+  q4[0] = 0x00, q4[1] = 0x3c;  // fp16 1.0
+  for (int j = 0; j < 16; ++j) q4[2 + j] = static_cast<std::uint8_t>(j | ((15 - j) << 4));
+  x8[0] = 0x00, x8[1] = 0x40;  // fp16 2.0
+  for (int t = 0; t < 32; ++t) x8[2 + t] = 1;
+  EXPECT_EQ(quant::value(quant_format::q4_0, q4.data(), 3), 3 - 8);
+  EXPECT_EQ(quant::value(quant_format::q4_0, q4.data(), 16 + 3), 15 - 3 - 8);
+  const auto bytes = [](const std::vector<std::uint8_t>& v) {
+    host_buffer b(element_type::u8, v.size());
+    std::memcpy(b.bytes.data(), v.data(), v.size());
+    return b;
+  };
+  host_buffer ones(element_type::f32, 32);
+  for (float& v : ones.as<float>()) v = 1;
+  const std::size_t first[] = {0};
+  EXPECT_DOUBLE_EQ(reference::qgemm({1, 1, 32, quant_format::q8_0}, precision::fp32, ones, bytes(q8), first)[0], 0.5 * 528);
+  // Q4_0: (0 + ... + 15) - 16 x 8 for the low nibbles, the same for the high ones
+  EXPECT_DOUBLE_EQ(reference::qgemm({1, 1, 32, quant_format::q4_0}, precision::fp32, ones, bytes(q4), first)[0], 2.0 * (120 - 128));
+  EXPECT_DOUBLE_EQ(reference::qgemm({1, 1, 32, quant_format::q8_0}, precision::int8, bytes(x8), bytes(q8), first)[0], 2.0 * 0.5 * 528);
+  const workload& w = workload_for(kernel_kind::qgemm);
+  // Q4_0 weights 8 x 64 (2 blocks of 18 bytes a row), fp32 activations 3 x 64, fp32 output 3 x 8
+  EXPECT_DOUBLE_EQ(w.min_bytes({qgemm_shape{3, 8, 64, quant_format::q4_0}, precision::fp32}), 4.0 * 3 * 64 + 8 * 2 * 18 + 4.0 * 3 * 8);
+  EXPECT_DOUBLE_EQ(w.min_bytes({qgemm_shape{3, 8, 64, quant_format::q8_0}, precision::int8}), 3.0 * 2 * 34 + 8 * 2 * 34 + 4.0 * 3 * 8);
+  EXPECT_EQ(w.ops_unit({qgemm_shape{3, 8, 64}, precision::int8}), "OP");
+}
+
+// A model-layer output set to the reference passes (in fp16 too: rounded to half); one wrong
+// element and an untouched output fail.
+TEST(verify, model_layers_pass_the_reference_and_catch_errors) {
+  for (const problem& p : {problem{softmax_shape{5, 300}, precision::fp16}, problem{rmsnorm_shape{4, 64}, precision::fp32},
+                           problem{attention_shape{1, 4, 2, 9, 12, 16, true}, precision::fp16},
+                           problem{qgemm_shape{3, 7, 96, quant_format::q4_0}, precision::int8},
+                           problem{qgemm_shape{2, 5, 64, quant_format::q8_0}, precision::fp32}}) {
+    SCOPED_TRACE(p.id());
+    const workload& w = workload_for(p.kind());
+    host_buffers b = w.make_buffers(p, 5);
+    EXPECT_FALSE(w.verify(p, b, 5).passed);  // the sentinel
+    std::vector<std::size_t> all(b.outputs[0].count());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    std::vector<double> ref;
+    if (const auto* s = std::get_if<softmax_shape>(&p.dims)) ref = reference::softmax(*s, b.inputs[0], all);
+    else if (const auto* r = std::get_if<rmsnorm_shape>(&p.dims)) ref = reference::rmsnorm(*r, b.inputs[0], b.inputs[1], all);
+    else if (const auto* q = std::get_if<qgemm_shape>(&p.dims)) ref = reference::qgemm(*q, p.type, b.inputs[0], b.inputs[1], all);
+    else ref = reference::attention(std::get<attention_shape>(p.dims), b.inputs[0], b.inputs[1], b.inputs[2], all);
+    const auto set = [&](std::size_t i, double value) {
+      if (b.outputs[0].type == element_type::f16) b.outputs[0].as<std::uint16_t>()[i] = half_from_float(static_cast<float>(value));
+      else b.outputs[0].as<float>()[i] = static_cast<float>(value);
+    };
+    for (std::size_t i = 0; i < all.size(); ++i) set(i, ref[i]);
+    const verification good = w.verify(p, b, 5);
+    EXPECT_TRUE(good.passed) << good.message;
+    set(all.size() / 2, ref[all.size() / 2] * 1.5 + 0.01);
+    EXPECT_FALSE(w.verify(p, b, 5).passed);
+  }
 }
 
 TEST(workload, inputs_are_seeded_and_never_zero) {

@@ -9,13 +9,33 @@ namespace xpu {
 namespace {
 
 TEST(suite_parse, builtins_all_parse) {
-  for (const auto& name : {"quick", "standard", "ci", "deepbench"}) {
+  for (const auto& name : {"quick", "standard", "ci", "deepbench", "llm", "llm-quick"}) {
     auto s = suite_load(name);
     ASSERT_TRUE(s) << s.error().message;
     EXPECT_EQ(s->name, name);
     EXPECT_FALSE(s->problems.empty());
   }
-  EXPECT_EQ(builtin_suite_names().size(), 4u);
+  EXPECT_EQ(builtin_suite_names().size(), 6u);
+}
+
+// The llm suites' [model] steps: every Llama-3-8B matrix once per token (7 per layer, and the output
+// matrix in `llm`), an attention and two RMSNorms per layer and the final one.
+TEST(suite_parse, llm_suites_count_every_matrix_of_a_token) {
+  for (const auto& [name, matrices] : {std::pair{"llm", 32 * 7 + 1}, std::pair{"llm-quick", 32 * 7}}) {
+    auto s = suite_load(name);
+    ASSERT_TRUE(s && s->model) << name;
+    for (const auto* phase : {&s->model->decode, &s->model->prefill}) {
+      std::int64_t gemms = 0, attention = 0, norms = 0;
+      for (const auto& step : *phase) {
+        if (step.run.starts_with("gemm/")) gemms += step.count;
+        if (step.run.starts_with("attention/")) attention += step.count;
+        if (step.run.starts_with("rmsnorm/")) norms += step.count;
+      }
+      EXPECT_EQ(gemms, matrices) << name;
+      EXPECT_EQ(attention, 32) << name;
+      EXPECT_EQ(norms, 65) << name;
+    }
+  }
 }
 
 TEST(suite_parse, quick_has_every_kernel_and_precision) {
@@ -32,6 +52,8 @@ TEST(suite_parse, quick_has_every_kernel_and_precision) {
     if (p.kind() == kernel_kind::bandwidth) ops.insert(std::string(to_string(std::get<bandwidth_shape>(p.dims).op)));
   EXPECT_EQ(ops, (std::set<std::string>{"read", "copy", "triad", "upload", "download"}));
   EXPECT_TRUE(seen.contains("latency/fp32"));
+  for (const char* k : {"attention", "softmax", "rmsnorm"})
+    for (const char* prec : {"fp32", "fp16"}) EXPECT_TRUE(seen.contains(std::string(k) + "/" + prec)) << k << prec;
 }
 
 TEST(suite_parse, deepbench_maps_every_listed_problem) {

@@ -100,4 +100,19 @@ counter_writer::~counter_writer() {
   m_thread.join();
 }
 
+std::vector<problem> model_layer_problems(precision p) {
+  return {
+      {softmax_shape{3, 1001}, p},
+      {softmax_shape{2, 64}, p},
+      {rmsnorm_shape{3, 1001}, p},
+      {rmsnorm_shape{2, 64}, p},
+      {attention_shape{1, 4, 2, 37, 100, 64, true}, p},
+      {attention_shape{2, 2, 2, 20, 20, 80, false}, p},
+      {attention_shape{1, 1, 1, 1, 480, 64, false}, p},
+      {qgemm_shape{3, 37, 64, quant_format::q8_0}, p},
+      {qgemm_shape{1, 50, 96, quant_format::q4_0}, p},
+      {qgemm_shape{5, 16, 32, quant_format::q4_0}, p},
+  };
+}
+
 }  // namespace xpu::test

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "core/problem.hpp"
+
 namespace xpu::test {
 
 std::filesystem::path fixture(const std::string& relative);
@@ -50,5 +52,11 @@ class counter_writer {
   std::atomic<bool> m_stop{false};
   std::thread m_thread;
 };
+
+// Small softmax, rmsnorm, attention and qgemm problems every backend's test verifies in precision p:
+// rows that fill whole vectors and rows that do not, grouped-query and causal attention with
+// seq_q < seq_kv, a head_dim that is not a power of two, a decode-shaped row of 480 keys (a scalar
+// form of the Vulkan shader went wrong there on lavapipe), Q8_0 and Q4_0 weights at m = 1 and more.
+std::vector<problem> model_layer_problems(precision p);
 
 }  // namespace xpu::test

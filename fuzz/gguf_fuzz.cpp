@@ -1,0 +1,18 @@
+// GGUF model files, as `suite from-model` reads them: any input is read or refused with a message,
+// never an abort, a hang or undefined behaviour; what is read maps to a model and a suite or is
+// refused the same way.
+#include <cstdint>
+#include <sstream>
+#include <string>
+
+#include "models/gguf.hpp"
+#include "models/model_suite.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));
+  const auto file = xpu::gguf::read(in, "fuzz.gguf");
+  if (!file) return 0;
+  const auto model = xpu::model_from_gguf(*file, "fuzz.gguf");
+  if (model) (void)xpu::model_suite_toml(*model, 16);
+  return 0;
+}

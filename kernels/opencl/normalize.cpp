@@ -1,0 +1,40 @@
+// Softmax and RMSNorm on OpenCL (normalize.cl): one work-group per row.
+#include "kernels/opencl/device.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace xpu {
+namespace opencl_backend {
+
+result<std::unique_ptr<prepared>> cl_device::prepare_rows(const problem& pr, const host_buffers& in) {
+  const bool softmax = pr.kind() == kernel_kind::softmax;
+  const std::int64_t rows = softmax ? std::get<softmax_shape>(pr.dims).rows : std::get<rmsnorm_shape>(pr.dims).rows;
+  const std::int64_t cols = softmax ? std::get<softmax_shape>(pr.dims).cols : std::get<rmsnorm_shape>(pr.dims).cols;
+  // GPUs: a work-group per row (a power of two, at most 256 and the device's limit). CPU devices:
+  // a row per work-item in vectors, where cols allows.
+  std::uint64_t wg = 256;
+  while (wg > std::max<std::uint64_t>(1, m_info.opencl->max_work_group_size)) wg /= 2;
+  const int vec = m_info.type != "cpu" ? 0 : cols % 16 == 0 ? 16 : cols % 8 == 0 ? 8 : cols % 4 == 0 ? 4 : 0;
+  auto prog = program("normalize", fmt::format("{} -DWG={}{}", type_define(pr.type), wg, vec ? fmt::format(" -DVEC={}", vec) : ""), true);
+  if (!prog) return std::unexpected(prog.error());
+  auto p = with_buffers(in, in.inputs[0].bytes.size(),
+                        vec ? fmt::format("one row per work-item in {}-wide vectors", vec)
+                            : fmt::format("one work-group of {} per row, reductions in local memory", wg));
+  if (!p) return std::unexpected(p.error());
+  auto k = kernel(*prog, fmt::format("{}{}", softmax ? "softmax" : "rmsnorm", vec ? "_rows" : "").c_str());
+  if (!k) return std::unexpected(k.error());
+  cl_uint next = 0;
+  if (auto r = arg(k->get(), next++, static_cast<int>(cols)); !r) return std::unexpected(r.error());
+  if (!softmax)
+    if (auto r = arg(k->get(), next++, static_cast<float>(rmsnorm_eps)); !r) return std::unexpected(r.error());
+  for (const auto& b : (*p)->buffers)
+    if (auto r = arg(k->get(), next++, b.get()); !r) return std::unexpected(r.error());
+  if (vec) (*p)->m_launches.push_back({std::move(*k), {static_cast<std::size_t>(rows)}, {}});
+  else (*p)->m_launches.push_back({std::move(*k), {static_cast<std::size_t>(rows) * wg}, {wg}});
+  return std::unique_ptr<prepared>(std::move(*p));
+}
+
+}  // namespace opencl_backend
+}  // namespace xpu

@@ -1,0 +1,46 @@
+// Attention on Vulkan (attention.comp): flash-style, a work-group per block of queries, keys and
+// values staged in shared memory.
+#include "kernels/vulkan/device.hpp"
+
+#include <array>
+#include <bit>
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace xpu::vulkan_backend {
+
+result<std::unique_ptr<prepared>> vk_device::prepare_attention(const problem& pr, const host_buffers& in) {
+  const auto& a = std::get<attention_shape>(pr.dims);
+  if (a.head_dim % 4 != 0) return fail(status::unsupported, "the attention shader reads head_dim in vec4s: {} is not a multiple of 4", a.head_dim);
+  constexpr std::uint32_t bq = 32;
+  if (m_info.vulkan->max_workgroup_invocations < bq)
+    return fail(status::unsupported, "the attention shader needs work-groups of {} (this device allows {})", bq, m_info.vulkan->max_workgroup_invocations);
+  // Keys per staged block: K and V blocks in at most half the shared memory, 16 at most.
+  std::uint32_t bk = 16;
+  const std::uint64_t shared = m_info.vulkan->max_shared_memory_bytes, d = static_cast<std::uint64_t>(a.head_dim);
+  while (bk > 1 && 2 * bk * d * 4 > shared / 2) bk /= 2;
+  if (2 * bk * d * 4 > shared)
+    return fail(status::unsupported, "one key and value row of head_dim {} does not fit this device's {} bytes of shared memory", a.head_dim, shared);
+  const std::uint64_t groups = static_cast<std::uint64_t>(a.batch * a.heads) * ((static_cast<std::uint64_t>(a.seq_q) + bq - 1) / bq);
+  if (auto too_many = group_count_error(groups, "block of queries")) return std::unexpected(*too_many);
+  auto pipe = m_c->pipeline_for(fmt::format("attention_{}", to_string(pr.type)), std::array<std::uint32_t, 3>{bq, static_cast<std::uint32_t>(d), bk},
+                                "ssss", 24);
+  if (!pipe) return std::unexpected(pipe.error());
+  auto p = with_buffers(in, in.inputs[0].bytes.size(), "xpubench",
+                        fmt::format("flash-style: {} queries per work-group (one per invocation), keys and values staged {} at a time in shared "
+                                    "memory as vec4s, online softmax",
+                                    bq, bk));
+  if (!p) return std::unexpected(p.error());
+  step s;
+  s.pipe = *pipe;
+  s.push = {static_cast<std::uint32_t>(a.heads), static_cast<std::uint32_t>(a.kv_heads), static_cast<std::uint32_t>(a.seq_q),
+            static_cast<std::uint32_t>(a.seq_kv), a.causal ? 1u : 0u,
+            std::bit_cast<std::uint32_t>(static_cast<float>(1.0 / std::sqrt(static_cast<double>(a.head_dim))))};
+  s.groups = {static_cast<std::uint32_t>(groups), 1, 1};
+  (*p)->steps.push_back(s);
+  if (auto r = (*p)->describe({{&(*p)->steps.back(), whole(**p)}}); !r) return std::unexpected(r.error());
+  return std::unique_ptr<prepared>(std::move(*p));
+}
+
+}  // namespace xpu::vulkan_backend

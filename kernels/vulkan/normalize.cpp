@@ -1,0 +1,44 @@
+// Softmax and RMSNorm on Vulkan (normalize.comp): one work-group per row.
+#include "kernels/vulkan/device.hpp"
+
+#include <array>
+#include <bit>
+
+#include <fmt/format.h>
+
+namespace xpu::vulkan_backend {
+
+result<std::unique_ptr<prepared>> vk_device::prepare_rows(const problem& pr, const host_buffers& in) {
+  const bool rms = pr.kind() == kernel_kind::rmsnorm;
+  const std::int64_t rows = rms ? std::get<rmsnorm_shape>(pr.dims).rows : std::get<softmax_shape>(pr.dims).rows;
+  const std::int64_t cols = rms ? std::get<rmsnorm_shape>(pr.dims).cols : std::get<softmax_shape>(pr.dims).cols;
+  if (auto too_many = group_count_error(static_cast<std::uint64_t>(rows), "rows")) return std::unexpected(*too_many);
+  std::uint32_t wg = 256;
+  while (wg > std::max<std::uint32_t>(1, m_info.vulkan->max_workgroup_invocations)) wg /= 2;
+  const bool subgroups = has(m_info.vulkan->subgroup_operations, "arithmetic");
+  auto pipe = m_c->pipeline_for(fmt::format("normalize_{}{}", to_string(pr.type), subgroups ? "_subgroup" : ""),
+                                std::array<std::uint32_t, 2>{wg, rms}, "sss", 8);
+  if (!pipe) return std::unexpected(pipe.error());
+  auto p = with_buffers(in, in.inputs[0].bytes.size(), "xpubench",
+                        fmt::format("one work-group of {} per row; reductions with {}", wg, subgroups ? "subgroup arithmetic" : "a shared-memory tree"));
+  if (!p) return std::unexpected(p.error());
+  step s;
+  s.pipe = *pipe;
+  s.push[0] = static_cast<std::uint32_t>(cols);
+  s.push[1] = std::bit_cast<std::uint32_t>(static_cast<float>(rmsnorm_eps));
+  s.groups = {static_cast<std::uint32_t>(rows), 1, 1};
+  (*p)->steps.push_back(s);
+  // softmax has no weights: X is bound in G's place too
+  std::vector<binding> bindings = whole(**p);
+  if (!rms) bindings.insert(bindings.begin() + 1, bindings.front());
+  if (auto r = (*p)->describe({{&(*p)->steps.back(), bindings}}); !r) return std::unexpected(r.error());
+  return std::unique_ptr<prepared>(std::move(*p));
+}
+
+std::optional<error> vk_device::group_count_error(std::uint64_t groups, std::string_view what) const {
+  const std::uint32_t limit = m_c->props.limits.maxComputeWorkGroupCount[0];
+  if (groups <= limit) return std::nullopt;
+  return error{status::skipped, fmt::format("{} work-groups (one per {}) exceed this device's maxComputeWorkGroupCount[0] ({})", groups, what, limit)};
+}
+
+}  // namespace xpu::vulkan_backend

@@ -1,0 +1,35 @@
+// Quantized GEMM on Vulkan (qgemm.comp): one output per invocation, blocks read from 32-bit words.
+#include "kernels/vulkan/device.hpp"
+
+#include <array>
+
+#include <fmt/format.h>
+
+namespace xpu::vulkan_backend {
+
+result<std::unique_ptr<prepared>> vk_device::prepare_qgemm(const problem& pr, const host_buffers& in) {
+  const auto& q = std::get<qgemm_shape>(pr.dims);
+  const bool x8 = pr.type == precision::int8;
+  constexpr std::uint32_t wg = 64;
+  if (static_cast<std::uint64_t>(q.m) > m_c->props.limits.maxComputeWorkGroupCount[1])
+    return fail(status::skipped, "m = {} rows exceed maxComputeWorkGroupCount[1] ({})", q.m, m_c->props.limits.maxComputeWorkGroupCount[1]);
+  if (auto too_many = group_count_error((static_cast<std::uint64_t>(q.n) + wg - 1) / wg, "64 columns")) return std::unexpected(*too_many);
+  auto pipe = m_c->pipeline_for(fmt::format("qgemm_{}_{}", to_string(q.weights), x8 ? "q8" : "fp32"), std::array<std::uint32_t, 1>{wg}, "sss", 12);
+  if (!pipe) return std::unexpected(pipe.error());
+  // The shader reads the blocks as 32-bit words: byte buffers are padded to whole words.
+  host_buffers padded{in.inputs, {}};
+  for (auto& b : padded.inputs) b.bytes.resize((b.bytes.size() + 3) / 4 * 4);
+  auto p = with_buffers(padded, static_cast<std::size_t>(q.m * q.n) * 4, "xpubench",
+                        fmt::format("one output per invocation; {} blocks read from 32-bit words{}", to_string(q.weights),
+                                    x8 ? ", int32 dot products with Q8_0 activations" : ", fp32 activations"));
+  if (!p) return std::unexpected(p.error());
+  step s;
+  s.pipe = *pipe;
+  s.push[0] = static_cast<std::uint32_t>(q.m), s.push[1] = static_cast<std::uint32_t>(q.n), s.push[2] = static_cast<std::uint32_t>(q.k);
+  s.groups = {static_cast<std::uint32_t>((q.n + wg - 1) / wg), static_cast<std::uint32_t>(q.m), 1};
+  (*p)->steps.push_back(s);
+  if (auto r = (*p)->describe({{&(*p)->steps.back(), whole(**p)}}); !r) return std::unexpected(r.error());
+  return std::unique_ptr<prepared>(std::move(*p));
+}
+
+}  // namespace xpu::vulkan_backend

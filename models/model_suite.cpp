@@ -1,0 +1,172 @@
+#include "models/model_suite.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+#include <fmt/format.h>
+
+namespace xpu {
+namespace {
+
+// "blk.7.attn_q.weight" -> "attn_q"; "output.weight" -> "output".
+std::string role_of(const std::string& name) {
+  std::string r = name;
+  if (r.ends_with(".weight")) r.resize(r.size() - 7);
+  if (r.starts_with("blk.")) {
+    const auto dot = r.find('.', 4);
+    r = dot == std::string::npos ? r : r.substr(dot + 1);
+  }
+  return r;
+}
+
+std::string toml_string(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+result<model_structure> model_from_gguf(const gguf::file& f, std::string_view source) {
+  model_structure m;
+  m.source = std::string(source);
+  const auto arch = f.string("general.architecture");
+  if (!arch) return fail(status::invalid, "{}: no 'general.architecture' string: not a model file llama.cpp would load", source);
+  m.architecture = *arch;
+  m.name = f.string("general.name").value_or(std::filesystem::path(std::string(source)).stem().string());
+  const auto need = [&](const std::string& key, std::int64_t& dst) -> result<void> {
+    const auto v = f.unsigned_integer(*arch + "." + key);
+    if (!v || *v == 0 || *v > (1u << 30)) return fail(status::invalid, "{}: '{}.{}' is missing or not a positive integer below 2^30", source, *arch, key);
+    dst = static_cast<std::int64_t>(*v);
+    return {};
+  };
+  for (auto [key, dst] : {std::pair{"block_count", &m.layers}, std::pair{"embedding_length", &m.hidden}, std::pair{"attention.head_count", &m.heads}})
+    if (auto ok = need(key, *dst); !ok) return std::unexpected(ok.error());
+  m.kv_heads = m.heads;
+  if (f.metadata.contains(*arch + ".attention.head_count_kv"))
+    if (auto ok = need("attention.head_count_kv", m.kv_heads); !ok) return std::unexpected(ok.error());
+  if (f.metadata.contains(*arch + ".attention.key_length")) {
+    if (auto ok = need("attention.key_length", m.head_dim); !ok) return std::unexpected(ok.error());
+  } else {
+    if (m.hidden % m.heads != 0) return fail(status::invalid, "{}: embedding_length {} is not a multiple of head_count {}", source, m.hidden, m.heads);
+    m.head_dim = m.hidden / m.heads;
+  }
+  if (m.heads % m.kv_heads != 0) return fail(status::invalid, "{}: head_count {} is not a multiple of head_count_kv {}", source, m.heads, m.kv_heads);
+
+  // The matrices: 2-D `.weight` tensors but the token embedding (a row lookup, not a product);
+  // without output.weight the embedding is tied and is the output matrix too.
+  std::map<std::pair<std::int64_t, std::int64_t>, model_matrix> shapes;
+  std::map<std::string, double> bytes_by_type;
+  bool sizes_known = true;
+  const auto add = [&](const gguf::tensor& t, const std::string& role) {
+    const auto k = static_cast<std::int64_t>(t.dims[0]), n = static_cast<std::int64_t>(t.dims[1]);
+    model_matrix& mm = shapes[{k, n}];
+    const std::string type = gguf::type_name(t.type);
+    if (mm.count == 0) mm = {role, k, n, 0, type};
+    else {
+      if (mm.role.find(role) == std::string::npos) mm.role += "," + role;
+      if (mm.type != type) mm.type = "mixed";
+    }
+    ++mm.count;
+    if (const auto b = gguf::type_bytes(t.type, t.elements())) bytes_by_type[type] += *b;
+    else sizes_known = false;
+  };
+  for (const auto& t : f.tensors) {
+    if (!t.name.ends_with(".weight") || t.name == "token_embd.weight") continue;
+    if (t.dims.size() == 3) {
+      m.notes.push_back(fmt::format("{} ({} x {} x {}): 3-D expert weights are not mapped to problems yet", t.name, t.dims[0], t.dims[1], t.dims[2]));
+      continue;
+    }
+    if (t.dims.size() != 2) continue;  // norms and biases are vectors
+    if (t.dims[0] > (1u << 30) || t.dims[1] > (1u << 30))
+      return fail(status::invalid, "{}: tensor '{}' is {} x {}: a dimension above 2^30", source, t.name, t.dims[0], t.dims[1]);
+    add(t, role_of(t.name));
+  }
+  if (!f.find("output.weight"))
+    if (const gguf::tensor* e = f.find("token_embd.weight"); e && e->dims.size() == 2) {
+      add(*e, "output (tied to token_embd)");
+      m.notes.push_back("no output.weight: the output matrix is the token embedding (tied weights)");
+    }
+  if (shapes.empty()) return fail(status::invalid, "{}: no 2-D '.weight' tensor: nothing to multiply", source);
+  if (const gguf::tensor* o = f.find("output.weight"); o && o->dims.size() == 2) m.vocab = static_cast<std::int64_t>(o->dims[1]);
+  else if (const gguf::tensor* e = f.find("token_embd.weight"); e && e->dims.size() == 2) m.vocab = static_cast<std::int64_t>(e->dims[1]);
+  for (auto& [key, mm] : shapes) m.matrices.push_back(std::move(mm));
+  std::ranges::sort(m.matrices, [](const model_matrix& a, const model_matrix& b) { return a.count != b.count ? a.count > b.count : a.n < b.n; });
+  double most = -1;
+  for (const auto& [type, b] : bytes_by_type) {
+    m.weight_bytes += b;
+    if (b > most) most = b, m.weight_type = type;
+  }
+  if (!sizes_known) {
+    m.weight_bytes = 0;
+    m.notes.push_back("a weight type of unknown block size: the weights' bytes (and the decode bandwidth bound) are not given");
+  }
+  return m;
+}
+
+std::string model_suite_toml(const model_structure& m, std::int64_t tokens) {
+  std::string s;
+  s += fmt::format("# Written by `xpubench suite from-model {}`: the kernels of one {} layer stack ({}), at a prompt of {} tokens.\n",
+                   m.source, m.architecture, m.name, tokens);
+  s += "# GEMMs: y = x W^T with the weights as stored (n x k, B transposed); m = 1 is decoding one token, m = the prompt\n"
+       "# is prefill. The report sums each phase's steps x count into a kernel-time bound on tokens/s: RoPE, SiLU, residual\n"
+       "# adds and sampling are not measured. The matrices run in fp32, fp16, bf16 and int8, and as qgemm in the model's\n"
+       "# own blocks where they are Q8_0 or Q4_0 (the report's rows \"q4_0 x fp32\" and \"q4_0 x int8\").\n";
+  for (const auto& note : m.notes) s += fmt::format("# Left out: {}\n", note);
+  s += fmt::format("name = {}\n", toml_string(fmt::format("model-{}", m.architecture)));
+  s += fmt::format("description = {}\n", toml_string(fmt::format("{} ({}): {} layers, hidden {}, {} heads / {} KV heads of {}, prompt {}", m.name,
+                                                                    m.architecture, m.layers, m.hidden, m.heads, m.kv_heads, m.head_dim, tokens)));
+  s += "repetitions = 5\nmin_time_s = 0.05\n\n";
+  std::string decode, prefill;
+  const auto gemm = [](std::int64_t rows, const model_matrix& mm) { return fmt::format("gemm/m{}n{}k{}tb", rows, mm.n, mm.k); };
+  s += "[[gemm]]\nprecisions = [\"fp32\", \"fp16\", \"bf16\", \"int8\"]\nshapes = [\n";
+  for (const auto& mm : m.matrices) {
+    const bool output = mm.role.starts_with("output");  // logits: only the prompt's last position needs them
+    s += fmt::format("  {{ m = 1, n = {}, k = {}, trans_b = true }},  # {} x {} ({})\n", mm.n, mm.k, mm.role, mm.count, mm.type);
+    if (!output) s += fmt::format("  {{ m = {}, n = {}, k = {}, trans_b = true }},\n", tokens, mm.n, mm.k);
+    decode += fmt::format("[[model.decode]]\nrun = \"{}\"\ncount = {}\n", gemm(1, mm), mm.count);
+    prefill += fmt::format("[[model.prefill]]\nrun = \"{}\"\ncount = {}\n", gemm(output ? 1 : tokens, mm), mm.count);
+  }
+  s += "]\n\n";
+  // The model's own quantized blocks, where xpubench has kernels for them: the same matrices as qgemm.
+  if (m.weight_type == "q8_0" || m.weight_type == "q4_0") {
+    s += fmt::format("# The same matrices in the model's {} blocks, with fp32 activations and with Q8_0 ones (int8).\n"
+                     "[[qgemm]]\nprecisions = [\"fp32\", \"int8\"]\nformats = [\"{}\"]\nshapes = [\n",
+                     m.weight_type, m.weight_type);
+    for (const auto& mm : m.matrices) {
+      if (mm.k % 32 != 0) continue;  // not whole blocks: a matrix stored in another type
+      s += fmt::format("  {{ m = 1, n = {}, k = {} }},\n", mm.n, mm.k);
+      if (!mm.role.starts_with("output")) s += fmt::format("  {{ m = {}, n = {}, k = {} }},\n", tokens, mm.n, mm.k);
+    }
+    s += "]\n\n";
+  } else {
+    s += fmt::format("# The model's {} blocks are not measured: xpubench has kernels for Q8_0 and Q4_0.\n\n", m.weight_type);
+  }
+  s += fmt::format("[[attention]]\nprecisions = [\"fp32\", \"fp16\"]\nshapes = [\n"
+                   "  {{ heads = {0}, kv_heads = {1}, seq = {2}, head_dim = {3}, causal = true }},  # prefill\n"
+                   "  {{ heads = {0}, kv_heads = {1}, seq_q = 1, seq_kv = {2}, head_dim = {3}, causal = true }},  # decode over the prompt's cache\n"
+                   "]\n\n",
+                   m.heads, m.kv_heads, tokens, m.head_dim);
+  const std::string attention = fmt::format("b1h{}kv{}", m.heads, m.kv_heads);
+  prefill += fmt::format("[[model.prefill]]\nrun = \"attention/{}q{}s{}d{}c\"\ncount = {}\n", attention, tokens, tokens, m.head_dim, m.layers);
+  decode += fmt::format("[[model.decode]]\nrun = \"attention/{}q1s{}d{}c\"\ncount = {}\n", attention, tokens, m.head_dim, m.layers);
+  s += fmt::format("[[rmsnorm]]\nprecisions = [\"fp32\", \"fp16\"]\nshapes = [{{ rows = {}, cols = {} }}, {{ rows = 1, cols = {} }}]\n\n", tokens, m.hidden,
+                   m.hidden);
+  prefill += fmt::format("[[model.prefill]]\nrun = \"rmsnorm/r{}c{}\"\ncount = {}\n", tokens, m.hidden, 2 * m.layers + 1);
+  decode += fmt::format("[[model.decode]]\nrun = \"rmsnorm/r1c{}\"\ncount = {}\n", m.hidden, 2 * m.layers + 1);
+  s += "# The decode memory bound: the weights' bytes / the read bandwidth measured here.\n"
+       "[[bandwidth]]\nops = [\"read\"]\nbytes = [268435456]\n\n";
+  s += fmt::format("[model]\nname = {}\nsource = {}\nweight_type = {}\ntokens = {}\nweight_bytes = {:.0f}\n\n", toml_string(fmt::format("{}: {}", m.architecture, m.name)),
+                   toml_string(m.source), toml_string(m.weight_type), tokens, m.weight_bytes);
+  return s + decode + "\n" + prefill;
+}
+
+}  // namespace xpu

@@ -1,0 +1,44 @@
+#pragma once
+// From a model file's structure to a suite: the distinct matrix shapes of its layers (with how many
+// tensors share each), its attention geometry and hidden size, written as a TOML suite whose
+// [model] table says what one token costs in those problems (core/model_profile.hpp).
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+#include "models/gguf.hpp"
+
+namespace xpu {
+
+// One matrix shape of the model: y[n] = W[n x k] x[k], used `count` times per token.
+struct model_matrix {
+  std::string role;        // what the tensors are ("attn_q", "ffn_down", "output"), joined when shapes coincide
+  std::int64_t k = 0, n = 0;
+  std::int64_t count = 0;  // tensors of this shape: each runs once per token
+  std::string type;        // their weight type ("q4_0"; "mixed" when they differ)
+};
+
+struct model_structure {
+  std::string architecture;  // general.architecture: "llama", "qwen2", ...
+  std::string name;          // general.name, or the file's stem
+  std::string source;
+  std::int64_t layers = 0, hidden = 0, heads = 0, kv_heads = 0, head_dim = 0, vocab = 0;
+  std::vector<model_matrix> matrices;
+  double weight_bytes = 0;   // every matrix once, in the file's types (0: a type of unknown size)
+  std::string weight_type;   // the type most matrix bytes are stored in
+  std::vector<std::string> notes;  // what was left out and why (3-D expert tensors, unknown types)
+};
+
+// The structure of a GGUF model (general.architecture's block_count, embedding_length,
+// attention.head_count[_kv], attention.key_length, and the 2-D `.weight` tensors); an `invalid`
+// error names the missing key or the inconsistent size.
+result<model_structure> model_from_gguf(const gguf::file& f, std::string_view source);
+
+// The suite: GEMMs (weights as stored: B transposed) at m = 1 for decode and m = tokens for prefill,
+// attention (causal; decode: one query over `tokens` cached keys), RMSNorm (two per layer and a
+// final one), in fp32, fp16, bf16 and int8 where a device has them; [model] lists each phase's steps.
+std::string model_suite_toml(const model_structure& m, std::int64_t tokens);
+
+}  // namespace xpu

@@ -1,0 +1,15 @@
+#pragma once
+// qgemm's reference in float64: Y[m x n] = X[m x k] . dequantize(W)[n x k]^T (core/problem.hpp:
+// qgemm_shape). X is fp32 (precision fp32) or Q8_0 blocks (precision int8: activations quantized as
+// llama.cpp quantizes them for its integer dot products); W is in the shape's format.
+#include <span>
+#include <vector>
+
+#include "core/buffers.hpp"
+#include "core/problem.hpp"
+
+namespace xpu::reference {
+
+std::vector<double> qgemm(const qgemm_shape& s, precision activations, const host_buffer& x, const host_buffer& w, std::span<const std::size_t> at);
+
+}  // namespace xpu::reference

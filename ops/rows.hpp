@@ -1,0 +1,61 @@
+#pragma once
+// What softmax and RMSNorm share: a rows x cols matrix X in, Y of X's type out (RMSNorm adds a
+// weight per column), one element of work each, whole rows verified against a float64 reference.
+// Internal to ops/softmax/ and ops/rmsnorm/.
+#include <random>
+
+#include "ops/operation.hpp"
+#include "ops/shared.hpp"
+
+namespace xpu::ops {
+
+template <class Shape>
+class row_workload final : public workload {
+ public:
+  // The reference: the outputs at `at` from the inputs (X, and G where weighted).
+  using reference_fn = std::vector<double> (*)(const Shape& s, const host_buffers& in, std::span<const std::size_t> at);
+  row_workload(bool weighted, reference_fn reference) : m_weighted(weighted), m_reference(reference) {}
+
+  double ops(const problem& p) const override {
+    const auto& s = std::get<Shape>(p.dims);
+    return static_cast<double>(s.rows) * static_cast<double>(s.cols);
+  }
+  double min_bytes(const problem& p) const override {  // X (and G) read once, Y written once
+    const auto& s = std::get<Shape>(p.dims);
+    const auto in = static_cast<double>(size_of(input_type(p.type)));
+    return ops(p) * (in + static_cast<double>(size_of(output_type(Shape::kind, p.type)))) + (m_weighted ? static_cast<double>(s.cols) * in : 0.0);
+  }
+  std::string_view ops_unit(const problem&) const override { return "element"; }
+  host_buffers make_buffers(const problem& p, std::uint64_t seed) const override {
+    const auto& s = std::get<Shape>(p.dims);
+    std::mt19937_64 rng(seed);
+    host_buffers b;
+    b.inputs.emplace_back(input_type(p.type), static_cast<std::size_t>(s.rows * s.cols));
+    if (m_weighted) b.inputs.emplace_back(input_type(p.type), static_cast<std::size_t>(s.cols));
+    for (auto& in : b.inputs) fill(in, rng);
+    b.outputs.push_back(output(output_type(Shape::kind, p.type), static_cast<std::size_t>(s.rows * s.cols)));
+    return b;
+  }
+  verification verify(const problem& p, const host_buffers& b, std::uint64_t seed, precision) const override {
+    const auto& s = std::get<Shape>(p.dims);
+    const auto at = sample_rows(static_cast<std::size_t>(s.rows), static_cast<std::size_t>(s.cols), 3.0 * static_cast<double>(s.cols), seed);
+    return compare(b.outputs[0], at, m_reference(s, b, at), stored_tolerance(p.type, static_cast<double>(s.cols)));
+  }
+
+  // The descriptor's size rule.
+  static std::optional<std::string> size_error(const problem& p) {
+    const auto& s = std::get<Shape>(p.dims);
+    return row_size_error(p, s.rows, s.cols);
+  }
+  // The descriptor's section parser.
+  static result<void> parse(const section_context& c) { return parse_row_shapes(c, Shape::kind); }
+
+ private:
+  bool m_weighted;
+  reference_fn m_reference;
+};
+
+// The precisions of the model-layer operations (softmax, RMSNorm, attention).
+inline constexpr precision model_layer_precisions[] = {precision::fp32, precision::fp16};
+
+}  // namespace xpu::ops

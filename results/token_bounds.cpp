@@ -1,0 +1,158 @@
+#include "results/token_bounds.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+
+namespace xpu {
+namespace {
+
+// "gemm/fp32/m1n8k8tb" -> "gemm/m1n8k8tb" (problem::shape_id on a row).
+std::string shape_of(const measurement& m) {
+  std::string id = m.problem;
+  const std::string middle = "/" + m.precision + "/";
+  if (const auto at = id.find(middle); at != std::string::npos) id.erase(at, middle.size() - 1);
+  return id;
+}
+
+// A matrix step's sizes: "gemm/m1n4096k14336tb" -> {1, 4096, 14336}.
+struct matrix_step {
+  long long m = 0, n = 0, k = 0;
+  bool ok = false;
+};
+matrix_step matrix_of(const std::string& run) {
+  matrix_step s;
+  char tail[8] = {};
+  s.ok = std::sscanf(run.c_str(), "gemm/m%lldn%lldk%lld%7s", &s.m, &s.n, &s.k, tail) >= 3 && s.m > 0 && s.n > 0 && s.k > 0;
+  return s;
+}
+
+struct row_index {
+  // (device, shape, precision) -> the fastest verified row; and what the other rows say
+  std::map<std::tuple<std::string, std::string, std::string>, const measurement*> best;
+  std::map<std::tuple<std::string, std::string, std::string>, std::string> why_not;
+
+  explicit row_index(const run& r) {
+    for (const measurement& m : r.measurements) {
+      const auto key = std::tuple{m.device, shape_of(m), m.precision};
+      if (m.state == status::ok && m.time_s && (!m.verification.checked || m.verification.passed)) {
+        const measurement*& b = best[key];
+        if (!b || m.time_s->median < b->time_s->median) b = &m;
+      } else if (!why_not.contains(key)) {
+        why_not[key] = fmt::format("{}{}", to_string(m.state), m.reason.empty() ? "" : ": " + m.reason);
+      }
+    }
+  }
+};
+
+// One row of the table: the matrices in a dense precision (weights = ""), or as qgemm with the
+// model's quantized weights and `precision` activations.
+struct variant {
+  std::string device, precision, weights;
+  std::string label() const { return weights.empty() ? precision : fmt::format("{} x {}", weights, precision); }
+  // The row that runs a step: the matrices as gemm or qgemm; the other kernels as they are.
+  std::string run_of(const model_step& step) const {
+    if (weights.empty() || !step.run.starts_with("gemm/")) return step.run;
+    const matrix_step s = matrix_of(step.run);
+    return fmt::format("qgemm/{}/m{}n{}k{}", weights, s.m, s.n, s.k);
+  }
+};
+
+void sum_phase(const std::vector<model_step>& steps, const row_index& rows, const variant& v, double tokens, bool decode, phase_bound& out,
+               token_bound& b) {
+  double total = 0;
+  for (const model_step& step : steps) {
+    // The matrices run in the row's precision; attention and RMSNorm, which have no int8 or bf16
+    // kernels, in fp16 (as llama.cpp keeps them), else fp32.
+    const std::string run = v.run_of(step);
+    std::vector<std::string> order{v.precision};
+    if (!step.run.starts_with("gemm/")) order.insert(order.end(), {"fp16", "fp32"});
+    const measurement* used = nullptr;
+    for (const std::string& p : order)
+      if (const auto it = rows.best.find({v.device, run, p}); it != rows.best.end()) {
+        used = it->second;
+        break;
+      }
+    if (!used) {
+      const auto why = rows.why_not.find({v.device, run, v.precision});
+      out.missing.push_back(fmt::format("{} ({})", run, why != rows.why_not.end() ? why->second : "not measured"));
+      continue;
+    }
+    if (used->precision != v.precision) {
+      const std::string note = fmt::format("{} in {}", used->kernel, used->precision);
+      if (std::ranges::find(b.substituted, note) == b.substituted.end()) b.substituted.push_back(note);
+    }
+    total += used->time_s->median * static_cast<double>(step.count);
+    if (used->verification.checked) b.worst_rel_l2 = std::max(b.worst_rel_l2, used->verification.rel_l2_error);
+  }
+  if (steps.empty() || !out.missing.empty() || !(total > 0)) return;
+  out.seconds = total;
+  out.tokens_per_s = (decode ? 1.0 : tokens) / total;
+}
+
+// Bytes of the matrices one decoded token reads: the model file's own (quantized) bytes for its
+// weight type, else the weights' count x the dense precision's size.
+std::optional<double> weight_bytes(const model_profile& model, const variant& v) {
+  if (!v.weights.empty() && v.weights == model.weight_type && model.weight_bytes > 0) return model.weight_bytes;
+  double elements = 0;
+  for (const model_step& step : model.decode)
+    if (const matrix_step s = matrix_of(step.run); s.ok) elements += static_cast<double>(s.n) * static_cast<double>(s.k) * static_cast<double>(step.count);
+  if (elements <= 0) return std::nullopt;
+  if (v.weights == "q8_0") return elements * 34 / 32;
+  if (v.weights == "q4_0") return elements * 18 / 32;
+  if (v.precision == "fp32") return elements * 4;
+  if (v.precision == "fp16" || v.precision == "bf16") return elements * 2;
+  if (v.precision == "int8") return elements;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<token_bound> token_bounds(const run& r) {
+  std::vector<token_bound> out;
+  if (!r.context.model) return out;
+  const model_profile& model = *r.context.model;
+  const row_index rows(r);
+  std::vector<variant> variants;  // in the run's order: dense GEMM precisions, then the quantized weights
+  for (const measurement& m : r.measurements) {
+    variant v{m.device, m.precision, ""};
+    if (m.kernel == "qgemm") {
+      const std::string shape = shape_of(m);  // "qgemm/q4_0/m1n8k32"
+      const auto slash = shape.find('/', 6);
+      v.weights = shape.substr(6, slash == std::string::npos ? std::string::npos : slash - 6);
+    } else if (m.kernel != "gemm") {
+      continue;
+    }
+    if (std::ranges::none_of(variants, [&](const variant& x) { return x.device == v.device && x.precision == v.precision && x.weights == v.weights; }))
+      variants.push_back(v);
+  }
+  for (const variant& v : variants) {
+    token_bound b;
+    b.device = v.device, b.precision = v.label();
+    sum_phase(model.decode, rows, v, static_cast<double>(model.tokens), true, b.decode, b);
+    sum_phase(model.prefill, rows, v, static_cast<double>(model.tokens), false, b.prefill, b);
+    const auto measured = [&](const std::vector<model_step>& steps) {
+      return std::ranges::any_of(steps, [&](const model_step& s) { return s.run.starts_with("gemm/") && rows.best.contains({v.device, v.run_of(s), v.precision}); });
+    };
+    if (!measured(model.decode) && !measured(model.prefill)) continue;  // no matrix ran this way here: the table's rows say why
+    const measurement* read = nullptr;
+    for (const measurement& m : r.measurements)
+      if (m.device == v.device && m.kernel == "bandwidth" && m.problem.starts_with("bandwidth/read/") && m.state == status::ok && m.bytes_per_s &&
+          (!read || *m.bytes_per_s > *read->bytes_per_s))
+        read = &m;
+    b.decode_bytes = weight_bytes(model, v);
+    if (read) b.read_bytes_per_s = read->bytes_per_s, b.read_problem = read->problem;
+    if (!b.decode_bytes) b.memory_basis = "the matrices' bytes are unknown";
+    else if (!read) b.memory_basis = "no verified bandwidth read row on this device";
+    else b.decode_memory_bound = *read->bytes_per_s / *b.decode_bytes;
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+}  // namespace xpu

@@ -1,0 +1,38 @@
+#pragma once
+// What a model's token costs on each device, from a run of its suite (the run's [model] profile,
+// core/model_profile.hpp): the measured kernel time of each phase's steps x their counts, as an
+// upper bound on tokens/s (kernels only: RoPE, SiLU, residual adds, sampling and launch gaps are
+// not in it), beside the memory bound of decoding (weight bytes / the device's measured read
+// bandwidth) and the worst verification error of the kernels summed.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "results/run.hpp"
+
+namespace xpu {
+
+struct phase_bound {
+  std::optional<double> seconds;          // kernel time of the phase (per token for decode, per prompt for prefill); absent if a step is missing
+  std::optional<double> tokens_per_s;     // decode: 1 / seconds; prefill: tokens / seconds
+  std::vector<std::string> missing;       // steps with no verified measurement, and why
+};
+
+struct token_bound {
+  std::string device;
+  std::string precision;                  // the matrices' precision ("fp16"), or quantized weights x activations ("q4_0 x int8")
+  phase_bound decode, prefill;
+  std::vector<std::string> substituted;   // kernels measured in another precision (attention has no int8): "attention in fp16"
+  double worst_rel_l2 = 0;                // the largest relative L2 error among the measurements used
+  std::optional<double> decode_memory_bound;  // tokens/s = read bandwidth / decode_bytes
+  std::optional<double> decode_bytes;     // the matrices' bytes in this row's type (one decoded token reads each once)
+  std::optional<double> read_bytes_per_s; // the device's fastest verified bandwidth read row
+  std::string read_problem;               // that row's problem
+  std::string memory_basis;               // why there is no memory bound (empty when there is one)
+};
+
+// One entry per device and way the run measured some of the model's matrices (a dense GEMM precision,
+// or qgemm's quantized weights with fp32 or int8 activations); empty without a model profile.
+std::vector<token_bound> token_bounds(const run& r);
+
+}  // namespace xpu

@@ -1,0 +1,76 @@
+// `xpubench suite from-model` end to end: a Llama-shaped GGUF written by the tests becomes a suite,
+// the suite runs on the CPU, and the run carries the model: its report gives tokens/s bounds.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "results/run_json.hpp"
+#include "results/token_bounds.hpp"
+#include "tests/support/gguf_writer.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace xpu {
+namespace {
+
+test::command_result xpubench(std::vector<std::string> args) {
+  args.insert(args.begin(), test::xpubench_binary());
+  return test::run(args, {{"NO_COLOR", "1"}});
+}
+
+TEST(suite_cli, from_model_writes_a_suite_whose_run_bounds_tokens_per_second) {
+  test::temp_dir dir;
+  const auto model = dir.write("tiny.gguf", test::gguf_writer::llama(2, 64, 128, 4, 2, 96, 2).bytes(true));
+  const auto suite = dir.path() / "tiny.toml", json = dir.path() / "run.json";
+  auto r = xpubench({"suite", "from-model", model.string(), "--tokens", "16", "-o", suite.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("run it with `xpubench run --suite"), std::string::npos) << r.err;
+  r = xpubench({"run", "--suite", suite.string(), "-d", "cpu0", "-p", "fp32", "-r", "1", "--min-time", "0.001", "--json", json.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("Model llama: test-llama (q4_0 weights), prompt of 16 tokens"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("decode tok/s"), std::string::npos) << r.out;
+  const auto run = run_file_load(json.string());
+  ASSERT_TRUE(run) << run.error().message;
+  ASSERT_TRUE(run->context.model);
+  EXPECT_EQ(run->context.model->tokens, 16);
+  const auto bounds = token_bounds(*run);
+  ASSERT_EQ(bounds.size(), 2u);  // cpu0: the matrices as fp32 GEMMs, and in their Q4_0 blocks with fp32 activations
+  EXPECT_EQ(bounds[0].precision, "fp32");
+  EXPECT_EQ(bounds[1].precision, "q4_0 x fp32");
+  for (const token_bound& b : bounds) {
+    SCOPED_TRACE(b.precision);
+    ASSERT_TRUE(b.decode.tokens_per_s) << (b.decode.missing.empty() ? "" : b.decode.missing.front());
+    ASSERT_TRUE(b.prefill.tokens_per_s);
+    // prefill: 16 tokens per pass of the steps; every step's median x count, summed, is the bound's time
+    EXPECT_NEAR(*b.prefill.tokens_per_s, 16.0 / *b.prefill.seconds, 1e-9);
+    EXPECT_TRUE(b.decode_memory_bound) << b.memory_basis;
+    EXPECT_LT(b.worst_rel_l2, 1e-5);
+  }
+  // the dense fp32 matrices are 4 bytes a weight, the Q4_0 ones 18 bytes per 32 weights
+  EXPECT_NEAR(*bounds[0].decode_bytes / *bounds[1].decode_bytes, 4.0 / (18.0 / 32), 1e-9);
+}
+
+TEST(suite_cli, bad_models_exit_2_with_the_reason) {
+  test::temp_dir dir;
+  auto r = xpubench({"suite", "from-model", (dir.path() / "absent.gguf").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("cannot open"), std::string::npos) << r.err;
+  const auto text = dir.write("model.gguf", "not a model at all");
+  r = xpubench({"suite", "from-model", text.string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("not a GGUF file"), std::string::npos) << r.err;
+  const auto truncated = dir.write("cut.gguf", test::gguf_writer::llama(1, 32, 64, 2, 2, 10, 0).bytes().substr(0, 100));
+  r = xpubench({"suite", "from-model", truncated.string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("truncated"), std::string::npos) << r.err;
+  r = xpubench({"suite", "from-model", truncated.string(), "--tokens", "1"});
+  EXPECT_EQ(r.exit_code, 2);  // a prompt of one token has no prefill
+  r = xpubench({"suite", "show", "quick"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("[[attention]]"), std::string::npos);
+  r = xpubench({"suite", "show", "nope"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("built in: "), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace xpu

@@ -1,0 +1,160 @@
+// The GGUF reader (header, metadata, tensor table; never the weights) and the suite written from a
+// model's structure: Llama-shaped files written by the tests' gguf_writer, then every kind of
+// damage a file can have, each refused with the offset and the reason.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "models/gguf.hpp"
+#include "models/model_suite.hpp"
+#include "suites/suite.hpp"
+#include "tests/support/gguf_writer.hpp"
+
+namespace xpu {
+namespace {
+
+result<gguf::file> parse(const std::string& bytes) {
+  std::istringstream in(bytes);
+  return gguf::read(in, "m.gguf");
+}
+
+std::string error_of(const std::string& bytes) {
+  const auto f = parse(bytes);
+  return f ? std::string("accepted") : f.error().message;
+}
+
+TEST(gguf, reads_metadata_and_the_tensor_table) {
+  const auto f = parse(test::gguf_writer::llama(2, 64, 160, 4, 2, 100, 2).bytes(true));
+  ASSERT_TRUE(f) << f.error().message;
+  EXPECT_EQ(f->version, 3u);
+  EXPECT_EQ(f->string("general.architecture"), "llama");
+  EXPECT_EQ(f->unsigned_integer("llama.block_count"), 2u);
+  EXPECT_NEAR(*f->number("llama.attention.layer_norm_rms_epsilon"), 1e-5, 1e-9);
+  EXPECT_EQ(std::get<gguf::array_summary>(f->metadata.at("tokenizer.ggml.tokens")).count, 100u);
+  EXPECT_FALSE(f->string("llama.block_count"));  // a number, not a string
+  ASSERT_EQ(f->tensors.size(), 1u + 2 * 9 + 2);
+  const gguf::tensor* k = f->find("blk.1.attn_k.weight");
+  ASSERT_NE(k, nullptr);
+  EXPECT_EQ(k->dims, (std::vector<std::uint64_t>{64, 32}));  // kv_heads x head_dim = 2 x 16 rows of 64
+  EXPECT_EQ(gguf::type_name(k->type), "q4_0");
+  EXPECT_EQ(gguf::type_bytes(2, 64 * 32), 64.0 * 32 / 32 * 18);
+  EXPECT_FALSE(gguf::type_bytes(2, 33));  // not whole blocks
+  EXPECT_EQ(gguf::type_name(99), "type 99");
+}
+
+TEST(gguf, every_truncation_is_an_error_naming_the_offset) {
+  const std::string whole = test::gguf_writer::llama(1, 32, 64, 2, 1, 5, 8).bytes();
+  ASSERT_TRUE(parse(whole));
+  for (std::size_t n = 0; n < whole.size(); ++n) {
+    const std::string e = error_of(whole.substr(0, n));
+    ASSERT_NE(e, "accepted") << n;
+    ASSERT_TRUE(e.find("byte ") != std::string::npos || e.find("not a GGUF file") != std::string::npos) << e;
+  }
+}
+
+// Patches the little-endian value at `at` of a valid header.
+std::string patched(std::string bytes, std::size_t at, std::uint64_t value, int size) {
+  for (int i = 0; i < size; ++i) bytes[at + i] = static_cast<char>((value >> (8 * i)) & 0xff);
+  return bytes;
+}
+
+TEST(gguf, damaged_headers_are_refused_with_the_reason) {
+  test::gguf_writer w;
+  w.text("general.architecture", "llama").tensor("a.weight", {4, 4}, 0);
+  const std::string good = w.bytes();
+  ASSERT_TRUE(parse(good));
+  EXPECT_NE(error_of("GGML" + good.substr(4)).find("not a GGUF file"), std::string::npos);
+  EXPECT_NE(error_of(patched(good, 4, 1, 4)).find("version 1 files predate 64-bit counts"), std::string::npos);
+  EXPECT_NE(error_of(patched(good, 8, std::uint64_t{1} << 40, 8)).find("tensors (at most"), std::string::npos);
+  EXPECT_NE(error_of(patched(good, 16, std::uint64_t{1} << 40, 8)).find("metadata entries (at most"), std::string::npos);
+  // the key's length: absurd
+  EXPECT_NE(error_of(patched(good, 24, std::uint64_t{1} << 40, 8)).find("claims"), std::string::npos);
+  // the value type (after the 20-character key): unknown
+  const std::size_t type_at = 24 + 8 + 20;
+  EXPECT_NE(error_of(patched(good, type_at, 77, 4)).find("unknown value type 77"), std::string::npos);
+  // the tensor's dimension count, then a dimension that overflows the element count
+  const std::size_t tensor_at = type_at + 4 + 8 + 5;
+  const std::size_t dims_at = tensor_at + 8 + 8;
+  EXPECT_NE(error_of(patched(good, dims_at, 5, 4)).find("5 dimensions"), std::string::npos);
+  EXPECT_NE(error_of(patched(good, dims_at + 4, 0, 8)).find("dimension 0 is 0"), std::string::npos);
+  test::gguf_writer huge;
+  huge.tensor("big.weight", {std::uint64_t{1} << 40, std::uint64_t{1} << 40}, 0);
+  EXPECT_NE(error_of(huge.bytes()).find("multiply within 64 bits"), std::string::npos);
+}
+
+TEST(model_structure, groups_matrix_shapes_and_sizes_the_weights) {
+  const auto f = parse(test::gguf_writer::llama(3, 64, 160, 4, 2, 100, 2).bytes());
+  ASSERT_TRUE(f);
+  const auto m = model_from_gguf(*f, "m.gguf");
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(m->layers, 3);
+  EXPECT_EQ(m->hidden, 64);
+  EXPECT_EQ(m->heads, 4);
+  EXPECT_EQ(m->kv_heads, 2);
+  EXPECT_EQ(m->head_dim, 16);
+  EXPECT_EQ(m->vocab, 100);
+  // q and o (64 x 64, 6 tensors), k and v (32 x 64, 6), gate and up (160 x 64, 6), down (64 x 160, 3), output (100 x 64, 1)
+  ASSERT_EQ(m->matrices.size(), 5u);
+  EXPECT_EQ(m->matrices[0].count, 6);
+  EXPECT_EQ(m->matrices.back().role, "output");
+  EXPECT_EQ(m->matrices.back().count, 1);
+  EXPECT_EQ(m->weight_type, "q4_0");
+  const double elements = 3.0 * (2 * 64 * 64 + 2 * 64 * 32 + 3 * 64 * 160) + 64 * 100;
+  EXPECT_DOUBLE_EQ(m->weight_bytes, elements / 32 * 18);
+}
+
+TEST(model_structure, tied_embeddings_and_what_cannot_be_mapped_are_noted) {
+  test::gguf_writer w = test::gguf_writer::llama(1, 32, 64, 2, 2, 50, 1, true);
+  w.tensor("blk.0.ffn_gate_exps.weight", {32, 64, 8}, 1);
+  const auto f = parse(w.bytes());
+  ASSERT_TRUE(f);
+  const auto m = model_from_gguf(*f, "m.gguf");
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(m->matrices.back().role, "output (tied to token_embd)");
+  ASSERT_EQ(m->notes.size(), 2u);
+  EXPECT_NE(m->notes[0].find("3-D expert weights"), std::string::npos);
+  EXPECT_NE(m->notes[1].find("tied"), std::string::npos);
+  test::gguf_writer bare;
+  bare.tensor("a.weight", {4, 4}, 0);
+  const auto no_arch = model_from_gguf(*parse(bare.bytes()), "m.gguf");
+  ASSERT_FALSE(no_arch);
+  EXPECT_NE(no_arch.error().message.find("general.architecture"), std::string::npos);
+  test::gguf_writer odd = test::gguf_writer::llama(1, 64, 64, 4, 3, 10, 0);
+  const auto groups = model_from_gguf(*parse(odd.bytes()), "m.gguf");
+  ASSERT_FALSE(groups);
+  EXPECT_NE(groups.error().message.find("not a multiple of head_count_kv 3"), std::string::npos);
+}
+
+TEST(model_suite, the_suite_written_parses_and_each_step_names_a_problem) {
+  const auto m = model_from_gguf(*parse(test::gguf_writer::llama(2, 64, 160, 4, 2, 100, 8).bytes()), "m.gguf");
+  ASSERT_TRUE(m);
+  const auto s = suite_parse(model_suite_toml(*m, 16), "m.toml");
+  ASSERT_TRUE(s) << s.error().message;
+  ASSERT_TRUE(s->model);
+  EXPECT_EQ(s->model->tokens, 16);
+  EXPECT_EQ(s->model->weight_type, "q8_0");
+  EXPECT_DOUBLE_EQ(s->model->weight_bytes, m->weight_bytes);
+  // decode: 5 matrix shapes, attention, RMSNorm; prefill the same
+  ASSERT_EQ(s->model->decode.size(), 7u);
+  ASSERT_EQ(s->model->prefill.size(), 7u);
+  std::int64_t matrices = 0;
+  for (const auto& step : s->model->decode)
+    if (step.run.starts_with("gemm/m1n")) matrices += step.count;
+  EXPECT_EQ(matrices, 2 * 7 + 1);  // seven per layer and the output
+  EXPECT_EQ(s->model->decode[5].run, "attention/b1h4kv2q1s16d16c");
+  EXPECT_EQ(s->model->decode[6].run, "rmsnorm/r1c64");
+  EXPECT_EQ(s->model->decode[6].count, 5);
+  EXPECT_EQ(s->model->prefill[4].run, "gemm/m1n100k64tb");  // logits of the prompt's last position only
+}
+
+TEST(model_suite, a_step_that_names_no_problem_is_refused) {
+  const auto s = suite_parse("[[rmsnorm]]\nshapes = [{ rows = 1, cols = 8 }]\n[model]\ntokens = 4\n[[model.decode]]\nrun = \"rmsnorm/r2c8\"\n", "x.toml");
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("x.toml:6: the model step 'rmsnorm/r2c8' names no problem"), std::string::npos) << s.error().message;
+  const auto no_tokens = suite_parse("[[rmsnorm]]\nshapes = [{ rows = 1, cols = 8 }]\n[model]\nname = \"x\"\n", "x.toml");
+  ASSERT_FALSE(no_tokens);
+  EXPECT_NE(no_tokens.error().message.find("needs 'tokens'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace xpu
