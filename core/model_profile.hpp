@@ -21,6 +21,7 @@ struct model_profile {
   double weight_bytes = 0;  // bytes of matrix weights one decoded token reads in the file's type (0: unknown)
   std::vector<model_step> prefill;  // per prompt of `tokens` tokens
   std::vector<model_step> decode;   // per generated token
+  std::vector<std::string> notes;   // what the steps leave out (3-D expert tensors, ...): the report repeats them
 };
 
 }  // namespace xpu

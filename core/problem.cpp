@@ -132,11 +132,13 @@ std::string problem::id() const {
   return std::visit(visitor{p}, dims);
 }
 
-std::string problem::shape_id() const {
-  std::string full = id();
-  const std::string middle = fmt::format("/{}/", to_string(type));
+std::string shape_id(std::string_view id, std::string_view precision) {
+  std::string full(id);
+  const std::string middle = fmt::format("/{}/", precision);
   if (const auto at = full.find(middle); at != std::string::npos) full.erase(at, middle.size() - 1);
   return full;
 }
+
+std::string problem::shape_id() const { return xpu::shape_id(id(), to_string(type)); }
 
 }  // namespace xpu

@@ -1,6 +1,7 @@
 #pragma once
 // A problem is plain data every layer can see: what to compute (kernel kind + shape) and in which
 // precision. Its id() is its stable name and filter key: "gemm/fp32/m1024n1024k1024".
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -89,6 +90,8 @@ struct attention_shape {
 
 // GGUF's quantized weight blocks (ops/qgemm/blocks.hpp): 32 weights and an fp16 scale each.
 enum class quant_format { q8_0, q4_0 };
+inline constexpr int quant_block_weights = 32;
+constexpr std::size_t quant_block_bytes(quant_format f) { return f == quant_format::q8_0 ? 34 : 18; }
 // Y[m x n] = X[m x k] . W^T, W stored n x k (as models store their matrices) in `weights` blocks
 // along k; the problem's precision is the activations' (fp32, or int8: Q8_0 blocks).
 struct qgemm_shape {
@@ -109,6 +112,9 @@ struct problem {
   // The id without its precision ("gemm/m1024n1024k1024"): the same shape in every precision.
   std::string shape_id() const;
 };
+
+// A problem id without its precision component: shape_id("gemm/fp32/m8n8k8", "fp32") is "gemm/m8n8k8".
+std::string shape_id(std::string_view id, std::string_view precision);
 
 // The element count of the problem's largest tensor (input or output), computed with overflow
 // checks; nullopt when a size product does not fit 64 bits or a conv output would be empty.

@@ -1,5 +1,6 @@
 #include "models/gguf.hpp"
 
+#include <algorithm>
 #include <array>
 #include <fstream>
 
@@ -178,7 +179,7 @@ result<file> read(std::istream& in, std::string_view source) {
     if (!v) return std::unexpected(v.error());
     f.metadata.insert_or_assign(std::move(*key), std::move(*v));
   }
-  f.tensors.reserve(static_cast<std::size_t>(*tensors));
+  f.tensors.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(*tensors, 4096)));  // grows as the table is read: a header's count is a claim
   for (std::uint64_t i = 0; i < *tensors; ++i) {
     tensor t;
     auto name = r.text(fmt::format("the name of tensor {}", i));
@@ -207,6 +208,8 @@ result<file> read(std::istream& in, std::string_view source) {
 }
 
 result<file> read_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return fail(status::invalid, "'{}' is a directory, not a GGUF file", path.string());
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(status::invalid, "cannot open '{}' for reading", path.string());
   return read(in, path.string());

@@ -60,6 +60,9 @@ result<model_structure> model_from_gguf(const gguf::file& f, std::string_view so
     m.head_dim = m.hidden / m.heads;
   }
   if (m.heads % m.kv_heads != 0) return fail(status::invalid, "{}: head_count {} is not a multiple of head_count_kv {}", source, m.heads, m.kv_heads);
+  if (m.head_dim > max_attention_head_dim)
+    return fail(status::invalid, "{}: heads of {} (attention.key_length) are beyond xpubench's attention kernels (at most {})", source, m.head_dim,
+                max_attention_head_dim);
 
   // The matrices: 2-D `.weight` tensors but the token embedding (a row lookup, not a product);
   // without output.weight the embedding is tied and is the output matrix too.
@@ -70,9 +73,10 @@ result<model_structure> model_from_gguf(const gguf::file& f, std::string_view so
     const auto k = static_cast<std::int64_t>(t.dims[0]), n = static_cast<std::int64_t>(t.dims[1]);
     model_matrix& mm = shapes[{k, n}];
     const std::string type = gguf::type_name(t.type);
-    if (mm.count == 0) mm = {role, k, n, 0, type};
+    if (mm.count == 0) mm = {role, k, n, 0, type, role.starts_with("output")};
     else {
-      if (mm.role.find(role) == std::string::npos) mm.role += "," + role;
+      if (mm.role.find(role) == std::string::npos) mm.role += ", " + role;
+      mm.logits = mm.logits && role.starts_with("output");
       if (mm.type != type) mm.type = "mixed";
     }
     ++mm.count;
@@ -117,56 +121,60 @@ std::string model_suite_toml(const model_structure& m, std::int64_t tokens) {
   s += fmt::format("# Written by `xpubench suite from-model {}`: the kernels of one {} layer stack ({}), at a prompt of {} tokens.\n",
                    m.source, m.architecture, m.name, tokens);
   s += "# GEMMs: y = x W^T with the weights as stored (n x k, B transposed); m = 1 is decoding one token, m = the prompt\n"
-       "# is prefill. The report sums each phase's steps x count into a kernel-time bound on tokens/s: RoPE, SiLU, residual\n"
-       "# adds and sampling are not measured. The matrices run in fp32, fp16, bf16 and int8, and as qgemm in the model's\n"
-       "# own blocks where they are Q8_0 or Q4_0 (the report's rows \"q4_0 x fp32\" and \"q4_0 x int8\").\n";
-  for (const auto& note : m.notes) s += fmt::format("# Left out: {}\n", note);
+       "# is prefill (the output matrix at m = 1: only the prompt's last position needs logits). The report sums each\n"
+       "# phase's steps x count into tokens/s: RoPE, SiLU, residual adds and sampling are not measured. The matrices run\n"
+       "# in fp32, fp16, bf16 and int8, and as qgemm in their own blocks where those are Q8_0 or Q4_0.\n";
   s += fmt::format("name = {}\n", toml_string(fmt::format("model-{}", m.architecture)));
   s += fmt::format("description = {}\n", toml_string(fmt::format("{} ({}): {} layers, hidden {}, {} heads / {} KV heads of {}, prompt {}", m.name,
                                                                     m.architecture, m.layers, m.hidden, m.heads, m.kv_heads, m.head_dim, tokens)));
   s += "repetitions = 5\nmin_time_s = 0.05\n\n";
   std::string decode, prefill;
-  const auto gemm = [](std::int64_t rows, const model_matrix& mm) { return fmt::format("gemm/m{}n{}k{}tb", rows, mm.n, mm.k); };
+  const auto step = [](std::string& phase, const char* name, const problem& p, std::int64_t count) {
+    phase += fmt::format("[[model.{}]]\nrun = \"{}\"\ncount = {}\n", name, p.shape_id(), count);
+  };
+  const auto rows_of = [&](const model_matrix& mm, bool prompt) { return prompt && !mm.logits ? tokens : std::int64_t{1}; };
   s += "[[gemm]]\nprecisions = [\"fp32\", \"fp16\", \"bf16\", \"int8\"]\nshapes = [\n";
   for (const auto& mm : m.matrices) {
-    const bool output = mm.role.starts_with("output");  // logits: only the prompt's last position needs them
     s += fmt::format("  {{ m = 1, n = {}, k = {}, trans_b = true }},  # {} x {} ({})\n", mm.n, mm.k, mm.role, mm.count, mm.type);
-    if (!output) s += fmt::format("  {{ m = {}, n = {}, k = {}, trans_b = true }},\n", tokens, mm.n, mm.k);
-    decode += fmt::format("[[model.decode]]\nrun = \"{}\"\ncount = {}\n", gemm(1, mm), mm.count);
-    prefill += fmt::format("[[model.prefill]]\nrun = \"{}\"\ncount = {}\n", gemm(output ? 1 : tokens, mm), mm.count);
+    if (!mm.logits) s += fmt::format("  {{ m = {}, n = {}, k = {}, trans_b = true }},\n", tokens, mm.n, mm.k);
+    step(decode, "decode", {gemm_shape{1, mm.n, mm.k, false, true}}, mm.count);
+    step(prefill, "prefill", {gemm_shape{rows_of(mm, true), mm.n, mm.k, false, true}}, mm.count);
   }
   s += "]\n\n";
-  // The model's own quantized blocks, where xpubench has kernels for them: the same matrices as qgemm.
-  if (m.weight_type == "q8_0" || m.weight_type == "q4_0") {
-    s += fmt::format("# The same matrices in the model's {} blocks, with fp32 activations and with Q8_0 ones (int8).\n"
-                     "[[qgemm]]\nprecisions = [\"fp32\", \"int8\"]\nformats = [\"{}\"]\nshapes = [\n",
-                     m.weight_type, m.weight_type);
-    for (const auto& mm : m.matrices) {
-      if (mm.k % 32 != 0) continue;  // not whole blocks: a matrix stored in another type
-      s += fmt::format("  {{ m = 1, n = {}, k = {} }},\n", mm.n, mm.k);
-      if (!mm.role.starts_with("output")) s += fmt::format("  {{ m = {}, n = {}, k = {} }},\n", tokens, mm.n, mm.k);
-    }
-    s += "]\n\n";
-  } else {
-    s += fmt::format("# The model's {} blocks are not measured: xpubench has kernels for Q8_0 and Q4_0.\n\n", m.weight_type);
+  // The matrices stored in blocks xpubench has kernels for, as qgemm in those blocks (one section per format).
+  for (quant_format f : {quant_format::q8_0, quant_format::q4_0}) {
+    std::string shapes;
+    for (const auto& mm : m.matrices)
+      if (mm.type == to_string(f) && mm.k % quant_block_weights == 0) {
+        shapes += fmt::format("  {{ m = 1, n = {}, k = {} }},\n", mm.n, mm.k);
+        if (!mm.logits) shapes += fmt::format("  {{ m = {}, n = {}, k = {} }},\n", tokens, mm.n, mm.k);
+      }
+    if (!shapes.empty())
+      s += fmt::format("# The matrices stored in {} blocks, in those blocks: with fp32 activations, and with Q8_0 ones (int8).\n"
+                       "[[qgemm]]\nprecisions = [\"fp32\", \"int8\"]\nformats = [\"{}\"]\nshapes = [\n{}]\n\n",
+                       to_string(f), to_string(f), shapes);
   }
   s += fmt::format("[[attention]]\nprecisions = [\"fp32\", \"fp16\"]\nshapes = [\n"
                    "  {{ heads = {0}, kv_heads = {1}, seq = {2}, head_dim = {3}, causal = true }},  # prefill\n"
                    "  {{ heads = {0}, kv_heads = {1}, seq_q = 1, seq_kv = {2}, head_dim = {3}, causal = true }},  # decode over the prompt's cache\n"
                    "]\n\n",
                    m.heads, m.kv_heads, tokens, m.head_dim);
-  const std::string attention = fmt::format("b1h{}kv{}", m.heads, m.kv_heads);
-  prefill += fmt::format("[[model.prefill]]\nrun = \"attention/{}q{}s{}d{}c\"\ncount = {}\n", attention, tokens, tokens, m.head_dim, m.layers);
-  decode += fmt::format("[[model.decode]]\nrun = \"attention/{}q1s{}d{}c\"\ncount = {}\n", attention, tokens, m.head_dim, m.layers);
+  step(prefill, "prefill", {attention_shape{1, m.heads, m.kv_heads, tokens, tokens, m.head_dim, true}}, m.layers);
+  step(decode, "decode", {attention_shape{1, m.heads, m.kv_heads, 1, tokens, m.head_dim, true}}, m.layers);
   s += fmt::format("[[rmsnorm]]\nprecisions = [\"fp32\", \"fp16\"]\nshapes = [{{ rows = {}, cols = {} }}, {{ rows = 1, cols = {} }}]\n\n", tokens, m.hidden,
                    m.hidden);
-  prefill += fmt::format("[[model.prefill]]\nrun = \"rmsnorm/r{}c{}\"\ncount = {}\n", tokens, m.hidden, 2 * m.layers + 1);
-  decode += fmt::format("[[model.decode]]\nrun = \"rmsnorm/r1c{}\"\ncount = {}\n", m.hidden, 2 * m.layers + 1);
-  s += "# The decode memory bound: the weights' bytes / the read bandwidth measured here.\n"
-       "[[bandwidth]]\nops = [\"read\"]\nbytes = [268435456]\n\n";
-  s += fmt::format("[model]\nname = {}\nsource = {}\nweight_type = {}\ntokens = {}\nweight_bytes = {:.0f}\n\n", toml_string(fmt::format("{}: {}", m.architecture, m.name)),
+  step(prefill, "prefill", {rmsnorm_shape{tokens, m.hidden}}, 2 * m.layers + 1);
+  step(decode, "decode", {rmsnorm_shape{1, m.hidden}}, 2 * m.layers + 1);
+  s += "# The decode memory bound: the matrices' bytes / the read bandwidth measured here (1 GiB: beyond the caches).\n"
+       "[[bandwidth]]\nops = [\"read\"]\nbytes = [1073741824]\n\n";
+  s += fmt::format("[model]\nname = {}\nsource = {}\nweight_type = {}\ntokens = {}\nweight_bytes = {:.0f}\n", toml_string(fmt::format("{}: {}", m.architecture, m.name)),
                    toml_string(m.source), toml_string(m.weight_type), tokens, m.weight_bytes);
-  return s + decode + "\n" + prefill;
+  if (!m.notes.empty()) {
+    s += "notes = [\n";
+    for (const auto& note : m.notes) s += fmt::format("  {},\n", toml_string(note));
+    s += "]\n";
+  }
+  return s + "\n" + decode + "\n" + prefill;
 }
 
 }  // namespace xpu

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/problem.hpp"
 #include "models/gguf.hpp"
 
 namespace xpu {
@@ -18,6 +19,7 @@ struct model_matrix {
   std::int64_t k = 0, n = 0;
   std::int64_t count = 0;  // tensors of this shape: each runs once per token
   std::string type;        // their weight type ("q4_0"; "mixed" when they differ)
+  bool logits = false;     // the output matrix: a prompt needs it for its last position only
 };
 
 struct model_structure {

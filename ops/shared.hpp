@@ -35,11 +35,12 @@ tolerance float_tolerance(double terms);
 // The tolerance of a float or int8 result summed in `accumulation` (fp16: a library's half GEMM).
 tolerance tolerance_for(precision p, precision accumulation, double terms);
 
-// A float result stored in p's type: float_tolerance(terms), plus the fp16 rounding of each result.
-tolerance stored_tolerance(precision p, double terms);
+// A float result stored in p's type: float_tolerance(terms), plus the fp16 rounding of each result
+// (relative for normal values, 2^-25 absolute for subnormal ones: hence the reference values).
+tolerance stored_tolerance(precision p, double terms, const std::vector<double>& ref);
 
 // Whole rows to check (indices of their elements, row-major): every row when rows x cost_per_row
-// is small, else the first, the last and a seeded sample (256 rows in all).
+// is small, else the first, the last and a seeded sample (at most 256 rows).
 std::vector<std::size_t> sample_rows(std::size_t rows, std::size_t row_length, double cost_per_row, std::uint64_t seed);
 
 // y at the indices `at` against ref (one value per index), within tol.

@@ -46,11 +46,13 @@ std::string model_report(const run& r, const painter& p) {
   const auto bounds = token_bounds(r);
   if (!r.context.model) return "";
   const model_profile& m = *r.context.model;
-  std::string out = p.bold(fmt::format("Model {}{}, prompt of {} tokens: upper bounds on tokens/s from the measured kernel time", m.name,
+  std::string out = p.bold(fmt::format("Model {}{}, prompt of {} tokens: tokens/s from the measured kernel time", m.name,
                                        m.weight_type.empty() ? "" : fmt::format(" ({} weights)", m.weight_type), m.tokens)) +
                     "\n";
-  out += "  (each phase's GEMMs, attention and RMSNorm x their counts; RoPE, SiLU, residual adds, sampling and the gaps between kernels are not\n"
-         "  measured, so a real run is slower. The memory bound: decoding reads every weight once per token.)\n";
+  out += "  (each phase's GEMMs, attention and RMSNorm x their counts: a bound for a runtime whose kernels are these; RoPE, SiLU, residual\n"
+         "  adds, sampling, quantizing activations and the gaps between kernels are not in it. The memory bound holds for any runtime: one\n"
+         "  decoded token reads every matrix once, `matrices` bytes in the row's type.)\n";
+  for (const auto& note : m.notes) out += "  left out: " + note + "\n";
   if (bounds.empty()) return out + "  no device measured the model's matrices\n\n";
   text_table table({"device", "precision", "decode tok/s", "prefill tok/s", "matrices", "decode memory bound tok/s", "worst NMSE"});
   std::vector<std::string> notes;
@@ -71,7 +73,7 @@ std::string model_report(const run& r, const painter& p) {
   for (const auto& [sub, whom] : substituted) {
     std::string list;
     for (const auto& w : whom) list += (list.empty() ? "" : ", ") + w;
-    notes.push_back(fmt::format("{} for {} (no kernel in the row's precision)", sub, list));
+    notes.push_back(fmt::format("{} for {} (not measured in the row's own form)", sub, list));
   }
   out += table.render();
   std::set<std::string> bases;

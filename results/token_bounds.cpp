@@ -8,19 +8,16 @@
 
 #include <fmt/format.h>
 
+#include "core/problem.hpp"
+
 
 namespace xpu {
 namespace {
 
-// "gemm/fp32/m1n8k8tb" -> "gemm/m1n8k8tb" (problem::shape_id on a row).
-std::string shape_of(const measurement& m) {
-  std::string id = m.problem;
-  const std::string middle = "/" + m.precision + "/";
-  if (const auto at = id.find(middle); at != std::string::npos) id.erase(at, middle.size() - 1);
-  return id;
-}
+std::string shape_of(const measurement& m) { return shape_id(m.problem, m.precision); }
 
-// A matrix step's sizes: "gemm/m1n4096k14336tb" -> {1, 4096, 14336}.
+// A matrix step's sizes, from its shape id (written by problem::id()): "gemm/m1n4096k14336tb" ->
+// {1, 4096, 14336}.
 struct matrix_step {
   long long m = 0, n = 0, k = 0;
   bool ok = false;
@@ -33,9 +30,9 @@ matrix_step matrix_of(const std::string& run) {
 }
 
 struct row_index {
-  // (device, shape, precision) -> the fastest verified row; and what the other rows say
+  // (device, shape, precision) -> the fastest verified row; and the first other row (why it is not)
   std::map<std::tuple<std::string, std::string, std::string>, const measurement*> best;
-  std::map<std::tuple<std::string, std::string, std::string>, std::string> why_not;
+  std::map<std::tuple<std::string, std::string, std::string>, const measurement*> other;
 
   explicit row_index(const run& r) {
     for (const measurement& m : r.measurements) {
@@ -43,10 +40,23 @@ struct row_index {
       if (m.state == status::ok && m.time_s && (!m.verification.checked || m.verification.passed)) {
         const measurement*& b = best[key];
         if (!b || m.time_s->median < b->time_s->median) b = &m;
-      } else if (!why_not.contains(key)) {
-        why_not[key] = fmt::format("{}{}", to_string(m.state), m.reason.empty() ? "" : ": " + m.reason);
+      } else if (!other.contains(key)) {
+        other[key] = &m;
       }
     }
+  }
+  std::string why_not(const std::tuple<std::string, std::string, std::string>& key) const {
+    const auto it = other.find(key);
+    if (it == other.end()) return "not measured";
+    const measurement& m = *it->second;
+    if (m.state == status::ok) return "verification failed";
+    return fmt::format("{}{}", to_string(m.state), m.reason.empty() ? "" : ": " + m.reason);
+  }
+  // Ran in that precision and did not give a verified time (failed, invalid, crashed, ...): never
+  // replaced by another precision's row.
+  bool went_wrong(const std::tuple<std::string, std::string, std::string>& key) const {
+    const auto it = other.find(key);
+    return it != other.end() && it->second->state != status::unsupported && it->second->state != status::skipped;
   }
 };
 
@@ -67,24 +77,29 @@ void sum_phase(const std::vector<model_step>& steps, const row_index& rows, cons
                token_bound& b) {
   double total = 0;
   for (const model_step& step : steps) {
-    // The matrices run in the row's precision; attention and RMSNorm, which have no int8 or bf16
-    // kernels, in fp16 (as llama.cpp keeps them), else fp32.
-    const std::string run = v.run_of(step);
-    std::vector<std::string> order{v.precision};
-    if (!step.run.starts_with("gemm/")) order.insert(order.end(), {"fp16", "fp32"});
+    // Each step in the row's own form first. Then, only where that form does not exist (unsupported,
+    // not in the suite; never after a failure): attention and RMSNorm, which have no int8 or bf16
+    // kernels, in fp16, else fp32 (as llama.cpp keeps them); a matrix of a quantized row that is not
+    // stored in the row's blocks (llama.cpp files keep output.weight in Q6_K), as a dense GEMM with
+    // the row's activations.
+    const std::string own = v.run_of(step);
+    std::vector<std::pair<std::string, std::string>> order{{own, v.precision}};
+    if (!step.run.starts_with("gemm/")) order.insert(order.end(), {{step.run, "fp16"}, {step.run, "fp32"}});
+    else if (!v.weights.empty()) order.emplace_back(step.run, v.precision);
     const measurement* used = nullptr;
-    for (const std::string& p : order)
-      if (const auto it = rows.best.find({v.device, run, p}); it != rows.best.end()) {
-        used = it->second;
-        break;
-      }
+    bool substituted = false;
+    for (std::size_t i = 0; i < order.size() && !used; ++i) {
+      const auto key = std::tuple{v.device, order[i].first, order[i].second};
+      if (const auto it = rows.best.find(key); it != rows.best.end()) used = it->second, substituted = i > 0;
+      else if (rows.went_wrong(key)) break;
+    }
     if (!used) {
-      const auto why = rows.why_not.find({v.device, run, v.precision});
-      out.missing.push_back(fmt::format("{} ({})", run, why != rows.why_not.end() ? why->second : "not measured"));
+      out.missing.push_back(fmt::format("{} ({})", own, rows.why_not({v.device, own, v.precision})));
       continue;
     }
-    if (used->precision != v.precision) {
-      const std::string note = fmt::format("{} in {}", used->kernel, used->precision);
+    if (substituted) {
+      const std::string note = used->kernel == "gemm" ? fmt::format("matrices without a {} qgemm row as dense {} GEMMs", v.weights, used->precision)
+                                                      : fmt::format("{} in {}", used->kernel, used->precision);
       if (std::ranges::find(b.substituted, note) == b.substituted.end()) b.substituted.push_back(note);
     }
     total += used->time_s->median * static_cast<double>(step.count);
@@ -103,8 +118,8 @@ std::optional<double> weight_bytes(const model_profile& model, const variant& v)
   for (const model_step& step : model.decode)
     if (const matrix_step s = matrix_of(step.run); s.ok) elements += static_cast<double>(s.n) * static_cast<double>(s.k) * static_cast<double>(step.count);
   if (elements <= 0) return std::nullopt;
-  if (v.weights == "q8_0") return elements * 34 / 32;
-  if (v.weights == "q4_0") return elements * 18 / 32;
+  if (const auto f = quant_format_parse(v.weights))
+    return elements * static_cast<double>(quant_block_bytes(*f)) / quant_block_weights;
   if (v.precision == "fp32") return elements * 4;
   if (v.precision == "fp16" || v.precision == "bf16") return elements * 2;
   if (v.precision == "int8") return elements;
@@ -122,9 +137,10 @@ std::vector<token_bound> token_bounds(const run& r) {
   for (const measurement& m : r.measurements) {
     variant v{m.device, m.precision, ""};
     if (m.kernel == "qgemm") {
-      const std::string shape = shape_of(m);  // "qgemm/q4_0/m1n8k32"
-      const auto slash = shape.find('/', 6);
-      v.weights = shape.substr(6, slash == std::string::npos ? std::string::npos : slash - 6);
+      const std::string id = shape_of(m);  // "qgemm/q4_0/m1n8k32"
+      const auto slash = id.find('/', 6);
+      v.weights = id.substr(6, slash == std::string::npos ? std::string::npos : slash - 6);
+      if (!quant_format_parse(v.weights)) continue;
     } else if (m.kernel != "gemm") {
       continue;
     }

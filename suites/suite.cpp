@@ -15,12 +15,12 @@
 namespace xpu {
 namespace {
 
-// [model]: name, source, weight_type, tokens, weight_bytes, and [[model.prefill]] / [[model.decode]]
+// [model]: name, source, weight_type, tokens, weight_bytes, notes, and [[model.prefill]] / [[model.decode]]
 // steps {run = SHAPE_ID, count = N}; each step must name a problem of the suite.
 result<model_profile> model_parse(const toml::node& node, const suite_reader& r, std::vector<std::pair<const toml::node*, std::string>>& runs) {
   const toml::table* t = node.as_table();
   if (!t) return r.error_at(node, "'model' must be a table: write [model]");
-  if (auto ok = r.only_keys(*t, "[model]", {"name", "source", "weight_type", "tokens", "weight_bytes", "prefill", "decode"}); !ok)
+  if (auto ok = r.only_keys(*t, "[model]", {"name", "source", "weight_type", "tokens", "weight_bytes", "notes", "prefill", "decode"}); !ok)
     return std::unexpected(ok.error());
   model_profile m;
   for (auto [key, dst] : {std::pair{"name", &m.name}, std::pair{"source", &m.source}, std::pair{"weight_type", &m.weight_type}})
@@ -37,6 +37,11 @@ result<model_profile> model_parse(const toml::node& node, const suite_reader& r,
     const auto b = v->value<double>();
     if (!b || !(*b >= 0) || *b > 1e18) return r.error_at(*v, "'weight_bytes' must be a number of bytes from 0 to 1e18");
     m.weight_bytes = *b;
+  }
+  if (const toml::node* v = t->get("notes")) {
+    auto notes = r.strings(*v, "notes");
+    if (!notes) return std::unexpected(notes.error());
+    m.notes = std::move(*notes);
   }
   for (auto [key, dst] : {std::pair{"prefill", &m.prefill}, std::pair{"decode", &m.decode}}) {
     const toml::node* v = t->get(key);

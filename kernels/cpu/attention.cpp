@@ -1,13 +1,14 @@
 // Attention on the CPU, flash-style: for each (batch, head, block of 32 queries), in parallel, the
-// keys are visited in blocks of 64: the block's scores (an outer-product form, vectorized across the
-// keys: K is transposed as it is staged), the online softmax (running maximum and sum, the output
-// rescaled when the maximum moves) and P V (vectorized across head_dim). Nothing of size seq_q x
+// keys are visited in blocks of 64: the block's scores (K transposed as it is staged; four query
+// rows x 32 keys in registers), the online softmax (running maximum and sum, the output rescaled
+// when the maximum moves) and P V (four rows x 32 of head_dim in registers). Nothing of size seq_q x
 // seq_kv is stored. Causal masks stop each query block at its last visible key. fp16 inputs are
 // converted to fp32 as they are staged; the output is written in the input's type.
 #include <omp.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -25,44 +26,135 @@ struct tile_state {
       : q(block_q * d), kt(d * block_k), v(block_k * d), s(block_q * block_k), acc(block_q * d), top(block_q), sum(block_q) {}
 };
 
+// 16 floats, one AVX-512 register (two AVX2 ones): the register tiles below keep their sums in these.
+// The helpers are always inlined into the clones of key_block, so no v16 crosses a call boundary
+// (GCC's -Wpsabi note about passing 64-byte vectors without AVX-512 does not apply).
+typedef float v16 __attribute__((vector_size(64)));
+#pragma GCC diagnostic push  // to the end of key_block
+#pragma GCC diagnostic ignored "-Wpsabi"
+[[gnu::always_inline]] inline v16 load16(const float* p) {
+  v16 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+[[gnu::always_inline]] inline void store16(float* p, const v16& v) { std::memcpy(p, &v, sizeof v); }
+
+// Scores of R query rows against the block's 64 keys: S = Q Kt, 32 keys at a time in R x 2
+// registers, each step one row of Kt loaded and R broadcasts of Q.
+template <int R>
+[[gnu::always_inline]] inline void scores_tile(const float* q, const float* kt, std::size_t d, float* s) {
+  for (std::size_t j0 = 0; j0 < block_k; j0 += 32) {
+    v16 a[R][2] = {};
+    for (std::size_t c = 0; c < d; ++c) {
+      const v16 k0 = load16(kt + c * block_k + j0), k1 = load16(kt + c * block_k + j0 + 16);
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) {
+        const float qv = q[static_cast<std::size_t>(r) * d + c];
+        a[r][0] += qv * k0;
+        a[r][1] += qv * k1;
+      }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) store16(s + static_cast<std::size_t>(r) * block_k + j0, a[r][0]), store16(s + static_cast<std::size_t>(r) * block_k + j0 + 16, a[r][1]);
+  }
+}
+
+// O[R rows] += P V over keys [0, n): 32 columns of head_dim at a time in R x 2 registers.
+template <int R>
+[[gnu::always_inline]] inline void values_tile(const float* p, const float* v, std::size_t n, std::size_t d, float* acc) {
+  for (std::size_t c0 = 0; c0 < d; c0 += 32) {
+    v16 a[R][2];
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) a[r][0] = load16(acc + static_cast<std::size_t>(r) * d + c0), a[r][1] = load16(acc + static_cast<std::size_t>(r) * d + c0 + 16);
+    for (std::size_t j = 0; j < n; ++j) {
+      const v16 v0 = load16(v + j * d + c0), v1 = load16(v + j * d + c0 + 16);
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) {
+        const float pv = p[static_cast<std::size_t>(r) * block_k + j];
+        a[r][0] += pv * v0;
+        a[r][1] += pv * v1;
+      }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) store16(acc + static_cast<std::size_t>(r) * d + c0, a[r][0]), store16(acc + static_cast<std::size_t>(r) * d + c0 + 16, a[r][1]);
+  }
+}
+
+// Row i's online softmax over its scores s[0, n): the running maximum and sum move, its output row
+// is rescaled, s becomes the weights (0 past n).
+[[gnu::always_inline]] inline void softmax_step(tile_state& t, std::size_t i, std::size_t d, std::size_t n) {
+  float* s = t.s.data() + i * block_k;
+  if (n == 0) {  // no visible key in this block: nothing moves (and -inf - -inf must not be taken)
+    for (std::size_t j = 0; j < block_k; ++j) s[j] = 0;
+    return;
+  }
+  float top = t.top[i];
+  for (std::size_t j = 0; j < n; ++j) top = std::max(top, s[j]);
+  const float correction = exp_nonpositive(t.top[i] - top);  // 0 on the first block (-inf - top)
+  float sum = 0;
+#pragma omp simd reduction(+ : sum)
+  for (std::size_t j = 0; j < n; ++j) {
+    s[j] = exp_nonpositive(s[j] - top);
+    sum += s[j];
+  }
+  for (std::size_t j = n; j < block_k; ++j) s[j] = 0;
+  t.top[i] = top;
+  t.sum[i] = t.sum[i] * correction + sum;
+  float* acc = t.acc.data() + i * d;
+#pragma omp simd
+  for (std::size_t c = 0; c < d; ++c) acc[c] *= correction;
+}
+
 // One key block against one query block: rows [0, nq), keys [0, nk); row i sees keys < visible[i].
+// head_dim a multiple of 32: four rows at a time in register tiles; else row by row.
 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void key_block(tile_state& t, std::size_t d, std::size_t nq,
                                                                                               std::size_t nk, const std::size_t* visible) {
-  for (std::size_t i = 0; i < nq; ++i) {
-    float* s = t.s.data() + i * block_k;
-    const float* q = t.q.data() + i * d;
+  const bool tiled = d % 32 == 0;
+  for (std::size_t i0 = 0; i0 < nq; i0 += 4) {
+    const std::size_t rows = std::min<std::size_t>(4, nq - i0);
+    if (tiled && rows == 4) scores_tile<4>(t.q.data() + i0 * d, t.kt.data(), d, t.s.data() + i0 * block_k);
+    for (std::size_t i = i0; i < i0 + rows; ++i) {
+      float* s = t.s.data() + i * block_k;
+      if (!tiled || rows != 4) {
+        if (tiled) {
+          scores_tile<1>(t.q.data() + i * d, t.kt.data(), d, s);
+        } else {
+          const float* q = t.q.data() + i * d;
 #pragma omp simd
-    for (std::size_t j = 0; j < block_k; ++j) s[j] = 0;
-    for (std::size_t c = 0; c < d; ++c) {
-      const float qc = q[c];
-      const float* kt = t.kt.data() + c * block_k;
+          for (std::size_t j = 0; j < block_k; ++j) s[j] = 0;
+          for (std::size_t c = 0; c < d; ++c) {
+            const float qc = q[c];
+            const float* kt = t.kt.data() + c * block_k;
 #pragma omp simd
-      for (std::size_t j = 0; j < block_k; ++j) s[j] += qc * kt[j];
+            for (std::size_t j = 0; j < block_k; ++j) s[j] += qc * kt[j];
+          }
+        }
+      }
+      softmax_step(t, i, d, std::min(nk, visible[i]));
     }
-    const std::size_t n = std::min(nk, visible[i]);
-    if (n == 0) continue;
-    float top = t.top[i];
-    for (std::size_t j = 0; j < n; ++j) top = std::max(top, s[j]);
-    const float correction = exp_nonpositive(t.top[i] - top);  // 0 on the first block (-inf - top)
-    float sum = 0;
-#pragma omp simd reduction(+ : sum)
-    for (std::size_t j = 0; j < n; ++j) {
-      s[j] = exp_nonpositive(s[j] - top);
-      sum += s[j];
+    std::size_t most = 0;  // the group's longest visible run in this block (weights past a row's own are 0)
+    for (std::size_t i = i0; i < i0 + rows; ++i) most = std::max(most, std::min(nk, visible[i]));
+    if (most == 0) continue;
+    if (tiled && rows == 4) {
+      values_tile<4>(t.s.data() + i0 * block_k, t.v.data(), most, d, t.acc.data() + i0 * d);
+      continue;
     }
-    t.top[i] = top;
-    t.sum[i] = t.sum[i] * correction + sum;
-    float* acc = t.acc.data() + i * d;
+    for (std::size_t i = i0; i < i0 + rows; ++i) {
+      if (tiled) {
+        values_tile<1>(t.s.data() + i * block_k, t.v.data(), most, d, t.acc.data() + i * d);
+        continue;
+      }
+      float* acc = t.acc.data() + i * d;
+      for (std::size_t j = 0; j < most; ++j) {
+        const float p = t.s[i * block_k + j];
+        const float* v = t.v.data() + j * d;
 #pragma omp simd
-    for (std::size_t c = 0; c < d; ++c) acc[c] *= correction;
-    for (std::size_t j = 0; j < n; ++j) {
-      const float p = s[j];
-      const float* v = t.v.data() + j * d;
-#pragma omp simd
-      for (std::size_t c = 0; c < d; ++c) acc[c] += p * v[c];
+        for (std::size_t c = 0; c < d; ++c) acc[c] += p * v[c];
+      }
     }
   }
 }
+#pragma GCC diagnostic pop
 
 class attention_kernel final : public timed {
  public:

@@ -1,8 +1,8 @@
 // Quantized GEMM on the CPU (ops/qgemm/): weights in GGUF's Q8_0 or Q4_0 blocks, parallel over the
 // weight rows (n) with OpenMP; each thread works through its rows once, so the weights stream from
 // memory once per launch (what decoding is bound by).
-//  - fp32 activations: a weight row is dequantized into a thread-local fp32 row (vectorized), then
-//    dotted with every activation row.
+//  - fp32 activations: each block's 32 values widened to fp32 in registers (AVX2) and multiplied
+//    with the activations, the block's sum scaled once; without AVX2, dequantized block by block.
 //  - int8 activations (Q8_0 blocks): per block an exact int32 dot product of the 32 value pairs,
 //    scaled by both blocks' scales into 8 fp32 lanes; with AVX-512 VNNI or AVX-VNNI the dot is
 //    vpdpbusd on |x| and w x sign(x) (llama.cpp's form), with AVX2 vpmaddubsw + vpmaddwd, else scalar.
@@ -182,12 +182,12 @@ dot_path path_for(const cpu_isa& isa, bool int8) {
 #if defined(__x86_64__)
   const bool avx2 = isa.has("avx2") && isa.has("fma") && isa.has("f16c") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
                     __builtin_cpu_supports("f16c");
-  if (avx2 && !int8) return {XPU_ROWS(f32_dot_avx2, F), "AVX2: blocks widened to fp32 in registers, 4 weight rows per pass over x"};
+  if (avx2 && !int8) return {XPU_ROWS(f32_dot_avx2, F), "AVX2: blocks widened to fp32 in registers"};
   if (avx2 && isa.has("avx512_vnni") && isa.has("avx512vl") && __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl"))
-    return {XPU_ROWS(q8_dot_avx512vnni, F), "AVX-512 VNNI (vpdpbusd on 256-bit registers), 4 weight rows per pass over x"};
+    return {XPU_ROWS(q8_dot_avx512vnni, F), "AVX-512 VNNI (vpdpbusd on 256-bit registers)"};
   if (avx2 && isa.has("avx_vnni") && __builtin_cpu_supports("avxvnni"))
-    return {XPU_ROWS(q8_dot_avxvnni, F), "AVX-VNNI (vpdpbusd), 4 weight rows per pass over x"};
-  if (avx2) return {XPU_ROWS(q8_dot_avx2, F), "AVX2 (vpmaddubsw + vpmaddwd; no VNNI on this CPU), 4 weight rows per pass over x"};
+    return {XPU_ROWS(q8_dot_avxvnni, F), "AVX-VNNI (vpdpbusd)"};
+  if (avx2) return {XPU_ROWS(q8_dot_avx2, F), "AVX2 (vpmaddubsw + vpmaddwd; no VNNI on this CPU)"};
 #endif
   (void)isa;
   if (int8)

@@ -1,5 +1,6 @@
 // Softmax and RMSNorm on OpenCL (normalize.cl): one work-group per row.
 #include "kernels/opencl/device.hpp"
+#include "ops/rows.hpp"
 
 #include <algorithm>
 
@@ -10,8 +11,7 @@ namespace opencl_backend {
 
 result<std::unique_ptr<prepared>> cl_device::prepare_rows(const problem& pr, const host_buffers& in) {
   const bool softmax = pr.kind() == kernel_kind::softmax;
-  const std::int64_t rows = softmax ? std::get<softmax_shape>(pr.dims).rows : std::get<rmsnorm_shape>(pr.dims).rows;
-  const std::int64_t cols = softmax ? std::get<softmax_shape>(pr.dims).cols : std::get<rmsnorm_shape>(pr.dims).cols;
+  const auto [rows, cols] = ops::rows_and_cols(pr);
   // GPUs: a work-group per row (a power of two, at most 256 and the device's limit). CPU devices:
   // a row per work-item in vectors, where cols allows.
   std::uint64_t wg = 256;

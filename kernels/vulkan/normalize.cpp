@@ -1,5 +1,6 @@
 // Softmax and RMSNorm on Vulkan (normalize.comp): one work-group per row.
 #include "kernels/vulkan/device.hpp"
+#include "ops/rows.hpp"
 
 #include <array>
 #include <bit>
@@ -10,8 +11,7 @@ namespace xpu::vulkan_backend {
 
 result<std::unique_ptr<prepared>> vk_device::prepare_rows(const problem& pr, const host_buffers& in) {
   const bool rms = pr.kind() == kernel_kind::rmsnorm;
-  const std::int64_t rows = rms ? std::get<rmsnorm_shape>(pr.dims).rows : std::get<softmax_shape>(pr.dims).rows;
-  const std::int64_t cols = rms ? std::get<rmsnorm_shape>(pr.dims).cols : std::get<softmax_shape>(pr.dims).cols;
+  const auto [rows, cols] = ops::rows_and_cols(pr);
   if (auto too_many = group_count_error(static_cast<std::uint64_t>(rows), "rows")) return std::unexpected(*too_many);
   std::uint32_t wg = 256;
   while (wg > std::max<std::uint32_t>(1, m_info.vulkan->max_workgroup_invocations)) wg /= 2;

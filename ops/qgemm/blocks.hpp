@@ -12,9 +12,9 @@
 
 namespace xpu::quant {
 
-inline constexpr int block_weights = 32;
+inline constexpr int block_weights = quant_block_weights;
 
-constexpr std::size_t block_bytes(quant_format f) { return f == quant_format::q8_0 ? 34 : 18; }
+constexpr std::size_t block_bytes(quant_format f) { return quant_block_bytes(f); }
 
 // The block's scale.
 inline float scale(const std::uint8_t* block) { return half_to_float(static_cast<std::uint16_t>(block[0] | (block[1] << 8))); }

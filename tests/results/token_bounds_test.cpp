@@ -1,0 +1,103 @@
+// Tokens/s from a model suite's run (results/token_bounds.cpp), on hand-made rows: the sums, the
+// precisions a step may borrow and the failures it may not hide, the quantized rows, the memory bound.
+#include <gtest/gtest.h>
+
+#include "core/problem.hpp"
+#include "results/token_bounds.hpp"
+
+namespace xpu {
+namespace {
+
+measurement row(const std::string& device, const problem& p, double median_s, status state = status::ok) {
+  measurement m;
+  m.device = device;
+  m.kernel = std::string(to_string(p.kind()));
+  m.precision = std::string(to_string(p.type));
+  m.problem = p.id();
+  m.state = state;
+  if (state == status::ok) {
+    m.time_s = sample_stats{};
+    m.time_s->median = median_s;
+    m.verification.checked = m.verification.passed = true;
+    m.verification.rel_l2_error = 1e-7;
+  }
+  return m;
+}
+
+run model_run() {
+  run r;
+  model_profile m;
+  m.tokens = 8;
+  m.weight_type = "q4_0";
+  m.weight_bytes = 1000;
+  m.decode = {{"gemm/m1n64k32tb", 4}, {"attention/b1h2kv2q1s8d16c", 2}};
+  m.prefill = {{"gemm/m8n64k32tb", 4}, {"attention/b1h2kv2q8s8d16c", 2}};
+  r.context.model = m;
+  return r;
+}
+
+const token_bound* find(const std::vector<token_bound>& bounds, const std::string& precision) {
+  for (const auto& b : bounds)
+    if (b.precision == precision) return &b;
+  return nullptr;
+}
+
+TEST(token_bounds, sums_steps_and_borrows_fp16_attention_for_int8_rows) {
+  run r = model_run();
+  for (precision p : {precision::fp32, precision::int8}) {
+    r.measurements.push_back(row("cpu0", {gemm_shape{1, 64, 32, false, true}, p}, 1e-3));
+    r.measurements.push_back(row("cpu0", {gemm_shape{8, 64, 32, false, true}, p}, 2e-3));
+  }
+  r.measurements.push_back(row("cpu0", {attention_shape{1, 2, 2, 1, 8, 16, true}, precision::fp32}, 5e-4));
+  r.measurements.push_back(row("cpu0", {attention_shape{1, 2, 2, 8, 8, 16, true}, precision::fp32}, 5e-4));
+  r.measurements.push_back(row("cpu0", {attention_shape{1, 2, 2, 1, 8, 16, true}, precision::fp16}, 4e-4));
+  r.measurements.push_back(row("cpu0", {attention_shape{1, 2, 2, 8, 8, 16, true}, precision::fp16}, 4e-4));
+  r.measurements.push_back(row("cpu0", {bandwidth_shape{1 << 20, bandwidth_op::read}, precision::fp32}, 1e-3));
+  r.measurements.back().bytes_per_s = 1e9;
+  const auto bounds = token_bounds(r);
+  ASSERT_EQ(bounds.size(), 2u);
+  const token_bound* fp32 = find(bounds, "fp32");
+  ASSERT_TRUE(fp32 && fp32->decode.seconds);
+  EXPECT_DOUBLE_EQ(*fp32->decode.seconds, 4 * 1e-3 + 2 * 5e-4);
+  EXPECT_DOUBLE_EQ(*fp32->prefill.tokens_per_s, 8 / (4 * 2e-3 + 2 * 5e-4));
+  EXPECT_TRUE(fp32->substituted.empty());
+  EXPECT_DOUBLE_EQ(*fp32->decode_bytes, 4.0 * 64 * 32 * 4);  // 4 matrices of 64 x 32 fp32 weights
+  EXPECT_DOUBLE_EQ(*fp32->decode_memory_bound, 1e9 / (4.0 * 64 * 32 * 4));
+  const token_bound* int8 = find(bounds, "int8");
+  ASSERT_TRUE(int8 && int8->decode.seconds);
+  EXPECT_DOUBLE_EQ(*int8->decode.seconds, 4 * 1e-3 + 2 * 4e-4);  // attention in fp16
+  EXPECT_EQ(int8->substituted, std::vector<std::string>{"attention in fp16"});
+}
+
+TEST(token_bounds, a_failed_kernel_is_missing_never_replaced) {
+  run r = model_run();
+  r.measurements.push_back(row("cpu0", {gemm_shape{1, 64, 32, false, true}, precision::fp16}, 1e-3));
+  r.measurements.push_back(row("cpu0", {attention_shape{1, 2, 2, 1, 8, 16, true}, precision::fp16}, 0, status::invalid));
+  r.measurements.back().reason = "verification failed";
+  r.measurements.push_back(row("cpu0", {attention_shape{1, 2, 2, 1, 8, 16, true}, precision::fp32}, 5e-4));
+  const auto bounds = token_bounds(r);
+  ASSERT_EQ(bounds.size(), 1u);
+  EXPECT_FALSE(bounds[0].decode.tokens_per_s);
+  ASSERT_EQ(bounds[0].decode.missing.size(), 1u);
+  EXPECT_NE(bounds[0].decode.missing[0].find("invalid: verification failed"), std::string::npos) << bounds[0].decode.missing[0];
+  EXPECT_FALSE(bounds[0].read_bytes_per_s);
+  EXPECT_NE(bounds[0].memory_basis.find("no verified bandwidth read"), std::string::npos);
+}
+
+TEST(token_bounds, quantized_rows_use_qgemm_and_a_dense_gemm_for_other_matrices) {
+  run r = model_run();
+  r.context.model->decode = {{"gemm/m1n64k32tb", 4}, {"gemm/m1n100k32tb", 1}};
+  r.context.model->prefill.clear();
+  r.measurements.push_back(row("cpu0", {qgemm_shape{1, 64, 32, quant_format::q4_0}, precision::int8}, 1e-4));
+  r.measurements.push_back(row("cpu0", {gemm_shape{1, 100, 32, false, true}, precision::int8}, 3e-4));  // output in Q6_K: dense
+  const auto bounds = token_bounds(r);
+  const token_bound* q = find(bounds, "q4_0 x int8");
+  ASSERT_TRUE(q && q->decode.seconds) << (q && !q->decode.missing.empty() ? q->decode.missing[0] : "");
+  EXPECT_DOUBLE_EQ(*q->decode.seconds, 4 * 1e-4 + 3e-4);
+  EXPECT_EQ(q->substituted, std::vector<std::string>{"matrices without a q4_0 qgemm row as dense int8 GEMMs"});
+  EXPECT_DOUBLE_EQ(*q->decode_bytes, 1000);  // the model file's own bytes
+  EXPECT_TRUE(token_bounds(run{}).empty());    // no model: nothing
+}
+
+}  // namespace
+}  // namespace xpu
