@@ -24,6 +24,17 @@ TEST(suite_cli, from_model_writes_a_suite_whose_run_bounds_tokens_per_second) {
   auto r = xpubench({"suite", "from-model", model.string(), "--tokens", "16", "-o", suite.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("run it with `xpubench run --suite"), std::string::npos) << r.err;
+  // A 16 MiB read instead of the suite's 1 GiB keeps the test short (under ASan too); suites are
+  // files a user may edit.
+  std::string text;
+  {
+    std::ifstream in(suite);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto at = text.find("bytes = [1073741824]");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 20, "bytes = [16777216]");
+  dir.write("tiny.toml", text);
   r = xpubench({"run", "--suite", suite.string(), "-d", "cpu0", "-p", "fp32", "-r", "1", "--min-time", "0.001", "--json", json.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("Model llama: test-llama (q4_0 weights), prompt of 16 tokens"), std::string::npos) << r.out;
