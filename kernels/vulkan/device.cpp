@@ -126,6 +126,12 @@ result<std::unique_ptr<vk_prepared>> vk_device::with_buffers(const host_buffers&
   return p;
 }
 
+std::optional<error> vk_device::group_count_error(std::uint64_t groups, std::string_view what) const {
+  const std::uint32_t limit = m_c->props.limits.maxComputeWorkGroupCount[0];
+  if (groups <= limit) return std::nullopt;
+  return error{status::skipped, fmt::format("{} work-groups (one per {}) exceed this device's maxComputeWorkGroupCount[0] ({})", groups, what, limit)};
+}
+
 std::uint64_t vk_device::split_bytes() const {
   const auto& limits = m_c->props.limits;
   const std::uint64_t align = std::lcm(std::lcm<std::uint64_t>(std::max<std::uint64_t>(limits.minStorageBufferOffsetAlignment, 1), 16),

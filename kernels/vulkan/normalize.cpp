@@ -35,10 +35,4 @@ result<std::unique_ptr<prepared>> vk_device::prepare_rows(const problem& pr, con
   return std::unique_ptr<prepared>(std::move(*p));
 }
 
-std::optional<error> vk_device::group_count_error(std::uint64_t groups, std::string_view what) const {
-  const std::uint32_t limit = m_c->props.limits.maxComputeWorkGroupCount[0];
-  if (groups <= limit) return std::nullopt;
-  return error{status::skipped, fmt::format("{} work-groups (one per {}) exceed this device's maxComputeWorkGroupCount[0] ({})", groups, what, limit)};
-}
-
 }  // namespace xpu::vulkan_backend
