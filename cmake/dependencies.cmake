@@ -22,6 +22,19 @@ endif()
 endif()
 pkg_check_modules(HWLOC REQUIRED IMPORTED_TARGET hwloc>=2.0)
 
+# ONNX graphs for `xpubench suite from-model` (libonnx-dev, with protobuf's library): optional, so
+# that a build without them still reads GGUF files and says why it cannot read ONNX ones.
+find_package(Protobuf QUIET)
+find_package(ONNX QUIET)
+set(_onnx_default OFF)
+if(Protobuf_FOUND AND ONNX_FOUND AND NOT XPUBENCH_FUZZ)  # the fuzz build reads GGUF only
+  set(_onnx_default ON)
+endif()
+option(XPUBENCH_WITH_ONNX "Read ONNX models in suite from-model (needs libonnx-dev and libprotobuf-dev)" ${_onnx_default})
+if(XPUBENCH_WITH_ONNX AND NOT (Protobuf_FOUND AND ONNX_FOUND))
+  message(FATAL_ERROR "XPUBENCH_WITH_ONNX=ON but ONNX or protobuf was not found: run scripts/install-deps.sh or pass -DXPUBENCH_WITH_ONNX=OFF")
+endif()
+
 # Google's cpu_features reads CPUID on x86; on other architectures the probe uses getauxval.
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|i.86")
   find_package(CpuFeatures REQUIRED)

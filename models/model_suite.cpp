@@ -20,7 +20,10 @@ std::string role_of(const std::string& name) {
   return r;
 }
 
-std::string toml_string(std::string_view s) {
+
+}  // namespace
+
+std::string toml_quoted(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     if (c == '"' || c == '\\') out += '\\';
@@ -33,7 +36,6 @@ std::string toml_string(std::string_view s) {
   return out + "\"";
 }
 
-}  // namespace
 
 result<model_structure> model_from_gguf(const gguf::file& f, std::string_view source) {
   model_structure m;
@@ -124,8 +126,8 @@ std::string model_suite_toml(const model_structure& m, std::int64_t tokens) {
        "# is prefill (the output matrix at m = 1: only the prompt's last position needs logits). The report sums each\n"
        "# phase's steps x count into tokens/s: RoPE, SiLU, residual adds and sampling are not measured. The matrices run\n"
        "# in fp32, fp16, bf16 and int8, and as qgemm in their own blocks where those are Q8_0 or Q4_0.\n";
-  s += fmt::format("name = {}\n", toml_string(fmt::format("model-{}", m.architecture)));
-  s += fmt::format("description = {}\n", toml_string(fmt::format("{} ({}): {} layers, hidden {}, {} heads / {} KV heads of {}, prompt {}", m.name,
+  s += fmt::format("name = {}\n", toml_quoted(fmt::format("model-{}", m.architecture)));
+  s += fmt::format("description = {}\n", toml_quoted(fmt::format("{} ({}): {} layers, hidden {}, {} heads / {} KV heads of {}, prompt {}", m.name,
                                                                     m.architecture, m.layers, m.hidden, m.heads, m.kv_heads, m.head_dim, tokens)));
   s += "repetitions = 5\nmin_time_s = 0.05\n\n";
   std::string decode, prefill;
@@ -167,11 +169,11 @@ std::string model_suite_toml(const model_structure& m, std::int64_t tokens) {
   step(decode, "decode", {rmsnorm_shape{1, m.hidden}}, 2 * m.layers + 1);
   s += "# The decode memory bound: the matrices' bytes / the read bandwidth measured here (1 GiB: beyond the caches).\n"
        "[[bandwidth]]\nops = [\"read\"]\nbytes = [1073741824]\n\n";
-  s += fmt::format("[model]\nname = {}\nsource = {}\nweight_type = {}\ntokens = {}\nweight_bytes = {:.0f}\n", toml_string(fmt::format("{}: {}", m.architecture, m.name)),
-                   toml_string(m.source), toml_string(m.weight_type), tokens, m.weight_bytes);
+  s += fmt::format("[model]\nname = {}\nsource = {}\nweight_type = {}\ntokens = {}\nweight_bytes = {:.0f}\n", toml_quoted(fmt::format("{}: {}", m.architecture, m.name)),
+                   toml_quoted(m.source), toml_quoted(m.weight_type), tokens, m.weight_bytes);
   if (!m.notes.empty()) {
     s += "notes = [\n";
-    for (const auto& note : m.notes) s += fmt::format("  {},\n", toml_string(note));
+    for (const auto& note : m.notes) s += fmt::format("  {},\n", toml_quoted(note));
     s += "]\n";
   }
   return s + "\n" + decode + "\n" + prefill;

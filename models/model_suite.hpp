@@ -43,4 +43,7 @@ result<model_structure> model_from_gguf(const gguf::file& f, std::string_view so
 // final one), in fp32, fp16, bf16 and int8 where a device has them; [model] lists each phase's steps.
 std::string model_suite_toml(const model_structure& m, std::int64_t tokens);
 
+// A TOML basic string: quoted, with quotes, backslashes and control characters escaped.
+std::string toml_quoted(std::string_view s);
+
 }  // namespace xpu

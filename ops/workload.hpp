@@ -24,6 +24,7 @@ struct verification {
   bool passed = false;
   double rel_l2_error = 0;
   double max_abs_error = 0;
+  double max_rel_error = 0;    // largest |got - ref| / |ref| over elements with |ref| >= max|ref| / 1000
   std::size_t elements_checked = 0;
   std::size_t elements_total = 0;
   tolerance tol;

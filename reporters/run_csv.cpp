@@ -20,7 +20,7 @@ std::string run_to_csv(const run& r) {
   std::string out =
       "name,device,backend,kernel,precision,problem,implementation,status,reason,support,median_s,min_s,p90_s,"
       "stddev_s,cv,noisy,repetitions,ops_per_s,ops_unit,bytes_per_s,percent_of_peak,peak_basis,verified,rel_l2_error,"
-      "max_abs_error,notes,dispatch,dispatch_warning,median_uncertainty,busy\r\n";
+      "max_abs_error,notes,dispatch,dispatch_warning,median_uncertainty,busy,max_rel_error\r\n";
   auto num = [](std::optional<double> v) { return v ? fmt::format("{:.6g}", *v) : std::string(); };
   for (const auto& m : r.measurements) {
     const auto& t = m.time_s;
@@ -32,7 +32,8 @@ std::string run_to_csv(const run& r) {
         num(t ? std::optional(t->cv) : std::nullopt), m.noisy ? "yes" : "no", std::to_string(m.samples_s.size()), num(m.ops_per_s),
         m.ops_unit, num(m.bytes_per_s), num(m.percent_of_peak), m.peak_basis, verified,
         m.verification.checked ? num(m.verification.rel_l2_error) : "", m.verification.checked ? num(m.verification.max_abs_error) : "",
-        m.notes, m.dispatch, m.dispatch_warning, num(m.median_uncertainty), !m.load.measured ? "" : m.load.busy ? "yes" : "no"};
+        m.notes, m.dispatch, m.dispatch_warning, num(m.median_uncertainty), !m.load.measured ? "" : m.load.busy ? "yes" : "no",
+        m.verification.checked ? num(m.verification.max_rel_error) : ""};
     for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + csv_quote(fields[i]);
     out += "\r\n";
   }

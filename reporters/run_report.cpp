@@ -8,6 +8,7 @@
 
 #include "core/units.hpp"
 #include "reporters/text_table.hpp"
+#include "results/accuracy.hpp"
 #include "results/token_bounds.hpp"
 
 namespace xpu {
@@ -41,34 +42,72 @@ std::string rate(const std::optional<double>& tokens_per_s) {
   return *tokens_per_s >= 100 ? fmt::format("{:.0f}", *tokens_per_s) : fmt::format("{:.3g}", *tokens_per_s);
 }
 
-// The run's model (a suite from `suite from-model`): tokens/s bounds per device and precision.
+// Accuracy beside speed: each kernel's precisions side by side (only where a kernel ran in more
+// than one: the table is about what a precision costs).
+std::string accuracy_report(const run& r, const painter& p) {
+  const auto rows = accuracy_table(r);
+  const bool compared = std::ranges::any_of(rows, [&](const accuracy_row& a) {
+    return std::ranges::count_if(rows, [&](const accuracy_row& b) { return b.device == a.device && b.kernel == a.kernel; }) > 1;
+  });
+  if (!compared) return "";
+  std::string out = p.bold("Accuracy beside speed") + " (against the float64 or exact-integer reference; the worst over each kernel's shapes)\n";
+  text_table table({"device", "kernel", "precision", "verified", "best throughput", "worst NMSE", "worst max rel. error", "storage NMSE"});
+  for (const accuracy_row& a : rows) {
+    const std::string verified = a.failed ? p.bad(fmt::format("{} ok, {} FAILED", a.verified, a.failed)) : fmt::format("{}", a.verified);
+    const bool none = a.verified == 0;
+    table.add_row({a.device, a.kernel, a.precision, verified, a.best_ops_per_s ? format_si(*a.best_ops_per_s) + a.ops_unit + "/s" : "",
+                   none ? "" : a.exact ? "exact" : fmt::format("{:.1e}", a.worst_nmse), none ? "" : a.exact ? "exact" : fmt::format("{:.1e}", a.worst_max_rel),
+                   a.storage_nmse ? fmt::format("{:.1e}", *a.storage_nmse) : ""});
+  }
+  return out + table.render() +
+         "  (NMSE: the squared relative L2 error, as llama.cpp's test-backend-ops reports it; max rel. error: the largest |got - ref| / |ref|\n"
+         "  over elements at least a thousandth of the largest |ref|. Both are the kernel's own error on inputs already stored in its precision;\n"
+         "  storage NMSE is what storing N(0,1) data in that precision costs first (qgemm: in the weights' blocks; int8: one scale per tensor).)\n\n";
+}
+
+// The run's model (a suite from `suite from-model`): tokens/s (or inferences/s) bounds per device and precision.
 std::string model_report(const run& r, const painter& p) {
   const auto bounds = token_bounds(r);
   if (!r.context.model) return "";
   const model_profile& m = *r.context.model;
-  std::string out = p.bold(fmt::format("Model {}{}, prompt of {} tokens: tokens/s from the measured kernel time", m.name,
-                                       m.weight_type.empty() ? "" : fmt::format(" ({} weights)", m.weight_type), m.tokens)) +
-                    "\n";
-  out += "  (each phase's GEMMs, attention and RMSNorm x their counts: a bound for a runtime whose kernels are these; RoPE, SiLU, residual\n"
-         "  adds, sampling, quantizing activations and the gaps between kernels are not in it. The memory bound holds for any runtime: one\n"
-         "  decoded token reads every matrix once, `matrices` bytes in the row's type.)\n";
-  for (const auto& note : m.notes) out += "  left out: " + note + "\n";
+  const bool tokens = !m.decode.empty() || !m.prefill.empty();
+  std::string out;
+  if (tokens) {
+    out = p.bold(fmt::format("Model {}{}, prompt of {} tokens: tokens/s from the measured kernel time", m.name,
+                             m.weight_type.empty() ? "" : fmt::format(" ({} weights)", m.weight_type), m.tokens)) +
+          "\n";
+    out += "  (each phase's GEMMs, attention and RMSNorm x their counts: a bound for a runtime whose kernels are these; RoPE, SiLU, residual\n"
+           "  adds, sampling, quantizing activations and the gaps between kernels are not in it. The memory bound holds for any runtime: one\n"
+           "  decoded token reads every matrix once, `matrices` bytes in the row's type.)\n";
+  } else {
+    out = p.bold(fmt::format("Model {}{}: inferences/s from the measured kernel time", m.name,
+                             m.weight_type.empty() ? "" : fmt::format(" ({} weights)", m.weight_type))) +
+          "\n";
+    out += "  (the graph's GEMMs and convolutions x their counts: a bound for a runtime whose kernels are these; element-wise operators,\n"
+           "  normalizations, reshapes and the gaps between kernels are not in it.)\n";
+  }
+  for (const auto& note : m.notes) out += "  note: " + note + "\n";
   if (bounds.empty()) return out + "  no device measured the model's matrices\n\n";
-  text_table table({"device", "precision", "decode tok/s", "prefill tok/s", "matrices", "decode memory bound tok/s", "worst NMSE"});
+  text_table table(tokens ? std::vector<std::string>{"device", "precision", "decode tok/s", "prefill tok/s", "matrices", "decode memory bound tok/s", "worst NMSE"}
+                          : std::vector<std::string>{"device", "precision", "inferences/s", "ms per inference", "worst NMSE"});
   std::vector<std::string> notes;
   std::map<std::string, std::vector<std::string>> substituted;  // "attention in fp16" -> "cpu0 int8", ...
   for (const token_bound& b : bounds) {
-    table.add_row({b.device, b.precision, rate(b.decode.tokens_per_s), rate(b.prefill.tokens_per_s),
-                   b.decode_bytes ? format_bytes(static_cast<std::uint64_t>(*b.decode_bytes)) : "", rate(b.decode_memory_bound),
-                   fmt::format("{:.1e}", b.worst_rel_l2 * b.worst_rel_l2)});
+    const std::string nmse = fmt::format("{:.1e}", b.worst_rel_l2 * b.worst_rel_l2);
+    if (tokens)
+      table.add_row({b.device, b.precision, rate(b.decode.per_s), rate(b.prefill.per_s),
+                     b.decode_bytes ? format_bytes(static_cast<std::uint64_t>(*b.decode_bytes)) : "", rate(b.decode_memory_bound), nmse});
+    else
+      table.add_row({b.device, b.precision, rate(b.inference.per_s), b.inference.seconds ? fmt::format("{:.3g}", *b.inference.seconds * 1e3) : "-", nmse});
     const std::string who = fmt::format("{} {}", b.device, b.precision);
     std::vector<std::string> missing = b.decode.missing;
-    for (const auto& step : b.prefill.missing)
-      if (std::ranges::find(missing, step) == missing.end()) missing.push_back(step);
+    for (const auto* phase : {&b.prefill.missing, &b.inference.missing})
+      for (const auto& step : *phase)
+        if (std::ranges::find(missing, step) == missing.end()) missing.push_back(step);
     if (!missing.empty())
       notes.push_back(fmt::format("{}: {} step(s) without a verified measurement, e.g. {}", who, missing.size(), missing.front()));
     for (const auto& sub : b.substituted) substituted[sub].push_back(who);
-    if (!b.decode_memory_bound && !b.memory_basis.empty()) notes.push_back(who + ": no memory bound: " + b.memory_basis);
+    if (tokens && !b.decode_memory_bound && !b.memory_basis.empty()) notes.push_back(who + ": no memory bound: " + b.memory_basis);
   }
   for (const auto& [sub, whom] : substituted) {
     std::string list;
@@ -154,6 +193,7 @@ std::string run_report(const run& r, const report_style& style) {
            "`sudo chmod o+r /sys/class/powercap/*/energy_uj`); GPUs need hwmon energy/power inputs or NVML.\n";
   }
   if (any_energy && !r.context.idle_w.empty()) out += "W: idle-corrected (average minus the idle baseline)\n";
+  out += accuracy_report(r, p);
   out += model_report(r, p);
   std::size_t ok = 0, invalid = 0, died = 0, other = 0, noisy = 0;
   for (const auto& m : r.measurements) {

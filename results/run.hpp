@@ -18,6 +18,7 @@ struct verification_result {
   bool passed = false;
   double rel_l2_error = 0;
   double max_abs_error = 0;
+  double max_rel_error = 0;       // largest |got - ref| / |ref| over elements with |ref| >= max|ref| / 1000
   std::uint64_t elements_checked = 0;
   std::uint64_t elements_total = 0;
   bool exact = false;             // the tolerance is exact equality

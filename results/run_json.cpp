@@ -17,13 +17,13 @@ NLOHMANN_JSON_SERIALIZE_ENUM(status, {{status::ok, "ok"},
                                       {status::crashed, "crashed"},
                                       {status::timeout, "timeout"}})
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(sample_stats, median, mean, min, max, p90, stddev, cv, count)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(verification_result, checked, passed, rel_l2_error, max_abs_error,
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(verification_result, checked, passed, rel_l2_error, max_abs_error, max_rel_error,
                                                 elements_checked, elements_total, exact, tolerance, tolerance_basis, message)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(contention, measured, steal_fraction, other_fraction, busy, reason)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(clock_record, hz, method, basis, rejected, notes, add_chain_hz, multiply_chain_hz,
                                                 peak_implied_hz, peak_ops_per_cycle, nominal_hz)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(model_step, run, count)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(model_profile, name, source, weight_type, tokens, weight_bytes, prefill, decode, notes)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(model_profile, name, source, weight_type, tokens, weight_bytes, prefill, decode, inference, notes)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(measurement, name, device, backend, kernel, precision, problem, implementation,
                                                 state, reason, support, support_reason, notes, dispatch, dispatch_warning,
                                                 injected_slowdown, samples_s, host_samples_s, launches, time_s,
@@ -143,11 +143,11 @@ result<run> run_from_json(const nlohmann::json& doc, std::string_view file) {
     if (const auto m = x.find("model"); m != x.end() && m->is_object()) {
       r.context.model = m->get<model_profile>();
       const model_profile& p = *r.context.model;
-      bool counts_ok = p.tokens > 0 && std::isfinite(p.weight_bytes) && p.weight_bytes >= 0;
-      for (const auto* steps : {&p.prefill, &p.decode})
+      bool counts_ok = (p.tokens > 0 || (p.tokens == 0 && p.prefill.empty() && p.decode.empty())) && std::isfinite(p.weight_bytes) && p.weight_bytes >= 0;
+      for (const auto* steps : {&p.prefill, &p.decode, &p.inference})
         for (const auto& step : *steps) counts_ok = counts_ok && step.count > 0 && !step.run.empty();
       if (!counts_ok)
-        return fail(status::invalid, "{}: context.xpubench.model: tokens and every step's count must be positive, weight_bytes finite and not negative", file);
+        return fail(status::invalid, "{}: context.xpubench.model: tokens (with prefill or decode steps) and every step's count must be positive, weight_bytes finite and not negative", file);
     }
     auto inv = inventory_from_json(ctx.at("inventory"), file);
     if (!inv) return std::unexpected(inv.error());

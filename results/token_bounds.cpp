@@ -84,7 +84,8 @@ void sum_phase(const std::vector<model_step>& steps, const row_index& rows, cons
     // the row's activations.
     const std::string own = v.run_of(step);
     std::vector<std::pair<std::string, std::string>> order{{own, v.precision}};
-    if (!step.run.starts_with("gemm/")) order.insert(order.end(), {{step.run, "fp16"}, {step.run, "fp32"}});
+    const bool row_kernel = step.run.starts_with("attention/") || step.run.starts_with("rmsnorm/") || step.run.starts_with("softmax/");
+    if (row_kernel) order.insert(order.end(), {{step.run, "fp16"}, {step.run, "fp32"}});
     else if (!v.weights.empty()) order.emplace_back(step.run, v.precision);
     const measurement* used = nullptr;
     bool substituted = false;
@@ -107,7 +108,7 @@ void sum_phase(const std::vector<model_step>& steps, const row_index& rows, cons
   }
   if (steps.empty() || !out.missing.empty() || !(total > 0)) return;
   out.seconds = total;
-  out.tokens_per_s = (decode ? 1.0 : tokens) / total;
+  out.per_s = (decode ? 1.0 : tokens) / total;
 }
 
 // Bytes of the matrices one decoded token reads: the model file's own (quantized) bytes for its
@@ -141,7 +142,7 @@ std::vector<token_bound> token_bounds(const run& r) {
       const auto slash = id.find('/', 6);
       v.weights = id.substr(6, slash == std::string::npos ? std::string::npos : slash - 6);
       if (!quant_format_parse(v.weights)) continue;
-    } else if (m.kernel != "gemm") {
+    } else if (m.kernel != "gemm" && m.kernel != "conv2d") {
       continue;
     }
     if (std::ranges::none_of(variants, [&](const variant& x) { return x.device == v.device && x.precision == v.precision && x.weights == v.weights; }))
@@ -152,10 +153,17 @@ std::vector<token_bound> token_bounds(const run& r) {
     b.device = v.device, b.precision = v.label();
     sum_phase(model.decode, rows, v, static_cast<double>(model.tokens), true, b.decode, b);
     sum_phase(model.prefill, rows, v, static_cast<double>(model.tokens), false, b.prefill, b);
+    sum_phase(model.inference, rows, v, 1, false, b.inference, b);
     const auto measured = [&](const std::vector<model_step>& steps) {
-      return std::ranges::any_of(steps, [&](const model_step& s) { return s.run.starts_with("gemm/") && rows.best.contains({v.device, v.run_of(s), v.precision}); });
+      return std::ranges::any_of(steps, [&](const model_step& s) {
+        return (s.run.starts_with("gemm/") || s.run.starts_with("conv2d/")) && rows.best.contains({v.device, v.run_of(s), v.precision});
+      });
     };
-    if (!measured(model.decode) && !measured(model.prefill)) continue;  // no matrix ran this way here: the table's rows say why
+    if (!measured(model.decode) && !measured(model.prefill) && !measured(model.inference)) continue;  // no matrix ran this way here: the table's rows say why
+    if (model.decode.empty()) {  // no decode phase (an ONNX graph): no memory bound to give
+      out.push_back(std::move(b));
+      continue;
+    }
     const measurement* read = nullptr;
     for (const measurement& m : r.measurements)
       if (m.device == v.device && m.kernel == "bandwidth" && m.problem.starts_with("bandwidth/read/") && m.state == status::ok && m.bytes_per_s &&

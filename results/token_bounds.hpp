@@ -1,5 +1,5 @@
 #pragma once
-// What a model's token costs on each device, from a run of its suite (the run's [model] profile,
+// What a model's token (or an ONNX graph's inference) costs on each device, from a run of its suite (the run's [model] profile,
 // core/model_profile.hpp): the measured kernel time of each phase's steps x their counts, as an
 // upper bound on tokens/s (kernels only: RoPE, SiLU, residual adds, sampling and launch gaps are
 // not in it), beside the memory bound of decoding (weight bytes / the device's measured read
@@ -13,15 +13,16 @@
 namespace xpu {
 
 struct phase_bound {
-  std::optional<double> seconds;          // kernel time of the phase (per token for decode, per prompt for prefill); absent if a step is missing
-  std::optional<double> tokens_per_s;     // decode: 1 / seconds; prefill: tokens / seconds
+  std::optional<double> seconds;          // kernel time of the phase (per token for decode, per prompt for prefill, per
+                                          // inference); absent if a step is missing
+  std::optional<double> per_s;            // decode: tokens/s = 1 / seconds; prefill: tokens / seconds; inference: 1 / seconds
   std::vector<std::string> missing;       // steps with no verified measurement, and why
 };
 
 struct token_bound {
   std::string device;
   std::string precision;                  // the matrices' precision ("fp16"), or quantized weights x activations ("q4_0 x int8")
-  phase_bound decode, prefill;
+  phase_bound decode, prefill, inference;
   std::vector<std::string> substituted;   // kernels measured in another precision (attention has no int8): "attention in fp16"
   double worst_rel_l2 = 0;                // the largest relative L2 error among the measurements used
   std::optional<double> decode_memory_bound;  // tokens/s = read bandwidth / decode_bytes

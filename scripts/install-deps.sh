@@ -25,8 +25,10 @@ packages=(
   libvulkan-dev mesa-vulkan-drivers glslc spirv-tools vulkan-validationlayers
   # peers measured side by side in bench/ (lstopo, clinfo, vulkaninfo, hyperfine)
   hwloc clinfo vulkan-tools hyperfine
-  # tests: the JSON schema validator
-  python3 python3-jsonschema
+  # ONNX graphs for `suite from-model` (libonnx: protobuf types and shape inference)
+  libonnx-dev libprotobuf-dev
+  # tests: the JSON schema validator; ONNX's Python writer makes the tests' graphs
+  python3 python3-jsonschema python3-onnx
 )
 
 missing=()

@@ -104,7 +104,7 @@ contention sentinel(const result<cpu_times>& before, const result<cpu_times>& af
 }
 
 verification_result to_result(const verification& v) {
-  return {v.checked, v.passed, v.rel_l2_error, v.max_abs_error, v.elements_checked, v.elements_total, v.tol.exact, v.tol.rel_l2,
+  return {v.checked, v.passed, v.rel_l2_error, v.max_abs_error, v.max_rel_error, v.elements_checked, v.elements_total, v.tol.exact, v.tol.rel_l2,
           v.tol.basis, v.message};
 }
 

@@ -15,12 +15,13 @@
 namespace xpu {
 namespace {
 
-// [model]: name, source, weight_type, tokens, weight_bytes, notes, and [[model.prefill]] / [[model.decode]]
-// steps {run = SHAPE_ID, count = N}; each step must name a problem of the suite.
+// [model]: name, source, weight_type, tokens, weight_bytes, notes, and [[model.prefill]] /
+// [[model.decode]] / [[model.inference]] steps {run = SHAPE_ID, count = N}; each step must name a
+// problem of the suite; tokens is required with prefill or decode steps.
 result<model_profile> model_parse(const toml::node& node, const suite_reader& r, std::vector<std::pair<const toml::node*, std::string>>& runs) {
   const toml::table* t = node.as_table();
   if (!t) return r.error_at(node, "'model' must be a table: write [model]");
-  if (auto ok = r.only_keys(*t, "[model]", {"name", "source", "weight_type", "tokens", "weight_bytes", "notes", "prefill", "decode"}); !ok)
+  if (auto ok = r.only_keys(*t, "[model]", {"name", "source", "weight_type", "tokens", "weight_bytes", "notes", "prefill", "decode", "inference"}); !ok)
     return std::unexpected(ok.error());
   model_profile m;
   for (auto [key, dst] : {std::pair{"name", &m.name}, std::pair{"source", &m.source}, std::pair{"weight_type", &m.weight_type}})
@@ -28,11 +29,13 @@ result<model_profile> model_parse(const toml::node& node, const suite_reader& r,
       if (!v->is_string()) return r.error_at(*v, "'{}' must be a string", key);
       *dst = *v->value<std::string>();
     }
-  const toml::node* tokens = t->get("tokens");
-  if (!tokens) return r.error_at(node, "[model] needs 'tokens' (the prompt length the steps were written for)");
-  auto n = r.positive(*tokens, "tokens");
-  if (!n) return std::unexpected(n.error());
-  m.tokens = *n;
+  if (const toml::node* tokens = t->get("tokens")) {
+    auto n = r.positive(*tokens, "tokens");
+    if (!n) return std::unexpected(n.error());
+    m.tokens = *n;
+  } else if (t->contains("prefill") || t->contains("decode")) {
+    return r.error_at(node, "[model] needs 'tokens' (the prompt length the prefill and decode steps were written for)");
+  }
   if (const toml::node* v = t->get("weight_bytes")) {
     const auto b = v->value<double>();
     if (!b || !(*b >= 0) || *b > 1e18) return r.error_at(*v, "'weight_bytes' must be a number of bytes from 0 to 1e18");
@@ -43,7 +46,7 @@ result<model_profile> model_parse(const toml::node& node, const suite_reader& r,
     if (!notes) return std::unexpected(notes.error());
     m.notes = std::move(*notes);
   }
-  for (auto [key, dst] : {std::pair{"prefill", &m.prefill}, std::pair{"decode", &m.decode}}) {
+  for (auto [key, dst] : {std::pair{"prefill", &m.prefill}, std::pair{"decode", &m.decode}, std::pair{"inference", &m.inference}}) {
     const toml::node* v = t->get(key);
     if (!v) continue;
     const toml::array* list = v->as_array();

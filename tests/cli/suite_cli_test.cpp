@@ -49,15 +49,65 @@ TEST(suite_cli, from_model_writes_a_suite_whose_run_bounds_tokens_per_second) {
   EXPECT_EQ(bounds[1].precision, "q4_0 x fp32");
   for (const token_bound& b : bounds) {
     SCOPED_TRACE(b.precision);
-    ASSERT_TRUE(b.decode.tokens_per_s) << (b.decode.missing.empty() ? "" : b.decode.missing.front());
-    ASSERT_TRUE(b.prefill.tokens_per_s);
+    ASSERT_TRUE(b.decode.per_s) << (b.decode.missing.empty() ? "" : b.decode.missing.front());
+    ASSERT_TRUE(b.prefill.per_s);
     // prefill: 16 tokens per pass of the steps; every step's median x count, summed, is the bound's time
-    EXPECT_NEAR(*b.prefill.tokens_per_s, 16.0 / *b.prefill.seconds, 1e-9);
+    EXPECT_NEAR(*b.prefill.per_s, 16.0 / *b.prefill.seconds, 1e-9);
     EXPECT_TRUE(b.decode_memory_bound) << b.memory_basis;
     EXPECT_LT(b.worst_rel_l2, 1e-5);
   }
   // the dense fp32 matrices are 4 bytes a weight, the Q4_0 ones 18 bytes per 32 weights
   EXPECT_NEAR(*bounds[0].decode_bytes / *bounds[1].decode_bytes, 4.0 / (18.0 / 32), 1e-9);
+}
+
+TEST(suite_cli, from_model_reads_an_onnx_graph_whose_run_bounds_inferences_per_second) {
+#ifndef XPU_ONNX_MODELS
+  GTEST_SKIP() << "no ONNX test graphs: this build has no ONNX support or /usr/bin/python3 has no onnx module (python3-onnx)";
+#else
+  test::temp_dir dir;
+  const std::string graph = std::string(XPU_ONNX_MODELS) + "/block.onnx";
+  const auto suite = dir.path() / "block.toml", json = dir.path() / "run.json";
+  auto r = xpubench({"suite", "from-model", graph, "--tokens", "16", "--batch", "2", "-o", suite.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // at batch 2 x 16 tokens QK^T and PV are both 16 x 16 x 16 (8 heads' worth each): 5 distinct shapes
+  EXPECT_NE(r.err.find("5 GEMM/convolution shapes"), std::string::npos) << r.err;
+  r = xpubench({"run", "--suite", suite.string(), "-d", "cpu0", "-p", "fp32", "-r", "1", "--min-time", "0.001", "--json", json.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("Model onnx: block (float weights): inferences/s"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("note: an inference at batch = 2 (input 'x'), sequence = 16 (input 'x')"), std::string::npos) << r.out;
+  const auto run = run_file_load(json.string());
+  ASSERT_TRUE(run) << run.error().message;
+  ASSERT_TRUE(run->context.model);
+  EXPECT_EQ(run->context.model->inference.size(), 5u);
+  const auto bounds = token_bounds(*run);
+  ASSERT_EQ(bounds.size(), 1u);
+  ASSERT_TRUE(bounds[0].inference.per_s) << (bounds[0].inference.missing.empty() ? "" : bounds[0].inference.missing.front());
+  double sum = 0;  // the bound's time is every GEMM's fastest verified median x its count
+  for (const auto& step : run->context.model->inference) {
+    double best = 0;
+    for (const auto& m : run->measurements)
+      if (m.problem == "gemm/fp32/" + step.run.substr(5) && m.time_s && m.verification.passed && (best == 0 || m.time_s->median < best))
+        best = m.time_s->median;
+    ASSERT_GT(best, 0) << step.run;
+    sum += best * static_cast<double>(step.count);
+  }
+  EXPECT_NEAR(*bounds[0].inference.seconds, sum, sum * 1e-9);
+  EXPECT_FALSE(bounds[0].decode_memory_bound);  // no decode phase in a graph
+
+  r = xpubench({"suite", "from-model", graph, "--dim", "sequence"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("write NAME=N"), std::string::npos) << r.err;
+  r = xpubench({"suite", "from-model", std::string(XPU_ONNX_MODELS) + "/cnn.onnx"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--dim N=N"), std::string::npos) << r.err;
+  r = xpubench({"suite", "from-model", std::string(XPU_ONNX_MODELS) + "/cnn.onnx", "--dim", "N=1"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("[[conv2d]]"), std::string::npos) << r.out;
+  const auto fake = dir.write("fake.onnx", "GGUF is not at the start of this one");
+  r = xpubench({"suite", "from-model", fake.string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("not an ONNX model"), std::string::npos) << r.err;
+#endif
 }
 
 TEST(suite_cli, bad_models_exit_2_with_the_reason) {

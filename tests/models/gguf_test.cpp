@@ -151,9 +151,14 @@ TEST(model_suite, a_step_that_names_no_problem_is_refused) {
   const auto s = suite_parse("[[rmsnorm]]\nshapes = [{ rows = 1, cols = 8 }]\n[model]\ntokens = 4\n[[model.decode]]\nrun = \"rmsnorm/r2c8\"\n", "x.toml");
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().message.find("x.toml:6: the model step 'rmsnorm/r2c8' names no problem"), std::string::npos) << s.error().message;
-  const auto no_tokens = suite_parse("[[rmsnorm]]\nshapes = [{ rows = 1, cols = 8 }]\n[model]\nname = \"x\"\n", "x.toml");
+  const auto no_tokens = suite_parse("[[rmsnorm]]\nshapes = [{ rows = 1, cols = 8 }]\n[model]\nname = \"x\"\n[[model.decode]]\nrun = \"rmsnorm/r1c8\"\n", "x.toml");
   ASSERT_FALSE(no_tokens);
   EXPECT_NE(no_tokens.error().message.find("needs 'tokens'"), std::string::npos);
+  // An inference (an ONNX graph's) needs no prompt length.
+  const auto inference = suite_parse("[[rmsnorm]]\nshapes = [{ rows = 1, cols = 8 }]\n[model]\n[[model.inference]]\nrun = \"rmsnorm/r1c8\"\ncount = 3\n", "x.toml");
+  ASSERT_TRUE(inference) << inference.error().message;
+  ASSERT_EQ(inference->model->inference.size(), 1u);
+  EXPECT_EQ(inference->model->inference[0].count, 3);
 }
 
 }  // namespace

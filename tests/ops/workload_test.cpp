@@ -16,6 +16,7 @@
 #include "ops/rmsnorm/reference.hpp"
 #include "ops/softmax/reference.hpp"
 #include "ops/operation.hpp"
+#include "ops/shared.hpp"
 
 namespace xpu {
 namespace {
@@ -190,6 +191,17 @@ TEST(verify, passes_a_right_answer_and_catches_a_wrong_one) {
   v = w.verify(p, b, 3);
   EXPECT_FALSE(v.passed);
   EXPECT_NE(v.message.find("exceeds the tolerance"), std::string::npos);
+}
+
+TEST(verify, max_relative_error_skips_references_near_zero) {
+  host_buffer y(element_type::f32, 4);
+  const std::vector<double> ref{100, -50, 1e-3, 10};
+  auto out = y.as<float>();
+  out[0] = 101, out[1] = -50, out[2] = 2e-3f, out[3] = 10.5f;  // 1 %, 0, 100 % (of a reference below 100 / 1000), 5 %
+  const std::size_t at[] = {0, 1, 2, 3};
+  const verification v = ops::compare(y, at, ref, {false, 1.0, "test"});
+  EXPECT_NEAR(v.max_rel_error, 0.05, 1e-6);  // the 1e-3 element is cancellation-sized: left to the L2 error
+  EXPECT_NEAR(v.max_abs_error, 1, 1e-6);
 }
 
 TEST(verify, half_accumulation_gets_the_half_bound_and_no_more) {

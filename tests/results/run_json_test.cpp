@@ -46,7 +46,7 @@ run sample_run() {
   ok.ops_unit = "FLOP";
   ok.time_s = stats_of(ok.samples_s);
   ok.ops_per_s = 1024 / 2e-3;
-  ok.verification = {true, true, 1e-7, 1e-6, 64, 64, false, 1e-5, "basis", ""};
+  ok.verification = {true, true, 1e-7, 1e-6, 2e-6, 64, 64, false, 1e-5, "basis", ""};
   ok.notes = "weights pre-packed, \"quoted\"";
   r.measurements.push_back(ok);
   measurement skipped;

@@ -59,7 +59,7 @@ TEST(token_bounds, sums_steps_and_borrows_fp16_attention_for_int8_rows) {
   const token_bound* fp32 = find(bounds, "fp32");
   ASSERT_TRUE(fp32 && fp32->decode.seconds);
   EXPECT_DOUBLE_EQ(*fp32->decode.seconds, 4 * 1e-3 + 2 * 5e-4);
-  EXPECT_DOUBLE_EQ(*fp32->prefill.tokens_per_s, 8 / (4 * 2e-3 + 2 * 5e-4));
+  EXPECT_DOUBLE_EQ(*fp32->prefill.per_s, 8 / (4 * 2e-3 + 2 * 5e-4));
   EXPECT_TRUE(fp32->substituted.empty());
   EXPECT_DOUBLE_EQ(*fp32->decode_bytes, 4.0 * 64 * 32 * 4);  // 4 matrices of 64 x 32 fp32 weights
   EXPECT_DOUBLE_EQ(*fp32->decode_memory_bound, 1e9 / (4.0 * 64 * 32 * 4));
@@ -77,7 +77,7 @@ TEST(token_bounds, a_failed_kernel_is_missing_never_replaced) {
   r.measurements.push_back(row("cpu0", {attention_shape{1, 2, 2, 1, 8, 16, true}, precision::fp32}, 5e-4));
   const auto bounds = token_bounds(r);
   ASSERT_EQ(bounds.size(), 1u);
-  EXPECT_FALSE(bounds[0].decode.tokens_per_s);
+  EXPECT_FALSE(bounds[0].decode.per_s);
   ASSERT_EQ(bounds[0].decode.missing.size(), 1u);
   EXPECT_NE(bounds[0].decode.missing[0].find("invalid: verification failed"), std::string::npos) << bounds[0].decode.missing[0];
   EXPECT_FALSE(bounds[0].read_bytes_per_s);
@@ -97,6 +97,39 @@ TEST(token_bounds, quantized_rows_use_qgemm_and_a_dense_gemm_for_other_matrices)
   EXPECT_EQ(q->substituted, std::vector<std::string>{"matrices without a q4_0 qgemm row as dense int8 GEMMs"});
   EXPECT_DOUBLE_EQ(*q->decode_bytes, 1000);  // the model file's own bytes
   EXPECT_TRUE(token_bounds(run{}).empty());    // no model: nothing
+}
+
+}  // namespace
+}  // namespace xpu
+
+namespace xpu {
+namespace {
+
+TEST(token_bounds, an_inference_sums_gemms_and_convolutions_without_a_memory_bound) {
+  run r;
+  model_profile m;  // an ONNX graph's: no tokens, no decode
+  m.inference = {{"conv2d/n1c3h8w8k4r3s3u1p1d1nchw", 3}, {"gemm/m1n10k64tb", 1}};
+  r.context.model = m;
+  r.measurements = {row("cpu0", {conv_shape{1, 3, 8, 8, 4, 3, 3, 1, 1, 1}, precision::fp32}, 2e-3),
+                    row("cpu0", {gemm_shape{1, 10, 64, false, true}, precision::fp32}, 1e-3),
+                    row("cpu0", {conv_shape{1, 3, 8, 8, 4, 3, 3, 1, 1, 1}, precision::int8}, 1e-3, status::unsupported),
+                    row("cpu0", {gemm_shape{1, 10, 64, false, true}, precision::int8}, 5e-4)};
+  const auto bounds = token_bounds(r);
+  ASSERT_EQ(bounds.size(), 2u);
+  const token_bound* fp32 = find(bounds, "fp32");
+  ASSERT_TRUE(fp32 && fp32->inference.seconds);
+  EXPECT_DOUBLE_EQ(*fp32->inference.seconds, 3 * 2e-3 + 1e-3);
+  EXPECT_DOUBLE_EQ(*fp32->inference.per_s, 1 / (3 * 2e-3 + 1e-3));
+  EXPECT_FALSE(fp32->decode_memory_bound);
+  EXPECT_TRUE(fp32->memory_basis.empty());
+  EXPECT_FALSE(fp32->decode.per_s);
+  // int8: the convolution has no int8 row and borrows no other precision (only attention and the row kernels do)
+  const token_bound* int8 = find(bounds, "int8");
+  ASSERT_TRUE(int8);
+  EXPECT_FALSE(int8->inference.per_s);
+  ASSERT_EQ(int8->inference.missing.size(), 1u);
+  EXPECT_NE(int8->inference.missing[0].find("conv2d/n1c3h8w8k4r3s3u1p1d1nchw"), std::string::npos);
+  EXPECT_TRUE(int8->substituted.empty());
 }
 
 }  // namespace

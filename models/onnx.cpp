@@ -1,0 +1,389 @@
+#include "models/onnx.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <set>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "core/checked.hpp"
+#include "models/model_suite.hpp"
+
+#ifdef XPUBENCH_WITH_ONNX
+#include <onnx/defs/schema.h>
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+#endif
+
+namespace xpu {
+
+std::string onnx_suite_toml(const onnx_structure& m, const onnx_dims& dims) {
+  std::string dims_text;
+  for (const auto& d : m.dims_set) dims_text += (dims_text.empty() ? "" : ", ") + d;
+  std::string s;
+  s += fmt::format("# Written by `xpubench suite from-model {}`: the products and 2-D convolutions of ONNX graph '{}' ({}, opset {}){}.\n", m.source,
+                   m.name, m.producer.empty() ? "producer not named" : m.producer, m.opset,
+                   dims_text.empty() ? "" : fmt::format(" at {}", dims_text));
+  s += "# Each distinct shape once, in fp32, fp16, bf16 and int8; [[model.inference]] says how many times one inference\n"
+       "# runs it, and the report sums those into a kernel-time bound on inferences/s (element-wise operators,\n"
+       "# normalizations, reshapes and the runtime's own costs are not measured).\n";
+  s += fmt::format("name = {}\n", toml_quoted(fmt::format("model-onnx-{}", m.name)));
+  s += fmt::format("description = {}\n", toml_quoted(fmt::format("{}: {} GEMM/convolution shapes{}", m.name, m.steps.size(),
+                                                                   dims_text.empty() ? "" : " at " + dims_text)));
+  s += "repetitions = 5\nmin_time_s = 0.05\n\n";
+  const auto section = [&](kernel_kind kind, std::string_view header) {
+    std::string shapes;
+    for (const onnx_step& st : m.steps) {
+      if (st.what.kind() != kind) continue;
+      const std::string why = fmt::format("  # {} x {} ({})\n", st.count, st.nodes, st.weight_type);
+      if (const auto* g = std::get_if<gemm_shape>(&st.what.dims))
+        shapes += fmt::format("  {{ m = {}, n = {}, k = {}, trans_a = {}, trans_b = {} }},{}", g->m, g->n, g->k, g->trans_a, g->trans_b, why);
+      else if (const auto* c = std::get_if<conv_shape>(&st.what.dims))
+        shapes += fmt::format("  {{ n = {}, c = {}, h = {}, w = {}, k = {}, r = {}, s = {}, stride = {}, pad = {}, dilation = {} }},{}", c->n, c->c,
+                              c->h, c->w, c->k, c->r, c->s, c->stride, c->pad, c->dilation, why);
+    }
+    if (!shapes.empty()) s += fmt::format("[[{}]]\nprecisions = [\"fp32\", \"fp16\", \"bf16\", \"int8\"]\nshapes = [\n{}]\n\n", header, shapes);
+  };
+  section(kernel_kind::gemm, "gemm");
+  section(kernel_kind::conv2d, "conv2d");
+  s += fmt::format("[model]\nname = {}\nsource = {}\nweight_type = {}\nweight_bytes = {:.0f}\n", toml_quoted(fmt::format("onnx: {}", m.name)),
+                   toml_quoted(m.source), toml_quoted(m.weight_type), m.weight_bytes);
+  if (m.uses_tokens) s += fmt::format("tokens = {}\n", dims.tokens);
+  std::vector<std::string> notes = m.notes;
+  if (!dims_text.empty()) notes.insert(notes.begin(), "an inference at " + dims_text);
+  if (!notes.empty()) {
+    s += "notes = [\n";
+    for (const auto& note : notes) s += fmt::format("  {},\n", toml_quoted(note));
+    s += "]\n";
+  }
+  s += "\n";
+  for (const onnx_step& st : m.steps) s += fmt::format("[[model.inference]]\nrun = \"{}\"\ncount = {}\n", st.what.shape_id(), st.count);
+  return s;
+}
+
+#ifndef XPUBENCH_WITH_ONNX
+
+bool onnx_supported() { return false; }
+
+result<onnx_structure> model_from_onnx(const std::filesystem::path& path, const onnx_dims&) {
+  return fail(status::unsupported, "{}: this xpubench was built without ONNX support (libonnx-dev and libprotobuf-dev were not found when it was "
+                                   "configured: run scripts/install-deps.sh and rebuild)",
+              path.string());
+}
+
+#else
+
+bool onnx_supported() { return true; }
+
+namespace {
+
+using shape_map = std::unordered_map<std::string, std::vector<std::int64_t>>;  // -1: a dimension shape inference could not fix
+
+std::vector<std::int64_t> dims_of(const onnx::TypeProto& t) {
+  std::vector<std::int64_t> d;
+  if (!t.has_tensor_type() || !t.tensor_type().has_shape()) return d;
+  for (const auto& dim : t.tensor_type().shape().dim()) d.push_back(dim.has_dim_value() && dim.dim_value() > 0 ? dim.dim_value() : -1);
+  return d;
+}
+
+bool known(const std::vector<std::int64_t>& d) { return !d.empty() && std::ranges::all_of(d, [](std::int64_t x) { return x > 0; }); }
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string type_name(int t) {
+  return onnx::TensorProto_DataType_IsValid(t) ? lower(onnx::TensorProto_DataType_Name(static_cast<onnx::TensorProto_DataType>(t)))
+                                               : fmt::format("type {}", t);
+}
+
+std::optional<int> element_bytes(int t) {
+  using T = onnx::TensorProto;
+  switch (t) {
+    case T::INT8: case T::UINT8: case T::BOOL: return 1;
+    case T::FLOAT16: case T::BFLOAT16: case T::INT16: case T::UINT16: return 2;
+    case T::FLOAT: case T::INT32: case T::UINT32: return 4;
+    case T::DOUBLE: case T::INT64: case T::UINT64: return 8;
+    default: return std::nullopt;
+  }
+}
+
+const onnx::AttributeProto* attribute(const onnx::NodeProto& n, std::string_view name) {
+  for (const auto& a : n.attribute())
+    if (a.name() == name) return &a;
+  return nullptr;
+}
+std::int64_t int_attribute(const onnx::NodeProto& n, std::string_view name, std::int64_t otherwise) {
+  const auto* a = attribute(n, name);
+  return a ? a->i() : otherwise;
+}
+std::vector<std::int64_t> ints_attribute(const onnx::NodeProto& n, std::string_view name, std::vector<std::int64_t> otherwise) {
+  const auto* a = attribute(n, name);
+  return a && a->ints_size() > 0 ? std::vector<std::int64_t>(a->ints().begin(), a->ints().end()) : otherwise;
+}
+
+// A symbolic dimension's value from the options, or nullopt.
+std::optional<std::int64_t> value_for(const std::string& name, const onnx_dims& dims, bool& took_tokens) {
+  if (const auto it = dims.dims.find(name); it != dims.dims.end()) return it->second;
+  const std::string l = lower(name);
+  if (l.find("batch") != std::string::npos) return dims.batch;
+  if (l.find("seq") != std::string::npos || l.find("token") != std::string::npos || l.find("length") != std::string::npos) {
+    took_tokens = true;
+    return dims.tokens;
+  }
+  return std::nullopt;
+}
+
+struct graph_reader {
+  const onnx::GraphProto& g;
+  onnx_structure& out;
+  shape_map shapes;
+  std::unordered_map<std::string, int> types;             // element type of every name shape inference typed
+  std::unordered_map<std::string, const onnx::NodeProto*> producer;
+  std::set<std::string> constants;                          // initializers and Constant outputs
+  std::set<std::string> weights_counted;
+  std::map<std::string, double> bytes_by_type;
+  std::map<std::string, std::size_t> step_of;               // shape id -> index in out.steps
+  std::map<std::string, std::int64_t> left_out;             // "com.microsoft.Attention" -> nodes
+
+  void note_once(std::string note) {
+    if (std::ranges::find(out.notes, note) == out.notes.end()) out.notes.push_back(std::move(note));
+  }
+
+  // The stored type of an operand: the constant it comes from (through casts, transposes,
+  // reshapes and dequantization, as exporters write weights), or "activations".
+  std::string operand_type(const std::string& name) {
+    std::string at = name;
+    for (int hops = 0; hops < 4; ++hops) {
+      if (constants.contains(at)) {
+        const auto t = types.find(at);
+        const std::string type = t == types.end() ? "unknown" : type_name(t->second);
+        const auto s = shapes.find(at);
+        if (t != types.end() && s != shapes.end() && known(s->second) && weights_counted.insert(at).second) {
+          std::optional<std::int64_t> elements = 1;
+          for (std::int64_t d : s->second) elements = elements ? checked_mul(*elements, d) : std::nullopt;
+          if (const auto b = element_bytes(t->second); b && elements) bytes_by_type[type] += static_cast<double>(*elements) * *b;
+        }
+        return type;
+      }
+      const auto p = producer.find(at);
+      if (p == producer.end() || p->second->input_size() == 0) break;
+      const std::string& op = p->second->op_type();
+      if (op != "Cast" && op != "Transpose" && op != "Reshape" && op != "DequantizeLinear" && op != "Identity") break;
+      at = p->second->input(0);
+    }
+    return "activations";
+  }
+
+  void add(const onnx::NodeProto& n, problem what, std::int64_t count, const std::string& weight) {
+    const std::string id = what.shape_id();
+    const std::string node = fmt::format("{} '{}'", n.op_type(), n.name().empty() ? n.output(0) : n.name());
+    auto [it, fresh] = step_of.try_emplace(id, out.steps.size());
+    if (fresh) {
+      out.steps.push_back({std::move(what), 0, node, weight});
+    } else {
+      onnx_step& st = out.steps[it->second];
+      const auto commas = std::ranges::count(st.nodes, ',');
+      if (commas < 2) st.nodes += ", " + node;
+      else if (commas == 2) st.nodes += ", ...";
+      if (st.weight_type != weight) st.weight_type = "mixed";
+    }
+    out.steps[it->second].count += count;
+  }
+
+  const std::vector<std::int64_t>* shape(const onnx::NodeProto& n, int input) const {
+    if (input >= n.input_size()) return nullptr;
+    const auto it = shapes.find(n.input(input));
+    return it == shapes.end() || !known(it->second) ? nullptr : &it->second;
+  }
+
+  void unknown_shape(const onnx::NodeProto& n) {
+    note_once(fmt::format("{} '{}': an operand's shape is not known after shape inference: left out", n.op_type(), n.name()));
+  }
+
+  // MatMul and its integer forms: numpy's matmul rules. A 2-D second operand (a weight) takes
+  // every leading dimension of the first as rows; otherwise the broadcast batch is the count.
+  void matmul(const onnx::NodeProto& n, int a_input, int b_input) {
+    const auto* a = shape(n, a_input);
+    const auto* b = shape(n, b_input);
+    if (!a || !b) return unknown_shape(n);
+    std::vector<std::int64_t> A = *a, B = *b;
+    if (A.size() == 1) A.insert(A.begin(), 1);
+    if (B.size() == 1) B.push_back(1);
+    const std::int64_t k = A.back(), n_cols = B.back(), m_rows = A[A.size() - 2];
+    if (B[B.size() - 2] != k)
+      return note_once(fmt::format("{} '{}': inner dimensions {} and {} differ: left out", n.op_type(), n.name(), k, B[B.size() - 2]));
+    std::optional<std::int64_t> m = m_rows, count = 1;
+    if (B.size() == 2) {
+      for (std::size_t i = 0; i + 2 < A.size(); ++i) m = m ? checked_mul(*m, A[i]) : std::nullopt;
+    } else {
+      const std::size_t batch = std::max(A.size(), B.size()) - 2;
+      for (std::size_t i = 0; i < batch; ++i) {
+        const auto dim = [&](const std::vector<std::int64_t>& v) {
+          const std::size_t lead = v.size() - 2;
+          return i + lead >= batch ? v[i + lead - batch] : std::int64_t{1};
+        };
+        count = count ? checked_mul(*count, std::max(dim(A), dim(B))) : std::nullopt;
+      }
+    }
+    if (!m || !count) return note_once(fmt::format("{} '{}': a size beyond 64 bits: left out", n.op_type(), n.name()));
+    add(n, {gemm_shape{*m, n_cols, k, false, false}}, *count, operand_type(n.input(b_input)));
+  }
+
+  void gemm(const onnx::NodeProto& n) {
+    const auto* a = shape(n, 0);
+    const auto* b = shape(n, 1);
+    if (!a || !b) return unknown_shape(n);
+    if (a->size() != 2 || b->size() != 2) return note_once(fmt::format("Gemm '{}': operands are not matrices: left out", n.name()));
+    const bool ta = int_attribute(n, "transA", 0) != 0, tb = int_attribute(n, "transB", 0) != 0;
+    const std::int64_t m = ta ? (*a)[1] : (*a)[0], k = ta ? (*a)[0] : (*a)[1], cols = tb ? (*b)[0] : (*b)[1];
+    add(n, {gemm_shape{m, cols, k, ta, tb}}, 1, operand_type(n.input(1)));
+  }
+
+  // Conv: 2-D, the same stride, padding and dilation both ways (what conv2d measures); a grouped
+  // convolution as one of its groups, `group` times.
+  void conv(const onnx::NodeProto& n, int x_input, int w_input) {
+    const auto* x = shape(n, x_input);
+    const auto* w = shape(n, w_input);
+    if (!x || !w) return unknown_shape(n);
+    const std::string what = fmt::format("{} '{}'", n.op_type(), n.name());
+    if (x->size() != 4 || w->size() != 4) return note_once(fmt::format("{}: a {}-D convolution: conv2d measures 2-D ones: left out", what, x->size() - 2));
+    const std::int64_t group = int_attribute(n, "group", 1);
+    const auto strides = ints_attribute(n, "strides", {1, 1});
+    const auto dilations = ints_attribute(n, "dilations", {1, 1});
+    auto pads = ints_attribute(n, "pads", {0, 0, 0, 0});
+    const std::string auto_pad = attribute(n, "auto_pad") ? attribute(n, "auto_pad")->s() : "NOTSET";
+    const std::int64_t C = (*x)[1], K = (*w)[0], R = (*w)[2], S = (*w)[3];
+    if (strides.size() != 2 || dilations.size() != 2 || pads.size() != 4 || group < 1 || C % group != 0 || K % group != 0 || (*w)[1] != C / group)
+      return note_once(fmt::format("{}: attributes that do not fit its operands: left out", what));
+    if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+      for (int d = 0; d < 2; ++d) {
+        const std::int64_t in = (*x)[2 + d], k = (*w)[2 + d], st = strides[d];
+        const std::int64_t total = std::max<std::int64_t>(0, ((in + st - 1) / st - 1) * st + (k - 1) * dilations[d] + 1 - in);
+        pads[d] = pads[d + 2] = total / 2;
+        if (total % 2 != 0) pads[auto_pad == "SAME_UPPER" ? d + 2 : d] += 1;
+      }
+    } else if (auto_pad == "VALID") {
+      pads = {0, 0, 0, 0};
+    }
+    if (strides[0] != strides[1] || dilations[0] != dilations[1] || std::ranges::any_of(pads, [&](std::int64_t p) { return p != pads[0]; }))
+      return note_once(fmt::format("{}: strides {}x{}, dilations {}x{}, pads {},{},{},{}: conv2d measures the same both ways: left out", what,
+                                   strides[0], strides[1], dilations[0], dilations[1], pads[0], pads[1], pads[2], pads[3]));
+    if (group > 1)
+      note_once("grouped convolutions are measured as one group of their channels, counted once per group: a kernel that runs the "
+                "groups together (depthwise) is faster than that sum");
+    add(n, {conv_shape{(*x)[0], C / group, (*x)[2], (*x)[3], K / group, R, S, strides[0], pads[0], dilations[0], conv_layout::nchw}}, group,
+        operand_type(n.input(w_input)));
+  }
+
+  void read() {
+    for (const auto& t : g.initializer()) {
+      constants.insert(t.name());
+      types[t.name()] = t.data_type();
+      shapes[t.name()] = std::vector<std::int64_t>(t.dims().begin(), t.dims().end());
+    }
+    for (const auto* list : {&g.input(), &g.value_info(), &g.output()})
+      for (const auto& v : *list) {
+        if (constants.contains(v.name())) continue;
+        shapes[v.name()] = dims_of(v.type());
+        if (v.type().has_tensor_type()) types[v.name()] = v.type().tensor_type().elem_type();
+      }
+    for (const auto& n : g.node()) {
+      for (const auto& o : n.output()) producer[o] = &n;
+      if (n.op_type() == "Constant" && n.output_size() == 1)
+        if (const auto* v = attribute(n, "value"); v && v->has_t()) {
+          constants.insert(n.output(0));
+          types[n.output(0)] = v->t().data_type();
+          shapes[n.output(0)] = std::vector<std::int64_t>(v->t().dims().begin(), v->t().dims().end());
+        }
+    }
+    for (const auto& n : g.node()) {
+      const std::string& op = n.op_type();
+      if (!n.domain().empty() && n.domain() != "ai.onnx") {
+        ++left_out[n.domain() + "." + op];
+        continue;
+      }
+      if (op == "MatMul" || op == "MatMulInteger") matmul(n, 0, 1);
+      else if (op == "QLinearMatMul") matmul(n, 0, 3);
+      else if (op == "Gemm") gemm(n);
+      else if (op == "Conv" || op == "ConvInteger") conv(n, 0, 1);
+      else if (op == "QLinearConv") conv(n, 0, 3);
+      else if (op == "ConvTranspose" || op == "If" || op == "Loop" || op == "Scan" || op == "Einsum") ++left_out[op];
+    }
+    for (const auto& [op, count] : left_out)
+      out.notes.push_back(fmt::format("{} x {}: not mapped to a problem (its work is not in the sums)", count, op));
+    double most = -1;
+    for (const auto& [type, b] : bytes_by_type) {
+      out.weight_bytes += b;
+      if (b > most) most = b, out.weight_type = type;
+    }
+  }
+};
+
+}  // namespace
+
+result<onnx_structure> model_from_onnx(const std::filesystem::path& path, const onnx_dims& dims) {
+  const std::string source = path.string();
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) return fail(status::invalid, "{}: cannot read: {}", source, ec.message());
+  if (size > (std::uintmax_t{1} << 31) - 1)
+    return fail(status::invalid, "{}: {} bytes: protobuf cannot parse a file over 2 GiB (models that large keep their weights in external data files, "
+                "and the graph file beside them is what to give)", source, size);
+  std::ifstream in(path, std::ios::binary);
+  onnx::ModelProto model;
+  if (!in || !model.ParseFromIstream(&in))
+    return fail(status::invalid, "{}: not an ONNX model (protobuf could not parse it as onnx.ModelProto: truncated or another format)", source);
+  if (!model.has_graph() || model.graph().node_size() == 0) return fail(status::invalid, "{}: an ONNX model without a graph or without nodes", source);
+  onnx_structure out;
+  out.source = source;
+  out.name = model.graph().name().empty() ? path.stem().string() : model.graph().name();
+  out.producer = model.producer_name();
+  if (!model.producer_version().empty()) out.producer += " " + model.producer_version();
+  for (const auto& o : model.opset_import())
+    if (o.domain().empty() || o.domain() == "ai.onnx") out.opset = o.version();
+  if (out.opset == 0) return fail(status::invalid, "{}: no opset of the default ONNX domain is imported", source);
+
+  // Fix every symbolic dimension of the inputs, then let ONNX infer the rest.
+  onnx::GraphProto& g = *model.mutable_graph();
+  std::set<std::string> initializers;
+  for (const auto& t : g.initializer()) initializers.insert(t.name());
+  std::map<std::string, std::string> given;  // dimension -> "name = value (input 'x')"
+  for (auto& input : *g.mutable_input()) {
+    if (initializers.contains(input.name()) || !input.type().has_tensor_type()) continue;
+    auto* dims_of_input = input.mutable_type()->mutable_tensor_type()->mutable_shape();
+    for (int i = 0; i < dims_of_input->dim_size(); ++i) {
+      auto* d = dims_of_input->mutable_dim(i);
+      if (d->has_dim_value() && d->dim_value() > 0) continue;
+      if (!d->has_dim_param() || d->dim_param().empty())
+        return fail(status::invalid, "{}: input '{}' has an unnamed dimension {} without a size: xpubench cannot give it a value", source, input.name(), i);
+      const std::string name = d->dim_param();
+      const auto v = value_for(name, dims, out.uses_tokens);
+      if (!v)
+        return fail(status::invalid, "{}: input '{}' has the symbolic dimension '{}': give it a size with --dim {}=N (batch and sequence "
+                    "dimensions take --batch and --tokens)", source, input.name(), name, name);
+      if (*v < 1 || *v > (std::int64_t{1} << 30)) return fail(status::invalid, "{}: dimension '{}' = {} is outside 1 to 2^30", source, name, *v);
+      given.try_emplace(name, fmt::format("{} = {} (input '{}')", name, *v, input.name()));
+      d->set_dim_value(*v);
+    }
+  }
+  for (const auto& [name, text] : given) out.dims_set.push_back(text);
+  try {
+    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), onnx::ShapeInferenceOptions(false, 0, true));
+  } catch (const std::exception& e) {
+    return fail(status::invalid, "{}: ONNX shape inference failed: {}", source, e.what());
+  }
+  graph_reader reader{model.graph(), out, {}, {}, {}, {}, {}, {}, {}, {}};
+  reader.read();
+  if (out.steps.empty())
+    return fail(status::invalid, "{}: no MatMul, Gemm or 2-D Conv of known shape in the graph{}", source,
+                out.notes.empty() ? "" : fmt::format(" ({})", out.notes.front()));
+  return out;
+}
+
+#endif
+
+}  // namespace xpu

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Writes the small ONNX graphs the tests read (tests/models/onnx_test.cpp), with Debian's
+python3-onnx: each is checked by onnx.checker (except the one with a contrib operator), so the
+files are what ONNX's own writer produces. Weights are seeded random, never used by the reader.
+
+usage: make_onnx.py OUT_DIR
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+rng = np.random.default_rng(7)
+
+
+def weight(name, shape, dtype=np.float32):
+    if np.issubdtype(dtype, np.integer):
+        data = rng.integers(-8, 8, size=shape).astype(dtype)
+    else:
+        data = rng.standard_normal(shape).astype(dtype)
+    return numpy_helper.from_array(data, name)
+
+
+def ints(name, values):
+    return numpy_helper.from_array(np.array(values, dtype=np.int64), name)
+
+
+def save(model, path, check=True):
+    if check:
+        onnx.checker.check_model(model)
+    onnx.save(model, path)
+
+
+def block():
+    """A transformer block, unfused: Q/K/V/O projections, 4 heads of 16 sharing one K/V head,
+    QK^T and PV as batched MatMuls, a ReLU MLP; input [batch, sequence, 64]."""
+    n = helper.make_node
+    nodes = [
+        n("MatMul", ["x", "wq"], ["q"], name="q_proj"),
+        n("MatMul", ["x", "wk"], ["k"], name="k_proj"),
+        n("MatMul", ["x", "wv"], ["v"], name="v_proj"),
+        n("Reshape", ["q", "heads_q"], ["q4"]),
+        n("Transpose", ["q4"], ["qh"], perm=[0, 2, 1, 3]),
+        n("Reshape", ["k", "heads_kv"], ["k4"]),
+        n("Transpose", ["k4"], ["kt"], perm=[0, 2, 3, 1]),
+        n("Reshape", ["v", "heads_kv"], ["v4"]),
+        n("Transpose", ["v4"], ["vh"], perm=[0, 2, 1, 3]),
+        n("MatMul", ["qh", "kt"], ["scores"], name="scores"),
+        n("Softmax", ["scores"], ["p"], axis=-1),
+        n("MatMul", ["p", "vh"], ["ctx"], name="context"),
+        n("Transpose", ["ctx"], ["ctx_t"], perm=[0, 2, 1, 3]),
+        n("Reshape", ["ctx_t", "merge"], ["ctx2"]),
+        n("MatMul", ["ctx2", "wo"], ["o"], name="o_proj"),
+        n("Add", ["x", "o"], ["h"]),
+        n("MatMul", ["h", "wup"], ["up"], name="up_proj"),
+        n("Relu", ["up"], ["act"]),
+        n("MatMul", ["act", "wdown"], ["down"], name="down_proj"),
+        n("Add", ["h", "down"], ["y"]),
+    ]
+    inits = [weight("wq", (64, 64)), weight("wk", (64, 16)), weight("wv", (64, 16)), weight("wo", (64, 64)),
+             weight("wup", (64, 128)), weight("wdown", (128, 64)),
+             ints("heads_q", [0, 0, 4, 16]), ints("heads_kv", [0, 0, 1, 16]), ints("merge", [0, 0, 64])]
+    g = helper.make_graph(nodes, "block", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "sequence", 64])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", "sequence", 64])], inits)
+    return helper.make_model(g, producer_name="xpubench-tests", opset_imports=[helper.make_opsetid("", 13)])
+
+
+def cnn():
+    """Convolutions of every kind conv2d maps, and one it does not; input [N, 3, 32, 32]."""
+    n = helper.make_node
+    nodes = [
+        n("Conv", ["x", "w1"], ["c1"], name="stem", pads=[1, 1, 1, 1]),
+        n("Relu", ["c1"], ["r1"]),
+        n("Conv", ["r1", "w2"], ["c2"], name="down", strides=[2, 2], pads=[1, 1, 1, 1]),
+        n("Conv", ["c2", "w3"], ["c3"], name="depthwise", group=32, pads=[1, 1, 1, 1]),
+        n("Conv", ["c3", "w4"], ["c4"], name="pointwise"),
+        n("Conv", ["c4", "w5"], ["c5"], name="same", auto_pad="SAME_UPPER"),
+        n("Conv", ["c5", "w6"], ["c6"], name="asymmetric", pads=[0, 0, 1, 1]),
+        n("GlobalAveragePool", ["c6"], ["pool"]),
+        n("Flatten", ["pool"], ["flat"]),
+        n("Gemm", ["flat", "fc", "fc_bias"], ["logits"], name="classifier", transB=1),
+    ]
+    inits = [weight("w1", (16, 3, 3, 3)), weight("w2", (32, 16, 3, 3)), weight("w3", (32, 1, 3, 3)), weight("w4", (64, 32, 1, 1)),
+             weight("w5", (64, 64, 3, 3)), weight("w6", (64, 64, 2, 2)), weight("fc", (10, 64)), weight("fc_bias", (10,))]
+    g = helper.make_graph(nodes, "cnn", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 32, 32])],
+                          [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", 10])], inits)
+    return helper.make_model(g, producer_name="xpubench-tests", opset_imports=[helper.make_opsetid("", 13)])
+
+
+def quantized():
+    """fp16 weights in a Gemm, int8 ones in a MatMulInteger, and a contrib operator the reader
+    cannot map; input [batch, 32]."""
+    n = helper.make_node
+    nodes = [
+        n("Gemm", ["x", "w16"], ["y16"], name="half"),
+        n("MatMulInteger", ["xq", "w8"], ["y8"], name="integer"),
+        n("FusedMatMul", ["y16", "y16"], ["fused"], name="contrib", domain="com.microsoft"),
+    ]
+    inits = [weight("w16", (32, 48), np.float16), weight("w8", (32, 24), np.int8)]
+    g = helper.make_graph(nodes, "quantized",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT16, ["batch", 32]),
+                           helper.make_tensor_value_info("xq", TensorProto.UINT8, ["batch", 32])],
+                          [helper.make_tensor_value_info("y8", TensorProto.INT32, ["batch", 24]),
+                           helper.make_tensor_value_info("fused", TensorProto.FLOAT16, None)], inits)
+    return helper.make_model(g, producer_name="xpubench-tests",
+                             opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid("com.microsoft", 1)])
+
+
+def no_product():
+    n = helper.make_node
+    g = helper.make_graph([n("Relu", ["x"], ["y"])], "relu", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 4])])
+    return helper.make_model(g, producer_name="xpubench-tests", opset_imports=[helper.make_opsetid("", 13)])
+
+
+def main():
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    save(block(), os.path.join(out, "block.onnx"))
+    save(cnn(), os.path.join(out, "cnn.onnx"))
+    save(quantized(), os.path.join(out, "quantized.onnx"), check=False)
+    save(no_product(), os.path.join(out, "relu.onnx"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+// ONNX graphs to suites: graphs written by python3-onnx at build time (tests/models/make_onnx.py),
+// read through libonnx's shape inference at the dimensions given, mapped to GEMM and conv2d
+// problems with their counts; damaged files and missing dimensions refused with the reason.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "models/onnx.hpp"
+#include "suites/suite.hpp"
+
+namespace xpu {
+namespace {
+
+#ifdef XPU_ONNX_MODELS
+const std::filesystem::path models_dir = XPU_ONNX_MODELS;
+#define NEED_ONNX_MODELS()
+#else
+const std::filesystem::path models_dir;
+#define NEED_ONNX_MODELS() GTEST_SKIP() << "no ONNX test graphs: this build has no ONNX support or /usr/bin/python3 has no onnx module (python3-onnx)"
+#endif
+
+std::int64_t count_of(const onnx_structure& m, const std::string& shape) {
+  for (const auto& s : m.steps)
+    if (s.what.shape_id() == shape) return s.count;
+  return 0;
+}
+
+std::string all_notes(const onnx_structure& m) {
+  std::string s;
+  for (const auto& n : m.notes) s += n + "\n";
+  return s;
+}
+
+TEST(onnx, transformer_block_at_the_given_batch_and_sequence) {
+  NEED_ONNX_MODELS();
+  const auto m = model_from_onnx(models_dir / "block.onnx", {1, 8, {}});
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(m->name, "block");
+  EXPECT_EQ(m->opset, 13);
+  EXPECT_TRUE(m->uses_tokens);
+  // Weights take every row of the activations; QK^T and PV run once per head (4 heads, one K/V head broadcast).
+  EXPECT_EQ(count_of(*m, "gemm/m8n64k64"), 2);   // q_proj, o_proj
+  EXPECT_EQ(count_of(*m, "gemm/m8n16k64"), 2);   // k_proj, v_proj
+  EXPECT_EQ(count_of(*m, "gemm/m8n8k16"), 4);    // scores
+  EXPECT_EQ(count_of(*m, "gemm/m8n16k8"), 4);    // context
+  EXPECT_EQ(count_of(*m, "gemm/m8n128k64"), 1);  // up
+  EXPECT_EQ(count_of(*m, "gemm/m8n64k128"), 1);  // down
+  EXPECT_EQ(m->steps.size(), 6u);
+  EXPECT_EQ(m->weight_bytes, 4.0 * (64 * 64 * 2 + 64 * 16 * 2 + 64 * 128 * 2));
+  EXPECT_EQ(m->weight_type, "float");
+  for (const auto& s : m->steps)
+    EXPECT_EQ(s.weight_type, s.what.shape_id() == "gemm/m8n8k16" || s.what.shape_id() == "gemm/m8n16k8" ? "activations" : "float") << s.nodes;
+
+  const auto two = model_from_onnx(models_dir / "block.onnx", {2, 8, {}});
+  ASSERT_TRUE(two) << two.error().message;
+  EXPECT_EQ(count_of(*two, "gemm/m16n64k64"), 2);  // the batch joins the rows
+  EXPECT_EQ(count_of(*two, "gemm/m8n8k16"), 8);    // and multiplies the per-head products
+  // --dim wins over --tokens.
+  const auto named = model_from_onnx(models_dir / "block.onnx", {1, 8, {{"sequence", 32}}});
+  ASSERT_TRUE(named) << named.error().message;
+  EXPECT_EQ(count_of(*named, "gemm/m32n64k64"), 2);
+  EXPECT_FALSE(named->uses_tokens);
+}
+
+TEST(onnx, convolutions_their_padding_and_groups) {
+  NEED_ONNX_MODELS();
+  const auto missing = model_from_onnx(models_dir / "cnn.onnx", {});
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("symbolic dimension 'N'"), std::string::npos) << missing.error().message;
+  EXPECT_NE(missing.error().message.find("--dim N=N"), std::string::npos) << missing.error().message;
+
+  const auto m = model_from_onnx(models_dir / "cnn.onnx", {1, 512, {{"N", 2}}});
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_FALSE(m->uses_tokens);
+  EXPECT_EQ(count_of(*m, "conv2d/n2c3h32w32k16r3s3u1p1d1nchw"), 1) << m->steps.front().what.shape_id();
+  EXPECT_EQ(count_of(*m, "conv2d/n2c16h32w32k32r3s3u2p1d1nchw"), 1);
+  EXPECT_EQ(count_of(*m, "conv2d/n2c1h16w16k1r3s3u1p1d1nchw"), 32);  // depthwise: one channel, 32 times
+  EXPECT_EQ(count_of(*m, "conv2d/n2c32h16w16k64r1s1u1p0d1nchw"), 1);
+  EXPECT_EQ(count_of(*m, "conv2d/n2c64h16w16k64r3s3u1p1d1nchw"), 1);  // SAME_UPPER at stride 1: pad 1 each side
+  EXPECT_EQ(count_of(*m, "gemm/m2n10k64tb"), 1);              // Gemm with transB
+  EXPECT_EQ(m->steps.size(), 6u);
+  const std::string notes = all_notes(*m);
+  EXPECT_NE(notes.find("'asymmetric'"), std::string::npos) << notes;
+  EXPECT_NE(notes.find("grouped convolutions"), std::string::npos) << notes;
+}
+
+TEST(onnx, weight_types_and_operators_left_out) {
+  NEED_ONNX_MODELS();
+  const auto m = model_from_onnx(models_dir / "quantized.onnx", {4, 512, {}});
+  ASSERT_TRUE(m) << m.error().message;
+  ASSERT_EQ(m->steps.size(), 2u);
+  EXPECT_EQ(m->steps[0].what.shape_id(), "gemm/m4n48k32");
+  EXPECT_EQ(m->steps[0].weight_type, "float16");
+  EXPECT_EQ(m->steps[1].what.shape_id(), "gemm/m4n24k32");
+  EXPECT_EQ(m->steps[1].weight_type, "int8");
+  EXPECT_EQ(m->weight_bytes, 32 * 48 * 2 + 32 * 24);
+  EXPECT_EQ(m->weight_type, "float16");
+  EXPECT_NE(all_notes(*m).find("1 x com.microsoft.FusedMatMul"), std::string::npos) << all_notes(*m);
+}
+
+TEST(onnx, the_suite_written_parses_and_counts_each_problem) {
+  NEED_ONNX_MODELS();
+  const onnx_dims dims{1, 8, {}};
+  const auto m = model_from_onnx(models_dir / "block.onnx", dims);
+  ASSERT_TRUE(m) << m.error().message;
+  const std::string text = onnx_suite_toml(*m, dims);
+  const auto s = suite_parse(text, "block.toml");
+  ASSERT_TRUE(s) << s.error().message << "\n" << text;
+  ASSERT_TRUE(s->model);
+  EXPECT_EQ(s->model->tokens, 8);
+  EXPECT_TRUE(s->model->decode.empty());
+  EXPECT_TRUE(s->model->prefill.empty());
+  ASSERT_EQ(s->model->inference.size(), 6u);
+  std::int64_t total = 0;
+  for (const auto& step : s->model->inference) total += step.count;
+  EXPECT_EQ(total, 2 + 2 + 4 + 4 + 1 + 1);
+  EXPECT_EQ(s->problems.size(), 6u * 4);  // each shape in fp32, fp16, bf16, int8
+
+  const auto cnn = model_from_onnx(models_dir / "cnn.onnx", {1, 512, {{"N", 1}}});
+  ASSERT_TRUE(cnn) << cnn.error().message;
+  const auto cs = suite_parse(onnx_suite_toml(*cnn, {}), "cnn.toml");
+  ASSERT_TRUE(cs) << cs.error().message;
+  EXPECT_EQ(cs->model->tokens, 0);  // no sequence dimension: inferences/s only
+}
+
+TEST(onnx, damaged_and_foreign_files_are_refused_with_the_reason) {
+  NEED_ONNX_MODELS();
+  const auto tmp = std::filesystem::temp_directory_path() / ("xpu_onnx_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(tmp);
+  std::ifstream in(models_dir / "block.onnx", std::ios::binary);
+  const std::string whole((std::istreambuf_iterator<char>(in)), {});
+  const auto write = [&](const std::string& name, const std::string& bytes) {
+    std::ofstream(tmp / name, std::ios::binary) << bytes;
+    return tmp / name;
+  };
+  const auto error_of = [&](const std::filesystem::path& p) {
+    const auto m = model_from_onnx(p, {1, 8, {}});
+    return m ? std::string("accepted") : m.error().message;
+  };
+  EXPECT_NE(error_of(write("truncated.onnx", whole.substr(0, whole.size() / 2))).find("not an ONNX model"), std::string::npos);
+  EXPECT_NE(error_of(write("empty.onnx", "")).find("without a graph"), std::string::npos);
+  EXPECT_NE(error_of(write("text.onnx", "this is not a model\n")).find(tmp.string()), std::string::npos);
+  EXPECT_NE(error_of(tmp / "absent.onnx").find("cannot read"), std::string::npos);
+  EXPECT_NE(error_of(models_dir / "relu.onnx").find("no MatMul, Gemm or 2-D Conv"), std::string::npos);
+  const auto huge = model_from_onnx(models_dir / "block.onnx", {1, std::int64_t{1} << 31, {}});
+  ASSERT_FALSE(huge);
+  EXPECT_NE(huge.error().message.find("outside 1 to 2^30"), std::string::npos) << huge.error().message;
+  std::filesystem::remove_all(tmp);
+}
+
+}  // namespace
+}  // namespace xpu
