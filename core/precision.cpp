@@ -10,6 +10,8 @@ std::string_view to_string(precision p) {
     case precision::int8: return "int8";
     case precision::fp64: return "fp64";
     case precision::int32: return "int32";
+    case precision::fp8_e4m3: return "fp8_e4m3";
+    case precision::fp8_e5m2: return "fp8_e5m2";
   }
   return "fp32";
 }

@@ -20,6 +20,8 @@ element_type input_type(precision p, int which) {
     case precision::int8: return which == 0 ? element_type::u8 : element_type::s8;  // u8 x s8 (VNNI's form)
     case precision::fp64: return element_type::f64;
     case precision::int32: return element_type::s32;
+    case precision::fp8_e4m3:
+    case precision::fp8_e5m2: return element_type::u8;  // fp8 bytes (no kernel takes them yet: every device refuses fp8 first)
   }
   return element_type::f32;
 }

@@ -95,7 +95,8 @@ struct x86_raw {
   bool sse4_2 = false, avx = false, avx2 = false, fma = false, f16c = false;
   bool avx512f = false, avx512bw = false, avx512vl = false, avx512_vnni = false, avx512_bf16 = false,
        avx512_fp16 = false, avx_vnni = false;
-  bool amx_tile = false, amx_int8 = false, amx_bf16 = false;
+  bool amx_tile = false, amx_int8 = false, amx_bf16 = false, amx_fp8 = false;
+  int avx10_version = 0;          // CPUID leaf 0x24 (AVX10.2 adds fp8 conversions); 0: no AVX10
   bool osxsave = false;
   std::uint64_t xcr0 = 0;
   std::optional<bool> amx_permission;  // Linux arch_prctl(ARCH_REQ_XCOMP_PERM); nullopt if not asked

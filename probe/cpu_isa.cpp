@@ -31,6 +31,9 @@ constexpr std::uint64_t xcr0_tilecfg = 1u << 17, xcr0_tiledata = 1u << 18;
 constexpr std::uint64_t hwcap_asimd = 1u << 1, hwcap_asimdhp = 1u << 10, hwcap_asimddp = 1u << 20,
                         hwcap_sve = 1u << 22;
 constexpr std::uint64_t hwcap2_sve2 = 1u << 1, hwcap2_i8mm = 1u << 13, hwcap2_bf16 = 1u << 14;
+// FEAT_FP8 (Linux 6.9): conversions, FMLAL-style FMA and 4-way dot products, and the two formats.
+constexpr std::uint64_t hwcap2_f8cvt = 1ull << 51, hwcap2_f8fma = 1ull << 52, hwcap2_f8dp4 = 1ull << 53, hwcap2_f8e4m3 = 1ull << 55,
+                        hwcap2_f8e5m2 = 1ull << 56;
 
 struct gate {
   bool ok;
@@ -79,6 +82,8 @@ cpu_isa isa_decode_x86(const x86_raw& r) {
   add(isa, "amx_tile", r.amx_tile, amx_gate);
   add(isa, "amx_int8", r.amx_int8, amx_gate);
   add(isa, "amx_bf16", r.amx_bf16, amx_gate);
+  add(isa, "amx_fp8", r.amx_fp8, amx_gate);
+  add(isa, "avx10_2", r.avx10_version >= 2, avx512_gate);
   return isa;
 }
 
@@ -92,6 +97,11 @@ cpu_isa isa_decode_arm(const arm_raw& r) {
   add(isa, "bf16", r.hwcap2 & hwcap2_bf16);
   add(isa, "sve", r.hwcap & hwcap_sve);
   add(isa, "sve2", r.hwcap2 & hwcap2_sve2);
+  add(isa, "f8cvt", r.hwcap2 & hwcap2_f8cvt);
+  add(isa, "f8fma", r.hwcap2 & hwcap2_f8fma);
+  add(isa, "f8dp4", r.hwcap2 & hwcap2_f8dp4);
+  add(isa, "f8e4m3", r.hwcap2 & hwcap2_f8e4m3);
+  add(isa, "f8e5m2", r.hwcap2 & hwcap2_f8e5m2);
   if ((r.hwcap & hwcap_sve) && r.sve_vector_bytes) isa.sve_vector_bits = *r.sve_vector_bytes * 8;
   return isa;
 }
@@ -128,15 +138,21 @@ cpu_isa isa_detect() {
   r.family = info.family;
   r.model = info.model;
 
-  // cpu_features 0.7 predates AVX512-FP16 and AVX-VNNI: read their CPUID bits directly.
+  // cpu_features 0.7 predates AVX512-FP16, AVX-VNNI, AVX10 and AMX-FP8: read their CPUID bits directly.
   unsigned a = 0, b = 0, c = 0, d = 0;
   if (__get_cpuid(1, &a, &b, &c, &d)) r.osxsave = (c >> 27) & 1;
   unsigned max_leaf = __get_cpuid_max(0, nullptr);
   if (max_leaf >= 7 && __get_cpuid_count(7, 0, &a, &b, &c, &d)) {
     r.avx512_fp16 = (d >> 23) & 1;
     const unsigned max_subleaf = a;
-    if (max_subleaf >= 1 && __get_cpuid_count(7, 1, &a, &b, &c, &d)) r.avx_vnni = (a >> 4) & 1;
+    if (max_subleaf >= 1 && __get_cpuid_count(7, 1, &a, &b, &c, &d)) {
+      r.avx_vnni = (a >> 4) & 1;
+      const bool avx10 = (d >> 19) & 1;
+      if (avx10 && max_leaf >= 0x24 && __get_cpuid_count(0x24, 0, &a, &b, &c, &d)) r.avx10_version = static_cast<int>(b & 0xff);
+    }
   }
+  if (max_leaf >= 0x1e && __get_cpuid_count(0x1e, 0, &a, &b, &c, &d) && a >= 1 && __get_cpuid_count(0x1e, 1, &a, &b, &c, &d))
+    r.amx_fp8 = (a >> 4) & 1;
   if (r.osxsave) r.xcr0 = read_xcr0();
 
   // Linux >= 5.16 hands out AMX tile data only to processes that ask for it.
@@ -149,7 +165,7 @@ cpu_isa isa_detect() {
   }
 
   cpu_isa isa = isa_decode_x86(r);
-  isa.source = "cpu_features 0.7 (CPUID) + CPUID leaf 7 for avx512_fp16/avx_vnni + XGETBV";
+  isa.source = "cpu_features 0.7 (CPUID) + CPUID leaves 7, 0x1e, 0x24 for avx512_fp16/avx_vnni/amx_fp8/avx10 + XGETBV";
   return isa;
 }
 #elif defined(__aarch64__)

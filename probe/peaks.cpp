@@ -74,6 +74,11 @@ path_choice x86_path(const cpu_isa& isa, precision p) {
     case precision::int32:
       if (avx512) return {support_level::native, "AVX-512 VPMULLD + VPADDD", 0, ""};
       return {support_level::native, isa.has("avx2") ? "AVX2 VPMULLD + VPADDD" : "SSE4.1 PMULLD + PADDD", 0, ""};
+    case precision::fp8_e4m3:
+    case precision::fp8_e5m2:
+      if (isa.has("amx_fp8")) return {support_level::native, "AMX-FP8 tiles (fp8 products into fp32)", 0, ""};
+      if (isa.has("avx10_2")) return {support_level::emulated, "AVX10.2 converts fp8 to fp16/bf16; arithmetic in those", 0, ""};
+      return {support_level::unsupported, "no fp8 instructions on this CPU (AMX-FP8 multiplies fp8, AVX10.2 converts it: neither is present)", 0, ""};
   }
   return {};
 }
@@ -95,6 +100,14 @@ path_choice arm_path(const cpu_isa& isa, precision p) {
       if (isa.has("i8mm")) return {support_level::native, "SMMLA (i8mm)", 128, pipes};
       if (isa.has("dotprod")) return {support_level::native, "SDOT (dotprod)", 64, pipes};
       return {support_level::emulated, "int8 widened (SMLAL), no dot product", 16, pipes};
+    case precision::fp8_e4m3:
+    case precision::fp8_e5m2: {
+      const bool format = isa.has(p == precision::fp8_e4m3 ? "f8e4m3" : "f8e5m2");
+      if (format && isa.has("f8dp4")) return {support_level::native, "FEAT_FP8DOT4 FDOT (fp8 into fp32)", 0, ""};
+      if (format && isa.has("f8fma")) return {support_level::native, "FEAT_FP8FMA FMLALL (fp8 into fp32)", 0, ""};
+      if (format && isa.has("f8cvt")) return {support_level::emulated, "FEAT_FP8 conversions to fp16/bf16; arithmetic in those", 0, ""};
+      return {support_level::unsupported, "no FEAT_FP8 for this format (hwcap2 F8CVT/F8FMA/F8DP4 and F8E4M3/F8E5M2 as the kernel reports them)", 0, ""};
+    }
     case precision::fp64:
       if (isa.has("asimd")) return {support_level::native, "Advanced SIMD FMLA (double)", 8, pipes};
       return {support_level::native, "scalar FMA (double)", 2, "one scalar FMA per cycle"};
@@ -121,7 +134,7 @@ std::vector<precision_support> cpu_precisions(const cpu_info& cpu) {
     path_choice c;
     if (cpu.isa.family == "x86") c = x86_path(cpu.isa, p);
     else if (cpu.isa.family == "arm") c = arm_path(cpu.isa, p);
-    else c = {p == precision::bf16 ? support_level::unsupported : support_level::emulated, "no ISA detection for this architecture", 0, ""};
+    else c = {p == precision::bf16 || is_fp8(p) ? support_level::unsupported : support_level::emulated, "no ISA detection for this architecture", 0, ""};
 
     precision_support s{p, c.level, c.how, std::nullopt, ""};
     if (c.level == support_level::unsupported) s.peak_reason = "unsupported";
@@ -181,6 +194,10 @@ std::vector<precision_support> opencl_precisions(const device_info& d, const dev
   out.push_back({precision::fp64, o.fp64 ? support_level::native : support_level::unsupported,
                  o.fp64 ? "double arithmetic (cl_khr_fp64)" : "no cl_khr_fp64 on this device", {}, ""});
   out.push_back({precision::int32, support_level::native, "int arithmetic (core OpenCL C)", {}, ""});
+  const auto fp8_ext = std::ranges::find_if(o.extensions, [](const std::string& e) { return e.find("fp8") != std::string::npos || e.find("float8") != std::string::npos; });
+  const std::string fp8_why = fp8_ext == o.extensions.end() ? "OpenCL C has no fp8 type and the device lists no fp8 extension"
+                                                            : fmt::format("OpenCL C has no fp8 type; the device lists {}, which xpubench does not use", *fp8_ext);
+  for (precision p : {precision::fp8_e4m3, precision::fp8_e5m2}) out.push_back({p, support_level::unsupported, fp8_why, {}, ""});
   for (auto& s : out) borrow_cpu_peak(s, d, host_cpu);
   return out;
 }
@@ -205,6 +222,10 @@ std::vector<precision_support> vulkan_precisions(const device_info& d, const dev
   out.push_back({precision::fp64, v.shader_float64 ? support_level::native : support_level::unsupported,
                  v.shader_float64 ? "double arithmetic (shaderFloat64)" : "no shaderFloat64 on this device", {}, ""});
   out.push_back({precision::int32, support_level::native, "int arithmetic (core SPIR-V)", {}, ""});
+  const bool float8 = std::ranges::find(v.extensions, "VK_EXT_shader_float8") != v.extensions.end();
+  const std::string fp8_why = float8 ? "the device exposes VK_EXT_shader_float8, which postdates this build's Vulkan headers (1.3.239)"
+                                     : "no VK_EXT_shader_float8 on this device (fp8 is not in Vulkan 1.3 core)";
+  for (precision p : {precision::fp8_e4m3, precision::fp8_e5m2}) out.push_back({p, support_level::unsupported, fp8_why, {}, ""});
   for (auto& s : out) borrow_cpu_peak(s, d, host_cpu);
   return out;
 }

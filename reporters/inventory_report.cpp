@@ -95,10 +95,11 @@ std::string support_cell(const precision_support* s) {
 
 void devices_section(std::string& out, const inventory& inv, const painter& p) {
   out += p.bold("Devices") + p.dim("  (precision support; ~ marks a theoretical peak estimate)") + "\n";
-  text_table table({"id", "type", "name", "fp32", "fp16", "bf16", "int8"});
+  text_table table({"id", "type", "name", "fp32", "fp16", "bf16", "int8", "fp8 e4m3"});
   for (const auto& d : inv.devices)
     table.add_row({d.id, d.type, d.name, support_cell(d.support_for(precision::fp32)), support_cell(d.support_for(precision::fp16)),
-                   support_cell(d.support_for(precision::bf16)), support_cell(d.support_for(precision::int8))});
+                   support_cell(d.support_for(precision::bf16)), support_cell(d.support_for(precision::int8)),
+                   support_cell(d.support_for(precision::fp8_e4m3))});
   out += table.render();
 }
 

@@ -10,7 +10,9 @@ NLOHMANN_JSON_SERIALIZE_ENUM(precision, {{precision::fp32, "fp32"},
                                          {precision::bf16, "bf16"},
                                          {precision::int8, "int8"},
                                          {precision::fp64, "fp64"},
-                                         {precision::int32, "int32"}})
+                                         {precision::int32, "int32"},
+                                         {precision::fp8_e4m3, "fp8_e4m3"},
+                                         {precision::fp8_e5m2, "fp8_e5m2"}})
 NLOHMANN_JSON_SERIALIZE_ENUM(support_level, {{support_level::native, "native"},
                                              {support_level::emulated, "emulated"},
                                              {support_level::unsupported, "unsupported"}})

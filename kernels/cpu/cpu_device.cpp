@@ -30,6 +30,7 @@ class cpu_device final : public device {
     const precision_support* ps = m_info.support_for(p.type);
     const support_level level = ps ? ps->level : support_level::unsupported;
     const std::string why = ps ? ps->reason : "unknown precision";
+    if (is_fp8(p.type)) return {support_level::unsupported, fmt::format("xpubench has no fp8 kernels ({})", why), {}};
     switch (p.kind()) {
       case kernel_kind::gemm:
       case kernel_kind::conv2d: {

@@ -93,7 +93,9 @@ path choose(const cpu_isa& isa, precision p) {
       if (isa.has("avx2") && isa.has("fma")) return path::fp64_avx2;
       break;
     case precision::fp16:
-    case precision::int32: break;
+    case precision::int32:
+    case precision::fp8_e4m3:
+    case precision::fp8_e5m2: break;
   }
 #else
   (void)isa, (void)p;
@@ -202,6 +204,8 @@ std::string peak_unsupported_reason(const cpu_isa& isa, precision p) {
     case precision::int8: return "needs AVX512-VNNI or AVX-VNNI";
     case precision::fp64: return "needs AVX2+FMA or AVX-512F";
     case precision::int32: return "no int32 peak kernel in the CPU backend (the GPU APIs' integer figure; see the OpenCL and Vulkan devices)";
+    case precision::fp8_e4m3:
+    case precision::fp8_e5m2: return "no fp8 kernels in xpubench yet";
   }
   return "unsupported";
 }

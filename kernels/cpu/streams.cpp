@@ -208,7 +208,9 @@ result<std::unique_ptr<prepared>> reduction_cpu(const problem& p, const host_buf
     case precision::int8: return std::make_unique<reduction<std::int8_t>>(s, in.inputs[0], ctx.threads);
     case precision::bf16:
     case precision::fp64:
-    case precision::int32: break;
+    case precision::int32:
+    case precision::fp8_e4m3:
+    case precision::fp8_e5m2: break;
   }
   return fail(status::unsupported, "no {} reduction on the CPU backend", to_string(p.type));
 }

@@ -25,7 +25,9 @@ const char* type_define(precision p) {
     case precision::int8: return "-DXPU_INT8";
     case precision::fp64: return "-DXPU_FP64";
     case precision::int32: return "-DXPU_INT32";
-    case precision::bf16: break;
+    case precision::bf16:
+    case precision::fp8_e4m3:
+    case precision::fp8_e5m2: break;
   }
   return "";
 }
@@ -78,6 +80,7 @@ support cl_device::supports_op(const problem& p) const {
   const std::vector<std::string> impl{"xpubench"};
   if (auto too_big = beyond_32bit_indexing(p)) return *too_big;
   if (p.type == precision::bf16) return {support_level::unsupported, ps ? ps->reason : "no bf16", {}};
+  if (is_fp8(p.type)) return {support_level::unsupported, fmt::format("xpubench has no fp8 kernels ({})", ps ? ps->reason : "no fp8"), {}};
   if (p.type == precision::fp64 || p.type == precision::int32) {  // the peak chains only (the operations' shared rule)
     if (p.type == precision::fp64 && !m_info.opencl->fp64) return {support_level::unsupported, "no cl_khr_fp64 on this device", {}};
     return {support_level::native, p.type == precision::fp64 ? "double16 FMA chains per work-item (cl_khr_fp64)" : "int16 x = x * a + b chains per work-item", impl};

@@ -30,6 +30,10 @@ support vk_device::supports_op(const problem& p) const {
   const std::vector<std::string> ours{"xpubench"};
   if (p.kind() == kernel_kind::qgemm)  // blocks read from 32-bit words: no 8- or 16-bit storage needed
     return {support_level::native, p.type == precision::int8 ? "Q8_0 activations, int32 dot products per block" : "fp32 activations", ours};
+  if (is_fp8(p.type)) {
+    const precision_support* ps = m_info.support_for(p.type);
+    return {support_level::unsupported, fmt::format("xpubench has no fp8 kernels ({})", ps ? ps->reason : "no fp8"), {}};
+  }
   if (p.type == precision::bf16) {
     const precision_support* ps = m_info.support_for(p.type);
     return {support_level::unsupported, ps ? ps->reason : "no bf16 in Vulkan 1.3 core", {}};

@@ -56,6 +56,8 @@ class peak_workload final : public workload {
           b.inputs[1].as<std::int32_t>()[i] = 1;
           b.inputs[2].as<std::int32_t>()[i] = small(rng) - 5;  // -4..-1
           break;
+        case precision::fp8_e4m3:
+        case precision::fp8_e5m2: break;  // no fp8 peak kernel: devices refuse the problem before its buffers are made
       }
     }
     b.outputs.push_back(ops::output(chain_type, chains));

@@ -77,7 +77,7 @@ TEST_F(cpu_backend, every_supported_case_verifies) {
 }
 
 TEST_F(cpu_backend, avx2_and_avx_vnni_peak_paths_verify_too) {
-  // The same CPU presented as an AVX2 + AVX-VNNI part: the 256-bit kernels are chosen and checked.
+  // The same CPU presented as an AVX2 + AVX-VNNI part: the 256-bit kernels (peak, qgemm) are chosen and checked.
   const cpu_isa live = s_inventory->cpu.isa;
   if (!live.has("avx2") || !live.has("fma")) GTEST_SKIP() << "this CPU has no AVX2+FMA";
   cpu_info narrower = s_inventory->cpu;
@@ -100,6 +100,18 @@ TEST_F(cpu_backend, avx2_and_avx_vnni_peak_paths_verify_too) {
     ASSERT_TRUE((*ready)->read_back(b));
     EXPECT_TRUE(w.verify(prob, b, 5).passed) << prob.id();
   }
+  // qgemm's 256-bit paths (the AVX-512 machine's pairs-of-blocks path is not chosen here).
+  for (const problem& prob : test::model_layer_problems(precision::int8)) {
+    if (prob.kind() != kernel_kind::qgemm) continue;
+    const workload& w = workload_for(kernel_kind::qgemm);
+    host_buffers b = w.make_buffers(prob, 5);
+    auto ready = dev->prepare(prob, b, "xpubench");
+    ASSERT_TRUE(ready) << ready.error().message;
+    EXPECT_EQ((*ready)->notes().find("AVX-512"), std::string::npos) << (*ready)->notes();
+    ASSERT_TRUE((*ready)->run_seconds(1));
+    ASSERT_TRUE((*ready)->read_back(b));
+    EXPECT_TRUE(w.verify(prob, b, 5).passed) << prob.id();
+  }
 }
 
 TEST_F(cpu_backend, problems_larger_than_memory_are_skipped_before_allocation) {
@@ -116,6 +128,11 @@ TEST_F(cpu_backend, unsupported_precisions_say_why) {
   EXPECT_EQ(s.level, support_level::unsupported);
   EXPECT_FALSE(s.reason.empty());
   EXPECT_EQ(s_device->supports({bandwidth_shape{4096, bandwidth_op::copy}, precision::int8}).level, support_level::unsupported);
+  // fp8: no kernels yet, and the reason carries what the probe found (whatever this CPU has)
+  const support fp8 = s_device->supports({peak_shape{16}, precision::fp8_e4m3});
+  EXPECT_EQ(fp8.level, support_level::unsupported);
+  EXPECT_NE(fp8.reason.find("no fp8 kernels"), std::string::npos) << fp8.reason;
+  EXPECT_GT(fp8.reason.size(), std::string("xpubench has no fp8 kernels ()").size()) << fp8.reason;
 }
 
 TEST_F(cpu_backend, the_clock_is_plausible_and_agrees_with_the_peak_kernel) {

@@ -27,7 +27,7 @@ const precision_support& get(const std::vector<precision_support>& v, precision 
 
 TEST(cpu_precisions, avx512_estimates_are_cores_times_clock_times_ops) {
   const auto v = cpu_precisions(avx512_vnni_cpu(8, 3000.0));
-  ASSERT_EQ(v.size(), 6u);
+  ASSERT_EQ(v.size(), all_precisions.size());
   const auto& fp64 = get(v, precision::fp64);  // half the fp32 lanes
   ASSERT_TRUE(fp64.peak);
   EXPECT_DOUBLE_EQ(fp64.peak->ops_per_s, 8 * 3000e6 * 32);
@@ -73,6 +73,39 @@ TEST(cpu_precisions, arm_with_dotprod_and_fp16) {
   EXPECT_DOUBLE_EQ(get(v, precision::fp32).peak->ops_per_s, 4 * 2000e6 * 16);
 }
 
+TEST(cpu_precisions, fp8_follows_amx_fp8_avx10_2_and_feat_fp8) {
+  cpu_info cpu = avx512_vnni_cpu(8, 3000.0);
+  const auto plain = cpu_precisions(cpu);
+  for (precision p : {precision::fp8_e4m3, precision::fp8_e5m2}) {
+    const auto& none = get(plain, p);
+    EXPECT_EQ(none.level, support_level::unsupported);
+    EXPECT_NE(none.reason.find("AMX-FP8"), std::string::npos) << none.reason;
+  }
+  x86_raw r;
+  r.sse4_2 = r.avx = r.avx2 = r.fma = r.f16c = r.avx512f = r.avx512bw = r.avx512vl = true;
+  r.osxsave = true;
+  r.xcr0 = 0xe7;
+  r.avx10_version = 2;
+  cpu.isa = isa_decode_x86(r);
+  EXPECT_EQ(get(cpu_precisions(cpu), precision::fp8_e4m3).level, support_level::emulated);  // conversions only
+  r.amx_tile = r.amx_fp8 = true;
+  r.xcr0 = 0x600e7;  // the OS saves tile state
+  cpu.isa = isa_decode_x86(r);
+  const auto with_amx = cpu_precisions(cpu);
+  const auto& amx = get(with_amx, precision::fp8_e5m2);
+  EXPECT_EQ(amx.level, support_level::native);
+  EXPECT_FALSE(amx.peak);  // no per-cycle figure: no estimate, and a reason
+  EXPECT_FALSE(amx.peak_reason.empty());
+
+  arm_raw a;
+  a.hwcap = 1u << 1;
+  a.hwcap2 = (1ull << 51) | (1ull << 53) | (1ull << 55);  // F8CVT, F8DP4, E4M3 only
+  cpu.isa = isa_decode_arm(a);
+  const auto v = cpu_precisions(cpu);
+  EXPECT_EQ(get(v, precision::fp8_e4m3).level, support_level::native);
+  EXPECT_EQ(get(v, precision::fp8_e5m2).level, support_level::unsupported);
+}
+
 TEST(opencl_precisions, fp16_native_only_with_cl_khr_fp16) {
   device_info d;
   d.backend = "opencl";
@@ -89,6 +122,11 @@ TEST(opencl_precisions, fp16_native_only_with_cl_khr_fp16) {
   v = opencl_precisions(d, nullptr);
   EXPECT_EQ(get(v, precision::fp16).level, support_level::native);
   EXPECT_EQ(get(v, precision::bf16).level, support_level::unsupported);
+  EXPECT_EQ(get(v, precision::fp8_e4m3).level, support_level::unsupported);
+  EXPECT_NE(get(v, precision::fp8_e4m3).reason.find("no fp8 extension"), std::string::npos);
+  d.opencl->extensions = {"cl_khr_fp16", "cl_vendor_fp8_conversions"};
+  v = opencl_precisions(d, nullptr);
+  EXPECT_NE(get(v, precision::fp8_e5m2).reason.find("cl_vendor_fp8_conversions"), std::string::npos);
 }
 
 TEST(opencl_precisions, cpu_device_borrows_the_host_estimate) {
@@ -117,6 +155,11 @@ TEST(vulkan_precisions, follow_the_shader_features) {
   EXPECT_EQ(get(v, precision::fp16).level, support_level::native);
   EXPECT_EQ(get(v, precision::int8).level, support_level::native);
   EXPECT_EQ(get(v, precision::bf16).level, support_level::unsupported);
+  EXPECT_NE(get(v, precision::fp8_e4m3).reason.find("no VK_EXT_shader_float8"), std::string::npos);
+  d.vulkan->extensions = {"VK_KHR_16bit_storage", "VK_EXT_shader_float8"};
+  v = vulkan_precisions(d, nullptr);
+  EXPECT_EQ(get(v, precision::fp8_e5m2).level, support_level::unsupported);
+  EXPECT_NE(get(v, precision::fp8_e5m2).reason.find("exposes VK_EXT_shader_float8"), std::string::npos);
 }
 
 }  // namespace

@@ -112,6 +112,7 @@ std::vector<problem> model_layer_problems(precision p) {
       {qgemm_shape{3, 37, 64, quant_format::q8_0}, p},
       {qgemm_shape{1, 50, 96, quant_format::q4_0}, p},
       {qgemm_shape{5, 16, 32, quant_format::q4_0}, p},
+      {qgemm_shape{2, 19, 192, quant_format::q4_0}, p},  // an even block count: the CPU's pairs of blocks (3 pairs: the loop and its tail)
   };
 }
 
