@@ -156,14 +156,14 @@ std::string model_suite_toml(const model_structure& m, std::int64_t tokens) {
                        "[[qgemm]]\nprecisions = [\"fp32\", \"int8\"]\nformats = [\"{}\"]\nshapes = [\n{}]\n\n",
                        to_string(f), to_string(f), shapes);
   }
-  s += fmt::format("[[attention]]\nprecisions = [\"fp32\", \"fp16\"]\nshapes = [\n"
+  s += fmt::format("[[attention]]\nprecisions = [\"fp32\", \"fp16\", \"bf16\"]\nshapes = [\n"
                    "  {{ heads = {0}, kv_heads = {1}, seq = {2}, head_dim = {3}, causal = true }},  # prefill\n"
                    "  {{ heads = {0}, kv_heads = {1}, seq_q = 1, seq_kv = {2}, head_dim = {3}, causal = true }},  # decode over the prompt's cache\n"
                    "]\n\n",
                    m.heads, m.kv_heads, tokens, m.head_dim);
   step(prefill, "prefill", {attention_shape{1, m.heads, m.kv_heads, tokens, tokens, m.head_dim, true}}, m.layers);
   step(decode, "decode", {attention_shape{1, m.heads, m.kv_heads, 1, tokens, m.head_dim, true}}, m.layers);
-  s += fmt::format("[[rmsnorm]]\nprecisions = [\"fp32\", \"fp16\"]\nshapes = [{{ rows = {}, cols = {} }}, {{ rows = 1, cols = {} }}]\n\n", tokens, m.hidden,
+  s += fmt::format("[[rmsnorm]]\nprecisions = [\"fp32\", \"fp16\", \"bf16\"]\nshapes = [{{ rows = {}, cols = {} }}, {{ rows = 1, cols = {} }}]\n\n", tokens, m.hidden,
                    m.hidden);
   step(prefill, "prefill", {rmsnorm_shape{tokens, m.hidden}}, 2 * m.layers + 1);
   step(decode, "decode", {rmsnorm_shape{1, m.hidden}}, 2 * m.layers + 1);

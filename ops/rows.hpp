@@ -64,6 +64,6 @@ inline std::pair<std::int64_t, std::int64_t> rows_and_cols(const problem& p) {
 }
 
 // The precisions of the model-layer operations (softmax, RMSNorm, attention).
-inline constexpr precision model_layer_precisions[] = {precision::fp32, precision::fp16};
+inline constexpr precision model_layer_precisions[] = {precision::fp32, precision::fp16, precision::bf16};
 
 }  // namespace xpu::ops

@@ -32,6 +32,7 @@ element_type output_type(kernel_kind kind, precision p) {
   // The model-layer operations write their output in their storage type, as a model's layers do.
   const bool stored = kind == kernel_kind::softmax || kind == kernel_kind::rmsnorm || kind == kernel_kind::attention;
   if (stored && p == precision::fp16) return element_type::f16;
+  if (stored && p == precision::bf16) return element_type::bf16;
   return element_type::f32;  // GEMM, conv2d and reductions accumulate and write fp32
 }
 
@@ -108,6 +109,8 @@ tolerance tolerance_for(precision p, precision accumulation, double terms) {
 
 tolerance stored_tolerance(precision p, double terms, const std::vector<double>& ref) {
   tolerance t = float_tolerance(terms);
+  if (p == precision::bf16)  // rounding to bf16: 2^-8 relative (it has fp32's exponent range: no subnormal term)
+    return {false, t.rel_l2 + 3.90625e-03, fmt::format("{} + 2^-8 (the result rounded to bf16)", t.basis)};
   if (p != precision::fp16) return t;
   // Rounding to half: 2^-11 relative for normal values; below 2^-14 the spacing is 2^-24, so a
   // result may be off by 2^-25 absolute (a softmax over a large vocabulary is all subnormal).
@@ -168,10 +171,10 @@ verification compare(const host_buffer& y, std::span<const std::size_t> at, cons
   return v;
 }
 
-std::optional<std::string> only_fp32_and_fp16(const problem& p) {
-  if (p.type == precision::fp32 || p.type == precision::fp16) return std::nullopt;
+std::optional<std::string> only_float_storage(const problem& p) {
+  if (p.type == precision::fp32 || p.type == precision::fp16 || p.type == precision::bf16) return std::nullopt;
   if (auto why = only_peak_measures_wide_types(p)) return why;
-  return fmt::format("{} runs in fp32 and fp16 (xpubench has no {} {} kernel)", to_string(p.kind()), to_string(p.type), to_string(p.kind()));
+  return fmt::format("{} runs in fp32, fp16 and bf16 (xpubench has no {} {} kernel)", to_string(p.kind()), to_string(p.type), to_string(p.kind()));
 }
 
 result<void> parse_row_shapes(const section_context& c, kernel_kind kind) {

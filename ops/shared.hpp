@@ -52,8 +52,9 @@ inline constexpr std::int64_t dimension_max = std::numeric_limits<std::int32_t>:
 // fp64 and int32 run in the peak micro-benchmark only (vkpeak's and clpeak's figures): the reason
 // for any other operation, or nullopt.
 std::optional<std::string> only_peak_measures_wide_types(const problem& p);
-// The model-layer operations (softmax, rmsnorm, attention) run in fp32 and fp16 only.
-std::optional<std::string> only_fp32_and_fp16(const problem& p);
+// The model-layer operations (softmax, rmsnorm, attention) run in fp32, fp16 and bf16 (stored in
+// that type, computed in fp32) only.
+std::optional<std::string> only_float_storage(const problem& p);
 
 // The [[softmax]] and [[rmsnorm]] sections: precisions and shapes = [{rows, cols}].
 result<void> parse_row_shapes(const section_context& c, kernel_kind kind);

@@ -78,8 +78,8 @@ void sum_phase(const std::vector<model_step>& steps, const row_index& rows, cons
   double total = 0;
   for (const model_step& step : steps) {
     // Each step in the row's own form first. Then, only where that form does not exist (unsupported,
-    // not in the suite; never after a failure): attention and RMSNorm, which have no int8 or bf16
-    // kernels, in fp16, else fp32 (as llama.cpp keeps them); a matrix of a quantized row that is not
+    // not in the suite; never after a failure): attention and RMSNorm, which have no int8 kernels
+    // (nor bf16 ones on some devices), in fp16, else fp32 (as llama.cpp keeps them); a matrix of a quantized row that is not
     // stored in the row's blocks (llama.cpp files keep output.weight in Q6_K), as a dense GEMM with
     // the row's activations.
     const std::string own = v.run_of(step);

@@ -163,7 +163,7 @@ class attention_kernel final : public timed {
   std::string_view implementation() const override { return "xpubench"; }
   std::string notes() const override {
     return fmt::format("flash-style: {} queries x {} keys per step, online softmax, one (batch, head, query block) per OpenMP task{}", block_q,
-                       block_k, m_q.type == element_type::f16 ? "; fp16 staged as fp32 (F16C)" : "");
+                       block_k, m_q.type == element_type::f32 ? "" : fmt::format("; {}, staged as fp32", stored_conversion(m_q.type)));
   }
   result<void> read_back(host_buffers& out) override {
     out.outputs.at(0).bytes = m_o.bytes;
@@ -212,14 +212,8 @@ class attention_kernel final : public timed {
   }
 
  private:
-  static void load(const host_buffer& from, std::size_t first, std::size_t n, float* to) {
-    if (from.type == element_type::f16) half_to_float_bulk_block(from.as<std::uint16_t>().data() + first, to, n);
-    else std::copy_n(from.as<float>().data() + first, n, to);
-  }
-  void store(const float* from, std::size_t first, std::size_t n) {
-    if (m_o.type == element_type::f16) float_to_half_bulk_block(from, m_o.as<std::uint16_t>().data() + first, n);
-    else std::copy_n(from, n, m_o.as<float>().data() + first);
-  }
+  static void load(const host_buffer& from, std::size_t first, std::size_t n, float* to) { stored_to_float(from, first, n, to); }
+  void store(const float* from, std::size_t first, std::size_t n) { float_to_stored(from, m_o, first, n); }
 
   attention_shape m_a;
   int m_threads;

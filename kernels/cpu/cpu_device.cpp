@@ -62,9 +62,11 @@ class cpu_device final : public device {
       case kernel_kind::softmax:
       case kernel_kind::rmsnorm:
       case kernel_kind::attention:
-        if (p.type == precision::fp16)
-          return {support_level::emulated, "fp16 storage converted to fp32 (F16C) as it is read, fp32 arithmetic", {"xpubench"},
-                  {{"xpubench", precision::fp32}}};
+        if (p.type == precision::fp16 || p.type == precision::bf16)
+          return {support_level::emulated,
+                  p.type == precision::fp16 ? "fp16 storage converted to fp32 (F16C) as it is read, fp32 arithmetic"
+                                            : "bf16 storage converted to fp32 as it is read, fp32 arithmetic",
+                  {"xpubench"}, {{"xpubench", precision::fp32}}};
         return {support_level::native, p.kind() == kernel_kind::attention ? "flash-style tiles, vectorized, multi-threaded" : "vectorized, multi-threaded",
                 {"xpubench"}};
     }

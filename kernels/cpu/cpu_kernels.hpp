@@ -57,6 +57,14 @@ void half_to_float_bulk_block(const std::uint16_t* in, float* out, std::size_t n
 // fp32 -> fp16 (round to nearest even) on the calling thread.
 void float_to_half_bulk_block(const float* in, std::uint16_t* out, std::size_t n);
 
+// Elements [first, first + n) of a stored fp32, fp16 or bf16 buffer as fp32, and back (round to
+// nearest even), on the calling thread: how the model-layer kernels (attention, softmax, RMSNorm)
+// read and write their storage type while computing in fp32.
+void stored_to_float(const host_buffer& from, std::size_t first, std::size_t n, float* to);
+void float_to_stored(const float* from, host_buffer& to, std::size_t first, std::size_t n);
+// What the conversion is, for a kernel's notes ("" for fp32).
+std::string_view stored_conversion(element_type t);
+
 // Which peak paths this CPU has, by precision; empty reason = supported.
 std::string peak_unsupported_reason(const cpu_isa& isa, precision p);
 

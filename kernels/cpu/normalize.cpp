@@ -42,7 +42,7 @@ XPU_CLONES void rmsnorm_row(const float* x, const float* g, float* y, std::size_
   for (std::size_t i = 0; i < n; ++i) y[i] = x[i] * scale * g[i];
 }
 
-// Rows of x (fp32 or fp16) through `row(in, out, n)` into y of the same type.
+// Rows of x (fp32, fp16 or bf16) through `row(in, out, n)` into y of the same type.
 class row_kernel final : public timed {
  public:
   row_kernel(kernel_kind kind, std::int64_t rows, std::int64_t cols, const host_buffers& in, int threads)
@@ -56,7 +56,7 @@ class row_kernel final : public timed {
   }
   std::string_view implementation() const override { return "xpubench"; }
   std::string notes() const override {
-    return fmt::format("one row per OpenMP step, vectorized{}", m_x.type == element_type::f16 ? "; fp16 rows converted to fp32 and back (F16C)" : "");
+    return fmt::format("one row per OpenMP step, vectorized{}", m_x.type == element_type::f32 ? "" : fmt::format("; {}", stored_conversion(m_x.type)));
   }
   result<void> read_back(host_buffers& out) override {
     out.outputs.at(0).bytes = m_y.bytes;
@@ -65,18 +65,18 @@ class row_kernel final : public timed {
 
  protected:
   result<void> run_once() override {
-    const bool half = m_x.type == element_type::f16;
+    const bool stored = m_x.type != element_type::f32;  // fp16 or bf16 rows: converted through fp32 row buffers
 #pragma omp parallel num_threads(m_threads)
     {
-      std::vector<float> in(half ? m_cols : 0), out(half ? m_cols : 0);
+      std::vector<float> in(stored ? m_cols : 0), out(stored ? m_cols : 0);
 #pragma omp for schedule(static)
       for (std::size_t r = 0; r < m_rows; ++r) {
-        const float* x = half ? in.data() : m_x.as<float>().data() + r * m_cols;
-        float* y = half ? out.data() : m_y.as<float>().data() + r * m_cols;
-        if (half) half_to_float_bulk_block(m_x.as<std::uint16_t>().data() + r * m_cols, in.data(), m_cols);
+        const float* x = stored ? in.data() : m_x.as<float>().data() + r * m_cols;
+        float* y = stored ? out.data() : m_y.as<float>().data() + r * m_cols;
+        if (stored) stored_to_float(m_x, r * m_cols, m_cols, in.data());
         if (m_kind == kernel_kind::softmax) softmax_row(x, y, m_cols);
         else rmsnorm_row(x, m_g.data(), y, m_cols);
-        if (half) float_to_half_bulk_block(out.data(), m_y.as<std::uint16_t>().data() + r * m_cols, m_cols);
+        if (stored) float_to_stored(out.data(), m_y, r * m_cols, m_cols);
       }
     }
     return {};

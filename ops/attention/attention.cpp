@@ -107,7 +107,7 @@ std::optional<std::string> size_error(const problem& p) {
 }  // namespace
 
 const operation& attention_operation() {
-  static const operation op{kernel_kind::attention, "attention", ops::model_layer_precisions, true, 3, work, parse, size_error, ops::only_fp32_and_fp16};
+  static const operation op{kernel_kind::attention, "attention", ops::model_layer_precisions, true, 3, work, parse, size_error, ops::only_float_storage};
   return op;
 }
 

@@ -21,7 +21,7 @@ const workload& work() {
 
 const operation& rmsnorm_operation() {
   static const operation op{kernel_kind::rmsnorm, "rmsnorm", ops::model_layer_precisions, false, 3, work,
-                            rmsnorm_workload::parse, rmsnorm_workload::size_error, ops::only_fp32_and_fp16};
+                            rmsnorm_workload::parse, rmsnorm_workload::size_error, ops::only_float_storage};
   return op;
 }
 

@@ -19,7 +19,7 @@ const workload& work() {
 
 const operation& softmax_operation() {
   static const operation op{kernel_kind::softmax, "softmax", ops::model_layer_precisions, false, 3, work,
-                            softmax_workload::parse, softmax_workload::size_error, ops::only_fp32_and_fp16};
+                            softmax_workload::parse, softmax_workload::size_error, ops::only_float_storage};
   return op;
 }
 

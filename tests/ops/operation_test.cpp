@@ -136,13 +136,14 @@ TEST(operations, qgemm_sections_take_formats_and_refuse_partial_blocks) {
   EXPECT_FALSE(op.unsupported({qgemm_shape{1, 1, 32}, precision::int8}));
 }
 
-TEST(operations, model_layers_run_in_fp32_and_fp16_only) {
+TEST(operations, model_layers_run_in_float_storage_types_only) {
   for (kernel_kind k : {kernel_kind::softmax, kernel_kind::rmsnorm, kernel_kind::attention}) {
     const operation& op = operation_for(k);
     EXPECT_FALSE(op.unsupported({softmax_shape{1, 1}, precision::fp16}));
+    EXPECT_FALSE(op.unsupported({softmax_shape{1, 1}, precision::bf16}));
     const auto why = op.unsupported({softmax_shape{1, 1}, precision::int8});
     ASSERT_TRUE(why);
-    EXPECT_NE(why->find("runs in fp32 and fp16"), std::string::npos) << *why;
+    EXPECT_NE(why->find("runs in fp32, fp16 and bf16"), std::string::npos) << *why;
   }
   EXPECT_TRUE(operation_for(kernel_kind::attention).compute_bound);
   EXPECT_FALSE(operation_for(kernel_kind::softmax).compute_bound);
