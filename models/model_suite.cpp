@@ -37,6 +37,13 @@ std::string toml_quoted(std::string_view s) {
 }
 
 
+std::string toml_comment(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  return out;
+}
+
 result<model_structure> model_from_gguf(const gguf::file& f, std::string_view source) {
   model_structure m;
   m.source = std::string(source);
@@ -120,8 +127,9 @@ result<model_structure> model_from_gguf(const gguf::file& f, std::string_view so
 
 std::string model_suite_toml(const model_structure& m, std::int64_t tokens) {
   std::string s;
-  s += fmt::format("# Written by `xpubench suite from-model {}`: the kernels of one {} layer stack ({}), at a prompt of {} tokens.\n",
-                   m.source, m.architecture, m.name, tokens);
+  s += toml_comment(fmt::format("# Written by `xpubench suite from-model {}`: the kernels of one {} layer stack ({}), at a prompt of {} tokens.",
+                                m.source, m.architecture, m.name, tokens)) +
+       "\n";
   s += "# GEMMs: y = x W^T with the weights as stored (n x k, B transposed); m = 1 is decoding one token, m = the prompt\n"
        "# is prefill (the output matrix at m = 1: only the prompt's last position needs logits). The report sums each\n"
        "# phase's steps x count into tokens/s: RoPE, SiLU, residual adds and sampling are not measured. The matrices run\n"
@@ -137,7 +145,7 @@ std::string model_suite_toml(const model_structure& m, std::int64_t tokens) {
   const auto rows_of = [&](const model_matrix& mm, bool prompt) { return prompt && !mm.logits ? tokens : std::int64_t{1}; };
   s += "[[gemm]]\nprecisions = [\"fp32\", \"fp16\", \"bf16\", \"int8\"]\nshapes = [\n";
   for (const auto& mm : m.matrices) {
-    s += fmt::format("  {{ m = 1, n = {}, k = {}, trans_b = true }},  # {} x {} ({})\n", mm.n, mm.k, mm.role, mm.count, mm.type);
+    s += fmt::format("  {{ m = 1, n = {}, k = {}, trans_b = true }},  # {} x {} ({})\n", mm.n, mm.k, toml_comment(mm.role), mm.count, mm.type);
     if (!mm.logits) s += fmt::format("  {{ m = {}, n = {}, k = {}, trans_b = true }},\n", tokens, mm.n, mm.k);
     step(decode, "decode", {gemm_shape{1, mm.n, mm.k, false, true}}, mm.count);
     step(prefill, "prefill", {gemm_shape{rows_of(mm, true), mm.n, mm.k, false, true}}, mm.count);

@@ -45,5 +45,8 @@ std::string model_suite_toml(const model_structure& m, std::int64_t tokens);
 
 // A TOML basic string: quoted, with quotes, backslashes and control characters escaped.
 std::string toml_quoted(std::string_view s);
+// Text from a model file made safe for a TOML comment: control characters (a line break would end
+// the comment and let the rest be read as TOML) become spaces.
+std::string toml_comment(std::string_view s);
 
 }  // namespace xpu

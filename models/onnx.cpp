@@ -23,9 +23,10 @@ std::string onnx_suite_toml(const onnx_structure& m, const onnx_dims& dims) {
   std::string dims_text;
   for (const auto& d : m.dims_set) dims_text += (dims_text.empty() ? "" : ", ") + d;
   std::string s;
-  s += fmt::format("# Written by `xpubench suite from-model {}`: the products and 2-D convolutions of ONNX graph '{}' ({}, opset {}){}.\n", m.source,
-                   m.name, m.producer.empty() ? "producer not named" : m.producer, m.opset,
-                   dims_text.empty() ? "" : fmt::format(" at {}", dims_text));
+  s += toml_comment(fmt::format("# Written by `xpubench suite from-model {}`: the products and 2-D convolutions of ONNX graph '{}' ({}, opset {}){}.",
+                                m.source, m.name, m.producer.empty() ? "producer not named" : m.producer, m.opset,
+                                dims_text.empty() ? "" : fmt::format(" at {}", dims_text))) +
+       "\n";
   s += "# Each distinct shape once, in fp32, fp16, bf16 and int8; [[model.inference]] says how many times one inference\n"
        "# runs it, and the report sums those into a kernel-time bound on inferences/s (element-wise operators,\n"
        "# normalizations, reshapes and the runtime's own costs are not measured).\n";
@@ -37,7 +38,7 @@ std::string onnx_suite_toml(const onnx_structure& m, const onnx_dims& dims) {
     std::string shapes;
     for (const onnx_step& st : m.steps) {
       if (st.what.kind() != kind) continue;
-      const std::string why = fmt::format("  # {} x {} ({})\n", st.count, st.nodes, st.weight_type);
+      const std::string why = fmt::format("  # {} x {} ({})\n", st.count, toml_comment(st.nodes), toml_comment(st.weight_type));
       if (const auto* g = std::get_if<gemm_shape>(&st.what.dims))
         shapes += fmt::format("  {{ m = {}, n = {}, k = {}, trans_a = {}, trans_b = {} }},{}", g->m, g->n, g->k, g->trans_a, g->trans_b, why);
       else if (const auto* c = std::get_if<conv_shape>(&st.what.dims))
@@ -180,7 +181,7 @@ struct graph_reader {
 
   void add(const onnx::NodeProto& n, problem what, std::int64_t count, const std::string& weight) {
     const std::string id = what.shape_id();
-    const std::string node = fmt::format("{} '{}'", n.op_type(), n.name().empty() ? n.output(0) : n.name());
+    const std::string node = fmt::format("{} '{}'", n.op_type(), !n.name().empty() ? n.name() : n.output_size() > 0 ? n.output(0) : "(unnamed)");
     auto [it, fresh] = step_of.try_emplace(id, out.steps.size());
     if (fresh) {
       out.steps.push_back({std::move(what), 0, node, weight});
@@ -191,7 +192,9 @@ struct graph_reader {
       else if (commas == 2) st.nodes += ", ...";
       if (st.weight_type != weight) st.weight_type = "mixed";
     }
-    out.steps[it->second].count += count;
+    const auto total = checked_add(out.steps[it->second].count, count);
+    if (!total) return note_once(fmt::format("{}: its problem runs more than 2^63 times an inference: left out", node));
+    out.steps[it->second].count = *total;
   }
 
   const std::vector<std::int64_t>* shape(const onnx::NodeProto& n, int input) const {
@@ -226,6 +229,8 @@ struct graph_reader {
           const std::size_t lead = v.size() - 2;
           return i + lead >= batch ? v[i + lead - batch] : std::int64_t{1};
         };
+        if (dim(A) != dim(B) && dim(A) != 1 && dim(B) != 1)
+          return note_once(fmt::format("{} '{}': batch dimensions {} and {} do not broadcast: left out", n.op_type(), n.name(), dim(A), dim(B)));
         count = count ? checked_mul(*count, std::max(dim(A), dim(B))) : std::nullopt;
       }
     }
@@ -240,6 +245,8 @@ struct graph_reader {
     if (a->size() != 2 || b->size() != 2) return note_once(fmt::format("Gemm '{}': operands are not matrices: left out", n.name()));
     const bool ta = int_attribute(n, "transA", 0) != 0, tb = int_attribute(n, "transB", 0) != 0;
     const std::int64_t m = ta ? (*a)[1] : (*a)[0], k = ta ? (*a)[0] : (*a)[1], cols = tb ? (*b)[0] : (*b)[1];
+    if ((tb ? (*b)[1] : (*b)[0]) != k)
+      return note_once(fmt::format("Gemm '{}': inner dimensions {} and {} differ: left out", n.name(), k, tb ? (*b)[1] : (*b)[0]));
     add(n, {gemm_shape{m, cols, k, ta, tb}}, 1, operand_type(n.input(1)));
   }
 
@@ -323,6 +330,26 @@ struct graph_reader {
   }
 };
 
+// libonnx's convolution and pooling shape inference divides by strides and dilations without
+// checking them (a zero is SIGFPE, which no catch sees): every node's spatial attributes, in
+// subgraphs too, are checked before inference runs.
+std::optional<std::string> bad_spatial_attribute(const onnx::GraphProto& g, int depth = 0) {
+  if (depth > 64) return "subgraphs nested more than 64 deep";
+  for (const auto& n : g.node())
+    for (const auto& a : n.attribute()) {
+      const bool positive = a.name() == "strides" || a.name() == "dilations" || a.name() == "kernel_shape", pads = a.name() == "pads";
+      for (std::int64_t v : a.ints())
+        if ((positive && (v < 1 || v > (std::int64_t{1} << 30))) || (pads && (v < 0 || v > (std::int64_t{1} << 30))))
+          return fmt::format("{} '{}': {} holds {} ({} must be {} 2^30)", n.op_type(), n.name(), a.name(), v, a.name(),
+                             positive ? "from 1 to" : "from 0 to");
+      if (a.has_g())
+        if (auto bad = bad_spatial_attribute(a.g(), depth + 1)) return bad;
+      for (const auto& sub : a.graphs())
+        if (auto bad = bad_spatial_attribute(sub, depth + 1)) return bad;
+    }
+  return std::nullopt;
+}
+
 }  // namespace
 
 result<onnx_structure> model_from_onnx(const std::filesystem::path& path, const onnx_dims& dims) {
@@ -371,6 +398,14 @@ result<onnx_structure> model_from_onnx(const std::filesystem::path& path, const 
     }
   }
   for (const auto& [name, text] : given) out.dims_set.push_back(text);
+  for (const auto& [name, value] : dims.dims)
+    if (!given.contains(name)) {
+      std::string names;
+      for (const auto& [n, text] : given) names += (names.empty() ? "" : ", ") + n;
+      return fail(status::invalid, "{}: --dim {}={}: no input of the graph has a symbolic dimension '{}' ({})", source, name, value, name,
+                  names.empty() ? "it has none" : "it has: " + names);
+    }
+  if (auto bad = bad_spatial_attribute(g)) return fail(status::invalid, "{}: {}: not a valid ONNX graph", source, *bad);
   try {
     onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), onnx::ShapeInferenceOptions(false, 0, true));
   } catch (const std::exception& e) {

@@ -34,17 +34,17 @@ std::optional<double> storage_nmse(std::string_view type) {
     got = block_scaled(type == "int8" ? data.size() : 32, [&](std::span<const double> in, std::span<double> out) {
       double amax = 0;
       for (double x : in) amax = std::max(amax, std::fabs(x));
-      double d = amax / 127;
-      if (type == "q8_0") d = half_to_float(half_from_float(static_cast<float>(d)));
-      for (std::size_t i = 0; i < in.size(); ++i) out[i] = d == 0 ? 0 : d * std::round(in[i] / d);
+      const double d = amax / 127;  // quantized with d; q8_0 stores d in fp16 and dequantizes with that (ggml)
+      const double stored = type == "q8_0" ? half_to_float(half_from_float(static_cast<float>(d))) : d;
+      for (std::size_t i = 0; i < in.size(); ++i) out[i] = d == 0 ? 0 : stored * std::round(in[i] / d);
     });
   } else if (type == "q4_0") {  // ggml: d = (the value of largest magnitude) / -8, q = min(15, trunc(x / d + 8.5)), w = d (q - 8)
     got = block_scaled(32, [](std::span<const double> in, std::span<double> out) {
       double extreme = 0;
       for (double x : in) extreme = std::fabs(x) > std::fabs(extreme) ? x : extreme;
-      const double d = half_to_float(half_from_float(static_cast<float>(extreme / -8)));
+      const double d = extreme / -8, stored = half_to_float(half_from_float(static_cast<float>(d)));
       for (std::size_t i = 0; i < in.size(); ++i)
-        out[i] = d == 0 ? 0 : d * (std::min(15.0, std::trunc(in[i] / d + 8.5)) - 8);
+        out[i] = d == 0 ? 0 : stored * (std::min(15.0, std::trunc(in[i] / d + 8.5)) - 8);
     });
   } else {
     return std::nullopt;

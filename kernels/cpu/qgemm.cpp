@@ -259,7 +259,8 @@ dot_path path_for(const cpu_isa& isa, bool int8, bool even_blocks) {
                     __builtin_cpu_supports("f16c");
   if (avx2 && !int8) return {XPU_ROWS(f32_dot_avx2, F), "AVX2: blocks widened to fp32 in registers"};
   if constexpr (F == quant_format::q4_0)
-    if (avx2 && even_blocks && isa.has("avx512_vnni") && isa.has("avx512bw") && __builtin_cpu_supports("avx512vnni") &&
+    if (avx2 && even_blocks && isa.has("avx512f") && isa.has("avx512vl") && isa.has("avx512_vnni") && isa.has("avx512bw") &&
+        __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni") &&
         __builtin_cpu_supports("avx512bw"))
       return {[](const std::uint8_t* x, const std::uint8_t* w, std::size_t stride, std::size_t blocks, std::size_t rows, float* out) {
                 for (std::size_t r = 0; r < rows; ++r) out[r] = q4_pairs_dot_avx512vnni(x, w + r * stride, blocks);

@@ -20,7 +20,9 @@ result<std::unique_ptr<prepared>> vk_device::prepare_attention(const problem& pr
   // Measured on lavapipe (8 lanes), 32 heads / 8 KV heads of 128, causal: prefill at 512 2.8 -> 3.2
   // GFLOP/s, decode over 512 keys 58.6 -> 3.3 ms.
   const std::uint32_t sg = v.subgroup_size;
-  const bool fixed = v.min_subgroup_size == v.max_subgroup_size;  // both 0 without subgroup size control: one size
+  // One size, as subgroup size control reports it (without it, subgroupSize need not be the size
+  // compute shaders run at: Intel reports 32 and runs 8 or 16).
+  const bool fixed = v.min_subgroup_size > 0 && v.min_subgroup_size == v.max_subgroup_size && v.min_subgroup_size == sg;
   // A GPU keeps the shared-memory form for prompts: there its staged keys serve 32 queries at once.
   const bool suits = m_info.type == "cpu" || a.seq_q < 32;
   if (suits && sg > 0 && fixed && has(v.subgroup_operations, "arithmetic") && d % (4 * sg) == 0 && 64 % sg == 0 && v.max_workgroup_invocations >= 64) {

@@ -115,6 +115,25 @@ def no_product():
     return helper.make_model(g, producer_name="xpubench-tests", opset_imports=[helper.make_opsetid("", 13)])
 
 
+def hostile():
+    """Graphs that must be refused or mapped with a note, never crash the reader: a zero stride (libonnx's
+    Conv inference divides by it), a node without outputs, a name that would break out of a TOML
+    comment, batch dimensions that do not broadcast. Not checker-valid on purpose."""
+    n = helper.make_node
+    x = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])]
+    stride0 = helper.make_graph([n("Conv", ["x", "w"], ["y"], name="zero", strides=[0, 0])], "stride0", x,
+                                [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [weight("w", (4, 3, 3, 3))])
+    a = helper.make_tensor_value_info("a", TensorProto.FLOAT, [2, 4, 8])
+    b = helper.make_tensor_value_info("b", TensorProto.FLOAT, [3, 8, 5])
+    odd = helper.make_graph([
+        n("MatMul", ["a", "w8"], ["p"], name="evil\n[[gemm]]\nshapes = [{ m = 7, n = 7, k = 7 }]"),
+        n("MatMul", ["a", "b"], ["q"], name="mismatch"),
+    ], "odd", [a, b], [helper.make_tensor_value_info("p", TensorProto.FLOAT, None)], [weight("w8", (8, 6))])
+    no_output = helper.make_graph([n("MatMul", ["a", "w8"], [], name="")], "no_output", [a], [], [weight("w8", (8, 6))])
+    model = lambda g: helper.make_model(g, producer_name="xpubench-tests", opset_imports=[helper.make_opsetid("", 13)])
+    return model(stride0), model(odd), model(no_output)
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -122,6 +141,10 @@ def main():
     save(cnn(), os.path.join(out, "cnn.onnx"))
     save(quantized(), os.path.join(out, "quantized.onnx"), check=False)
     save(no_product(), os.path.join(out, "relu.onnx"))
+    stride0, odd, no_output = hostile()
+    save(stride0, os.path.join(out, "stride0.onnx"), check=False)
+    save(odd, os.path.join(out, "odd.onnx"), check=False)
+    save(no_output, os.path.join(out, "no_output.onnx"), check=False)
 
 
 if __name__ == "__main__":

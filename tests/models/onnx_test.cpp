@@ -124,6 +124,34 @@ TEST(onnx, the_suite_written_parses_and_counts_each_problem) {
   EXPECT_EQ(cs->model->tokens, 0);  // no sequence dimension: inferences/s only
 }
 
+TEST(onnx, hostile_graphs_are_refused_or_mapped_with_notes_never_crash) {
+  NEED_ONNX_MODELS();
+  const auto zero = model_from_onnx(models_dir / "stride0.onnx", {});
+  ASSERT_FALSE(zero);  // checked before libonnx's inference, which divides by it
+  EXPECT_NE(zero.error().message.find("Conv 'zero': strides holds 0"), std::string::npos) << zero.error().message;
+
+  const auto odd = model_from_onnx(models_dir / "odd.onnx", {});
+  ASSERT_TRUE(odd) << odd.error().message;
+  ASSERT_EQ(odd->steps.size(), 1u);
+  EXPECT_EQ(odd->steps[0].what.shape_id(), "gemm/m8n6k8");
+  EXPECT_EQ(odd->steps[0].count, 1);
+  EXPECT_NE(all_notes(*odd).find("'mismatch': batch dimensions 2 and 3 do not broadcast"), std::string::npos) << all_notes(*odd);
+  // A line break in a node's name cannot turn the rest of it into suite sections.
+  const auto s = suite_parse(onnx_suite_toml(*odd, {}), "odd.toml");
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->problems.size(), 4u);  // m8n6k8 in four precisions, no m7n7k7
+
+  const auto no_output = model_from_onnx(models_dir / "no_output.onnx", {});  // libonnx's inference refuses it; caught
+  ASSERT_FALSE(no_output);
+  EXPECT_NE(no_output.error().message.find("shape inference failed"), std::string::npos) << no_output.error().message;
+
+  const auto typo = model_from_onnx(models_dir / "block.onnx", {1, 8, {{"seqlen", 16}}});
+  ASSERT_FALSE(typo);
+  EXPECT_NE(typo.error().message.find("--dim seqlen=16: no input of the graph has a symbolic dimension 'seqlen' (it has: batch, sequence)"),
+            std::string::npos)
+      << typo.error().message;
+}
+
 TEST(onnx, damaged_and_foreign_files_are_refused_with_the_reason) {
   NEED_ONNX_MODELS();
   const auto tmp = std::filesystem::temp_directory_path() / ("xpu_onnx_" + std::to_string(::getpid()));

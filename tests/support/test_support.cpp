@@ -109,6 +109,7 @@ std::vector<problem> model_layer_problems(precision p) {
       {attention_shape{1, 4, 2, 37, 100, 64, true}, p},
       {attention_shape{2, 2, 2, 20, 20, 80, false}, p},
       {attention_shape{1, 1, 1, 1, 480, 64, false}, p},
+      {attention_shape{1, 2, 1, 9, 23, 40, true}, p},  // head_dim 40: no subgroup of 4, 8 or more divides it in vec4s (Vulkan's shared-memory form)
       {qgemm_shape{3, 37, 64, quant_format::q8_0}, p},
       {qgemm_shape{1, 50, 96, quant_format::q4_0}, p},
       {qgemm_shape{5, 16, 32, quant_format::q4_0}, p},

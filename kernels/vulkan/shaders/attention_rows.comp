@@ -13,6 +13,7 @@
 // Bindings: Q, K, V, O. Push constants: heads, kv_heads, seq_q, seq_kv, causal, scale (float bits).
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
+#extension GL_KHR_shader_subgroup_basic : require
 #extension GL_EXT_control_flow_attributes : require
 #include "types.glsl"
 
@@ -34,8 +35,10 @@ layout(std430, binding = 3) writeonly buffer Ob { A_T o_out[]; };
 layout(push_constant) uniform Push { uint heads, kv_heads, seq_q, seq_kv, causal, scale_bits; };
 
 void main() {
+  // The subgroup's own ids (Vulkan does not promise invocation i is lane i % SG); every subgroup is
+  // SG lanes: the host picks this shader only where subgroup size control reports that one size.
   const uint per_group = gl_WorkGroupSize.x / SG, qblocks = (seq_q + per_group - 1) / per_group;
-  const uint sub = gl_LocalInvocationID.x / SG, lane = gl_LocalInvocationID.x % SG;
+  const uint sub = gl_SubgroupID, lane = gl_SubgroupInvocationID;
   const uint bh = gl_WorkGroupID.x / qblocks, i = (gl_WorkGroupID.x % qblocks) * per_group + sub;
   const uint b = bh / heads, h = bh % heads;
   // in vec4s: rows of D / 4
