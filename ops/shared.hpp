@@ -19,8 +19,9 @@ struct section_context;
 
 namespace xpu::ops {
 
-// Non-zero values: floats of magnitude [0.125, 1] with random sign, rounded to the storage type;
+// Non-zero values: floats of magnitude [0.125, 1) with random sign, rounded to the storage type;
 // u8 in [1, 8], s8 in [-8, 8] without 0 (small integers keep int32 sums exact and in range).
+// Element i is a function of one draw of `rng` and i (splitmix64): the same on every platform.
 void fill(host_buffer& b, std::mt19937_64& rng);
 
 // An output of `count` elements filled with a sentinel (0x7f7f7f7f: a large finite float, a large

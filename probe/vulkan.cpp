@@ -43,8 +43,8 @@ std::string device_type_name(VkPhysicalDeviceType t) {
 }
 
 std::string vendor_name(std::uint32_t id) {
-  const std::string_view known = pci_vendor_name(id);
-  return known.empty() ? fmt::format("0x{:04x}", id) : std::string(known);
+  const std::string_view name = pci_vendor_name(id);
+  return name.empty() ? fmt::format("0x{:04x}", id) : std::string(name);
 }
 
 // Driver versions are vendor-encoded (NVIDIA 10.8.8.6 bits); others use the API packing.

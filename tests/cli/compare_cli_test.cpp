@@ -9,10 +9,7 @@
 namespace xpu {
 namespace {
 
-test::command_result xpubench(std::vector<std::string> args) {
-  args.insert(args.begin(), test::xpubench_binary());
-  return test::run(args, {{"NO_COLOR", "1"}});
-}
+using test::xpubench;
 
 class compare_cli : public ::testing::Test {
  protected:

@@ -18,15 +18,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-test::command_result xpubench(std::vector<std::string> args) {
-  args.insert(args.begin(), test::xpubench_binary());
-  return test::run(args, {{"NO_COLOR", "1"}});
-}
+using test::xpubench;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
+using test::slurp;
 
 // A run short enough for many tests: one empty-task benchmark on the CPU.
 std::vector<std::string> tiny_run(const test::temp_dir& dir) {

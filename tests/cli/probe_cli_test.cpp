@@ -10,10 +10,7 @@
 namespace xpu {
 namespace {
 
-test::command_result xpubench(std::vector<std::string> args, const std::map<std::string, std::string>& env = {}) {
-  args.insert(args.begin(), test::xpubench_binary());
-  return test::run(args, env);
-}
+using test::xpubench;
 
 inventory parse(const std::string& text) {
   auto doc = nlohmann::json::parse(text);

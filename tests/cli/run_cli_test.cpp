@@ -9,15 +9,9 @@
 namespace xpu {
 namespace {
 
-test::command_result xpubench(std::vector<std::string> args) {
-  args.insert(args.begin(), test::xpubench_binary());
-  return test::run(args, {{"NO_COLOR", "1"}});
-}
+using test::xpubench;
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
+using test::slurp;
 
 TEST(xpubench_run, list_runs_nothing) {
   const auto r = xpubench({"run", "--list", "--suite", "ci"});

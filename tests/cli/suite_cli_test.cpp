@@ -12,10 +12,7 @@
 namespace xpu {
 namespace {
 
-test::command_result xpubench(std::vector<std::string> args) {
-  args.insert(args.begin(), test::xpubench_binary());
-  return test::run(args, {{"NO_COLOR", "1"}});
-}
+using test::xpubench;
 
 TEST(suite_cli, from_model_writes_a_suite_whose_run_bounds_tokens_per_second) {
   test::temp_dir dir;

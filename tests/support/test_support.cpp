@@ -19,14 +19,17 @@ std::filesystem::path fixture(const std::string& relative) { return std::filesys
 std::filesystem::path source_dir() { return XPU_SOURCE_DIR; }
 std::string xpubench_binary() { return XPU_BINARY; }
 
-namespace {
 std::string slurp(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
 }
-}  // namespace
+
+command_result xpubench(std::vector<std::string> args, const std::map<std::string, std::string>& env) {
+  args.insert(args.begin(), xpubench_binary());
+  return run(args, env);
+}
 
 command_result run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
   temp_dir tmp;

@@ -14,6 +14,8 @@ namespace xpu::test {
 std::filesystem::path fixture(const std::string& relative);
 std::filesystem::path source_dir();
 std::string xpubench_binary();
+// The whole file (empty when it cannot be read).
+std::string slurp(const std::filesystem::path& p);
 
 struct command_result {
   int exit_code = -1;
@@ -23,6 +25,9 @@ struct command_result {
 
 // Runs argv (no shell) with extra environment variables; captures stdout and stderr.
 command_result run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {});
+
+// The xpubench binary of this build run with args; no colour unless env says otherwise.
+command_result xpubench(std::vector<std::string> args, const std::map<std::string, std::string>& env = {{"NO_COLOR", "1"}});
 
 // A fresh empty directory under the system temp dir, removed at destruction.
 class temp_dir {
