@@ -41,17 +41,6 @@ TEST(xpubench_probe, json_lists_cpu_pocl_and_lavapipe) {
   EXPECT_EQ(inv.power.sources.size(), 3u);
 }
 
-// The README's main job: the probe report, then the quick suite on every device (about 20 s).
-TEST(main_job, no_command_runs_the_probe_and_the_quick_suite) {
-  const auto r = xpubench({}, {{"NO_COLOR", "1"}});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("CPU "), std::string::npos);
-  EXPECT_NE(r.out.find("Power sensors"), std::string::npos);
-  EXPECT_NE(r.out.find("gemm/fp32/m1024n1024k1024"), std::string::npos);
-  EXPECT_NE(r.out.find(" 0 invalid"), std::string::npos) << r.out;
-  EXPECT_EQ(r.out.find('\033'), std::string::npos);  // not a terminal: no colour
-}
-
 TEST(xpubench_probe, saved_topology_replaces_the_live_one) {
   const auto r = xpubench({"probe", "--format", "json", "--topology", test::fixture("topology/two_socket_four_numa.xml")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
