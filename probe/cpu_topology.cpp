@@ -5,12 +5,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -78,9 +80,21 @@ std::optional<std::string> xml_crashes_hwloc(const std::filesystem::path& xml) {
     const int rc = hwloc_topology_load(t);
     ::_exit(rc == 0 ? 0 : 3);  // no destroy, no exit handlers: only the load matters
   }
+  // Waited for 30 s at most: a file hwloc cannot finish reading is as unusable as one it crashes on.
   int st = 0;
-  while (::waitpid(pid, &st, 0) < 0)
-    if (errno != EINTR) return std::nullopt;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    const pid_t got = ::waitpid(pid, &st, WNOHANG);
+    if (got == pid) break;
+    if (got < 0 && errno != EINTR) return std::nullopt;
+    if (std::chrono::steady_clock::now() > give_up) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &st, 0);
+      return fmt::format("hwloc did not finish reading the topology file '{}' in 30 s: write it again with `lstopo --of xml FILE.xml`",
+                         xml.string());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
   // 0: loaded; 3: an error the in-process load reports with its own message; anything else (a
   // signal, or a sanitizer's exit status after catching one) is a crash.
   if (WIFEXITED(st) && (WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == 3)) return std::nullopt;

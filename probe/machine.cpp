@@ -81,6 +81,13 @@ result<inventory> probe_machine(const probe_options& options) {
   inventory inv;
   inv.probed_at = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr)));
 
+  // The topology first, before any other thread runs: a saved topology is checked in a forked
+  // child (topology_load), and a child forked while another thread holds a lock (an allocator's)
+  // can wait on it forever (seen under ASan with the backends probing side by side).
+  const auto cpu_start = clock_type::now();
+  auto topology = topology_load(options.topology_xml);
+  if (!topology) return std::unexpected(topology.error());
+
   std::vector<std::future<backend_probe>> probing;
   for (const device_backend& b : device_backends())
     probing.push_back(std::async(std::launch::async, [&options, &b] {
@@ -89,9 +96,6 @@ result<inventory> probe_machine(const probe_options& options) {
       return timed(b.probe, options.root);
     }));
 
-  const auto cpu_start = clock_type::now();
-  auto topology = topology_load(options.topology_xml);
-  if (!topology) return std::unexpected(topology.error());  // the futures join on destruction
   inv.cpu.topology = std::move(*topology);
   inv.cpu.memory = os_memory_read(options.root);
   inv.cpu.frequency = cpu_frequency_read(options.root);
