@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <system_error>
 #include <string>
 #include <vector>
@@ -14,13 +15,13 @@
 #include "cli/probe_command.hpp"
 #include "cli/run_command.hpp"
 #include "cli/suite_command.hpp"
-#include "xpubench/version.hpp"
+#include "cli/version.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"xpubench: what AI/ML hardware can really do.\n"
                "With no command: the probe report, then the quick suite on every device.",
                "xpubench"};
-  app.set_version_flag("--version", fmt::format("xpubench {} ({})", xpu::version, xpu::git_sha));
+  app.set_version_flag("--version", std::function<std::string()>(xpu::version_report));
   app.require_subcommand(0, 1);
 
   xpu::probe_command probe;

@@ -5,8 +5,8 @@
 set -euo pipefail
 
 packages=(
-  # toolchain
-  build-essential cmake ninja-build pkg-config git
+  # toolchain (help2man writes the man page from --help; dpkg-dev's dpkg-shlibdeps gives the .deb its dependencies)
+  build-essential cmake ninja-build pkg-config git help2man dpkg-dev
   # libraries
   libfmt-dev libhwloc-dev libcpu-features-dev nlohmann-json3-dev libcli11-dev
   libtomlplusplus-dev libbenchmark-dev libgtest-dev libgmock-dev
