@@ -396,7 +396,10 @@ int run_command::run() const {
   // With the run on standard output, the report goes to standard error.
   std::FILE* report_to = (!json.empty() && output_is_stdout(json)) || (!csv.empty() && output_is_stdout(csv)) ? stderr : stdout;
   const report_style style{color_allowed(report_to), false};
-  if (show_probe) fmt::print(report_to, "{}\n", terminal_safe(inventory_report(*inv, style)));
+  if (show_probe) {
+    fmt::print(report_to, "{}\n", terminal_safe(inventory_report(*inv, style)));
+    std::fflush(report_to);  // before the progress lines on stderr: a log of both reads in order
+  }
 
   // The CPU clock, calibrated once (chains, the fp32 peak kernel, the system's maximum); the CPU
   // device re-measures the chosen chain before each benchmark that reports % of peak.
