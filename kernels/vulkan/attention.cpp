@@ -4,7 +4,6 @@
 // staged in shared memory (attention.comp).
 #include "kernels/vulkan/device.hpp"
 
-#include <algorithm>
 #include <array>
 #include <bit>
 #include <cmath>
@@ -40,9 +39,7 @@ result<std::unique_ptr<prepared>> vk_device::prepare_attention(const problem& pr
     // subgroup. (Tried and slower there: a 16-query tile staged in shared memory, 1.6; a key per
     // invocation with storage-buffer loads, 0.6.)
     const texel_formats tf = texel_formats_for(pr.type);
-    const bool texel = use_texels() && m_c->texel_ok(tf.a4) && std::ranges::all_of(in.inputs, [&](const host_buffer& b) {
-                         return b.bytes.size() / (4 * tf.bytes) < m_c->props.limits.maxTexelBufferElements;
-                       });
+    const bool texel = use_texels() && m_c->texel_ok(tf.a4) && inputs_fit_texels(in, 4 * tf.bytes);
     auto pipe = m_c->pipeline_for(fmt::format("attention_rows_{}{}", to_string(pr.type), texel ? "_texel" : ""),
                                   std::array<std::uint32_t, 4>{wg, static_cast<std::uint32_t>(d), sg, qs}, texel ? "ttts" : "ssss", 24);
     if (!pipe) return std::unexpected(pipe.error());

@@ -61,6 +61,10 @@ class vk_device final : public device {
   // to whole vec4s.
   // CPU devices read their inputs through uniform texel buffers (vector gathers; see gemm_rows.comp).
   bool use_texels() const { return m_info.type == "cpu" && !m_c->gpu_kernels; }
+  // Whether every input, viewed as texels of `texel_bytes`, has fewer than maxTexelBufferElements.
+  bool inputs_fit_texels(const host_buffers& in, std::uint64_t texel_bytes) const {
+    return std::ranges::all_of(in.inputs, [&](const host_buffer& b) { return b.bytes.size() / texel_bytes < m_c->props.limits.maxTexelBufferElements; });
+  }
 
   std::uint64_t split_bytes() const;
 

@@ -79,8 +79,7 @@ result<std::unique_ptr<prepared>> vk_device::prepare_gemm(const problem& pr, con
   const bool shuffle = (conv ? push[2] % 4 == 0 : vec_a) && sg > 0 && shuffled.wg % sg == 0 && shuffled.tm % sg == 0 &&
                        has(v.subgroup_operations, "shuffle");
   const VkFormat a_view = vec_a ? tf.a4 : tf.a, b_view = vec_b || (conv && shuffle) ? tf.b4 : tf.b;
-  if (use_texels() && std::ranges::all_of(in.inputs, [&](const host_buffer& b) { return b.bytes.size() / tf.bytes < limits.maxTexelBufferElements; }) &&
-      m_c->texel_ok(a_view) && m_c->texel_ok(b_view)) {
+  if (use_texels() && inputs_fit_texels(in, tf.bytes) && m_c->texel_ok(a_view) && m_c->texel_ok(b_view)) {
     // CPU devices: rows of C per work-group (uniform A), vec4 columns per lane, texel-buffer reads, no shared memory.
     const row_tiles r = shuffle ? shuffled : row_tiles{};
     views = {a_view, b_view, VK_FORMAT_UNDEFINED};
