@@ -13,6 +13,7 @@
 #include "cli/ab_command.hpp"
 #include "cli/compare_command.hpp"
 #include "cli/probe_command.hpp"
+#include "cli/report_command.hpp"
 #include "cli/run_command.hpp"
 #include "cli/suite_command.hpp"
 #include "cli/version.hpp"
@@ -41,6 +42,10 @@ int main(int argc, char** argv) {
   CLI::App* ab_sub = app.add_subcommand("ab", "An interleaved A/B gate: run two xpubench builds in alternating processes (ABBA), then "
                                               "compare them with each process as one sample; exit 1 on a regression");
   ab.add_options(*ab_sub);
+  xpu::report_command report;
+  CLI::App* report_sub = app.add_subcommand("report", "Render runs as one report: HTML with rooflines from the measured ceilings, devices side "
+                                                      "by side and ranked per workload, accuracy, notes; or Markdown or text");
+  report.add_options(*report_sub);
   xpu::suite_command suite;
   CLI::App* suite_sub = app.add_subcommand("suite", "Suites: write one from a model file (from-model), print a built-in one (show)");
   suite.add_options(*suite_sub);
@@ -73,9 +78,11 @@ int main(int argc, char** argv) {
     if (run_sub->parsed()) return run.run();
     if (compare_sub->parsed()) return compare.run();
     if (ab_sub->parsed()) return ab.run();
+    if (report_sub->parsed()) return report.run();
     if (suite_sub->parsed()) return suite.run();
     // No subcommand: the main job: the probe report, then the quick suite on every device.
     run.show_probe = true;
+    run.keep_results = true;
     return run.run();
   } catch (const std::system_error& e) {  // fmt::print on a closed pipe (SIGPIPE is ignored: files are written first)
     std::fprintf(stderr, "xpubench: cannot write the report: %s (did the reader of the output go away?)\n", e.what());

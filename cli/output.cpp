@@ -1,10 +1,13 @@
 #include "cli/output.hpp"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
+#include <ctime>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -129,6 +132,47 @@ bool color_allowed(std::FILE* stream) {
   if (const char* no = std::getenv("NO_COLOR"); no && *no) return false;
   if (const char* term = std::getenv("TERM"); term && std::string_view(term) == "dumb") return false;
   return isatty(fileno(stream)) == 1;
+}
+
+}  // namespace xpu
+
+namespace xpu {
+
+bool progress_line_allowed(std::FILE* stream) {
+  if (const char* term = std::getenv("TERM"); term && std::string_view(term) == "dumb") return false;
+  return isatty(fileno(stream)) == 1;
+}
+
+std::size_t terminal_columns(std::FILE* stream) {
+  struct winsize ws {};
+  if (::ioctl(fileno(stream), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20) return ws.ws_col;
+  if (const char* columns = std::getenv("COLUMNS")) {
+    char* end = nullptr;
+    const unsigned long v = std::strtoul(columns, &end, 10);
+    if (end != columns && *end == '\0' && v >= 20 && v <= 10000) return v;
+  }
+  return 0;
+}
+
+result<std::string> results_folder(const std::string& hostname, std::time_t when) {
+  const char* base_env = std::getenv("XPUBENCH_RESULTS");
+  const fs::path base = base_env && *base_env ? fs::path(base_env) : fs::path("xpubench-results");
+  std::string host;
+  for (char c : hostname) host += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' ? c : '_';
+  if (host.empty() || host.front() == '.') host = "host" + host;
+  std::tm utc{};
+  ::gmtime_r(&when, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &utc);
+  std::error_code ec;
+  fs::create_directories(base, ec);
+  if (ec) return fail(status::invalid, "cannot create the results folder {}: {} (set XPUBENCH_RESULTS to a writable folder)", base.string(), ec.message());
+  for (int i = 1; i < 100; ++i) {
+    const fs::path p = base / (host + "-" + stamp + (i > 1 ? "-" + std::to_string(i) : ""));
+    if (fs::create_directory(p, ec)) return p.string();
+    if (ec) return fail(status::invalid, "cannot create {}: {} (set XPUBENCH_RESULTS to a writable folder)", p.string(), ec.message());
+  }
+  return fail(status::invalid, "99 results folders for {} in the same second under {}", host, base.string());
 }
 
 }  // namespace xpu

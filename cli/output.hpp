@@ -8,6 +8,7 @@
 // never half a file, and no temporary is left on any error. A symlink is followed: its target is
 // what gets written or replaced.
 #include <cstdio>
+#include <ctime>
 #include <string>
 #include <string_view>
 
@@ -34,5 +35,18 @@ result<void> output_check(const std::string& path);
 
 // Colour only on a terminal, never with NO_COLOR set (https://no-color.org), never for TERM=dumb.
 bool color_allowed(std::FILE* stream);
+
+}  // namespace xpu
+
+namespace xpu {
+
+// Whether progress may rewrite one line in place: a terminal that is not TERM=dumb.
+bool progress_line_allowed(std::FILE* stream);
+// The terminal's width in columns (TIOCGWINSZ, else $COLUMNS); 0 when unknown.
+std::size_t terminal_columns(std::FILE* stream);
+
+// A new folder for one run's results: $XPUBENCH_RESULTS (default ./xpubench-results) /
+// HOST-YYYYmmdd-HHMMSS (UTC; -2, -3, ... when taken). The error says how to point it elsewhere.
+result<std::string> results_folder(const std::string& hostname, std::time_t when);
 
 }  // namespace xpu

@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -21,6 +23,7 @@
 #include "reporters/inventory_report.hpp"
 #include "reporters/run_csv.hpp"
 #include "reporters/run_report.hpp"
+#include "reporters/runs_report.hpp"
 #include "results/run_json.hpp"
 #include "suites/runner.hpp"
 #include "xpubench/version.hpp"
@@ -279,6 +282,11 @@ void run_command::add_options(CLI::App& sub) {
                  "Write the run (schema v1, readable by Google Benchmark's tools) to FILE as results arrive; '-' is standard output "
                  "(written once at the end; the report then goes to standard error)");
   sub.add_option("--csv", csv, "Write one CSV row per measurement to FILE as results arrive; '-' is standard output");
+  sub.add_option("--html", html,
+                 "Write the HTML report of the run (rooflines, devices side by side, notes; the same as `xpubench report`) to FILE at the end");
+  sub.add_option("--format", format, "json: the run to standard output (as --json -); md: the report in Markdown to standard output")
+      ->check(CLI::IsMember({"json", "md"}));
+  sub.add_flag("-q,--quiet", quiet, "No progress and no report: only errors (and the exit code)");
   sub.add_flag("--fail-on-invalid", fail_on_invalid, "Exit 1 when a result fails verification");
   sub.add_flag("--no-tune", no_tune,
                "OpenCL: use the default GEMM tiles instead of tuning (tuned tiles are cached per device and driver); the same as "
@@ -330,11 +338,22 @@ int run_command::run() const {
   }
   if (worker) return run_worker(*loaded, options);
   supervisor_process_setup();
-  if (!json.empty() && !csv.empty() && output_is_stdout(json) && output_is_stdout(csv)) {
+  std::string json_path = this->json, html_path = this->html;  // the main job and --format choose them too
+  if (format == "json") {
+    if (!json_path.empty() && !output_is_stdout(json_path))
+      return fmt::print(stderr, "xpubench run: --format json writes the run to standard output and --json {} to a file: use one\n", json_path), 2;
+    json_path = "-";
+  }
+  const bool md_out = format == "md";
+  if (md_out && ((!json_path.empty() && output_is_stdout(json_path)) || (!csv.empty() && output_is_stdout(csv)) || (!html_path.empty() && output_is_stdout(html_path))))
+    return fmt::print(stderr, "xpubench run: --format md writes the report to standard output: --json, --csv and --html must name files\n"), 2;
+  if (!html_path.empty() && ((!json_path.empty() && output_is_stdout(json_path)) || (!csv.empty() && output_is_stdout(csv))) && output_is_stdout(html_path))
+    return fmt::print(stderr, "xpubench run: only one of --json, --csv and --html can be standard output ('-')\n"), 2;
+  if (!json_path.empty() && !csv.empty() && output_is_stdout(json_path) && output_is_stdout(csv)) {
     fmt::print(stderr, "xpubench run: --json and --csv cannot both be standard output ('-'): write one of them to a file\n");
     return 2;
   }
-  for (const auto* out : {&json, &csv})
+  for (const std::string* out : {&std::as_const(json_path), &csv, &std::as_const(html_path)})
     if (!out->empty())
       if (auto ok = output_check(*out); !ok) return fmt::print(stderr, "xpubench run: {}\n", ok.error().message), 2;
   std::optional<xpu::run> previous;
@@ -374,6 +393,16 @@ int run_command::run() const {
       fmt::print(stderr, "xpubench run: no device '{}' on this machine{}\n", id, terminal_safe(why));
       return 2;
     }
+  std::string kept;  // the main job's results folder
+  if (keep_results && json_path.empty() && html_path.empty() && csv.empty() && !list) {
+    if (auto folder = results_folder(inv->host.hostname, std::time(nullptr))) {
+      kept = *folder;
+      json_path = kept + "/run.json";
+      html_path = kept + "/report.html";
+    } else {
+      fmt::print(stderr, "xpubench: the results will not be kept: {}\n", folder.error().message);
+    }
+  }
   std::vector<device_info> selected;
   std::vector<std::string> without;  // devices that are not measured, with the reason
   for (const auto& d : inv->devices) {
@@ -394,9 +423,10 @@ int run_command::run() const {
     return 2;
   }
   // With the run on standard output, the report goes to standard error.
-  std::FILE* report_to = (!json.empty() && output_is_stdout(json)) || (!csv.empty() && output_is_stdout(csv)) ? stderr : stdout;
+  std::FILE* report_to =
+      (!json_path.empty() && output_is_stdout(json_path)) || (!csv.empty() && output_is_stdout(csv)) || (!html_path.empty() && output_is_stdout(html_path)) ? stderr : stdout;
   const report_style style{color_allowed(report_to), false};
-  if (show_probe) {
+  if (show_probe && !quiet) {
     fmt::print(report_to, "{}\n", terminal_safe(inventory_report(*inv, style)));
     std::fflush(report_to);  // before the progress lines on stderr: a log of both reads in order
   }
@@ -464,14 +494,16 @@ int run_command::run() const {
   struct output {
     const std::string& path;
     std::string (*render)(const xpu::run&);
+    bool at_end_only = false;  // the HTML report: rendered once
     bool rewritable = false;
     std::string last_error = {};
     bool final_ok = false;
   };
   std::vector<output> outputs;
-  if (!json.empty()) outputs.push_back({json, [](const xpu::run& x) { return run_to_json(x).dump(1) + "\n"; }});
+  if (!json_path.empty()) outputs.push_back({json_path, [](const xpu::run& x) { return run_to_json(x).dump(1) + "\n"; }});
   if (!csv.empty()) outputs.push_back({csv, [](const xpu::run& x) { return run_to_csv(x); }});
-  for (auto& o : outputs) o.rewritable = output_rewritable(o.path);
+  if (!html_path.empty()) outputs.push_back({html_path, [](const xpu::run& x) { return runs_report_render({{"this run", x}}, std::nullopt, "html"); }, true});
+  for (auto& o : outputs) o.rewritable = output_rewritable(o.path) && !o.at_end_only;
   auto write_outputs = [&](const xpu::run& current, bool final) {
     for (auto& o : outputs) {
       if (!final && !o.rewritable) continue;
@@ -493,6 +525,10 @@ int run_command::run() const {
   g_escalate = !isolated;  // isolated, the second signal kills the worker and the run still writes its files
   const auto previous_handlers = catch_signals();  // restored after the files and the report are written
   const std::size_t rows_before = r.measurements.size();
+  std::map<std::string, double> device_seconds;  // how long each device took (isolated runs)
+  if (quiet) options.progress = nullptr;
+  else if (progress_line_allowed(stderr)) options.progress = progress_to_terminal(stderr, terminal_columns(stderr));
+  if (!quiet)
   fmt::print(stderr, "xpubench run: suite '{}', {}, CPU clock {:.2f} GHz ({})\n", loaded->name,
              isolated ? fmt::format("{} device(s), one worker process each", selected.size()) : fmt::format("{} benchmark(s)", cases.size()),
              clock->hz / 1e9, r.context.clock.method.empty() ? "unknown" : r.context.clock.method);
@@ -502,12 +538,15 @@ int run_command::run() const {
     iso.worker_argv = worker_command();
     iso.timeout_s = timeout_s > 0 ? timeout_s : default_timeout(r.context.repetitions, r.context.min_time_s);
     iso.open_timeout_s = open_timeout;
+    iso.progress = options.progress;
     for (const auto& d : selected) {
       if (g_stop.load()) {
         r.context.interrupted = true;
         break;
       }
+      const auto started = std::chrono::steady_clock::now();
       supervise_device(d, iso, r, write, {g_stop, g_signals}, without);
+      device_seconds[d.id] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     }
   } else {
     std::erase_if(cases, [&](const planned_case& c) { return std::ranges::find(r.measurements, c.name, &measurement::name) != r.measurements.end(); });
@@ -518,12 +557,21 @@ int run_command::run() const {
   r.context.finished = !r.context.interrupted;
   write_outputs(r, true);
 
-  fmt::print(report_to, "{}", terminal_safe(run_report(r, style)));  // driver strings and build logs reach the terminal escaped
-  for (const auto& w : without) fmt::print(report_to, "{}\n", terminal_safe(w));
+  if (options.progress && progress_line_allowed(stderr)) fmt::print(stderr, "\r\033[K");  // the progress line goes
+  if (md_out) fmt::print("{}", runs_report_render({{"this run", r}}, std::nullopt, "md"));
+  else if (!quiet) fmt::print(report_to, "{}", terminal_safe(run_report(r, style, device_seconds, terminal_columns(report_to))));  // driver strings reach the terminal escaped
+  for (const auto& w : without) fmt::print(quiet ? stderr : report_to, "{}\n", terminal_safe(w));
   std::fflush(report_to);
   bool write_failed = false;
+  if (!kept.empty() && !quiet && std::ranges::all_of(outputs, &output::final_ok)) {
+    std::error_code ec;
+    const auto where = std::filesystem::absolute(kept, ec);
+    fmt::print(report_to, "\nResults kept in {}/\n  run.json     the run: `xpubench report`, `xpubench compare` read it\n"
+                          "  report.html  open it in a browser: rooflines, devices side by side, notes\n", (ec ? std::filesystem::path(kept) : where).string());
+    std::fflush(report_to);
+  }
   for (const auto& o : outputs) {
-    if (o.final_ok && !output_is_stdout(o.path)) fmt::print(stderr, "xpubench run: wrote {}\n", o.path);
+    if (o.final_ok && !output_is_stdout(o.path) && kept.empty() && !quiet) fmt::print(stderr, "xpubench run: wrote {}\n", o.path);
     if (!o.final_ok) fmt::print(stderr, "xpubench run: {} was NOT written: the results above are all that is left of this run\n", o.path);
     write_failed = write_failed || !o.final_ok;
   }

@@ -23,6 +23,10 @@ struct run_command {
   int threads = 0;
   std::uint64_t seed = 42;
   std::string json, csv;
+  std::string html;            // the HTML report of the run, written at the end
+  std::string format;          // json | md: the run or its report to standard output
+  bool quiet = false;          // no progress, no report: errors only
+  bool keep_results = false;   // the main job: the run's JSON and HTML go to a results folder (results_folder())
   bool fail_on_invalid = false;
   bool idle_baseline = false;
   bool no_tune = false;                       // = --backend-option opencl.tune=off

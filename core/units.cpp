@@ -30,6 +30,12 @@ std::string format_si(double value) {
   return fmt::format("{:.2f} {}", value, names[unit]);
 }
 
+std::string format_seconds(double s) {
+  if (s < 1e-3) return fmt::format("{:.2f} us", s * 1e6);
+  if (s < 1) return fmt::format("{:.3f} ms", s * 1e3);
+  return fmt::format("{:.3f} s", s);
+}
+
 std::string format_hz(double hz) { return format_si(hz) + "Hz"; }
 
 std::string terminal_safe(std::string_view s) {

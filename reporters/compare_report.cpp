@@ -11,8 +11,6 @@
 
 namespace xpu {
 
-namespace {
-
 std::string value_text(std::optional<double> v, compare_metric m) {
   if (!v) return "";
   if (m == compare_metric::time) return *v < 1e-3 ? fmt::format("{:.2f} us", *v * 1e6) : fmt::format("{:.3f} ms", *v * 1e3);
@@ -24,6 +22,8 @@ std::string interval_text(const comparison_row& r) {
   if (!r.ci_low) return "";
   return fmt::format("[{:+.1f}, {:+.1f}]%", *r.ci_low * 100, *r.ci_high * 100);
 }
+
+namespace {
 
 std::string summary(const comparison& c, const compare_options& o) {
   std::map<verdict, int> counts;

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/units.hpp"
+#include "reporters/footnotes.hpp"
 #include "reporters/text_table.hpp"
 #include "results/accuracy.hpp"
 #include "results/token_bounds.hpp"
@@ -14,17 +15,11 @@
 namespace xpu {
 namespace {
 
-std::string duration(double s) {
-  if (s < 1e-3) return fmt::format("{:.2f} us", s * 1e6);
-  if (s < 1) return fmt::format("{:.3f} ms", s * 1e3);
-  return fmt::format("{:.3f} s", s);
-}
-
 std::string throughput(const measurement& m) {
   if (!m.ops_per_s) return "";
   if (m.ops_unit == "B") return format_si(*m.ops_per_s) + "B/s";
   if (m.ops_unit == "launch")  // latency: the caller's view beside the device's
-    return m.host_samples_s.empty() ? "" : "host " + duration(stats_of(m.host_samples_s).median) + " per launch";
+    return m.host_samples_s.empty() ? "" : "host " + format_seconds(stats_of(m.host_samples_s).median) + " per launch";
   if (m.ops_unit == "element") return format_si(*m.ops_per_s) + "elem/s" + (m.bytes_per_s ? fmt::format(" ({}B/s)", format_si(*m.bytes_per_s)) : "");
   return format_si(*m.ops_per_s) + m.ops_unit + "/s";
 }
@@ -44,7 +39,7 @@ std::string rate(const std::optional<double>& tokens_per_s) {
 
 // Accuracy beside speed: each kernel's precisions side by side (only where a kernel ran in more
 // than one: the table is about what a precision costs).
-std::string accuracy_report(const run& r, const painter& p) {
+std::string accuracy_report(const run& r, const painter& p, std::size_t width) {
   const auto rows = accuracy_table(r);
   const bool compared = std::ranges::any_of(rows, [&](const accuracy_row& a) {
     return std::ranges::count_if(rows, [&](const accuracy_row& b) { return b.device == a.device && b.kernel == a.kernel; }) > 1;
@@ -60,13 +55,15 @@ std::string accuracy_report(const run& r, const painter& p) {
                    a.storage_nmse ? fmt::format("{:.1e}", *a.storage_nmse) : ""});
   }
   return out + table.render() +
-         "  (NMSE: the squared relative L2 error, as llama.cpp's test-backend-ops reports it; max rel. error: the largest |got - ref| / |ref|\n"
-         "  over elements at least a thousandth of the largest |ref|. Both are the kernel's own error on inputs already stored in its precision;\n"
-         "  storage NMSE is what storing N(0,1) data in that precision costs first (qgemm: in the weights' blocks; int8: one scale per tensor).)\n\n";
+         wrap_text("(NMSE: the squared relative L2 error, as llama.cpp's test-backend-ops reports it; max rel. error: the largest |got - ref| / |ref| "
+                   "over elements at least a thousandth of the largest |ref|. Both are the kernel's own error on inputs already stored in its precision; "
+                   "storage NMSE is what storing N(0,1) data in that precision costs first (qgemm: in the weights' blocks; int8: one scale per tensor).)",
+                   width, "  ") +
+         "\n";
 }
 
 // The run's model (a suite from `suite from-model`): tokens/s (or inferences/s) bounds per device and precision.
-std::string model_report(const run& r, const painter& p) {
+std::string model_report(const run& r, const painter& p, std::size_t width) {
   const auto bounds = token_bounds(r);
   if (!r.context.model) return "";
   const model_profile& m = *r.context.model;
@@ -76,17 +73,17 @@ std::string model_report(const run& r, const painter& p) {
     out = p.bold(fmt::format("Model {}{}, prompt of {} tokens: tokens/s from the measured kernel time", m.name,
                              m.weight_type.empty() ? "" : fmt::format(" ({} weights)", m.weight_type), m.tokens)) +
           "\n";
-    out += "  (each phase's GEMMs, attention and RMSNorm x their counts: a bound for a runtime whose kernels are these; RoPE, SiLU, residual\n"
-           "  adds, sampling, quantizing activations and the gaps between kernels are not in it. The memory bound holds for any runtime: one\n"
-           "  decoded token reads every matrix once, `matrices` bytes in the row's type.)\n";
+    out += wrap_text("(each phase's GEMMs, attention and RMSNorm x their counts: a bound for a runtime whose kernels are these; RoPE, SiLU, residual "
+                     "adds, sampling, quantizing activations and the gaps between kernels are not in it. The memory bound holds for any runtime: one "
+                     "decoded token reads every matrix once, `matrices` bytes in the row's type.)", width, "  ");
   } else {
     out = p.bold(fmt::format("Model {}{}: inferences/s from the measured kernel time", m.name,
                              m.weight_type.empty() ? "" : fmt::format(" ({} weights)", m.weight_type))) +
           "\n";
-    out += "  (the graph's GEMMs and convolutions x their counts: a bound for a runtime whose kernels are these; element-wise operators,\n"
-           "  normalizations, reshapes and the gaps between kernels are not in it.)\n";
+    out += wrap_text("(the graph's GEMMs and convolutions x their counts: a bound for a runtime whose kernels are these; element-wise operators, "
+                     "normalizations, reshapes and the gaps between kernels are not in it.)", width, "  ");
   }
-  for (const auto& note : m.notes) out += "  note: " + note + "\n";
+  for (const auto& note : m.notes) out += wrap_text("note: " + note, width, "  ");
   if (bounds.empty()) return out + "  no device measured the model's matrices\n\n";
   text_table table(tokens ? std::vector<std::string>{"device", "precision", "decode tok/s", "prefill tok/s", "matrices", "decode memory bound tok/s", "worst NMSE"}
                           : std::vector<std::string>{"device", "precision", "inferences/s", "ms per inference", "worst NMSE"});
@@ -125,7 +122,7 @@ std::string model_report(const run& r, const painter& p) {
 
 }  // namespace
 
-std::string run_report(const run& r, const report_style& style) {
+std::string run_report(const run& r, const report_style& style, const std::map<std::string, double>& device_seconds, std::size_t width) {
   const painter p{style.color};
   const auto bold = [&](const std::string& s) { return p.bold(s); };
   const auto warn = [&](const std::string& s) { return p.bad(s); };
@@ -136,22 +133,31 @@ std::string run_report(const run& r, const report_style& style) {
     if (!by_device.contains(m.device)) device_order.push_back(m.device);
     by_device[m.device].push_back(&m);
   }
-  std::set<std::string> bases, energy_reasons, dispatch_warnings;
+  std::set<std::string> energy_reasons, dispatch_warnings;
   bool cpu_peak = false;
   std::size_t busy = 0;
   const bool any_energy = std::ranges::any_of(r.measurements, [](const measurement& m) { return m.ops_per_joule.has_value(); });
   for (const auto& id : device_order) {
     const device_info* d = r.context.machine.find_device(id);
-    out += bold(fmt::format("{}  {}", id, d ? d->name : "")) + "\n";
+    const auto& rows = by_device[id];
+    std::string took;
+    if (auto t = device_seconds.find(id); t != device_seconds.end()) took = fmt::format("  ({} benchmarks in {:.0f} s)", rows.size(), t->second);
+    out += bold(fmt::format("{}  {}", id, d ? d->name : "")) + took + "\n";
     std::vector<std::string> header{"benchmark", "impl", "support", "status", "median", "throughput", "% peak", "verified", "±median"};
     if (any_energy) header.insert(header.end(), {"ops/W", "W"});
     text_table table(header);
-    std::vector<std::string> problems;
-    for (const measurement* m : by_device[id]) {
+    footnotes bases;  // % of peak against what, one marker per basis
+    std::vector<std::pair<std::string, std::vector<std::string>>> not_ok;  // "unsupported: reason" -> problems, each reason once
+    for (const measurement* m : rows) {
       std::string st(to_string(m->state));
       if (m->state != status::ok) st = warn(st);
-      std::vector<std::string> row{m->problem, m->implementation, m->support, st, m->time_s ? duration(m->time_s->median) : "",
-                                   throughput(*m), m->percent_of_peak ? fmt::format("{:.0f}%", *m->percent_of_peak) : "", verified(*m),
+      std::string peak;
+      if (m->percent_of_peak) {
+        peak = fmt::format("{:.0f}%", *m->percent_of_peak) + bases.marker(peak_basis_note(m->peak_basis));
+        cpu_peak = cpu_peak || m->backend == "cpu";
+      }
+      std::vector<std::string> row{m->problem, m->implementation, m->support, st, m->time_s ? format_seconds(m->time_s->median) : "",
+                                   throughput(*m), peak, verified(*m),
                                    m->median_uncertainty ? fmt::format("{:.1f}%{}{}", *m->median_uncertainty * 100, m->noisy ? " noisy" : "",
                                                                        m->load.busy ? " busy" : "")
                                                          : ""};
@@ -159,42 +165,54 @@ std::string run_report(const run& r, const report_style& style) {
         row.insert(row.end(), {m->ops_per_joule ? format_si(*m->ops_per_joule) + m->ops_unit + "/W" : "",
                                m->average_w ? fmt::format("{:.1f}", m->idle_corrected_w.value_or(*m->average_w)) : ""});
       table.add_row(std::move(row));
+      if (m->state != status::ok) {
+        const std::string key = fmt::format("{}: {}", to_string(m->state), m->reason);
+        auto it = std::ranges::find(not_ok, key, &std::pair<std::string, std::vector<std::string>>::first);
+        if (it == not_ok.end()) it = not_ok.insert(not_ok.end(), {key, {}});
+        it->second.push_back(m->problem);
+      }
       if (m->state == status::ok && !m->energy_reason.empty()) energy_reasons.insert(m->energy_reason);
-      if (m->percent_of_peak && m->backend != "cpu") bases.insert(m->peak_basis);
-      if (m->percent_of_peak && m->backend == "cpu") cpu_peak = true;
       if (!m->dispatch_warning.empty()) dispatch_warnings.insert(m->dispatch_warning);
       busy += m->load.busy;
     }
+    // Narrow terminals lose the columns that matter least first.
+    const auto dropped = table.fit(width, any_energy ? std::vector<std::size_t>{2, 8, 10, 1, 7, 4, 9} : std::vector<std::size_t>{2, 8, 1, 7, 4});
     out += table.render();
-    for (const measurement* m : by_device[id])
-      if (m->state != status::ok) out += fmt::format("    {} {}: {}\n", m->problem, to_string(m->state), m->reason);
+    for (const auto& [why, problems] : not_ok) {
+      std::string list;
+      for (std::size_t i = 0; i < problems.size() && i < 3; ++i) list += (i ? ", " : "") + problems[i];
+      if (problems.size() > 3) list += fmt::format(" and {} more", problems.size() - 3);
+      out += wrap_text(fmt::format("{} ({})", why, list), width, "    ");
+    }
+    for (const auto& note : bases.listed()) out += wrap_text(note, width, "    ");
+    if (!dropped.empty()) {
+      std::string names;
+      for (const auto& n : dropped) names += (names.empty() ? "" : ", ") + n;
+      out += wrap_text(fmt::format("(columns left out to fit {} columns: {}; the run's JSON and `xpubench report` have them)", width, names), width, "    ");
+    }
     out += "\n";
   }
   const clock_record& clock = r.context.clock;
+  const auto line = [&](const std::string& text, const std::string& indent = "") { out += wrap_text(text, width, indent); };
   if (cpu_peak)
-    out += fmt::format("CPU % of peak: cores x clock x the probe's ops/cycle estimate; clock {:.2f} GHz, {}\n", clock.hz / 1e9,
-                       clock.basis.empty() ? "measured" : clock.basis);
-  for (const auto& why : clock.rejected) out += "  clock reading rejected: " + why + "\n";
-  for (const auto& note : clock.notes) out += "  note: " + note + "\n";
-  if (!bases.empty()) {
-    out += "% of peak against:\n";
-    for (const auto& b : bases) out += "  " + b + "\n";
-  }
-  for (const auto& w : dispatch_warnings) out += warn("library dispatch: " + w) + "\n";
+    line(fmt::format("CPU % of peak: cores x clock x the probe's ops/cycle estimate; clock {:.2f} GHz, {}", clock.hz / 1e9,
+                     clock.basis.empty() ? "measured" : clock.basis));
+  for (const auto& why : clock.rejected) line("clock reading rejected: " + why, "  ");
+  for (const auto& note : clock.notes) line("note: " + note, "  ");
+  for (const auto& w : dispatch_warnings) out += warn(wrap_text("library dispatch: " + w, width, ""));
   if (busy > 0)
-    out += warn(fmt::format("{} measurement(s) ran while the machine was busy (other processes above {:.0f}% of the CPU time, or the "
-                            "hypervisor stealing above {:.0f}%): marked 'busy', they may read slower than the machine is",
-                            busy, busy_other_fraction * 100, busy_steal_fraction * 100)) +
-           "\n";
+    out += warn(wrap_text(fmt::format("{} measurement(s) ran while the machine was busy (other processes above {:.0f}% of the CPU time, or the "
+                                      "hypervisor stealing above {:.0f}%): marked 'busy', they may read slower than the machine is",
+                                      busy, busy_other_fraction * 100, busy_steal_fraction * 100), width, ""));
   if (!energy_reasons.empty()) {
-    out += "No ops/W:";
-    for (const auto& reason : energy_reasons) out += " " + reason + ".";
-    out += " RAPL needs /sys/class/powercap (intel_rapl or amd RAPL driver) and read access to energy_uj (root, or "
-           "`sudo chmod o+r /sys/class/powercap/*/energy_uj`); GPUs need hwmon energy/power inputs or NVML.\n";
+    std::string text = "No ops/W:";
+    for (const auto& reason : energy_reasons) text += " " + reason + ".";
+    line(text + " RAPL needs /sys/class/powercap (intel_rapl or amd RAPL driver) and read access to energy_uj (root, or "
+                "`sudo chmod o+r /sys/class/powercap/*/energy_uj`); GPUs need hwmon energy/power inputs or NVML.");
   }
-  if (any_energy && !r.context.idle_w.empty()) out += "W: idle-corrected (average minus the idle baseline)\n";
-  out += accuracy_report(r, p);
-  out += model_report(r, p);
+  if (any_energy && !r.context.idle_w.empty()) line("W: idle-corrected (average minus the idle baseline)");
+  out += accuracy_report(r, p, width);
+  out += model_report(r, p, width);
   std::size_t ok = 0, invalid = 0, died = 0, other = 0, noisy = 0;
   for (const auto& m : r.measurements) {
     ok += m.state == status::ok;
@@ -203,10 +221,10 @@ std::string run_report(const run& r, const report_style& style) {
     other += m.state != status::ok && m.state != status::invalid && m.state != status::crashed && m.state != status::timeout;
     noisy += m.noisy;
   }
-  out += fmt::format("{} measurements: {} ok ({} noisy: median uncertain by more than ±{:.1f}%), {} invalid, {}{} not run{}\n",
-                     r.measurements.size(), ok, noisy, r.context.noisy_threshold * 100, invalid,
-                     died ? fmt::format("{} crashed or timed out (the driver died or hung: see each row), ", died) : "", other,
-                     r.context.interrupted ? "; INTERRUPTED: the run stopped early" : "");
+  line(fmt::format("{} measurements: {} ok ({} noisy: median uncertain by more than ±{:.1f}%), {} invalid, {}{} not run{}",
+                   r.measurements.size(), ok, noisy, r.context.noisy_threshold * 100, invalid,
+                   died ? fmt::format("{} crashed or timed out (the driver died or hung: see each row), ", died) : "", other,
+                   r.context.interrupted ? "; INTERRUPTED: the run stopped early" : ""));
   return out;
 }
 

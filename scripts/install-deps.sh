@@ -4,7 +4,19 @@
 # works as root or through sudo. Used by README.md and .ci/run.
 set -euo pipefail
 
-packages=(
+# Three sets: `--runtime` (what running xpubench needs: the driver loaders and the CPU drivers it
+# measures through; the .deb's own dependencies come from dpkg-shlibdeps), `--build` (the
+# toolchain and libraries; includes runtime), `--test` (what the tests, fuzzing and bench/ add).
+# No argument: all three, as the README and .ci/run use it.
+runtime=(
+  # OpenCL: the ICD loader and PoCL, the real CPU driver the tests use
+  ocl-icd-libopencl1 pocl-opencl-icd
+  # Vulkan: the loader and lavapipe (Mesa's CPU driver)
+  libvulkan1 mesa-vulkan-drivers
+  # Level Zero (probed only): its loader; the drivers come with the hardware's runtime
+  libze1
+)
+build=(
   # toolchain (help2man writes the man page from --help; dpkg-dev's dpkg-shlibdeps gives the .deb its dependencies)
   build-essential cmake ninja-build pkg-config git help2man dpkg-dev
   # libraries
@@ -12,24 +24,38 @@ packages=(
   libtomlplusplus-dev libbenchmark-dev libgtest-dev libgmock-dev
   # CPU backend: oneDNN (GEMM, convolution) and OpenBLAS, OpenMP build (the second fp32 GEMM)
   libdnnl-dev libopenblas-openmp-dev
-  # OpenCL: ICD loader, headers, and PoCL, the real CPU driver the tests use
-  ocl-icd-opencl-dev opencl-c-headers opencl-clhpp-headers pocl-opencl-icd
-  # Level Zero (probed only): its loader and headers; the drivers come with the hardware's runtime
-  libze-dev libze1
-  # clang-15 (PoCL's compiler) also type-checks the kernels PoCL cannot build here (half arithmetic);
-  # with libFuzzer it builds the fuzz targets (fuzz/README.md)
-  clang-15 libfuzzer-15-dev
+  # OpenCL headers and the loader's development files
+  ocl-icd-opencl-dev opencl-c-headers opencl-clhpp-headers
+  # Level Zero headers
+  libze-dev
+  # clang-15 (PoCL's compiler) also type-checks the kernels PoCL cannot build here (half arithmetic)
+  clang-15
   # CLBlast, the tuned OpenCL BLAS shown beside our GEMM (opened at run time; the header gives types)
   libclblast-dev
-  # Vulkan: loader, headers, lavapipe (Mesa's CPU driver), shader compiler and tools
-  libvulkan-dev mesa-vulkan-drivers glslc spirv-tools vulkan-validationlayers
-  # peers measured side by side in bench/ (lstopo, clinfo, vulkaninfo, hyperfine)
-  hwloc clinfo vulkan-tools hyperfine
+  # Vulkan headers, shader compiler and tools
+  libvulkan-dev glslc spirv-tools vulkan-validationlayers
   # ONNX graphs for `suite from-model` (libonnx: protobuf types and shape inference)
   libonnx-dev libprotobuf-dev
-  # tests: the JSON schema validator; ONNX's Python writer makes the tests' graphs
-  python3 python3-jsonschema python3-onnx
 )
+test=(
+  # the fuzz targets (fuzz/README.md): libFuzzer for clang-15
+  libfuzzer-15-dev
+  # peers measured side by side in bench/ (lstopo, clinfo, vulkaninfo, hyperfine)
+  hwloc clinfo vulkan-tools hyperfine
+  # the JSON schema validator; ONNX's Python writer makes the tests' graphs
+  python3 python3-jsonschema python3-onnx
+  # the HTML report's test opens it in a real browser
+  chromium-headless-shell
+)
+
+packages=()
+case "${1:-}" in
+  --runtime) packages=("${runtime[@]}") ;;
+  --build) packages=("${runtime[@]}" "${build[@]}") ;;
+  --test) packages=("${test[@]}") ;;
+  "") packages=("${runtime[@]}" "${build[@]}" "${test[@]}") ;;
+  *) echo "install-deps: unknown argument '$1' (expected --runtime, --build, --test or nothing for all)" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -24,6 +24,7 @@ done
 if command -v help2man >/dev/null; then
   grep -q " ./usr/share/man/man1/xpubench.1" <<<"$contents" || { echo "package: the man page is missing" >&2; exit 1; }
 fi
+grep -q "/cmake/xpubench/xpubench-config.cmake\$" <<<"$contents" || { echo "package: the CMake package is missing" >&2; exit 1; }
 dpkg-deb -f "$deb" Depends | grep -q libhwloc || { echo "package: Depends lacks hwloc (dpkg-shlibdeps?)" >&2; exit 1; }
 
 trap '"${sudo[@]}" dpkg -r xpubench >/dev/null 2>&1 || true' EXIT

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <cmath>
 #include <span>
 #include <thread>
@@ -314,8 +315,22 @@ progress_sink progress_to(std::FILE* f) {
   };
 }
 
+progress_sink progress_to_terminal(std::FILE* f, std::size_t width) {
+  auto line = std::make_shared<std::string>();
+  return [f, width, line](std::string_view text) {
+    const bool start = !text.ends_with('\n');
+    if (start) line->clear();
+    *line += text.substr(0, text.size() - (start ? 0 : 1));
+    std::string shown = *line;
+    if (width > 1 && shown.size() >= width) shown = shown.substr(0, width - 4) + "...";
+    std::fprintf(f, "\r\033[K%s", shown.c_str());
+    std::fflush(f);
+  };
+}
+
 std::string progress_start(std::size_t index, std::size_t total, double elapsed_s, std::string_view name) {
-  return fmt::format("[{}/{} {:3.0f}s] {} ...", index + 1, total, elapsed_s, terminal_safe(name));
+  const std::string left = index > 0 && total > index ? fmt::format(" ~{:.0f}s left", elapsed_s / static_cast<double>(index) * static_cast<double>(total - index)) : "";
+  return fmt::format("[{}/{} {:3.0f}s{}] {} ...", index + 1, total, elapsed_s, left, terminal_safe(name));
 }
 
 std::string progress_end(const measurement& m) {

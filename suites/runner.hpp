@@ -23,6 +23,9 @@ namespace xpu {
 // (" 1.2 TFLOP/s" and a newline); empty: quiet. progress_to(stderr) writes and flushes each piece.
 using progress_sink = std::function<void(std::string_view)>;
 progress_sink progress_to(std::FILE* f);
+// On a terminal: one line, rewritten as each case starts and ends, cut to `width` columns (the
+// report after the run lists every row). The caller clears the line at the end ("\r\033[K").
+progress_sink progress_to_terminal(std::FILE* f, std::size_t width);
 std::string progress_start(std::size_t index, std::size_t total, double elapsed_s, std::string_view name);
 std::string progress_end(const measurement& m);
 

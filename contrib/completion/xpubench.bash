@@ -4,18 +4,18 @@
 _xpubench() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} sub="" w
   for w in "${COMP_WORDS[@]:1:COMP_CWORD-1}"; do
-    case $w in probe|run|compare|ab|suite) sub=$w; break ;; esac
+    case $w in probe|run|compare|ab|report|suite) sub=$w; break ;; esac
   done
   case $prev in
     --suite|-s)
       COMPREPLY=($(compgen -W "quick standard ci llm llm-quick deepbench" -- "$cur") $(compgen -f -- "$cur"))
       return ;;
     --format)
-      COMPREPLY=($(compgen -W "text json csv md" -- "$cur"))
+      COMPREPLY=($(compgen -W "text json csv md html" -- "$cur"))
       return ;;
   esac
   if [[ -z $sub ]]; then
-    COMPREPLY=($(compgen -W "probe run compare ab suite --help --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "probe run compare ab report suite --help --version" -- "$cur"))
   elif [[ $sub == suite && $prev == suite ]]; then
     COMPREPLY=($(compgen -W "from-model show" -- "$cur"))
   elif [[ $cur == -* ]]; then

@@ -2,6 +2,11 @@
 // first (it is most of the test time).
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "results/run_json.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace xpu {
@@ -9,10 +14,25 @@ namespace {
 
 // The README's main job: the probe report, then the quick suite on every device (about 2 minutes on a 2-core VM).
 // Standard output and error go to one pipe, as in a CI log: the probe report comes whole before the
-// first progress line (it was buffered and landed in the middle of them).
+// first progress line (it was buffered and landed in the middle of them). The run's JSON and HTML
+// report are kept in a results folder named after the host and the time, and their paths printed.
 TEST(main_job, no_command_runs_the_probe_and_the_quick_suite) {
-  const auto r = test::run({"/bin/sh", "-c", "exec \"$0\" 2>&1", test::xpubench_binary()}, {{"NO_COLOR", "1"}});
+  test::temp_dir results;
+  const auto r = test::run({"/bin/sh", "-c", "exec \"$0\" 2>&1", test::xpubench_binary()}, {{"NO_COLOR", "1"}, {"XPUBENCH_RESULTS", results.path().string()}});
   ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::vector<std::filesystem::path> kept;
+  for (const auto& e : std::filesystem::directory_iterator(results.path())) kept.push_back(e.path());
+  ASSERT_EQ(kept.size(), 1u);
+  const std::string folder = kept[0].filename().string();
+  EXPECT_NE(r.out.find("Results kept in " + kept[0].string() + "/"), std::string::npos) << r.out;
+  const auto run = run_file_load((kept[0] / "run.json").string());
+  ASSERT_TRUE(run) << run.error().message;
+  EXPECT_TRUE(run->context.finished);
+  EXPECT_EQ(folder.rfind(run->context.machine.host.hostname + "-2", 0), 0u) << folder;  // the host, then the date
+  std::ifstream in(kept[0] / "report.html");
+  const std::string html{std::istreambuf_iterator<char>(in), {}};
+  EXPECT_NE(html.find("<svg class=\"roofline\""), std::string::npos);
+  EXPECT_NE(html.find("gemm/fp32/m1024n1024k1024"), std::string::npos);
   const auto sensors = r.out.find("Power sensors"), first_progress = r.out.find("[1/");
   ASSERT_NE(first_progress, std::string::npos) << r.out;
   EXPECT_LT(sensors, first_progress) << r.out;
