@@ -115,8 +115,9 @@ void ranking_section(document& doc, const workload_matrix& mx) {
 void matrix_section(document& doc, const workload_matrix& mx) {
   if (mx.rows.empty()) return;
   doc.push_back(heading(2, "Devices side by side"));
-  doc.push_back(paragraph("Each device's best verified result per workload (throughput, and % of peak where the kernel is compute-bound); "
-                          "the fastest is marked. Hover a cell for its implementation, time, verification and energy."));
+  doc.push_back(paragraph("Each device's best verified result per workload: throughput, % of peak where the kernel is compute-bound, and "
+                          "ops per watt where a power sensor covered the device; the fastest is marked. Hover a cell for its "
+                          "implementation, time, verification and energy."));
   footnotes notes;
   doc_table t{"matrix", {"workload", "unit"}, {}};
   for (const matrix_column& c : mx.columns) t.header.push_back(c.label);
@@ -132,6 +133,7 @@ void matrix_section(document& doc, const workload_matrix& mx) {
       const measurement& m = *x.best;
       std::string text = format_si(*m.ops_per_s);
       if (m.percent_of_peak) text += fmt::format(" ({:.0f}%{})", *m.percent_of_peak, notes.marker(peak_basis_note(m.peak_basis)));
+      if (m.ops_per_joule) text += fmt::format(", {}{}/W", format_si(*m.ops_per_joule), m.ops_unit);
       std::string title = fmt::format("{}\n{} median, {} implementation(s) measured\n{}", m.name,
                                       m.time_s ? format_seconds(m.time_s->median) : "-", x.implementations, verified_text(m.verification));
       if (m.percent_of_peak) title += "\n% of peak against: " + m.peak_basis;

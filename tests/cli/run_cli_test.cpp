@@ -42,6 +42,60 @@ TEST(xpubench_run, small_suite_writes_json_and_csv) {
   EXPECT_NE(r.err.find("[3/3"), std::string::npos) << r.err;  // progress on stderr
 }
 
+// --format json / md to standard output, --quiet, --html; bad combinations are refused before measuring.
+TEST(xpubench_run, formats_to_stdout_quiet_and_html) {
+  test::temp_dir dir;
+  const auto suite = dir.write("tiny.toml", "repetitions = 2\nmin_time_s = 0.001\n[[gemm]]\nshapes = [{ m = 16, n = 16, k = 16 }]\n");
+  const std::vector<std::string> base{"run", "--suite", suite.string(), "--device", "cpu0", "--in-process"};
+  const auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return xpubench(args);
+  };
+  const auto json = with({"--format", "json", "--quiet"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  auto parsed = run_from_json(nlohmann::json::parse(json.out), "stdout");
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed->measurements.size(), 2u);
+  EXPECT_EQ(json.err, "") << json.err;  // quiet: no progress, no report
+  const auto html = dir.path() / "r.html";
+  const auto md = with({"--format", "md", "--html", html.string()});
+  ASSERT_EQ(md.exit_code, 0) << md.err;
+  EXPECT_EQ(md.out.rfind("# xpubench report\n", 0), 0u) << md.out;
+  EXPECT_NE(md.out.find("| gemm/fp32/m16n16k16 | FLOP/s |"), std::string::npos) << md.out;
+  EXPECT_NE(md.err.find("[2/2"), std::string::npos) << md.err;  // progress stays on stderr
+  const std::string page = slurp(html);
+  EXPECT_EQ(page.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(page.find("data-name=\"cpu0/gemm/fp32/m16n16k16/onednn\""), std::string::npos);
+  const auto clash = with({"--format", "json", "--json", (dir.path() / "x.json").string()});
+  EXPECT_EQ(clash.exit_code, 2);
+  EXPECT_NE(clash.err.find("use one"), std::string::npos) << clash.err;
+  const auto both = with({"--format", "md", "--html", "-"});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.err.find("must name files"), std::string::npos) << both.err;
+}
+
+// `xpubench report`: bad input exits 2 with the file named; md and text render.
+TEST(xpubench_report, renders_runs_and_refuses_what_is_not_one) {
+  test::temp_dir dir;
+  const auto suite = dir.write("tiny.toml", "repetitions = 2\nmin_time_s = 0.001\n[[gemm]]\nshapes = [{ m = 16, n = 16, k = 16 }]\n");
+  const auto json = dir.path() / "a.json";
+  ASSERT_EQ(xpubench({"run", "--suite", suite.string(), "--device", "cpu0", "--in-process", "--quiet", "--json", json.string()}).exit_code, 0);
+  const auto md = xpubench({"report", json.string(), json.string(), "--format", "md"});
+  ASSERT_EQ(md.exit_code, 0) << md.err;
+  EXPECT_NE(md.out.find("| workload | unit | run 1 cpu0 | run 2 cpu0 |"), std::string::npos) << md.out;  // one host, two runs
+  const auto text = xpubench({"report", json.string(), "-o", (dir.path() / "r.txt").string()});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(slurp(dir.path() / "r.txt").find("Devices side by side\n===="), std::string::npos);  // the format from the extension
+  const auto bad = dir.write("bad.json", "{\"not\": \"a run\"}");
+  const auto refused = xpubench({"report", bad.string()});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find(bad.string()), std::string::npos) << refused.err;
+  const auto missing = xpubench({"report", json.string(), "--base", (dir.path() / "none.json").string()});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("--base"), std::string::npos) << missing.err;
+}
+
 TEST(xpubench_run, a_missing_comparator_library_is_a_row_with_the_reason) {
   test::temp_dir dir;
   const auto suite = dir.write("g.toml", "repetitions = 2\nmin_time_s = 0.001\n[[gemm]]\nshapes = [{ m = 16, n = 16, k = 16 }]\n");
