@@ -45,14 +45,9 @@ int report_command::run() const {
     if (!c) return fmt::print(stderr, "xpubench report: --base: {}\n", terminal_safe(c.error().message)), 2;
     compared = report_comparison{base, files.front(), std::move(*c), o};
   }
-  std::size_t width = 100;
-  if (const char* columns = std::getenv("COLUMNS")) {
-    char* end = nullptr;
-    const unsigned long v = std::strtoul(columns, &end, 10);
-    if (end && *end == '\0' && v >= 40 && v <= 1000) width = v;
-  }
-  std::string text = runs_report_render(runs, compared, fmt_name, width);
-  if (fmt_name == "text") text = terminal_safe(text);
+  const std::size_t columns = terminal_columns(stdout);
+  std::string text = runs_report_render(runs, compared, fmt_name, columns ? columns : 100);
+  if (fmt_name != "html") text = terminal_safe(text);  // strings from drivers and files, escaped
   if (auto ok = write_output(output, text); !ok) return fmt::print(stderr, "xpubench report: {}\n", ok.error().message), 2;
   if (!output_is_stdout(output)) fmt::print(stderr, "xpubench report: wrote {} ({} {})\n", output, format_bytes(text.size()), fmt_name);
   return 0;

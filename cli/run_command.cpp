@@ -393,16 +393,7 @@ int run_command::run() const {
       fmt::print(stderr, "xpubench run: no device '{}' on this machine{}\n", id, terminal_safe(why));
       return 2;
     }
-  std::string kept;  // the main job's results folder
-  if (keep_results && json_path.empty() && html_path.empty() && csv.empty() && !list) {
-    if (auto folder = results_folder(inv->host.hostname, std::time(nullptr))) {
-      kept = *folder;
-      json_path = kept + "/run.json";
-      html_path = kept + "/report.html";
-    } else {
-      fmt::print(stderr, "xpubench: the results will not be kept: {}\n", folder.error().message);
-    }
-  }
+  std::string kept;  // the main job's results folder (made once the run is about to start)
   std::vector<device_info> selected;
   std::vector<std::string> without;  // devices that are not measured, with the reason
   for (const auto& d : inv->devices) {
@@ -489,6 +480,15 @@ int run_command::run() const {
     r.context.idle_w = xpu::idle_baseline(selected, r.context.machine.power, options.energy);
   }
 
+  if (keep_results && json_path.empty() && html_path.empty() && csv.empty() && !list) {
+    if (auto folder = results_folder(inv->host.hostname, std::time(nullptr))) {
+      kept = *folder;
+      json_path = kept + "/run.json";
+      html_path = kept + "/report.html";
+    } else {
+      fmt::print(stderr, "xpubench: the results will not be kept: {}\n", folder.error().message);
+    }
+  }
   // Each output is rewritten after every benchmark when it is a file (a crash keeps what was
   // measured), written once at the end when it is a stream; each distinct error is printed once.
   struct output {
@@ -558,9 +558,9 @@ int run_command::run() const {
   write_outputs(r, true);
 
   if (options.progress && progress_line_allowed(stderr)) fmt::print(stderr, "\r\033[K");  // the progress line goes
-  if (md_out) fmt::print("{}", runs_report_render({{"this run", r}}, std::nullopt, "md"));
+  if (md_out) fmt::print("{}", terminal_safe(runs_report_render({{"this run", r}}, std::nullopt, "md")));
   else if (!quiet) fmt::print(report_to, "{}", terminal_safe(run_report(r, style, device_seconds, terminal_columns(report_to))));  // driver strings reach the terminal escaped
-  for (const auto& w : without) fmt::print(quiet ? stderr : report_to, "{}\n", terminal_safe(w));
+  for (const auto& w : without) fmt::print(quiet || md_out ? stderr : report_to, "{}\n", terminal_safe(w));
   std::fflush(report_to);
   bool write_failed = false;
   if (!kept.empty() && !quiet && std::ranges::all_of(outputs, &output::final_ok)) {

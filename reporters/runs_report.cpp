@@ -38,13 +38,6 @@ std::string verified_text(const verification_result& v) {
   return v.exact ? "verified: exact" : fmt::format("verified: rel. L2 error {:.1e} (tolerance {:.1e})", v.rel_l2_error, v.tolerance);
 }
 
-std::string short_list(const std::vector<std::string>& names, std::size_t shown = 4) {
-  std::string out;
-  for (std::size_t i = 0; i < names.size() && i < shown; ++i) out += (i ? ", " : "") + names[i];
-  if (names.size() > shown) out += fmt::format(" and {} more", names.size() - shown);
-  return out;
-}
-
 struct row_counts {
   std::size_t ok = 0, invalid = 0, unsupported = 0, other = 0;
 };
@@ -75,7 +68,7 @@ void runs_table(document& doc, const std::vector<report_run>& runs) {
     const row_counts c = count_rows(r);
     const std::string state = r.context.interrupted ? "interrupted (" + r.context.interrupted_by + ")" : r.context.finished ? "finished" : "unfinished";
     t.rows.push_back({cell(fmt::format("{}", i + 1)), cell(runs[i].file), cell(r.context.machine.host.hostname, r.context.machine.host.os),
-                      cell(cpu_model(r)), cell(short_list({devices.begin(), devices.end()}, 8)), cell(r.context.suite), cell(r.context.started_at),
+                      cell(cpu_model(r)), cell(list_text({devices.begin(), devices.end()}, 8)), cell(r.context.suite), cell(r.context.started_at),
                       cell(r.context.xpubench_version + (r.context.git_sha.empty() ? "" : " " + r.context.git_sha)),
                       cell(fmt::format("{} ok, {} invalid, {} unsupported, {} other", c.ok, c.invalid, c.unsupported, c.other)),
                       cell(state, "", r.context.finished ? "" : "bad")});
@@ -127,7 +120,7 @@ void matrix_section(document& doc, const workload_matrix& mx) {
     for (std::size_t c = 0; c < row.cells.size(); ++c) {
       const matrix_cell& x = row.cells[c];
       if (!x.best) {
-        cells.push_back(cell(x.state.empty() ? "" : x.state, x.reason, x.state == "unsupported" || x.state.empty() ? "dim" : "bad"));
+        cells.push_back(cell(x.state, x.reason, x.state == "unsupported" || x.state == "skipped" || x.state.empty() ? "dim" : "bad"));
         continue;
       }
       const measurement& m = *x.best;
@@ -166,7 +159,7 @@ void machine_section(document& doc, const run& r, std::size_t index) {
   doc.push_back(paragraph(fmt::format("{} ({}, {}): {}, {} package(s), {} cores, {} threads{}{}; ISA: {}", inv.host.hostname, inv.host.os, inv.host.kernel,
                                       cpu_model(r), t.packages, t.cores, t.pus, caches.empty() ? "" : "; caches " + caches + " (each)",
                                       inv.cpu.memory.total_bytes ? "; memory " + format_bytes(*inv.cpu.memory.total_bytes) : "",
-                                      short_list(inv.cpu.isa.present(), 40))));
+                                      list_text(inv.cpu.isa.present(), 40))));
   doc_table d{fmt::format("devices-{}", index), {"device", "name", "type", "driver", "native", "emulated", "unsupported"}, {}};
   for (const device_info& dev : inv.devices) {
     std::vector<std::string> lists[3];
@@ -175,14 +168,14 @@ void machine_section(document& doc, const run& r, std::size_t index) {
       lists[static_cast<int>(p.level)].emplace_back(to_string(p.type));
       if (p.level == support_level::unsupported) reasons += fmt::format("{}{}: {}", reasons.empty() ? "" : "\n", to_string(p.type), p.reason);
     }
-    d.rows.push_back({cell(dev.id), cell(dev.name, dev.vendor), cell(dev.type), cell(dev.driver_version), cell(short_list(lists[0], 10)),
-                      cell(short_list(lists[1], 10)), cell(short_list(lists[2], 10), reasons, "dim")});
+    d.rows.push_back({cell(dev.id), cell(dev.name, dev.vendor), cell(dev.type), cell(dev.driver_version), cell(list_text(lists[0], 10)),
+                      cell(list_text(lists[1], 10)), cell(list_text(lists[2], 10), reasons, "dim")});
   }
   doc.push_back(table_block(std::move(d)));
   std::vector<std::string> sensors, unreadable;
   for (const power_sensor& s : inv.power.sensors)
     (s.readable ? sensors : unreadable).push_back(s.id + (s.covers.empty() ? "" : " (" + s.covers + ")"));
-  std::string power = sensors.empty() ? "no readable power sensor" : "power sensors: " + short_list(sensors, 8);
+  std::string power = sensors.empty() ? "no readable power sensor" : "power sensors: " + list_text(sensors, 8);
   for (const power_source& s : inv.power.sources)
     if (!s.available && !s.reason.empty()) power += fmt::format("; {}: {}", s.name, s.reason);
   doc.push_back(paragraph(power));
@@ -256,9 +249,9 @@ void model_section(document& doc, const run& r, std::size_t index) {
     const std::string nmse = fmt::format("{:.1e}", b.worst_rel_l2 * b.worst_rel_l2);
     if (tokens)
       t.rows.push_back({cell(b.device), cell(b.precision), cell(per_s(b.decode.per_s), "", "num"), cell(per_s(b.prefill.per_s), "", "num"),
-                        cell(per_s(b.decode_memory_bound), b.memory_basis, "num"), cell(nmse, "", "num"), cell(short_list(missing, 2))});
+                        cell(per_s(b.decode_memory_bound), b.memory_basis, "num"), cell(nmse, "", "num"), cell(list_text(missing, 2))});
     else
-      t.rows.push_back({cell(b.device), cell(b.precision), cell(per_s(b.inference.per_s), "", "num"), cell(nmse, "", "num"), cell(short_list(missing, 2))});
+      t.rows.push_back({cell(b.device), cell(b.precision), cell(per_s(b.inference.per_s), "", "num"), cell(nmse, "", "num"), cell(list_text(missing, 2))});
   }
   doc.push_back(table_block(std::move(t)));
   if (!m.notes.empty()) doc.push_back(notes_block(m.notes));
@@ -283,15 +276,15 @@ void notes_section(document& doc, const run& r) {
     busy += m.load.busy;
     noisy += m.noisy;
   }
-  for (const auto& [reason, rows] : unsupported) notes.push_back(fmt::format("unsupported ({}): {}: {}", rows.size(), short_list(rows, 3), reason));
+  for (const auto& [reason, rows] : unsupported) notes.push_back(fmt::format("unsupported ({}): {}: {}", rows.size(), list_text(rows, 3), reason));
   for (const auto& [what, precisions] : dispatch) {
     std::set<std::string> unique(precisions.begin(), precisions.end());
-    notes.push_back(fmt::format("library kernels: {} ({})", what, short_list({unique.begin(), unique.end()}, 8)));
+    notes.push_back(fmt::format("library kernels: {} ({})", what, list_text({unique.begin(), unique.end()}, 8)));
   }
   for (const auto& w : warnings) notes.push_back("library dispatch warning: " + w);
   if (busy) notes.push_back(fmt::format("{} measurement(s) ran while the machine was busy (other processes or the hypervisor): they may read slower than the machine is", busy));
   if (noisy) notes.push_back(fmt::format("{} measurement(s) noisy: the median is uncertain by more than ±{:.1f}%", noisy, r.context.noisy_threshold * 100));
-  if (!energy.empty()) notes.push_back("no ops/W: " + short_list({energy.begin(), energy.end()}, 4));
+  if (!energy.empty()) notes.push_back("no ops/W: " + list_text({energy.begin(), energy.end()}, 4));
   if (r.context.interrupted) notes.push_back("INTERRUPTED by " + r.context.interrupted_by + ": the run stopped early");
   if (!r.context.resumed_from.empty()) notes.push_back("resumed from " + r.context.resumed_from);
   if (notes.empty()) return;
@@ -352,24 +345,33 @@ std::string roofline_svg(const roofline& roof, const std::string& id) {
   const double pw = W - ml - mr, ph = H - mt - mb;
   double top_compute = 0, top_memory = 0;
   for (const roof_ceiling& c : roof.ceilings) (c.memory ? top_memory : top_compute) = std::max(c.memory ? top_memory : top_compute, c.value);
-  std::vector<double> xs, ys;
-  for (const roof_point& p : roof.points) xs.push_back(p.intensity), ys.push_back(p.ops_per_s);
+  const auto plottable = [](const roof_point& p) {  // log axes: positive, finite coordinates only
+    return p.intensity > 0 && std::isfinite(p.intensity) && p.ops_per_s > 0 && std::isfinite(p.ops_per_s);
+  };
+  const auto drawable = std::ranges::count_if(roof.points, plottable);
+  std::vector<double> xs, ys;  // positive and finite only: the axes are logarithmic
+  const auto add = [](std::vector<double>& v, double x) {
+    if (x > 0 && std::isfinite(x)) v.push_back(x);
+  };
+  for (const roof_point& p : roof.points) add(xs, p.intensity), add(ys, p.ops_per_s);
   for (const roof_ceiling& c : roof.ceilings)
     if (!c.memory) {
-      ys.push_back(c.value);
-      if (top_memory > 0) xs.push_back(c.value / top_memory);
+      add(ys, c.value);
+      if (top_memory > 0) add(xs, c.value / top_memory);
     }
   if (xs.empty()) xs = {0.1, 10};
   if (ys.empty()) ys = {top_memory > 0 ? top_memory : 1e9};
-  const double x0 = std::floor(std::log10(*std::ranges::min_element(xs) / 2)), x1 = std::max(x0 + 1, std::ceil(std::log10(*std::ranges::max_element(xs) * 2)));
-  const double y0 = std::floor(std::log10(*std::ranges::min_element(ys) / 2)), y1 = std::max(y0 + 1, std::ceil(std::log10(*std::ranges::max_element(ys) * 1.5)));
+  // Decades from the data, at most 12 per axis (a stray value cannot stretch the plot to nothing).
+  const double x1 = std::ceil(std::log10(*std::ranges::max_element(xs) * 2)), y1 = std::ceil(std::log10(*std::ranges::max_element(ys) * 1.5));
+  const double x0 = std::clamp(std::floor(std::log10(*std::ranges::min_element(xs) / 2)), x1 - 12, x1 - 1);
+  const double y0 = std::clamp(std::floor(std::log10(*std::ranges::min_element(ys) / 2)), y1 - 12, y1 - 1);
   const auto X = [&](double v) { return ml + (std::log10(v) - x0) / (x1 - x0) * pw; };
   const auto Y = [&](double v) { return mt + ph - (std::log10(v) - y0) / (y1 - y0) * ph; };
   std::string s = fmt::format("<svg class=\"roofline\" id=\"{0}\" data-points=\"{1}\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{2}\" height=\"{3}\" "
                               "viewBox=\"0 0 {2} {3}\" role=\"img\"><title>{4}</title>"
                               "<defs><clipPath id=\"{0}-clip\"><rect x=\"{5}\" y=\"{6}\" width=\"{7}\" height=\"{8}\"/></clipPath></defs>"
                               "<rect class=\"plot\" x=\"{5}\" y=\"{6}\" width=\"{7}\" height=\"{8}\" fill=\"none\" stroke=\"#d0d7de\"/>",
-                              html_escape(id), roof.points.size(), W, H, html_escape("Roofline of " + roof.device + " " + roof.device_name), ml, mt, pw, ph);
+                              html_escape(id), drawable, W, H, html_escape("Roofline of " + roof.device + " " + roof.device_name), ml, mt, pw, ph);
   for (double e = x0; e <= x1; ++e)
     s += fmt::format("<line class=\"grid\" x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\"/><text x=\"{0:.1f}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>", X(std::pow(10, e)),
                      mt, mt + ph, mt + ph + 14, decade_label(e));
@@ -409,12 +411,13 @@ std::string roofline_svg(const roofline& roof, const std::string& id) {
   }
   std::vector<std::string> legend;
   for (const roof_point& p : roof.points) {
+    if (!plottable(p)) continue;  // not counted in data-points either
     if (std::ranges::find(legend, p.precision) == legend.end()) legend.push_back(p.precision);
     std::string tip = fmt::format("{}\n{} at {:.3g} ops/B\n{} median", p.name, rate_text(p.ops_per_s, p.ops_unit), p.intensity, format_seconds(p.median_s));
     if (p.percent_of_peak) tip += fmt::format("\n{:.0f}% of peak", *p.percent_of_peak);
-    tip += "\n" + p.verified;
-    s += fmt::format("<circle class=\"pt\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"4.5\" fill=\"{}\" data-name=\"{}\"><title>{}</title></circle>", X(p.intensity),
-                     Y(p.ops_per_s), precision_colour(p.precision), html_escape(p.name), html_escape(tip));
+    tip += "\n" + verified_text(p.verification);
+    s += fmt::format("<circle class=\"pt\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"4.5\" fill=\"{}\" data-name=\"{}\"><title>{}</title></circle>",
+                     std::clamp(X(p.intensity), ml, ml + pw), std::clamp(Y(p.ops_per_s), mt, mt + ph), precision_colour(p.precision), html_escape(p.name), html_escape(tip));
   }
   for (std::size_t i = 0; i < legend.size(); ++i)
     s += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"4.5\" fill=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text>", ml + pw + 10, mt + ph - 12.0 * static_cast<double>(legend.size() - i) + 4,

@@ -5,26 +5,54 @@
 namespace xpu {
 
 std::size_t display_width(const std::string& s) {
-  return static_cast<std::size_t>(std::ranges::count_if(s, [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  std::size_t width = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\033' && i + 1 < s.size() && s[i + 1] == '[') {  // a colour sequence takes no room
+      std::size_t j = i + 2;
+      while (j < s.size() && ((s[j] >= '0' && s[j] <= '9') || s[j] == ';')) ++j;
+      if (j < s.size() && s[j] == 'm') {
+        i = j;
+        continue;
+      }
+    }
+    width += (static_cast<unsigned char>(s[i]) & 0xC0) != 0x80;
+  }
+  return width;
+}
+
+std::string list_text(const std::vector<std::string>& names, std::size_t shown) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size() && i < shown; ++i) out += (i ? ", " : "") + names[i];
+  if (names.size() > shown) out += " and " + std::to_string(names.size() - shown) + " more";
+  return out;
 }
 
 std::string wrap_text(const std::string& text, std::size_t width, const std::string& indent) {
-  std::string out, line = indent;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find(' ', start);
-    if (end == std::string::npos) end = text.size();
-    const std::string word = text.substr(start, end - start);
-    if (line.size() > indent.size() && width > 0 && display_width(line) + 1 + display_width(word) > width) {
-      out += line + "\n";
-      line = indent + "  ";
-    } else if (line.size() > indent.size()) {
-      line += ' ';
+  std::string out;
+  std::size_t from = 0;
+  do {  // each line of the text (a reason may hold a build log) wrapped on its own
+    std::size_t to = text.find('\n', from);
+    if (to == std::string::npos) to = text.size();
+    std::string line = indent;
+    bool empty = true;  // nothing but the indent yet
+    for (std::size_t start = from; start < to;) {
+      std::size_t end = std::min(text.find(' ', start), to);
+      const std::string word = text.substr(start, end - start);
+      start = end + 1;
+      if (word.empty()) continue;  // runs of spaces
+      if (!empty && width > 0 && display_width(line) + 1 + display_width(word) > width) {
+        out += line + "\n";
+        line = indent + "  ";
+      } else if (!empty) {
+        line += ' ';
+      }
+      line += word;
+      empty = false;
     }
-    line += word;
-    start = end + 1;
-  }
-  return out + line + "\n";
+    out += line + "\n";
+    from = to + 1;
+  } while (from < text.size());
+  return out;
 }
 
 std::vector<std::string> text_table::fit(std::size_t width, const std::vector<std::size_t>& drop_order, std::size_t indent) {

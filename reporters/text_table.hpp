@@ -21,6 +21,9 @@ class text_table {
   std::vector<std::vector<std::string>> m_rows;
 };
 
+// "a, b, c and 4 more": the first `shown` names of a list.
+std::string list_text(const std::vector<std::string>& names, std::size_t shown);
+
 // Greedy word wrap at `width` columns (0: no limit): each line starts with `indent`, continuation
 // lines with two more spaces; every line ends with a newline.
 std::string wrap_text(const std::string& text, std::size_t width, const std::string& indent);

@@ -1,6 +1,7 @@
 #include "results/roofline.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -10,12 +11,6 @@ namespace xpu {
 namespace {
 
 bool counts_ops(const measurement& m) { return m.ops_unit == "FLOP" || m.ops_unit == "OP"; }
-
-std::string verified_text(const verification_result& v) {
-  if (!v.checked) return "not checked";
-  if (!v.passed) return "FAILED";
-  return v.exact ? "exact" : fmt::format("rel. L2 {:.1e}", v.rel_l2_error);
-}
 
 // "bandwidth/read/b268435456" -> the working set in bytes (0 when the id has none).
 std::uint64_t working_set(const std::string& problem) {
@@ -40,7 +35,7 @@ std::vector<roofline> rooflines(const run& r) {
     return out.emplace_back(roofline{device, d ? d->name : "", {}, {}, 0, ""});
   };
   for (const measurement& m : r.measurements) {
-    if (m.state != status::ok || !m.ops_per_s || !(*m.ops_per_s > 0)) continue;
+    if (!usable_result(m) || !std::isfinite(*m.ops_per_s)) continue;
     roofline& roof = of(m.device);
     if (m.kernel == "peak") {  // the best implementation per precision
       auto it = std::ranges::find_if(roof.ceilings, [&](const roof_ceiling& c) { return !c.memory && c.precision == m.precision; });
@@ -52,9 +47,9 @@ std::vector<roofline> rooflines(const run& r) {
       auto it = std::ranges::find(roof.ceilings, label, &roof_ceiling::label);
       if (it == roof.ceilings.end()) it = roof.ceilings.insert(roof.ceilings.end(), roof_ceiling{label, true, true, 0, "", ""});
       if (*m.ops_per_s > it->value) it->value = *m.ops_per_s, it->basis = m.name;
-    } else if (counts_ops(m) && m.bytes > 0 && m.time_s) {
+    } else if (counts_ops(m) && m.ops > 0 && m.bytes > 0 && std::isfinite(m.ops / m.bytes) && m.time_s) {
       roof.points.push_back({m.name, m.kernel, m.precision, m.problem, m.implementation, m.ops_unit, m.ops / m.bytes, *m.ops_per_s,
-                             m.time_s->median, m.percent_of_peak, verified_text(m.verification)});
+                             m.time_s->median, m.percent_of_peak, m.verification});
     } else {
       ++roof.left_out;
     }

@@ -26,7 +26,7 @@ struct roof_point {
   double ops_per_s = 0;
   double median_s = 0;
   std::optional<double> percent_of_peak;
-  std::string verified;     // "exact", "rel. L2 2.1e-07"
+  verification_result verification;
 };
 
 struct roofline {
@@ -38,7 +38,8 @@ struct roofline {
 };
 
 // One roofline per device that has a point or a ceiling, in the run's device order. Points are
-// the ok rows counted in FLOP or OP with a byte count (not the peak rows: they are the ceilings).
+// the usable rows (usable_result) counted in FLOP or OP with positive op and byte counts (not the
+// peak rows: they are the ceilings).
 std::vector<roofline> rooflines(const run& r);
 
 }  // namespace xpu

@@ -84,6 +84,12 @@ struct measurement {
   std::string energy_reason;              // why there is no energy figure
 };
 
+// A row whose throughput may be shown and compared: ok, with a positive throughput, and verified
+// (or with nothing to verify).
+inline bool usable_result(const measurement& m) {
+  return m.state == status::ok && m.ops_per_s && *m.ops_per_s > 0 && (!m.verification.checked || m.verification.passed);
+}
+
 // How the CPU clock behind CPU % of peak was measured and chosen (kernels/cpu: cpu_clock).
 struct clock_record {
   double hz = 0;                  // the clock used (0: unknown)

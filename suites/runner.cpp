@@ -322,7 +322,7 @@ progress_sink progress_to_terminal(std::FILE* f, std::size_t width) {
     if (start) line->clear();
     *line += text.substr(0, text.size() - (start ? 0 : 1));
     std::string shown = *line;
-    if (width > 1 && shown.size() >= width) shown = shown.substr(0, width - 4) + "...";
+    if (width > 4 && shown.size() >= width) shown = shown.substr(0, width - 4) + "...";
     std::fprintf(f, "\r\033[K%s", shown.c_str());
     std::fflush(f);
   };

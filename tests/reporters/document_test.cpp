@@ -3,6 +3,8 @@
 // fit a terminal, footnote markers instead of a loose footer, each unsupported reason once.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "core/problem.hpp"
 #include "reporters/document.hpp"
 #include "reporters/run_report.hpp"
@@ -40,6 +42,20 @@ TEST(document, markdown_escapes_table_syntax) {
 TEST(document, text_wraps_paragraphs_at_the_width) {
   const std::string text = render_text({paragraph(std::string(30, 'a') + " " + std::string(30, 'b') + " " + std::string(30, 'c'))}, 70);
   EXPECT_EQ(text, std::string(30, 'a') + " " + std::string(30, 'b') + "\n  " + std::string(30, 'c') + "\n");
+}
+
+TEST(document, the_fastest_cell_is_marked_in_markdown_and_text) {
+  doc_table t{"m", {"workload", "cpu0"}, {{{"gemm", "", "", "", ""}, {"1.00 T", "", "num best", "1e12", ""}}}};
+  EXPECT_NE(render_markdown({table_block(t)}).find("| gemm | **1.00 T** |"), std::string::npos) << render_markdown({table_block(t)});
+  EXPECT_NE(render_text({table_block(t)}, 80).find("1.00 T *"), std::string::npos);
+}
+
+TEST(text_table, wrap_and_width_ignore_colour_and_keep_line_breaks) {
+  EXPECT_EQ(display_width("\033[33minvalid\033[0m"), 7u);
+  EXPECT_EQ(wrap_text("a  b\nc", 80, "  "), "  a b\n  c\n");  // runs of spaces, a newline kept
+  EXPECT_EQ(wrap_text("aaa bbb ccc", 9, ""), "aaa bbb\n  ccc\n");
+  EXPECT_EQ(wrap_text("", 9, "  "), "  \n");
+  EXPECT_EQ(list_text({"a", "b", "c", "d"}, 2), "a, b and 2 more");
 }
 
 TEST(text_table, fit_drops_columns_in_order_until_it_fits) {
@@ -99,7 +115,7 @@ TEST(run_report, footnote_markers_and_each_unsupported_reason_once) {
 
 TEST(runs_report, roofline_svg_has_one_circle_per_point_inside_the_plot) {
   roofline roof{"cpu0", "a CPU", {{"fp32 peak", false, true, 1e12, "fp32", "cpu0/peak/fp32"}, {"read 1 GiB", true, true, 5e10, "", ""}}, {}, 0, ""};
-  for (double ai : {0.5, 4.0, 300.0}) roof.points.push_back({"p" + std::to_string(ai), "gemm", "fp32", "gemm/x", "onednn", "FLOP", ai, std::min(1e12, ai * 5e10) / 2, 1e-3, {}, "exact"});
+  for (double ai : {0.5, 4.0, 300.0}) roof.points.push_back({"p" + std::to_string(ai), "gemm", "fp32", "gemm/x", "onednn", "FLOP", ai, std::min(1e12, ai * 5e10) / 2, 1e-3, {}, {}});
   const std::string svg = roofline_svg(roof, "r0");
   std::size_t circles = 0;
   for (std::size_t at = 0; (at = svg.find("<circle class=\"pt\"", at)) != std::string::npos; ++at) ++circles;
@@ -108,6 +124,15 @@ TEST(runs_report, roofline_svg_has_one_circle_per_point_inside_the_plot) {
   EXPECT_EQ(svg.find("stroke-dasharray"), std::string::npos);  // measured ceilings are solid
   roof.ceilings.push_back({"fp32 peak (estimate)", false, false, 2e12, "fp32", "cores x clock"});
   EXPECT_NE(roofline_svg(roof, "r1").find("stroke-dasharray"), std::string::npos);  // an estimate is dashed
+  // Points no log axis can place (zero, infinite, NaN) are left out and not counted; the rest stay finite.
+  roof.points.push_back({"zero", "gemm", "fp32", "gemm/x", "onednn", "FLOP", 0, 1e9, 1e-3, {}, {}});
+  roof.points.push_back({"nan", "gemm", "fp32", "gemm/x", "onednn", "FLOP", 2, std::nan(""), 1e-3, {}, {}});
+  const std::string odd = roofline_svg(roof, "r2");
+  EXPECT_NE(odd.find("data-points=\"3\""), std::string::npos);
+  EXPECT_EQ(odd.find("nan"), std::string::npos);
+  EXPECT_EQ(odd.find("inf"), std::string::npos);
+  roofline lonely{"gpu0", "", {}, {{"one", "gemm", "fp16", "gemm/x", "xpubench", "FLOP", 8, 1e10, 1e-3, {}, {}}}, 0, ""};
+  EXPECT_NE(roofline_svg(lonely, "r3").find("<circle class=\"pt\""), std::string::npos);  // one point, no ceiling
 }
 
 }  // namespace

@@ -93,5 +93,7 @@ for section in ("Ranking per kernel and precision", "Devices side by side", "Roo
 print(f"ok: {check.group(1)}; {sum(len(v) for v in p.circles.values())} points, {len(p.cells)} numbers checked")
 PY
 # The other formats render the same runs.
-"$bin" report "$dir/a.json" "$dir/b.json" --format md | grep -q '^| workload | unit | vm cpu0\|^| workload | unit |'
-"$bin" report "$dir/a.json" --format text | grep -q 'Devices side by side'
+"$bin" report "$dir/a.json" "$dir/b.json" --format md -o "$dir/report.md"
+grep -q '^| workload | unit | .* cpu0 | second-host cpu0 |' "$dir/report.md"
+"$bin" report "$dir/a.json" --format text -o "$dir/report.txt"
+grep -q 'Devices side by side' "$dir/report.txt"

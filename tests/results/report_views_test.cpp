@@ -56,6 +56,10 @@ TEST(roofline, measured_ceilings_estimates_and_points) {
   unsupported.state = status::unsupported;
   unsupported.ops_per_s.reset();
   r.measurements.push_back(unsupported);
+  measurement no_ops = row("cpu0", gemm_small, "onednn", 1e11, 0, 100);  // a hand-edited file: no op count, no point
+  measurement unchecked = row("cpu0", gemm_small, "xpubench", 1e11, 1e6, 100);
+  unchecked.verification.passed = false;  // ok in name but failed: never a point
+  r.measurements.insert(r.measurements.end(), {no_ops, unchecked});
   const auto roofs = rooflines(r);
   ASSERT_EQ(roofs.size(), 1u);
   const roofline& roof = roofs[0];
@@ -70,7 +74,7 @@ TEST(roofline, measured_ceilings_estimates_and_points) {
   EXPECT_EQ(roof.ceilings[2].value, 2e12);
   ASSERT_EQ(roof.points.size(), 1u);  // the GEMM; the reduction counts elements
   EXPECT_DOUBLE_EQ(roof.points[0].intensity, 2.0 * 512 / 12);
-  EXPECT_EQ(roof.left_out, 1u);
+  EXPECT_EQ(roof.left_out, 2u);  // the reduction and the row without ops
   EXPECT_TRUE(roof.missing.empty());
 }
 
@@ -93,7 +97,10 @@ TEST(workload_matrix, best_verified_row_fastest_and_most_efficient) {
   gpu.ops_per_joule = 4e9;
   measurement cpu = row("cpu0", gemm_big, "onednn", 5e11);
   cpu.ops_per_joule = 1e9;
-  a.measurements = {fast_wrong, cpu, row("cpu0", gemm_big, "openblas", 3e11), gpu};
+  measurement ok_but_failed = row("gpu0", gemm_big, "clblast", 8e11);
+  ok_but_failed.verification.passed = false;
+  ok_but_failed.verification.message = "3 elements differ";
+  a.measurements = {fast_wrong, cpu, row("cpu0", gemm_big, "openblas", 3e11), gpu, ok_but_failed};
   const std::vector<run> runs{a};
   const workload_matrix m = workload_matrix_of(runs);
   ASSERT_EQ(m.columns.size(), 2u);
@@ -103,8 +110,31 @@ TEST(workload_matrix, best_verified_row_fastest_and_most_efficient) {
   ASSERT_TRUE(w.cells[0].best);
   EXPECT_EQ(w.cells[0].best->implementation, "onednn");
   EXPECT_EQ(w.cells[0].implementations, 2u);
+  EXPECT_EQ(w.cells[1].best->implementation, "xpubench");  // not the faster row that failed its check
   EXPECT_EQ(w.fastest, 0u);
   EXPECT_EQ(w.most_efficient, 1u);
+  // Energy on one device only: no "most efficient" (a ranking of one).
+  a.measurements[1].ops_per_joule.reset();
+  const std::vector<run> one_meter{a};
+  EXPECT_FALSE(workload_matrix_of(one_meter).rows[0].most_efficient);
+}
+
+TEST(workload_matrix, a_failure_explains_a_cell_before_unsupported) {
+  run a;
+  measurement unsupported = row("cpu0", gemm_big, "clblast", 0);
+  unsupported.state = status::unsupported;
+  unsupported.reason = "no such library";
+  unsupported.ops_per_s.reset();
+  measurement crashed = row("cpu0", gemm_big, "xpubench", 0);
+  crashed.state = status::crashed;
+  crashed.reason = "SIGSEGV";
+  crashed.ops_per_s.reset();
+  a.measurements = {unsupported, crashed};
+  const std::vector<run> runs{a, a};  // one host twice: the runs are numbered
+  const workload_matrix m = workload_matrix_of(runs);
+  EXPECT_EQ(m.columns[1].label, "run 2 cpu0");
+  EXPECT_EQ(m.rows[0].cells[0].state, "crashed");
+  EXPECT_EQ(m.rows[0].cells[0].reason, "xpubench: SIGSEGV");
 }
 
 TEST(workload_matrix, hosts_side_by_side_and_ranked_over_common_shapes) {
@@ -125,7 +155,7 @@ TEST(workload_matrix, hosts_side_by_side_and_ranked_over_common_shapes) {
   EXPECT_EQ(m.columns[1].label, "beta cpu0");
   ASSERT_EQ(m.rows.size(), 2u);
   EXPECT_EQ(m.rows[1].cells[1].state, "unsupported");
-  EXPECT_EQ(m.rows[1].cells[1].reason, "no such shape here");
+  EXPECT_EQ(m.rows[1].cells[1].reason, "onednn: no such shape here");
   EXPECT_FALSE(m.rows[1].fastest);  // one result is no ranking
   ASSERT_EQ(m.rankings.size(), 1u);
   const workload_ranking& g = m.rankings[0];
