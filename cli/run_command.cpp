@@ -481,7 +481,7 @@ int run_command::run() const {
   }
 
   if (keep_results && json_path.empty() && html_path.empty() && csv.empty() && !list) {
-    if (auto folder = results_folder(inv->host.hostname, std::time(nullptr))) {
+    if (auto folder = results_folder(r.context.machine.host.hostname, std::time(nullptr))) {
       kept = *folder;
       json_path = kept + "/run.json";
       html_path = kept + "/report.html";

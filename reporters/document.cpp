@@ -87,10 +87,13 @@ constexpr const char* page_script = R"(
     for(var c=rows.length?rows[0].cells.length-1:-1;c>=0&&col<0;c--)
       for(var r=0;r<rows.length;r++)if(rows[r].cells[c].getAttribute('data-v')){col=c;break;}
     if(col<0)return;
-    t.tHead.rows[0].cells[col].click();
+    var original=Array.prototype.slice.call(rows),th=t.tHead.rows[0].cells[col];
+    th.click();
     var last=Infinity;
     for(var r=0;r<rows.length;r++){var v=rows[r].cells[col].getAttribute('data-v');if(!v)continue;v=parseFloat(v);
       if(v>last)problems.push(t.id+': column '+col+' not sorted by a click');last=v;}
+    original.forEach(function(row){t.tBodies[0].appendChild(row);});  // the reader gets the report's own order
+    th.removeAttribute('data-dir');
   });
   problems.forEach(function(p){console.error('xpubench report self-check: '+p);});
   document.documentElement.setAttribute('data-selfcheck',problems.length?'failed':'ok plots='+plots+' points='+points+' tables='+tables);

@@ -142,7 +142,9 @@ std::string run_report(const run& r, const report_style& style, const std::map<s
     const auto& rows = by_device[id];
     std::string took;
     if (auto t = device_seconds.find(id); t != device_seconds.end()) took = fmt::format("  ({} benchmarks in {:.0f} s)", rows.size(), t->second);
-    out += bold(fmt::format("{}  {}", id, d ? d->name : "")) + took + "\n";
+    std::string name = d ? d->name : "";
+    while (!name.empty() && name.back() == ' ') name.pop_back();  // CPU model strings end in padding
+    out += bold(fmt::format("{}  {}", id, name)) + took + "\n";
     std::vector<std::string> header{"benchmark", "impl", "support", "status", "median", "throughput", "% peak", "verified", "±median"};
     if (any_energy) header.insert(header.end(), {"ops/W", "W"});
     text_table table(header);

@@ -30,6 +30,10 @@ TEST(main_job, no_command_runs_the_probe_and_the_quick_suite) {
   ASSERT_TRUE(run) << run.error().message;
   EXPECT_TRUE(run->context.finished);
   EXPECT_TRUE(std::regex_match(folder, std::regex(R"([A-Za-z0-9._-]+-2\d{7}-\d{6})"))) << folder;  // the host, then the date
+  const std::string& host = run->context.machine.host.hostname;
+  if (std::regex_match(host, std::regex("[A-Za-z0-9_-][A-Za-z0-9._-]*"))) {
+    EXPECT_EQ(folder.rfind(host + "-", 0), 0u) << folder;  // a plain host name is kept as it is
+  }
   std::ifstream in(kept[0] / "report.html");
   const std::string html{std::istreambuf_iterator<char>(in), {}};
   EXPECT_NE(html.find("<svg class=\"roofline\""), std::string::npos);
