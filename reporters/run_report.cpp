@@ -45,7 +45,8 @@ std::string accuracy_report(const run& r, const painter& p, std::size_t width) {
     return std::ranges::count_if(rows, [&](const accuracy_row& b) { return b.device == a.device && b.kernel == a.kernel; }) > 1;
   });
   if (!compared) return "";
-  std::string out = p.bold("Accuracy beside speed") + " (against the float64 or exact-integer reference; the worst over each kernel's shapes)\n";
+  std::string out = p.bold("Accuracy beside speed") + "\n" +
+                    wrap_text("(against the float64 or exact-integer reference; the worst over each kernel's shapes)", width, "  ");
   text_table table({"device", "kernel", "precision", "verified", "best throughput", "worst NMSE", "worst max rel. error", "storage NMSE"});
   for (const accuracy_row& a : rows) {
     const std::string verified = a.failed ? p.bad(fmt::format("{} ok, {} FAILED", a.verified, a.failed)) : fmt::format("{}", a.verified);
@@ -54,6 +55,7 @@ std::string accuracy_report(const run& r, const painter& p, std::size_t width) {
                    none ? "" : a.exact ? "exact" : fmt::format("{:.1e}", a.worst_nmse), none ? "" : a.exact ? "exact" : fmt::format("{:.1e}", a.worst_max_rel),
                    a.storage_nmse ? fmt::format("{:.1e}", *a.storage_nmse) : ""});
   }
+  table.fit(width, {7, 6, 3});  // storage NMSE, max rel. error, verified count: the least needed on a narrow terminal
   return out + table.render() +
          wrap_text("(NMSE: the squared relative L2 error, as llama.cpp's test-backend-ops reports it; max rel. error: the largest |got - ref| / |ref| "
                    "over elements at least a thousandth of the largest |ref|. Both are the kernel's own error on inputs already stored in its precision; "
@@ -111,6 +113,7 @@ std::string model_report(const run& r, const painter& p, std::size_t width) {
     for (const auto& w : whom) list += (list.empty() ? "" : ", ") + w;
     notes.push_back(fmt::format("{} for {} (not measured in the row's own form)", sub, list));
   }
+  table.fit(width, tokens ? std::vector<std::size_t>{6, 4} : std::vector<std::size_t>{4});  // NMSE, the matrices' bytes
   out += table.render();
   std::set<std::string> bases;
   for (const token_bound& b : bounds)
