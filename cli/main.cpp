@@ -12,6 +12,7 @@
 
 #include "cli/ab_command.hpp"
 #include "cli/compare_command.hpp"
+#include "cli/history_command.hpp"
 #include "cli/probe_command.hpp"
 #include "cli/report_command.hpp"
 #include "cli/run_command.hpp"
@@ -46,6 +47,10 @@ int main(int argc, char** argv) {
   CLI::App* report_sub = app.add_subcommand("report", "Render runs as one report: HTML with rooflines from the measured ceilings, devices side "
                                                       "by side and ranked per workload, accuracy, notes; or Markdown or text");
   report.add_options(*report_sub);
+  xpu::history_command history;
+  CLI::App* history_sub = app.add_subcommand("history", "A run history in SQLite: add runs, list them, show a benchmark's series, export it, "
+                                                        "check every series for steps (change points)");
+  history.add_options(*history_sub);
   xpu::suite_command suite;
   CLI::App* suite_sub = app.add_subcommand("suite", "Suites: write one from a model file (from-model), print a built-in one (show)");
   suite.add_options(*suite_sub);
@@ -79,6 +84,7 @@ int main(int argc, char** argv) {
     if (compare_sub->parsed()) return compare.run();
     if (ab_sub->parsed()) return ab.run();
     if (report_sub->parsed()) return report.run();
+    if (history_sub->parsed()) return history.run();
     if (suite_sub->parsed()) return suite.run();
     // No subcommand: the main job: the probe report, then the quick suite on every device.
     run.show_probe = true;

@@ -22,6 +22,8 @@ build=(
   # libraries
   libfmt-dev libhwloc-dev libcpu-features-dev nlohmann-json3-dev libcli11-dev
   libtomlplusplus-dev libbenchmark-dev libgtest-dev libgmock-dev
+  # the run history (xpubench history)
+  libsqlite3-dev
   # CPU backend: oneDNN (GEMM, convolution) and OpenBLAS, OpenMP build (the second fp32 GEMM)
   libdnnl-dev libopenblas-openmp-dev
   # OpenCL headers and the loader's development files

@@ -1,0 +1,146 @@
+#include "cli/history_command.hpp"
+
+#include <cstdio>
+#include <map>
+#include <regex>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/output.hpp"
+#include "core/units.hpp"
+#include "reporters/text_table.hpp"
+#include "results/changepoints.hpp"
+#include "results/history.hpp"
+#include "results/run_json.hpp"
+
+namespace xpu {
+
+void history_command::add_options(CLI::App& sub) {
+  sub.require_subcommand(1, 1);
+  sub.add_option("--db", db, fmt::format("The history: a SQLite file (default {}; set XDG_DATA_HOME to move it)", default_history_path()));
+  add = sub.add_subcommand("add", "Add runs (xpubench run --json) to the history, every row and sample");
+  add->add_option("runs", files, "Run files")->required();
+  list = sub.add_subcommand("list", "The runs in the history, oldest first");
+  show = sub.add_subcommand("show", "One benchmark's series: each run's median, throughput and samples");
+  show->add_option("benchmark", benchmark, "A benchmark name, as a run names it: cpu0/gemm/fp32/m1024n1024k1024/onednn")->required();
+  show->add_option("--since", since, "Only runs started on or after this date (2026-11-01)");
+  exporter = sub.add_subcommand("export", "Every stored row, as JSON or CSV");
+  exporter->add_option("--format", format, "json or csv")->check(CLI::IsMember({"json", "csv"}));
+  exporter->add_option("-o,--output", output, "FILE ('-', the default: standard output)");
+  check = sub.add_subcommand("check", "Steps in each benchmark's series on each machine (E-Divisive means, permutation test)");
+  check->add_option("--filter", filter, "Only benchmarks matching this regular expression");
+  check->add_option("--since", since, "Only runs started on or after this date");
+  check->add_option("--alpha", alpha, "Significance of a step (default 0.01)")->check(CLI::Range(1e-4, 0.5));
+}
+
+namespace {
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+}  // namespace
+
+int history_command::run() const {
+  const std::string path = db.empty() ? default_history_path() : db;
+  if (path.starts_with("postgresql://") || path.starts_with("postgres://"))
+    return fmt::print(stderr, "xpubench history: PostgreSQL storage is not in this build yet: give --db a SQLite file path\n"), 2;
+  auto opened = history_db::open(path);
+  if (!opened) return fmt::print(stderr, "xpubench history: {}\n", terminal_safe(opened.error().message)), 2;
+  history_db& h = *opened;
+  if (add->parsed()) {
+    for (const auto& f : files) {
+      auto r = run_file_load(f);
+      if (!r) return fmt::print(stderr, "xpubench history: {}\n", terminal_safe(r.error().message)), 2;
+      auto id = h.add(*r, f);
+      if (!id) return fmt::print(stderr, "xpubench history: {}\n", terminal_safe(id.error().message)), 2;
+      fmt::print("added {} as run {} ({} rows, machine {}) to {}\n", f, *id, r->measurements.size(), machine_fingerprint(*r), path);
+    }
+    return 0;
+  }
+  if (list->parsed()) {
+    auto runs = h.runs();
+    if (!runs) return fmt::print(stderr, "xpubench history: {}\n", runs.error().message), 2;
+    text_table t({"run", "started (UTC)", "host", "machine", "suite", "commit", "rows", "file"});
+    for (const auto& r : *runs)
+      t.add_row({std::to_string(r.id), r.started_at, r.host, r.machine, r.suite, r.git_sha, std::to_string(r.rows), r.file});
+    fmt::print("{}{} run(s) in {}\n", terminal_safe(t.render("")), runs->size(), path);
+    return 0;
+  }
+  if (show->parsed()) {
+    auto points = h.series(benchmark, since);
+    if (!points) return fmt::print(stderr, "xpubench history: {}\n", points.error().message), 2;
+    if (points->empty())
+      return fmt::print(stderr, "xpubench history: no rows of '{}' in {} (`xpubench history list` shows the runs; a benchmark is named as "
+                                "its run names it, e.g. cpu0/gemm/fp32/m1024n1024k1024/onednn)\n", terminal_safe(benchmark), path),
+             2;
+    text_table t({"run", "started (UTC)", "host", "machine", "commit", "state", "median", "throughput", "samples"});
+    for (const auto& p : *points)
+      t.add_row({std::to_string(p.run_id), p.started_at, p.host, p.machine, p.git_sha, p.state, p.median_s ? format_seconds(*p.median_s) : "",
+                 p.ops_per_s ? format_si(*p.ops_per_s) + "op/s" : "", std::to_string(p.samples_s.size())});
+    fmt::print("{}\n{}", terminal_safe(benchmark), terminal_safe(t.render()));
+    return 0;
+  }
+  auto names = h.benchmarks();
+  if (!names) return fmt::print(stderr, "xpubench history: {}\n", names.error().message), 2;
+  if (exporter->parsed()) {
+    nlohmann::json rows = nlohmann::json::array();
+    std::string csv = "run,started_at,host,machine,commit,benchmark,implementation,state,median_s,ops_per_s,samples_s\n";
+    for (const auto& name : *names) {
+      auto points = h.series(name);
+      if (!points) return fmt::print(stderr, "xpubench history: {}\n", points.error().message), 2;
+      for (const auto& p : *points) {
+        rows.push_back({{"run", p.run_id}, {"started_at", p.started_at}, {"host", p.host}, {"machine", p.machine}, {"commit", p.git_sha},
+                        {"benchmark", name}, {"implementation", p.implementation}, {"state", p.state},
+                        {"median_s", p.median_s ? nlohmann::json(*p.median_s) : nlohmann::json()},
+                        {"ops_per_s", p.ops_per_s ? nlohmann::json(*p.ops_per_s) : nlohmann::json()}, {"samples_s", p.samples_s}});
+        csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", p.run_id, p.started_at, csv_field(p.host), p.machine, csv_field(p.git_sha),
+                           csv_field(name), csv_field(p.implementation), p.state, p.median_s ? fmt::format("{}", *p.median_s) : "",
+                           p.ops_per_s ? fmt::format("{}", *p.ops_per_s) : "", csv_field(nlohmann::json(p.samples_s).dump()));
+      }
+    }
+    const std::string text = format == "csv" ? csv : nlohmann::json{{"xpubench_history", history_schema_version}, {"rows", rows}}.dump(1) + "\n";
+    if (auto ok = write_output(output, text); !ok) return fmt::print(stderr, "xpubench history: {}\n", ok.error().message), 2;
+    return 0;
+  }
+  // check
+  std::optional<std::regex> only;
+  try {
+    if (!filter.empty()) only = std::regex(filter);
+  } catch (const std::regex_error& e) {
+    return fmt::print(stderr, "xpubench history check: --filter '{}' is not a valid regular expression: {}\n", filter, e.what()), 2;
+  }
+  changepoint_options o;
+  o.alpha = alpha;
+  text_table t({"benchmark", "host", "step at (UTC)", "commits", "median before", "after", "change", "p"});
+  std::size_t series_checked = 0, steps = 0;
+  for (const auto& name : *names) {
+    if (only && !std::regex_search(name, *only)) continue;
+    auto points = h.series(name, since);
+    if (!points) return fmt::print(stderr, "xpubench history: {}\n", points.error().message), 2;
+    std::map<std::string, std::vector<const history_point*>> by_machine;  // a series is one benchmark on one machine
+    for (const auto& p : *points)
+      if (p.state == "ok" && p.median_s) by_machine[p.machine].push_back(&p);
+    for (const auto& [machine, series] : by_machine) {
+      std::vector<double> medians;
+      for (const auto* p : series) medians.push_back(*p->median_s);
+      ++series_checked;
+      for (const change_point& c : detect_change_points(medians, o)) {
+        ++steps;
+        const history_point& at = *series[c.index];
+        const history_point& before = *series[c.index - 1];
+        t.add_row({name, at.host, at.started_at, before.git_sha + ".." + at.git_sha, format_seconds(c.before), format_seconds(c.after),
+                   fmt::format("{:+.1f}% time", (c.after / c.before - 1) * 100), fmt::format("{:.3f}", c.p_value)});
+      }
+    }
+  }
+  if (steps) fmt::print("{}", terminal_safe(t.render("")));
+  fmt::print("{} step(s) in {} series (benchmark x machine; E-Divisive means, permutation test at alpha {}); {}\n", steps, series_checked, alpha, path);
+  return 0;
+}
+
+}  // namespace xpu

@@ -1,0 +1,64 @@
+#pragma once
+// A run history in SQLite (issue 16, its first part): every run added keeps its rows and every
+// sample, keyed by machine fingerprint, suite, benchmark, implementation, commit and date, so that
+// a benchmark's series on one machine can be read back and searched for steps
+// (results/changepoints.hpp). Schema migrations are numbered (`schema_version`); a database from a
+// newer xpubench is refused, not rewritten.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "results/run.hpp"
+
+struct sqlite3;
+
+namespace xpu {
+
+inline constexpr int history_schema_version = 1;
+
+struct history_run {
+  std::int64_t id = 0;
+  std::string machine, host, suite, git_sha, started_at, xpubench_version, file;
+  std::int64_t rows = 0;
+};
+
+struct history_point {
+  std::int64_t run_id = 0;
+  std::string machine, host, started_at, git_sha, implementation, state;
+  std::optional<double> median_s, ops_per_s;
+  std::vector<double> samples_s;
+};
+
+// What identifies a machine across runs: CPU model, core count, each device's name and driver
+// (the facts compare checks), hashed to 16 hex digits.
+std::string machine_fingerprint(const run& r);
+
+// $XDG_DATA_HOME/xpubench/history.sqlite (else ~/.local/share/xpubench/history.sqlite).
+std::string default_history_path();
+
+class history_db {
+ public:
+  // Opens (creating it and its folder when missing) and migrates to the current schema.
+  static result<history_db> open(const std::string& path);
+  history_db(history_db&&) noexcept;
+  history_db& operator=(history_db&&) noexcept;
+  ~history_db();
+
+  // Adds a run and its rows in one transaction; a run already there (same machine, suite, commit
+  // and start time) is refused with an `invalid` error naming it.
+  result<std::int64_t> add(const run& r, const std::string& file);
+  result<std::vector<history_run>> runs() const;
+  result<std::vector<std::string>> benchmarks() const;
+  // One benchmark's rows, oldest first (by start time, then by id); since: an ISO date prefix bound ("2026-11-01").
+  result<std::vector<history_point>> series(const std::string& benchmark, const std::string& since = {}) const;
+
+ private:
+  explicit history_db(sqlite3* db, std::string path) : m_db(db), m_path(std::move(path)) {}
+  sqlite3* m_db = nullptr;
+  std::string m_path;
+};
+
+}  // namespace xpu

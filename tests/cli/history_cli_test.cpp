@@ -1,0 +1,61 @@
+// `xpubench history` end to end: add runs, list, show, export, and check finding the step that
+// was put into a series; bad input exits 2 with the reason.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "results/run_json.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace xpu {
+namespace {
+
+using test::xpubench;
+
+TEST(xpubench_history, add_list_show_export_and_check_a_step) {
+  test::temp_dir dir;
+  const auto suite = dir.write("tiny.toml", "repetitions = 2\nmin_time_s = 0.001\n[[gemm]]\nshapes = [{ m = 16, n = 16, k = 16 }]\n");
+  const auto first = dir.path() / "r0.json";
+  ASSERT_EQ(xpubench({"run", "--suite", suite.string(), "--device", "cpu0", "--in-process", "--quiet", "--json", first.string()}).exit_code, 0);
+  auto base = run_file_load(first.string());
+  ASSERT_TRUE(base) << base.error().message;
+  const std::string db = (dir.path() / "h.sqlite").string();
+  std::vector<std::string> add{"history", "--db", db, "add"};
+  for (int i = 0; i < 16; ++i) {  // 16 commits; from the 10th on, every benchmark takes 30 % longer
+    run r = *base;
+    r.context.started_at = fmt::format("2026-11-{:02}T00:00:00Z", i + 1);
+    r.context.git_sha = fmt::format("c{:02}", i);
+    for (auto& m : r.measurements)
+      if (m.time_s) m.time_s->median = 1e-3 * (i >= 10 ? 1.3 : 1.0) * (1 + 0.004 * ((i * 7) % 5));
+    const auto file = dir.path() / fmt::format("r{}.json", i + 1);
+    std::ofstream(file) << run_to_json(r).dump();
+    add.push_back(file.string());
+  }
+  const auto added = xpubench(add);
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  EXPECT_NE(added.out.find("as run 16 ("), std::string::npos) << added.out;
+  const auto twice = xpubench({"history", "--db", db, "add", add.back()});
+  EXPECT_EQ(twice.exit_code, 2);
+  EXPECT_NE(twice.err.find("is there already"), std::string::npos) << twice.err;
+  const auto list = xpubench({"history", "--db", db, "list"});
+  EXPECT_NE(list.out.find("16 run(s) in"), std::string::npos) << list.out;
+  const auto show = xpubench({"history", "--db", db, "show", "cpu0/gemm/fp32/m16n16k16/onednn", "--since", "2026-11-15"});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_NE(show.out.find("c15"), std::string::npos);
+  EXPECT_EQ(show.out.find("c13"), std::string::npos) << show.out;  // before --since
+  const auto check = xpubench({"history", "--db", db, "check", "--filter", "onednn"});
+  ASSERT_EQ(check.exit_code, 0) << check.err;
+  EXPECT_NE(check.out.find("c09..c10"), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find("1 step(s) in 1 series"), std::string::npos) << check.out;
+  const auto csv = dir.path() / "all.csv";
+  ASSERT_EQ(xpubench({"history", "--db", db, "export", "--format", "csv", "-o", csv.string()}).exit_code, 0);
+  const std::string text = test::slurp(csv);
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1 + 16 * static_cast<long>(base->measurements.size()));
+  const auto missing = xpubench({"history", "--db", db, "show", "cpu9/none"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("no rows of 'cpu9/none'"), std::string::npos) << missing.err;
+  EXPECT_EQ(xpubench({"history", "--db", "postgresql://localhost/x", "list"}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace xpu

@@ -1,0 +1,106 @@
+// The run history on SQLite (results/history.cpp): runs and every sample round-trip, a run added
+// twice is refused, series come back oldest first per benchmark, a newer schema and a file that
+// is not a history are refused with the reason.
+#include <gtest/gtest.h>
+
+#include <sqlite3.h>
+
+#include "results/history.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace xpu {
+namespace {
+
+run sample_run(const std::string& started, const std::string& sha, double median) {
+  run r;
+  r.context.started_at = started;
+  r.context.git_sha = sha;
+  r.context.suite = "builtin:ci";
+  r.context.xpubench_version = "0.1.0";
+  r.context.machine.host.hostname = "alpha";
+  r.context.machine.cpu.topology.model = "Some CPU";
+  r.context.machine.cpu.topology.cores = 8;
+  for (const char* name : {"cpu0/gemm/fp32/m8n8k8/onednn", "cpu0/peak/fp32/xpubench"}) {
+    measurement m;
+    m.name = name;
+    m.implementation = "onednn";
+    m.samples_s = {median * 0.99, median, median * 1.01};
+    m.time_s = sample_stats{};
+    m.time_s->median = median;
+    m.ops_per_s = 1e9 / median;
+    r.measurements.push_back(m);
+  }
+  measurement unsupported;
+  unsupported.name = "cpu0/gemm/fp16/m8n8k8";
+  unsupported.state = status::unsupported;
+  r.measurements.push_back(unsupported);
+  return r;
+}
+
+TEST(history, runs_rows_and_samples_round_trip_oldest_first) {
+  test::temp_dir dir;
+  const std::string path = (dir.path() / "sub" / "h.sqlite").string();  // its folder is made
+  {
+    auto h = history_db::open(path);
+    ASSERT_TRUE(h) << h.error().message;
+    ASSERT_TRUE(h->add(sample_run("2026-11-02T00:00:00Z", "bbb", 2e-3), "b.json"));
+    ASSERT_TRUE(h->add(sample_run("2026-11-01T00:00:00Z", "aaa", 1e-3), "a.json"));
+    auto again = h->add(sample_run("2026-11-01T00:00:00Z", "aaa", 1e-3), "a-copy.json");
+    ASSERT_FALSE(again);
+    EXPECT_NE(again.error().message.find("a-copy.json is there already"), std::string::npos) << again.error().message;
+  }
+  auto h = history_db::open(path);  // reopened: the schema is current, nothing migrates twice
+  ASSERT_TRUE(h) << h.error().message;
+  auto runs = h->runs();
+  ASSERT_TRUE(runs);
+  ASSERT_EQ(runs->size(), 2u);  // the refused duplicate left nothing behind
+  EXPECT_EQ((*runs)[0].git_sha, "aaa");
+  EXPECT_EQ((*runs)[0].rows, 3);
+  EXPECT_EQ((*runs)[0].machine, machine_fingerprint(sample_run("x", "y", 1)));
+  auto names = h->benchmarks();
+  ASSERT_TRUE(names);
+  EXPECT_EQ(names->size(), 3u);
+  auto series = h->series("cpu0/gemm/fp32/m8n8k8/onednn");
+  ASSERT_TRUE(series);
+  ASSERT_EQ(series->size(), 2u);
+  EXPECT_EQ((*series)[0].git_sha, "aaa");
+  EXPECT_EQ((*series)[0].median_s, 1e-3);
+  EXPECT_EQ((*series)[0].samples_s, (std::vector<double>{0.99e-3, 1e-3, 1.01e-3}));
+  EXPECT_EQ((*series)[1].median_s, 2e-3);
+  auto later = h->series("cpu0/gemm/fp32/m8n8k8/onednn", "2026-11-02");
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->size(), 1u);
+  auto unsupported = h->series("cpu0/gemm/fp16/m8n8k8");
+  ASSERT_TRUE(unsupported);
+  ASSERT_EQ(unsupported->size(), 2u);
+  EXPECT_EQ((*unsupported)[0].state, "unsupported");
+  EXPECT_FALSE((*unsupported)[0].median_s);
+}
+
+TEST(history, the_fingerprint_follows_the_machine) {
+  run a = sample_run("t", "s", 1), b = a;
+  EXPECT_EQ(machine_fingerprint(a), machine_fingerprint(b));
+  b.context.machine.cpu.topology.cores = 16;
+  EXPECT_NE(machine_fingerprint(a), machine_fingerprint(b));
+  EXPECT_EQ(machine_fingerprint(a).size(), 16u);
+}
+
+TEST(history, a_newer_schema_and_a_file_that_is_no_history_are_refused) {
+  test::temp_dir dir;
+  const std::string path = (dir.path() / "h.sqlite").string();
+  ASSERT_TRUE(history_db::open(path));
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE schema_version SET version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto newer = history_db::open(path);
+  ASSERT_FALSE(newer);
+  EXPECT_NE(newer.error().message.find("schema version 99 is newer"), std::string::npos) << newer.error().message;
+  const auto text = dir.write("notes.txt", "this is not a database, it is some text that is long enough to have a header\n");
+  auto not_db = history_db::open(text.string());
+  ASSERT_FALSE(not_db);
+  EXPECT_NE(not_db.error().message.find("not an xpubench history"), std::string::npos) << not_db.error().message;
+}
+
+}  // namespace
+}  // namespace xpu
