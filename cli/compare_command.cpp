@@ -8,6 +8,7 @@
 #include "core/units.hpp"
 #include "reporters/compare_report.hpp"
 #include "results/compare.hpp"
+#include "results/history.hpp"
 
 namespace xpu {
 
@@ -30,6 +31,9 @@ void compare_command::add_options(CLI::App& sub) {
   sub.add_flag("--paired", paired,
                "BASE... and HEAD... pair by position (base i and head i ran side by side, as xpubench ab's rounds): each pair's "
                "ratio is one sample, so drift common to a pair cancels");
+  sub.add_option("--history", history,
+                 "A history file (xpubench history): each benchmark's threshold is 3 x its own spread over its last 30 runs on the "
+                 "head's machine (at least 1 %); benchmarks with fewer than 8 runs there keep --threshold");
   sub.add_flag("--allow-missing", allow_missing,
                "Do not fail the gate on head rows that are missing, not run or failed, or on head runs that did not finish");
 }
@@ -57,6 +61,20 @@ int compare_command::run() const {
   auto b = compare_inputs_load(base_paths);
   auto h = b ? compare_inputs_load(head_paths) : b;
   if (!h) return fmt::print(stderr, "xpubench compare: {}\n", h.error().message), 2;
+  if (!history.empty()) {
+    if (!h->front().xpu) return fmt::print(stderr, "xpubench compare: --history needs xpubench runs (the machine is named by their inventory)\n"), 2;
+    auto db = history_db::open(history);
+    if (!db) return fmt::print(stderr, "xpubench compare: --history: {}\n", db.error().message), 2;
+    std::vector<std::string> names;
+    for (const auto& in : *h)
+      for (const auto& row : in.rows) names.push_back(row.name);
+    auto thresholds = history_thresholds(*db, names, machine_fingerprint(*h->front().xpu));
+    if (!thresholds) return fmt::print(stderr, "xpubench compare: --history: {}\n", thresholds.error().message), 2;
+    o.row_thresholds = std::move(*thresholds);
+    fmt::print(stderr, "xpubench compare: {} of {} benchmarks judged against their own spread in {} (3 x over their last 30 runs on this "
+                       "machine, at least 1%); the others against {}%\n",
+               o.row_thresholds.size(), names.size(), history, threshold_percent);
+  }
   auto c = compare_runs(*b, *h, o);
   if (!c) return fmt::print(stderr, "xpubench compare: {}\n", c.error().message), 2;
   return compare_emit(*c, o, format, output) ? (c->regression ? 1 : 0) : 2;

@@ -25,6 +25,7 @@ struct compare_command {
   bool allow_different_machine = false;
   bool allow_missing = false;
   bool paired = false;
+  std::string history;             // a history file: each benchmark's threshold from its own spread
 
   void add_options(CLI::App& sub);
   int run() const;

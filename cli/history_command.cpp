@@ -1,7 +1,6 @@
 #include "cli/history_command.hpp"
 
 #include <cstdio>
-#include <map>
 #include <regex>
 
 #include <fmt/format.h>
@@ -9,6 +8,7 @@
 
 #include "cli/output.hpp"
 #include "core/units.hpp"
+#include "reporters/history_report.hpp"
 #include "reporters/text_table.hpp"
 #include "results/changepoints.hpp"
 #include "results/history.hpp"
@@ -32,6 +32,12 @@ void history_command::add_options(CLI::App& sub) {
   check->add_option("--filter", filter, "Only benchmarks matching this regular expression");
   check->add_option("--since", since, "Only runs started on or after this date");
   check->add_option("--alpha", alpha, "Significance of a step (default 0.01)")->check(CLI::Range(1e-4, 0.5));
+  report = sub.add_subcommand("report", "Each benchmark's series per machine as a chart with its steps marked (HTML; or md, text)");
+  report->add_option("--filter", filter, "Only benchmarks matching this regular expression");
+  report->add_option("--since", since, "Only runs started on or after this date");
+  report->add_option("--alpha", alpha, "Significance of a step (default 0.01)")->check(CLI::Range(1e-4, 0.5));
+  report->add_option("--format", report_format, "html, md or text (default: from -o's extension, else html)")->check(CLI::IsMember({"html", "md", "text"}));
+  report->add_option("-o,--output", output, "FILE ('-', the default: standard output)");
 }
 
 namespace {
@@ -107,39 +113,36 @@ int history_command::run() const {
     if (auto ok = write_output(output, text); !ok) return fmt::print(stderr, "xpubench history: {}\n", ok.error().message), 2;
     return 0;
   }
-  // check
+  // check, report
   std::optional<std::regex> only;
   try {
     if (!filter.empty()) only = std::regex(filter);
   } catch (const std::regex_error& e) {
-    return fmt::print(stderr, "xpubench history check: --filter '{}' is not a valid regular expression: {}\n", filter, e.what()), 2;
+    return fmt::print(stderr, "xpubench history: --filter '{}' is not a valid regular expression: {}\n", filter, e.what()), 2;
   }
   changepoint_options o;
   o.alpha = alpha;
-  text_table t({"benchmark", "host", "step at (UTC)", "commits", "median before", "after", "change", "p"});
-  std::size_t series_checked = 0, steps = 0;
-  for (const auto& name : *names) {
-    if (only && !std::regex_search(name, *only)) continue;
-    auto points = h.series(name, since);
-    if (!points) return fmt::print(stderr, "xpubench history: {}\n", points.error().message), 2;
-    std::map<std::string, std::vector<const history_point*>> by_machine;  // a series is one benchmark on one machine
-    for (const auto& p : *points)
-      if (p.state == "ok" && p.median_s) by_machine[p.machine].push_back(&p);
-    for (const auto& [machine, series] : by_machine) {
-      std::vector<double> medians;
-      for (const auto* p : series) medians.push_back(*p->median_s);
-      ++series_checked;
-      for (const change_point& c : detect_change_points(medians, o)) {
-        ++steps;
-        const history_point& at = *series[c.index];
-        const history_point& before = *series[c.index - 1];
-        t.add_row({name, at.host, at.started_at, before.git_sha + ".." + at.git_sha, format_seconds(c.before), format_seconds(c.after),
-                   fmt::format("{:+.1f}% time", (c.after / c.before - 1) * 100), fmt::format("{:.3f}", c.p_value)});
-      }
-    }
+  auto trends = history_trends(h, only, since, o);
+  if (!trends) return fmt::print(stderr, "xpubench history: {}\n", trends.error().message), 2;
+  if (report->parsed()) {
+    const std::string f = !report_format.empty() ? report_format : output.ends_with(".md") ? "md" : output.ends_with(".txt") ? "text" : "html";
+    const document doc = history_document(*trends, path);
+    std::string text = f == "md" ? render_markdown(doc) : f == "text" ? render_text(doc, 100) : render_html(doc, "xpubench history");
+    if (f != "html") text = terminal_safe(text);
+    if (auto ok = write_output(output, text); !ok) return fmt::print(stderr, "xpubench history: {}\n", ok.error().message), 2;
+    return 0;
   }
+  text_table t({"benchmark", "host", "step at (UTC)", "commits", "median before", "after", "change", "p"});
+  std::size_t steps = 0;
+  for (const trend_series& s : *trends)
+    for (const change_point& c : s.steps) {
+      ++steps;
+      const history_point& at = s.points[c.index];
+      t.add_row({s.benchmark, s.host, at.started_at, s.points[c.index - 1].git_sha + ".." + at.git_sha, format_seconds(c.before), format_seconds(c.after),
+                 fmt::format("{:+.1f}% time", (c.after / c.before - 1) * 100), fmt::format("{:.3f}", c.p_value)});
+    }
   if (steps) fmt::print("{}", terminal_safe(t.render("")));
-  fmt::print("{} step(s) in {} series (benchmark x machine; E-Divisive means, permutation test at alpha {}); {}\n", steps, series_checked, alpha, path);
+  fmt::print("{} step(s) in {} series (benchmark x machine; E-Divisive means, permutation test at alpha {}); {}\n", steps, trends->size(), alpha, path);
   return 0;
 }
 

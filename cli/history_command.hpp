@@ -21,6 +21,8 @@ struct history_command {
   CLI::App* show = nullptr;
   CLI::App* exporter = nullptr;
   CLI::App* check = nullptr;
+  CLI::App* report = nullptr;
+  std::string report_format;         // report: html, md or text (default: from -o's extension, else html)
 
   void add_options(CLI::App& sub);
   int run() const;

@@ -44,14 +44,14 @@ td.best{background:#dafbe1;font-weight:600}td.bad{background:#fff1e5;color:#9538
 tr:hover td{background-color:#f6f8fa}
 .scroll{overflow-x:auto}
 figure{margin:1em 0;display:inline-block;vertical-align:top}figcaption{font-size:12px;color:#57606a;max-width:46em}
-svg.roofline{background:#fff;border:1px solid #d0d7de}
+svg.chart{background:#fff;border:1px solid #d0d7de}
 svg .pt{stroke:#fff;stroke-width:.8}svg .pt:hover{stroke:#000;stroke-width:2}
 svg .axis{stroke:#57606a}svg .grid{stroke:#eaeef2}svg text{font-size:11px;fill:#1b1f24}
 details pre{background:#f6f8fa;padding:.8em;overflow-x:auto;font-size:12px}
 ul.notes{font-size:13px}
 @media (prefers-color-scheme:dark){body{background:#0d1117;color:#e6edf3}th{background:#161b22}th,td{border-color:#30363d}
 td.best{background:#033a16}td.bad{background:#3d1d00;color:#ffa657}tr:hover td{background-color:#161b22}
-svg.roofline{background:#fff}details pre{background:#161b22}}
+svg.chart{background:#fff}details pre{background:#161b22}}
 )";
 
 // Sortable tables (click a header), and the page's check of itself: each plot holds as many
@@ -70,7 +70,7 @@ constexpr const char* page_script = R"(
     });
   });
   var problems=[],plots=0,points=0,tables=0;
-  document.querySelectorAll('svg.roofline').forEach(function(svg){
+  document.querySelectorAll('svg.chart').forEach(function(svg){
     plots++;
     var want=parseInt(svg.getAttribute('data-points'),10),got=svg.querySelectorAll('circle.pt'),box=svg.querySelector('rect.plot').getBoundingClientRect();
     if(got.length!==want)problems.push(svg.id+': '+got.length+' points drawn, '+want+' expected');

@@ -367,7 +367,7 @@ std::string roofline_svg(const roofline& roof, const std::string& id) {
   const double y0 = std::clamp(std::floor(std::log10(*std::ranges::min_element(ys) / 2)), y1 - 12, y1 - 1);
   const auto X = [&](double v) { return ml + (std::log10(v) - x0) / (x1 - x0) * pw; };
   const auto Y = [&](double v) { return mt + ph - (std::log10(v) - y0) / (y1 - y0) * ph; };
-  std::string s = fmt::format("<svg class=\"roofline\" id=\"{0}\" data-points=\"{1}\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{2}\" height=\"{3}\" "
+  std::string s = fmt::format("<svg class=\"roofline chart\" id=\"{0}\" data-points=\"{1}\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{2}\" height=\"{3}\" "
                               "viewBox=\"0 0 {2} {3}\" role=\"img\"><title>{4}</title>"
                               "<defs><clipPath id=\"{0}-clip\"><rect x=\"{5}\" y=\"{6}\" width=\"{7}\" height=\"{8}\"/></clipPath></defs>"
                               "<rect class=\"plot\" x=\"{5}\" y=\"{6}\" width=\"{7}\" height=\"{8}\" fill=\"none\" stroke=\"#d0d7de\"/>",

@@ -316,7 +316,10 @@ comparison_row compare_one(const std::string& name, const side_view& b, const si
   row.base = stats_of(bs).median;
   row.head = stats_of(hs).median;
   row.spread = paired ? paired_spread_of(bs, hs) : spread_of(bs, hs);
-  row.noisy = row.spread && *row.spread > o.threshold;
+  const auto own = o.row_thresholds.find(name);
+  const double threshold = own != o.row_thresholds.end() ? own->second : o.threshold;
+  row.threshold = threshold;
+  row.noisy = row.spread && *row.spread > threshold;
   row.p_value = mann_whitney_u(bs, hs).p_value;
   const ratio_estimate est = paired ? paired_ratio_of(bs, hs, 1 - o.alpha) : ratio_of(bs, hs, 1 - o.alpha);
   row.delta = est.ratio - 1;
@@ -334,7 +337,7 @@ comparison_row compare_one(const std::string& name, const side_view& b, const si
   // In the metric's "worse" direction: > 1 is worse.
   const bool up = higher_is_better(o.metric);
   const double worse_low = up ? 1 / est.ci->high : est.ci->low, worse_high = up ? 1 / est.ci->low : est.ci->high;
-  const double limit = 1 + o.threshold;
+  const double limit = 1 + threshold;
   if (worse_low > limit) {
     row.outcome = verdict::slower;
     row.regression = true;
@@ -344,10 +347,12 @@ comparison_row compare_one(const std::string& name, const side_view& b, const si
     row.outcome = verdict::same;
   } else {
     row.outcome = verdict::uncertain;
-    row.note = row.noisy ? fmt::format("spread {:.1f}% between {} of one side, above the {:.0f}% threshold", *row.spread * 100, unit,
-                                       o.threshold * 100)
-                         : fmt::format("the interval straddles the {:.0f}% threshold", o.threshold * 100);
+    row.note = row.noisy ? fmt::format("spread {:.1f}% between {} of one side, above the {:.1f}% threshold", *row.spread * 100, unit,
+                                       threshold * 100)
+                         : fmt::format("the interval straddles the {:.1f}% threshold", threshold * 100);
   }
+  if (own != o.row_thresholds.end())
+    row.note += fmt::format("{}threshold {:.1f}% from history", row.note.empty() ? "" : "; ", threshold * 100);
   return row;
 }
 
@@ -413,6 +418,7 @@ nlohmann::json comparison_json(const comparison& c, const compare_options& o) {
     if (r.ci_low) j["ci"] = {*r.ci_low, *r.ci_high};
     if (r.spread) j["spread"] = *r.spread;
     if (r.p_value) j["p_value"] = *r.p_value;
+    if (r.threshold > 0) j["threshold"] = r.threshold;
     rows.push_back(j);
   }
   nlohmann::json out = {{"schema_version", 1},

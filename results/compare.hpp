@@ -5,6 +5,7 @@
 // head/base ratio (Hodges-Lehmann) with its distribution-free confidence interval (Moses), the
 // spread between samples of the same side, and a verdict from where the interval lies against
 // the threshold. Reads xpubench runs and plain Google Benchmark JSON files.
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,9 @@ struct compare_options {
   // Runs of the two sides pair by position (base[i] and head[i] ran side by side: one round of
   // `xpubench ab`): the statistics use each round's ratio, so drift common to a round cancels.
   bool paired = false;
+  // Per benchmark name: a threshold that replaces `threshold` for that row (compare --history: each
+  // benchmark's own spread over its history).
+  std::map<std::string, double> row_thresholds;
 };
 
 // One side of a comparison, whatever file it came from.
@@ -71,6 +75,7 @@ struct comparison_row {
   int base_samples = 0, head_samples = 0;
   bool noisy = false;                 // spread above the threshold: this gate cannot resolve such a change here
   bool regression = false;            // fails the gate
+  double threshold = 0;               // the threshold this row was judged against
   std::string note;
 };
 

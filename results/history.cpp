@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 
@@ -68,7 +69,7 @@ std::uint64_t fnv1a(std::string_view s) {
 
 std::string machine_fingerprint(const run& r) {
   const inventory& inv = r.context.machine;
-  std::string key = fmt::format("{}|{}", inv.cpu.topology.model, inv.cpu.topology.cores);
+  std::string key = fmt::format("{}|{}|{}", inv.host.hostname, inv.cpu.topology.model, inv.cpu.topology.cores);
   for (const device_info& d : inv.devices) key += fmt::format("|{}={} {}", d.id, d.name, d.driver_version);
   return fmt::format("{:016x}", fnv1a(key));
 }
@@ -193,6 +194,58 @@ result<std::vector<history_point>> history_db::series(const std::string& benchma
       for (const auto& s : samples)
         if (s.is_number()) p.samples_s.push_back(s.get<double>());
     out.push_back(std::move(p));
+  }
+  return out;
+}
+
+}  // namespace xpu
+
+namespace xpu {
+
+result<std::map<std::string, double>> history_thresholds(const history_db& db, const std::vector<std::string>& names, const std::string& machine,
+                                                         const history_threshold_options& o) {
+  std::map<std::string, double> out;
+  for (const auto& name : names) {
+    auto points = db.series(name);
+    if (!points) return std::unexpected(points.error());
+    std::vector<double> logs;
+    for (const auto& p : *points)
+      if (p.machine == machine && p.state == "ok" && p.median_s && *p.median_s > 0) logs.push_back(std::log(*p.median_s));
+    if (logs.size() < o.min_runs) continue;
+    if (logs.size() > o.window) logs.erase(logs.begin(), logs.end() - static_cast<std::ptrdiff_t>(o.window));
+    const double med = stats_of(logs).median;
+    std::vector<double> dev;
+    for (double v : logs) dev.push_back(std::fabs(v - med));
+    out[name] = std::max(o.floor, o.k * 1.4826 * stats_of(dev).median);
+  }
+  return out;
+}
+
+}  // namespace xpu
+
+namespace xpu {
+
+result<std::vector<trend_series>> history_trends(const history_db& db, const std::optional<std::regex>& filter, const std::string& since,
+                                                 const changepoint_options& o) {
+  auto names = db.benchmarks();
+  if (!names) return std::unexpected(names.error());
+  std::vector<trend_series> out;
+  for (const auto& name : *names) {
+    if (filter && !std::regex_search(name, *filter)) continue;
+    auto points = db.series(name, since);
+    if (!points) return std::unexpected(points.error());
+    std::map<std::string, std::size_t> of_machine;  // a series is one benchmark on one machine
+    for (auto& p : *points) {
+      if (p.state != "ok" || !p.median_s) continue;
+      auto [it, added] = of_machine.try_emplace(p.machine, out.size());
+      if (added) out.push_back({name, p.machine, p.host, {}, {}});
+      out[it->second].points.push_back(std::move(p));
+    }
+  }
+  for (trend_series& s : out) {
+    std::vector<double> medians;
+    for (const auto& p : s.points) medians.push_back(*p.median_s);
+    s.steps = detect_change_points(medians, o);
   }
   return out;
 }

@@ -5,12 +5,15 @@
 // (results/changepoints.hpp). Schema migrations are numbered (`schema_version`); a database from a
 // newer xpubench is refused, not rewritten.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
+#include "results/changepoints.hpp"
 #include "results/run.hpp"
 
 struct sqlite3;
@@ -32,12 +35,34 @@ struct history_point {
   std::vector<double> samples_s;
 };
 
-// What identifies a machine across runs: CPU model, core count, each device's name and driver
-// (the facts compare checks), hashed to 16 hex digits.
+// What identifies a machine across runs: its host name (two nodes of a fleet are two series), CPU
+// model, core count, each device's name and driver (the facts compare checks), hashed to 16 hex digits.
 std::string machine_fingerprint(const run& r);
 
 // $XDG_DATA_HOME/xpubench/history.sqlite (else ~/.local/share/xpubench/history.sqlite).
 std::string default_history_path();
+
+// Thresholds from history (compare --history): per benchmark, `k` x its robust spread (1.4826 x the
+// median absolute deviation of the log medians) over its last `window` ok rows on `machine`, at
+// least `floor`; benchmarks with fewer than `min_runs` such rows are left out (the global threshold
+// applies to them).
+struct history_threshold_options {
+  std::size_t window = 30, min_runs = 8;
+  double k = 3, floor = 0.01;
+};
+class history_db;
+result<std::map<std::string, double>> history_thresholds(const history_db& db, const std::vector<std::string>& names, const std::string& machine,
+                                                         const history_threshold_options& o = {});
+
+// One benchmark on one machine over time (ok rows with a median, oldest first) and its steps.
+struct trend_series {
+  std::string benchmark, machine, host;
+  std::vector<history_point> points;
+  std::vector<change_point> steps;  // indices into points
+};
+// Every benchmark (whose name matches `filter`, when set) per machine, from `since`.
+result<std::vector<trend_series>> history_trends(const history_db& db, const std::optional<std::regex>& filter, const std::string& since,
+                                                 const changepoint_options& o);
 
 class history_db {
  public:

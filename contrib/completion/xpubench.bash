@@ -19,7 +19,7 @@ _xpubench() {
   elif [[ $sub == suite && $prev == suite ]]; then
     COMPREPLY=($(compgen -W "from-model show" -- "$cur"))
   elif [[ $sub == history && $prev == history ]]; then
-    COMPREPLY=($(compgen -W "add list show export check --db" -- "$cur"))
+    COMPREPLY=($(compgen -W "add list show export check report --db" -- "$cur"))
   elif [[ $cur == -* ]]; then
     COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" "$sub" --help 2>/dev/null | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u)" -- "$cur"))
   else

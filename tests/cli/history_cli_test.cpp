@@ -47,6 +47,12 @@ TEST(xpubench_history, add_list_show_export_and_check_a_step) {
   ASSERT_EQ(check.exit_code, 0) << check.err;
   EXPECT_NE(check.out.find("c09..c10"), std::string::npos) << check.out;
   EXPECT_NE(check.out.find("1 step(s) in 1 series"), std::string::npos) << check.out;
+  const auto html = dir.path() / "trend.html";
+  ASSERT_EQ(xpubench({"history", "--db", db, "report", "--filter", "onednn", "-o", html.string()}).exit_code, 0);
+  const std::string page = test::slurp(html);
+  EXPECT_NE(page.find("<svg class=\"trend chart\" id=\"trend-0\" data-points=\"16\""), std::string::npos);
+  EXPECT_NE(page.find("fill=\"#cf222e\">+29.7%"), std::string::npos);  // the step, labelled with its change of the median
+  EXPECT_NE(page.find("step between c09 and c10"), std::string::npos);
   const auto csv = dir.path() / "all.csv";
   ASSERT_EQ(xpubench({"history", "--db", db, "export", "--format", "csv", "-o", csv.string()}).exit_code, 0);
   const std::string text = test::slurp(csv);

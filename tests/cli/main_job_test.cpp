@@ -36,7 +36,7 @@ TEST(main_job, no_command_runs_the_probe_and_the_quick_suite) {
   }
   std::ifstream in(kept[0] / "report.html");
   const std::string html{std::istreambuf_iterator<char>(in), {}};
-  EXPECT_NE(html.find("<svg class=\"roofline\""), std::string::npos);
+  EXPECT_NE(html.find("<svg class=\"roofline chart\""), std::string::npos);
   EXPECT_NE(html.find("gemm/fp32/m1024n1024k1024"), std::string::npos);
   const auto sensors = r.out.find("Power sensors"), first_progress = r.out.find("[1/");
   ASSERT_NE(first_progress, std::string::npos) << r.out;

@@ -92,6 +92,13 @@ for section in ("Ranking per kernel and precision", "Devices side by side", "Roo
     assert section in dom, f"no '{section}' in the report"
 print(f"ok: {check.group(1)}; {sum(len(v) for v in p.circles.values())} points, {len(p.cells)} numbers checked")
 PY
+# The history's trend report renders in the browser too (its charts pass the same self-check).
+"$bin" history --db "$dir/h.sqlite" add "$dir/a.json" "$dir/b.json" > /dev/null
+"$bin" history --db "$dir/h.sqlite" report -o "$dir/history.html"
+"$browser" --no-sandbox --headless --disable-gpu --enable-logging=stderr --v=0 --user-data-dir="$dir/profile" \
+  --dump-dom "file://$dir/history.html" > "$dir/hdom.html" 2> "$dir/hbrowser.log" || { cat "$dir/hbrowser.log"; exit 1; }
+if grep ":CONSOLE" "$dir/hbrowser.log"; then echo "the history report logged to the browser's console"; exit 1; fi
+grep -q 'data-selfcheck="ok plots=[1-9]' "$dir/hdom.html" || { grep -o 'data-selfcheck="[^"]*"' "$dir/hdom.html"; echo "history report self-check"; exit 1; }
 # The other formats render the same runs.
 "$bin" report "$dir/a.json" "$dir/b.json" --format md -o "$dir/report.md"
 grep -q '^| workload | unit | .* cpu0 | second-host cpu0 |' "$dir/report.md"

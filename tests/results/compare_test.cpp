@@ -97,6 +97,19 @@ TEST(compare_runs, two_percent_is_under_the_threshold) {
   EXPECT_EQ(c->rows[0].outcome, verdict::same);  // significant, but smaller than 5 %
 }
 
+TEST(compare_runs, a_benchmark_with_its_own_threshold_from_history) {
+  compare_options o;
+  o.row_thresholds["cpu0/gemm/fp32/m8n8k8/onednn"] = 0.01;  // a quiet benchmark: 1 %
+  auto c = compare_runs(input("base", 1.0), input("head", 1.02), o);
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->regression);
+  EXPECT_EQ(c->rows[0].outcome, verdict::slower);  // 2 % is beyond its own 1 %
+  EXPECT_EQ(c->rows[0].threshold, 0.01);
+  EXPECT_NE(c->rows[0].note.find("threshold 1.0% from history"), std::string::npos) << c->rows[0].note;
+  EXPECT_EQ(c->rows[1].outcome, verdict::same);  // the other keeps the global 5 %
+  EXPECT_EQ(c->rows[1].threshold, 0.05);
+}
+
 TEST(compare_runs, too_few_repetitions_say_so) {
   auto c = compare_runs(input("base", 1.0, 3), input("head", 1.5, 3), {});
   ASSERT_TRUE(c);

@@ -5,6 +5,10 @@
 
 #include <sqlite3.h>
 
+#include <cmath>
+
+#include <fmt/format.h>
+
 #include "results/history.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -77,11 +81,35 @@ TEST(history, runs_rows_and_samples_round_trip_oldest_first) {
   EXPECT_FALSE((*unsupported)[0].median_s);
 }
 
+TEST(history, thresholds_from_each_benchmarks_own_spread) {
+  test::temp_dir dir;
+  auto h = history_db::open((dir.path() / "h.sqlite").string());
+  ASSERT_TRUE(h);
+  for (int i = 0; i < 10; ++i) {  // a median that moves by +-2 % around 1 ms
+    const double wobble = 1 + 0.02 * (i % 2 ? 1 : -1);
+    ASSERT_TRUE(h->add(sample_run(fmt::format("2026-11-{:02}T00:00:00Z", i + 1), fmt::format("c{}", i), 1e-3 * wobble), "r.json"));
+  }
+  const std::string machine = machine_fingerprint(sample_run("t", "s", 1));
+  auto t = history_thresholds(*h, {"cpu0/gemm/fp32/m8n8k8/onednn", "cpu0/none"}, machine);
+  ASSERT_TRUE(t) << t.error().message;
+  ASSERT_EQ(t->size(), 1u);  // no history: no threshold of its own
+  EXPECT_NEAR(t->at("cpu0/gemm/fp32/m8n8k8/onednn"), 3 * 1.4826 * std::log(1.02), 0.01);
+  auto other = history_thresholds(*h, {"cpu0/gemm/fp32/m8n8k8/onednn"}, "another machine");
+  ASSERT_TRUE(other);
+  EXPECT_TRUE(other->empty());  // another machine's history does not count
+  history_threshold_options few;
+  few.min_runs = 11;
+  EXPECT_TRUE(history_thresholds(*h, {"cpu0/gemm/fp32/m8n8k8/onednn"}, machine, few)->empty());
+}
+
 TEST(history, the_fingerprint_follows_the_machine) {
   run a = sample_run("t", "s", 1), b = a;
   EXPECT_EQ(machine_fingerprint(a), machine_fingerprint(b));
   b.context.machine.cpu.topology.cores = 16;
   EXPECT_NE(machine_fingerprint(a), machine_fingerprint(b));
+  run c = a;
+  c.context.machine.host.hostname = "beta";  // a second node of the same make
+  EXPECT_NE(machine_fingerprint(a), machine_fingerprint(c));
   EXPECT_EQ(machine_fingerprint(a).size(), 16u);
 }
 
