@@ -21,17 +21,18 @@ row = run["measurements"][0]
 run["measurements"] = []
 for i in range(100):
     r = copy.deepcopy(row); r["name"] = f"cpu0/latency/empty/copy{i}"; run["measurements"].append(r)
+run["context"]["xpubench"]["started_at"] += "-hundred"  # another run than one.json
 json.dump(run, open(sys.argv[2], "w"))
 PY
 median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 for i in 1 2 3 4 5; do
   rm -f "$dir/add.sqlite"
-  "$bin" history --db "$dir/add.sqlite" list > /dev/null  # the schema made outside the timing
+  "$bin" history --db "$dir/add.sqlite" add "$dir/one.json" > /dev/null  # the schema made outside the timing
   s=$(date +%s%N); "$bin" history --db "$dir/add.sqlite" add "$dir/hundred.json" > /dev/null; e=$(date +%s%N)
   echo $(((e - s) / 1000))
 done | median | awk '{printf "history add, a 100-row run: %.1f ms (median of 5 processes; target < 50 ms)\n", $1 / 1000}'
 # 10 000 runs of one benchmark with a 5 % step at run 9 000, written straight into the schema.
-"$bin" history --db "$dir/big.sqlite" list > /dev/null
+"$bin" history --db "$dir/big.sqlite" add "$dir/one.json" > /dev/null
 "$py" - "$dir/big.sqlite" <<'PY'
 import json, random, sqlite3, sys
 db = sqlite3.connect(sys.argv[1]); random.seed(1)

@@ -32,8 +32,8 @@ void compare_command::add_options(CLI::App& sub) {
                "BASE... and HEAD... pair by position (base i and head i ran side by side, as xpubench ab's rounds): each pair's "
                "ratio is one sample, so drift common to a pair cancels");
   sub.add_option("--history", history,
-                 "A history file (xpubench history): each benchmark's threshold is 3 x its own spread over its last 30 runs on the "
-                 "head's machine (at least 1 %); benchmarks with fewer than 8 runs there keep --threshold");
+                 "A history file (xpubench history): each benchmark's threshold is 3 x its own spread (of its time medians) over its "
+                 "last 30 runs on the head's machine (at least 1 %); benchmarks with fewer than 8 runs there keep --threshold");
   sub.add_flag("--allow-missing", allow_missing,
                "Do not fail the gate on head rows that are missing, not run or failed, or on head runs that did not finish");
 }
@@ -63,11 +63,12 @@ int compare_command::run() const {
   if (!h) return fmt::print(stderr, "xpubench compare: {}\n", h.error().message), 2;
   if (!history.empty()) {
     if (!h->front().xpu) return fmt::print(stderr, "xpubench compare: --history needs xpubench runs (the machine is named by their inventory)\n"), 2;
-    auto db = history_db::open(history);
+    auto db = history_db::open(history, false);  // a mistyped path is an error, not a new empty history
     if (!db) return fmt::print(stderr, "xpubench compare: --history: {}\n", db.error().message), 2;
     std::vector<std::string> names;
     for (const auto& in : *h)
-      for (const auto& row : in.rows) names.push_back(row.name);
+      for (const auto& row : in.rows)
+        if (std::ranges::find(names, row.name) == names.end()) names.push_back(row.name);
     auto thresholds = history_thresholds(*db, names, machine_fingerprint(*h->front().xpu));
     if (!thresholds) return fmt::print(stderr, "xpubench compare: --history: {}\n", thresholds.error().message), 2;
     o.row_thresholds = std::move(*thresholds);

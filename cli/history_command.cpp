@@ -21,6 +21,7 @@ void history_command::add_options(CLI::App& sub) {
   sub.add_option("--db", db, fmt::format("The history: a SQLite file (default {}; set XDG_DATA_HOME to move it)", default_history_path()));
   add = sub.add_subcommand("add", "Add runs (xpubench run --json) to the history, every row and sample");
   add->add_option("runs", files, "Run files")->required();
+  add->add_flag("--skip-existing", skip_existing, "A run the history has already is skipped (said on stderr), not an error");
   list = sub.add_subcommand("list", "The runs in the history, oldest first");
   show = sub.add_subcommand("show", "One benchmark's series: each run's median, throughput and samples");
   show->add_option("benchmark", benchmark, "A benchmark name, as a run names it: cpu0/gemm/fp32/m1024n1024k1024/onednn")->required();
@@ -31,11 +32,11 @@ void history_command::add_options(CLI::App& sub) {
   check = sub.add_subcommand("check", "Steps in each benchmark's series on each machine (E-Divisive means, permutation test)");
   check->add_option("--filter", filter, "Only benchmarks matching this regular expression");
   check->add_option("--since", since, "Only runs started on or after this date");
-  check->add_option("--alpha", alpha, "Significance of a step (default 0.01)")->check(CLI::Range(1e-4, 0.5));
+  check->add_option("--alpha", alpha, "Significance of a step (default 0.01; 199 shuffles: at least 0.005)")->check(CLI::Range(0.005, 0.5));
   report = sub.add_subcommand("report", "Each benchmark's series per machine as a chart with its steps marked (HTML; or md, text)");
   report->add_option("--filter", filter, "Only benchmarks matching this regular expression");
   report->add_option("--since", since, "Only runs started on or after this date");
-  report->add_option("--alpha", alpha, "Significance of a step (default 0.01)")->check(CLI::Range(1e-4, 0.5));
+  report->add_option("--alpha", alpha, "Significance of a step (default 0.01; 199 shuffles: at least 0.005)")->check(CLI::Range(0.005, 0.5));
   report->add_option("--format", report_format, "html, md or text (default: from -o's extension, else html)")->check(CLI::IsMember({"html", "md", "text"}));
   report->add_option("-o,--output", output, "FILE ('-', the default: standard output)");
 }
@@ -43,7 +44,7 @@ void history_command::add_options(CLI::App& sub) {
 namespace {
 
 std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
   std::string out = "\"";
   for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
@@ -55,7 +56,9 @@ int history_command::run() const {
   const std::string path = db.empty() ? default_history_path() : db;
   if (path.starts_with("postgresql://") || path.starts_with("postgres://"))
     return fmt::print(stderr, "xpubench history: PostgreSQL storage is not in this build yet: give --db a SQLite file path\n"), 2;
-  auto opened = history_db::open(path);
+  if (!since.empty() && !std::regex_match(since, std::regex(R"(\d{4}-\d{2}-\d{2}(T[0-9:]*Z?)?)")))
+    return fmt::print(stderr, "xpubench history: --since '{}': expected a date as YYYY-MM-DD (e.g. 2026-11-01)\n", terminal_safe(since)), 2;
+  auto opened = history_db::open(path, add->parsed());  // only adding makes a history
   if (!opened) return fmt::print(stderr, "xpubench history: {}\n", terminal_safe(opened.error().message)), 2;
   history_db& h = *opened;
   if (add->parsed()) {
@@ -63,6 +66,10 @@ int history_command::run() const {
       auto r = run_file_load(f);
       if (!r) return fmt::print(stderr, "xpubench history: {}\n", terminal_safe(r.error().message)), 2;
       auto id = h.add(*r, f);
+      if (!id && skip_existing && id.error().message.find("is there already") != std::string::npos) {
+        fmt::print(stderr, "xpubench history: skipped: {}\n", terminal_safe(id.error().message));
+        continue;
+      }
       if (!id) return fmt::print(stderr, "xpubench history: {}\n", terminal_safe(id.error().message)), 2;
       fmt::print("added {} as run {} ({} rows, machine {}) to {}\n", f, *id, r->measurements.size(), machine_fingerprint(*r), path);
     }
@@ -104,8 +111,8 @@ int history_command::run() const {
                         {"benchmark", name}, {"implementation", p.implementation}, {"state", p.state},
                         {"median_s", p.median_s ? nlohmann::json(*p.median_s) : nlohmann::json()},
                         {"ops_per_s", p.ops_per_s ? nlohmann::json(*p.ops_per_s) : nlohmann::json()}, {"samples_s", p.samples_s}});
-        csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", p.run_id, p.started_at, csv_field(p.host), p.machine, csv_field(p.git_sha),
-                           csv_field(name), csv_field(p.implementation), p.state, p.median_s ? fmt::format("{}", *p.median_s) : "",
+        csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", p.run_id, csv_field(p.started_at), csv_field(p.host), csv_field(p.machine),
+                           csv_field(p.git_sha), csv_field(name), csv_field(p.implementation), csv_field(p.state), p.median_s ? fmt::format("{}", *p.median_s) : "",
                            p.ops_per_s ? fmt::format("{}", *p.ops_per_s) : "", csv_field(nlohmann::json(p.samples_s).dump()));
       }
     }

@@ -16,6 +16,7 @@ struct history_command {
   std::string format = "text";       // export: json or csv
   std::string output = "-";          // export
   double alpha = 0.01;
+  bool skip_existing = false;        // add
   CLI::App* add = nullptr;
   CLI::App* list = nullptr;
   CLI::App* show = nullptr;

@@ -69,15 +69,16 @@ void search(std::span<const double> all, std::size_t offset, std::size_t length,
   const auto [at, observed] = best_split(x, o.min_segment);
   if (!(observed > 0)) return;
   std::vector<double> shuffled(x.begin(), x.end());
+  // p = (shuffles at least as large + 1) / (permutations + 1); significant when p <= alpha. Once
+  // too many shuffles reached the observed value, the rest cannot make it significant.
+  const double limit = o.alpha * (o.permutations + 1);
   int as_large = 0;
-  const int allowed = static_cast<int>(std::floor(o.alpha * (o.permutations + 1))) - 1;  // more than this: not significant
-  int done = 0;
-  for (; done < o.permutations && as_large <= allowed; ++done) {
+  for (int done = 0; done < o.permutations && as_large + 1 <= limit; ++done) {
     std::ranges::shuffle(shuffled, rng);
     if (best_split(shuffled, o.min_segment).second >= observed) ++as_large;
   }
-  const double p = static_cast<double>(as_large + 1) / static_cast<double>(done + 1);
-  if (as_large > allowed || p >= o.alpha) return;
+  if (as_large + 1 > limit) return;
+  const double p = static_cast<double>(as_large + 1) / static_cast<double>(o.permutations + 1);
   out.push_back({offset + at, 0, 0, p});
   search(all, offset, at, o, rng, out);
   search(all, offset + at, length - at, o, rng, out);
@@ -106,7 +107,7 @@ std::vector<double> energy_statistics(std::span<const double> x, std::size_t min
 
 std::vector<change_point> detect_change_points(std::span<const double> series, const changepoint_options& options) {
   std::vector<change_point> out;
-  if (options.permutations < 1 || !(options.alpha > 0)) return out;
+  if (options.permutations < 1 || options.alpha * (options.permutations + 1) < 1) return out;  // no p could reach alpha
   std::mt19937_64 rng(options.seed);
   search(series, 0, series.size(), options, rng, out);
   std::ranges::sort(out, {}, &change_point::index);

@@ -13,9 +13,9 @@
 namespace xpu {
 
 struct changepoint_options {
-  double alpha = 0.01;          // significance of each step
+  double alpha = 0.01;          // significance of each step: p <= alpha (at least 1 / (permutations + 1), else nothing is found)
   int permutations = 199;       // shuffles per test (the smallest p is 1 / (permutations + 1))
-  std::size_t min_segment = 3;  // points on each side of a step
+  std::size_t min_segment = 3;  // points on each side of a step (at least 2)
   std::uint64_t seed = 1;       // the shuffles' seed: the same series gives the same steps
 };
 

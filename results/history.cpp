@@ -81,35 +81,54 @@ std::string default_history_path() {
   return (fs::path(home && *home ? home : ".") / ".local" / "share" / "xpubench" / "history.sqlite").string();
 }
 
-result<history_db> history_db::open(const std::string& path) {
+constexpr int history_application_id = 0x58505542;  // "XPUB": PRAGMA application_id marks the file as a history
+
+result<history_db> history_db::open(const std::string& path, bool create) {
   std::error_code ec;
-  if (const auto folder = std::filesystem::path(path).parent_path(); !folder.empty()) std::filesystem::create_directories(folder, ec);
+  if (!create && !std::filesystem::exists(path, ec))
+    return fail(status::invalid, "no history at {} (`xpubench history add RUN.json` makes one; --db names another)", path);
+  if (const auto folder = std::filesystem::path(path).parent_path(); create && !folder.empty()) std::filesystem::create_directories(folder, ec);
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), nullptr) != SQLITE_OK) {
     auto e = db_error(db, path, "cannot open");
     sqlite3_close(db);
     return e;
   }
   history_db h(db, path);
-  sqlite3_busy_timeout(db, 5000);  // another process adding a run: wait for it
-  if (sqlite3_exec(db, "PRAGMA foreign_keys = ON; CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL);", nullptr, nullptr,
-                   nullptr) != SQLITE_OK)
-    return db_error(db, path, "not an xpubench history (or not SQLite)");
-  statement get(db, "SELECT version FROM schema_version");
-  std::int64_t version = 0;
-  if (get.ok() && get.step() == SQLITE_ROW) version = get.integer(0);
-  if (version > history_schema_version)
-    return fail(status::invalid, "history {}: schema version {} is newer than this xpubench's {}: use a newer xpubench", path, version,
-                history_schema_version);
-  for (auto v = version; v < history_schema_version; ++v) {
-    const std::string sql = fmt::format("BEGIN; {} DELETE FROM schema_version; INSERT INTO schema_version VALUES({}); COMMIT;",
-                                        migrations[v], v + 1);
-    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
-      auto e = db_error(db, path, fmt::format("cannot migrate to schema version {}", v + 1));
-      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-      return e;
-    }
+  sqlite3_busy_timeout(db, 5000);  // another process adding a run or migrating: wait for it
+  std::int64_t app = -1, foreign = -1;
+  {
+    statement id(db, "PRAGMA application_id");
+    if (id.ok() && id.step() == SQLITE_ROW) app = id.integer(0);
+    statement others(db, "SELECT COUNT(*) FROM sqlite_master WHERE name NOT IN ('schema_version', 'runs', 'results', 'results_by_benchmark') "
+                         "AND name NOT LIKE 'sqlite_%'");
+    if (others.ok() && others.step() == SQLITE_ROW) foreign = others.integer(0);
   }
+  if (app < 0 || foreign < 0 || (app != 0 && app != history_application_id) || (app == 0 && foreign > 0))
+    return fail(status::invalid, "{} is not an xpubench history (not SQLite, or another program's database): name another file with --db", path);
+  if (sqlite3_exec(db, "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr) != SQLITE_OK) return db_error(db, path, "cannot set up");
+  // Migrations under a write lock, the version read inside it: two processes opening a new file at once take turns.
+  if (sqlite3_exec(db, "BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL);", nullptr, nullptr, nullptr) != SQLITE_OK)
+    return db_error(db, path, "not an xpubench history (or not SQLite)");
+  std::int64_t version = 0;
+  {
+    statement get(db, "SELECT version FROM schema_version");
+    if (get.ok() && get.step() == SQLITE_ROW) version = get.integer(0);
+  }
+  const auto rollback = [&](auto e) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return e;
+  };
+  if (version > history_schema_version)
+    return rollback(fail(status::invalid, "history {}: schema version {} is newer than this xpubench's {}: use a newer xpubench", path, version,
+                         history_schema_version));
+  for (auto v = version; v < history_schema_version; ++v) {
+    const std::string sql = fmt::format("{} DELETE FROM schema_version; INSERT INTO schema_version VALUES({}); PRAGMA application_id = {};", migrations[v],
+                                        v + 1, history_application_id);
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
+      return rollback(db_error(db, path, fmt::format("cannot migrate to schema version {}", v + 1)));
+  }
+  if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) return rollback(db_error(db, path, "cannot commit the schema"));
   return h;
 }
 
@@ -139,7 +158,7 @@ result<std::int64_t> history_db::add(const run& r, const std::string& file) {
   run_row.bind(6, r.context.xpubench_version);
   run_row.bind(7, file);
   if (const int rc = run_row.step(); rc != SQLITE_DONE) {
-    if (rc == SQLITE_CONSTRAINT)
+    if (sqlite3_extended_errcode(m_db) == SQLITE_CONSTRAINT_UNIQUE)
       return rollback(fail(status::invalid, "history {}: {} is there already (machine {}, suite {}, commit {}, started {})", m_path, file, machine,
                            r.context.suite, r.context.git_sha, r.context.started_at));
     return rollback(db_error(m_db, m_path, "cannot add the run"));
@@ -216,7 +235,7 @@ result<std::map<std::string, double>> history_thresholds(const history_db& db, c
     const double med = stats_of(logs).median;
     std::vector<double> dev;
     for (double v : logs) dev.push_back(std::fabs(v - med));
-    out[name] = std::max(o.floor, o.k * 1.4826 * stats_of(dev).median);
+    out[name] = std::max(o.floor, std::exp(o.k * 1.4826 * stats_of(dev).median) - 1);  // a spread of log values, as a ratio
   }
   return out;
 }

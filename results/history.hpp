@@ -42,9 +42,9 @@ std::string machine_fingerprint(const run& r);
 // $XDG_DATA_HOME/xpubench/history.sqlite (else ~/.local/share/xpubench/history.sqlite).
 std::string default_history_path();
 
-// Thresholds from history (compare --history): per benchmark, `k` x its robust spread (1.4826 x the
-// median absolute deviation of the log medians) over its last `window` ok rows on `machine`, at
-// least `floor`; benchmarks with fewer than `min_runs` such rows are left out (the global threshold
+// Thresholds from history (compare --history): per benchmark, exp(`k` x its robust spread) - 1 (the
+// spread: 1.4826 x the median absolute deviation of the log medians) over its last `window` ok rows
+// on `machine`, at least `floor`; benchmarks with fewer than `min_runs` such rows are left out (the global threshold
 // applies to them).
 struct history_threshold_options {
   std::size_t window = 30, min_runs = 8;
@@ -66,8 +66,9 @@ result<std::vector<trend_series>> history_trends(const history_db& db, const std
 
 class history_db {
  public:
-  // Opens (creating it and its folder when missing) and migrates to the current schema.
-  static result<history_db> open(const std::string& path);
+  // Opens and migrates to the current schema; `create`: a missing file (and its folder) is made,
+  // else it is an error. Another program's SQLite file is refused, never written.
+  static result<history_db> open(const std::string& path, bool create = true);
   history_db(history_db&&) noexcept;
   history_db& operator=(history_db&&) noexcept;
   ~history_db();

@@ -37,6 +37,20 @@ TEST(changepoints, statistic_matches_the_direct_sums_with_ties) {
   for (std::size_t t = 3; t + 3 <= x.size(); ++t) EXPECT_NEAR(q[t], direct_statistic(x, t), 1e-9) << t;
   EXPECT_EQ(q[0], 0);
   EXPECT_EQ(q[2], 0);
+  EXPECT_EQ(q[x.size() - 2], 0);  // fewer than 3 points on the right
+  EXPECT_EQ(q[x.size() - 1], 0);
+}
+
+TEST(changepoints, a_step_is_kept_only_when_its_p_value_reaches_alpha) {
+  auto x = noisy(20, 1.0, 0.01, 5);
+  for (std::size_t i = 10; i < 20; ++i) x[i] *= 1.5;  // no shuffle comes near it: p = 1 / (permutations + 1)
+  changepoint_options o;
+  o.permutations = 99;
+  o.alpha = 0.01;  // p = 0.01 <= alpha
+  ASSERT_EQ(detect_change_points(x, o).size(), 1u);
+  EXPECT_DOUBLE_EQ(detect_change_points(x, o)[0].p_value, 0.01);
+  o.alpha = 0.009;  // below the smallest p 99 shuffles can give: nothing can be significant
+  EXPECT_TRUE(detect_change_points(x, o).empty());
 }
 
 TEST(changepoints, a_5_percent_step_in_2_percent_noise_is_found_within_10_points) {

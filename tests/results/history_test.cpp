@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <cmath>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -93,7 +94,7 @@ TEST(history, thresholds_from_each_benchmarks_own_spread) {
   auto t = history_thresholds(*h, {"cpu0/gemm/fp32/m8n8k8/onednn", "cpu0/none"}, machine);
   ASSERT_TRUE(t) << t.error().message;
   ASSERT_EQ(t->size(), 1u);  // no history: no threshold of its own
-  EXPECT_NEAR(t->at("cpu0/gemm/fp32/m8n8k8/onednn"), 3 * 1.4826 * std::log(1.02), 0.01);
+  EXPECT_NEAR(t->at("cpu0/gemm/fp32/m8n8k8/onednn"), std::exp(3 * 1.4826 * std::log(1.02)) - 1, 0.003);
   auto other = history_thresholds(*h, {"cpu0/gemm/fp32/m8n8k8/onednn"}, "another machine");
   ASSERT_TRUE(other);
   EXPECT_TRUE(other->empty());  // another machine's history does not count
@@ -113,14 +114,19 @@ TEST(history, the_fingerprint_follows_the_machine) {
   EXPECT_EQ(machine_fingerprint(a).size(), 16u);
 }
 
+// Runs one SQL statement on a database file, outside the history's own code.
+void sql(const std::string& path, const char* statement) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, statement, nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+}
+
 TEST(history, a_newer_schema_and_a_file_that_is_no_history_are_refused) {
   test::temp_dir dir;
   const std::string path = (dir.path() / "h.sqlite").string();
   ASSERT_TRUE(history_db::open(path));
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "UPDATE schema_version SET version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(db);
+  sql(path, "UPDATE schema_version SET version = 99");
   auto newer = history_db::open(path);
   ASSERT_FALSE(newer);
   EXPECT_NE(newer.error().message.find("schema version 99 is newer"), std::string::npos) << newer.error().message;
@@ -128,6 +134,17 @@ TEST(history, a_newer_schema_and_a_file_that_is_no_history_are_refused) {
   auto not_db = history_db::open(text.string());
   ASSERT_FALSE(not_db);
   EXPECT_NE(not_db.error().message.find("not an xpubench history"), std::string::npos) << not_db.error().message;
+  // Another program's SQLite database is refused and left as it was.
+  const std::string other = (dir.path() / "other.sqlite").string();
+  sql(other, "CREATE TABLE notes(text TEXT)");
+  auto foreign = history_db::open(other);
+  ASSERT_FALSE(foreign);
+  EXPECT_NE(foreign.error().message.find("another program's database"), std::string::npos) << foreign.error().message;
+  // Reading never creates: a missing file is an error that says how to make one.
+  auto missing = history_db::open((dir.path() / "none.sqlite").string(), false);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("history add"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "none.sqlite"));
 }
 
 }  // namespace
