@@ -190,7 +190,6 @@ void roofline_section(document& doc, const run& r, std::size_t index) {
                           "run measured on the same device (solid: the peak micro-benchmark per precision, the read bandwidth per working "
                           "set) and the probe's theoretical estimates (dashed)."));
   doc_table t{fmt::format("ceilings-{}", index), {"device", "ceiling", "value", "kind", "basis"}, {}};
-  std::vector<std::string> notes;
   for (std::size_t i = 0; i < roofs.size(); ++i) {
     const roofline& roof = roofs[i];
     std::string caption = fmt::format("{} {}: {} kernel(s)", roof.device, roof.device_name, roof.points.size());
