@@ -1,6 +1,7 @@
 #pragma once
 // Internal to the CPU backend: one factory per operation, and the timing base class.
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -22,6 +23,20 @@ class timed : public prepared {
  protected:
   virtual result<void> run_once() = 0;
 };
+
+// Memory for large streams: 2 MiB-aligned and advised onto transparent huge pages (madvise mode is
+// Debian's default; 4 KiB pages make a large stream depend on where its pages happened to land, run
+// to run). Left untouched: the threads that will stream it write it first (first touch, NUMA).
+struct free_deleter {
+  void operator()(void* p) const { std::free(p); }
+};
+template <class T>
+using huge_buffer = std::unique_ptr<T[], free_deleter>;
+void* huge_pages(std::size_t bytes);  // throws std::bad_alloc
+template <class T>
+huge_buffer<T> huge_alloc(std::size_t count) {
+  return huge_buffer<T>(static_cast<T*>(huge_pages(count * sizeof(T))));
+}
 
 struct context {
   const cpu_isa& isa;

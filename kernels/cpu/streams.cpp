@@ -13,6 +13,16 @@
 #include "kernels/cpu/cpu_kernels.hpp"
 
 namespace xpu::cpu {
+
+void* huge_pages(std::size_t bytes) {
+  constexpr std::size_t huge = 2u << 20;
+  bytes = std::max((bytes + huge - 1) / huge * huge, huge);
+  void* p = std::aligned_alloc(huge, bytes);
+  if (!p) throw std::bad_alloc();
+  madvise(p, bytes, MADV_HUGEPAGE);  // advice only: failure changes nothing
+  return p;
+}
+
 namespace {
 
 constexpr std::size_t block = 4096;
@@ -29,22 +39,13 @@ range split(std::size_t n, int t, int nt) {
   return {std::min(n, first * 64), std::min(n, (first + count) * 64)};
 }
 
-struct free_deleter {
-  void operator()(void* p) const { std::free(p); }
-};
 template <class T>
-using stream_buffer = std::unique_ptr<T[], free_deleter>;
+using stream_buffer = huge_buffer<T>;
 
-// A buffer first-touched by the threads that will read it (same split as the kernels), on
-// transparent huge pages where the kernel offers them (madvise mode is Debian's default): 4 KiB
-// pages make large streams depend on where the pages happened to land, run to run.
+// A copy on huge pages first-touched by the threads that will read it (same split as the kernels).
 template <class T>
 stream_buffer<T> numa_copy(std::span<const T> src, int threads) {
-  constexpr std::size_t huge = 2u << 20;
-  const std::size_t bytes = (src.size() * sizeof(T) + huge - 1) / huge * huge;
-  stream_buffer<T> dst(static_cast<T*>(std::aligned_alloc(huge, std::max(bytes, huge))));
-  if (!dst) throw std::bad_alloc();
-  madvise(dst.get(), std::max(bytes, huge), MADV_HUGEPAGE);  // advice only: failure changes nothing
+  stream_buffer<T> dst = huge_alloc<T>(src.size());
 #pragma omp parallel num_threads(threads)
   {
     const range r = split(src.size(), omp_get_thread_num(), omp_get_num_threads());

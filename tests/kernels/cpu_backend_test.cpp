@@ -100,7 +100,7 @@ TEST_F(cpu_backend, avx2_and_avx_vnni_peak_paths_verify_too) {
     ASSERT_TRUE((*ready)->read_back(b));
     EXPECT_TRUE(w.verify(prob, b, 5).passed) << prob.id();
   }
-  // qgemm's 256-bit paths (the AVX-512 machine's pairs-of-blocks path is not chosen here).
+  // qgemm's 256-bit paths (the AVX-512 machine's repacked groups of 16 rows are not chosen here).
   for (const problem& prob : test::model_layer_problems(precision::int8)) {
     if (prob.kind() != kernel_kind::qgemm) continue;
     const workload& w = workload_for(kernel_kind::qgemm);
