@@ -11,6 +11,7 @@
 #include "reporters/history_report.hpp"
 #include "reporters/text_table.hpp"
 #include "results/changepoints.hpp"
+#include "results/fleet.hpp"
 #include "results/history.hpp"
 #include "results/run_json.hpp"
 
@@ -18,7 +19,7 @@ namespace xpu {
 
 void history_command::add_options(CLI::App& sub) {
   sub.require_subcommand(1, 1);
-  sub.add_option("--db", db, fmt::format("The history: a SQLite file (default {}; set XDG_DATA_HOME to move it)", default_history_path()));
+  sub.add_option("--db", db, fmt::format("The history: a SQLite file (default {}; set XDG_DATA_HOME to move it) or a PostgreSQL URL, postgresql://USER@HOST[:PORT]/DATABASE", default_history_path()));
   add = sub.add_subcommand("add", "Add runs (xpubench run --json) to the history, every row and sample");
   add->add_option("runs", files, "Run files")->required();
   add->add_flag("--skip-existing", skip_existing, "A run the history has already is skipped (said on stderr), not an error");
@@ -54,8 +55,6 @@ std::string csv_field(const std::string& s) {
 
 int history_command::run() const {
   const std::string path = db.empty() ? default_history_path() : db;
-  if (path.starts_with("postgresql://") || path.starts_with("postgres://"))
-    return fmt::print(stderr, "xpubench history: PostgreSQL storage is not in this build yet: give --db a SQLite file path\n"), 2;
   if (!since.empty() && !std::regex_match(since, std::regex(R"(\d{4}-\d{2}-\d{2}(T[0-9:]*Z?)?)")))
     return fmt::print(stderr, "xpubench history: --since '{}': expected a date as YYYY-MM-DD (e.g. 2026-11-01)\n", terminal_safe(since)), 2;
   auto opened = history_db::open(path, add->parsed());  // only adding makes a history
@@ -65,13 +64,15 @@ int history_command::run() const {
     for (const auto& f : files) {
       auto r = run_file_load(f);
       if (!r) return fmt::print(stderr, "xpubench history: {}\n", terminal_safe(r.error().message)), 2;
-      auto id = h.add(*r, f);
-      if (!id && skip_existing && id.error().message.find("is there already") != std::string::npos) {
-        fmt::print(stderr, "xpubench history: skipped: {}\n", terminal_safe(id.error().message));
-        continue;
+      for (const auto& [label, one] : fleet_expand(f, *r)) {  // a fleet file: each host as its own run (its own series)
+        auto id = h.add(one, f);
+        if (!id && skip_existing && id.error().message.find("is there already") != std::string::npos) {
+          fmt::print(stderr, "xpubench history: skipped: {}\n", terminal_safe(id.error().message));
+          continue;
+        }
+        if (!id) return fmt::print(stderr, "xpubench history: {}\n", terminal_safe(id.error().message)), 2;
+        fmt::print("added {} as run {} ({} rows, machine {}) to {}\n", label, *id, one.measurements.size(), machine_fingerprint(one), h.where());
       }
-      if (!id) return fmt::print(stderr, "xpubench history: {}\n", terminal_safe(id.error().message)), 2;
-      fmt::print("added {} as run {} ({} rows, machine {}) to {}\n", f, *id, r->measurements.size(), machine_fingerprint(*r), path);
     }
     return 0;
   }
@@ -81,7 +82,7 @@ int history_command::run() const {
     text_table t({"run", "started (UTC)", "host", "machine", "suite", "commit", "rows", "file"});
     for (const auto& r : *runs)
       t.add_row({std::to_string(r.id), r.started_at, r.host, r.machine, r.suite, r.git_sha, std::to_string(r.rows), r.file});
-    fmt::print("{}{} run(s) in {}\n", terminal_safe(t.render("")), runs->size(), path);
+    fmt::print("{}{} run(s) in {}\n", terminal_safe(t.render("")), runs->size(), h.where());
     return 0;
   }
   if (show->parsed()) {
@@ -89,7 +90,7 @@ int history_command::run() const {
     if (!points) return fmt::print(stderr, "xpubench history: {}\n", points.error().message), 2;
     if (points->empty())
       return fmt::print(stderr, "xpubench history: no rows of '{}' in {} (`xpubench history list` shows the runs; a benchmark is named as "
-                                "its run names it, e.g. cpu0/gemm/fp32/m1024n1024k1024/onednn)\n", terminal_safe(benchmark), path),
+                                "its run names it, e.g. cpu0/gemm/fp32/m1024n1024k1024/onednn)\n", terminal_safe(benchmark), h.where()),
              2;
     text_table t({"run", "started (UTC)", "host", "machine", "commit", "state", "median", "throughput", "samples"});
     for (const auto& p : *points)
@@ -133,7 +134,7 @@ int history_command::run() const {
   if (!trends) return fmt::print(stderr, "xpubench history: {}\n", trends.error().message), 2;
   if (report->parsed()) {
     const std::string f = !report_format.empty() ? report_format : output.ends_with(".md") ? "md" : output.ends_with(".txt") ? "text" : "html";
-    const document doc = history_document(*trends, path);
+    const document doc = history_document(*trends, h.where());
     std::string text = f == "md" ? render_markdown(doc) : f == "text" ? render_text(doc, 100) : render_html(doc, "xpubench history");
     if (f != "html") text = terminal_safe(text);
     if (auto ok = write_output(output, text); !ok) return fmt::print(stderr, "xpubench history: {}\n", ok.error().message), 2;
@@ -149,7 +150,7 @@ int history_command::run() const {
                  fmt::format("{:+.1f}% time", (c.after / c.before - 1) * 100), fmt::format("{:.3f}", c.p_value)});
     }
   if (steps) fmt::print("{}", terminal_safe(t.render("")));
-  fmt::print("{} step(s) in {} series (benchmark x machine; E-Divisive means, permutation test at alpha {}); {}\n", steps, trends->size(), alpha, path);
+  fmt::print("{} step(s) in {} series (benchmark x machine; E-Divisive means, permutation test at alpha {}); {}\n", steps, trends->size(), alpha, h.where());
   return 0;
 }
 

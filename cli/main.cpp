@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/ab_command.hpp"
+#include "cli/collective_command.hpp"
 #include "cli/compare_command.hpp"
 #include "cli/history_command.hpp"
 #include "cli/probe_command.hpp"
@@ -51,6 +52,10 @@ int main(int argc, char** argv) {
   CLI::App* history_sub = app.add_subcommand("history", "A run history in SQLite: add runs, list them, show a benchmark's series, export it, "
                                                         "check every series for steps (change points)");
   history.add_options(*history_sub);
+  xpu::collective_command collective;
+  CLI::App* collective_sub = app.add_subcommand("collective", "Under mpirun/srun: all-reduce, all-gather, reduce-scatter, broadcast and "
+                                                              "point-to-point between the ranks, per message size, verified on every rank");
+  collective.add_options(*collective_sub);
   xpu::suite_command suite;
   CLI::App* suite_sub = app.add_subcommand("suite", "Suites: write one from a model file (from-model), print a built-in one (show)");
   suite.add_options(*suite_sub);
@@ -65,6 +70,7 @@ int main(int argc, char** argv) {
   std::vector<char*> args;
   for (auto& a : rewritten) args.push_back(a.data());
   for (int i = 0; i < argc; ++i) run.command_line += (i ? " " : "") + std::string(argv[i]);
+  collective.command_line = run.command_line;
 
   try {
     app.parse(static_cast<int>(args.size()), args.data());
@@ -86,6 +92,7 @@ int main(int argc, char** argv) {
     if (report_sub->parsed()) return report.run();
     if (history_sub->parsed()) return history.run();
     if (suite_sub->parsed()) return suite.run();
+    if (collective_sub->parsed()) return collective.run();
     // No subcommand: the main job: the probe report, then the quick suite on every device.
     run.show_probe = true;
     run.keep_results = true;

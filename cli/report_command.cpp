@@ -30,7 +30,7 @@ int report_command::run() const {
   for (const auto& f : files) {
     auto loaded = run_file_load(f);
     if (!loaded) return fmt::print(stderr, "xpubench report: {}\n", terminal_safe(loaded.error().message)), 2;
-    runs.push_back({f, std::move(*loaded)});
+    for (report_run& one : report_runs_of(f, *loaded)) runs.push_back(std::move(one));
   }
   std::optional<report_comparison> compared;
   if (!base.empty()) {

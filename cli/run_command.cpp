@@ -23,6 +23,7 @@
 #include "reporters/inventory_report.hpp"
 #include "reporters/run_csv.hpp"
 #include "reporters/run_report.hpp"
+#include "reporters/fleet_report.hpp"
 #include "reporters/runs_report.hpp"
 #include "results/run_json.hpp"
 #include "suites/runner.hpp"
@@ -303,10 +304,44 @@ void run_command::add_options(CLI::App& sub) {
   sub.add_flag("--in-process", in_process, "Measure in this process: no worker processes, no watchdog (for debuggers and profilers)");
   sub.add_option("--resume", resume, "Keep the rows of this run file (an interrupted run) and measure only the benchmarks it lacks");
   sub.add_flag("--worker", worker, "Internal: measure one device for a supervising `xpubench run`")->group("");
+  sub.add_option("--fleet-timeout", fleet_timeout_s,
+                 "Under mpirun/srun: seconds rank 0 waits, once it is done, for the other ranks' runs before listing the rest as "
+                 "missing and ending the job (default: 4 x its own time, at least 3600)")
+      ->check(CLI::Range(1.0, 604800.0));
   sub.add_flag("--idle-baseline", idle_baseline, "Measure each device's idle power for 1 s first, and report idle-corrected watts");
 }
 
 int run_command::run() const {
+  if (worker || list || !fleet_launched()) return run_here(nullptr);
+  if (!fleet_built()) {
+    fmt::print(stderr, "xpubench run: started by an MPI launcher, but this xpubench was built without MPI: rebuild with libopenmpi-dev "
+                       "installed (XPUBENCH_WITH_MPI), or run it without mpirun/srun\n");
+    return 2;
+  }
+  auto f = fleet_join();
+  if (!f) return 2;
+  int rc = run_here(f->size > 1 ? &*f : nullptr);
+  bool abort = false;
+  if (f->size > 1 && !f->reported) {  // it ended before reporting (bad input, nothing to measure): it says so
+    const std::atomic<bool> no_stop{false};
+    const std::string why = fmt::format("rank {} ended with exit code {} before measuring (its message is in the job's output)", f->rank, rc);
+    if (f->rank != 0) {
+      fleet_send(*f, "failed", why, rc, nullptr);
+      fleet_finish_turns(*f, no_stop);
+    } else {
+      xpu::run discarded;  // the others' reports are taken so that their sends end; rank 0 has no file to write
+      abort = fleet_collect(*f, discarded, "failed", why, rc, fleet_timeout_s > 0 ? fleet_timeout_s : 3600, no_stop) > 0;
+    }
+  }
+  fleet_leave(*f, abort || f->missing > 0, rc);
+  return rc;
+}
+
+int run_command::run_here(fleet_member* fleet) const {
+  const auto run_started = std::chrono::steady_clock::now();
+  const bool follower = fleet && fleet->rank != 0;  // a fleet's other ranks send their run to rank 0 and print nothing
+  const bool silent = quiet || follower;
+  const std::string csv_path = follower ? std::string() : csv;
   // CLI11's Range lets NaN through (every comparison with it is false): refused here.
   if (min_time != 0 && !(min_time > 0 && min_time <= max_min_time_s)) {
     fmt::print(stderr, "xpubench run: --min-time {} must be a number of seconds above 0 and at most {}\n", min_time, max_min_time_s);
@@ -338,22 +373,23 @@ int run_command::run() const {
   }
   if (worker) return run_worker(*loaded, options);
   supervisor_process_setup();
-  std::string json_path = this->json, html_path = this->html;  // the main job and --format choose them too
-  if (format == "json") {
+  std::string json_path = follower ? "" : this->json, html_path = follower ? "" : this->html;  // the main job and --format choose them too
+  const std::string format_here = follower ? "" : format;
+  if (format_here == "json") {
     if (!json_path.empty() && !output_is_stdout(json_path))
       return fmt::print(stderr, "xpubench run: --format json writes the run to standard output and --json {} to a file: use one\n", json_path), 2;
     json_path = "-";
   }
-  const bool md_out = format == "md";
-  if (md_out && ((!json_path.empty() && output_is_stdout(json_path)) || (!csv.empty() && output_is_stdout(csv)) || (!html_path.empty() && output_is_stdout(html_path))))
+  const bool md_out = format_here == "md";
+  if (md_out && ((!json_path.empty() && output_is_stdout(json_path)) || (!csv_path.empty() && output_is_stdout(csv_path)) || (!html_path.empty() && output_is_stdout(html_path))))
     return fmt::print(stderr, "xpubench run: --format md writes the report to standard output: --json, --csv and --html must name files\n"), 2;
-  if (!html_path.empty() && ((!json_path.empty() && output_is_stdout(json_path)) || (!csv.empty() && output_is_stdout(csv))) && output_is_stdout(html_path))
+  if (!html_path.empty() && ((!json_path.empty() && output_is_stdout(json_path)) || (!csv_path.empty() && output_is_stdout(csv_path))) && output_is_stdout(html_path))
     return fmt::print(stderr, "xpubench run: only one of --json, --csv and --html can be standard output ('-')\n"), 2;
-  if (!json_path.empty() && !csv.empty() && output_is_stdout(json_path) && output_is_stdout(csv)) {
+  if (!json_path.empty() && !csv_path.empty() && output_is_stdout(json_path) && output_is_stdout(csv_path)) {
     fmt::print(stderr, "xpubench run: --json and --csv cannot both be standard output ('-'): write one of them to a file\n");
     return 2;
   }
-  for (const std::string* out : {&std::as_const(json_path), &csv, &std::as_const(html_path)})
+  for (const std::string* out : {&std::as_const(json_path), &csv_path, &std::as_const(html_path)})
     if (!out->empty())
       if (auto ok = output_check(*out); !ok) return fmt::print(stderr, "xpubench run: {}\n", ok.error().message), 2;
   std::optional<xpu::run> previous;
@@ -372,6 +408,7 @@ int run_command::run() const {
     if (!devices.empty() && std::ranges::none_of(devices, [&](const std::string& id) { return device_backend_of(id) == &b; }))
       probing.skip.emplace_back(b.name);
   const double open_timeout = timeout_s > 0 ? timeout_s : 120.0;  // probing a backend, opening a device
+  if (fleet && !fleet_wait_turn(*fleet, g_stop)) return 2;  // the node's ranks probe and measure in turn
   auto inv = probe_machine_isolated(probing, !isolated, open_timeout);
   if (!inv) {
     fmt::print(stderr, "xpubench run: {}\n", inv.error().message);
@@ -404,20 +441,28 @@ int run_command::run() const {
     }
     selected.push_back(d);
   }
-  if (selected.empty() && !without.empty() && !list) {
+  bool none_left = false;  // a fleet rank whose node's devices all went to its other ranks
+  if (fleet && fleet->local_size > 1 && devices.empty() && !selected.empty()) {  // the node's devices shared out (unless --device chose), one turn each
+    std::vector<device_info> mine;
+    for (std::size_t i = 0; i < selected.size(); ++i)
+      if (static_cast<int>(i % static_cast<std::size_t>(fleet->local_size)) == fleet->local_rank) mine.push_back(selected[i]);
+    none_left = mine.empty();
+    selected = std::move(mine);
+  }
+  if (selected.empty() && !without.empty() && !list && !none_left) {
     for (const auto& w : without) fmt::print(stderr, "xpubench run: {}\n", terminal_safe(w));
     fmt::print(stderr, "xpubench run: no selected device can be measured\n");
     return 2;
   }
-  if (isolated && !plan_may_match(*loaded, selected, options)) {
+  if (isolated && !none_left && !plan_may_match(*loaded, selected, options)) {
     fmt::print(stderr, "xpubench run: the selection matches no benchmark of suite '{}' (try --list without filters)\n", loaded->name);
     return 2;
   }
   // With the run on standard output, the report goes to standard error.
   std::FILE* report_to =
-      (!json_path.empty() && output_is_stdout(json_path)) || (!csv.empty() && output_is_stdout(csv)) || (!html_path.empty() && output_is_stdout(html_path)) ? stderr : stdout;
+      (!json_path.empty() && output_is_stdout(json_path)) || (!csv_path.empty() && output_is_stdout(csv_path)) || (!html_path.empty() && output_is_stdout(html_path)) ? stderr : stdout;
   const report_style style{color_allowed(report_to), false};
-  if (show_probe && !quiet) {
+  if (show_probe && !silent) {
     fmt::print(report_to, "{}\n", terminal_safe(inventory_report(*inv, style)));
     std::fflush(report_to);  // before the progress lines on stderr: a log of both reads in order
   }
@@ -480,7 +525,7 @@ int run_command::run() const {
     r.context.idle_w = xpu::idle_baseline(selected, r.context.machine.power, options.energy);
   }
 
-  if (keep_results && json_path.empty() && html_path.empty() && csv.empty() && !list) {
+  if (keep_results && !follower && json_path.empty() && html_path.empty() && csv_path.empty() && !list) {
     if (auto folder = results_folder(r.context.machine.host.hostname, std::time(nullptr))) {
       kept = *folder;
       json_path = kept + "/run.json";
@@ -501,8 +546,8 @@ int run_command::run() const {
   };
   std::vector<output> outputs;
   if (!json_path.empty()) outputs.push_back({json_path, [](const xpu::run& x) { return run_to_json(x).dump(1) + "\n"; }});
-  if (!csv.empty()) outputs.push_back({csv, [](const xpu::run& x) { return run_to_csv(x); }});
-  if (!html_path.empty()) outputs.push_back({html_path, [](const xpu::run& x) { return runs_report_render({{"this run", x}}, std::nullopt, "html"); }, true});
+  if (!csv_path.empty()) outputs.push_back({csv_path, [](const xpu::run& x) { return run_to_csv(x); }});
+  if (!html_path.empty()) outputs.push_back({html_path, [](const xpu::run& x) { return runs_report_render(report_runs_of("this run", x), std::nullopt, "html"); }, true});
   for (auto& o : outputs) o.rewritable = output_rewritable(o.path) && !o.at_end_only;
   auto write_outputs = [&](const xpu::run& current, bool final) {
     for (auto& o : outputs) {
@@ -526,9 +571,9 @@ int run_command::run() const {
   const auto previous_handlers = catch_signals();  // restored after the files and the report are written
   const std::size_t rows_before = r.measurements.size();
   std::map<std::string, double> device_seconds;  // how long each device took (isolated runs)
-  if (quiet) options.progress = nullptr;
+  if (silent) options.progress = nullptr;
   else if (progress_line_allowed(stderr)) options.progress = progress_to_terminal(stderr, terminal_columns(stderr));
-  if (!quiet)
+  if (!silent)
   fmt::print(stderr, "xpubench run: suite '{}', {}, CPU clock {:.2f} GHz ({})\n", loaded->name,
              isolated ? fmt::format("{} device(s), one worker process each", selected.size()) : fmt::format("{} benchmark(s)", cases.size()),
              clock->hz / 1e9, r.context.clock.method.empty() ? "unknown" : r.context.clock.method);
@@ -555,15 +600,30 @@ int run_command::run() const {
   if (g_stop.load()) r.context.interrupted = true;
   if (r.context.interrupted) r.context.interrupted_by = signal_name(g_signal.load());
   r.context.finished = !r.context.interrupted;
+  if (fleet) {  // every rank's run to rank 0, which writes them in its file
+    const std::string state = r.context.interrupted ? "interrupted" : "ok";
+    std::string reason = r.context.interrupted ? fmt::format("stopped by {}", r.context.interrupted_by) : "";
+    if (none_left) reason = fmt::format("nothing to measure: the node's devices went to its other {} rank(s)", fleet->local_size - 1);
+    if (!fleet->unbound.empty() && reason.empty()) reason = fmt::format("the launcher's binding to CPUs {} was lifted to measure the whole node", fleet->unbound);
+    if (follower) {
+      fleet_send(*fleet, state, reason, 0, &r);
+      fleet_finish_turns(*fleet, g_stop);
+    } else {
+      const double own = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_started).count();
+      fleet->missing = fleet_collect(*fleet, r, state, reason, 0, fleet_timeout_s > 0 ? fleet_timeout_s : std::max(3600.0, 4 * own), g_stop);
+    }
+    fleet->reported = true;
+  }
   write_outputs(r, true);
 
   if (options.progress && progress_line_allowed(stderr)) fmt::print(stderr, "\r\033[K");  // the progress line goes
-  if (md_out) fmt::print("{}", terminal_safe(runs_report_render({{"this run", r}}, std::nullopt, "md")));
-  else if (!quiet) fmt::print(report_to, "{}", terminal_safe(run_report(r, style, device_seconds, terminal_columns(report_to))));  // driver strings reach the terminal escaped
-  for (const auto& w : without) fmt::print(quiet || md_out ? stderr : report_to, "{}\n", terminal_safe(w));
+  if (md_out) fmt::print("{}", terminal_safe(runs_report_render(report_runs_of("this run", r), std::nullopt, "md")));
+  else if (!silent) fmt::print(report_to, "{}", terminal_safe(run_report(r, style, device_seconds, terminal_columns(report_to))));  // driver strings reach the terminal escaped
+  if (!r.fleet.empty() && !silent) fmt::print(report_to, "\n{}", terminal_safe(fleet_summary_text(r)));
+  for (const auto& w : without) fmt::print(silent || md_out ? stderr : report_to, "{}\n", terminal_safe(w));
   std::fflush(report_to);
   bool write_failed = false;
-  if (!kept.empty() && !quiet && std::ranges::all_of(outputs, &output::final_ok)) {
+  if (!kept.empty() && !silent && std::ranges::all_of(outputs, &output::final_ok)) {
     std::error_code ec;
     const auto where = std::filesystem::absolute(kept, ec);
     fmt::print(report_to, "\nResults kept in {}/\n  run.json     the run: `xpubench report`, `xpubench compare` read it\n"
@@ -571,14 +631,18 @@ int run_command::run() const {
     std::fflush(report_to);
   }
   for (const auto& o : outputs) {
-    if (o.final_ok && !output_is_stdout(o.path) && kept.empty() && !quiet) fmt::print(stderr, "xpubench run: wrote {}\n", o.path);
+    if (o.final_ok && !output_is_stdout(o.path) && kept.empty() && !silent) fmt::print(stderr, "xpubench run: wrote {}\n", o.path);
     if (!o.final_ok) fmt::print(stderr, "xpubench run: {} was NOT written: the results above are all that is left of this run\n", o.path);
     write_failed = write_failed || !o.final_ok;
   }
   restore_signals(previous_handlers);
   if (r.context.interrupted) return 128 + (g_signal.load() ? g_signal.load() : SIGINT);
   if (write_failed) return 2;
-  if (isolated && r.measurements.size() == rows_before) {
+  if (!r.fleet.empty() && std::ranges::any_of(r.fleet, [](const fleet_host& h) { return h.state != "ok"; })) {
+    fmt::print(stderr, "xpubench run: not every rank of the fleet measured (see the fleet table)\n");
+    return 1;
+  }
+  if (isolated && r.measurements.size() == rows_before && !none_left) {
     if (previous && without.empty()) {
       fmt::print(stderr, "xpubench run: nothing left to measure: {} has every selected benchmark\n", resume);
       return 0;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/fleet.hpp"
 #include "kernels/registry.hpp"
 #include "suites/runner.hpp"
 
@@ -32,6 +33,7 @@ struct run_command {
   bool no_tune = false;                       // = --backend-option opencl.tune=off
   std::vector<std::string> backend_option_specs;  // BACKEND.KEY=VALUE
   std::vector<std::string> backends_off;      // --no-opencl, --no-vulkan, ... (probe/registry.cpp)
+  double fleet_timeout_s = 0;  // mpirun/srun: how long rank 0 waits for the others (0: derived from its own time)
   double timeout_s = 0;        // per benchmark; 0: derived from repetitions x min_time (default_timeout)
   bool in_process = false;     // no worker processes (debuggers, profilers)
   std::string resume;          // a run file whose rows are kept; only the missing ones are measured
@@ -43,6 +45,8 @@ struct run_command {
   int run() const;
 
  private:
+  // The run; `fleet`: this rank of a fleet run (mpirun/srun with more than one rank), else null.
+  int run_here(fleet_member* fleet) const;
   int run_worker(const xpu::suite& s, run_options options) const;
   std::vector<std::string> worker_command() const;
   result<std::unique_ptr<device>> open_device(const device_info& d, const cpu_info& cpu, std::shared_ptr<const cpu_clock> clock) const;

@@ -13,6 +13,7 @@
 #include "loaders/opencl_api.hpp"
 #include "loaders/vulkan_api.hpp"
 #include "probe/cpu.hpp"
+#include "cli/fleet.hpp"
 #include "xpubench/version.hpp"
 
 namespace xpu {
@@ -63,6 +64,7 @@ std::string version_report() {
   out += fmt::format("libraries: {}; {}\n", topology_library_version(), cpu_libraries());
   out += fmt::format("OpenCL ICD loader: {}\n", opencl_loader());
   out += fmt::format("Vulkan loader: {}\n", vulkan_loader());
+  out += fmt::format("fleet runs (mpirun, srun): MPI {}\n", fleet_mpi_version());
   out += "drivers and devices: xpubench probe";
   return out;
 }

@@ -8,6 +8,7 @@ find_package(tomlplusplus REQUIRED)       # suite files
 if(NOT XPUBENCH_FUZZ)  # the fuzz build (clang) compiles only the readers: no kernels, no measurement
 find_package(benchmark REQUIRED)          # Google Benchmark drives measurement
 find_package(SQLite3 REQUIRED)            # the run history (xpubench history)
+pkg_check_modules(libpq REQUIRED IMPORTED_TARGET libpq)  # the history on a PostgreSQL server (history --db postgresql://...)
 find_package(OpenMP REQUIRED)             # the CPU backend's own kernels (and oneDNN's runtime)
 find_package(dnnl REQUIRED)               # oneDNN: CPU GEMM and convolution
 # OpenBLAS, the second fp32 GEMM: the OpenMP build, so that it shares oneDNN's thread pool. The
@@ -63,13 +64,28 @@ if(XPUBENCH_WITH_VULKAN AND NOT XPUBENCH_VULKAN_INCLUDE_DIR)
   message(FATAL_ERROR "XPUBENCH_WITH_VULKAN=ON but vulkan/vulkan.h was not found: run scripts/install-deps.sh or pass -DXPUBENCH_WITH_VULKAN=OFF")
 endif()
 # Level Zero (Intel GPUs and NPUs), probed only: the loader is opened at run time too.
+# An option that is ON by default where its dependency was found (`found`: a variable name) and
+# refuses ON without it.
+function(xpubench_found_option name found doc missing)
+  set(_default OFF)
+  if(${found})
+    set(_default ON)
+  endif()
+  option(${name} "${doc}" ${_default})
+  if(${name} AND NOT ${found})
+    message(FATAL_ERROR "${name}=ON but ${missing}: run scripts/install-deps.sh or pass -D${name}=OFF")
+  endif()
+endfunction()
 find_path(XPUBENCH_LEVEL_ZERO_INCLUDE_DIR level_zero/ze_api.h)
-if(XPUBENCH_LEVEL_ZERO_INCLUDE_DIR)
-  set(_level_zero_default ON)
-else()
-  set(_level_zero_default OFF)
+xpubench_found_option(XPUBENCH_WITH_LEVEL_ZERO XPUBENCH_LEVEL_ZERO_INCLUDE_DIR
+                      "Probe Level Zero devices (needs level_zero/ze_api.h: Debian's libze-dev)" "level_zero/ze_api.h was not found")
+
+# Fleet runs over MPI (cli/fleet.cpp: `mpirun ... xpubench run`): Open MPI from Debian where it is
+# installed (libopenmpi-dev); without it xpubench is built as before and refuses a launched run.
+find_package(MPI COMPONENTS CXX QUIET)
+set(XPUBENCH_MPI_USABLE ${MPI_CXX_FOUND})
+if(XPUBENCH_FUZZ)  # the fuzz build reads files only
+  set(XPUBENCH_MPI_USABLE OFF)
 endif()
-option(XPUBENCH_WITH_LEVEL_ZERO "Probe Level Zero devices (needs level_zero/ze_api.h: Debian's libze-dev)" ${_level_zero_default})
-if(XPUBENCH_WITH_LEVEL_ZERO AND NOT XPUBENCH_LEVEL_ZERO_INCLUDE_DIR)
-  message(FATAL_ERROR "XPUBENCH_WITH_LEVEL_ZERO=ON but level_zero/ze_api.h was not found: run scripts/install-deps.sh or pass -DXPUBENCH_WITH_LEVEL_ZERO=OFF")
-endif()
+xpubench_found_option(XPUBENCH_WITH_MPI XPUBENCH_MPI_USABLE "Fleet runs and collectives over MPI (mpirun/srun)"
+                      "no MPI was found (libopenmpi-dev, openmpi-bin)")

@@ -9,9 +9,11 @@
 
 #include "core/units.hpp"
 #include "reporters/compare_report.hpp"
+#include "reporters/fleet_report.hpp"
 #include "reporters/footnotes.hpp"
 #include "reporters/inventory_report.hpp"
 #include "results/accuracy.hpp"
+#include "results/fleet.hpp"
 #include "results/token_bounds.hpp"
 #include "results/workload_matrix.hpp"
 
@@ -424,6 +426,13 @@ std::string roofline_svg(const roofline& roof, const std::string& id) {
   return s + "</svg>";
 }
 
+std::vector<report_run> report_runs_of(const std::string& label, const run& r) {
+  std::vector<report_run> out;
+  auto fleet = r.fleet.empty() ? nullptr : std::make_shared<const run>(r);  // its ranks and outliers, shown once
+  for (auto& [name, one] : fleet_expand(label, r)) out.push_back({name, std::move(one), std::exchange(fleet, nullptr)});
+  return out;
+}
+
 document runs_document(const std::vector<report_run>& runs, const std::optional<report_comparison>& compared) {
   document doc;
   std::vector<run> data;
@@ -435,6 +444,9 @@ document runs_document(const std::vector<report_run>& runs, const std::optional<
   doc.push_back(paragraph(fmt::format("{} run(s) from {} host(s). Every number is a median over the run's repetitions of a result verified against "
                                       "an independent reference; estimates are labelled as such.", runs.size(), hosts.size())));
   runs_table(doc, runs);
+  for (const report_run& r : runs)
+    if (r.fleet)
+      for (doc_block& b : fleet_document(*r.fleet)) doc.push_back(std::move(b));
   ranking_section(doc, mx);
   matrix_section(doc, mx);
   if (compared) compare_section(doc, *compared);

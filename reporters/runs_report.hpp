@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+
 #include "reporters/document.hpp"
 #include "results/compare.hpp"
 #include "results/roofline.hpp"
@@ -17,7 +19,11 @@ namespace xpu {
 struct report_run {
   std::string file;
   run data;
+  std::shared_ptr<const run> fleet;  // the fleet file this host came from (its first host only): its ranks and outliers are shown
 };
+
+// A run as the report shows it: itself, or a fleet file's hosts side by side (results/fleet.hpp).
+std::vector<report_run> report_runs_of(const std::string& label, const run& r);
 
 struct report_comparison {
   std::string base_file, head_file;

@@ -1,69 +1,75 @@
 #include "results/history.hpp"
 
-#include <sqlite3.h>
+#include "results/sql.hpp"
 
 #include <cmath>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace xpu {
 namespace {
 
-// A prepared statement, finalized when it goes out of scope.
-class statement {
- public:
-  statement(sqlite3* db, const char* sql) { m_rc = sqlite3_prepare_v2(db, sql, -1, &m_stmt, nullptr); }
-  ~statement() { sqlite3_finalize(m_stmt); }
-  statement(const statement&) = delete;
-  statement& operator=(const statement&) = delete;
-  bool ok() const { return m_rc == SQLITE_OK; }
-  void bind(int i, const std::string& s) { sqlite3_bind_text(m_stmt, i, s.c_str(), static_cast<int>(s.size()), SQLITE_TRANSIENT); }
-  void bind(int i, std::int64_t v) { sqlite3_bind_int64(m_stmt, i, v); }
-  void bind(int i, std::optional<double> v) { v ? sqlite3_bind_double(m_stmt, i, *v) : sqlite3_bind_null(m_stmt, i); }
-  int step() { return sqlite3_step(m_stmt); }
-  void reset() {
-    sqlite3_reset(m_stmt);
-    sqlite3_clear_bindings(m_stmt);
-  }
-  std::string text(int i) const {
-    const auto* p = sqlite3_column_text(m_stmt, i);
-    return p ? reinterpret_cast<const char*>(p) : "";
-  }
-  std::int64_t integer(int i) const { return sqlite3_column_int64(m_stmt, i); }
-  std::optional<double> real(int i) const {
-    if (sqlite3_column_type(m_stmt, i) == SQLITE_NULL) return std::nullopt;
-    return sqlite3_column_double(m_stmt, i);
-  }
+constexpr std::int64_t history_application_id = 0x58505542;  // "XPUB": marks a SQLite file as a history; PostgreSQL's lock key
 
- private:
-  sqlite3_stmt* m_stmt = nullptr;
-  int m_rc = SQLITE_ERROR;
-};
-
-std::unexpected<error> db_error(sqlite3* db, const std::string& path, std::string_view what) {
-  return fail(status::failed, "history {}: {}: {}", path, what, db ? sqlite3_errmsg(db) : "cannot allocate a connection");
-}
-
-// Migrations: entry i takes the schema from version i to i + 1.
+// Migrations: entry i takes the schema from version i to i + 1. {id}, {int}, {real} and {text}
+// are the dialect's types (a 64-bit key, 64-bit integer, double, text compared bytewise).
 constexpr const char* migrations[] = {
-    "CREATE TABLE runs(id INTEGER PRIMARY KEY, machine TEXT NOT NULL, host TEXT NOT NULL, suite TEXT NOT NULL,"
-    " git_sha TEXT NOT NULL, started_at TEXT NOT NULL, xpubench_version TEXT NOT NULL, file TEXT NOT NULL, added_at TEXT NOT NULL,"
+    "CREATE TABLE runs(id {id}, machine {text} NOT NULL, host {text} NOT NULL, suite {text} NOT NULL,"
+    " git_sha {text} NOT NULL, started_at {text} NOT NULL, xpubench_version {text} NOT NULL, file {text} NOT NULL, added_at {text} NOT NULL,"
     " UNIQUE(machine, suite, git_sha, started_at));"
-    "CREATE TABLE results(run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, benchmark TEXT NOT NULL,"
-    " implementation TEXT NOT NULL, state TEXT NOT NULL, median_s REAL, ops_per_s REAL, samples_s TEXT NOT NULL,"
+    "CREATE TABLE results(run_id {int} NOT NULL REFERENCES runs(id) ON DELETE CASCADE, benchmark {text} NOT NULL,"
+    " implementation {text} NOT NULL, state {text} NOT NULL, median_s {real}, ops_per_s {real}, samples_s {text} NOT NULL,"
     " PRIMARY KEY(run_id, benchmark));"
     "CREATE INDEX results_by_benchmark ON results(benchmark, run_id);",
 };
 static_assert(std::size(migrations) == history_schema_version);
+
+std::string migration_sql(sql_dialect d, const char* m) {
+  const bool pg = d == sql_dialect::postgresql;
+  return fmt::format(fmt::runtime(m), fmt::arg("id", pg ? "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY" : "INTEGER PRIMARY KEY"),
+                     fmt::arg("int", pg ? "BIGINT" : "INTEGER"), fmt::arg("real", pg ? "DOUBLE PRECISION" : "REAL"),
+                     fmt::arg("text", pg ? "TEXT COLLATE \"C\"" : "TEXT"));
+}
 
 std::uint64_t fnv1a(std::string_view s) {
   std::uint64_t h = 1469598103934665603ull;
   for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
   return h;
 }
+
+std::int64_t count_of(const result<std::vector<sql_row>>& r) { return r && !r->empty() ? r->front().integer(0) : -1; }
+
+// Whether the database is ours (or empty): another program's tables are never written.
+result<void> check_ours(sql_connection& c, bool create) {
+  if (c.dialect() == sql_dialect::sqlite) {
+    const std::int64_t app = count_of(c.query("PRAGMA application_id", {}, "cannot read"));
+    const std::int64_t foreign = count_of(c.query("SELECT COUNT(*) FROM sqlite_master WHERE name NOT IN ('schema_version', 'runs', 'results', "
+                                                  "'results_by_benchmark') AND name NOT LIKE 'sqlite_%'",
+                                                  {}, "cannot read"));
+    if (app < 0 || foreign < 0 || (app != 0 && app != history_application_id) || (app == 0 && foreign > 0))
+      return fail(status::invalid, "{} is not an xpubench history (not SQLite, or another program's database): name another file with --db", c.where());
+    return {};
+  }
+  const auto tables = c.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'xpubench'", {}, "cannot read the tables");
+  if (!tables) return std::unexpected(tables.error());
+  bool versioned = false, foreign = false;
+  for (const sql_row& t : *tables) {
+    versioned |= t.text(0) == "schema_version";
+    foreign |= t.text(0) != "schema_version" && t.text(0) != "runs" && t.text(0) != "results";
+  }
+  if (!versioned && !create)
+    return fail(status::invalid, "no history in {} (`xpubench history add RUN.json --db URL` makes one)", c.where());
+  if (foreign || (!versioned && !tables->empty()))
+    return fail(status::invalid, "{}: schema xpubench holds another program's tables: use another database", c.where());
+  return {};
+}
+
+std::string utc_now() { return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr))); }
 
 }  // namespace
 
@@ -81,132 +87,100 @@ std::string default_history_path() {
   return (fs::path(home && *home ? home : ".") / ".local" / "share" / "xpubench" / "history.sqlite").string();
 }
 
-constexpr int history_application_id = 0x58505542;  // "XPUB": PRAGMA application_id marks the file as a history
-
-result<history_db> history_db::open(const std::string& path, bool create) {
-  std::error_code ec;
-  if (!create && !std::filesystem::exists(path, ec))
-    return fail(status::invalid, "no history at {} (`xpubench history add RUN.json` makes one; --db names another)", path);
-  if (const auto folder = std::filesystem::path(path).parent_path(); create && !folder.empty()) std::filesystem::create_directories(folder, ec);
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), nullptr) != SQLITE_OK) {
-    auto e = db_error(db, path, "cannot open");
-    sqlite3_close(db);
-    return e;
-  }
-  history_db h(db, path);
-  sqlite3_busy_timeout(db, 5000);  // another process adding a run or migrating: wait for it
-  std::int64_t app = -1, foreign = -1;
-  {
-    statement id(db, "PRAGMA application_id");
-    if (id.ok() && id.step() == SQLITE_ROW) app = id.integer(0);
-    statement others(db, "SELECT COUNT(*) FROM sqlite_master WHERE name NOT IN ('schema_version', 'runs', 'results', 'results_by_benchmark') "
-                         "AND name NOT LIKE 'sqlite_%'");
-    if (others.ok() && others.step() == SQLITE_ROW) foreign = others.integer(0);
-  }
-  if (app < 0 || foreign < 0 || (app != 0 && app != history_application_id) || (app == 0 && foreign > 0))
-    return fail(status::invalid, "{} is not an xpubench history (not SQLite, or another program's database): name another file with --db", path);
-  if (sqlite3_exec(db, "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr) != SQLITE_OK) return db_error(db, path, "cannot set up");
-  // Migrations under a write lock, the version read inside it: two processes opening a new file at once take turns.
-  if (sqlite3_exec(db, "BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL);", nullptr, nullptr, nullptr) != SQLITE_OK)
-    return db_error(db, path, "not an xpubench history (or not SQLite)");
-  std::int64_t version = 0;
-  {
-    statement get(db, "SELECT version FROM schema_version");
-    if (get.ok() && get.step() == SQLITE_ROW) version = get.integer(0);
-  }
+result<history_db> history_db::open(const std::string& where, bool create) {
+  auto connected = is_postgresql_url(where) ? postgresql_connect(where) : sqlite_connect(where, create);
+  if (!connected) return std::unexpected(connected.error());
+  sql_connection& c = **connected;
+  if (auto ours = check_ours(c, create); !ours) return std::unexpected(ours.error());
+  // Migrations under a write lock, the version read inside it: two processes opening a new history at once take turns.
+  if (auto ok = c.begin_write(history_application_id); !ok) return std::unexpected(ok.error());
   const auto rollback = [&](auto e) {
-    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    c.rollback();
     return e;
   };
+  const bool pg = c.dialect() == sql_dialect::postgresql;
+  if (auto ok = c.exec(std::string(pg ? "CREATE SCHEMA IF NOT EXISTS xpubench; " : "") + "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)"); !ok)
+    return rollback(fail(status::invalid, "{} is not an xpubench history: {}", c.where(), ok.error().message));
+  const auto got = c.query("SELECT version FROM schema_version", {}, "cannot read the schema version");
+  if (!got) return rollback(std::unexpected(got.error()));
+  const std::int64_t version = got->empty() ? 0 : got->front().integer(0);
   if (version > history_schema_version)
-    return rollback(fail(status::invalid, "history {}: schema version {} is newer than this xpubench's {}: use a newer xpubench", path, version,
+    return rollback(fail(status::invalid, "history {}: schema version {} is newer than this xpubench's {}: use a newer xpubench", c.where(), version,
                          history_schema_version));
   for (auto v = version; v < history_schema_version; ++v) {
-    const std::string sql = fmt::format("{} DELETE FROM schema_version; INSERT INTO schema_version VALUES({}); PRAGMA application_id = {};", migrations[v],
-                                        v + 1, history_application_id);
-    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
-      return rollback(db_error(db, path, fmt::format("cannot migrate to schema version {}", v + 1)));
+    const std::string sql = fmt::format("{} DELETE FROM schema_version; INSERT INTO schema_version VALUES({});{}", migration_sql(c.dialect(), migrations[v]),
+                                        v + 1, pg ? "" : fmt::format(" PRAGMA application_id = {};", history_application_id));
+    if (auto ok = c.exec(sql); !ok)
+      return rollback(fail(status::failed, "history {}: cannot migrate to schema version {}: {}", c.where(), v + 1, ok.error().message));
   }
-  if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) return rollback(db_error(db, path, "cannot commit the schema"));
-  return h;
+  if (auto ok = c.exec("COMMIT"); !ok) return rollback(std::unexpected(ok.error()));
+  return history_db(std::move(*connected));
 }
 
-history_db::history_db(history_db&& o) noexcept : m_db(std::exchange(o.m_db, nullptr)), m_path(std::move(o.m_path)) {}
-history_db& history_db::operator=(history_db&& o) noexcept {
-  std::swap(m_db, o.m_db);
-  std::swap(m_path, o.m_path);
-  return *this;
-}
-history_db::~history_db() { sqlite3_close(m_db); }
+history_db::history_db(std::unique_ptr<sql_connection> c) : m_sql(std::move(c)) {}
+history_db::history_db(history_db&&) noexcept = default;
+history_db& history_db::operator=(history_db&&) noexcept = default;
+history_db::~history_db() = default;
+
+const std::string& history_db::where() const { return m_sql->where(); }
 
 result<std::int64_t> history_db::add(const run& r, const std::string& file) {
-  if (sqlite3_exec(m_db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) return db_error(m_db, m_path, "cannot begin");
+  sql_connection& c = *m_sql;
+  if (auto ok = c.begin_write(history_application_id); !ok) return std::unexpected(ok.error());
   const auto rollback = [&](auto e) {
-    sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+    c.rollback();
     return e;
   };
   const std::string machine = machine_fingerprint(r);
-  statement run_row(m_db, "INSERT INTO runs(machine, host, suite, git_sha, started_at, xpubench_version, file, added_at) "
-                          "VALUES(?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))");
-  if (!run_row.ok()) return rollback(db_error(m_db, m_path, "cannot prepare"));
-  run_row.bind(1, machine);
-  run_row.bind(2, r.context.machine.host.hostname);
-  run_row.bind(3, r.context.suite);
-  run_row.bind(4, r.context.git_sha);
-  run_row.bind(5, r.context.started_at);
-  run_row.bind(6, r.context.xpubench_version);
-  run_row.bind(7, file);
-  if (const int rc = run_row.step(); rc != SQLITE_DONE) {
-    if (sqlite3_extended_errcode(m_db) == SQLITE_CONSTRAINT_UNIQUE)
-      return rollback(fail(status::invalid, "history {}: {} is there already (machine {}, suite {}, commit {}, started {})", m_path, file, machine,
-                           r.context.suite, r.context.git_sha, r.context.started_at));
-    return rollback(db_error(m_db, m_path, "cannot add the run"));
-  }
-  const std::int64_t id = sqlite3_last_insert_rowid(m_db);
-  statement row(m_db, "INSERT INTO results(run_id, benchmark, implementation, state, median_s, ops_per_s, samples_s) VALUES(?, ?, ?, ?, ?, ?, ?)");
-  if (!row.ok()) return rollback(db_error(m_db, m_path, "cannot prepare"));
+  const auto id = c.query("INSERT INTO runs(machine, host, suite, git_sha, started_at, xpubench_version, file, added_at) "
+                          "VALUES($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                          {machine, r.context.machine.host.hostname, r.context.suite, r.context.git_sha, r.context.started_at,
+                           r.context.xpubench_version, file, utc_now()},
+                          "cannot add the run");
+  if (!id && id.error().code == status::invalid)
+    return rollback(fail(status::invalid, "history {}: {} is there already (machine {}, suite {}, commit {}, started {})", c.where(), file, machine,
+                         r.context.suite, r.context.git_sha, r.context.started_at));
+  if (!id || id->empty()) return rollback(id ? fail(status::failed, "history {}: the run got no id", c.where()) : std::unexpected(id.error()));
+  const std::int64_t run_id = id->front().integer(0);
   for (const measurement& m : r.measurements) {
-    row.bind(1, id);
-    row.bind(2, m.name);
-    row.bind(3, m.implementation);
-    row.bind(4, std::string(to_string(m.state)));
-    row.bind(5, m.time_s ? std::optional(m.time_s->median) : std::nullopt);
-    row.bind(6, m.ops_per_s);
-    row.bind(7, nlohmann::json(m.samples_s).dump());
-    if (row.step() != SQLITE_DONE) return rollback(db_error(m_db, m_path, fmt::format("cannot add row {}", m.name)));
-    row.reset();
+    const auto added = c.query("INSERT INTO results(run_id, benchmark, implementation, state, median_s, ops_per_s, samples_s) "
+                               "VALUES($1, $2, $3, $4, $5, $6, $7)",
+                               {run_id, m.name, m.implementation, std::string(to_string(m.state)),
+                                m.time_s ? sql_value(m.time_s->median) : sql_value(nullptr), m.ops_per_s ? sql_value(*m.ops_per_s) : sql_value(nullptr),
+                                nlohmann::json(m.samples_s).dump()},
+                               "cannot add a row");
+    if (!added) return rollback(fail(status::failed, "history {}: cannot add row {}: {}", c.where(), m.name, added.error().message));
   }
-  if (sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) return rollback(db_error(m_db, m_path, "cannot commit"));
-  return id;
+  if (auto ok = c.exec("COMMIT"); !ok) return rollback(std::unexpected(ok.error()));
+  return run_id;
 }
 
 result<std::vector<history_run>> history_db::runs() const {
-  statement q(m_db, "SELECT r.id, r.machine, r.host, r.suite, r.git_sha, r.started_at, r.xpubench_version, r.file, "
-                    "(SELECT COUNT(*) FROM results WHERE run_id = r.id) FROM runs r ORDER BY r.started_at, r.id");
-  if (!q.ok()) return db_error(m_db, m_path, "cannot list the runs");
+  const auto rows = m_sql->query("SELECT r.id, r.machine, r.host, r.suite, r.git_sha, r.started_at, r.xpubench_version, r.file, "
+                                 "(SELECT COUNT(*) FROM results WHERE run_id = r.id) FROM runs r ORDER BY r.started_at, r.id",
+                                 {}, "cannot list the runs");
+  if (!rows) return std::unexpected(rows.error());
   std::vector<history_run> out;
-  while (q.step() == SQLITE_ROW)
+  for (const sql_row& q : *rows)
     out.push_back({q.integer(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), q.text(6), q.text(7), q.integer(8)});
   return out;
 }
 
 result<std::vector<std::string>> history_db::benchmarks() const {
-  statement q(m_db, "SELECT DISTINCT benchmark FROM results ORDER BY benchmark");
-  if (!q.ok()) return db_error(m_db, m_path, "cannot list the benchmarks");
+  const auto rows = m_sql->query("SELECT DISTINCT benchmark FROM results ORDER BY benchmark", {}, "cannot list the benchmarks");
+  if (!rows) return std::unexpected(rows.error());
   std::vector<std::string> out;
-  while (q.step() == SQLITE_ROW) out.push_back(q.text(0));
+  for (const sql_row& q : *rows) out.push_back(q.text(0));
   return out;
 }
 
 result<std::vector<history_point>> history_db::series(const std::string& benchmark, const std::string& since) const {
-  statement q(m_db, "SELECT r.id, r.machine, r.host, r.started_at, r.git_sha, x.implementation, x.state, x.median_s, x.ops_per_s, x.samples_s "
-                    "FROM results x JOIN runs r ON r.id = x.run_id WHERE x.benchmark = ? AND r.started_at >= ? ORDER BY r.started_at, r.id");
-  if (!q.ok()) return db_error(m_db, m_path, "cannot read a series");
-  q.bind(1, benchmark);
-  q.bind(2, since);
+  const auto rows = m_sql->query("SELECT r.id, r.machine, r.host, r.started_at, r.git_sha, x.implementation, x.state, x.median_s, x.ops_per_s, x.samples_s "
+                                 "FROM results x JOIN runs r ON r.id = x.run_id WHERE x.benchmark = $1 AND r.started_at >= $2 ORDER BY r.started_at, r.id",
+                                 {benchmark, since}, "cannot read a series");
+  if (!rows) return std::unexpected(rows.error());
   std::vector<history_point> out;
-  while (q.step() == SQLITE_ROW) {
+  for (const sql_row& q : *rows) {
     history_point p{q.integer(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), q.text(6), q.real(7), q.real(8), {}};
     const auto samples = nlohmann::json::parse(q.text(9), nullptr, false);
     if (samples.is_array())

@@ -1,5 +1,5 @@
 #pragma once
-// A run history in SQLite (issue 16, its first part): every run added keeps its rows and every
+// A run history in SQLite or PostgreSQL (results/sql.hpp): every run added keeps its rows and every
 // sample, keyed by machine fingerprint, suite, benchmark, implementation, commit and date, so that
 // a benchmark's series on one machine can be read back and searched for steps
 // (results/changepoints.hpp). Schema migrations are numbered (`schema_version`); a database from a
@@ -16,10 +16,9 @@
 #include "results/changepoints.hpp"
 #include "results/run.hpp"
 
-struct sqlite3;
-
 namespace xpu {
 
+class sql_connection;
 inline constexpr int history_schema_version = 1;
 
 struct history_run {
@@ -66,9 +65,10 @@ result<std::vector<trend_series>> history_trends(const history_db& db, const std
 
 class history_db {
  public:
-  // Opens and migrates to the current schema; `create`: a missing file (and its folder) is made,
-  // else it is an error. Another program's SQLite file is refused, never written.
-  static result<history_db> open(const std::string& path, bool create = true);
+  // Opens and migrates to the current schema. `where`: a SQLite file, or a postgresql:// URL (the
+  // tables in its schema `xpubench`). `create`: a missing file (and its folder) or schema is made,
+  // else it is an error. Another program's SQLite file or tables are refused, never written.
+  static result<history_db> open(const std::string& where, bool create = true);
   history_db(history_db&&) noexcept;
   history_db& operator=(history_db&&) noexcept;
   ~history_db();
@@ -80,11 +80,12 @@ class history_db {
   result<std::vector<std::string>> benchmarks() const;
   // One benchmark's rows, oldest first (by start time, then by id); since: an ISO date prefix bound ("2026-11-01").
   result<std::vector<history_point>> series(const std::string& benchmark, const std::string& since = {}) const;
+  // The file, or the URL without its password.
+  const std::string& where() const;
 
  private:
-  explicit history_db(sqlite3* db, std::string path) : m_db(db), m_path(std::move(path)) {}
-  sqlite3* m_db = nullptr;
-  std::string m_path;
+  explicit history_db(std::unique_ptr<sql_connection> c);
+  std::unique_ptr<sql_connection> m_sql;
 };
 
 }  // namespace xpu

@@ -2,6 +2,7 @@
 // What a run is: its context (the machine, the build, the command) and one measurement row per
 // (device, problem, implementation). Every row has a status; a row that is not ok has a reason.
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -127,9 +128,24 @@ struct run_context {
   inventory machine;
 };
 
+struct run;
+
+// One rank of a fleet run (`mpirun ... xpubench run`): its host, what became of it, and the run it
+// sent (none when it sent nothing: it crashed, timed out or was stopped with the job).
+struct fleet_host {
+  int rank = 0;
+  std::string host;
+  std::string state;   // "ok", "interrupted", "failed" (it reported an error) or "missing" (no report)
+  std::string reason;  // for every state but ok
+  int exit_code = 0;
+  std::shared_ptr<const run> measured;  // rank 0's is the run this one is in (not repeated)
+};
+
 struct run {
   run_context context;
   std::vector<measurement> measurements;
+  // A fleet run, in rank 0's file: every rank, rank 0 first (empty for a run on one machine).
+  std::vector<fleet_host> fleet;
 };
 
 }  // namespace xpu

@@ -112,6 +112,15 @@ nlohmann::json run_to_json(const run& r) {
                         {"benchmarks", std::move(benchmarks)},
                         {"measurements", r.measurements}};
   json_strip_nulls(doc);
+  if (!r.fleet.empty()) {
+    nlohmann::json hosts = nlohmann::json::array();
+    for (const fleet_host& h : r.fleet) {
+      nlohmann::json e = {{"rank", h.rank}, {"host", h.host}, {"state", h.state}, {"reason", h.reason}, {"exit_code", h.exit_code}};
+      if (h.measured) e["run"] = run_to_json(*h.measured);
+      hosts.push_back(std::move(e));
+    }
+    doc["fleet"] = {{"ranks", r.fleet.size()}, {"hosts", std::move(hosts)}};
+  }
   return doc;
 }
 
@@ -153,6 +162,25 @@ result<run> run_from_json(const nlohmann::json& doc, std::string_view file) {
     if (!inv) return std::unexpected(inv.error());
     r.context.machine = std::move(*inv);
     r.measurements = doc.at("measurements").get<std::vector<measurement>>();
+    if (const auto f = doc.find("fleet"); f != doc.end()) {
+      for (const auto& e : f->at("hosts")) {
+        fleet_host h;
+        h.rank = e.at("rank").get<int>();
+        h.host = e.value("host", "");
+        h.state = e.value("state", "");
+        h.reason = e.value("reason", "");
+        h.exit_code = e.value("exit_code", 0);
+        if (h.rank < 0 || (h.state != "ok" && h.state != "interrupted" && h.state != "failed" && h.state != "missing"))
+          return fail(status::invalid, "{}: fleet.hosts: rank {} has state '{}' (expected ok, interrupted, failed or missing)", file, h.rank, h.state);
+        if (const auto sub = e.find("run"); sub != e.end()) {
+          if (sub->contains("fleet")) return fail(status::invalid, "{}: fleet.hosts: rank {}'s run is itself a fleet run", file, h.rank);
+          auto nested = run_from_json(*sub, fmt::format("{} (rank {})", file, h.rank));
+          if (!nested) return std::unexpected(nested.error());
+          h.measured = std::make_shared<const run>(std::move(*nested));
+        }
+        r.fleet.push_back(std::move(h));
+      }
+    }
     return r;
   } catch (const nlohmann::json::exception& e) {
     return fail(status::invalid, "{}: not a valid xpubench run (schema version {}): {}", file, schema_version, e.what());

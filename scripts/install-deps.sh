@@ -22,8 +22,10 @@ build=(
   # libraries
   libfmt-dev libhwloc-dev libcpu-features-dev nlohmann-json3-dev libcli11-dev
   libtomlplusplus-dev libbenchmark-dev libgtest-dev libgmock-dev
-  # the run history (xpubench history)
-  libsqlite3-dev
+  # the run history (xpubench history): SQLite, and libpq for a team's PostgreSQL server
+  libsqlite3-dev libpq-dev
+  # fleet runs (mpirun ... xpubench run): Open MPI; without it xpubench builds without fleet runs
+  libopenmpi-dev openmpi-bin
   # CPU backend: oneDNN (GEMM, convolution) and OpenBLAS, OpenMP build (the second fp32 GEMM)
   libdnnl-dev libopenblas-openmp-dev
   # OpenCL headers and the loader's development files
@@ -48,6 +50,8 @@ test=(
   python3 python3-jsonschema python3-onnx
   # the HTML report's test opens it in a real browser
   chromium-headless-shell
+  # the history's PostgreSQL test starts its own server (initdb + pg_ctl in a temporary folder)
+  postgresql
 )
 
 packages=()

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "results/run_json.hpp"
+#include "tests/support/postgres_support.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace xpu {
@@ -12,14 +13,24 @@ namespace {
 
 using test::xpubench;
 
-TEST(xpubench_history, add_list_show_export_and_check_a_step) {
+// On a SQLite file, and on the PostgreSQL server the test script started (skipped without one).
+class xpubench_history_on : public ::testing::TestWithParam<bool> {};
+INSTANTIATE_TEST_SUITE_P(xpubench_history, xpubench_history_on, ::testing::Values(false, true),
+                         [](const auto& p) { return p.param ? "postgresql" : "sqlite"; });
+
+TEST_P(xpubench_history_on, add_list_show_export_and_check_a_step) {
   test::temp_dir dir;
+  std::string db = (dir.path() / "h.sqlite").string();
+  if (GetParam()) {
+    const auto url = test::fresh_postgres_history();
+    if (!url) GTEST_SKIP() << test::no_postgres;
+    db = *url;
+  }
   const auto suite = dir.write("tiny.toml", "repetitions = 2\nmin_time_s = 0.001\n[[gemm]]\nshapes = [{ m = 16, n = 16, k = 16 }]\n");
   const auto first = dir.path() / "r0.json";
   ASSERT_EQ(xpubench({"run", "--suite", suite.string(), "--device", "cpu0", "--in-process", "--quiet", "--json", first.string()}).exit_code, 0);
   auto base = run_file_load(first.string());
   ASSERT_TRUE(base) << base.error().message;
-  const std::string db = (dir.path() / "h.sqlite").string();
   std::vector<std::string> add{"history", "--db", db, "add"};
   for (int i = 0; i < 16; ++i) {  // 16 commits; from the 10th on, every benchmark takes 30 % longer
     run r = *base;
@@ -60,7 +71,12 @@ TEST(xpubench_history, add_list_show_export_and_check_a_step) {
   const auto missing = xpubench({"history", "--db", db, "show", "cpu9/none"});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("no rows of 'cpu9/none'"), std::string::npos) << missing.err;
-  EXPECT_EQ(xpubench({"history", "--db", "postgresql://localhost/x", "list"}).exit_code, 2);
+}
+
+TEST(xpubench_history, a_postgresql_server_that_is_not_there_exits_2) {
+  const auto r = xpubench({"history", "--db", "postgresql://127.0.0.1:1/x?connect_timeout=2", "list"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("cannot connect"), std::string::npos) << r.err;
 }
 
 }  // namespace

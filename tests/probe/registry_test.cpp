@@ -57,14 +57,8 @@ TEST(device_backends, every_backend_has_a_status) {
 }
 
 #if XPU_WITH_LEVEL_ZERO
-struct env_var {
-  env_var(const char* name, const char* value) : m_name(name) { ::setenv(name, value, 1); }
-  ~env_var() { ::unsetenv(m_name); }
-  const char* m_name;
-};
-
 TEST(levelzero_probe, a_driver_lists_gpus_and_npus_as_facts) {
-  env_var lib("XPUBENCH_LEVEL_ZERO_LIBRARY", XPU_FAKE_LEVEL_ZERO);
+  test::scoped_env lib("XPUBENCH_LEVEL_ZERO_LIBRARY", XPU_FAKE_LEVEL_ZERO);
   const backend_probe p = levelzero_probe();
   ASSERT_TRUE(p.status.available) << p.status.reason;
   EXPECT_EQ(p.status.version, "Level Zero 1.3");
@@ -89,13 +83,13 @@ TEST(levelzero_probe, a_driver_lists_gpus_and_npus_as_facts) {
 
 TEST(levelzero_probe, no_driver_and_no_loader_are_reasons) {
   {
-    env_var lib("XPUBENCH_LEVEL_ZERO_LIBRARY", XPU_FAKE_LEVEL_ZERO);
-    env_var fault("FAKE_LEVEL_ZERO", "no_driver");
+    test::scoped_env lib("XPUBENCH_LEVEL_ZERO_LIBRARY", XPU_FAKE_LEVEL_ZERO);
+    test::scoped_env fault("FAKE_LEVEL_ZERO", "no_driver");
     const backend_probe p = levelzero_probe();
     EXPECT_FALSE(p.status.available);
     EXPECT_NE(p.status.reason.find("zeInit failed: ZE_RESULT_ERROR_UNINITIALIZED"), std::string::npos) << p.status.reason;
   }
-  env_var lib("XPUBENCH_LEVEL_ZERO_LIBRARY", "/nonexistent/libze_loader.so.1");
+  test::scoped_env lib("XPUBENCH_LEVEL_ZERO_LIBRARY", "/nonexistent/libze_loader.so.1");
   const backend_probe p = levelzero_probe();
   EXPECT_FALSE(p.status.available);
   EXPECT_NE(p.status.reason.find("no Level Zero loader"), std::string::npos) << p.status.reason;

@@ -1,6 +1,7 @@
-// The run history on SQLite (results/history.cpp): runs and every sample round-trip, a run added
-// twice is refused, series come back oldest first per benchmark, a newer schema and a file that
-// is not a history are refused with the reason.
+// The run history (results/history.cpp) on SQLite and on PostgreSQL (where the test script started
+// a server: tests/results/history_postgres_test.sh): runs and every sample round-trip, a run added
+// twice is refused, series come back oldest first per benchmark, a newer schema and a file or
+// schema that is not a history are refused with the reason.
 #include <gtest/gtest.h>
 
 #include <sqlite3.h>
@@ -11,6 +12,8 @@
 #include <fmt/format.h>
 
 #include "results/history.hpp"
+#include "results/sql.hpp"
+#include "tests/support/postgres_support.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace xpu {
@@ -42,9 +45,26 @@ run sample_run(const std::string& started, const std::string& sha, double median
   return r;
 }
 
-TEST(history, runs_rows_and_samples_round_trip_oldest_first) {
+// Each test on a fresh history: a new SQLite file, or the test server's schema dropped.
+class history_on : public ::testing::TestWithParam<sql_dialect> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == sql_dialect::sqlite) {
+      where = (dir.path() / "sub" / "h.sqlite").string();  // its folder is made
+      return;
+    }
+    const auto url = test::fresh_postgres_history();
+    if (!url) GTEST_SKIP() << test::no_postgres;
+    where = *url;
+  }
   test::temp_dir dir;
-  const std::string path = (dir.path() / "sub" / "h.sqlite").string();  // its folder is made
+  std::string where;
+};
+INSTANTIATE_TEST_SUITE_P(history, history_on, ::testing::Values(sql_dialect::sqlite, sql_dialect::postgresql),
+                         [](const auto& p) { return p.param == sql_dialect::sqlite ? "sqlite" : "postgresql"; });
+
+TEST_P(history_on, runs_rows_and_samples_round_trip_oldest_first) {
+  const std::string path = where;
   {
     auto h = history_db::open(path);
     ASSERT_TRUE(h) << h.error().message;
@@ -82,9 +102,8 @@ TEST(history, runs_rows_and_samples_round_trip_oldest_first) {
   EXPECT_FALSE((*unsupported)[0].median_s);
 }
 
-TEST(history, thresholds_from_each_benchmarks_own_spread) {
-  test::temp_dir dir;
-  auto h = history_db::open((dir.path() / "h.sqlite").string());
+TEST_P(history_on, thresholds_from_each_benchmarks_own_spread) {
+  auto h = history_db::open(where);
   ASSERT_TRUE(h);
   for (int i = 0; i < 10; ++i) {  // a median that moves by +-2 % around 1 ms
     const double wobble = 1 + 0.02 * (i % 2 ? 1 : -1);
@@ -145,6 +164,37 @@ TEST(history, a_newer_schema_and_a_file_that_is_no_history_are_refused) {
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().message.find("history add"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "none.sqlite"));
+}
+
+TEST(history, on_postgresql_a_newer_schema_other_tables_and_a_missing_history_are_refused) {
+  const auto url = test::fresh_postgres_history();
+  if (!url) GTEST_SKIP() << test::no_postgres;
+  auto missing = history_db::open(*url, false);  // reading never creates the schema
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("history add"), std::string::npos) << missing.error().message;
+  auto c = postgresql_connect(*url);
+  ASSERT_TRUE(c) << c.error().message;
+  const auto schemas = (*c)->query("SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = 'xpubench'", {}, "count");
+  ASSERT_TRUE(schemas);
+  EXPECT_EQ(schemas->front().integer(0), 0);
+  ASSERT_TRUE(history_db::open(*url));
+  ASSERT_TRUE((*c)->exec("UPDATE xpubench.schema_version SET version = 99"));
+  auto newer = history_db::open(*url);
+  ASSERT_FALSE(newer);
+  EXPECT_NE(newer.error().message.find("schema version 99 is newer"), std::string::npos) << newer.error().message;
+  ASSERT_TRUE((*c)->exec("DROP SCHEMA xpubench CASCADE; CREATE SCHEMA xpubench; CREATE TABLE xpubench.notes(text TEXT)"));
+  auto foreign = history_db::open(*url);
+  ASSERT_FALSE(foreign);
+  EXPECT_NE(foreign.error().message.find("another program's tables"), std::string::npos) << foreign.error().message;
+}
+
+TEST(history, a_postgresql_server_that_is_not_there_is_an_error_without_the_password) {
+  // Port 1 on the loopback: nothing listens there.
+  auto h = history_db::open("postgresql://someone:s3cret@127.0.0.1:1/db?connect_timeout=2", false);
+  ASSERT_FALSE(h);
+  EXPECT_NE(h.error().message.find("cannot connect"), std::string::npos) << h.error().message;
+  EXPECT_NE(h.error().message.find("someone:***@127.0.0.1"), std::string::npos) << h.error().message;
+  EXPECT_EQ(h.error().message.find("s3cret"), std::string::npos) << h.error().message;
 }
 
 }  // namespace

@@ -15,6 +15,16 @@ extern char** environ;
 
 namespace xpu::test {
 
+scoped_env::scoped_env(const char* name, const char* value) : m_name(name) {
+  if (const char* before = std::getenv(name)) m_before = before;
+  ::setenv(name, value, 1);
+}
+
+scoped_env::~scoped_env() {
+  if (m_before) ::setenv(m_name.c_str(), m_before->c_str(), 1);
+  else ::unsetenv(m_name.c_str());
+}
+
 std::filesystem::path fixture(const std::string& relative) { return std::filesystem::path(XPU_FIXTURES_DIR) / relative; }
 std::filesystem::path source_dir() { return XPU_SOURCE_DIR; }
 std::string xpubench_binary() { return XPU_BINARY; }

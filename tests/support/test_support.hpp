@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <thread>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,19 @@ command_result run(const std::vector<std::string>& argv, const std::map<std::str
 
 // The xpubench binary of this build run with args; no colour unless env says otherwise.
 command_result xpubench(std::vector<std::string> args, const std::map<std::string, std::string>& env = {{"NO_COLOR", "1"}});
+
+// An environment variable set for a scope; its previous value (or absence) comes back after.
+class scoped_env {
+ public:
+  scoped_env(const char* name, const char* value);
+  ~scoped_env();
+  scoped_env(const scoped_env&) = delete;
+  scoped_env& operator=(const scoped_env&) = delete;
+
+ private:
+  std::string m_name;
+  std::optional<std::string> m_before;
+};
 
 // A fresh empty directory under the system temp dir, removed at destruction.
 class temp_dir {

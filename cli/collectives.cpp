@@ -1,0 +1,219 @@
+#include "cli/collectives.hpp"
+
+#if XPUBENCH_WITH_MPI
+#include <mpi.h>
+#endif
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "core/half.hpp"
+#include "results/statistics.hpp"
+
+namespace xpu {
+
+#if XPUBENCH_WITH_MPI
+namespace {
+
+// Payload values: seeded, non-zero integers in [-k, k] (k small enough that n ranks' sum fits int8
+// and every sum is exact in fp16 and fp32), so a result is checked exactly.
+int value_of(std::uint64_t seed, int rank, std::uint64_t i, int k) {
+  std::uint64_t h = seed ^ (static_cast<std::uint64_t>(rank) * 0x9e3779b97f4a7c15ull) ^ (i * 0xbf58476d1ce4e5b9ull);
+  h ^= h >> 31;
+  h *= 0x94d049bb133111ebull;
+  h ^= h >> 29;
+  const int v = static_cast<int>(h % static_cast<std::uint64_t>(2 * k));
+  return v < k ? v - k : v - k + 1;
+}
+
+struct payload {
+  precision type;
+  std::size_t size;  // bytes per element
+  MPI_Datatype mpi;
+  MPI_Op sum;
+};
+
+void half_sum(void* in, void* inout, int* len, MPI_Datatype*) {
+  const auto* a = static_cast<const std::uint16_t*>(in);
+  auto* b = static_cast<std::uint16_t*>(inout);
+  for (int i = 0; i < *len; ++i) b[i] = half_from_float(half_to_float(a[i]) + half_to_float(b[i]));
+}
+
+void put(const payload& p, std::vector<std::byte>& buf, std::size_t i, int v) {
+  if (p.type == precision::fp32) {
+    const float f = static_cast<float>(v);
+    std::memcpy(buf.data() + 4 * i, &f, 4);
+  } else if (p.type == precision::fp16) {
+    const std::uint16_t h = half_from_float(static_cast<float>(v));
+    std::memcpy(buf.data() + 2 * i, &h, 2);
+  } else {
+    buf[i] = static_cast<std::byte>(static_cast<std::int8_t>(v));
+  }
+}
+
+long long get(const payload& p, const std::vector<std::byte>& buf, std::size_t i) {
+  if (p.type == precision::fp32) {
+    float f = 0;
+    std::memcpy(&f, buf.data() + 4 * i, 4);
+    return static_cast<long long>(f);
+  }
+  if (p.type == precision::fp16) {
+    std::uint16_t h = 0;
+    std::memcpy(&h, buf.data() + 2 * i, 2);
+    return static_cast<long long>(half_to_float(h));
+  }
+  return static_cast<std::int8_t>(buf[i]);
+}
+
+double now() { return MPI_Wtime(); }
+
+}  // namespace
+
+std::vector<measurement> collectives_measure(const fleet_member& f, const collective_options& o) {
+  const int n = f.size, me = f.rank;
+  const int k = std::clamp(100 / n, 1, 8);
+  MPI_Op half_op = MPI_OP_NULL;
+  MPI_Op_create(&half_sum, 1, &half_op);
+  char library[MPI_MAX_LIBRARY_VERSION_STRING] = {};
+  int library_length = 0;
+  MPI_Get_library_version(library, &library_length);
+  const std::string lib(library, static_cast<std::size_t>(library_length));
+  const std::string impl = lib.starts_with("Open MPI") ? "openmpi" : lib.starts_with("MPICH") ? "mpich" : "mpi";
+  int hosts = 0;  // ranks that are the first on their node
+  {
+    MPI_Comm node = MPI_COMM_NULL;
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, me, MPI_INFO_NULL, &node);
+    int local = 0;
+    MPI_Comm_rank(node, &local);
+    const int first = local == 0 ? 1 : 0;
+    MPI_Allreduce(&first, &hosts, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    MPI_Comm_free(&node);
+  }
+  std::vector<measurement> rows;
+  for (const std::string& op : o.ops)
+    for (precision type : o.precisions)
+      for (std::uint64_t requested : o.bytes) {
+        const payload p{type, type == precision::fp32 ? 4u : type == precision::fp16 ? 2u : 1u,
+                        type == precision::fp32 ? MPI_FLOAT : type == precision::fp16 ? MPI_UINT16_T : MPI_INT8_T,
+                        type == precision::fp16 ? half_op : MPI_SUM};
+        measurement m;
+        m.device = "mpi0";
+        m.backend = "mpi";
+        m.kernel = "collective";
+        m.precision = std::string(to_string(type));
+        m.problem = fmt::format("collective/{}/{}/b{}", op, m.precision, requested);
+        m.implementation = impl;
+        m.name = fmt::format("mpi0/{}/{}", m.problem, impl);
+        m.support = "native";
+        // Elements per rank's share: all-gather and reduce-scatter split the size over the ranks.
+        const bool split = op == "all_gather" || op == "reduce_scatter";
+        const std::uint64_t elems = requested / p.size / (split ? static_cast<std::uint64_t>(n) : 1u);
+        if (elems == 0 || (op == "send_recv" && n < 2)) {
+          m.state = status::unsupported;
+          m.support = "unsupported";
+          m.reason = m.support_reason = op == "send_recv" ? "point-to-point needs 2 ranks"
+                                                         : fmt::format("{} B is less than one {} element{}", requested, m.precision, split ? " per rank" : "");
+          rows.push_back(std::move(m));
+          continue;
+        }
+        const auto count = static_cast<int>(std::min<std::uint64_t>(elems, static_cast<std::uint64_t>(INT32_MAX)));
+        const std::size_t c = static_cast<std::size_t>(count), share = c * p.size;
+        const std::size_t send_bytes = op == "reduce_scatter" ? share * static_cast<std::size_t>(n) : share;
+        const std::size_t recv_bytes = op == "all_gather" ? share * static_cast<std::size_t>(n) : share;
+        std::vector<std::byte> send(send_bytes), recv(recv_bytes);
+        for (std::size_t i = 0; i < send_bytes / p.size; ++i) put(p, send, i, value_of(o.seed, me, i, k));
+        if (op == "broadcast" && me == 0) recv = send;
+        auto once = [&] {
+          if (op == "all_reduce") MPI_Allreduce(send.data(), recv.data(), count, p.mpi, p.sum, MPI_COMM_WORLD);
+          else if (op == "all_gather") MPI_Allgather(send.data(), count, p.mpi, recv.data(), count, p.mpi, MPI_COMM_WORLD);
+          else if (op == "reduce_scatter") MPI_Reduce_scatter_block(send.data(), recv.data(), count, p.mpi, p.sum, MPI_COMM_WORLD);
+          else if (op == "broadcast") MPI_Bcast(recv.data(), count, p.mpi, 0, MPI_COMM_WORLD);
+          else if (me == 0) {  // send_recv: a ping-pong between ranks 0 and 1; one way is half of it
+            MPI_Send(send.data(), count, p.mpi, 1, 11, MPI_COMM_WORLD);
+            MPI_Recv(recv.data(), count, p.mpi, 1, 12, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+          } else if (me == 1) {
+            MPI_Recv(recv.data(), count, p.mpi, 0, 11, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            MPI_Send(recv.data(), count, p.mpi, 0, 12, MPI_COMM_WORLD);
+          }
+        };
+        // Warm up, then size the timed loop from the slowest rank's time of one operation.
+        once();
+        MPI_Barrier(MPI_COMM_WORLD);
+        double t = now();
+        once();
+        t = now() - t;
+        double slowest = 0;
+        MPI_Allreduce(&t, &slowest, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+        const auto launches = static_cast<int>(std::clamp(o.min_time_s / std::max(slowest, 1e-9), 1.0, 100000.0));
+        for (int r = 0; r < std::max(1, o.repetitions); ++r) {
+          MPI_Barrier(MPI_COMM_WORLD);
+          const double start = now();
+          for (int i = 0; i < launches; ++i) once();
+          double mine = now() - start, worst = 0;
+          MPI_Allreduce(&mine, &worst, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+          m.samples_s.push_back(worst / launches / (op == "send_recv" ? 2 : 1));
+        }
+        // The check: one more operation on fresh inputs, every rank comparing every element exactly.
+        std::fill(recv.begin(), recv.end(), std::byte{0});
+        if (op == "broadcast" && me == 0) recv = send;
+        once();
+        long long wrong = 0, first_bad = -1, checked = 0;
+        const bool receives = op != "send_recv" || me <= 1;
+        for (std::size_t i = 0; receives && i < recv_bytes / p.size; ++i) {
+          long long expected = 0;
+          if (op == "all_reduce")
+            for (int r = 0; r < n; ++r) expected += value_of(o.seed, r, i, k);
+          else if (op == "reduce_scatter")
+            for (int r = 0; r < n; ++r) expected += value_of(o.seed, r, static_cast<std::size_t>(me) * c + i, k);
+          else if (op == "all_gather") expected = value_of(o.seed, static_cast<int>(i / c), i % c, k);
+          else expected = value_of(o.seed, 0, i, k);  // broadcast; send_recv's echo of rank 0's payload
+          ++checked;
+          if (get(p, recv, i) != expected && wrong++ == 0) first_bad = static_cast<long long>(i);
+        }
+        long long totals[2] = {wrong, checked}, sums[2] = {0, 0};
+        MPI_Allreduce(totals, sums, 2, MPI_LONG_LONG, MPI_SUM, MPI_COMM_WORLD);
+        m.launches = launches;
+        m.time_s = stats_of(m.samples_s);
+        const double algbw_bytes = static_cast<double>(op == "all_gather" ? recv_bytes : op == "reduce_scatter" ? send_bytes : share);
+        const double bus = op == "all_reduce" ? 2.0 * (n - 1) / n : split ? static_cast<double>(n - 1) / n : 1.0;
+        m.bytes = algbw_bytes;
+        m.ops = algbw_bytes * bus;
+        m.ops_unit = "B";
+        if (m.time_s->median > 0) {
+          m.bytes_per_s = m.bytes / m.time_s->median;
+          m.ops_per_s = m.ops / m.time_s->median;
+        }
+        m.verification.checked = true;
+        m.verification.exact = true;
+        m.verification.elements_checked = sums[1];
+        m.verification.elements_total = sums[1];
+        m.verification.passed = sums[0] == 0;
+        m.verification.tolerance_basis = "exact: sums of small seeded integers, which fp16, fp32 and int8 hold exactly";
+        if (!m.verification.passed) {
+          m.state = status::invalid;
+          m.verification.message = fmt::format("{} of {} elements wrong over all ranks (rank {}'s first at element {})", sums[0], sums[1], me, first_bad);
+          m.reason = m.verification.message;
+        }
+        m.notes = fmt::format("{} rank(s) on {} host(s), host buffers; throughput is the bus bandwidth (nccl-tests: algorithm bandwidth x {}), "
+                              "bytes/s the algorithm bandwidth ({} B / time){}{}",
+                              n, hosts, op == "all_reduce" ? "2(n-1)/n" : split ? "(n-1)/n" : "1", m.bytes,
+                              op == "send_recv" ? "; point-to-point between ranks 0 and 1, one way (half a ping-pong)" : "",
+                              type == precision::fp16 && (op == "all_reduce" || op == "reduce_scatter")
+                                  ? "; MPI has no fp16 type: summed by a user-defined MPI_Op (converting each element), slower than a built-in one"
+                                  : "");
+        rows.push_back(std::move(m));
+      }
+  MPI_Op_free(&half_op);
+  return rows;
+}
+
+#else
+
+std::vector<measurement> collectives_measure(const fleet_member&, const collective_options&) { return {}; }
+
+#endif
+
+}  // namespace xpu
