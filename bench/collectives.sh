@@ -50,5 +50,5 @@ for i in range(1, rounds + 1):
 o, d, c = statistics.median(ours), statistics.median(direct), statistics.median(copy)
 print(f"all-reduce, 2 ranks, {size >> 20} MiB fp32, bus bandwidth: xpubench {o:.2f} GB/s, direct MPI_Allreduce {d:.2f} GB/s: "
       f"{o / d:.2f} x (target >= 0.8); per round: ours {[round(v, 2) for v in ours]}, direct {[round(v, 2) for v in direct]}")
-print(f"the CPU's STREAM-style copy of {size >> 20} MiB (2 threads): {c:.2f} GB/s; the shared-memory all-reduce's bus bandwidth is {o / c:.2f} x it")
+print(f"the CPU's STREAM-style copy of {size >> 20} MiB (2 threads): {c:.2f} GB/s; the shared-memory all-reduce's bus bandwidth is {o / c:.4f} x it")
 PY

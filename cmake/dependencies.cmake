@@ -8,7 +8,7 @@ find_package(tomlplusplus REQUIRED)       # suite files
 if(NOT XPUBENCH_FUZZ)  # the fuzz build (clang) compiles only the readers: no kernels, no measurement
 find_package(benchmark REQUIRED)          # Google Benchmark drives measurement
 find_package(SQLite3 REQUIRED)            # the run history (xpubench history)
-pkg_check_modules(libpq REQUIRED IMPORTED_TARGET libpq)  # the history on a PostgreSQL server (history --db postgresql://...)
+pkg_check_modules(libpq REQUIRED libpq)  # libpq-fe.h: the history on a PostgreSQL server (libpq.so.5 opened at run time)
 find_package(OpenMP REQUIRED)             # the CPU backend's own kernels (and oneDNN's runtime)
 find_package(dnnl REQUIRED)               # oneDNN: CPU GEMM and convolution
 # OpenBLAS, the second fp32 GEMM: the OpenMP build, so that it shares oneDNN's thread pool. The

@@ -62,5 +62,5 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "ocl-icd-libopencl1, libvulkan1, pocl-opencl-icd | opencl-icd, mesa-vulkan-drivers | vulkan-icd")
 # The CMake package's consumers compile against hwloc's, fmt's and cpu_features' headers too.
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libclblast1, libze1, hwloc, clinfo, vulkan-tools, openmpi-bin, libhwloc-dev, libfmt-dev, libcpu-features-dev")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libclblast1, libze1, libpq5, hwloc, clinfo, vulkan-tools, openmpi-bin, libhwloc-dev, libfmt-dev, libcpu-features-dev")
 include(CPack)
