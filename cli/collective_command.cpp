@@ -63,8 +63,8 @@ int collective_command::run() const {
   o.repetitions = repetitions;
   o.min_time_s = min_time;
   o.seed = seed;
-  if (!json.empty())
-    if (auto ok = output_check(json); !ok) return fmt::print(stderr, "xpubench collective: {}\n", ok.error().message), 2;
+  if (!(min_time > 0))  // CLI11's Range lets NaN through
+    return fmt::print(stderr, "xpubench collective: --min-time must be a number of seconds above 0\n"), 2;
   if (!fleet_built() || !fleet_launched())
     return fmt::print(stderr, "xpubench collective: collectives run between the ranks of an MPI job: `mpirun -np 2 xpubench collective` "
                               "(or srun){}\n",
@@ -74,6 +74,15 @@ int collective_command::run() const {
   if (!f) return 2;
   if (f->size < 2) {
     fmt::print(stderr, "xpubench collective: this job has 1 rank: start at least 2 (mpirun -np 2 ...)\n");
+    fleet_leave(*f, false, 2);
+    return 2;
+  }
+  // Only rank 0 writes: its output is checked there, and every rank learns the answer (no rank
+  // may leave the others waiting in a collective).
+  int output_ok = 1;
+  if (f->rank == 0 && !json.empty())
+    if (auto ok = output_check(json); !ok) fmt::print(stderr, "xpubench collective: {}\n", ok.error().message), output_ok = 0;
+  if (!fleet_agree(output_ok)) {
     fleet_leave(*f, false, 2);
     return 2;
   }
@@ -100,6 +109,7 @@ int collective_command::run() const {
       gethostname(host, sizeof host - 1);
       r.context.machine.host.hostname = host;
     }
+    std::FILE* table_to = !json.empty() && output_is_stdout(json) ? stderr : stdout;  // the run owns standard output then
     if (!quiet) {
       text_table t({"operation", "type", "size", "time", "algorithm bw", "bus bw", "verified"});
       for (const measurement& m : r.measurements) {
@@ -111,8 +121,8 @@ int collective_command::run() const {
                    format_seconds(m.time_s->median), fmt::format("{}B/s", format_si(m.bytes_per_s.value_or(0))),
                    fmt::format("{}B/s", format_si(m.ops_per_s.value_or(0))), m.verification.passed ? "ok (exact)" : "WRONG: " + m.verification.message});
       }
-      fmt::print("{}", terminal_safe(t.render()));
-      fmt::print("{} rank(s); {}; host buffers. Bus bandwidth as nccl-tests defines it: all-reduce x 2(n-1)/n, all-gather and "
+      fmt::print(table_to, "{}", terminal_safe(t.render()));
+      fmt::print(table_to, "{} rank(s); {}; host buffers. Bus bandwidth as nccl-tests defines it: all-reduce x 2(n-1)/n, all-gather and "
                  "reduce-scatter x (n-1)/n, broadcast and point-to-point x 1.\n", f->size, fleet_mpi_version());
     }
     if (!json.empty())

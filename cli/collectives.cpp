@@ -54,18 +54,26 @@ void put(const payload& p, std::vector<std::byte>& buf, std::size_t i, int v) {
   }
 }
 
-long long get(const payload& p, const std::vector<std::byte>& buf, std::size_t i) {
+// Element i as a double (exact for every payload value and sum; NaN stays NaN and equals nothing).
+double get(const payload& p, const std::vector<std::byte>& buf, std::size_t i) {
   if (p.type == precision::fp32) {
     float f = 0;
     std::memcpy(&f, buf.data() + 4 * i, 4);
-    return static_cast<long long>(f);
+    return f;
   }
   if (p.type == precision::fp16) {
     std::uint16_t h = 0;
     std::memcpy(&h, buf.data() + 2 * i, 2);
-    return static_cast<long long>(half_to_float(h));
+    return half_to_float(h);
   }
   return static_cast<std::int8_t>(buf[i]);
+}
+
+// What the receive buffer holds before the checked operation: a value no result can be (a NaN;
+// for int8, 127, beyond any sum of at most 100), so an element the library never wrote is caught.
+void fill_sentinel(const payload& p, std::vector<std::byte>& buf) {
+  if (p.type == precision::int8) std::fill(buf.begin(), buf.end(), std::byte{127});
+  else std::fill(buf.begin(), buf.end(), std::byte{0xff});  // all ones: a NaN in fp32 and fp16
 }
 
 double now() { return MPI_Wtime(); }
@@ -111,11 +119,13 @@ std::vector<measurement> collectives_measure(const fleet_member& f, const collec
         // Elements per rank's share: all-gather and reduce-scatter split the size over the ranks.
         const bool split = op == "all_gather" || op == "reduce_scatter";
         const std::uint64_t elems = requested / p.size / (split ? static_cast<std::uint64_t>(n) : 1u);
-        if (elems == 0 || (op == "send_recv" && n < 2)) {
+        const bool int8_sum_overflows = type == precision::int8 && (op == "all_reduce" || op == "reduce_scatter") && n > 100;
+        if (elems == 0 || (op == "send_recv" && n < 2) || int8_sum_overflows) {
           m.state = status::unsupported;
           m.support = "unsupported";
-          m.reason = m.support_reason = op == "send_recv" ? "point-to-point needs 2 ranks"
-                                                         : fmt::format("{} B is less than one {} element{}", requested, m.precision, split ? " per rank" : "");
+          m.reason = m.support_reason = op == "send_recv"    ? "point-to-point needs 2 ranks"
+                                        : int8_sum_overflows ? fmt::format("int8 sums over {} ranks can leave int8's range: checked only up to 100", n)
+                                                             : fmt::format("{} B is less than one {} element{}", requested, m.precision, split ? " per rank" : "");
           rows.push_back(std::move(m));
           continue;
         }
@@ -156,14 +166,14 @@ std::vector<measurement> collectives_measure(const fleet_member& f, const collec
           MPI_Allreduce(&mine, &worst, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
           m.samples_s.push_back(worst / launches / (op == "send_recv" ? 2 : 1));
         }
-        // The check: one more operation on fresh inputs, every rank comparing every element exactly.
-        std::fill(recv.begin(), recv.end(), std::byte{0});
+        // The check: one more operation into a buffer of sentinels, every rank comparing every element exactly.
+        fill_sentinel(p, recv);
         if (op == "broadcast" && me == 0) recv = send;
         once();
         long long wrong = 0, first_bad = -1, checked = 0;
         const bool receives = op != "send_recv" || me <= 1;
         for (std::size_t i = 0; receives && i < recv_bytes / p.size; ++i) {
-          long long expected = 0;
+          double expected = 0;
           if (op == "all_reduce")
             for (int r = 0; r < n; ++r) expected += value_of(o.seed, r, i, k);
           else if (op == "reduce_scatter")
@@ -171,7 +181,7 @@ std::vector<measurement> collectives_measure(const fleet_member& f, const collec
           else if (op == "all_gather") expected = value_of(o.seed, static_cast<int>(i / c), i % c, k);
           else expected = value_of(o.seed, 0, i, k);  // broadcast; send_recv's echo of rank 0's payload
           ++checked;
-          if (get(p, recv, i) != expected && wrong++ == 0) first_bad = static_cast<long long>(i);
+          if (!(get(p, recv, i) == expected) && wrong++ == 0) first_bad = static_cast<long long>(i);
         }
         long long totals[2] = {wrong, checked}, sums[2] = {0, 0};
         MPI_Allreduce(totals, sums, 2, MPI_LONG_LONG, MPI_SUM, MPI_COMM_WORLD);

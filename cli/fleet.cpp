@@ -96,6 +96,7 @@ std::optional<fleet_member> fleet_join() {
   MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, f.rank, MPI_INFO_NULL, &g_node);
   MPI_Comm_rank(g_node, &f.local_rank);
   MPI_Comm_size(g_node, &f.local_size);
+  MPI_Allreduce(&f.local_size, &f.most_local, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
   if (f.size > 1) f.unbound = unbind();
   return f;
 }
@@ -112,23 +113,22 @@ bool fleet_finish_turns(fleet_member& f, const std::atomic<bool>& stop) {
   return true;
 }
 
+// A follower's report, sent without waiting: rank 0 takes it once its own turn is over, and the
+// node's later turns must not wait for that (fleet_leave waits for it, without spinning).
+std::string g_report;
+std::uint64_t g_report_size = 0;
+std::vector<MPI_Request> g_sends;
+
 void fleet_send(const fleet_member& f, const std::string& state, const std::string& reason, int exit_code, const run* measured) {
   nlohmann::json j = {{"rank", f.rank}, {"host", host_name()}, {"state", state}, {"reason", reason}, {"exit_code", exit_code}};
   if (measured) j["run"] = run_to_json(*measured);
-  const std::string text = j.dump();
-  const std::uint64_t n = text.size();
-  // Non-blocking sends, waited on without spinning: rank 0 takes them when it is done, and a
-  // blocking send would poll a core at full speed meanwhile, beside the node's next turn.
-  std::vector<MPI_Request> sends(1, MPI_REQUEST_NULL);
-  MPI_Isend(&n, 1, MPI_UINT64_T, 0, tag_size, MPI_COMM_WORLD, &sends[0]);
-  for (std::uint64_t at = 0; at < n; at += chunk) {
-    sends.emplace_back(MPI_REQUEST_NULL);
-    MPI_Isend(text.data() + at, static_cast<int>(std::min(chunk, n - at)), MPI_CHAR, 0, tag_data, MPI_COMM_WORLD, &sends.back());
-  }
-  for (int done = 0;;) {
-    MPI_Testall(static_cast<int>(sends.size()), sends.data(), &done, MPI_STATUSES_IGNORE);
-    if (done) return;
-    std::this_thread::sleep_for(poll_interval);
+  g_report = j.dump();
+  g_report_size = g_report.size();
+  g_sends.assign(1, MPI_REQUEST_NULL);
+  MPI_Isend(&g_report_size, 1, MPI_UINT64_T, 0, tag_size, MPI_COMM_WORLD, &g_sends[0]);
+  for (std::uint64_t at = 0; at < g_report_size; at += chunk) {
+    g_sends.emplace_back(MPI_REQUEST_NULL);
+    MPI_Isend(g_report.data() + at, static_cast<int>(std::min(chunk, g_report_size - at)), MPI_CHAR, 0, tag_data, MPI_COMM_WORLD, &g_sends.back());
   }
 }
 
@@ -200,7 +200,16 @@ int fleet_collect(fleet_member& f, run& r, const std::string& state, const std::
   return missing;
 }
 
+bool fleet_agree(int rank0_says) {
+  MPI_Bcast(&rank0_says, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  return rank0_says != 0;
+}
+
 void fleet_leave(const fleet_member& f, bool abort, int code) {
+  for (int done = g_sends.empty() || g_broken; !done;) {  // the report reaches rank 0 (or the job ends)
+    MPI_Testall(static_cast<int>(g_sends.size()), g_sends.data(), &done, MPI_STATUSES_IGNORE);
+    if (!done) std::this_thread::sleep_for(poll_interval);
+  }
   // Only rank 0 ends the job, once its file is written: another rank aborting first would kill
   // rank 0 before it writes. A rank that gave up a wait (the job is being stopped) leaves without
   // MPI_Finalize, which could wait for ranks that are gone; the launcher ends the job.
@@ -227,6 +236,7 @@ bool fleet_finish_turns(fleet_member&, const std::atomic<bool>&) { return true; 
 void fleet_send(const fleet_member&, const std::string&, const std::string&, int, const run*) {}
 int fleet_collect(fleet_member&, run&, const std::string&, const std::string&, int, double, const std::atomic<bool>&) { return 0; }
 void fleet_leave(const fleet_member&, bool, int) {}
+bool fleet_agree(int rank0_says) { return rank0_says != 0; }
 
 #endif
 

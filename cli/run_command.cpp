@@ -306,7 +306,7 @@ void run_command::add_options(CLI::App& sub) {
   sub.add_flag("--worker", worker, "Internal: measure one device for a supervising `xpubench run`")->group("");
   sub.add_option("--fleet-timeout", fleet_timeout_s,
                  "Under mpirun/srun: seconds rank 0 waits, once it is done, for the other ranks' runs before listing the rest as "
-                 "missing and ending the job (default: 4 x its own time, at least 3600)")
+                 "missing and ending the job (default: 4 x its own time x the most ranks on one node, at least 3600)")
       ->check(CLI::Range(1.0, 604800.0));
   sub.add_flag("--idle-baseline", idle_baseline, "Measure each device's idle power for 1 s first, and report idle-corrected watts");
 }
@@ -393,6 +393,8 @@ int run_command::run_here(fleet_member* fleet) const {
     if (!out->empty())
       if (auto ok = output_check(*out); !ok) return fmt::print(stderr, "xpubench run: {}\n", ok.error().message), 2;
   std::optional<xpu::run> previous;
+  if (fleet && !resume.empty())  // every rank would take rank 0's rows for its own
+    return fmt::print(stderr, "xpubench run: --resume is for a run on one machine, not under mpirun/srun: start the fleet run again\n"), 2;
   if (!resume.empty()) {
     auto loaded_run = run_file_load(resume);
     if (!loaded_run) return fmt::print(stderr, "xpubench run: --resume: {}\n", loaded_run.error().message), 2;
@@ -494,7 +496,7 @@ int run_command::run_here(fleet_member* fleet) const {
       fmt::print("{} benchmark(s) from suite '{}'\n", cases.size(), loaded->name);
       return 0;
     }
-    if (cases.empty()) {
+    if (cases.empty() && !none_left) {
       fmt::print(stderr, "xpubench run: the selection matches no benchmark of suite '{}' (try --list without filters)\n", loaded->name);
       return 2;
     }
@@ -610,7 +612,9 @@ int run_command::run_here(fleet_member* fleet) const {
       fleet_finish_turns(*fleet, g_stop);
     } else {
       const double own = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_started).count();
-      fleet->missing = fleet_collect(*fleet, r, state, reason, 0, fleet_timeout_s > 0 ? fleet_timeout_s : std::max(3600.0, 4 * own), g_stop);
+      // The node with the most ranks takes that many turns after rank 0's (each about as long as rank 0's, with its devices).
+      const double wait = fleet_timeout_s > 0 ? fleet_timeout_s : std::max(3600.0, 4 * own * fleet->most_local);
+      fleet->missing = fleet_collect(*fleet, r, state, reason, 0, wait, g_stop);
     }
     fleet->reported = true;
   }

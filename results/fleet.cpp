@@ -23,7 +23,17 @@ std::vector<std::pair<std::string, run>> fleet_expand(const std::string& file, c
   std::vector<std::pair<std::string, run>> out;
   std::vector<std::string> hosts, ranks;  // per entry of out
   for (const auto& [host, measured] : fleet_runs(r)) {
-    const auto at = std::ranges::find(hosts, host->host);
+    // The host's run so far, unless it has one of this rank's benchmarks already (ranks that
+    // chose the same devices with --device): then the rank stays a run of its own.
+    auto at = std::ranges::find(hosts, host->host);
+    if (at != hosts.end()) {
+      const auto& rows = out[static_cast<std::size_t>(at - hosts.begin())].second.measurements;
+      for (const measurement& m : measured->measurements)
+        if (std::ranges::find(rows, m.name, &measurement::name) != rows.end()) {
+          at = hosts.end();
+          break;
+        }
+    }
     if (at == hosts.end()) {
       run one = *measured;
       one.fleet.clear();

@@ -99,8 +99,14 @@ result<history_db> history_db::open(const std::string& where, bool create) {
     return e;
   };
   const bool pg = c.dialect() == sql_dialect::postgresql;
-  if (auto ok = c.exec(std::string(pg ? "CREATE SCHEMA IF NOT EXISTS xpubench; " : "") + "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)"); !ok)
-    return rollback(fail(status::invalid, "{} is not an xpubench history: {}", c.where(), ok.error().message));
+  // Made only where missing: PostgreSQL checks the right to create before whether the object
+  // exists, and a team's role may have been granted reading and adding only.
+  const auto present = pg ? c.query("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'xpubench' AND table_name = 'schema_version'",
+                                    {}, "cannot read the tables")
+                          : c.query("SELECT COUNT(*) FROM sqlite_master WHERE name = 'schema_version'", {}, "cannot read the tables");
+  if (count_of(present) <= 0)
+    if (auto ok = c.exec(std::string(pg ? "CREATE SCHEMA IF NOT EXISTS xpubench; " : "") + "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)"); !ok)
+      return rollback(fail(status::invalid, "{} is not an xpubench history: {}", c.where(), ok.error().message));
   const auto got = c.query("SELECT version FROM schema_version", {}, "cannot read the schema version");
   if (!got) return rollback(std::unexpected(got.error()));
   const std::int64_t version = got->empty() ? 0 : got->front().integer(0);

@@ -5,6 +5,8 @@
 #include <dlfcn.h>
 #include <libpq-fe.h>
 
+#include <vector>
+
 #include <fmt/format.h>
 
 #include "results/sql.hpp"
@@ -15,15 +17,25 @@ bool is_postgresql_url(std::string_view s) { return s.starts_with("postgresql://
 
 namespace {
 
-// The URL with any password in it (user:PASSWORD@, password=PASSWORD) replaced by "***": messages must not carry it.
-std::string without_password(std::string url) {
-  const std::size_t start = url.find("://") + 3, at = url.find('@', start), end = url.find_first_of("/?", start);
-  if (const std::size_t colon = url.find(':', start); at != std::string::npos && at < end && colon < at) url.replace(colon + 1, at - colon - 1, "***");
-  if (const std::size_t p = url.find("password="); p != std::string::npos) {
-    const std::size_t amp = url.find('&', p);
-    url.replace(p + 9, amp == std::string::npos ? std::string::npos : amp - p - 9, "***");
+// The secrets in a URL: the password of user:PASSWORD@ (up to the last '@') and every
+// ...password=VALUE parameter (password, sslpassword), as written.
+std::vector<std::string> secrets_of(const std::string& url) {
+  std::vector<std::string> out;
+  const std::size_t start = url.find("://") + 3, at = url.rfind('@');
+  if (at != std::string::npos && at > start)
+    if (const std::size_t colon = url.find(':', start); colon < at && colon + 1 < at) out.push_back(url.substr(colon + 1, at - colon - 1));
+  for (std::size_t p = url.find("password="); p != std::string::npos; p = url.find("password=", p + 9)) {
+    const std::size_t end = url.find('&', p);
+    if (std::string v = url.substr(p + 9, end == std::string::npos ? std::string::npos : end - p - 9); !v.empty()) out.push_back(std::move(v));
   }
-  return url;
+  return out;
+}
+
+// `text` with every secret replaced by "***" (messages must not carry a password).
+std::string masked(std::string text, const std::vector<std::string>& secrets) {
+  for (const std::string& s : secrets)
+    for (std::size_t p = text.find(s); p != std::string::npos; p = text.find(s, p + 3)) text.replace(p, s.size(), "***");
+  return text;
 }
 
 // The libpq functions used, from libpq.so.5 (none when it is not installed).
@@ -77,7 +89,8 @@ std::string trimmed(const char* s) {
 
 class postgresql_connection final : public sql_connection {
  public:
-  postgresql_connection(const libpq_api& pq, PGconn* c, std::string where) : m_pq(pq), m_c(c), m_where(std::move(where)) {}
+  postgresql_connection(const libpq_api& pq, PGconn* c, std::string where, std::vector<std::string> secrets)
+      : m_pq(pq), m_c(c), m_where(std::move(where)), m_secrets(std::move(secrets)) {}
   ~postgresql_connection() override { m_pq.finish(m_c); }
   sql_dialect dialect() const override { return sql_dialect::postgresql; }
   const std::string& where() const override { return m_where; }
@@ -85,7 +98,7 @@ class postgresql_connection final : public sql_connection {
   result<void> exec(const std::string& sql) override {
     const std::unique_ptr<PGresult, void (*)(PGresult*)> r(m_pq.exec(m_c, sql.c_str()), m_pq.clear);
     const auto s = m_pq.resultStatus(r.get());
-    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) return fail(status::failed, "history {}: {}", m_where, trimmed(m_pq.errorMessage(m_c)));
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) return fail(status::failed, "history {}: {}", m_where, masked(trimmed(m_pq.errorMessage(m_c)), m_secrets));
     return {};
   }
   result<void> begin_write(std::int64_t lock) override { return exec(fmt::format("BEGIN; SELECT pg_advisory_xact_lock({})", lock)); }
@@ -106,7 +119,7 @@ class postgresql_connection final : public sql_connection {
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
       if (const char* state = m_pq.resultErrorField(r.get(), PG_DIAG_SQLSTATE); state && std::string_view(state) == "23505")
         return fail(status::invalid, "duplicate");
-      return fail(status::failed, "history {}: {}: {}", m_where, what, trimmed(m_pq.errorMessage(m_c)));
+      return fail(status::failed, "history {}: {}: {}", m_where, what, masked(trimmed(m_pq.errorMessage(m_c)), m_secrets));
     }
     std::vector<sql_row> rows(static_cast<std::size_t>(m_pq.ntuples(r.get())));
     for (int i = 0; i < m_pq.ntuples(r.get()); ++i)
@@ -122,12 +135,14 @@ class postgresql_connection final : public sql_connection {
   const libpq_api& m_pq;
   PGconn* m_c;
   std::string m_where;
+  std::vector<std::string> m_secrets;
 };
 
 }  // namespace
 
 result<std::unique_ptr<sql_connection>> postgresql_connect(const std::string& url) {
-  const std::string where = without_password(url);
+  const std::vector<std::string> secrets = secrets_of(url);
+  const std::string where = masked(url, secrets);
   const libpq_api* pq = libpq();
   if (!pq)
     return fail(status::unsupported, "history {}: PostgreSQL's client library libpq.so.5 cannot be opened: install it (apt-get install libpq5)", where);
@@ -135,11 +150,11 @@ result<std::unique_ptr<sql_connection>> postgresql_connect(const std::string& ur
   if (!c) return fail(status::failed, "history {}: cannot allocate a connection", where);
   if (pq->status(c) != CONNECTION_OK) {
     auto e = fail(status::invalid, "history {}: cannot connect: {} (is the server running, and the URL postgresql://USER@HOST[:PORT]/DATABASE?)", where,
-                  trimmed(pq->errorMessage(c)));
+                  masked(trimmed(pq->errorMessage(c)), secrets));
     pq->finish(c);
     return e;
   }
-  auto conn = std::make_unique<postgresql_connection>(*pq, c, where);
+  auto conn = std::make_unique<postgresql_connection>(*pq, c, where, secrets);
   // The schema is made by the first writer (history.cpp's migration, under its lock); until then the search path names it anyway.
   if (auto ok = conn->exec("SET client_min_messages = warning; SET search_path TO xpubench"); !ok) return std::unexpected(ok.error());
   return conn;

@@ -84,8 +84,9 @@ grep -q "no report within 30 s" late.json || fail "timeout: no reason"
 
 # a rank killed with SIGKILL once it measures (ranks 0 and 1 are done then): the launcher stops
 # the job, and rank 0 still writes what it has
-"${mpi[@]}" -np 1 "$x" run --suite tiny.toml --json killed.json -q -d cpu0 : -np 1 "$x" run --suite tiny.toml -q -d cpu0 \
-  : -np 1 "$x" run --suite slow.toml -q -d cpu0 2>killed.err &
+# (5 s between the launcher's SIGTERM and SIGKILL instead of 1, for a loaded CI machine under ASan)
+"${mpi[@]}" --mca odls_base_sigkill_timeout 5 -np 1 "$x" run --suite tiny.toml --json killed.json -q -d cpu0 \
+  : -np 1 "$x" run --suite tiny.toml -q -d cpu0 : -np 1 "$x" run --suite slow.toml -q -d cpu0 2>killed.err &
 launcher=$!
 victim=""
 for _ in $(seq 600); do
@@ -118,6 +119,13 @@ for m in rows:
 PY
 done
 "$x" report coll3.json --format text -o coll3.txt || fail "report of a collective run"
+"${mpi[@]}" -np 2 "$x" collective --op broadcast --bytes 64 --json - 2>table.txt | /usr/bin/python3 -c 'import json, sys; json.load(sys.stdin)' ||
+  fail "collective --json -: standard output is not the run alone"
+grep -q "broadcast" table.txt || fail "collective --json -: the table did not go to standard error"
+"${mpi[@]}" -np 2 "$x" collective --bytes 8 --json /nonexistent/dir/c.json 2>badout.err && fail "collective to an unwritable place succeeded"
+grep -q "nonexistent" badout.err || fail "unwritable output: $(cat badout.err)"
+"${mpi[@]}" -np 2 "$x" run --suite tiny.toml --resume f2.json -q 2>resume.err && fail "--resume under mpirun succeeded"
+grep -q "not under mpirun" resume.err || fail "--resume under mpirun: $(cat resume.err)"
 "${mpi[@]}" -np 1 "$x" collective --bytes 8 -q 2>one.err && fail "a 1-rank collective job succeeded"
 grep -q "at least 2" one.err || fail "1 rank: $(cat one.err)"
 "$x" collective --bytes 8 2>none.err && fail "collective without a launcher succeeded"

@@ -67,6 +67,12 @@ TEST(fleet, each_host_is_one_run_with_its_ranks_rows_merged) {
   EXPECT_EQ(hosts[0].second.measurements.size(), 2u);
   EXPECT_TRUE(hosts[0].second.fleet.empty());
   EXPECT_EQ(hosts[1].first, "f.json: b (rank 2)");
+  run same = r;  // a rank on host a that measured cpu0 again (--device): its own run, never a duplicate row
+  same.fleet.push_back({4, "a", "ok", "", 0, std::make_shared<const run>(node_run("a", {{"cpu0/gemm", 99}}))});
+  const auto three = fleet_expand("f.json", same);
+  ASSERT_EQ(three.size(), 3u);
+  EXPECT_EQ(three[0].second.measurements.size(), 2u);
+  EXPECT_EQ(three[2].first, "f.json: a (rank 4)");
   const run alone = node_run("a", {{"cpu0/gemm", 1}});
   ASSERT_EQ(fleet_expand("one.json", alone).size(), 1u);
   EXPECT_EQ(fleet_expand("one.json", alone)[0].first, "one.json");

@@ -195,6 +195,13 @@ TEST(history, a_postgresql_server_that_is_not_there_is_an_error_without_the_pass
   EXPECT_NE(h.error().message.find("cannot connect"), std::string::npos) << h.error().message;
   EXPECT_NE(h.error().message.find("someone:***@127.0.0.1"), std::string::npos) << h.error().message;
   EXPECT_EQ(h.error().message.find("s3cret"), std::string::npos) << h.error().message;
+  // A raw '?' or '%' in the password, and password parameters, are masked too.
+  for (const char* url : {"postgresql://u:ab?cd@127.0.0.1:1/db?connect_timeout=2", "postgresql://u:a%zz@127.0.0.1:1/db",
+                          "postgresql://127.0.0.1:1/db?sslpassword=x1y&password=s3cret&connect_timeout=2"}) {
+    auto other = history_db::open(url, false);
+    ASSERT_FALSE(other);
+    for (const char* secret : {"ab?cd", "a%zz", "x1y", "s3cret"}) EXPECT_EQ(other.error().message.find(secret), std::string::npos) << other.error().message;
+  }
 }
 
 }  // namespace
