@@ -38,10 +38,12 @@ print(" ".join(str(h["rank"]) + ":" + h["state"] for h in d["fleet"]["hosts"]))'
 }
 
 # 2 and 3 ranks: every rank ok, the node's devices shared out, rows from every device, each verified
+# (OpenCL off: PoCL's kernel builds would be most of the test's time; with 2 devices, 3 ranks also
+# give one rank nothing to measure)
 ranks="2 3"
 [[ $mode == asan ]] && ranks=2
 for n in $ranks; do
-  "${mpi[@]}" -np $n "$x" run --suite tiny.toml --json f$n.json -q || fail "$n ranks: exit $?"
+  "${mpi[@]}" -np $n "$x" run --suite tiny.toml --json f$n.json -q --no-opencl || fail "$n ranks: exit $?"
   [[ "$(hosts f$n.json)" == "$(seq -s ' ' -f '%g:ok' 0 $((n - 1)))" ]] || fail "$n ranks: $(hosts f$n.json)"
   /usr/bin/python3 - f$n.json $n <<'PY' || fail "$n ranks: rows"
 import json, sys
@@ -74,7 +76,7 @@ assert {m["device"] for m in d["measurements"]} == {"cpu0"}
 assert {m["device"] for m in d["fleet"]["hosts"][1]["run"]["measurements"]} == {"vulkan0"}' || fail "different devices: rows"
 
 # a rank that exits early (bad input) says why; the others land; the job fails
-if "${mpi[@]}" -np 2 "$x" run --suite tiny.toml --json early.json -q : -np 1 "$x" run --suite /nonexistent.toml -q 2>early.err; then
+if "${mpi[@]}" -np 2 "$x" run --suite tiny.toml --json early.json -q --no-opencl : -np 1 "$x" run --suite /nonexistent.toml -q 2>early.err; then
   fail "a rank exited early, yet the job succeeded"
 fi
 [[ "$(hosts early.json)" == "0:ok 1:ok 2:failed" ]] || fail "early exit: $(hosts early.json)"
@@ -83,10 +85,10 @@ grep -q "ended with exit code 2" early.json || fail "early exit: no reason"
 if [[ $mode == full ]]; then
 # a rank past --fleet-timeout is missing; rank 0 writes its file and ends the job (ranks 0 and 1
 # measure only the CPU, so that rank 1's turn ends well within the timeout even on a loaded machine)
-"${mpi[@]}" -np 1 "$x" run --suite tiny.toml --json late.json -q -d cpu0 --fleet-timeout 30 : -np 1 "$x" run --suite tiny.toml -q -d cpu0 \
+"${mpi[@]}" -np 1 "$x" run --suite tiny.toml --json late.json -q -d cpu0 --fleet-timeout 12 : -np 1 "$x" run --suite tiny.toml -q -d cpu0 \
   : -np 1 "$x" run --suite slow.toml -q -d cpu0 2>late.err && fail "timeout: the job succeeded"
 [[ "$(hosts late.json)" == "0:ok 1:ok 2:missing" ]] || fail "timeout: $(hosts late.json)"
-grep -q "no report within 30 s" late.json || fail "timeout: no reason"
+grep -q "no report within 12 s" late.json || fail "timeout: no reason"
 
 # a rank killed with SIGKILL once it measures (ranks 0 and 1 are done then): the launcher stops
 # the job, and rank 0 still writes what it has
@@ -108,12 +110,12 @@ fi
 # collectives on 2 and 3 ranks: every operation and payload verified on every rank, bus bandwidth
 # as nccl-tests defines it; fewer than 2 ranks, or no launcher, is refused
 for n in $ranks; do
-  "${mpi[@]}" -np $n "$x" collective --bytes 8 4K 96K --repetitions 2 --min-time 0.002 -q --json coll$n.json || fail "collective on $n ranks: exit $?"
+  "${mpi[@]}" -np $n "$x" collective --bytes 8 4K --repetitions 2 --min-time 0.002 -q --json coll$n.json || fail "collective on $n ranks: exit $?"
   /usr/bin/python3 - coll$n.json $n <<'PY' || fail "collective on $n ranks: rows"
 import json, sys
 n = int(sys.argv[2])
 rows = json.load(open(sys.argv[1]))["measurements"]
-assert len(rows) == 5 * 3 * 3, len(rows)
+assert len(rows) == 5 * 3 * 2, len(rows)
 factor = {"all_reduce": 2 * (n - 1) / n, "all_gather": (n - 1) / n, "reduce_scatter": (n - 1) / n, "broadcast": 1, "send_recv": 1}
 for m in rows:
     op = m["problem"].split("/")[1]
