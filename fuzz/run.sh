@@ -8,6 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
+# hwloc's own XML reader, the one fuzz_topology targets: where libhwloc-plugins is installed (Open MPI
+# pulls it in) hwloc reads XML through libxml2 instead, which leaks on damaged files inside libxml2.
+export HWLOC_LIBXML_IMPORT=0
 targets=("$@")
 ((${#targets[@]})) || targets=(suite run_json topology tuning_cache gguf)
 
