@@ -1,7 +1,5 @@
 #include "cli/collective_command.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <charconv>
 #include <ctime>
@@ -104,11 +102,7 @@ int collective_command::run() const {
     probe_options cpu_only;  // the machine rank 0 ran on, for the report (its devices are not what was measured)
     for (const device_backend& b : device_backends()) cpu_only.skip.emplace_back(b.name);
     if (auto inv = probe_machine_isolated(cpu_only, true, 60)) r.context.machine = std::move(*inv);
-    else {
-      char host[256] = {};
-      gethostname(host, sizeof host - 1);
-      r.context.machine.host.hostname = host;
-    }
+    else r.context.machine.host.hostname = fleet_host_name();
     std::FILE* table_to = !json.empty() && output_is_stdout(json) ? stderr : stdout;  // the run owns standard output then
     if (!quiet) {
       text_table t({"operation", "type", "size", "time", "algorithm bw", "bus bw", "verified"});

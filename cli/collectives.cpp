@@ -91,15 +91,8 @@ std::vector<measurement> collectives_measure(const fleet_member& f, const collec
   const std::string lib(library, static_cast<std::size_t>(library_length));
   const std::string impl = lib.starts_with("Open MPI") ? "openmpi" : lib.starts_with("MPICH") ? "mpich" : "mpi";
   int hosts = 0;  // ranks that are the first on their node
-  {
-    MPI_Comm node = MPI_COMM_NULL;
-    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, me, MPI_INFO_NULL, &node);
-    int local = 0;
-    MPI_Comm_rank(node, &local);
-    const int first = local == 0 ? 1 : 0;
-    MPI_Allreduce(&first, &hosts, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-    MPI_Comm_free(&node);
-  }
+  const int first = f.local_rank == 0 ? 1 : 0;
+  MPI_Allreduce(&first, &hosts, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
   std::vector<measurement> rows;
   for (const std::string& op : o.ops)
     for (precision type : o.precisions)

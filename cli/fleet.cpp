@@ -20,6 +20,11 @@ namespace xpu {
 
 bool fleet_built() { return XPUBENCH_WITH_MPI != 0; }
 
+std::string fleet_host_name() {
+  char name[256] = {};
+  return gethostname(name, sizeof name - 1) == 0 ? name : "unknown";
+}
+
 bool fleet_launched() {
   for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"})
     if (const char* s = std::getenv(v); s && *s) return true;
@@ -29,10 +34,6 @@ bool fleet_launched() {
 #if XPUBENCH_WITH_MPI
 namespace {
 
-std::string host_name() {
-  char name[256] = {};
-  return gethostname(name, sizeof name - 1) == 0 ? name : "unknown";
-}
 
 // The CPUs of a set, as "0-3,8".
 std::string cpu_list(const cpu_set_t& s) {
@@ -68,17 +69,23 @@ bool g_broken = false;            // a wait was abandoned: MPI_Finalize could ha
 constexpr int tag_size = 7301, tag_data = 7302;
 constexpr std::uint64_t chunk = 1u << 30;
 
-// A barrier among the node's ranks, waited on without spinning a core (a blocking MPI barrier
-// polls at full speed, and the node's measuring rank would share its cores with it).
-bool node_barrier(const std::atomic<bool>& stop) {
-  MPI_Request req = MPI_REQUEST_NULL;
-  if (MPI_Ibarrier(g_node, &req) != MPI_SUCCESS) return g_broken = true, false;
+// Waits for every request without spinning a core (MPI's blocking waits poll at full speed, and a
+// node's measuring rank shares its cores with the waiting ones); false when `give_up()` says so first.
+template <class GiveUp>
+bool wait_quietly(std::vector<MPI_Request>& requests, GiveUp give_up) {
   for (int done = 0;;) {
-    MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+    MPI_Testall(static_cast<int>(requests.size()), requests.data(), &done, MPI_STATUSES_IGNORE);
     if (done) return true;
-    if (stop.load()) return g_broken = true, false;
+    if (give_up()) return false;
     std::this_thread::sleep_for(poll_interval);
   }
+}
+
+// A barrier among the node's ranks, waited on quietly.
+bool node_barrier(const std::atomic<bool>& stop) {
+  std::vector<MPI_Request> req(1, MPI_REQUEST_NULL);
+  if (MPI_Ibarrier(g_node, &req[0]) != MPI_SUCCESS || !wait_quietly(req, [&] { return stop.load(); })) return g_broken = true, false;
+  return true;
 }
 
 }  // namespace
@@ -120,7 +127,7 @@ std::uint64_t g_report_size = 0;
 std::vector<MPI_Request> g_sends;
 
 void fleet_send(const fleet_member& f, const std::string& state, const std::string& reason, int exit_code, const run* measured) {
-  nlohmann::json j = {{"rank", f.rank}, {"host", host_name()}, {"state", state}, {"reason", reason}, {"exit_code", exit_code}};
+  nlohmann::json j = {{"rank", f.rank}, {"host", fleet_host_name()}, {"state", state}, {"reason", reason}, {"exit_code", exit_code}};
   if (measured) j["run"] = run_to_json(*measured);
   g_report = j.dump();
   g_report_size = g_report.size();
@@ -141,7 +148,7 @@ int fleet_collect(fleet_member& f, run& r, const std::string& state, const std::
     MPI_Ibarrier(g_node, &turns.back());
   }
   r.fleet.clear();
-  r.fleet.push_back({0, host_name(), state, reason, exit_code, nullptr});
+  r.fleet.push_back({0, fleet_host_name(), state, reason, exit_code, nullptr});
   std::vector<std::uint64_t> sizes(static_cast<std::size_t>(f.size));
   std::vector<MPI_Request> pending(static_cast<std::size_t>(f.size), MPI_REQUEST_NULL);
   for (int i = 1; i < f.size; ++i) MPI_Irecv(&sizes[static_cast<std::size_t>(i)], 1, MPI_UINT64_T, i, tag_size, MPI_COMM_WORLD, &pending[static_cast<std::size_t>(i)]);
@@ -191,12 +198,9 @@ int fleet_collect(fleet_member& f, run& r, const std::string& state, const std::
         0, nullptr});
   }
   std::ranges::sort(r.fleet, {}, &fleet_host::rank);
-  int turns_over = 0;  // every rank of the node reported: their turns end at once (a missing one leaves them pending)
-  for (int tries = 0; !turns_over && missing == 0 && !stop.load() && tries < 400; ++tries) {
-    MPI_Testall(static_cast<int>(turns.size()), turns.data(), &turns_over, MPI_STATUSES_IGNORE);
-    if (!turns_over) std::this_thread::sleep_for(poll_interval);
-  }
-  if (missing > 0 || !turns_over) g_broken = true;
+  // Every rank of the node reported: their turns end at once (a missing one leaves them pending).
+  int tries = 0;
+  if (missing > 0 || !wait_quietly(turns, [&] { return stop.load() || ++tries >= 400; })) g_broken = true;
   return missing;
 }
 
@@ -206,10 +210,7 @@ bool fleet_agree(int rank0_says) {
 }
 
 void fleet_leave(const fleet_member& f, bool abort, int code) {
-  for (int done = g_sends.empty() || g_broken; !done;) {  // the report reaches rank 0 (or the job ends)
-    MPI_Testall(static_cast<int>(g_sends.size()), g_sends.data(), &done, MPI_STATUSES_IGNORE);
-    if (!done) std::this_thread::sleep_for(poll_interval);
-  }
+  if (!g_sends.empty() && !g_broken) wait_quietly(g_sends, [] { return false; });  // the report reaches rank 0 (or the job ends)
   // Only rank 0 ends the job, once its file is written: another rank aborting first would kill
   // rank 0 before it writes. A rank that gave up a wait (the job is being stopped) leaves without
   // MPI_Finalize, which could wait for ranks that are gone; the launcher ends the job.

@@ -26,6 +26,8 @@ struct fleet_member {
 // Whether an MPI launcher started this process (its environment says so) and MPI is built in.
 bool fleet_launched();
 bool fleet_built();
+// This machine's host name, as a fleet's rows name it.
+std::string fleet_host_name();
 // "Open MPI v4.1.4" (the library xpubench runs with), or why there is none.
 std::string fleet_mpi_version();
 // Joins the job (MPI_Init) and frees this rank from the launcher's CPU binding (a rank measures

@@ -44,8 +44,9 @@ std::uint64_t fnv1a(std::string_view s) {
 
 std::int64_t count_of(const result<std::vector<sql_row>>& r) { return r && !r->empty() ? r->front().integer(0) : -1; }
 
-// Whether the database is ours (or empty): another program's tables are never written.
-result<void> check_ours(sql_connection& c, bool create) {
+// Whether the database is ours (or empty): another program's tables are never written. True when
+// it has its schema_version table already.
+result<bool> check_ours(sql_connection& c, bool create) {
   if (c.dialect() == sql_dialect::sqlite) {
     const std::int64_t app = count_of(c.query("PRAGMA application_id", {}, "cannot read"));
     const std::int64_t foreign = count_of(c.query("SELECT COUNT(*) FROM sqlite_master WHERE name NOT IN ('schema_version', 'runs', 'results', "
@@ -53,7 +54,7 @@ result<void> check_ours(sql_connection& c, bool create) {
                                                   {}, "cannot read"));
     if (app < 0 || foreign < 0 || (app != 0 && app != history_application_id) || (app == 0 && foreign > 0))
       return fail(status::invalid, "{} is not an xpubench history (not SQLite, or another program's database): name another file with --db", c.where());
-    return {};
+    return count_of(c.query("SELECT COUNT(*) FROM sqlite_master WHERE name = 'schema_version'", {}, "cannot read")) > 0;
   }
   const auto tables = c.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'xpubench'", {}, "cannot read the tables");
   if (!tables) return std::unexpected(tables.error());
@@ -66,7 +67,7 @@ result<void> check_ours(sql_connection& c, bool create) {
     return fail(status::invalid, "no history in {} (`xpubench history add RUN.json --db URL` makes one)", c.where());
   if (foreign || (!versioned && !tables->empty()))
     return fail(status::invalid, "{}: schema xpubench holds another program's tables: use another database", c.where());
-  return {};
+  return versioned;
 }
 
 std::string utc_now() { return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr))); }
@@ -91,7 +92,8 @@ result<history_db> history_db::open(const std::string& where, bool create) {
   auto connected = is_postgresql_url(where) ? postgresql_connect(where) : sqlite_connect(where, create);
   if (!connected) return std::unexpected(connected.error());
   sql_connection& c = **connected;
-  if (auto ours = check_ours(c, create); !ours) return std::unexpected(ours.error());
+  const auto versioned = check_ours(c, create);
+  if (!versioned) return std::unexpected(versioned.error());
   // Migrations under a write lock, the version read inside it: two processes opening a new history at once take turns.
   if (auto ok = c.begin_write(history_application_id); !ok) return std::unexpected(ok.error());
   const auto rollback = [&](auto e) {
@@ -99,12 +101,10 @@ result<history_db> history_db::open(const std::string& where, bool create) {
     return e;
   };
   const bool pg = c.dialect() == sql_dialect::postgresql;
-  // Made only where missing: PostgreSQL checks the right to create before whether the object
-  // exists, and a team's role may have been granted reading and adding only.
-  const auto present = pg ? c.query("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'xpubench' AND table_name = 'schema_version'",
-                                    {}, "cannot read the tables")
-                          : c.query("SELECT COUNT(*) FROM sqlite_master WHERE name = 'schema_version'", {}, "cannot read the tables");
-  if (count_of(present) <= 0)
+  // Made only where missing (tables are never dropped, so the answer read before the lock holds):
+  // PostgreSQL checks the right to create before whether the object exists, and a team's role may
+  // have been granted reading and adding only.
+  if (!*versioned)
     if (auto ok = c.exec(std::string(pg ? "CREATE SCHEMA IF NOT EXISTS xpubench; " : "") + "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)"); !ok)
       return rollback(fail(status::invalid, "{} is not an xpubench history: {}", c.where(), ok.error().message));
   const auto got = c.query("SELECT version FROM schema_version", {}, "cannot read the schema version");
