@@ -11,9 +11,13 @@
 
 #include "kernels/cpu/cpu_device.hpp"
 #include "loaders/opencl_api.hpp"
+#if XPU_WITH_CUDA
+#include "loaders/cuda_api.hpp"
+#endif
 #include "loaders/vulkan_api.hpp"
 #include "probe/cpu.hpp"
 #include "cli/fleet.hpp"
+#include "xpubench/cuda_build.hpp"
 #include "xpubench/version.hpp"
 
 namespace xpu {
@@ -45,6 +49,16 @@ std::string vulkan_loader() {
   return out;
 }
 
+std::string cuda_driver() {
+#if XPU_WITH_CUDA
+  const auto& api = cuda_api_load();
+  if (!api) return api.error().message;
+  return fmt::format("{} (CUDA {}.{})", file_of(reinterpret_cast<const void*>(api->init)), api->driver_version / 1000, api->driver_version % 1000 / 10);
+#else
+  return "not used (no CUDA backend)";
+#endif
+}
+
 }  // namespace
 
 std::string version_report() {
@@ -62,6 +76,8 @@ std::string version_report() {
                      TOML_LIB_PATCH, *benchmark_version ? benchmark_version : "(version unknown)",
                      *onnx_version ? onnx_version : "not built in (suite from-model reads GGUF only)");
   out += fmt::format("libraries: {}; {}\n", topology_library_version(), cpu_libraries());
+  out += fmt::format("CUDA backend: {}\n", XPU_CUDA_BUILD_NOTE);
+  out += fmt::format("CUDA driver: {}\n", cuda_driver());
   out += fmt::format("OpenCL ICD loader: {}\n", opencl_loader());
   out += fmt::format("Vulkan loader: {}\n", vulkan_loader());
   out += fmt::format("fleet runs (mpirun, srun): MPI {}\n", fleet_mpi_version());

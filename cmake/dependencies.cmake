@@ -89,3 +89,6 @@ if(XPUBENCH_FUZZ)  # the fuzz build reads files only
 endif()
 xpubench_found_option(XPUBENCH_WITH_MPI XPUBENCH_MPI_USABLE "Fleet runs and collectives over MPI (mpirun/srun)"
                       "no MPI was found (libopenmpi-dev, openmpi-bin)")
+
+# The CUDA backend: the toolkit where it is found (cmake/cuda.cmake).
+include(${CMAKE_CURRENT_LIST_DIR}/cuda.cmake)

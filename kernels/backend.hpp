@@ -18,13 +18,13 @@
 namespace xpu {
 
 // Every implementation a backend may offer (support::implementations holds some of these).
-inline constexpr std::string_view implementation_names[] = {"xpubench", "onednn", "openblas", "clblast"};
+inline constexpr std::string_view implementation_names[] = {"xpubench", "onednn", "openblas", "clblast", "cublaslt"};
 
 // Whether and how a device runs a problem, and with which implementations (first = default).
 struct support {
   support_level level = support_level::unsupported;
   std::string reason;
-  std::vector<std::string> implementations;  // "xpubench", "onednn", "openblas", "clblast"
+  std::vector<std::string> implementations;  // "xpubench", "onednn", "openblas", "clblast", "cublaslt"
   // Implementations that compute in another precision than the problem's (fp16 storage with fp32
   // arithmetic): `% of peak` compares them with that precision's peak.
   std::vector<std::pair<std::string, precision>> arithmetic = {};

@@ -7,6 +7,9 @@
 
 #include "kernels/cpu/cpu_device.hpp"
 #include "probe/registry.hpp"
+#if XPU_WITH_CUDA
+#include "kernels/cuda/cuda_device.hpp"
+#endif
 #if XPU_WITH_OPENCL
 #include "kernels/opencl/opencl_device.hpp"
 #endif
@@ -54,12 +57,19 @@ result<std::unique_ptr<device>> open_opencl(const device_info& d, const open_con
 }
 #endif
 
+#if XPU_WITH_CUDA
+result<std::unique_ptr<device>> open_cuda(const device_info& d, const open_context&) { return cuda_device_open(d); }
+#endif
+
 #if XPU_WITH_VULKAN
 result<std::unique_ptr<device>> open_vulkan(const device_info& d, const open_context&) { return vulkan_device_open(d); }
 #endif
 
 const kernel_backend table[] = {
     {"cpu", open_cpu, "", no_options},
+#if XPU_WITH_CUDA
+    {"cuda", open_cuda, "", no_options},
+#endif
 #if XPU_WITH_OPENCL
     {"opencl", open_opencl,
      "tune=on|off (time the GEMM tile candidates once per device and driver; off: the default tiles); tuning_size=N (the n^3 "

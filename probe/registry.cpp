@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "probe/accel/accel.hpp"
+#include "probe/cuda/cuda.hpp"
 #include "probe/levelzero/levelzero.hpp"
 #include "probe/peaks.hpp"
 
@@ -23,6 +24,13 @@ constexpr probe_fn vulkan = [](const std::filesystem::path&) { return vulkan_pro
 #else
 constexpr probe_fn vulkan = nullptr;
 #endif
+#if XPU_WITH_CUDA
+constexpr probe_fn cuda = [](const std::filesystem::path&) { return cuda_probe(); };
+constexpr auto cuda_budget = cuda_memory_budget;
+#else
+constexpr probe_fn cuda = nullptr;
+constexpr std::optional<std::uint64_t> (*cuda_budget)(const device_info&) = nullptr;
+#endif
 #if XPU_WITH_LEVEL_ZERO
 constexpr probe_fn level_zero = [](const std::filesystem::path&) { return levelzero_probe(); };
 #else
@@ -30,6 +38,7 @@ constexpr probe_fn level_zero = nullptr;
 #endif
 
 const device_backend table[] = {
+    {"cuda", "CUDA", "XPUBENCH_WITH_CUDA", cuda, nullptr, true, cuda_budget},
     {"opencl", "OpenCL", "XPUBENCH_WITH_OPENCL", opencl, opencl_precisions, true, opencl_memory_budget},
     {"vulkan", "Vulkan", "XPUBENCH_WITH_VULKAN", vulkan, vulkan_precisions, true, vulkan_memory_budget},
     {"levelzero", "Level Zero", "XPUBENCH_WITH_LEVEL_ZERO", level_zero, nullptr, true, nullptr},
