@@ -72,12 +72,25 @@ const result<cublaslt_api>& cublaslt_load() {
   return api;
 }
 
-#define XPU_CHECK_LT(expr)                                                                                     \
-  do {                                                                                                         \
-    const cublasStatus_t xpu_lt_rc_ = (expr);                                                                  \
-    if (xpu_lt_rc_ != CUBLAS_STATUS_SUCCESS)                                                                   \
-      return fail(xpu_lt_rc_ == CUBLAS_STATUS_NOT_SUPPORTED ? status::unsupported : status::failed, "{} failed: cublasStatus_t {}", #expr, \
-                  static_cast<int>(xpu_lt_rc_));                                                               \
+std::string status_name(cublasStatus_t rc) {
+  switch (rc) {
+    case CUBLAS_STATUS_NOT_INITIALIZED: return "CUBLAS_STATUS_NOT_INITIALIZED (no usable CUDA driver behind cuBLASLt)";
+    case CUBLAS_STATUS_ALLOC_FAILED: return "CUBLAS_STATUS_ALLOC_FAILED";
+    case CUBLAS_STATUS_INVALID_VALUE: return "CUBLAS_STATUS_INVALID_VALUE";
+    case CUBLAS_STATUS_ARCH_MISMATCH: return "CUBLAS_STATUS_ARCH_MISMATCH";
+    case CUBLAS_STATUS_EXECUTION_FAILED: return "CUBLAS_STATUS_EXECUTION_FAILED";
+    case CUBLAS_STATUS_INTERNAL_ERROR: return "CUBLAS_STATUS_INTERNAL_ERROR";
+    case CUBLAS_STATUS_NOT_SUPPORTED: return "CUBLAS_STATUS_NOT_SUPPORTED";
+    default: return fmt::format("cublasStatus_t {}", static_cast<int>(rc));
+  }
+}
+
+#define XPU_CHECK_LT(expr)                                                                                               \
+  do {                                                                                                                   \
+    const cublasStatus_t xpu_lt_rc_ = (expr);                                                                            \
+    if (xpu_lt_rc_ != CUBLAS_STATUS_SUCCESS)                                                                             \
+      return fail(xpu_lt_rc_ == CUBLAS_STATUS_NOT_SUPPORTED || xpu_lt_rc_ == CUBLAS_STATUS_NOT_INITIALIZED ? status::unsupported : status::failed, \
+                  "{} failed: {}", #expr, status_name(xpu_lt_rc_));                                                      \
   } while (0)
 
 // Everything one cublasLtMatmul call needs, released together.

@@ -11,8 +11,8 @@
 
 namespace xpu::test {
 
-inline run run_suite(std::string_view toml, std::vector<device*> devices, const inventory& machine) {
-  run r;
+inline xpu::run run_suite(std::string_view toml, std::vector<device*> devices, const inventory& machine) {
+  xpu::run r;
   auto s = suite_parse(toml, "test.toml");
   EXPECT_TRUE(s) << s.error().message;
   if (!s) return r;
