@@ -5,8 +5,9 @@
 // int8: cuBLASLt multiplies s8 x s8; our activations are u8, so A is stored as A - 128 (s8) and the
 // 128 x column sums of B come back through C (D = A' B + C, beta = 1): the zero-point correction a
 // u8 caller of cuBLASLt does, inside the timed call. Its IMMA kernels want both operands
-// k-contiguous: a B stored k x n is transposed once at preparation (a weight layout, as oneDNN's
-// packed weights), not in the timed region.
+// k-contiguous ("TN"): a B stored k x n is transposed once at preparation (a weight layout, as
+// oneDNN's packed weights), not in the timed region; A (the activations) is left as stored, so an
+// A stored k x m asks for "TT", which cuBLASLt may refuse: the row is then unsupported, with its reason.
 #include <cublasLt.h>
 
 #include <fmt/format.h>

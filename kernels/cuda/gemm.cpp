@@ -13,6 +13,9 @@ result<std::unique_ptr<prepared>> cu_device::prepare_gemm(const problem& p, cons
   auto f = function("gemm", name.c_str());
   if (!f) return std::unexpected(f.error());
   const int tile = tensor ? 128 : 64;
+  // Grid x runs over n's tiles (up to 2^31 - 1), y over m's (up to 65535).
+  if (const std::int64_t rows = (g.m + tile - 1) / tile; rows > 65535)
+    return fail(status::unsupported, "m = {} needs {} tiles of {} rows: more than the 65535 of a CUDA grid's y dimension", g.m, rows, tile);
   auto prep = with_buffers(in, "xpubench",
                            tensor ? fmt::format("mma.sync {}, 128 x 128 block tiles of 8 warps (64 x 32 each), shared-memory stages of {} k",
                                                 p.type == precision::int8 ? "m16n8k32 u8 x s8" : fmt::format("m16n8k16 {}", to_string(p.type)),

@@ -29,7 +29,7 @@ __device__ void gemm_fp32(const float* __restrict__ a, const float* __restrict__
   const int tx = threadIdx.x % 16, ty = threadIdx.x / 16;  // 256 threads
   const long long m0 = static_cast<long long>(blockIdx.y) * fp32_tile, n0 = static_cast<long long>(blockIdx.x) * fp32_tile;
   float acc[4][4] = {};
-  for (int k0 = 0; k0 < k; k0 += fp32_k) {
+  for (long long k0 = 0; k0 < k; k0 += fp32_k) {  // 64-bit: k may come within a stage of INT32_MAX
     for (int e = threadIdx.x; e < fp32_k * fp32_tile; e += 256) {
       // Consecutive threads take consecutive elements along each operand's contiguous dimension.
       const int kk_a = TransA ? e / fp32_tile : e % fp32_k, mm = TransA ? e % fp32_tile : e / fp32_k;
@@ -84,7 +84,7 @@ __device__ void gemm_mma(const void* av, const void* bv, void* cv, int m, int n,
   acc_t acc[4][4][4] = {};
   // Fast loads: a row of 16 bytes along k at once, where the operand is k-contiguous, aligned and inside.
   constexpr int vec = 16 / sizeof(ta);
-  for (int k0 = 0; k0 < k; k0 += tk) {
+  for (long long k0 = 0; k0 < k; k0 += tk) {
     const bool inside = k0 + tk <= k && m0 + tile <= m && n0 + tile <= n && k % vec == 0;
     if (!TransA && inside) {
       for (int e = threadIdx.x; e < tile * tk / vec; e += 256) {

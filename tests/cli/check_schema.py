@@ -3,7 +3,8 @@
 that docs/schema.md documents every field the schema allows.
 
 usage: check_schema.py XPUBENCH_BINARY SOURCE_DIR [FAKE_LEVEL_ZERO_LOADER]
-(with the fake loader, a probe that lists Level Zero devices, whose details are facts, is checked too)
+(with the fake loader, a probe that lists Level Zero devices, whose details are facts, is checked too;
+with $XPU_FAKE_CUDA naming the fake libcuda.so.1, a probe that lists a CUDA GPU too)
 """
 import json
 import os
@@ -28,11 +29,17 @@ envs = {}
 if len(sys.argv) > 3:
     runs["levelzero"] = [binary, "probe", "--format", "json", "--no-opencl", "--no-vulkan"]
     envs["levelzero"] = {**os.environ, "XPUBENCH_LEVEL_ZERO_LIBRARY": sys.argv[3]}
+if os.environ.get("XPU_FAKE_CUDA"):
+    runs["cuda"] = [binary, "probe", "--format", "json", "--no-opencl", "--no-vulkan"]
+    envs["cuda"] = {**os.environ, "XPUBENCH_CUDA_LIBRARY": os.environ["XPU_FAKE_CUDA"]}
 failures = 0
 for name, argv in runs.items():
     out = subprocess.run(argv, capture_output=True, text=True, check=True, env=envs.get(name)).stdout
     if name == "levelzero" and '"levelzero0"' not in out:
         print("levelzero: the fake loader's devices are missing")
+        failures += 1
+    if name == "cuda" and '"cuda0"' not in out:
+        print("cuda: the fake driver's GPU is missing")
         failures += 1
     errors = sorted(validator.iter_errors(json.loads(out)), key=lambda e: list(e.path))
     for e in errors:
