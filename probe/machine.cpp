@@ -92,7 +92,9 @@ result<inventory> probe_machine(const probe_options& options) {
   for (const device_backend& b : device_backends())
     probing.push_back(std::async(std::launch::async, [&options, &b] {
       if (!options.probes(b.name)) return without_devices(b.name, "not probed (disabled by option)");
-      if (!b.probe) return without_devices(b.name, fmt::format("not built into this xpubench: configure with -D{}=ON", b.build_option));
+      if (!b.probe)
+        return without_devices(b.name, b.missing_reason.empty() ? fmt::format("not built into this xpubench: configure with -D{}=ON", b.build_option)
+                                                                : fmt::format("not built into this xpubench: {}", b.missing_reason));
       return timed(b.probe, options.root);
     }));
 

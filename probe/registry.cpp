@@ -8,6 +8,7 @@
 #include "probe/cuda/cuda.hpp"
 #include "probe/levelzero/levelzero.hpp"
 #include "probe/peaks.hpp"
+#include "xpubench/cuda_build.hpp"
 
 namespace xpu {
 namespace {
@@ -38,7 +39,7 @@ constexpr probe_fn level_zero = nullptr;
 #endif
 
 const device_backend table[] = {
-    {"cuda", "CUDA", "XPUBENCH_WITH_CUDA", cuda, nullptr, true, cuda_budget},
+    {"cuda", "CUDA", "XPUBENCH_WITH_CUDA", cuda, nullptr, true, cuda_budget, XPU_CUDA_MISSING_REASON},
     {"opencl", "OpenCL", "XPUBENCH_WITH_OPENCL", opencl, opencl_precisions, true, opencl_memory_budget},
     {"vulkan", "Vulkan", "XPUBENCH_WITH_VULKAN", vulkan, vulkan_precisions, true, vulkan_memory_budget},
     {"levelzero", "Level Zero", "XPUBENCH_WITH_LEVEL_ZERO", level_zero, nullptr, true, nullptr},

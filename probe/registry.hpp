@@ -32,6 +32,9 @@ struct device_backend {
   // The device memory a benchmark may use; nullptr or nullopt: the host's available memory
   // (CPU-type devices share it).
   std::optional<std::uint64_t> (*memory_budget)(const device_info& d);
+  // Why this build lacks the backend, where the configure step knew (no toolkit found); empty: it
+  // was switched off, or its headers were not found.
+  std::string_view missing_reason = {};
 };
 
 // Every device backend, in the order devices are listed (after cpu0).
