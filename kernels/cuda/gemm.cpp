@@ -17,7 +17,8 @@ result<std::unique_ptr<prepared>> cu_device::prepare_gemm(const problem& p, cons
   if (const std::int64_t rows = (g.m + tile - 1) / tile; rows > 65535)
     return fail(status::unsupported, "m = {} needs {} tiles of {} rows: more than the 65535 of a CUDA grid's y dimension", g.m, rows, tile);
   auto prep = with_buffers(in, "xpubench",
-                           tensor ? fmt::format("mma.sync {}, 128 x 128 block tiles of 8 warps (64 x 32 each), shared-memory stages of {} k",
+                           tensor ? fmt::format("mma.sync {}, 128 x 128 block tiles of 8 warps (64 x 32 each), double-buffered shared-memory stages "
+                                                "of {} k, ldmatrix fragments",
                                                 p.type == precision::int8 ? "m16n8k32 u8 x s8" : fmt::format("m16n8k16 {}", to_string(p.type)),
                                                 p.type == precision::int8 ? 64 : 32)
                                   : std::string("64 x 64 block tiles, 4 x 4 outputs per thread (CUDA cores)"));
