@@ -10,7 +10,8 @@
 #       and bf16 and torch._int_mm int8 at 8192^3, a 4 GiB device-to-device copy (medians of 20
 #       launches timed with CUDA events after warm-up);
 #   (c') the built-in quick suite on every GPU device (CUDA, and OpenCL/Vulkan devices the NVIDIA
-#       driver offers where the machine has their loaders), with the time that is left;
+#       driver offers where the machine has their loaders) and the host CPU, with the time that is
+#       left (its report.html, in the archive, shows the GPU beside the CPU);
 #   (e) a table of same-run ratios against their targets, each PASS, FAIL or SKIPPED (why).
 # The check suite and PyTorch run before the quick suite so the table's numbers come first and
 # from the same minutes (same clocks and temperature); the quick suite gets what time is left.
@@ -326,7 +327,8 @@ if ((!usable)); then
 elif ! ((${#gpus[@]})); then
   step quick skipped "no GPU device found by the probe"
 elif s=$(slot 180 15) && ((s >= 30)); then
-  devs=$(IFS=,; echo "${gpus[*]}")
+  # The host CPU too, so that `xpubench report quick.json` shows the GPU beside it (its own roofline each).
+  devs=$(IFS=,; echo "${gpus[*]},cpu0")
   echo "device-check: the quick suite on $devs (at most $s s)"
   rc=0
   limited "$s" "$out/quick.log" "$xpb" run --suite quick --device "$devs" --timeout 60 --json "$out/quick.json" || rc=$?
