@@ -9,6 +9,7 @@
 #include "results/inventory_json.hpp"
 #include "results/run_json.hpp"
 #include "tests/support/test_support.hpp"
+#include "tests/support/tiny_run.hpp"
 
 namespace xpu {
 namespace {
@@ -62,31 +63,11 @@ TEST(cuda_cli, a_driver_that_cannot_start_or_is_too_old_says_why) {
   EXPECT_NE(run.out.find("update the driver"), std::string::npos) << run.out << run.err;
 }
 
-struct outcome {
-  test::command_result process;
-  run parsed;
-};
+using test::rows_of;
 
-outcome run_tiny(const std::string& fault, std::vector<std::string> extra = {}) {
-  test::temp_dir dir;
-  const auto suite = dir.write("tiny.toml", "repetitions = 2\nmin_time_s = 0.001\n[[latency]]\n[[reduction]]\nprecisions = [\"fp32\"]\nsizes = [4096]\n");
-  const auto json = dir.path() / "run.json";
-  std::vector<std::string> args{"run", "--suite", suite.string(), "--json", json.string(), "--no-opencl", "--no-vulkan"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  outcome o;
-  o.process = test::xpubench(args, with_fault(fault));
-  std::ifstream in(json);
-  auto parsed = run_from_json(nlohmann::json::parse(in), json.string());
-  EXPECT_TRUE(parsed) << parsed.error().message << "\n" << o.process.err;
-  if (parsed) o.parsed = std::move(*parsed);
-  return o;
-}
-
-std::vector<const measurement*> rows_of(const run& r, const std::string& device) {
-  std::vector<const measurement*> out;
-  for (const auto& m : r.measurements)
-    if (m.device == device) out.push_back(&m);
-  return out;
+test::tiny_outcome run_tiny(const std::string& fault, std::vector<std::string> extra = {}) {
+  extra.insert(extra.end(), {"--no-opencl", "--no-vulkan"});
+  return test::tiny_run(extra, with_fault(fault));
 }
 
 void expect_cpu_fine(const run& r) {

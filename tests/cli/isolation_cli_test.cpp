@@ -8,36 +8,16 @@
 
 #include "results/run_json.hpp"
 #include "tests/support/test_support.hpp"
+#include "tests/support/tiny_run.hpp"
 
 namespace xpu {
 namespace {
 
-struct outcome {
-  test::command_result process;
-  run parsed;
-};
+using test::rows_of;
 
 // The tiny suite on every device, with the fake driver in front of the real loader.
-outcome run_with_fault(const std::string& fault, std::vector<std::string> extra = {}) {
-  test::temp_dir dir;
-  const auto suite = dir.write("tiny.toml", "repetitions = 2\nmin_time_s = 0.001\n[[latency]]\n[[reduction]]\nsizes = [4096]\n");
-  const auto json = dir.path() / "run.json";
-  std::vector<std::string> args{test::xpubench_binary(), "run", "--suite", suite.string(), "--json", json.string()};
-  args.insert(args.end(), extra.begin(), extra.end());
-  outcome o;
-  o.process = test::run(args, {{"NO_COLOR", "1"}, {"XPUBENCH_OPENCL_LIBRARY", XPU_FAKE_OPENCL}, {"FAKE_OPENCL_FAULT", fault}});
-  std::ifstream in(json);
-  auto parsed = run_from_json(nlohmann::json::parse(in), json.string());
-  EXPECT_TRUE(parsed) << parsed.error().message << "\n" << o.process.err;
-  if (parsed) o.parsed = std::move(*parsed);
-  return o;
-}
-
-std::vector<const measurement*> rows_of(const run& r, const std::string& device) {
-  std::vector<const measurement*> out;
-  for (const auto& m : r.measurements)
-    if (m.device == device) out.push_back(&m);
-  return out;
+test::tiny_outcome run_with_fault(const std::string& fault, std::vector<std::string> extra = {}) {
+  return test::tiny_run(extra, {{"NO_COLOR", "1"}, {"XPUBENCH_OPENCL_LIBRARY", XPU_FAKE_OPENCL}, {"FAKE_OPENCL_FAULT", fault}});
 }
 
 void expect_cpu_and_vulkan_fine(const run& r) {
