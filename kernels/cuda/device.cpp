@@ -105,6 +105,12 @@ support cu_device::supports_op(const problem& p) const {
         return {support_level::native, "cuMemcpyAsync between page-locked host memory and the device", ours};
       return {support_level::native, "16-byte loads and stores per thread", ours};
     case kernel_kind::latency: return {support_level::native, "an empty kernel, launched back to back on one stream", ours};
+    case kernel_kind::attention:
+      if (p.type == precision::fp32) return {support_level::native, "fp32 arithmetic, one warp per query row", ours};
+      if (p.type == precision::fp16 || p.type == precision::bf16)
+        return {support_level::native, fmt::format("{} storage, fp32 arithmetic, one warp per query row", to_string(p.type)), ours,
+                {{"xpubench", precision::fp32}}};
+      break;
     case kernel_kind::softmax:
     case kernel_kind::rmsnorm:
       if (p.type == precision::fp32) return {support_level::native, "fp32 arithmetic, one block per row", ours};
@@ -113,7 +119,6 @@ support cu_device::supports_op(const problem& p) const {
                 {{"xpubench", precision::fp32}}};
       break;
     case kernel_kind::conv2d:
-    case kernel_kind::attention:
     case kernel_kind::qgemm:
       return {support_level::unsupported, fmt::format("xpubench has no CUDA {} kernel yet", to_string(p.kind())), {}};
   }
@@ -131,6 +136,7 @@ result<std::unique_ptr<prepared>> cu_device::prepare(const problem& p, const hos
     case kernel_kind::latency: return prepare_latency();
     case kernel_kind::softmax:
     case kernel_kind::rmsnorm: return prepare_rows(p, in);
+    case kernel_kind::attention: return prepare_attention(p, in);
     default: break;
   }
   return fail(status::unsupported, "no CUDA {} kernel", to_string(p.kind()));

@@ -2,7 +2,8 @@
 // The CUDA backend's device, shared by its files: the device class (device.cpp) and one host file
 // per operation beside its kernels: peak.cpp (peak.cu), bandwidth.cpp (stream.cu: copy, triad,
 // the read's sum, the empty kernel; upload/download are copies), reduction.cpp (stream.cu),
-// gemm.cpp (gemm.cu), cublaslt.cpp (cuBLASLt's matmul), normalize.cpp (rows.cu: softmax, RMSNorm).
+// gemm.cpp (gemm.cu), cublaslt.cpp (cuBLASLt's matmul), normalize.cpp (rows.cu: softmax, RMSNorm),
+// attention.cpp (attention.cu).
 // Internal to kernels/cuda/.
 #include <cstring>
 #include <functional>
@@ -144,6 +145,7 @@ class cu_device final : public device {
   result<std::unique_ptr<prepared>> prepare_gemm(const problem& p, const host_buffers& in);
   result<std::unique_ptr<prepared>> prepare_cublaslt(const problem& p, const host_buffers& in);
   result<std::unique_ptr<prepared>> prepare_rows(const problem& p, const host_buffers& in);  // softmax, rmsnorm
+  result<std::unique_ptr<prepared>> prepare_attention(const problem& p, const host_buffers& in);
 
   const cuda_api& m_api;
   device_info m_info;

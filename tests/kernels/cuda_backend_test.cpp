@@ -47,6 +47,8 @@ TEST_F(cuda_backend, every_supported_problem_prepares_and_the_plain_kernels_veri
     problems.push_back({conv_shape{1, 3, 9, 9, 4, 3, 3, 1, 1, 1, conv_layout::nchw}, p});
     problems.push_back({softmax_shape{5, 300}, p});
     problems.push_back({rmsnorm_shape{3, 257}, p});
+    problems.push_back({attention_shape{2, 4, 2, 3, 7, 40, true}, p});  // grouped-query, causal, seq_q < seq_kv, head_dim not a multiple of 32
+    problems.push_back({attention_shape{1, 2, 2, 5, 5, 64, false}, p});
   }
   for (auto op : {bandwidth_op::read, bandwidth_op::copy, bandwidth_op::triad}) problems.push_back({bandwidth_shape{3 * 4 * 4096, op}, precision::fp32});
   problems.push_back({bandwidth_shape{3 * 4 * 1001, bandwidth_op::triad}, precision::fp32});  // a tail that fills no 16-byte vector
@@ -88,7 +90,7 @@ TEST_F(cuda_backend, every_supported_problem_prepares_and_the_plain_kernels_veri
       verified += v.checked;
     }
   }
-  EXPECT_GE(verified, 19);  // fp32 GEMMs (4 layouts), fp32/int8 reductions, the CUDA-core peaks, the streams, copies both ways, fp32 softmax and RMSNorm
+  EXPECT_GE(verified, 21);  // fp32 GEMMs (4 layouts), fp32/int8 reductions, the CUDA-core peaks, the streams, copies both ways, fp32 softmax, RMSNorm, attention
   EXPECT_GE(tensor_core_rows, 12);  // fp16, bf16 and int8 GEMMs (4 layouts each) reached the launch (and fp16 rows, reductions)
   EXPECT_GE(refused, 8);            // conv2d and fp8 among them
 }
@@ -104,6 +106,7 @@ TEST_F(cuda_backend, support_names_the_hardware_path_and_what_is_missing) {
   EXPECT_EQ(fp8.level, support_level::unsupported);
   EXPECT_NE(fp8.reason.find("no fp8 kernels"), std::string::npos) << fp8.reason;
   const support conv = (*dev)->supports({conv_shape{1, 3, 9, 9, 4, 3, 3, 1, 1, 1, conv_layout::nchw}, precision::fp32});
+  EXPECT_EQ((*dev)->supports({attention_shape{1, 2, 2, 4, 4, 64, true}, precision::fp16}).level, support_level::native);
   EXPECT_EQ((*dev)->supports({softmax_shape{4, 64}, precision::bf16}).arithmetic_of("xpubench", precision::bf16), precision::fp32);
   EXPECT_EQ(conv.level, support_level::unsupported);
   EXPECT_NE(conv.reason.find("no CUDA conv2d kernel yet"), std::string::npos) << conv.reason;
