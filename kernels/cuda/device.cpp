@@ -119,8 +119,16 @@ support cu_device::supports_op(const problem& p) const {
                 {{"xpubench", precision::fp32}}};
       break;
     case kernel_kind::conv2d:
+      if (p.type == precision::fp64 || p.type == precision::int32) break;
+      return {support_level::native,
+              p.type == precision::int8 ? std::string("direct, u8 x s8, int32 sums")
+                                        : fmt::format("direct, {} inputs, fp32 sums (CUDA cores)", to_string(p.type)),
+              ours, p.type == precision::fp32 || p.type == precision::int8 ? std::vector<std::pair<std::string, precision>>{}
+                                                                            : std::vector<std::pair<std::string, precision>>{{"xpubench", precision::fp32}}};
     case kernel_kind::qgemm:
-      return {support_level::unsupported, fmt::format("xpubench has no CUDA {} kernel yet", to_string(p.kind())), {}};
+      if (p.type == precision::fp32) return {support_level::native, "fp32 activations, weights as stored in their blocks", ours};
+      if (p.type == precision::int8) return {support_level::native, "Q8_0 activations, int8 x int8 dot products per block", ours};
+      break;
   }
   return {support_level::unsupported, fmt::format("no CUDA {} kernel in {}", to_string(p.kind()), to_string(p.type)), {}};
 }
@@ -137,7 +145,8 @@ result<std::unique_ptr<prepared>> cu_device::prepare(const problem& p, const hos
     case kernel_kind::softmax:
     case kernel_kind::rmsnorm: return prepare_rows(p, in);
     case kernel_kind::attention: return prepare_attention(p, in);
-    default: break;
+    case kernel_kind::conv2d: return prepare_conv(p, in);
+    case kernel_kind::qgemm: return prepare_qgemm(p, in);
   }
   return fail(status::unsupported, "no CUDA {} kernel", to_string(p.kind()));
 }

@@ -3,7 +3,7 @@
 // per operation beside its kernels: peak.cpp (peak.cu), bandwidth.cpp (stream.cu: copy, triad,
 // the read's sum, the empty kernel; upload/download are copies), reduction.cpp (stream.cu),
 // gemm.cpp (gemm.cu), cublaslt.cpp (cuBLASLt's matmul), normalize.cpp (rows.cu: softmax, RMSNorm),
-// attention.cpp (attention.cu).
+// attention.cpp (attention.cu), conv2d.cpp (conv.cu), qgemm.cpp (qgemm.cu).
 // Internal to kernels/cuda/.
 #include <cstring>
 #include <functional>
@@ -75,8 +75,8 @@ class kernel_args {
   }
 
  private:
-  struct slot {
-    alignas(8) std::byte bytes[8];
+  struct slot {  // a scalar, a pointer, or a small struct of sizes (conv2d's)
+    alignas(16) std::byte bytes[64];
   };
   std::vector<slot> m_slots;
   std::vector<void*> m_pointers;
@@ -146,6 +146,8 @@ class cu_device final : public device {
   result<std::unique_ptr<prepared>> prepare_cublaslt(const problem& p, const host_buffers& in);
   result<std::unique_ptr<prepared>> prepare_rows(const problem& p, const host_buffers& in);  // softmax, rmsnorm
   result<std::unique_ptr<prepared>> prepare_attention(const problem& p, const host_buffers& in);
+  result<std::unique_ptr<prepared>> prepare_conv(const problem& p, const host_buffers& in);
+  result<std::unique_ptr<prepared>> prepare_qgemm(const problem& p, const host_buffers& in);
 
   const cuda_api& m_api;
   device_info m_info;

@@ -1,0 +1,27 @@
+// Q8_0 and Q4_0 weights on CUDA (qgemm.cu): one warp per output, the row's blocks across its lanes.
+#include <fmt/format.h>
+
+#include "kernels/cuda/device.hpp"
+
+namespace xpu::cuda_backend {
+
+result<std::unique_ptr<prepared>> cu_device::prepare_qgemm(const problem& p, const host_buffers& in) {
+  const auto& s = std::get<qgemm_shape>(p.dims);  // k a multiple of 32, sizes within 32 bits (ops/qgemm)
+  const std::int64_t blocks = (s.m * s.n + 3) / 4;
+  if (blocks > 0x7fffffff) return fail(status::unsupported, "{} outputs: more than a CUDA grid holds at 4 per block", s.m * s.n);
+  const std::string name = fmt::format("qgemm_{}_{}", to_string(s.weights), p.type == precision::int8 ? "int8" : "fp32");
+  auto f = function("qgemm", name.c_str());
+  if (!f) return std::unexpected(f.error());
+  auto prep = with_buffers(in, "xpubench",
+                           fmt::format("one warp per output, {} blocks read as stored, {}", to_string(s.weights),
+                                       p.type == precision::int8 ? "int8 x int8 dot products per block (Q8_0 activations)" : "fp32 activations"));
+  if (!prep) return std::unexpected(prep.error());
+  auto& q = **prep;
+  kernel_args args;
+  args.add(q.memory[0].get()).add(q.memory[1].get()).add(q.output);
+  args.add(static_cast<int>(s.m)).add(static_cast<int>(s.n)).add(static_cast<int>(s.k));
+  q.launch(*f, {static_cast<unsigned>(blocks)}, {128}, std::move(args));
+  return std::unique_ptr<prepared>(std::move(*prep));
+}
+
+}  // namespace xpu::cuda_backend
