@@ -123,8 +123,7 @@ support cu_device::supports_op(const problem& p) const {
       return {support_level::native,
               p.type == precision::int8 ? std::string("direct, u8 x s8, int32 sums")
                                         : fmt::format("direct, {} inputs, fp32 sums (CUDA cores)", to_string(p.type)),
-              ours, p.type == precision::fp32 || p.type == precision::int8 ? std::vector<std::pair<std::string, precision>>{}
-                                                                            : std::vector<std::pair<std::string, precision>>{{"xpubench", precision::fp32}}};
+              ours, {{"xpubench", p.type == precision::int8 ? precision::int32 : precision::fp32}}};  // CUDA-core arithmetic, not Tensor Cores
     case kernel_kind::qgemm:
       if (p.type == precision::fp32) return {support_level::native, "fp32 activations, weights as stored in their blocks", ours};
       if (p.type == precision::int8) return {support_level::native, "Q8_0 activations, int8 x int8 dot products per block", ours};

@@ -78,10 +78,21 @@ struct stage {
     return o0 + tile <= outer && k0 + Tk <= k && (KContig ? k : outer) % vec == 0;
   }
   // The tile coordinates of vector j (its first element) or element j of this thread.
+  // Along k: consecutive lanes take consecutive vectors of a row. Along o (the operand stored k x
+  // outer), each vector is scattered down a column of the k-contiguous tile: lanes pair up on 32
+  // bytes of one row of X (a whole sector) and the 16 pairs of a warp take 16 consecutive kk, so each
+  // store instruction of the warp lands on 8 banks twice (2-way) instead of 16 lanes on one bank
+  // (rows 8 vectors apart are 640 bytes apart: the same bank).
   static __device__ void vector_at(int j, int& o, int& kk) {
     const int e = static_cast<int>(threadIdx.x) + threads * j;
-    if constexpr (KContig) o = e / (Tk / vec), kk = e % (Tk / vec) * vec;
-    else kk = e / (tile / vec), o = e % (tile / vec) * vec;
+    if constexpr (KContig) {
+      o = e / (Tk / vec), kk = e % (Tk / vec) * vec;
+    } else {
+      static_assert(Tk % 16 == 0 && (tile / vec) % 2 == 0);
+      constexpr int pairs = tile / vec / 2;  // pairs of vectors along o in one row of X
+      const int group = e / 32, lane = e % 32;
+      o = ((group % pairs) * 2 + lane % 2) * vec, kk = group / pairs * 16 + lane / 2;
+    }
   }
   static __device__ void element_at(int j, int& o, int& kk) {
     const int e = static_cast<int>(threadIdx.x) + threads * j;
