@@ -1,4 +1,5 @@
 #include "cli/ab_command.hpp"
+#include "cli/options.hpp"
 
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -62,13 +63,13 @@ void ab_command::add_options(CLI::App& sub) {
   sub.add_option("-r,--repetitions", repetitions, "Repetitions per benchmark in each process (default: the suite's)")
       ->check(CLI::Range(1, 100000));
   sub.add_option("-t,--threads", threads, "CPU threads in each process (default: every core)")->check(CLI::Range(1, 4096));
-  sub.add_option("--min-time", min_time, "Minimum seconds per repetition (default: the suite's)")->check(CLI::Range(1e-6, 3600.0));
+  sub.add_option("--min-time", min_time, "Minimum seconds per repetition (default: the suite's)")->check(finite_range(1e-6, 3600.0));
   sub.add_option("--keep", keep, "Directory for each process's run file and log (default: FILE.runs beside --json, else ab-runs)");
   sub.add_option("--json", json, "Write the comparison (xpubench.comparison, with the run files it read) to FILE");
   sub.add_option("--inject-slowdown-head", inject_head,
                  "TEST ONLY (bench/gate_rates.sh): pass --inject-slowdown REGEX=FRACTION to the head processes, a known real slowdown");
-  sub.add_option("--threshold", threshold_percent, "As compare (default 5)")->check(CLI::Range(0.0, 1000.0));
-  sub.add_option("--alpha", alpha, "As compare (default 0.05)")->check(CLI::Range(1e-6, 0.5));
+  sub.add_option("--threshold", threshold_percent, "As compare (default 5)")->check(finite_range(0.0, 1000.0));
+  sub.add_option("--alpha", alpha, "As compare (default 0.05)")->check(finite_range(1e-6, 0.5));
   sub.add_option("--format", format, "Output: text, md or json")->check(CLI::IsMember({"text", "md", "json"}));
   sub.add_option("-o,--output", output, "Write the comparison in --format to FILE instead of standard output ('-': standard output)");
   sub.add_flag("--allow-missing", allow_missing, "As compare");

@@ -1,4 +1,5 @@
 #include "cli/collective_command.hpp"
+#include "cli/options.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -27,7 +28,7 @@ void collective_command::add_options(CLI::App& sub) {
                  "all-gather and reduce-scatter split a size over the ranks, as nccl-tests does");
   sub.add_option("--precision", precisions, "Payload types: fp32, fp16, int8 (default: all)")->check(CLI::IsMember({"fp32", "fp16", "int8"}));
   sub.add_option("--repetitions", repetitions, "Timed loops per size (the median is reported; default 5)")->check(CLI::Range(1, 1000));
-  sub.add_option("--min-time", min_time, "Seconds each timed loop runs at least (default 0.05)")->check(CLI::Range(1e-4, 60.0));
+  sub.add_option("--min-time", min_time, "Seconds each timed loop runs at least (default 0.05)")->check(finite_range(1e-4, 60.0));
   sub.add_option("--seed", seed, "Seed of the payload values (default 42)");
   sub.add_option("--json", json, "Write the rows as an xpubench run (report, compare and history read it) to FILE; '-' is standard output");
   sub.add_flag("-q,--quiet", quiet, "No table: only errors");

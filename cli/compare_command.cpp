@@ -1,4 +1,5 @@
 #include "cli/compare_command.hpp"
+#include "cli/options.hpp"
 
 #include <cstdio>
 
@@ -20,8 +21,8 @@ void compare_command::add_options(CLI::App& sub) {
   sub.add_option("--head", head, "The head runs (what `--` introduces)")->expected(1, -1);
   sub.add_option("--threshold", threshold_percent,
                  "slower: the whole interval of the head/base ratio lies beyond this many percent (default 5)")
-      ->check(CLI::Range(0.0, 1000.0));
-  sub.add_option("--alpha", alpha, "The interval's confidence is 1 - alpha (default 0.05: 95 %)")->check(CLI::Range(1e-6, 0.5));
+      ->check(finite_range(0.0, 1000.0));
+  sub.add_option("--alpha", alpha, "The interval's confidence is 1 - alpha (default 0.05: 95 %)")->check(finite_range(1e-6, 0.5));
   sub.add_option("--metric", metric, "What to compare: time (per launch), throughput, or energy (joules per launch)")
       ->check(CLI::IsMember({"time", "throughput", "energy"}));
   sub.add_option("--format", format, "Output: text, md (a pull-request comment) or json")->check(CLI::IsMember({"text", "md", "json"}));

@@ -1,4 +1,5 @@
 #include "cli/history_command.hpp"
+#include "cli/options.hpp"
 
 #include <cstdio>
 #include <regex>
@@ -33,11 +34,11 @@ void history_command::add_options(CLI::App& sub) {
   check = sub.add_subcommand("check", "Steps in each benchmark's series on each machine (E-Divisive means, permutation test)");
   check->add_option("--filter", filter, "Only benchmarks matching this regular expression");
   check->add_option("--since", since, "Only runs started on or after this date");
-  check->add_option("--alpha", alpha, "Significance of a step (default 0.01; 199 shuffles: at least 0.005)")->check(CLI::Range(0.005, 0.5));
+  check->add_option("--alpha", alpha, "Significance of a step (default 0.01; 199 shuffles: at least 0.005)")->check(finite_range(0.005, 0.5));
   report = sub.add_subcommand("report", "Each benchmark's series per machine as a chart with its steps marked (HTML; or md, text)");
   report->add_option("--filter", filter, "Only benchmarks matching this regular expression");
   report->add_option("--since", since, "Only runs started on or after this date");
-  report->add_option("--alpha", alpha, "Significance of a step (default 0.01; 199 shuffles: at least 0.005)")->check(CLI::Range(0.005, 0.5));
+  report->add_option("--alpha", alpha, "Significance of a step (default 0.01; 199 shuffles: at least 0.005)")->check(finite_range(0.005, 0.5));
   report->add_option("--format", report_format, "html, md or text (default: from -o's extension, else html)")->check(CLI::IsMember({"html", "md", "text"}));
   report->add_option("-o,--output", output, "FILE ('-', the default: standard output)");
 }

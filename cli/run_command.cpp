@@ -1,4 +1,5 @@
 #include "cli/run_command.hpp"
+#include "cli/options.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -269,11 +270,11 @@ void run_command::add_options(CLI::App& sub) {
   sub.add_option("-r,--repetitions", repetitions, "Repetitions per benchmark (default: the suite's; at most 100000)")
       ->check(CLI::Range(1, static_cast<int>(max_repetitions)));
   sub.add_option("--min-time", min_time, "Minimum seconds per repetition (default: the suite's; above 0, at most 3600)")
-      ->check(CLI::Range(1e-9, max_min_time_s));
+      ->check(finite_range(1e-9, max_min_time_s));
   sub.add_option("--noisy-threshold", noisy_threshold,
                  "Flag a result noisy when its median is uncertain by more than this fraction (95 % interval half-width; default "
                  "0.025, half the compare gate's 5 %)")
-      ->check(CLI::Range(1e-6, 10.0));
+      ->check(finite_range(1e-6, 10.0));
   sub.add_option("--inject-slowdown", inject_slowdown,
                  "TEST ONLY (bench/gate_rates.sh): REGEX=FRACTION adds FRACTION of each launch's time as busy time inside the timed "
                  "region of the benchmarks whose name matches; recorded on each row as injected_slowdown");
@@ -300,14 +301,14 @@ void run_command::add_options(CLI::App& sub) {
   sub.add_option("--timeout", timeout_s,
                  "Seconds one benchmark may take before its worker process is killed and its row says timeout (default: "
                  "50 x repetitions x min_time, at least 300)")
-      ->check(CLI::Range(1.0, 86400.0));
+      ->check(finite_range(1.0, 86400.0));
   sub.add_flag("--in-process", in_process, "Measure in this process: no worker processes, no watchdog (for debuggers and profilers)");
   sub.add_option("--resume", resume, "Keep the rows of this run file (an interrupted run) and measure only the benchmarks it lacks");
   sub.add_flag("--worker", worker, "Internal: measure one device for a supervising `xpubench run`")->group("");
   sub.add_option("--fleet-timeout", fleet_timeout_s,
                  "Under mpirun/srun: seconds rank 0 waits, once it is done, for the other ranks' runs before listing the rest as "
                  "missing and ending the job (default: 4 x its own time x the most ranks on one node, at least 3600)")
-      ->check(CLI::Range(1.0, 604800.0));
+      ->check(finite_range(1.0, 604800.0));
   sub.add_flag("--idle-baseline", idle_baseline, "Measure each device's idle power for 1 s first, and report idle-corrected watts");
 }
 

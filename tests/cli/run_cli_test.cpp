@@ -162,3 +162,35 @@ TEST(xpubench_run, bad_selections_exit_2) {
 
 }  // namespace
 }  // namespace xpu
+
+namespace xpu {
+namespace {
+
+// CLI11's range checks let NaN through; every floating-point option refuses NaN and infinities
+// with exit 2 before any work (a `--threshold nan` gate could never fail).
+TEST(xpubench_options, every_floating_point_option_refuses_nan_and_infinity) {
+  const std::string suite = (test::source_dir() / "suites/builtin/ci.toml").string();
+  const std::vector<std::vector<std::string>> commands = {
+      {"compare", suite, suite, "--threshold"},   {"compare", suite, suite, "--alpha"},
+      {"run", "--list", "--min-time"},            {"run", "--list", "--noisy-threshold"},
+      {"run", "--list", "--timeout"},             {"run", "--list", "--fleet-timeout"},
+      {"ab", "--base", test::xpubench_binary(), "--head", test::xpubench_binary(), "--threshold"},
+      {"ab", "--base", test::xpubench_binary(), "--head", test::xpubench_binary(), "--alpha"},
+      {"ab", "--base", test::xpubench_binary(), "--head", test::xpubench_binary(), "--min-time"},
+      {"history", "check", "--alpha"},            {"history", "report", "--alpha"},
+      {"collective", "--min-time"},
+  };
+  for (const auto& command : commands)
+    for (const char* bad : {"nan", "NaN", "inf", "-inf", "1e999"}) {
+      auto args = command;
+      args.emplace_back(bad);
+      const auto r = test::xpubench(args);
+      EXPECT_EQ(r.exit_code, 2) << fmt::format("{}", fmt::join(args, " ")) << "\n" << r.err;
+      EXPECT_NE(r.err.find("not a finite number"), std::string::npos) << fmt::format("{}", fmt::join(args, " ")) << "\n" << r.err;
+    }
+  const auto fine = test::xpubench({"run", "--list", "--noisy-threshold", "0.05", "--device", "cpu0", "--kernel", "latency"});
+  EXPECT_EQ(fine.exit_code, 0) << fine.err;
+}
+
+}  // namespace
+}  // namespace xpu
