@@ -11,8 +11,17 @@ result<nlohmann::json> json_file_load(const std::string& path) {
     return fail(status::invalid, "'{}' is a directory: give the run files in it (e.g. '{}'/*.json)", path, path);
   std::ifstream f(path);
   if (!f) return fail(status::invalid, "cannot read '{}': no such file or no permission", path);
+  // Nesting is bounded while parsing: readers (and json_strip_nulls) walk documents recursively,
+  // and a file nested 100000 deep overflowed the stack. xpubench's documents nest about 8 deep.
+  struct too_deep {};
+  const auto bounded = [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+    if (depth > json_max_depth) throw too_deep{};
+    return true;
+  };
   try {
-    return nlohmann::json::parse(f);
+    return nlohmann::json::parse(f, bounded);
+  } catch (const too_deep&) {
+    return fail(status::invalid, "{}: JSON nested deeper than {} levels: not a run or benchmark file", path, json_max_depth);
   } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for numbers like 1e999
     return fail(status::invalid, "{}: not valid JSON (truncated, or a number out of range?): {}", path, e.what());
   }

@@ -70,8 +70,11 @@ inline constexpr int schema_version = 1;
 // Removes null members from every object, recursively: an absent optional is an absent key.
 void json_strip_nulls(nlohmann::json& j);
 
-// Reads and parses a JSON file; a directory, an unreadable file, bad JSON or a number out of range
-// (1e999) is an `invalid` error naming the file.
+// The deepest nesting json_file_load accepts (xpubench's own documents nest about 8 levels).
+inline constexpr int json_max_depth = 256;
+
+// Reads and parses a JSON file; a directory, an unreadable file, bad JSON, a number out of range
+// (1e999) or nesting deeper than json_max_depth is an `invalid` error naming the file.
 result<nlohmann::json> json_file_load(const std::string& path);
 
 // Checks the header every xpubench document carries; names the file and what was expected.

@@ -83,6 +83,15 @@ TEST_F(compare_cli, malformed_truncated_and_wrong_version_exit_2) {
   r = xpubench({"compare", base, huge.string()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("huge.json"), std::string::npos) << r.err;
+  // A Google Benchmark file whose context nests 100000 deep (it overflowed the stack): refused.
+  const auto deep = dir.write("deep.json", "{\"context\": " + std::string(100000, '[') + std::string(100000, ']') +
+                                               ", \"benchmarks\": [{\"name\": \"x\", \"real_time\": 1, \"time_unit\": \"ns\"}]}");
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"compare", base, deep.string()},
+                                               std::vector<std::string>{"report", base, "--base", deep.string(), "-o", "-"}}) {
+    r = xpubench(args);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("deep.json: JSON nested deeper than 256 levels"), std::string::npos) << r.err;
+  }
 }
 
 TEST_F(compare_cli, several_runs_per_side_after_a_double_dash) {
