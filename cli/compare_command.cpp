@@ -40,6 +40,10 @@ void compare_command::add_options(CLI::App& sub) {
 }
 
 int compare_command::run() const {
+  std::vector<std::pair<std::string, std::string>> inputs{{"--history", history}};
+  for (const auto& f : files) inputs.emplace_back("run", f);
+  for (const auto& f : head) inputs.emplace_back("--head", f);
+  if (auto ok = outputs_apart({{"-o", output}}, inputs); !ok) return fmt::print(stderr, "xpubench compare: {}\n", terminal_safe(ok.error().message)), 2;
   compare_options o;
   o.threshold = threshold_percent / 100.0;
   o.alpha = alpha;

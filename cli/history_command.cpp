@@ -56,6 +56,7 @@ std::string csv_field(const std::string& s) {
 
 int history_command::run() const {
   const std::string path = db.empty() ? default_history_path() : db;
+  if (auto ok = outputs_apart({{"-o", output}}, {{"--db", path}}); !ok) return fmt::print(stderr, "xpubench history: {}\n", terminal_safe(ok.error().message)), 2;
   if (!since.empty() && !std::regex_match(since, std::regex(R"(\d{4}-\d{2}-\d{2}(T[0-9:]*Z?)?)")))
     return fmt::print(stderr, "xpubench history: --since '{}': expected a date as YYYY-MM-DD (e.g. 2026-11-01)\n", terminal_safe(since)), 2;
   auto opened = history_db::open(path, add->parsed());  // only adding makes a history

@@ -116,6 +116,44 @@ result<void> output_check(const std::string& path) {
   return can_create_in(t->path, path);  // the folder must take a new file: that is how the output is replaced
 }
 
+result<void> outputs_apart(const std::vector<std::pair<std::string, std::string>>& outputs,
+                           const std::vector<std::pair<std::string, std::string>>& inputs) {
+  // What a path names: an existing regular file by device and inode, a file to be made by its
+  // absolute, normalised path; nullopt for streams ('-', devices, FIFOs), which are never replaced.
+  struct identity {
+    bool exists = false;
+    dev_t dev = 0;
+    ino_t ino = 0;
+    std::string path;
+    bool operator==(const identity& o) const { return exists == o.exists && (exists ? dev == o.dev && ino == o.ino : path == o.path); }
+  };
+  // An input that does not exist cannot be replaced (and may be a name: `--suite quick`).
+  auto identify = [](const std::string& p, bool input) -> std::optional<identity> {
+    if (p.empty() || p == "-") return std::nullopt;
+    struct stat st{};
+    if (::stat(p.c_str(), &st) == 0) {
+      if (!S_ISREG(st.st_mode)) return std::nullopt;
+      return identity{true, st.st_dev, st.st_ino, ""};
+    }
+    if (input) return std::nullopt;
+    std::error_code ec;
+    return identity{false, 0, 0, std::filesystem::weakly_canonical(std::filesystem::absolute(p, ec), ec).string()};
+  };
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    const auto out = identify(outputs[i].second, false);
+    if (!out) continue;
+    for (const auto& [option, path] : inputs)
+      if (const auto in = identify(path, true); in && *in == *out)
+        return fail(status::invalid, "{} '{}' would replace the input {} '{}': write the output to another file", outputs[i].first, outputs[i].second,
+                    option, path);
+    for (std::size_t j = 0; j < i; ++j)
+      if (const auto other = identify(outputs[j].second, false); other && *other == *out)
+        return fail(status::invalid, "{} and {} name the same file '{}': each output needs its own", outputs[j].first, outputs[i].first,
+                    outputs[i].second);
+  }
+  return {};
+}
+
 result<void> write_output(const std::string& path, std::string_view text) {
   if (path == "-") {
     std::fflush(stdout);  // after what fmt::print buffered

@@ -11,6 +11,8 @@
 #include <ctime>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -32,6 +34,13 @@ bool output_is_stdout(const std::string& path);
 // Refuses an output that cannot be written, before anything is measured: a missing folder, a
 // folder without write permission, a device without it.
 result<void> output_check(const std::string& path);
+
+// Refuses, before any work, an output that would replace one of the command's inputs or another of
+// its outputs: the same existing file (device and inode, through symlinks and hard links), or the
+// same path for files still to be made. Standard output, devices and FIFOs are never a clash.
+// `outputs` and `inputs` are {option, path} pairs: the message names the options.
+result<void> outputs_apart(const std::vector<std::pair<std::string, std::string>>& outputs,
+                           const std::vector<std::pair<std::string, std::string>>& inputs);
 
 // Colour only on a terminal, never with NO_COLOR set (https://no-color.org), never for TERM=dumb.
 bool color_allowed(std::FILE* stream);

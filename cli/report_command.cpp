@@ -24,6 +24,9 @@ void report_command::add_options(CLI::App& sub) {
 }
 
 int report_command::run() const {
+  std::vector<std::pair<std::string, std::string>> inputs{{"--base", base}};
+  for (const auto& f : files) inputs.emplace_back("run", f);
+  if (auto ok = outputs_apart({{"-o", output}}, inputs); !ok) return fmt::print(stderr, "xpubench report: {}\n", terminal_safe(ok.error().message)), 2;
   std::string fmt_name = format;
   if (fmt_name.empty()) fmt_name = output.ends_with(".md") ? "md" : output.ends_with(".txt") ? "text" : "html";
   std::vector<report_run> runs;

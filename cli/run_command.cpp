@@ -393,6 +393,8 @@ int run_command::run_here(fleet_member* fleet) const {
   for (const std::string* out : {&std::as_const(json_path), &csv_path, &std::as_const(html_path)})
     if (!out->empty())
       if (auto ok = output_check(*out); !ok) return fmt::print(stderr, "xpubench run: {}\n", ok.error().message), 2;
+  if (auto ok = outputs_apart({{"--json", json_path}, {"--csv", csv_path}, {"--html", html_path}}, {{"--resume", resume}, {"--suite", suite}}); !ok)
+    return fmt::print(stderr, "xpubench run: {}\n", terminal_safe(ok.error().message)), 2;
   std::optional<xpu::run> previous;
   if (fleet && !resume.empty())  // every rank would take rank 0's rows for its own
     return fmt::print(stderr, "xpubench run: --resume is for a run on one machine, not under mpirun/srun: start the fleet run again\n"), 2;

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "cli/output.hpp"
+#include "core/units.hpp"
 #include "models/model_suite.hpp"
 #include "models/onnx.hpp"
 #include "suites/suite.hpp"
@@ -53,6 +54,8 @@ int suite_command::run() const {
     fmt::print("{}", text);
     return 0;
   }
+  if (auto ok = outputs_apart({{"-o", output}}, {{"model", model}}); !ok)
+    return fmt::print(stderr, "xpubench suite from-model: {}\n", terminal_safe(ok.error().message)), 2;
   // By name, then by content: GGUF files start with "GGUF"; anything else is tried as ONNX.
   const std::string ext = std::filesystem::path(model).extension().string();
   if (ext == ".onnx") return from_onnx();

@@ -180,3 +180,52 @@ TEST(outputs, an_unwritable_place_is_refused_before_measuring) {
 
 }  // namespace
 }  // namespace xpu
+
+namespace xpu {
+namespace {
+
+// No command writes an output over one of its inputs or over another output (issue 28: `run --json
+// F --html F` ended with HTML in F and the measurements gone; `history export -o` over the database
+// replaced it with JSON): refused with exit 2 before any work, the input untouched.
+TEST(outputs, an_output_never_replaces_an_input_or_another_output) {
+  test::temp_dir dir;
+  const auto suite = dir.write("s.toml", "repetitions = 2\nmin_time_s = 0.001\n[[latency]]\n");
+  const std::string run = (dir.path() / "run.json").string();
+  ASSERT_EQ(test::xpubench({"run", "--suite", suite.string(), "--device", "cpu0", "--json", run}).exit_code, 0);
+  const std::string kept = test::slurp(run);
+  const auto link = dir.path() / "link.json";
+  std::filesystem::create_symlink(run, link);
+  const std::string other = (dir.path() / "other.json").string();
+  const auto model = dir.write("m.gguf", "GGUF");
+  const auto db = (dir.path() / "h.sqlite").string();
+  ASSERT_EQ(test::xpubench({"history", "--db", db, "add", run}).exit_code, 0);
+  const std::string db_kept = test::slurp(db);
+  struct refused {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const std::vector<refused> cases = {
+      {{"run", "--suite", suite.string(), "--device", "cpu0", "--json", other, "--html", other}, "--json and --html name the same file"},
+      {{"run", "--suite", suite.string(), "--device", "cpu0", "--resume", run, "--json", run}, "would replace the input --resume"},
+      {{"run", "--suite", suite.string(), "--device", "cpu0", "--csv", suite.string()}, "would replace the input --suite"},
+      {{"report", run, "-o", run}, "would replace the input run"},
+      {{"report", other, "--base", run, "-o", link.string()}, "would replace the input --base"},  // through a symlink
+      {{"compare", run, run, "-o", run}, "would replace the input run"},
+      {{"suite", "from-model", model.string(), "-o", model.string()}, "would replace the input model"},
+      {{"history", "--db", db, "export", "-o", db}, "would replace the input --db"},
+  };
+  for (const auto& c : cases) {
+    const auto r = test::xpubench(c.args);
+    EXPECT_EQ(r.exit_code, 2) << fmt::format("{}", fmt::join(c.args, " ")) << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << fmt::format("{}", fmt::join(c.args, " ")) << "\n" << r.err;
+  }
+  EXPECT_EQ(test::slurp(run), kept);
+  EXPECT_EQ(test::slurp(db), db_kept);
+  EXPECT_EQ(test::slurp(model), "GGUF");
+  // Two different files, and standard output, are fine.
+  EXPECT_EQ(test::xpubench({"report", run, "-o", (dir.path() / "r.html").string()}).exit_code, 0);
+  EXPECT_EQ(test::xpubench({"compare", run, run, "-o", "-"}).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace xpu
