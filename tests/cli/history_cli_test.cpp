@@ -79,5 +79,22 @@ TEST(xpubench_history, a_postgresql_server_that_is_not_there_exits_2) {
   EXPECT_NE(r.err.find("cannot connect"), std::string::npos) << r.err;
 }
 
+// --since is a real calendar date (issue 28: 2026-13-45 and 0000-00-00 passed, and 100000 digits
+// crashed std::regex); a valid one, with or without a time, is taken.
+TEST(xpubench_history, since_must_be_a_calendar_date) {
+  test::temp_dir dir;
+  const std::string db = (dir.path() / "h.sqlite").string();
+  for (const std::string& bad : std::vector<std::string>{"2026-13-45", "0000-00-00", "2026-02-30", "2026-1-01", "2026-11-01Tx", "yesterday", std::string(100000, '9')}) {
+    const auto r = xpubench({"history", "--db", db, "check", "--since", bad});
+    EXPECT_EQ(r.exit_code, 2) << bad.substr(0, 20) << "\n" << r.err;
+    EXPECT_NE(r.err.find("expected a calendar date"), std::string::npos) << r.err.substr(0, 300);
+    EXPECT_LT(r.err.size(), 400u);  // a long value is shortened in the message
+  }
+  for (const std::string good : {"2024-02-29", "2026-11-01T08:00:00Z"}) {
+    const auto r = xpubench({"history", "--db", db, "check", "--since", good});
+    EXPECT_EQ(r.err.find("expected a calendar date"), std::string::npos) << good << ": " << r.err;
+  }
+}
+
 }  // namespace
 }  // namespace xpu
