@@ -1,5 +1,6 @@
 #include "cli/history_command.hpp"
 #include "cli/options.hpp"
+#include "reporters/run_csv.hpp"
 
 #include <cstdio>
 #include <algorithm>
@@ -33,6 +34,7 @@ void history_command::add_options(CLI::App& sub) {
   exporter = sub.add_subcommand("export", "Every stored row, as JSON or CSV");
   exporter->add_option("--format", format, "json or csv")->check(CLI::IsMember({"json", "csv"}));
   exporter->add_option("-o,--output", output, "FILE ('-', the default: standard output)");
+  exporter->add_flag("--csv-raw", csv_raw, "CSV cells as stored: no leading ' on text a spreadsheet would run as a formula (=, +, -, @)");
   check = sub.add_subcommand("check", "Steps in each benchmark's series on each machine (E-Divisive means, permutation test)");
   check->add_option("--filter", filter, "Only benchmarks matching this regular expression");
   check->add_option("--since", since, "Only runs started on or after this date");
@@ -68,13 +70,6 @@ bool since_valid(std::string_view s) {
   if (s[10] != 'T') return false;
   const std::string_view time = s.substr(11, s.ends_with('Z') ? s.size() - 12 : std::string_view::npos);
   return std::ranges::all_of(time, [](char c) { return (c >= '0' && c <= '9') || c == ':'; });
-}
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
 }
 
 }  // namespace
@@ -142,6 +137,8 @@ int history_command::run() const {
                         {"benchmark", name}, {"implementation", p.implementation}, {"state", p.state},
                         {"median_s", p.median_s ? nlohmann::json(*p.median_s) : nlohmann::json()},
                         {"ops_per_s", p.ops_per_s ? nlohmann::json(*p.ops_per_s) : nlohmann::json()}, {"samples_s", p.samples_s}});
+        const csv_cells cells = csv_raw ? csv_cells::raw : csv_cells::defended;
+        auto csv_field = [&](const std::string& v) { return csv_quote(v, cells); };
         csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", p.run_id, csv_field(p.started_at), csv_field(p.host), csv_field(p.machine),
                            csv_field(p.git_sha), csv_field(name), csv_field(p.implementation), csv_field(p.state), p.median_s ? fmt::format("{}", *p.median_s) : "",
                            p.ops_per_s ? fmt::format("{}", *p.ops_per_s) : "", csv_field(nlohmann::json(p.samples_s).dump()));

@@ -8,7 +8,8 @@ namespace xpu {
 
 // `xpubench history add|list|show|export|check`: runs kept in SQLite, a benchmark's series, its steps.
 struct history_command {
-  std::string db;                    // empty: default_history_path()
+  std::string db;
+  bool csv_raw = false;            // export: CSV cells without the formula defence                    // empty: default_history_path()
   std::vector<std::string> files;    // add
   std::string benchmark;             // show
   std::string since;                 // show, check

@@ -284,6 +284,7 @@ void run_command::add_options(CLI::App& sub) {
                  "Write the run (schema v1, readable by Google Benchmark's tools) to FILE as results arrive; '-' is standard output "
                  "(written once at the end; the report then goes to standard error)");
   sub.add_option("--csv", csv, "Write one CSV row per measurement to FILE as results arrive; '-' is standard output");
+  sub.add_flag("--csv-raw", csv_raw, "CSV cells as measured: no leading ' on text a spreadsheet would run as a formula (=, +, -, @)");
   sub.add_option("--html", html,
                  "Write the HTML report of the run (rooflines, devices side by side, notes; the same as `xpubench report`) to FILE at the end");
   sub.add_option("--format", format, "json: the run to standard output (as --json -); md: the report in Markdown to standard output")
@@ -551,7 +552,8 @@ int run_command::run_here(fleet_member* fleet) const {
   };
   std::vector<output> outputs;
   if (!json_path.empty()) outputs.push_back({json_path, [](const xpu::run& x) { return run_to_json(x).dump(1) + "\n"; }});
-  if (!csv_path.empty()) outputs.push_back({csv_path, [](const xpu::run& x) { return run_to_csv(x); }});
+  if (!csv_path.empty())
+    outputs.push_back({csv_path, csv_raw ? +[](const xpu::run& x) { return run_to_csv(x, csv_cells::raw); } : +[](const xpu::run& x) { return run_to_csv(x); }});
   if (!html_path.empty()) outputs.push_back({html_path, [](const xpu::run& x) { return runs_report_render(report_runs_of("this run", x), std::nullopt, "html"); }, true});
   for (auto& o : outputs) o.rewritable = output_rewritable(o.path) && !o.at_end_only;
   auto write_outputs = [&](const xpu::run& current, bool final) {

@@ -24,6 +24,7 @@ struct run_command {
   int threads = 0;
   std::uint64_t seed = 42;
   std::string json, csv;
+  bool csv_raw = false;  // --csv-raw: CSV cells without the formula defence
   std::string html;            // the HTML report of the run, written at the end
   std::string format;          // json | md: the run or its report to standard output
   bool quiet = false;          // no progress, no report: errors only

@@ -1,22 +1,39 @@
 #include "reporters/run_csv.hpp"
 
+#include <charconv>
+#include <string_view>
+#include <system_error>
 #include <vector>
 
 #include <fmt/format.h>
 
 namespace xpu {
 
-std::string csv_quote(std::string_view field) {
-  if (field.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(field);
+namespace {
+
+// Whether the whole cell is a number (a negative figure is data, not a formula).
+bool is_number(std::string_view field) {
+  double v = 0;
+  const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
+  return ec == std::errc{} && end == field.data() + field.size();
+}
+
+}  // namespace
+
+std::string csv_quote(std::string_view field, csv_cells cells) {
+  std::string text(field);
+  if (cells == csv_cells::defended && !text.empty() && std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos && !is_number(text))
+    text.insert(0, 1, '\'');
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
   std::string out = "\"";
-  for (char c : field) {
+  for (char c : text) {
     if (c == '"') out += '"';
     out += c;
   }
   return out + '"';
 }
 
-std::string run_to_csv(const run& r) {
+std::string run_to_csv(const run& r, csv_cells cells) {
   std::string out =
       "name,device,backend,kernel,precision,problem,implementation,status,reason,support,median_s,min_s,p90_s,"
       "stddev_s,cv,noisy,repetitions,ops_per_s,ops_unit,bytes_per_s,percent_of_peak,peak_basis,verified,rel_l2_error,"
@@ -34,7 +51,7 @@ std::string run_to_csv(const run& r) {
         m.verification.checked ? num(m.verification.rel_l2_error) : "", m.verification.checked ? num(m.verification.max_abs_error) : "",
         m.notes, m.dispatch, m.dispatch_warning, num(m.median_uncertainty), !m.load.measured ? "" : m.load.busy ? "yes" : "no",
         m.verification.checked ? num(m.verification.max_rel_error) : ""};
-    for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + csv_quote(fields[i]);
+    for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + csv_quote(fields[i], cells);
     out += "\r\n";
   }
   return out;

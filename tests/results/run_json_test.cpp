@@ -133,3 +133,29 @@ TEST(run_json, an_integer_field_holding_an_out_of_range_number_is_refused) {
 
 }  // namespace
 }  // namespace xpu
+
+namespace xpu {
+namespace {
+
+// CSV cells a spreadsheet would run as formulas (names come from files a user did not write) get a
+// leading ': text starting with =, +, -, @, TAB or CR; numbers (negative ones too) stay numbers;
+// csv_cells::raw writes every cell as it is.
+TEST(csv, formula_cells_are_defended_and_numbers_are_not) {
+  EXPECT_EQ(csv_quote("=HYPERLINK(\"http://x\")"), "\"'=HYPERLINK(\"\"http://x\"\")\"");
+  EXPECT_EQ(csv_quote("+cmd|' /C calc'!A0"), "'+cmd|' /C calc'!A0");
+  EXPECT_EQ(csv_quote("-2+3"), "'-2+3");
+  EXPECT_EQ(csv_quote("@SUM(A1)"), "'@SUM(A1)");
+  EXPECT_EQ(csv_quote("\tx"), "'\tx");
+  EXPECT_EQ(csv_quote("-1.5e-05"), "-1.5e-05");
+  EXPECT_EQ(csv_quote("-3"), "-3");
+  EXPECT_EQ(csv_quote("cpu0/gemm/fp32"), "cpu0/gemm/fp32");
+  EXPECT_EQ(csv_quote("=1+1", csv_cells::raw), "=1+1");
+  run r = sample_run();
+  r.measurements[0].name = "=cmd|'/C calc'!A0";
+  const std::string defended = run_to_csv(r), raw = run_to_csv(r, csv_cells::raw);
+  EXPECT_NE(defended.find("\r\n'=cmd|'/C calc'!A0,"), std::string::npos) << defended;
+  EXPECT_NE(raw.find("\r\n=cmd|'/C calc'!A0,"), std::string::npos) << raw;
+}
+
+}  // namespace
+}  // namespace xpu
