@@ -13,15 +13,8 @@
 
 namespace {
 
-__device__ __forceinline__ float widen(float v) { return v; }
-__device__ __forceinline__ float widen(__half v) { return __half2float(v); }
-__device__ __forceinline__ float widen(__nv_bfloat16 v) { return __bfloat162float(v); }
-template <class T>
-__device__ __forceinline__ T narrow(float v) {
-  if constexpr (sizeof(T) == 4) return v;
-  else if constexpr (std::is_same_v<T, __half>) return __float2half_rn(v);
-  else return __float2bfloat16_rn(v);
-}
+using xpu_cuda::narrow;
+using xpu_cuda::widen;
 
 constexpr int max_per_lane = 256 / 32;
 

@@ -2,11 +2,29 @@
 // up with cuModuleGetFunction), sizes are 64-bit, and the Tensor Core fragments follow the PTX ISA's
 // mma.sync layouts ("Matrix Fragments for mma.m16n8k16 / m16n8k32").
 #pragma once
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
 #include <cstdint>
+#include <type_traits>
 
 #define XPU_KERNEL extern "C" __global__
 
 namespace xpu_cuda {
+
+// A stored element in the type its sums use: fp32 for the float types, int for 8-bit integers.
+__device__ __forceinline__ float widen(float v) { return v; }
+__device__ __forceinline__ float widen(__half v) { return __half2float(v); }
+__device__ __forceinline__ float widen(__nv_bfloat16 v) { return __bfloat162float(v); }
+__device__ __forceinline__ int widen(unsigned char v) { return v; }
+__device__ __forceinline__ int widen(signed char v) { return v; }
+// An fp32 result stored as T, rounded to nearest.
+template <class T>
+__device__ __forceinline__ T narrow(float v) {
+  if constexpr (std::is_same_v<T, float>) return v;
+  else if constexpr (std::is_same_v<T, __half>) return __float2half_rn(v);
+  else return __float2bfloat16_rn(v);
+}
 
 // A warp's place in an mma fragment: group (lane / 4) and thread in group (lane % 4).
 struct lane_id {

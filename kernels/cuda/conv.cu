@@ -9,11 +9,7 @@
 
 namespace {
 
-__device__ __forceinline__ float widen(float v) { return v; }
-__device__ __forceinline__ float widen(__half v) { return __half2float(v); }
-__device__ __forceinline__ float widen(__nv_bfloat16 v) { return __bfloat162float(v); }
-__device__ __forceinline__ int widen(unsigned char v) { return v; }
-__device__ __forceinline__ int widen(signed char v) { return v; }
+using xpu_cuda::widen;
 
 struct conv_dims {
   int n, c, h, w, k, r, s, stride, pad, dilation, p, q, nhwc;

@@ -10,14 +10,13 @@
 
 namespace {
 
+using xpu_cuda::widen;
+
 template <class T, class Acc, bool Max>
 __device__ __forceinline__ Acc combine(Acc s, T v) {
   if constexpr (Max) return s > static_cast<Acc>(v) ? s : static_cast<Acc>(v);
   else return s + static_cast<Acc>(v);
 }
-__device__ __forceinline__ float widen(__half v) { return __half2float(v); }
-__device__ __forceinline__ float widen(float v) { return v; }
-__device__ __forceinline__ int widen(signed char v) { return v; }
 
 template <class Acc, bool Max>
 __device__ __forceinline__ Acc warp_combine(Acc s) {
