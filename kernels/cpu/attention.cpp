@@ -226,4 +226,8 @@ result<std::unique_ptr<prepared>> attention_cpu(const problem& p, const host_buf
   return std::make_unique<attention_kernel>(std::get<attention_shape>(p.dims), in, ctx.threads);
 }
 
+XPU_OP_ROW(cpu_device, attention){
+    kernel_kind::attention, model_layer_support,
+    [](cpu_device& d, const problem& p, const host_buffers& in, std::string_view) { return attention_cpu(p, in, d.kernel_context()); }};
+
 }  // namespace xpu::cpu

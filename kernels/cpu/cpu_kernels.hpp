@@ -6,6 +6,8 @@
 #include <string>
 
 #include "kernels/backend.hpp"
+#include "kernels/cpu/cpu_device.hpp"
+#include "kernels/op_table.hpp"
 #include "probe/cpu.hpp"
 
 namespace xpu::cpu {
@@ -43,6 +45,31 @@ struct context {
   int threads;
 };
 
+// The CPU device: its operations are the rows of rows() (ops.cpp), each in its host file.
+class cpu_device final : public table_device<cpu_device> {
+ public:
+  cpu_device(device_info info, const cpu_info& cpu, const cpu_options& options);
+  const device_info& info() const override { return m_info; }
+  std::optional<double> clock_hz_measure() override;
+  static std::span<const op_row<cpu_device>* const> rows();
+
+  const cpu_isa& isa() const { return m_isa; }
+  context kernel_context() const { return {m_isa, m_threads}; }
+  // The device's support level and reason for p's precision (what the probe found).
+  support precision_level(const problem& p) const;
+
+ protected:
+  std::optional<support> common_support(const problem& p) const override;
+  result<void> prepare_check(const problem& p, const host_buffers& in) override;
+
+ private:
+  device_info m_info;
+  cpu_info m_cpu;
+  cpu_isa m_isa;
+  std::shared_ptr<const cpu_clock> m_clock;
+  int m_threads = 1;
+};
+
 result<std::unique_ptr<prepared>> gemm_onednn(const problem& p, const host_buffers& in, const context& ctx);
 result<std::unique_ptr<prepared>> conv_onednn(const problem& p, const host_buffers& in, const context& ctx);
 result<std::unique_ptr<prepared>> gemm_openblas(const problem& p, const host_buffers& in, const context& ctx);
@@ -63,6 +90,9 @@ prepared::choice openblas_choice(std::string_view corename, const cpu_isa& isa, 
 // What oneDNN picked: its implementation string and the ISA it dispatches up to; a warning for
 // its reference implementation or an ISA cap below the CPU's.
 prepared::choice onednn_choice(std::string_view impl_info, const cpu_isa& isa);
+
+// softmax, RMSNorm and attention's support: fp16 and bf16 storage read into fp32 (normalize.cpp).
+support model_layer_support(const cpu_device& d, const problem& p);
 
 // fp16 -> fp32 in bulk (F16C where the CPU has it), for the emulated fp16 paths.
 void half_to_float_bulk(const std::uint16_t* in, float* out, std::size_t n);

@@ -102,4 +102,22 @@ result<std::unique_ptr<prepared>> rmsnorm_cpu(const problem& p, const host_buffe
   return std::make_unique<row_kernel>(kernel_kind::rmsnorm, s.rows, s.cols, in, ctx.threads);
 }
 
+// softmax, RMSNorm and attention (attention.cpp): fp16 and bf16 storage read into fp32.
+support model_layer_support(const cpu_device&, const problem& p) {
+  if (p.type == precision::fp16 || p.type == precision::bf16)
+    return {support_level::emulated,
+            p.type == precision::fp16 ? "fp16 storage converted to fp32 (F16C) as it is read, fp32 arithmetic"
+                                      : "bf16 storage converted to fp32 as it is read, fp32 arithmetic",
+            {"xpubench"}, {{"xpubench", precision::fp32}}};
+  return {support_level::native, p.kind() == kernel_kind::attention ? "flash-style tiles, vectorized, multi-threaded" : "vectorized, multi-threaded",
+          {"xpubench"}};
+}
+
+XPU_OP_ROW(cpu_device, softmax){
+    kernel_kind::softmax, model_layer_support,
+    [](cpu_device& d, const problem& p, const host_buffers& in, std::string_view) { return softmax_cpu(p, in, d.kernel_context()); }};
+XPU_OP_ROW(cpu_device, rmsnorm){
+    kernel_kind::rmsnorm, model_layer_support,
+    [](cpu_device& d, const problem& p, const host_buffers& in, std::string_view) { return rmsnorm_cpu(p, in, d.kernel_context()); }};
+
 }  // namespace xpu::cpu

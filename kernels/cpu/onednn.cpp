@@ -248,4 +248,23 @@ result<std::unique_ptr<prepared>> conv_onednn(const problem& p, const host_buffe
   return make<conv_prepared>(p, in, ctx.isa);
 }
 
+XPU_OP_ROW(cpu_device, gemm){
+    kernel_kind::gemm,
+    [](const cpu_device& d, const problem& p) {
+      support s = d.precision_level(p);
+      if (s.level == support_level::unsupported) return s;
+      s.implementations = {"onednn"};
+      if (p.kind() == kernel_kind::gemm && p.type == precision::fp32) s.implementations.push_back("openblas");
+      if (p.type == precision::fp16)
+        return support{support_level::emulated, "fp16 converted to fp32 (F16C) every launch, fp32 compute in oneDNN", s.implementations};
+      return s;
+    },
+    [](cpu_device& d, const problem& p, const host_buffers& in, std::string_view impl) {
+      return impl == "openblas" ? gemm_openblas(p, in, d.kernel_context()) : gemm_onednn(p, in, d.kernel_context());
+    }};
+
+XPU_OP_ROW(cpu_device, conv2d){
+    kernel_kind::conv2d, rows::gemm.supports,
+    [](cpu_device& d, const problem& p, const host_buffers& in, std::string_view) { return conv_onednn(p, in, d.kernel_context()); }};
+
 }  // namespace xpu::cpu

@@ -220,6 +220,18 @@ result<std::unique_ptr<prepared>> latency_cpu(const problem&, const host_buffers
   return std::make_unique<empty_task>(ctx.threads);
 }
 
+XPU_OP_ROW(cpu_device, peak){
+    kernel_kind::peak,
+    [](const cpu_device& d, const problem& p) {
+      if (auto why_not = peak_unsupported_reason(d.isa(), p.type); !why_not.empty()) return support{support_level::unsupported, why_not, {}};
+      return support{support_level::native, "register-resident multiply-accumulate chains", {"xpubench"}};
+    },
+    [](cpu_device& d, const problem& p, const host_buffers& in, std::string_view) { return peak_cpu(p, in, d.kernel_context()); }};
+
+XPU_OP_ROW(cpu_device, latency){
+    kernel_kind::latency, [](const cpu_device&, const problem&) { return support{support_level::native, "empty OpenMP parallel region", {"xpubench"}}; },
+    [](cpu_device& d, const problem& p, const host_buffers& in, std::string_view) { return latency_cpu(p, in, d.kernel_context()); }};
+
 }  // namespace xpu::cpu
 
 namespace xpu {

@@ -399,4 +399,14 @@ result<std::unique_ptr<prepared>> qgemm_cpu(const problem& p, const host_buffers
   return std::make_unique<qgemm_kernel>(std::get<qgemm_shape>(p.dims), p.type, in, ctx.isa, ctx.threads);
 }
 
+XPU_OP_ROW(cpu_device, qgemm){
+    kernel_kind::qgemm,
+    [](const cpu_device&, const problem& p) {
+      return support{support_level::native,
+                     p.type == precision::int8 ? "Q8_0 activations: int32 dot products per block (VNNI or AVX2 where present)"
+                                               : "weight rows dequantized to fp32, vectorized dot products",
+                     {"xpubench"}};
+    },
+    [](cpu_device& d, const problem& p, const host_buffers& in, std::string_view) { return qgemm_cpu(p, in, d.kernel_context()); }};
+
 }  // namespace xpu::cpu

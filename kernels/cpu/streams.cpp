@@ -220,4 +220,22 @@ result<std::unique_ptr<prepared>> bandwidth_cpu(const problem& p, const host_buf
   return std::make_unique<stream>(std::get<bandwidth_shape>(p.dims), in, ctx.threads);
 }
 
+XPU_OP_ROW(cpu_device, reduction){
+    kernel_kind::reduction,
+    [](const cpu_device&, const problem& p) {
+      if (p.type == precision::bf16) return support{support_level::unsupported, "no bf16 reduction on the CPU backend", {}};
+      return support{p.type == precision::fp16 ? support_level::emulated : support_level::native,
+                     p.type == precision::fp16 ? "fp16 converted to fp32 block by block" : "vectorized, multi-threaded", {"xpubench"}};
+    },
+    [](cpu_device& d, const problem& p, const host_buffers& in, std::string_view) { return reduction_cpu(p, in, d.kernel_context()); }};
+
+XPU_OP_ROW(cpu_device, bandwidth){
+    kernel_kind::bandwidth,
+    [](const cpu_device&, const problem& p) {
+      if (const auto op = std::get<bandwidth_shape>(p.dims).op; op == bandwidth_op::upload || op == bandwidth_op::download)
+        return support{support_level::unsupported, "the CPU backend computes in host memory: there is no host-device transfer", {}};
+      return support{support_level::native, "vectorized, multi-threaded, NUMA first touch", {"xpubench"}};
+    },
+    [](cpu_device& d, const problem& p, const host_buffers& in, std::string_view) { return bandwidth_cpu(p, in, d.kernel_context()); }};
+
 }  // namespace xpu::cpu

@@ -25,4 +25,15 @@ result<std::unique_ptr<prepared>> cu_device::prepare_attention(const problem& p,
   return std::unique_ptr<prepared>(std::move(*prep));
 }
 
+XPU_OP_ROW(cu_device, attention){
+    kernel_kind::attention,
+    [](const cu_device&, const problem& p) {
+      if (p.type == precision::fp32) return support{support_level::native, "fp32 arithmetic, one warp per query row", {"xpubench"}};
+      if (p.type == precision::fp16 || p.type == precision::bf16)
+        return support{support_level::native, fmt::format("{} storage, fp32 arithmetic, one warp per query row", to_string(p.type)), {"xpubench"},
+                       {{"xpubench", precision::fp32}}};
+      return cu_device::no_kernel(p);
+    },
+    [](cu_device& d, const problem& p, const host_buffers& in, std::string_view) { return d.prepare_attention(p, in); }};
+
 }  // namespace xpu::cuda_backend

@@ -62,4 +62,18 @@ result<std::unique_ptr<prepared>> cu_device::prepare_latency() {
   return std::unique_ptr<prepared>(std::move(q));
 }
 
+XPU_OP_ROW(cu_device, bandwidth){
+    kernel_kind::bandwidth,
+    [](const cu_device&, const problem& p) {
+      if (const auto op = std::get<bandwidth_shape>(p.dims).op; op == bandwidth_op::upload || op == bandwidth_op::download)
+        return support{support_level::native, "cuMemcpyAsync between page-locked host memory and the device", {"xpubench"}};
+      return support{support_level::native, "16-byte loads and stores per thread", {"xpubench"}};
+    },
+    [](cu_device& d, const problem& p, const host_buffers& in, std::string_view impl) { return d.prepare_bandwidth(p, in, impl); }};
+
+XPU_OP_ROW(cu_device, latency){
+    kernel_kind::latency,
+    [](const cu_device&, const problem&) { return support{support_level::native, "an empty kernel, launched back to back on one stream", {"xpubench"}}; },
+    [](cu_device& d, const problem&, const host_buffers&, std::string_view) { return d.prepare_latency(); }};
+
 }  // namespace xpu::cuda_backend

@@ -32,4 +32,15 @@ result<std::unique_ptr<prepared>> cu_device::prepare_conv(const problem& pr, con
   return std::unique_ptr<prepared>(std::move(*prep));
 }
 
+XPU_OP_ROW(cu_device, conv2d){
+    kernel_kind::conv2d,
+    [](const cu_device&, const problem& p) {
+      if (p.type == precision::fp64 || p.type == precision::int32) return cu_device::no_kernel(p);
+      return support{support_level::native,
+                     p.type == precision::int8 ? std::string("direct, u8 x s8, int32 sums")
+                                               : fmt::format("direct, {} inputs, fp32 sums (CUDA cores)", to_string(p.type)),
+                     {"xpubench"}, {{"xpubench", p.type == precision::int8 ? precision::int32 : precision::fp32}}};  // CUDA cores, not Tensor Cores
+    },
+    [](cu_device& d, const problem& p, const host_buffers& in, std::string_view) { return d.prepare_conv(p, in); }};
+
 }  // namespace xpu::cuda_backend

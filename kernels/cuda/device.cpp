@@ -63,91 +63,26 @@ cu_device::~cu_device() {
   m_api.primary_ctx_release(m_dev);
 }
 
-support cu_device::supports_op(const problem& p) const {
-  const std::vector<std::string> ours{"xpubench"};
+std::optional<support> cu_device::common_support(const problem& p) const {
   if (m_major < 8)
-    return {support_level::unsupported,
-            fmt::format("compute capability {}.{}: this xpubench's CUDA kernels need 8.0 or later (machine code for sm_80 to sm_90a, PTX for "
-                        "compute_90)", m_major, m_minor),
-            {}};
-  if (auto old = cuda_driver_too_old(m_api.driver_version)) return {support_level::unsupported, *old, {}};
+    return support{support_level::unsupported,
+                   fmt::format("compute capability {}.{}: this xpubench's CUDA kernels need 8.0 or later (machine code for sm_80 to sm_90a, PTX "
+                               "for compute_90)", m_major, m_minor),
+                   {}};
+  if (auto old = cuda_driver_too_old(m_api.driver_version)) return support{support_level::unsupported, *old, {}};
   if (auto too_big = beyond_32bit_indexing(p)) return *too_big;
   const precision_support* ps = m_info.support_for(p.type);
-  if (is_fp8(p.type)) return {support_level::unsupported, fmt::format("xpubench has no fp8 kernels yet ({})", ps ? ps->reason : "no fp8"), {}};
-  switch (p.kind()) {
-    case kernel_kind::peak:
-      switch (p.type) {
-        case precision::fp32: return {support_level::native, "one fp32 FMA chain per thread (CUDA cores)", ours};
-        case precision::fp64: return {support_level::native, "one fp64 FMA chain per thread", ours};
-        case precision::int32: return {support_level::native, "one int32 x = x * a + b chain per thread (IMAD)", ours};
-        case precision::fp16:
-        case precision::bf16:
-          return {support_level::native, fmt::format("Tensor Cores: mma.sync m16n8k16 {}, fp32 sums, 4 warps x 4 accumulators per 128 chains",
-                                                     to_string(p.type)), ours};
-        case precision::int8:
-          return {support_level::native, "Tensor Cores: mma.sync m16n8k32 s8, int32 sums, 4 warps x 4 accumulators per 128 chains", ours};
-        default: break;
-      }
-      break;
-    case kernel_kind::gemm:
-      if (p.type == precision::fp64 || p.type == precision::int32) break;
-      return {support_level::native,
-              p.type == precision::fp32 ? "fp32 FMA on the CUDA cores (ours); cuBLASLt beside it (fp32 compute, no TF32)"
-                                        : fmt::format("Tensor Cores (mma.sync) {}; cuBLASLt beside it",
-                                                      p.type == precision::int8 ? "u8 x s8, int32 sums" : "fp32 sums"),
-              {"xpubench", "cublaslt"}};
-    case kernel_kind::reduction:
-      if (p.type == precision::fp32 || p.type == precision::fp16 || p.type == precision::int8)
-        return {support_level::native, p.type == precision::int8 ? "int32 sums" : "fp32 sums", ours, {{"xpubench", precision::fp32}}};
-      break;
-    case kernel_kind::bandwidth:
-      if (const auto op = std::get<bandwidth_shape>(p.dims).op; op == bandwidth_op::upload || op == bandwidth_op::download)
-        return {support_level::native, "cuMemcpyAsync between page-locked host memory and the device", ours};
-      return {support_level::native, "16-byte loads and stores per thread", ours};
-    case kernel_kind::latency: return {support_level::native, "an empty kernel, launched back to back on one stream", ours};
-    case kernel_kind::attention:
-      if (p.type == precision::fp32) return {support_level::native, "fp32 arithmetic, one warp per query row", ours};
-      if (p.type == precision::fp16 || p.type == precision::bf16)
-        return {support_level::native, fmt::format("{} storage, fp32 arithmetic, one warp per query row", to_string(p.type)), ours,
-                {{"xpubench", precision::fp32}}};
-      break;
-    case kernel_kind::softmax:
-    case kernel_kind::rmsnorm:
-      if (p.type == precision::fp32) return {support_level::native, "fp32 arithmetic, one block per row", ours};
-      if (p.type == precision::fp16 || p.type == precision::bf16)
-        return {support_level::native, fmt::format("{} storage, fp32 arithmetic, one block per row", to_string(p.type)), ours,
-                {{"xpubench", precision::fp32}}};
-      break;
-    case kernel_kind::conv2d:
-      if (p.type == precision::fp64 || p.type == precision::int32) break;
-      return {support_level::native,
-              p.type == precision::int8 ? std::string("direct, u8 x s8, int32 sums")
-                                        : fmt::format("direct, {} inputs, fp32 sums (CUDA cores)", to_string(p.type)),
-              ours, {{"xpubench", p.type == precision::int8 ? precision::int32 : precision::fp32}}};  // CUDA-core arithmetic, not Tensor Cores
-    case kernel_kind::qgemm:
-      if (p.type == precision::fp32) return {support_level::native, "fp32 activations, weights as stored in their blocks", ours};
-      if (p.type == precision::int8) return {support_level::native, "Q8_0 activations, int8 x int8 dot products per block", ours};
-      break;
-  }
+  if (is_fp8(p.type)) return support{support_level::unsupported, fmt::format("xpubench has no fp8 kernels yet ({})", ps ? ps->reason : "no fp8"), {}};
+  return std::nullopt;
+}
+
+support cu_device::no_kernel(const problem& p) {
   return {support_level::unsupported, fmt::format("no CUDA {} kernel in {}", to_string(p.kind()), to_string(p.type)), {}};
 }
 
-result<std::unique_ptr<prepared>> cu_device::prepare(const problem& p, const host_buffers& in, std::string_view impl) {
-  if (auto ok = support_check(*this, p, impl); !ok) return std::unexpected(ok.error());
+result<void> cu_device::prepare_check(const problem&, const host_buffers&) {
   XPU_CHECK_CU(m_api, m_api.ctx_set_current(m_ctx));
-  switch (p.kind()) {
-    case kernel_kind::peak: return prepare_peak(p, in);
-    case kernel_kind::gemm: return impl == "cublaslt" ? prepare_cublaslt(p, in) : prepare_gemm(p, in);
-    case kernel_kind::reduction: return prepare_reduction(p, in);
-    case kernel_kind::bandwidth: return prepare_bandwidth(p, in, impl);
-    case kernel_kind::latency: return prepare_latency();
-    case kernel_kind::softmax:
-    case kernel_kind::rmsnorm: return prepare_rows(p, in);
-    case kernel_kind::attention: return prepare_attention(p, in);
-    case kernel_kind::conv2d: return prepare_conv(p, in);
-    case kernel_kind::qgemm: return prepare_qgemm(p, in);
-  }
-  return fail(status::unsupported, "no CUDA {} kernel", to_string(p.kind()));
+  return {};
 }
 
 result<CUfunction> cu_device::function(std::string_view module, const char* name) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "kernels/cuda/cuda_device.hpp"
+#include "kernels/op_table.hpp"
 #include "loaders/cuda_api.hpp"
 
 namespace xpu::cuda_backend {
@@ -115,14 +116,16 @@ class cu_prepared final : public prepared {
   std::vector<step> m_steps;
 };
 
-class cu_device final : public device {
+class cu_device final : public table_device<cu_device> {
  public:
   cu_device(const cuda_api& api, device_info info, CUdevice dev, CUcontext ctx, CUstream stream, int cc_major, int cc_minor, int sms);
   ~cu_device() override;
 
   const device_info& info() const override { return m_info; }
-  support supports_op(const problem& p) const override;
-  result<std::unique_ptr<prepared>> prepare(const problem& p, const host_buffers& in, std::string_view impl) override;
+  // The operations it runs (ops.cpp), each row in its host file.
+  static std::span<const op_row<cu_device>* const> rows();
+  // "no CUDA <operation> kernel in <precision>": what a row answers for a precision it lacks.
+  static support no_kernel(const problem& p);
   std::optional<double> clock_hz_measure() override;
 
   const cuda_api& api() const { return m_api; }
@@ -137,7 +140,7 @@ class cu_device final : public device {
   // Uploads every input; the output allocated (outputs[0]'s size) and set as what is read back.
   result<std::unique_ptr<cu_prepared>> with_buffers(const host_buffers& in, std::string impl, std::string notes);
 
- private:
+  // The operations' host files (one or two per file).
   result<std::unique_ptr<prepared>> prepare_peak(const problem& p, const host_buffers& in);
   result<std::unique_ptr<prepared>> prepare_bandwidth(const problem& p, const host_buffers& in, std::string_view impl);
   result<std::unique_ptr<prepared>> prepare_latency();
@@ -149,6 +152,11 @@ class cu_device final : public device {
   result<std::unique_ptr<prepared>> prepare_conv(const problem& p, const host_buffers& in);
   result<std::unique_ptr<prepared>> prepare_qgemm(const problem& p, const host_buffers& in);
 
+ protected:
+  std::optional<support> common_support(const problem& p) const override;
+  result<void> prepare_check(const problem& p, const host_buffers& in) override;
+
+ private:
   const cuda_api& m_api;
   device_info m_info;
   CUdevice m_dev;

@@ -31,4 +31,18 @@ result<std::unique_ptr<prepared>> cu_device::prepare_gemm(const problem& p, cons
   return std::unique_ptr<prepared>(std::move(*prep));
 }
 
+XPU_OP_ROW(cu_device, gemm){
+    kernel_kind::gemm,
+    [](const cu_device&, const problem& p) {
+      if (p.type == precision::fp64 || p.type == precision::int32) return cu_device::no_kernel(p);
+      return support{support_level::native,
+                     p.type == precision::fp32 ? "fp32 FMA on the CUDA cores (ours); cuBLASLt beside it (fp32 compute, no TF32)"
+                                               : fmt::format("Tensor Cores (mma.sync) {}; cuBLASLt beside it",
+                                                             p.type == precision::int8 ? "u8 x s8, int32 sums" : "fp32 sums"),
+                     {"xpubench", "cublaslt"}};
+    },
+    [](cu_device& d, const problem& p, const host_buffers& in, std::string_view impl) {
+      return impl == "cublaslt" ? d.prepare_cublaslt(p, in) : d.prepare_gemm(p, in);
+    }};
+
 }  // namespace xpu::cuda_backend

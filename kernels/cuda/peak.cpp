@@ -31,4 +31,23 @@ result<std::unique_ptr<prepared>> cu_device::prepare_peak(const problem& p, cons
   return std::unique_ptr<prepared>(std::move(*prep));
 }
 
+XPU_OP_ROW(cu_device, peak){
+    kernel_kind::peak,
+    [](const cu_device&, const problem& p) {
+      const std::vector<std::string> ours{"xpubench"};
+      switch (p.type) {
+        case precision::fp32: return support{support_level::native, "one fp32 FMA chain per thread (CUDA cores)", ours};
+        case precision::fp64: return support{support_level::native, "one fp64 FMA chain per thread", ours};
+        case precision::int32: return support{support_level::native, "one int32 x = x * a + b chain per thread (IMAD)", ours};
+        case precision::fp16:
+        case precision::bf16:
+          return support{support_level::native,
+                         fmt::format("Tensor Cores: mma.sync m16n8k16 {}, fp32 sums, 4 warps x 4 accumulators per 128 chains", to_string(p.type)), ours};
+        case precision::int8:
+          return support{support_level::native, "Tensor Cores: mma.sync m16n8k32 s8, int32 sums, 4 warps x 4 accumulators per 128 chains", ours};
+        default: return cu_device::no_kernel(p);
+      }
+    },
+    [](cu_device& d, const problem& p, const host_buffers& in, std::string_view) { return d.prepare_peak(p, in); }};
+
 }  // namespace xpu::cuda_backend

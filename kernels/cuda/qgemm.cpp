@@ -24,4 +24,13 @@ result<std::unique_ptr<prepared>> cu_device::prepare_qgemm(const problem& p, con
   return std::unique_ptr<prepared>(std::move(*prep));
 }
 
+XPU_OP_ROW(cu_device, qgemm){
+    kernel_kind::qgemm,
+    [](const cu_device&, const problem& p) {
+      if (p.type == precision::fp32) return support{support_level::native, "fp32 activations, weights as stored in their blocks", {"xpubench"}};
+      if (p.type == precision::int8) return support{support_level::native, "Q8_0 activations, int8 x int8 dot products per block", {"xpubench"}};
+      return cu_device::no_kernel(p);
+    },
+    [](cu_device& d, const problem& p, const host_buffers& in, std::string_view) { return d.prepare_qgemm(p, in); }};
+
 }  // namespace xpu::cuda_backend

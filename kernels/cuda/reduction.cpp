@@ -30,4 +30,13 @@ result<std::unique_ptr<prepared>> cu_device::prepare_reduction(const problem& p,
   return std::unique_ptr<prepared>(std::move(*prep));
 }
 
+XPU_OP_ROW(cu_device, reduction){
+    kernel_kind::reduction,
+    [](const cu_device&, const problem& p) {
+      if (p.type == precision::fp32 || p.type == precision::fp16 || p.type == precision::int8)
+        return support{support_level::native, p.type == precision::int8 ? "int32 sums" : "fp32 sums", {"xpubench"}, {{"xpubench", precision::fp32}}};
+      return cu_device::no_kernel(p);
+    },
+    [](cu_device& d, const problem& p, const host_buffers& in, std::string_view) { return d.prepare_reduction(p, in); }};
+
 }  // namespace xpu::cuda_backend

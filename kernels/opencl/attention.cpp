@@ -60,5 +60,9 @@ result<std::unique_ptr<prepared>> cl_device::prepare_attention(const problem& pr
   return std::unique_ptr<prepared>(std::move(*p));
 }
 
+XPU_OP_ROW(cl_device, attention){
+    kernel_kind::attention, [](const cl_device& d, const problem& p) { return d.rows_support(p); },
+    [](cl_device& d, const problem& p, const host_buffers& in, std::string_view) { return d.prepare_attention(p, in); }};
+
 }  // namespace opencl_backend
 }  // namespace xpu

@@ -109,5 +109,16 @@ result<std::unique_ptr<prepared>> cl_device::prepare_stream(bandwidth_op op, con
   return std::unique_ptr<prepared>(std::move(*p));
 }
 
+XPU_OP_ROW(cl_device, bandwidth){
+    kernel_kind::bandwidth,
+    [](const cl_device&, const problem& p) {
+      if (const auto op = std::get<bandwidth_shape>(p.dims).op; op == bandwidth_op::upload || op == bandwidth_op::download)
+        return support{support_level::native, "host <-> device transfer", {"xpubench", "mapped"}};
+      return support{support_level::native, "vectorized loads and stores: float16 (ours), float4, float", {"xpubench", "float4", "float"}};
+    },
+    [](cl_device& d, const problem& p, const host_buffers& in, std::string_view impl) {
+      return d.prepare_stream(std::get<bandwidth_shape>(p.dims).op, in, impl);
+    }};
+
 }  // namespace opencl_backend
 }  // namespace xpu

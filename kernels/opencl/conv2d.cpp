@@ -55,5 +55,9 @@ result<std::unique_ptr<prepared>> cl_device::prepare_conv(const problem& pr, con
   return std::unique_ptr<prepared>(std::move(*p));
 }
 
+XPU_OP_ROW(cl_device, conv2d){
+    kernel_kind::conv2d, [](const cl_device& d, const problem& p) { return d.storage_support(p); },
+    [](cl_device& d, const problem& p, const host_buffers& in, std::string_view) { return d.prepare_conv(p, in); }};
+
 }  // namespace opencl_backend
 }  // namespace xpu

@@ -75,77 +75,43 @@ result<void> cl_prepared::read_back(host_buffers& out) {
   return {};
 }
 
-support cl_device::supports_op(const problem& p) const {
+std::optional<support> cl_device::common_support(const problem& p) const {
   const precision_support* ps = m_info.support_for(p.type);
-  const std::vector<std::string> impl{"xpubench"};
   if (auto too_big = beyond_32bit_indexing(p)) return *too_big;
-  if (p.type == precision::bf16) return {support_level::unsupported, ps ? ps->reason : "no bf16", {}};
-  if (is_fp8(p.type)) return {support_level::unsupported, fmt::format("xpubench has no fp8 kernels ({})", ps ? ps->reason : "no fp8"), {}};
-  if (p.type == precision::fp64 || p.type == precision::int32) {  // the peak chains only (the operations' shared rule)
-    if (p.type == precision::fp64 && !m_info.opencl->fp64) return {support_level::unsupported, "no cl_khr_fp64 on this device", {}};
-    return {support_level::native, p.type == precision::fp64 ? "double16 FMA chains per work-item (cl_khr_fp64)" : "int16 x = x * a + b chains per work-item", impl};
-  }
-  switch (p.kind()) {
-    case kernel_kind::gemm:
-      if (p.type == precision::fp32) return {support_level::native, "float arithmetic", {"xpubench", "clblast"}};
-      [[fallthrough]];
-    case kernel_kind::conv2d:
-    case kernel_kind::reduction:
-      if (p.type == precision::fp16) {  // ours: fp16 storage, fp32 sums (the products of fp16 inputs are exact in fp32)
-        if (!m_info.opencl->fp16)
-          return {support_level::emulated, "fp16 storage read with vload_half, fp32 arithmetic: no cl_khr_fp16 on this device", impl,
-                  {{"xpubench", precision::fp32}}};
-        if (p.kind() != kernel_kind::gemm)
-          return {support_level::native, "fp16 storage (vload_half), fp32 accumulation", impl, {{"xpubench", precision::fp32}}};
-        return {support_level::native, "fp16 storage (vload_half), fp32 accumulation; CLBlast HGEMM beside it sums in fp16",
-                {"xpubench", "clblast"}, {{"xpubench", precision::fp32}}};
-      }
-      if (p.type == precision::int8 && p.kind() == kernel_kind::gemm && m_info.opencl->integer_dot_product)
-        return {support_level::native, "uchar x char, int accumulation; packed 4 x 8-bit dot products (cl_khr_integer_dot_product) "
-                                       "among the tuning candidates", impl};
-      return {support_level::native, p.type == precision::int8 ? "uchar x char, int accumulation" : "float arithmetic", impl};
-    case kernel_kind::bandwidth:
-      if (const auto op = std::get<bandwidth_shape>(p.dims).op; op == bandwidth_op::upload || op == bandwidth_op::download)
-        return {support_level::native, "host <-> device transfer", {"xpubench", "mapped"}};
-      return {support_level::native, "vectorized loads and stores: float16 (ours), float4, float", {"xpubench", "float4", "float"}};
-    case kernel_kind::peak:
-      if (p.type == precision::fp32) return {support_level::native, "float16 FMA chains per work-item", impl};
-      if (p.type == precision::int8) return {support_level::native, "int16 dot4 (u8 x s8) chains per work-item", impl};
-      if (m_info.opencl->fp16) return {support_level::native, "half16 FMA chains per work-item (half arithmetic, cl_khr_fp16)", impl};
-      return {support_level::unsupported, "no cl_khr_fp16 on this device: half arithmetic unavailable", {}};
-    case kernel_kind::latency:
-      return {support_level::native, "an empty kernel", impl};
-    case kernel_kind::qgemm:
-      return {support_level::native, p.type == precision::int8 ? "Q8_0 activations, int32 dot products per block" : "fp32 activations", impl};
-    case kernel_kind::softmax:
-    case kernel_kind::rmsnorm:
-    case kernel_kind::attention:
-      if (p.type == precision::fp16)  // fp16 storage through vload_half/vstore_half (core OpenCL), fp32 arithmetic
-        return {support_level::native, "fp16 storage (vload_half/vstore_half), fp32 arithmetic", impl, {{"xpubench", precision::fp32}}};
-      return {support_level::native, "float arithmetic", impl};
-  }
-  return {support_level::unsupported, "unknown kernel", {}};
+  if (p.type == precision::bf16) return support{support_level::unsupported, ps ? ps->reason : "no bf16", {}};
+  if (is_fp8(p.type)) return support{support_level::unsupported, fmt::format("xpubench has no fp8 kernels ({})", ps ? ps->reason : "no fp8"), {}};
+  return std::nullopt;
 }
 
-result<std::unique_ptr<prepared>> cl_device::prepare(const problem& p, const host_buffers& in, std::string_view impl) {
-  if (auto ok = support_check(*this, p, impl); !ok) return std::unexpected(ok.error());
+support cl_device::storage_support(const problem& p) const {
+  const std::vector<std::string> impl{"xpubench"};
+  if (p.type == precision::fp16) {  // ours: fp16 storage, fp32 sums (the products of fp16 inputs are exact in fp32)
+    if (!m_info.opencl->fp16)
+      return {support_level::emulated, "fp16 storage read with vload_half, fp32 arithmetic: no cl_khr_fp16 on this device", impl,
+              {{"xpubench", precision::fp32}}};
+    if (p.kind() != kernel_kind::gemm)
+      return {support_level::native, "fp16 storage (vload_half), fp32 accumulation", impl, {{"xpubench", precision::fp32}}};
+    return {support_level::native, "fp16 storage (vload_half), fp32 accumulation; CLBlast HGEMM beside it sums in fp16",
+            {"xpubench", "clblast"}, {{"xpubench", precision::fp32}}};
+  }
+  if (p.type == precision::int8 && p.kind() == kernel_kind::gemm && m_info.opencl->integer_dot_product)
+    return {support_level::native, "uchar x char, int accumulation; packed 4 x 8-bit dot products (cl_khr_integer_dot_product) "
+                                   "among the tuning candidates", impl};
+  return {support_level::native, p.type == precision::int8 ? "uchar x char, int accumulation" : "float arithmetic", impl};
+}
+
+support cl_device::rows_support(const problem& p) const {
+  if (p.type == precision::fp16)  // fp16 storage through vload_half/vstore_half (core OpenCL), fp32 arithmetic
+    return {support_level::native, "fp16 storage (vload_half/vstore_half), fp32 arithmetic", {"xpubench"}, {{"xpubench", precision::fp32}}};
+  return {support_level::native, "float arithmetic", {"xpubench"}};
+}
+
+result<void> cl_device::prepare_check(const problem&, const host_buffers& in) {
   for (const auto& b : in.inputs)
     if (b.bytes.size() > m_info.opencl->max_alloc_bytes)
       return fail(status::skipped, "a {}-byte buffer exceeds CL_DEVICE_MAX_MEM_ALLOC_SIZE ({} bytes)", b.bytes.size(),
                   m_info.opencl->max_alloc_bytes);
-  switch (p.kind()) {
-    case kernel_kind::gemm: return impl == "clblast" ? prepare_clblast(p, in) : prepare_gemm(p, in);
-    case kernel_kind::conv2d: return prepare_conv(p, in);
-    case kernel_kind::reduction: return prepare_reduction(p.type, std::get<reduction_shape>(p.dims).op, in.inputs[0]);
-    case kernel_kind::bandwidth: return prepare_stream(std::get<bandwidth_shape>(p.dims).op, in, impl);
-    case kernel_kind::peak: return prepare_peak(std::get<peak_shape>(p.dims), in, p.type);
-    case kernel_kind::latency: return prepare_latency();
-    case kernel_kind::softmax:
-    case kernel_kind::rmsnorm: return prepare_rows(p, in);
-    case kernel_kind::attention: return prepare_attention(p, in);
-    case kernel_kind::qgemm: return prepare_qgemm(p, in);
-  }
-  return fail(status::unsupported, "unknown kernel");
+  return {};
 }
 
 // Builds `name`.cl (after types.cl when typed) with `options`; programs are cached per options,

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/embedded_text.hpp"
+#include "kernels/op_table.hpp"
 #include "kernels/opencl/opencl_device.hpp"
 #include "kernels/opencl/tuning.hpp"
 #include "loaders/opencl_api.hpp"
@@ -75,22 +76,24 @@ class cl_prepared final : public prepared {
   std::string m_notes;
 };
 
-class cl_device final : public device {
+class cl_device final : public table_device<cl_device> {
  public:
   cl_device(const opencl_api& api, device_info info, cl_device_id id, context_ptr ctx, queue_ptr queue, opencl_options options)
       : m_api(api), m_info(std::move(info)), m_id(id), m_context(std::move(ctx)), m_queue(std::move(queue)), m_options(std::move(options)) {}
 
   const device_info& info() const override { return m_info; }
 
-  support supports_op(const problem& p) const override;
-
-  result<std::unique_ptr<prepared>> prepare(const problem& p, const host_buffers& in, std::string_view impl) override;
+  // The operations it runs (ops.cpp), each row in its host file.
+  static std::span<const op_row<cl_device>* const> rows();
+  // fp16 storage and int8 rules of GEMM, conv2d and the reduction; softmax, RMSNorm and attention's.
+  support storage_support(const problem& p) const;
+  support rows_support(const problem& p) const;
 
   // Builds `name`.cl (after types.cl when typed) with `options`; programs are cached per options,
   // and so are build failures (a kernel that did not build is not compiled again for the next row).
   result<cl_program> program(std::string_view name, const std::string& options, bool typed);
 
- private:
+  // The toolkit every operation's host file uses.
   result<mem_ptr> buffer(const void* data, std::size_t bytes);
 
   result<kernel_ptr> kernel(cl_program prog, const char* name);
@@ -130,6 +133,13 @@ class cl_device final : public device {
   result<std::unique_ptr<prepared>> prepare_attention(const problem& pr, const host_buffers& in);
   result<std::unique_ptr<prepared>> prepare_qgemm(const problem& pr, const host_buffers& in);  // qgemm.cpp
 
+  const opencl_api& api() const { return m_api; }
+
+ protected:
+  std::optional<support> common_support(const problem& p) const override;
+  result<void> prepare_check(const problem& p, const host_buffers& in) override;
+
+ private:
   const opencl_api& m_api;
   device_info m_info;
   cl_device_id m_id;

@@ -197,6 +197,16 @@ result<std::unique_ptr<prepared>> cl_device::prepare_clblast(const problem& pr, 
   return std::unique_ptr<prepared>(std::make_unique<clblast_gemm>(m_api, *blast, m_queue.get(), g, half, std::move(buffers)));
 }
 
+XPU_OP_ROW(cl_device, gemm){
+    kernel_kind::gemm,
+    [](const cl_device& d, const problem& p) {
+      if (p.type == precision::fp32) return support{support_level::native, "float arithmetic", {"xpubench", "clblast"}};
+      return d.storage_support(p);
+    },
+    [](cl_device& d, const problem& p, const host_buffers& in, std::string_view impl) {
+      return impl == "clblast" ? d.prepare_clblast(p, in) : d.prepare_gemm(p, in);
+    }};
+
 }  // namespace opencl_backend
 
 std::string gemm_kernels_key(int tuning_size) {

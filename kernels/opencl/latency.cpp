@@ -13,4 +13,8 @@ result<std::unique_ptr<prepared>> cl_device::prepare_latency() {
   return std::unique_ptr<prepared>(std::move(p));
 }
 
+XPU_OP_ROW(cl_device, latency){
+    kernel_kind::latency, [](const cl_device&, const problem&) { return support{support_level::native, "an empty kernel", {"xpubench"}}; },
+    [](cl_device& d, const problem&, const host_buffers&, std::string_view) { return d.prepare_latency(); }};
+
 }  // namespace xpu::opencl_backend

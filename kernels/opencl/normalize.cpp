@@ -36,5 +36,10 @@ result<std::unique_ptr<prepared>> cl_device::prepare_rows(const problem& pr, con
   return std::unique_ptr<prepared>(std::move(*p));
 }
 
+XPU_OP_ROW(cl_device, softmax){
+    kernel_kind::softmax, [](const cl_device& d, const problem& p) { return d.rows_support(p); },
+    [](cl_device& d, const problem& p, const host_buffers& in, std::string_view) { return d.prepare_rows(p, in); }};
+XPU_OP_ROW(cl_device, rmsnorm){kernel_kind::rmsnorm, rows::softmax.supports, rows::softmax.prepare};
+
 }  // namespace opencl_backend
 }  // namespace xpu

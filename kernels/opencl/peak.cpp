@@ -34,5 +34,22 @@ result<std::unique_ptr<prepared>> cl_device::prepare_peak(const peak_shape& s, c
   return std::unique_ptr<prepared>(std::move(*p));
 }
 
+XPU_OP_ROW(cl_device, peak){
+    kernel_kind::peak,
+    [](const cl_device& d, const problem& p) {
+      const std::vector<std::string> impl{"xpubench"};
+      const opencl_details& cl = *d.info().opencl;
+      if (p.type == precision::fp64 && !cl.fp64) return support{support_level::unsupported, "no cl_khr_fp64 on this device", {}};
+      if (p.type == precision::fp64) return support{support_level::native, "double16 FMA chains per work-item (cl_khr_fp64)", impl};
+      if (p.type == precision::int32) return support{support_level::native, "int16 x = x * a + b chains per work-item", impl};
+      if (p.type == precision::fp32) return support{support_level::native, "float16 FMA chains per work-item", impl};
+      if (p.type == precision::int8) return support{support_level::native, "int16 dot4 (u8 x s8) chains per work-item", impl};
+      if (cl.fp16) return support{support_level::native, "half16 FMA chains per work-item (half arithmetic, cl_khr_fp16)", impl};
+      return support{support_level::unsupported, "no cl_khr_fp16 on this device: half arithmetic unavailable", {}};
+    },
+    [](cl_device& d, const problem& p, const host_buffers& in, std::string_view) {
+      return d.prepare_peak(std::get<peak_shape>(p.dims), in, p.type);
+    }};
+
 }  // namespace opencl_backend
 }  // namespace xpu

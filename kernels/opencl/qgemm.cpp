@@ -26,5 +26,13 @@ result<std::unique_ptr<prepared>> cl_device::prepare_qgemm(const problem& pr, co
   return std::unique_ptr<prepared>(std::move(*p));
 }
 
+XPU_OP_ROW(cl_device, qgemm){
+    kernel_kind::qgemm,
+    [](const cl_device&, const problem& p) {
+      return support{support_level::native, p.type == precision::int8 ? "Q8_0 activations, int32 dot products per block" : "fp32 activations",
+                     {"xpubench"}};
+    },
+    [](cl_device& d, const problem& p, const host_buffers& in, std::string_view) { return d.prepare_qgemm(p, in); }};
+
 }  // namespace opencl_backend
 }  // namespace xpu

@@ -55,5 +55,11 @@ result<std::unique_ptr<prepared>> cl_device::prepare_reduction(precision type, r
   return std::unique_ptr<prepared>(std::move(*p));
 }
 
+XPU_OP_ROW(cl_device, reduction){
+    kernel_kind::reduction, [](const cl_device& d, const problem& p) { return d.storage_support(p); },
+    [](cl_device& d, const problem& p, const host_buffers& in, std::string_view) {
+      return d.prepare_reduction(p.type, std::get<reduction_shape>(p.dims).op, in.inputs[0]);
+    }};
+
 }  // namespace opencl_backend
 }  // namespace xpu

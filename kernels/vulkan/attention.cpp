@@ -88,4 +88,8 @@ result<std::unique_ptr<prepared>> vk_device::attention_steps(const attention_sha
   return std::unique_ptr<prepared>(std::move(*p));
 }
 
+XPU_OP_ROW(vk_device, attention){
+    kernel_kind::attention, vk_device::rows_support,
+    [](vk_device& d, const problem& p, const host_buffers& in, std::string_view) { return d.prepare_attention(p, in); }};
+
 }  // namespace xpu::vulkan_backend

@@ -125,5 +125,16 @@ result<std::unique_ptr<prepared>> vk_device::prepare_stream(bandwidth_op op, con
   return std::unique_ptr<prepared>(std::move(p));
 }
 
+XPU_OP_ROW(vk_device, bandwidth){
+    kernel_kind::bandwidth,
+    [](const vk_device&, const problem& p) {
+      if (const auto op = std::get<bandwidth_shape>(p.dims).op; op == bandwidth_op::upload || op == bandwidth_op::download)
+        return support{support_level::native, "host <-> device transfer", {"xpubench", "mapped"}};
+      return support{support_level::native, "vec4 loads and stores", {"xpubench"}};
+    },
+    [](vk_device& d, const problem& p, const host_buffers& in, std::string_view impl) {
+      return d.prepare_stream(std::get<bandwidth_shape>(p.dims).op, in, impl);
+    }};
+
 }  // namespace vulkan_backend
 }  // namespace xpu

@@ -24,89 +24,44 @@ std::uint32_t groups_for(std::uint64_t items, std::uint64_t per_group, std::uint
   return static_cast<std::uint32_t>(std::clamp<std::uint64_t>((items + per_group - 1) / per_group, 1, limit));
 }
 
-support vk_device::supports_op(const problem& p) const {
+std::optional<support> vk_device::common_support(const problem& p) const {
   const vulkan_details& v = *m_info.vulkan;
   if (auto too_big = beyond_32bit_indexing(p)) return *too_big;
-  const std::vector<std::string> ours{"xpubench"};
-  if (p.kind() == kernel_kind::qgemm)  // blocks read from 32-bit words: no 8- or 16-bit storage needed
-    return {support_level::native, p.type == precision::int8 ? "Q8_0 activations, int32 dot products per block" : "fp32 activations", ours};
-  if (is_fp8(p.type)) {
-    const precision_support* ps = m_info.support_for(p.type);
-    return {support_level::unsupported, fmt::format("xpubench has no fp8 kernels ({})", ps ? ps->reason : "no fp8"), {}};
-  }
-  if (p.type == precision::bf16) {
-    const precision_support* ps = m_info.support_for(p.type);
-    return {support_level::unsupported, ps ? ps->reason : "no bf16 in Vulkan 1.3 core", {}};
-  }
-  if (p.type == precision::fp64 || p.type == precision::int32) {  // the peak chains only (the operations' shared rule)
-    if (p.type == precision::fp64 && !v.shader_float64) return {support_level::unsupported, "no shaderFloat64 on this device", {}};
-    return {support_level::native, p.type == precision::fp64 ? "dvec4 FMA chains per invocation (shaderFloat64)" : "ivec4 x = x * a + b chains per invocation", ours};
-  }
-  if (p.type == precision::fp16 && !v.storage_16bit) return {support_level::unsupported, "no storageBuffer16BitAccess on this device", {}};
+  if (p.kind() == kernel_kind::qgemm) return std::nullopt;  // blocks read from 32-bit words: no 8- or 16-bit storage needed
+  const precision_support* ps = m_info.support_for(p.type);
+  if (is_fp8(p.type)) return support{support_level::unsupported, fmt::format("xpubench has no fp8 kernels ({})", ps ? ps->reason : "no fp8"), {}};
+  if (p.type == precision::bf16) return support{support_level::unsupported, ps ? ps->reason : "no bf16 in Vulkan 1.3 core", {}};
+  if (p.type == precision::fp64 || p.type == precision::int32) return std::nullopt;  // the peak chains only (the operations' shared rule)
+  if (p.type == precision::fp16 && !v.storage_16bit) return support{support_level::unsupported, "no storageBuffer16BitAccess on this device", {}};
   if (p.type == precision::int8 && (!v.storage_8bit || !v.shader_int8))
-    return {support_level::unsupported, "int8 needs shaderInt8 and storageBuffer8BitAccess; this device lacks one", {}};
-  // Our fp16 GEMM and conv multiply-accumulate in fp32 (exact products of fp16 inputs).
-  std::vector<std::pair<std::string, precision>> fp32_math;
-  if (p.type == precision::fp16) fp32_math.emplace_back("xpubench", precision::fp32);
-  const char* storage = p.type == precision::fp16 ? "fp16 storage (16-bit storage), fp32 multiply-accumulate"
-                        : p.type == precision::int8 ? "u8 x s8 (8-bit storage), int32 multiply-accumulate"
-                                                    : "float arithmetic";
-  switch (p.kind()) {
-    case kernel_kind::gemm: {
-      if (p.type == precision::fp32) return {support_level::native, storage, ours};
-      const coop_choice coop = coop_matrix_choice(v, p, vulkan_khr_coop_built());
-      if (!coop.implementation.empty())
-        return {support_level::native, fmt::format("{}; cooperative matrix {}x{}x{} ({})", storage, coop.shape.m, coop.shape.n, coop.shape.k, coop.implementation),
-                {coop.implementation, "xpubench"}, fp32_math};
-      return {support_level::native, fmt::format("{}; no cooperative-matrix path: {}", storage, coop.reason), ours, fp32_math};
-    }
-    case kernel_kind::conv2d: return {support_level::native, fmt::format("implicit GEMM, {}", storage), ours, fp32_math};
-    case kernel_kind::reduction: return {support_level::native, storage, ours};
-    case kernel_kind::bandwidth:
-      if (const auto op = std::get<bandwidth_shape>(p.dims).op; op == bandwidth_op::upload || op == bandwidth_op::download)
-        return {support_level::native, "host <-> device transfer", {"xpubench", "mapped"}};
-      return {support_level::native, "vec4 loads and stores", ours};
-    case kernel_kind::peak:
-      if (p.type == precision::fp32) return {support_level::native, "vec4 FMA chains per invocation", ours};
-      if (p.type == precision::fp16)
-        return v.shader_float16 ? support{support_level::native, "f16vec4 FMA chains (half arithmetic, shaderFloat16)", ours}
-                                : support{support_level::unsupported, "no shaderFloat16: half arithmetic unavailable", {}};
-      return {support_level::native,
-              v.integer_dot_product ? fmt::format("packed 4x8-bit dot product (OpSUDotKHR, {})",
-                                                  v.integer_dot_product_8bit_accelerated ? "accelerated" : "not accelerated on this device")
-                                    : std::string("no integer dot product: four 8-bit multiplies and adds per step"),
-              ours};
-    case kernel_kind::latency: return {support_level::native, "an empty dispatch", ours};
-    case kernel_kind::qgemm: break;  // answered above
-    case kernel_kind::softmax:
-    case kernel_kind::rmsnorm:
-    case kernel_kind::attention: return {support_level::native, p.type == precision::fp16 ? "fp16 storage (16-bit storage), fp32 arithmetic" : storage, ours, fp32_math};
-  }
-  return {support_level::unsupported, "unknown kernel", {}};
+    return support{support_level::unsupported, "int8 needs shaderInt8 and storageBuffer8BitAccess; this device lacks one", {}};
+  return std::nullopt;
 }
 
-result<std::unique_ptr<prepared>> vk_device::prepare(const problem& p, const host_buffers& in, std::string_view impl) {
-  if (auto ok = support_check(*this, p, impl); !ok) return std::unexpected(ok.error());
+const char* vk_device::storage(precision p) {
+  return p == precision::fp16 ? "fp16 storage (16-bit storage), fp32 multiply-accumulate"
+         : p == precision::int8 ? "u8 x s8 (8-bit storage), int32 multiply-accumulate"
+                                : "float arithmetic";
+}
+
+// Our fp16 GEMM, conv and model-layer kernels multiply-accumulate in fp32 (exact products of fp16 inputs).
+std::vector<std::pair<std::string, precision>> vk_device::fp32_math(precision p) {
+  if (p == precision::fp16) return {{"xpubench", precision::fp32}};
+  return {};
+}
+
+support vk_device::rows_support(const vk_device&, const problem& p) {
+  return {support_level::native, p.type == precision::fp16 ? "fp16 storage (16-bit storage), fp32 arithmetic" : storage(p.type), {"xpubench"},
+          fp32_math(p.type)};
+}
+
+result<void> vk_device::prepare_check(const problem&, const host_buffers& in) {
   std::uint64_t total = 0;
   for (const auto& b : in.inputs) total += b.bytes.size();
   for (const auto& h : m_info.vulkan->heaps)
     if (h.device_local && total > h.size_bytes)
       return fail(status::skipped, "the inputs ({} bytes) exceed the device-local heap ({} bytes)", total, h.size_bytes);
-  switch (p.kind()) {
-    case kernel_kind::gemm:
-      if (impl == "coopmat_nv" || impl == "coopmat_khr") return prepare_coop(p, in, impl);
-      return prepare_gemm(p, in, false);
-    case kernel_kind::conv2d: return prepare_gemm(p, in, true);
-    case kernel_kind::reduction: return prepare_reduction(p.type, std::get<reduction_shape>(p.dims).op, in.inputs[0]);
-    case kernel_kind::bandwidth: return prepare_stream(std::get<bandwidth_shape>(p.dims).op, in, impl);
-    case kernel_kind::peak: return prepare_peak(std::get<peak_shape>(p.dims), in, p.type);
-    case kernel_kind::latency: return prepare_latency();
-    case kernel_kind::softmax:
-    case kernel_kind::rmsnorm: return prepare_rows(p, in);
-    case kernel_kind::attention: return prepare_attention(p, in);
-    case kernel_kind::qgemm: return prepare_qgemm(p, in);
-  }
-  return fail(status::unsupported, "unknown kernel");
+  return {};
 }
 
 // Uploads every input and allocates the output (`output_bytes`); the bindings are checked

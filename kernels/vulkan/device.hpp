@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kernels/op_table.hpp"
 #include "kernels/vulkan/runtime.hpp"
 #include "kernels/vulkan/vulkan_device.hpp"
 
@@ -30,17 +31,22 @@ texel_formats texel_formats_for(precision p);
 // Work-groups for `items` at `per_group` each, at least one and at most `limit`.
 std::uint32_t groups_for(std::uint64_t items, std::uint64_t per_group, std::uint32_t limit);
 
-class vk_device final : public device {
+class vk_device final : public table_device<vk_device> {
  public:
   vk_device(std::shared_ptr<context> c, device_info info) : m_c(std::move(c)), m_info(std::move(info)) {}
 
   const device_info& info() const override { return m_info; }
 
-  support supports_op(const problem& p) const override;
+  // The operations it runs (ops.cpp), each row in its host file.
+  static std::span<const op_row<vk_device>* const> rows();
+  // The storage each precision's kernels use ("fp16 storage (16-bit storage), ..."), and the
+  // precision our fp16 kernels multiply-accumulate in (fp32).
+  static const char* storage(precision p);
+  static std::vector<std::pair<std::string, precision>> fp32_math(precision p);
+  // softmax, RMSNorm and attention: the storage type, fp32 arithmetic.
+  static support rows_support(const vk_device& d, const problem& p);
 
-  result<std::unique_ptr<prepared>> prepare(const problem& p, const host_buffers& in, std::string_view impl) override;
-
- private:
+  // The toolkit every operation's host file uses.
   result<std::unique_ptr<buffer>> device_buffer(std::size_t bytes) { return buffer::create(m_c, bytes, false); }
 
   // Uploads every input and allocates the output (`output_bytes`); the bindings are checked
@@ -84,6 +90,11 @@ class vk_device final : public device {
   // A `skipped` error when `groups` work-groups (one per `what`) exceed maxComputeWorkGroupCount[0].
   std::optional<error> group_count_error(std::uint64_t groups, std::string_view what) const;
 
+ protected:
+  std::optional<support> common_support(const problem& p) const override;
+  result<void> prepare_check(const problem& p, const host_buffers& in) override;
+
+ private:
   std::shared_ptr<context> m_c;
   device_info m_info;
 };

@@ -141,5 +141,30 @@ result<std::unique_ptr<prepared>> vk_device::prepare_coop(const problem& pr, con
   return std::unique_ptr<prepared>(std::move(*p));
 }
 
+XPU_OP_ROW(vk_device, gemm){
+    kernel_kind::gemm,
+    [](const vk_device& d, const problem& p) {
+      const char* storage = vk_device::storage(p.type);
+      if (p.type == precision::fp32) return support{support_level::native, storage, {"xpubench"}};
+      const coop_choice coop = coop_matrix_choice(*d.info().vulkan, p, vulkan_khr_coop_built());
+      if (!coop.implementation.empty())
+        return support{support_level::native,
+                       fmt::format("{}; cooperative matrix {}x{}x{} ({})", storage, coop.shape.m, coop.shape.n, coop.shape.k, coop.implementation),
+                       {coop.implementation, "xpubench"}, vk_device::fp32_math(p.type)};
+      return support{support_level::native, fmt::format("{}; no cooperative-matrix path: {}", storage, coop.reason), {"xpubench"},
+                     vk_device::fp32_math(p.type)};
+    },
+    [](vk_device& d, const problem& p, const host_buffers& in, std::string_view impl) {
+      if (impl == "coopmat_nv" || impl == "coopmat_khr") return d.prepare_coop(p, in, impl);
+      return d.prepare_gemm(p, in, false);
+    }};
+
+XPU_OP_ROW(vk_device, conv2d){
+    kernel_kind::conv2d,
+    [](const vk_device&, const problem& p) {
+      return support{support_level::native, fmt::format("implicit GEMM, {}", vk_device::storage(p.type)), {"xpubench"}, vk_device::fp32_math(p.type)};
+    },
+    [](vk_device& d, const problem& p, const host_buffers& in, std::string_view) { return d.prepare_gemm(p, in, true); }};
+
 }  // namespace vulkan_backend
 }  // namespace xpu

@@ -16,4 +16,8 @@ result<std::unique_ptr<prepared>> vk_device::prepare_latency() {
   return std::unique_ptr<prepared>(std::move(p));
 }
 
+XPU_OP_ROW(vk_device, latency){
+    kernel_kind::latency, [](const vk_device&, const problem&) { return support{support_level::native, "an empty dispatch", {"xpubench"}}; },
+    [](vk_device& d, const problem&, const host_buffers&, std::string_view) { return d.prepare_latency(); }};
+
 }  // namespace xpu::vulkan_backend

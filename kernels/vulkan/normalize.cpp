@@ -35,4 +35,9 @@ result<std::unique_ptr<prepared>> vk_device::prepare_rows(const problem& pr, con
   return std::unique_ptr<prepared>(std::move(*p));
 }
 
+XPU_OP_ROW(vk_device, softmax){
+    kernel_kind::softmax, vk_device::rows_support,
+    [](vk_device& d, const problem& p, const host_buffers& in, std::string_view) { return d.prepare_rows(p, in); }};
+XPU_OP_ROW(vk_device, rmsnorm){kernel_kind::rmsnorm, rows::softmax.supports, rows::softmax.prepare};
+
 }  // namespace xpu::vulkan_backend

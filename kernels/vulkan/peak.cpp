@@ -34,5 +34,27 @@ result<std::unique_ptr<prepared>> vk_device::prepare_peak(const peak_shape& shap
   return std::unique_ptr<prepared>(std::move(*p));
 }
 
+XPU_OP_ROW(vk_device, peak){
+    kernel_kind::peak,
+    [](const vk_device& d, const problem& p) {
+      const std::vector<std::string> ours{"xpubench"};
+      const vulkan_details& v = *d.info().vulkan;
+      if (p.type == precision::fp64 && !v.shader_float64) return support{support_level::unsupported, "no shaderFloat64 on this device", {}};
+      if (p.type == precision::fp64) return support{support_level::native, "dvec4 FMA chains per invocation (shaderFloat64)", ours};
+      if (p.type == precision::int32) return support{support_level::native, "ivec4 x = x * a + b chains per invocation", ours};
+      if (p.type == precision::fp32) return support{support_level::native, "vec4 FMA chains per invocation", ours};
+      if (p.type == precision::fp16)
+        return v.shader_float16 ? support{support_level::native, "f16vec4 FMA chains (half arithmetic, shaderFloat16)", ours}
+                                : support{support_level::unsupported, "no shaderFloat16: half arithmetic unavailable", {}};
+      return support{support_level::native,
+                     v.integer_dot_product ? fmt::format("packed 4x8-bit dot product (OpSUDotKHR, {})",
+                                                         v.integer_dot_product_8bit_accelerated ? "accelerated" : "not accelerated on this device")
+                                           : std::string("no integer dot product: four 8-bit multiplies and adds per step"),
+                     ours};
+    },
+    [](vk_device& d, const problem& p, const host_buffers& in, std::string_view) {
+      return d.prepare_peak(std::get<peak_shape>(p.dims), in, p.type);
+    }};
+
 }  // namespace vulkan_backend
 }  // namespace xpu

@@ -32,4 +32,12 @@ result<std::unique_ptr<prepared>> vk_device::prepare_qgemm(const problem& pr, co
   return std::unique_ptr<prepared>(std::move(*p));
 }
 
+XPU_OP_ROW(vk_device, qgemm){
+    kernel_kind::qgemm,
+    [](const vk_device&, const problem& p) {
+      return support{support_level::native, p.type == precision::int8 ? "Q8_0 activations, int32 dot products per block" : "fp32 activations",
+                     {"xpubench"}};
+    },
+    [](vk_device& d, const problem& p, const host_buffers& in, std::string_view) { return d.prepare_qgemm(p, in); }};
+
 }  // namespace xpu::vulkan_backend

@@ -69,5 +69,11 @@ result<std::unique_ptr<prepared>> vk_device::prepare_reduction(precision type, r
   return std::unique_ptr<prepared>(std::move(p));
 }
 
+XPU_OP_ROW(vk_device, reduction){
+    kernel_kind::reduction, [](const vk_device&, const problem& p) { return support{support_level::native, vk_device::storage(p.type), {"xpubench"}}; },
+    [](vk_device& d, const problem& p, const host_buffers& in, std::string_view) {
+      return d.prepare_reduction(p.type, std::get<reduction_shape>(p.dims).op, in.inputs[0]);
+    }};
+
 }  // namespace vulkan_backend
 }  // namespace xpu

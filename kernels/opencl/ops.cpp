@@ -1,0 +1,11 @@
+// The OpenCL backend's operations: one name per row, each row defined in its host file
+// (kernels/opencl/<name>.cpp, or the file its comment names).
+#include "kernels/opencl/device.hpp"
+
+namespace xpu::opencl_backend {
+
+// softmax and rmsnorm: normalize.cpp
+#define XPU_OPENCL_OPS(X) X(gemm) X(conv2d) X(reduction) X(bandwidth) X(peak) X(latency) X(softmax) X(rmsnorm) X(attention) X(qgemm)
+XPU_OP_TABLE(cl_device, XPU_OPENCL_OPS)
+
+}  // namespace xpu::opencl_backend
