@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/error.hpp"
 #include "core/problem.hpp"
@@ -30,6 +31,10 @@ struct operation {
   std::optional<std::string> (*size_error)(const problem& p);
   // Why no backend runs p (a precision the operation does not have); nullopt: ask the backend.
   std::optional<std::string> (*unsupported)(const problem& p);
+  // Small problems that reach each kernel path of every backend (odd sizes, edges, variants), in
+  // fp32: tests/kernels/operation_test.cpp runs each in every precision on every backend present
+  // and verifies it against the reference.
+  std::vector<problem> (*cases)();
 };
 
 // Every operation, in the registry's order (ops/operation.cpp).

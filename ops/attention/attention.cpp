@@ -104,10 +104,19 @@ std::optional<std::string> size_error(const problem& p) {
 
 
 
+// Small verification cases: causal and not, grouped heads, one query, a head size no subgroup
+// of 4, 8 or more divides in vec4s (Vulkan's shared-memory form).
+std::vector<problem> cases() {
+  return {{attention_shape{1, 4, 2, 37, 100, 64, true}, precision::fp32}, {attention_shape{2, 2, 2, 20, 20, 80, false}, precision::fp32},
+          {attention_shape{1, 1, 1, 1, 480, 64, false}, precision::fp32}, {attention_shape{1, 2, 1, 9, 23, 40, true}, precision::fp32},
+          {attention_shape{2, 4, 2, 3, 7, 40, true}, precision::fp32},  // seq_q < seq_kv, head_dim not a multiple of a 32-lane warp
+          {attention_shape{1, 2, 2, 5, 5, 64, false}, precision::fp32}};
+}
+
 }  // namespace
 
 const operation& attention_operation() {
-  static const operation op{kernel_kind::attention, "attention", ops::model_layer_precisions, true, 3, work, parse, size_error, ops::only_float_storage};
+  static const operation op{kernel_kind::attention, "attention", ops::model_layer_precisions, true, 3, work, parse, size_error, ops::only_float_storage, cases};
   return op;
 }
 

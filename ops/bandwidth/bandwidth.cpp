@@ -86,10 +86,19 @@ std::optional<std::string> unsupported(const problem& p) {
 
 constexpr precision precisions[] = {precision::fp32};
 
+// Small verification cases: each stream, a length that is not whole vectors, both transfers.
+std::vector<problem> cases() {
+  std::vector<problem> out;
+  for (auto op : {bandwidth_op::read, bandwidth_op::copy, bandwidth_op::triad}) out.push_back({bandwidth_shape{3 * 4 * 4096, op}, precision::fp32});
+  out.push_back({bandwidth_shape{3 * 4 * 1001, bandwidth_op::triad}, precision::fp32});  // not whole vectors: the scalar path
+  for (auto op : {bandwidth_op::upload, bandwidth_op::download}) out.push_back({bandwidth_shape{4 * 5000, op}, precision::fp32});
+  return out;
+}
+
 }  // namespace
 
 const operation& bandwidth_operation() {
-  static const operation op{kernel_kind::bandwidth, "bandwidth", precisions, false, 2, work, parse, size_error, unsupported};
+  static const operation op{kernel_kind::bandwidth, "bandwidth", precisions, false, 2, work, parse, size_error, unsupported, cases};
   return op;
 }
 

@@ -97,11 +97,27 @@ std::optional<std::string> size_error(const problem& p) {
 
 constexpr precision precisions[] = {precision::fp32, precision::fp16, precision::bf16, precision::int8};
 
+// Small verification cases: both layouts, strides, padding, dilation, 1x1 filters, channel counts
+// that do and do not fill a tile (tests/kernels run each on every backend, in every precision).
+std::vector<problem> cases() {
+  std::vector<problem> out;
+  for (const conv_shape& c : {conv_shape{2, 3, 9, 9, 5, 3, 3, 1, 1, 1, conv_layout::nchw}, conv_shape{1, 4, 10, 10, 6, 3, 3, 2, 1, 1, conv_layout::nhwc},
+                              conv_shape{1, 3, 9, 9, 16, 3, 3, 1, 1, 1, conv_layout::nchw},   // K % 16 == 0: OpenCL's implicit GEMM on CPU devices
+                              conv_shape{2, 5, 7, 8, 32, 3, 3, 2, 1, 1, conv_layout::nhwc},
+                              conv_shape{1, 3, 11, 11, 16, 3, 3, 1, 2, 2, conv_layout::nchw},  // dilation 2, padding 2
+                              conv_shape{2, 4, 9, 7, 40, 3, 3, 1, 1, 1, conv_layout::nchw},   // C*R*S % 4 == 0: Vulkan's shuffled filter rows
+                              conv_shape{1, 8, 6, 6, 36, 1, 1, 1, 0, 1, conv_layout::nhwc},   // 1x1, more channels than rows per group
+                              conv_shape{2, 5, 9, 9, 7, 3, 3, 1, 1, 1, conv_layout::nchw}, conv_shape{1, 3, 9, 9, 4, 3, 3, 1, 1, 1, conv_layout::nchw},
+                              conv_shape{2, 5, 7, 8, 6, 3, 3, 2, 1, 1, conv_layout::nhwc}})
+    out.push_back({c, precision::fp32});
+  return out;
+}
+
 }  // namespace
 
 const operation& conv2d_operation() {
   static const operation op{kernel_kind::conv2d, "conv2d", precisions, true, 3, work,
-                            parse, size_error, ops::only_peak_measures_wide_types};
+                            parse, size_error, ops::only_peak_measures_wide_types, cases};
   return op;
 }
 

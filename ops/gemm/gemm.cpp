@@ -79,11 +79,25 @@ std::optional<std::string> size_error(const problem& p) {
 
 constexpr precision precisions[] = {precision::fp32, precision::fp16, precision::bf16, precision::int8};
 
+// Small verification cases: odd sizes, transposes, K below a tile and above two (tests/kernels run
+// each on every backend, in every precision).
+std::vector<problem> cases() {
+  std::vector<problem> out;
+  for (const gemm_shape& g : {gemm_shape{33, 47, 29}, gemm_shape{16, 24, 40, true, true}, gemm_shape{70, 20, 3, true, false},
+                              gemm_shape{36, 20, 44},   // CPU-device kernels: A and B through vector views
+                              gemm_shape{20, 30, 16},   // A through a vector view, B element by element
+                              gemm_shape{5, 4, 16},     // fewer rows than a subgroup, one vec4 of columns
+                              gemm_shape{40, 12, 52},   // 16-step iterations, then four-step ones
+                              gemm_shape{33, 17, 65}, gemm_shape{20, 12, 8, false, true}, gemm_shape{9, 70, 31, true, false}})
+    out.push_back({g, precision::fp32});
+  return out;
+}
+
 }  // namespace
 
 const operation& gemm_operation() {
   static const operation op{kernel_kind::gemm, "gemm", precisions, true, 3, work, parse, size_error,
-                            ops::only_peak_measures_wide_types};
+                            ops::only_peak_measures_wide_types, cases};
   return op;
 }
 

@@ -32,10 +32,12 @@ result<void> parse(const section_context& c) {
 
 constexpr precision precisions[] = {precision::fp32};
 
+std::vector<problem> cases() { return {{latency_shape{}, precision::fp32}}; }
+
 }  // namespace
 
 const operation& latency_operation() {
-  static const operation op{kernel_kind::latency, "latency", precisions, false, 0, work, parse, nullptr, nullptr};
+  static const operation op{kernel_kind::latency, "latency", precisions, false, 0, work, parse, nullptr, nullptr, cases};
   return op;
 }
 

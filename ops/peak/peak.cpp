@@ -96,10 +96,13 @@ std::optional<std::string> size_error(const problem& p) {
   return std::nullopt;
 }
 
+// Small verification cases: short chains, and one longer than a 1024-step block of half sums.
+std::vector<problem> cases() { return {{peak_shape{16}, precision::fp32}, {peak_shape{21}, precision::fp32}, {peak_shape{64}, precision::fp32}, {peak_shape{2500}, precision::fp32}}; }
+
 }  // namespace
 
 const operation& peak_operation() {
-  static const operation op{kernel_kind::peak, "peak", all_precisions, true, 1, work, parse, size_error, nullptr};
+  static const operation op{kernel_kind::peak, "peak", all_precisions, true, 1, work, parse, size_error, nullptr, cases};
   return op;
 }
 

@@ -132,10 +132,18 @@ std::optional<std::string> unsupported(const problem& p) {
 
 constexpr precision precisions[] = {precision::fp32, precision::int8};
 
+// Small verification cases: both block formats, one token and a few, an even block count (the
+// CPU's pairs of blocks: the loop and its tail).
+std::vector<problem> cases() {
+  return {{qgemm_shape{3, 37, 64, quant_format::q8_0}, precision::fp32}, {qgemm_shape{1, 50, 96, quant_format::q4_0}, precision::fp32},
+          {qgemm_shape{5, 16, 32, quant_format::q4_0}, precision::fp32}, {qgemm_shape{2, 19, 192, quant_format::q4_0}, precision::fp32},
+          {qgemm_shape{2, 5, 64, quant_format::q4_0}, precision::fp32}, {qgemm_shape{1, 3, 96, quant_format::q8_0}, precision::fp32}};
+}
+
 }  // namespace
 
 const operation& qgemm_operation() {
-  static const operation op{kernel_kind::qgemm, "qgemm", precisions, true, 3, work, parse, size_error, unsupported};
+  static const operation op{kernel_kind::qgemm, "qgemm", precisions, true, 3, work, parse, size_error, unsupported, cases};
   return op;
 }
 

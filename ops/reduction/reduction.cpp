@@ -69,11 +69,14 @@ result<void> parse(const section_context& c) {
 
 constexpr precision precisions[] = {precision::fp32, precision::fp16, precision::bf16, precision::int8};
 
+// Small verification cases: a length that is no multiple of any vector or work-group.
+std::vector<problem> cases() { return {{reduction_shape{100003, reduce_op::sum}, precision::fp32}, {reduction_shape{100003, reduce_op::max}, precision::fp32}}; }
+
 }  // namespace
 
 const operation& reduction_operation() {
   static const operation op{kernel_kind::reduction, "reduction", precisions, false, 3, work, parse, nullptr,
-                            ops::only_peak_measures_wide_types};
+                            ops::only_peak_measures_wide_types, cases};
   return op;
 }
 

@@ -17,11 +17,14 @@ const workload& work() {
   return w;
 }
 
+// Small verification cases: a row longer than a work-group, a short one, one of no whole vectors.
+std::vector<problem> cases() { return {{rmsnorm_shape{3, 1001}, precision::fp32}, {rmsnorm_shape{2, 64}, precision::fp32}, {rmsnorm_shape{3, 257}, precision::fp32}}; }
+
 }  // namespace
 
 const operation& rmsnorm_operation() {
   static const operation op{kernel_kind::rmsnorm, "rmsnorm", ops::model_layer_precisions, false, 3, work,
-                            rmsnorm_workload::parse, rmsnorm_workload::size_error, ops::only_float_storage};
+                            rmsnorm_workload::parse, rmsnorm_workload::size_error, ops::only_float_storage, cases};
   return op;
 }
 

@@ -15,11 +15,14 @@ const workload& work() {
   return w;
 }
 
+// Small verification cases: a row longer than a work-group, a short one, one of no whole vectors.
+std::vector<problem> cases() { return {{softmax_shape{3, 1001}, precision::fp32}, {softmax_shape{2, 64}, precision::fp32}, {softmax_shape{5, 300}, precision::fp32}}; }
+
 }  // namespace
 
 const operation& softmax_operation() {
   static const operation op{kernel_kind::softmax, "softmax", ops::model_layer_precisions, false, 3, work,
-                            softmax_workload::parse, softmax_workload::size_error, ops::only_float_storage};
+                            softmax_workload::parse, softmax_workload::size_error, ops::only_float_storage, cases};
   return op;
 }
 

@@ -1,6 +1,7 @@
-// The CPU backend on the real CPU: every workload x precision x implementation at small sizes,
-// verified against the reference; and the runner end to end, including a deliberately wrong
-// kernel that must come out invalid.
+// What is the CPU backend's own, on the real CPU: the ISA paths below the widest, the clock and its
+// calibration, the libraries' choices, energy; and the runner end to end, including a deliberately
+// wrong kernel that must come out invalid. Every operation's cases in every precision and
+// implementation: operation_test.cpp.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -33,49 +34,6 @@ class cpu_backend : public ::testing::Test {
   static inline device* s_device = nullptr;
 };
 
-std::vector<problem> small_problems() {
-  std::vector<problem> out;
-  for (precision p : all_precisions) {
-    out.push_back({gemm_shape{33, 17, 65}, p});
-    out.push_back({gemm_shape{16, 24, 40, true, true}, p});
-    out.push_back({conv_shape{2, 5, 9, 9, 7, 3, 3, 1, 1, 1, conv_layout::nchw}, p});
-    out.push_back({conv_shape{1, 8, 10, 10, 4, 3, 3, 2, 1, 1, conv_layout::nhwc}, p});
-    out.push_back({reduction_shape{100003, reduce_op::sum}, p});
-    out.push_back({reduction_shape{100003, reduce_op::max}, p});
-    out.push_back({peak_shape{64}, p});
-    for (const problem& m : test::model_layer_problems(p)) out.push_back(m);
-  }
-  for (auto op : {bandwidth_op::read, bandwidth_op::copy, bandwidth_op::triad}) out.push_back({bandwidth_shape{3 * 4 * 10007, op}, precision::fp32});
-  out.push_back({latency_shape{}, precision::fp32});
-  return out;
-}
-
-TEST_F(cpu_backend, every_supported_case_verifies) {
-  int verified = 0;
-  for (const problem& p : small_problems()) {
-    const support s = s_device->supports(p);
-    if (s.level == support_level::unsupported) {
-      EXPECT_FALSE(s.reason.empty()) << p.id();
-      continue;
-    }
-    for (const std::string& impl : s.implementations) {
-      SCOPED_TRACE(p.id() + "/" + impl);
-      const workload& w = workload_for(p.kind());
-      host_buffers b = w.make_buffers(p, 11);
-      auto ready = s_device->prepare(p, b, impl);
-      ASSERT_TRUE(ready) << ready.error().message;
-      auto t = (*ready)->run_seconds(2);
-      ASSERT_TRUE(t) << t.error().message;
-      EXPECT_GT(*t, 0.0);
-      ASSERT_TRUE((*ready)->read_back(b));
-      const verification v = w.verify(p, b, 11);
-      EXPECT_TRUE(v.passed) << v.message;
-      verified += v.checked;
-    }
-  }
-  EXPECT_GE(verified, 20);  // fp32, fp16 and int8 paths exist on every x86-64 machine we support
-}
-
 TEST_F(cpu_backend, avx2_and_avx_vnni_peak_paths_verify_too) {
   // The same CPU presented as an AVX2 + AVX-VNNI part: the 256-bit kernels (peak, qgemm) are chosen and checked.
   const cpu_isa live = s_inventory->cpu.isa;
@@ -101,7 +59,7 @@ TEST_F(cpu_backend, avx2_and_avx_vnni_peak_paths_verify_too) {
     EXPECT_TRUE(w.verify(prob, b, 5).passed) << prob.id();
   }
   // qgemm's 256-bit paths (the AVX-512 machine's repacked groups of 16 rows are not chosen here).
-  for (const problem& prob : test::model_layer_problems(precision::int8)) {
+  for (const problem& prob : test::operation_cases(precision::int8)) {
     if (prob.kind() != kernel_kind::qgemm) continue;
     const workload& w = workload_for(kernel_kind::qgemm);
     host_buffers b = w.make_buffers(prob, 5);

@@ -35,28 +35,9 @@ class cuda_backend : public ::testing::Test {
 TEST_F(cuda_backend, every_supported_problem_prepares_and_the_plain_kernels_verify) {
   auto dev = cuda_device_open(info);
   ASSERT_TRUE(dev) << dev.error().message;
-  std::vector<problem> problems;
-  for (precision p : all_precisions) {
-    problems.push_back({gemm_shape{33, 47, 29}, p});
-    problems.push_back({gemm_shape{16, 24, 40, true, true}, p});
-    problems.push_back({gemm_shape{20, 12, 8, false, true}, p});
-    problems.push_back({gemm_shape{9, 70, 31, true, false}, p});
-    problems.push_back({reduction_shape{100003, reduce_op::sum}, p});
-    problems.push_back({reduction_shape{100003, reduce_op::max}, p});
-    problems.push_back({peak_shape{21}, p});
-    problems.push_back({conv_shape{1, 3, 9, 9, 4, 3, 3, 1, 1, 1, conv_layout::nchw}, p});
-    problems.push_back({softmax_shape{5, 300}, p});
-    problems.push_back({rmsnorm_shape{3, 257}, p});
-    problems.push_back({attention_shape{2, 4, 2, 3, 7, 40, true}, p});  // grouped-query, causal, seq_q < seq_kv, head_dim not a multiple of 32
-    problems.push_back({attention_shape{1, 2, 2, 5, 5, 64, false}, p});
-    problems.push_back({conv_shape{2, 5, 7, 8, 6, 3, 3, 2, 1, 1, conv_layout::nhwc}, p});
-    problems.push_back({qgemm_shape{2, 5, 64, quant_format::q4_0}, p});
-    problems.push_back({qgemm_shape{1, 3, 96, quant_format::q8_0}, p});
-  }
-  for (auto op : {bandwidth_op::read, bandwidth_op::copy, bandwidth_op::triad}) problems.push_back({bandwidth_shape{3 * 4 * 4096, op}, precision::fp32});
-  problems.push_back({bandwidth_shape{3 * 4 * 1001, bandwidth_op::triad}, precision::fp32});  // a tail that fills no 16-byte vector
-  for (auto op : {bandwidth_op::upload, bandwidth_op::download}) problems.push_back({bandwidth_shape{4 * 5000, op}, precision::fp32});
-  problems.push_back({latency_shape{}, precision::fp32});
+  std::vector<problem> problems;  // every operation's cases (ops/<name>/), in every precision
+  for (precision p : all_precisions)
+    for (const problem& c : test::operation_cases(p)) problems.push_back(c);
   int verified = 0, tensor_core_rows = 0, refused = 0;
   for (const problem& p : problems) {
     SCOPED_TRACE(p.id());

@@ -1,6 +1,7 @@
-// The OpenCL backend on PoCL (a real CPU OpenCL driver): every workload x precision verified at
-// small sizes, device-time measurement, and a kernel that fails to build reported as such while
-// the rest of the run goes on.
+// What is the OpenCL backend's own, on PoCL (a real CPU OpenCL driver): every GEMM tile candidate
+// verified, the tuning cache, CLBlast, the extensions' selection, limits, and a kernel that fails to
+// build reported as such while the rest of the run goes on. Every operation's cases in every
+// precision: operation_test.cpp.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -39,56 +40,6 @@ class opencl_backend : public ::testing::Test {
   inventory inv;
   const device_info* info = nullptr;
 };
-
-TEST_F(opencl_backend, every_workload_and_precision_verifies_on_pocl) {
-  test::temp_dir cache;
-  auto dev = opencl_device_open(*info, {"", true, cache.path(), 128});
-  ASSERT_TRUE(dev) << dev.error().message;
-  std::vector<problem> problems;
-  for (precision p : all_precisions) {
-    problems.push_back({gemm_shape{33, 47, 29}, p});
-    problems.push_back({gemm_shape{16, 24, 40, true, true}, p});
-    problems.push_back({conv_shape{2, 3, 9, 9, 5, 3, 3, 1, 1, 1, conv_layout::nchw}, p});
-    problems.push_back({conv_shape{1, 4, 10, 10, 6, 3, 3, 2, 1, 1, conv_layout::nhwc}, p});
-    // K % 16 == 0: the implicit-GEMM form on CPU devices (pixel counts not a multiple of its 12 rows)
-    problems.push_back({conv_shape{1, 3, 9, 9, 16, 3, 3, 1, 1, 1, conv_layout::nchw}, p});
-    problems.push_back({conv_shape{2, 5, 7, 8, 32, 3, 3, 2, 1, 1, conv_layout::nhwc}, p});
-    problems.push_back({conv_shape{1, 3, 11, 11, 16, 3, 3, 1, 2, 2, conv_layout::nchw}, p});
-    problems.push_back({reduction_shape{100003, reduce_op::sum}, p});
-    problems.push_back({reduction_shape{100003, reduce_op::max}, p});
-    problems.push_back({peak_shape{16}, p});
-    for (const problem& m : test::model_layer_problems(p)) problems.push_back(m);
-  }
-  for (auto op : {bandwidth_op::read, bandwidth_op::copy, bandwidth_op::triad}) problems.push_back({bandwidth_shape{3 * 4 * 4096, op}, precision::fp32});
-  problems.push_back({bandwidth_shape{3 * 4 * 1001, bandwidth_op::triad}, precision::fp32});  // not a multiple of 4: scalar path
-  for (auto op : {bandwidth_op::upload, bandwidth_op::download}) problems.push_back({bandwidth_shape{4 * 5000, op}, precision::fp32});
-  problems.push_back({latency_shape{}, precision::fp32});
-  int verified = 0;
-  for (const problem& p : problems) {
-    SCOPED_TRACE(p.id());
-    const support s = (*dev)->supports(p);
-    if (s.level == support_level::unsupported) {
-      EXPECT_FALSE(s.reason.empty());
-      continue;
-    }
-    for (const std::string& impl : s.implementations) {  // ours, and CLBlast for fp32 GEMM
-      SCOPED_TRACE(impl);
-      const workload& w = workload_for(p.kind());
-      host_buffers b = w.make_buffers(p, 21);
-      auto ready = (*dev)->prepare(p, b, impl);
-      ASSERT_TRUE(ready) << ready.error().message;
-      EXPECT_EQ((*ready)->implementation(), impl);
-      auto t = (*ready)->run_seconds(3);
-      ASSERT_TRUE(t) << t.error().message;
-      EXPECT_GT(*t, 0.0);
-      ASSERT_TRUE((*ready)->read_back(b));
-      const verification v = w.verify(p, b, 21);
-      EXPECT_TRUE(v.passed) << v.message;
-      verified += v.checked;
-    }
-  }
-  EXPECT_GE(verified, 26);  // including uploads and downloads, plain and mapped
-}
 
 TEST_F(opencl_backend, every_gemm_candidate_verifies) {
   // The tuner keeps the fastest candidate; each must be right, whichever wins on a device.

@@ -1,5 +1,7 @@
 #include "tests/support/test_support.hpp"
 
+#include "ops/operation.hpp"
+
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -113,21 +115,14 @@ counter_writer::~counter_writer() {
   m_thread.join();
 }
 
-std::vector<problem> model_layer_problems(precision p) {
-  return {
-      {softmax_shape{3, 1001}, p},
-      {softmax_shape{2, 64}, p},
-      {rmsnorm_shape{3, 1001}, p},
-      {rmsnorm_shape{2, 64}, p},
-      {attention_shape{1, 4, 2, 37, 100, 64, true}, p},
-      {attention_shape{2, 2, 2, 20, 20, 80, false}, p},
-      {attention_shape{1, 1, 1, 1, 480, 64, false}, p},
-      {attention_shape{1, 2, 1, 9, 23, 40, true}, p},  // head_dim 40: no subgroup of 4, 8 or more divides it in vec4s (Vulkan's shared-memory form)
-      {qgemm_shape{3, 37, 64, quant_format::q8_0}, p},
-      {qgemm_shape{1, 50, 96, quant_format::q4_0}, p},
-      {qgemm_shape{5, 16, 32, quant_format::q4_0}, p},
-      {qgemm_shape{2, 19, 192, quant_format::q4_0}, p},  // an even block count: the CPU's pairs of blocks (3 pairs: the loop and its tail)
-  };
+std::vector<problem> operation_cases(precision p) {
+  std::vector<problem> out;
+  for (const operation* op : operations())
+    for (problem c : op->cases()) {
+      c.type = p;
+      out.push_back(c);
+    }
+  return out;
 }
 
 }  // namespace xpu::test

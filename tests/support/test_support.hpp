@@ -72,10 +72,8 @@ class counter_writer {
   std::thread m_thread;
 };
 
-// Small softmax, rmsnorm, attention and qgemm problems every backend's test verifies in precision p:
-// rows that fill whole vectors and rows that do not, grouped-query and causal attention with
-// seq_q < seq_kv, a head_dim that is not a power of two, a decode-shaped row of 480 keys (a scalar
-// form of the Vulkan shader went wrong there on lavapipe), Q8_0 and Q4_0 weights at m = 1 and more.
-std::vector<problem> model_layer_problems(precision p);
+// Every operation's verification cases (ops/<name>/: operation::cases) in precision p, in the
+// registry's order.
+std::vector<problem> operation_cases(precision p);
 
 }  // namespace xpu::test
