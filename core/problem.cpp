@@ -10,7 +10,7 @@
 namespace xpu {
 
 namespace {
-constexpr std::array<std::pair<kernel_kind, std::string_view>, 10> kind_names{{{kernel_kind::gemm, "gemm"},
+constexpr std::array<std::pair<kernel_kind, std::string_view>, 11> kind_names{{{kernel_kind::gemm, "gemm"},
                                                                             {kernel_kind::conv2d, "conv2d"},
                                                                             {kernel_kind::reduction, "reduction"},
                                                                             {kernel_kind::peak, "peak"},
@@ -19,7 +19,8 @@ constexpr std::array<std::pair<kernel_kind, std::string_view>, 10> kind_names{{{
                                                                             {kernel_kind::softmax, "softmax"},
                                                                             {kernel_kind::rmsnorm, "rmsnorm"},
                                                                             {kernel_kind::attention, "attention"},
-                                                                            {kernel_kind::qgemm, "qgemm"}}};
+                                                                            {kernel_kind::qgemm, "qgemm"},
+                                                                            {kernel_kind::silu, "silu"}}};
 }  // namespace
 
 std::string_view to_string(kernel_kind k) {
@@ -85,6 +86,7 @@ std::optional<std::int64_t> largest_tensor_elements(const problem& p) {
     std::optional<std::int64_t> operator()(const latency_shape&) const { return 0; }
     std::optional<std::int64_t> operator()(const softmax_shape& s) const { return checked_mul(s.rows, s.cols); }
     std::optional<std::int64_t> operator()(const rmsnorm_shape& s) const { return checked_mul(s.rows, s.cols); }
+    std::optional<std::int64_t> operator()(const silu_shape& s) const { return checked_mul(s.rows, s.cols); }
     std::optional<std::int64_t> operator()(const attention_shape& a) const {
       return max_of({checked_product({a.batch, a.heads, a.seq_q, a.head_dim}), checked_product({a.batch, a.kv_heads, a.seq_kv, a.head_dim})});
     }
@@ -124,6 +126,7 @@ std::string problem::id() const {
     std::string operator()(const latency_shape&) const { return "latency/empty"; }
     std::string operator()(const softmax_shape& s) const { return fmt::format("softmax/{}/r{}c{}", p, s.rows, s.cols); }
     std::string operator()(const rmsnorm_shape& s) const { return fmt::format("rmsnorm/{}/r{}c{}", p, s.rows, s.cols); }
+    std::string operator()(const silu_shape& s) const { return fmt::format("silu/{}/r{}c{}", p, s.rows, s.cols); }
     std::string operator()(const attention_shape& a) const {
       return fmt::format("attention/{}/b{}h{}kv{}q{}s{}d{}{}", p, a.batch, a.heads, a.kv_heads, a.seq_q, a.seq_kv, a.head_dim, a.causal ? "c" : "");
     }

@@ -12,7 +12,7 @@
 
 namespace xpu {
 
-enum class kernel_kind { gemm, conv2d, reduction, peak, bandwidth, latency, softmax, rmsnorm, attention, qgemm };
+enum class kernel_kind { gemm, conv2d, reduction, peak, bandwidth, latency, softmax, rmsnorm, attention, qgemm, silu };
 std::string_view to_string(kernel_kind k);
 
 // C[m x n] = op(A)[m x k] . op(B)[k x n], row-major; op = transpose when trans_* is set
@@ -75,6 +75,13 @@ struct rmsnorm_shape {
   std::int64_t rows = 0, cols = 0;
 };
 
+// SiLU (swish) of every element of a rows x cols matrix: y = x / (1 + exp(-x)), the activation of
+// Llama-style gated FFNs (rows: tokens, cols: the FFN width).
+struct silu_shape {
+  static constexpr kernel_kind kind = kernel_kind::silu;
+  std::int64_t rows = 0, cols = 0;
+};
+
 // Scaled dot-product attention, per batch and query head: O = softmax(Q K^T / sqrt(head_dim)) V.
 // Q, O: batch x heads x seq_q x head_dim; K, V: batch x kv_heads x seq_kv x head_dim (grouped-query
 // attention: query head h reads kv head h / (heads / kv_heads)). Causal: query i sees keys
@@ -101,7 +108,7 @@ struct qgemm_shape {
 };
 
 using shape = std::variant<gemm_shape, conv_shape, reduction_shape, peak_shape, bandwidth_shape, latency_shape, softmax_shape, rmsnorm_shape,
-                           attention_shape, qgemm_shape>;
+                           attention_shape, qgemm_shape, silu_shape>;
 
 struct problem {
   shape dims;

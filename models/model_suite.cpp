@@ -20,6 +20,13 @@ std::string role_of(const std::string& name) {
   return r;
 }
 
+// Architectures whose gated FFN is silu(gate) * up (llama.cpp's LLM_FFN_SILU with LLM_FFN_PAR).
+bool ffn_is_silu(std::string_view arch) {
+  for (std::string_view a : {"llama", "mistral", "qwen2", "qwen3", "granite", "internlm2", "olmo2", "exaone"})
+    if (arch == a) return true;
+  return false;
+}
+
 
 }  // namespace
 
@@ -102,6 +109,10 @@ result<model_structure> model_from_gguf(const gguf::file& f, std::string_view so
     if (t.dims[0] > (1u << 30) || t.dims[1] > (1u << 30))
       return fail(status::invalid, "{}: tensor '{}' is {} x {}: a dimension above 2^30", source, t.name, t.dims[0], t.dims[1]);
     add(t, role_of(t.name));
+    if (ffn_is_silu(m.architecture) && role_of(t.name) == "ffn_gate") {  // k x n: hidden in, the FFN's width out
+      m.silu_width = std::max(m.silu_width, static_cast<std::int64_t>(t.dims[1]));
+      ++m.silu_layers;
+    }
   }
   if (!f.find("output.weight"))
     if (const gguf::tensor* e = f.find("token_embd.weight"); e && e->dims.size() == 2) {
@@ -132,8 +143,9 @@ std::string model_suite_toml(const model_structure& m, std::int64_t tokens) {
        "\n";
   s += "# GEMMs: y = x W^T with the weights as stored (n x k, B transposed); m = 1 is decoding one token, m = the prompt\n"
        "# is prefill (the output matrix at m = 1: only the prompt's last position needs logits). The report sums each\n"
-       "# phase's steps x count into tokens/s: RoPE, SiLU, residual adds and sampling are not measured. The matrices run\n"
-       "# in fp32, fp16, bf16 and int8, and as qgemm in their own blocks where those are Q8_0 or Q4_0.\n";
+       "# phase's steps x count into tokens/s: RoPE, residual adds, the gate's product and sampling are not measured (nor a\n"
+       "# GELU FFN's activation). The matrices run in fp32, fp16, bf16 and int8, and as qgemm in their own blocks where those\n"
+       "# are Q8_0 or Q4_0.\n";
   s += fmt::format("name = {}\n", toml_quoted(fmt::format("model-{}", m.architecture)));
   s += fmt::format("description = {}\n", toml_quoted(fmt::format("{} ({}): {} layers, hidden {}, {} heads / {} KV heads of {}, prompt {}", m.name,
                                                                     m.architecture, m.layers, m.hidden, m.heads, m.kv_heads, m.head_dim, tokens)));
@@ -175,6 +187,13 @@ std::string model_suite_toml(const model_structure& m, std::int64_t tokens) {
                    m.hidden);
   step(prefill, "prefill", {rmsnorm_shape{tokens, m.hidden}}, 2 * m.layers + 1);
   step(decode, "decode", {rmsnorm_shape{1, m.hidden}}, 2 * m.layers + 1);
+  if (m.silu_width > 0) {
+    s += fmt::format("# The gated FFN's activation, silu(gate): one row per token of the FFN's width.\n"
+                     "[[silu]]\nprecisions = [\"fp32\", \"fp16\", \"bf16\"]\nshapes = [{{ rows = {}, cols = {} }}, {{ rows = 1, cols = {} }}]\n\n",
+                     tokens, m.silu_width, m.silu_width);
+    step(prefill, "prefill", {silu_shape{tokens, m.silu_width}}, m.silu_layers);
+    step(decode, "decode", {silu_shape{1, m.silu_width}}, m.silu_layers);
+  }
   s += "# The decode memory bound: the matrices' bytes / the read bandwidth measured here (1 GiB: beyond the caches).\n"
        "[[bandwidth]]\nops = [\"read\"]\nbytes = [1073741824]\n\n";
   s += fmt::format("[model]\nname = {}\nsource = {}\nweight_type = {}\ntokens = {}\nweight_bytes = {:.0f}\n", toml_quoted(fmt::format("{}: {}", m.architecture, m.name)),

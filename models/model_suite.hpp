@@ -27,6 +27,9 @@ struct model_structure {
   std::string name;          // general.name, or the file's stem
   std::string source;
   std::int64_t layers = 0, hidden = 0, heads = 0, kv_heads = 0, head_dim = 0, vocab = 0;
+  // The gated FFN's SiLU: its width (ffn_gate's rows) and how many layers have one; 0 where the
+  // architecture's FFN activation is not SiLU (GELU in gemma and gpt2) or there is no ffn_gate.
+  std::int64_t silu_width = 0, silu_layers = 0;
   std::vector<model_matrix> matrices;
   double weight_bytes = 0;   // every matrix once, in the file's types (0: a type of unknown size)
   std::string weight_type;   // the type most matrix bytes are stored in
@@ -40,7 +43,8 @@ result<model_structure> model_from_gguf(const gguf::file& f, std::string_view so
 
 // The suite: GEMMs (weights as stored: B transposed) at m = 1 for decode and m = tokens for prefill,
 // attention (causal; decode: one query over `tokens` cached keys), RMSNorm (two per layer and a
-// final one), in fp32, fp16, bf16 and int8 where a device has them; [model] lists each phase's steps.
+// final one), the gated FFN's SiLU, in fp32, fp16, bf16 and int8 where a device has them; [model]
+// lists each phase's steps.
 std::string model_suite_toml(const model_structure& m, std::int64_t tokens);
 
 // A TOML basic string: quoted, with quotes, backslashes and control characters escaped.

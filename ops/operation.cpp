@@ -21,13 +21,15 @@ const operation& softmax_operation();
 const operation& rmsnorm_operation();
 const operation& attention_operation();
 const operation& qgemm_operation();
+const operation& silu_operation();
 
 namespace {
 
-const std::array<const operation*, 10>& registry() {
-  static const std::array<const operation*, 10> table{
+const std::array<const operation*, 11>& registry() {
+  static const std::array<const operation*, 11> table{
       &gemm_operation(),    &conv2d_operation(),  &reduction_operation(), &bandwidth_operation(), &peak_operation(),
       &latency_operation(), &softmax_operation(), &rmsnorm_operation(),   &attention_operation(), &qgemm_operation(),
+      &silu_operation(),
   };
   return table;
 }

@@ -1,7 +1,7 @@
 #pragma once
-// What softmax and RMSNorm share: a rows x cols matrix X in, Y of X's type out (RMSNorm adds a
+// What softmax, RMSNorm and SiLU share: a rows x cols matrix X in, Y of X's type out (RMSNorm adds a
 // weight per column), one element of work each, whole rows verified against a float64 reference.
-// Internal to ops/softmax/ and ops/rmsnorm/.
+// Internal to ops/softmax/, ops/rmsnorm/ and ops/silu/.
 #include <random>
 
 #include "ops/operation.hpp"
@@ -23,7 +23,7 @@ class row_workload final : public workload {
   double min_bytes(const problem& p) const override {  // X (and G) read once, Y written once
     const auto& s = std::get<Shape>(p.dims);
     const auto in = static_cast<double>(size_of(input_type(p.type)));
-    return ops(p) * (in + static_cast<double>(size_of(output_type(Shape::kind, p.type)))) + (m_weighted ? static_cast<double>(s.cols) * in : 0.0);
+    return ops(p) * (in + static_cast<double>(size_of(stored_output_type(p.type)))) + (m_weighted ? static_cast<double>(s.cols) * in : 0.0);
   }
   std::string_view ops_unit(const problem&) const override { return "element"; }
   host_buffers make_buffers(const problem& p, std::uint64_t seed) const override {
@@ -33,7 +33,7 @@ class row_workload final : public workload {
     b.inputs.emplace_back(input_type(p.type), static_cast<std::size_t>(s.rows * s.cols));
     if (m_weighted) b.inputs.emplace_back(input_type(p.type), static_cast<std::size_t>(s.cols));
     for (auto& in : b.inputs) fill(in, rng);
-    b.outputs.push_back(output(output_type(Shape::kind, p.type), static_cast<std::size_t>(s.rows * s.cols)));
+    b.outputs.push_back(output(stored_output_type(p.type), static_cast<std::size_t>(s.rows * s.cols)));
     return b;
   }
   verification verify(const problem& p, const host_buffers& b, std::uint64_t seed, precision) const override {
@@ -49,16 +49,19 @@ class row_workload final : public workload {
     return row_size_error(p, s.rows, s.cols);
   }
   // The descriptor's section parser.
-  static result<void> parse(const section_context& c) { return parse_row_shapes(c, Shape::kind); }
+  static result<void> parse(const section_context& c) {
+    return parse_row_shapes(c, Shape::kind, [](std::int64_t rows, std::int64_t cols) -> shape { return Shape{rows, cols}; });
+  }
 
  private:
   bool m_weighted;
   reference_fn m_reference;
 };
 
-// A softmax or RMSNorm problem's rows and cols (the backends' host code).
+// A softmax, RMSNorm or SiLU problem's rows and cols (the backends' host code).
 inline std::pair<std::int64_t, std::int64_t> rows_and_cols(const problem& p) {
   if (const auto* r = std::get_if<rmsnorm_shape>(&p.dims)) return {r->rows, r->cols};
+  if (const auto* r = std::get_if<silu_shape>(&p.dims)) return {r->rows, r->cols};
   const auto& s = std::get<softmax_shape>(p.dims);
   return {s.rows, s.cols};
 }

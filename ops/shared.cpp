@@ -26,14 +26,16 @@ element_type input_type(precision p, int which) {
   return element_type::f32;
 }
 
-element_type output_type(kernel_kind kind, precision p) {
+element_type accumulated_output_type(precision p) {
   if (p == precision::int8 || p == precision::int32) return element_type::s32;
   if (p == precision::fp64) return element_type::f64;
-  // The model-layer operations write their output in their storage type, as a model's layers do.
-  const bool stored = kind == kernel_kind::softmax || kind == kernel_kind::rmsnorm || kind == kernel_kind::attention;
-  if (stored && p == precision::fp16) return element_type::f16;
-  if (stored && p == precision::bf16) return element_type::bf16;
-  return element_type::f32;  // GEMM, conv2d and reductions accumulate and write fp32
+  return element_type::f32;
+}
+
+element_type stored_output_type(precision p) {
+  if (p == precision::fp16) return element_type::f16;
+  if (p == precision::bf16) return element_type::bf16;
+  return accumulated_output_type(p);
 }
 
 namespace ops {
@@ -204,7 +206,7 @@ std::optional<std::string> only_float_storage(const problem& p) {
   return fmt::format("{} runs in fp32, fp16 and bf16 (xpubench has no {} {} kernel)", to_string(p.kind()), to_string(p.type), to_string(p.kind()));
 }
 
-result<void> parse_row_shapes(const section_context& c, kernel_kind kind) {
+result<void> parse_row_shapes(const section_context& c, kernel_kind kind, shape (*make)(std::int64_t rows, std::int64_t cols)) {
   const toml::table& t = c.table;
   const std::string section = fmt::format("[[{}]]", to_string(kind));
   if (auto ok = c.r.only_keys(t, section, {"precisions", "shapes"}); !ok) return ok;
@@ -219,8 +221,7 @@ result<void> parse_row_shapes(const section_context& c, kernel_kind kind) {
     std::int64_t rows = 0, cols = 0;
     if (auto ok = c.r.positive_fields(*st, s, fmt::format("{} shape", to_string(kind)), {{"rows", &rows}, {"cols", &cols}}, true); !ok) return ok;
     for (precision p : *precs) {
-      problem pr{softmax_shape{rows, cols}, p};
-      if (kind == kernel_kind::rmsnorm) pr.dims = rmsnorm_shape{rows, cols};
+      problem pr{make(rows, cols), p};
       if (auto ok = c.add(s, pr); !ok) return ok;
     }
   }

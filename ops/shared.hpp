@@ -58,7 +58,7 @@ std::optional<std::string> only_peak_measures_wide_types(const problem& p);
 std::optional<std::string> only_float_storage(const problem& p);
 
 // The [[softmax]] and [[rmsnorm]] sections: precisions and shapes = [{rows, cols}].
-result<void> parse_row_shapes(const section_context& c, kernel_kind kind);
+result<void> parse_row_shapes(const section_context& c, kernel_kind kind, shape (*make)(std::int64_t rows, std::int64_t cols));
 // Their size rule: positive, and within the kernels' 32-bit sizes.
 std::optional<std::string> row_size_error(const problem& p, std::int64_t rows, std::int64_t cols);
 

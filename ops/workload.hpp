@@ -53,7 +53,11 @@ const workload& workload_for(kernel_kind kind);
 // Element types of a problem's inputs and output, by precision (the buffer conventions of
 // ops/<name>/reference.hpp).
 element_type input_type(precision p, int which = 0);
-element_type output_type(kernel_kind kind, precision p);
+// Products and sums (GEMM, conv2d, reductions) write what they accumulate in: int32, fp64 or fp32.
+element_type accumulated_output_type(precision p);
+// The model-layer operations (softmax, RMSNorm, attention, SiLU) write their storage type, as a
+// model's layers do: fp16 and bf16 as themselves, else as accumulated_output_type.
+element_type stored_output_type(precision p);
 
 // Sizes no device holds: the largest tensor may have at most this many elements (2^46: 512 TiB of
 // fp64), so every byte count and the runner's 3x memory estimate stay far inside 64 bits.

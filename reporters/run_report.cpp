@@ -75,8 +75,8 @@ std::string model_report(const run& r, const painter& p, std::size_t width) {
     out = p.bold(fmt::format("Model {}{}, prompt of {} tokens: tokens/s from the measured kernel time", m.name,
                              m.weight_type.empty() ? "" : fmt::format(" ({} weights)", m.weight_type), m.tokens)) +
           "\n";
-    out += wrap_text("(each phase's GEMMs, attention and RMSNorm x their counts: a bound for a runtime whose kernels are these; RoPE, SiLU, residual "
-                     "adds, sampling, quantizing activations and the gaps between kernels are not in it. The memory bound holds for any runtime: one "
+    out += wrap_text("(each phase's GEMMs, attention, RMSNorm and SiLU x their counts: a bound for a runtime whose kernels are these; RoPE, residual "
+                     "adds, the gate's product, sampling, quantizing activations and the gaps between kernels are not in it. The memory bound holds for any runtime: one "
                      "decoded token reads every matrix once, `matrices` bytes in the row's type.)", width, "  ");
   } else {
     out = p.bold(fmt::format("Model {}{}: inferences/s from the measured kernel time", m.name,

@@ -78,13 +78,14 @@ void sum_phase(const std::vector<model_step>& steps, const row_index& rows, cons
   double total = 0;
   for (const model_step& step : steps) {
     // Each step in the row's own form first. Then, only where that form does not exist (unsupported,
-    // not in the suite; never after a failure): attention and RMSNorm, which have no int8 kernels
+    // not in the suite; never after a failure): attention, RMSNorm and SiLU, which have no int8 kernels
     // (nor bf16 ones on some devices), in fp16, else fp32 (as llama.cpp keeps them); a matrix of a quantized row that is not
     // stored in the row's blocks (llama.cpp files keep output.weight in Q6_K), as a dense GEMM with
     // the row's activations.
     const std::string own = v.run_of(step);
     std::vector<std::pair<std::string, std::string>> order{{own, v.precision}};
-    const bool row_kernel = step.run.starts_with("attention/") || step.run.starts_with("rmsnorm/") || step.run.starts_with("softmax/");
+    const bool row_kernel = step.run.starts_with("attention/") || step.run.starts_with("rmsnorm/") || step.run.starts_with("softmax/") ||
+                            step.run.starts_with("silu/");
     if (row_kernel) order.insert(order.end(), {{step.run, "fp16"}, {step.run, "fp32"}});
     else if (!v.weights.empty()) order.emplace_back(step.run, v.precision);
     const measurement* used = nullptr;

@@ -27,13 +27,7 @@ result<std::unique_ptr<prepared>> cu_device::prepare_attention(const problem& p,
 
 XPU_OP_ROW(cu_device, attention){
     kernel_kind::attention,
-    [](const cu_device&, const problem& p) {
-      if (p.type == precision::fp32) return support{support_level::native, "fp32 arithmetic, one warp per query row", {"xpubench"}};
-      if (p.type == precision::fp16 || p.type == precision::bf16)
-        return support{support_level::native, fmt::format("{} storage, fp32 arithmetic, one warp per query row", to_string(p.type)), {"xpubench"},
-                       {{"xpubench", precision::fp32}}};
-      return cu_device::no_kernel(p);
-    },
+    [](const cu_device&, const problem& p) { return cu_device::stored_float_support(p, "one warp per query row"); },
     [](cu_device& d, const problem& p, const host_buffers& in, std::string_view) { return d.prepare_attention(p, in); }};
 
 }  // namespace xpu::cuda_backend

@@ -80,6 +80,13 @@ support cu_device::no_kernel(const problem& p) {
   return {support_level::unsupported, fmt::format("no CUDA {} kernel in {}", to_string(p.kind()), to_string(p.type)), {}};
 }
 
+support cu_device::stored_float_support(const problem& p, std::string_view how) {
+  if (p.type == precision::fp32) return {support_level::native, fmt::format("fp32 arithmetic, {}", how), {"xpubench"}};
+  if (p.type == precision::fp16 || p.type == precision::bf16)
+    return {support_level::native, fmt::format("{} storage, fp32 arithmetic, {}", to_string(p.type), how), {"xpubench"}, {{"xpubench", precision::fp32}}};
+  return no_kernel(p);
+}
+
 result<void> cu_device::prepare_check(const problem&, const host_buffers&) {
   XPU_CHECK_CU(m_api, m_api.ctx_set_current(m_ctx));
   return {};

@@ -126,6 +126,9 @@ class cu_device final : public table_device<cu_device> {
   static std::span<const op_row<cu_device>* const> rows();
   // "no CUDA <operation> kernel in <precision>": what a row answers for a precision it lacks.
   static support no_kernel(const problem& p);
+  // The model-layer operations (softmax, RMSNorm, attention, SiLU): fp32, or fp16/bf16 storage with
+  // fp32 arithmetic, computed as `how`; no_kernel for other precisions.
+  static support stored_float_support(const problem& p, std::string_view how);
   std::optional<double> clock_hz_measure() override;
 
   const cuda_api& api() const { return m_api; }

@@ -26,13 +26,7 @@ result<std::unique_ptr<prepared>> cu_device::prepare_rows(const problem& p, cons
 
 XPU_OP_ROW(cu_device, softmax){
     kernel_kind::softmax,
-    [](const cu_device&, const problem& p) {
-      if (p.type == precision::fp32) return support{support_level::native, "fp32 arithmetic, one block per row", {"xpubench"}};
-      if (p.type == precision::fp16 || p.type == precision::bf16)
-        return support{support_level::native, fmt::format("{} storage, fp32 arithmetic, one block per row", to_string(p.type)), {"xpubench"},
-                       {{"xpubench", precision::fp32}}};
-      return cu_device::no_kernel(p);
-    },
+    [](const cu_device&, const problem& p) { return cu_device::stored_float_support(p, "one block per row"); },
     [](cu_device& d, const problem& p, const host_buffers& in, std::string_view) { return d.prepare_rows(p, in); }};
 XPU_OP_ROW(cu_device, rmsnorm){kernel_kind::rmsnorm, rows::softmax.supports, rows::softmax.prepare};
 

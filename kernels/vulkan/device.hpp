@@ -47,6 +47,7 @@ class vk_device final : public table_device<vk_device> {
   static support rows_support(const vk_device& d, const problem& p);
 
   // The toolkit every operation's host file uses.
+  context& runtime() const { return *m_c; }  // pipelines, limits, queues
   result<std::unique_ptr<buffer>> device_buffer(std::size_t bytes) { return buffer::create(m_c, bytes, false); }
 
   // Uploads every input and allocates the output (`output_bytes`); the bindings are checked

@@ -23,7 +23,7 @@ class attention_workload final : public workload {
   }
   double min_bytes(const problem& p) const override {
     const auto& a = std::get<attention_shape>(p.dims);
-    return static_cast<double>(q_elements(a) * (size_of(input_type(p.type)) + size_of(output_type(kernel_kind::attention, p.type))) +
+    return static_cast<double>(q_elements(a) * (size_of(input_type(p.type)) + size_of(stored_output_type(p.type))) +
                                2 * kv_elements(a) * size_of(input_type(p.type)));
   }
   std::string_view ops_unit(const problem&) const override { return "FLOP"; }
@@ -35,7 +35,7 @@ class attention_workload final : public workload {
     b.inputs.emplace_back(input_type(p.type), kv_elements(a));
     b.inputs.emplace_back(input_type(p.type), kv_elements(a));
     for (auto& in : b.inputs) ops::fill(in, rng);
-    b.outputs.push_back(ops::output(output_type(kernel_kind::attention, p.type), q_elements(a)));
+    b.outputs.push_back(ops::output(stored_output_type(p.type), q_elements(a)));
     return b;
   }
   verification verify(const problem& p, const host_buffers& b, std::uint64_t seed, precision) const override {

@@ -19,7 +19,7 @@ class conv_workload final : public workload {
   double min_bytes(const problem& p) const override {
     const auto& c = std::get<conv_shape>(p.dims);
     return static_cast<double>(c.n * c.c * c.h * c.w * size_of(input_type(p.type, 0)) + c.k * c.c * c.r * c.s * size_of(input_type(p.type, 1)) +
-                               c.n * c.k * c.p() * c.q() * size_of(output_type(kernel_kind::conv2d, p.type)));
+                               c.n * c.k * c.p() * c.q() * size_of(accumulated_output_type(p.type)));
   }
   std::string_view ops_unit(const problem& p) const override { return p.type == precision::int8 ? "OP" : "FLOP"; }
   host_buffers make_buffers(const problem& p, std::uint64_t seed) const override {
@@ -29,7 +29,7 @@ class conv_workload final : public workload {
     b.inputs.emplace_back(input_type(p.type, 0), static_cast<std::size_t>(c.n * c.c * c.h * c.w));
     b.inputs.emplace_back(input_type(p.type, 1), static_cast<std::size_t>(c.k * c.c * c.r * c.s));
     for (auto& in : b.inputs) ops::fill(in, rng);
-    b.outputs.push_back(ops::output(output_type(kernel_kind::conv2d, p.type), static_cast<std::size_t>(c.n * c.k * c.p() * c.q())));
+    b.outputs.push_back(ops::output(accumulated_output_type(p.type), static_cast<std::size_t>(c.n * c.k * c.p() * c.q())));
     return b;
   }
   verification verify(const problem& p, const host_buffers& b, std::uint64_t seed, precision acc) const override {

@@ -19,7 +19,7 @@ class gemm_workload final : public workload {
   double min_bytes(const problem& p) const override {
     const auto& g = std::get<gemm_shape>(p.dims);
     return static_cast<double>(g.m * g.k * size_of(input_type(p.type, 0)) + g.k * g.n * size_of(input_type(p.type, 1)) +
-                               g.m * g.n * size_of(output_type(kernel_kind::gemm, p.type)));
+                               g.m * g.n * size_of(accumulated_output_type(p.type)));
   }
   std::string_view ops_unit(const problem& p) const override { return p.type == precision::int8 ? "OP" : "FLOP"; }
   host_buffers make_buffers(const problem& p, std::uint64_t seed) const override {
@@ -29,7 +29,7 @@ class gemm_workload final : public workload {
     b.inputs.emplace_back(input_type(p.type, 0), static_cast<std::size_t>(g.m * g.k));
     b.inputs.emplace_back(input_type(p.type, 1), static_cast<std::size_t>(g.k * g.n));
     for (auto& in : b.inputs) ops::fill(in, rng);
-    b.outputs.push_back(ops::output(output_type(kernel_kind::gemm, p.type), static_cast<std::size_t>(g.m * g.n)));
+    b.outputs.push_back(ops::output(accumulated_output_type(p.type), static_cast<std::size_t>(g.m * g.n)));
     return b;
   }
   verification verify(const problem& p, const host_buffers& b, std::uint64_t seed, precision acc) const override {

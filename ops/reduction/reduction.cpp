@@ -23,7 +23,7 @@ class reduction_workload final : public workload {
     host_buffers b;
     b.inputs.emplace_back(p.type == precision::int8 ? element_type::s8 : input_type(p.type), static_cast<std::size_t>(r.n));
     ops::fill(b.inputs[0], rng);
-    b.outputs.push_back(ops::output(output_type(kernel_kind::reduction, p.type), 1));
+    b.outputs.push_back(ops::output(accumulated_output_type(p.type), 1));
     return b;
   }
   verification verify(const problem& p, const host_buffers& b, std::uint64_t, precision acc) const override {

@@ -134,9 +134,9 @@ TEST(model_suite, the_suite_written_parses_and_each_step_names_a_problem) {
   EXPECT_EQ(s->model->tokens, 16);
   EXPECT_EQ(s->model->weight_type, "q8_0");
   EXPECT_DOUBLE_EQ(s->model->weight_bytes, m->weight_bytes);
-  // decode: 5 matrix shapes, attention, RMSNorm; prefill the same
-  ASSERT_EQ(s->model->decode.size(), 7u);
-  ASSERT_EQ(s->model->prefill.size(), 7u);
+  // decode: 5 matrix shapes, attention, RMSNorm, the gated FFN's SiLU (llama); prefill the same
+  ASSERT_EQ(s->model->decode.size(), 8u);
+  ASSERT_EQ(s->model->prefill.size(), 8u);
   std::int64_t matrices = 0;
   for (const auto& step : s->model->decode)
     if (step.run.starts_with("gemm/m1n")) matrices += step.count;
@@ -144,6 +144,9 @@ TEST(model_suite, the_suite_written_parses_and_each_step_names_a_problem) {
   EXPECT_EQ(s->model->decode[5].run, "attention/b1h4kv2q1s16d16c");
   EXPECT_EQ(s->model->decode[6].run, "rmsnorm/r1c64");
   EXPECT_EQ(s->model->decode[6].count, 5);
+  EXPECT_EQ(s->model->decode[7].run, "silu/r1c160");  // ffn_gate's width, once per layer
+  EXPECT_EQ(s->model->decode[7].count, 2);
+  EXPECT_EQ(s->model->prefill[7].run, "silu/r16c160");
   EXPECT_EQ(s->model->prefill[4].run, "gemm/m1n100k64tb");  // logits of the prompt's last position only
 }
 

@@ -18,18 +18,20 @@ TEST(operations, each_is_found_by_its_name_and_kind) {
     EXPECT_EQ(&operation_for(op->kind), op);
     EXPECT_FALSE(op->precisions.empty()) << op->name;
     EXPECT_NE(op->parse, nullptr) << op->name;
+    ASSERT_NE(op->cases, nullptr) << op->name;  // tests/kernels/operation_test.cpp runs them on every backend
+    for (const problem& c : op->cases()) EXPECT_EQ(c.kind(), op->kind) << c.id();
     EXPECT_TRUE(names.insert(op->name).second) << op->name << " twice";
   }
   EXPECT_EQ(operation_find("fft"), nullptr);
-  EXPECT_EQ(names.size(), 10u);
+  EXPECT_EQ(names.size(), 11u);
 }
 
 TEST(operations, precisions_are_the_union_of_the_descriptors) {
   const auto all = operation_precisions();
   EXPECT_EQ(all, std::vector<precision>(all_precisions.begin(), all_precisions.end()));  // peak has every one
-  EXPECT_EQ(operation_names(), "gemm, conv2d, reduction, bandwidth, peak, latency, softmax, rmsnorm, attention, qgemm");
+  EXPECT_EQ(operation_names(), "gemm, conv2d, reduction, bandwidth, peak, latency, softmax, rmsnorm, attention, qgemm, silu");
   EXPECT_EQ(operation_names(" ", "[[", "]]"),
-            "[[gemm]] [[conv2d]] [[reduction]] [[bandwidth]] [[peak]] [[latency]] [[softmax]] [[rmsnorm]] [[attention]] [[qgemm]]");
+            "[[gemm]] [[conv2d]] [[reduction]] [[bandwidth]] [[peak]] [[latency]] [[softmax]] [[rmsnorm]] [[attention]] [[qgemm]] [[silu]]");
 }
 
 TEST(operations, shared_rules_refuse_what_no_backend_runs) {
