@@ -23,6 +23,8 @@ namespace xpu {
 
 void history_command::add_options(CLI::App& sub) {
   sub.require_subcommand(1, 1);
+  sub.fallthrough();  // --db after the subcommand too (`history add run.json --db h.sqlite`); inherited by each
+
   sub.add_option("--db", db, fmt::format("The history: a SQLite file (default {}; set XDG_DATA_HOME to move it) or a PostgreSQL URL, postgresql://USER@HOST[:PORT]/DATABASE", default_history_path()));
   add = sub.add_subcommand("add", "Add runs (xpubench run --json) to the history, every row and sample");
   add->add_option("runs", files, "Run files")->required();

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <csignal>
 #include <optional>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -255,9 +256,20 @@ result<inventory> probe_machine_isolated(probe_options options, bool in_process,
       isolated.push_back(b.name);
       options.skip.emplace_back(b.name);
     }
+  // The driver children start together, each on a thread of its own, while this process probes the
+  // CPU and the rest: a slow driver holds up the report only as long as it is the slowest.
+  std::vector<inventory> parts(isolated.size());
+  std::vector<std::jthread> children;
+  for (std::size_t i = 0; i < isolated.size(); ++i)
+    children.emplace_back([&, i] { probe_backend_isolated(isolated[i], timeout_s, parts[i]); });
   auto inv = probe_machine(options);
-  if (inv)
-    for (std::string_view name : isolated) probe_backend_isolated(name, timeout_s, *inv);
+  children.clear();  // joins
+  if (!inv) return inv;
+  for (inventory& part : parts) {  // in the registry's order
+    for (auto& dev : part.devices) inv->devices.push_back(std::move(dev));
+    for (auto& s : part.backends) status_set(*inv, std::move(s));
+  }
+  std::ranges::stable_sort(inv->devices, {}, [](const device_info& x) { return device_backend_rank(x.backend); });
   return inv;
 }
 

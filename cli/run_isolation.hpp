@@ -64,7 +64,8 @@ void supervise_device(const device_info& d, const isolation& iso, run& r, const 
 void probe_backend_isolated(std::string_view backend, double timeout_s, inventory& inv);
 
 // Probes the machine, minus the backends in options.skip; the backends that load drivers are
-// probed in child processes (probe_backend_isolated) unless in_process.
+// probed in child processes (probe_backend_isolated), all at once and beside the in-process probe,
+// unless in_process.
 result<inventory> probe_machine_isolated(probe_options options, bool in_process, double timeout_s);
 
 // The `--no-<backend>` flags of every device backend, each adding its name to `off`.

@@ -79,6 +79,21 @@ TEST(xpubench_history, a_postgresql_server_that_is_not_there_exits_2) {
   EXPECT_NE(r.err.find("cannot connect"), std::string::npos) << r.err;
 }
 
+// --db is taken before the subcommand and after it (issue 27: `history add run.json --db h.sqlite`
+// failed with "The following argument was not expected: --db").
+TEST(xpubench_history, db_is_taken_after_the_subcommand_too) {
+  test::temp_dir dir;
+  const std::string db = (dir.path() / "h.sqlite").string();
+  const auto after = xpubench({"history", "list", "--db", db});  // no history there yet: refused, naming the file
+  EXPECT_EQ(after.exit_code, 2);
+  EXPECT_NE(after.err.find(db), std::string::npos) << after.err;
+  const auto before = xpubench({"history", "--db", db, "list"});
+  EXPECT_EQ(before.exit_code, 2);
+  EXPECT_EQ(after.err, before.err);
+  const auto unknown = xpubench({"history", "list", "--no-such-option"});
+  EXPECT_EQ(unknown.exit_code, 2);  // what neither level takes is still refused
+}
+
 // --since is a real calendar date (issue 28: 2026-13-45 and 0000-00-00 passed, and 100000 digits
 // crashed std::regex); a valid one, with or without a time, is taken.
 TEST(xpubench_history, since_must_be_a_calendar_date) {
