@@ -5,9 +5,9 @@
 // a line here. What a device refuses must say why; what it accepts must prepare, run and verify
 // with every implementation it lists. The support matrix is printed (ctest -V) and recorded.
 //
-// XPU_TEST_BACKEND_OPTIONS (set by tests/CMakeLists.txt): backend options for the devices opened
+// XPU_TEST_BACKEND_OPTIONS (defined by tests/CMakeLists.txt): backend options for the devices opened
 // here, as `run --backend-option` takes them ("opencl.tune=off": the default tiles, and no tuning
-// cache written; every tile candidate is verified in opencl_backend_test.cpp).
+// cache read or written; every tile candidate is verified in opencl_backend_test.cpp).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -45,9 +45,11 @@ class operation_on_backend : public ::testing::TestWithParam<backend_and_operati
     auto probed = probe_machine({std::nullopt, "/", device_backends_except(backend == "cpu" ? "" : backend), "/nonexistent/libnvidia-ml.so.1"});
     ASSERT_TRUE(probed) << probed.error().message;
     inv = std::move(*probed);
-    if (const char* spec = std::getenv("XPU_TEST_BACKEND_OPTIONS")) {
-      std::istringstream words(spec);
-      for (std::string w; words >> w;) ASSERT_TRUE(backend_option_parse(w, options)) << w;
+    std::istringstream words(XPU_TEST_BACKEND_OPTIONS);
+    for (std::string w; words >> w;) {
+      if (w.starts_with(GetParam().backend + ".")) {
+        ASSERT_TRUE(backend_option_parse(w, options)) << w;
+      }
     }
   }
   inventory inv;
