@@ -172,7 +172,9 @@ std::vector<std::string> run_command::worker_command() const {
 result<std::map<std::string, backend_options, std::less<>>> run_command::backend_options_parse() const {
   std::map<std::string, backend_options, std::less<>> out;
   std::vector<std::string> specs = backend_option_specs;
-  if (no_tune && kernel_backend_find("opencl")) specs.insert(specs.begin(), "opencl.tune=off");  // without OpenCL: nothing to tune
+  if (no_tune)
+    for (const kernel_backend& b : kernel_backends())
+      if (!b.no_tune_option.empty()) specs.insert(specs.begin(), fmt::format("{}.{}", b.name, b.no_tune_option));
   for (const auto& spec : specs)
     if (auto ok = backend_option_parse(spec, out); !ok) return std::unexpected(ok.error());
   return out;

@@ -74,7 +74,7 @@ const kernel_backend table[] = {
     {"opencl", open_opencl,
      "tune=on|off (time the GEMM tile candidates once per device and driver; off: the default tiles); tuning_size=N (the n^3 "
      "GEMM each candidate is timed on, 64..4096, default 1024)",
-     opencl_option_error},
+     opencl_option_error, "tune=off"},
 #endif
 #if XPU_WITH_VULKAN
     {"vulkan", open_vulkan, "", no_options},

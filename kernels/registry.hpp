@@ -10,7 +10,6 @@
 #include <string_view>
 
 #include "kernels/backend.hpp"
-#include "kernels/cpu/cpu_device.hpp"
 #include "probe/cpu.hpp"
 
 namespace xpu {
@@ -18,6 +17,8 @@ namespace xpu {
 // Per-backend options as key=value pairs: `run --backend-option opencl.tune=off` gives the OpenCL
 // backend {"tune": "off"}. Each backend refuses a key it does not know (exit 2 with the keys it has).
 using backend_options = std::map<std::string, std::string, std::less<>>;
+
+struct cpu_clock;  // kernels/cpu/cpu_device.hpp: the CPU backend's calibration
 
 struct open_context {
   const cpu_info& cpu;
@@ -33,6 +34,8 @@ struct kernel_backend {
   std::string_view option_help;
   // Why `key`=`value` is not an option of this backend, or nullopt when it is.
   std::optional<std::string> (*option_error)(std::string_view key, std::string_view value);
+  // The option that turns off first-use tuning (`run --no-tune`), "key=value"; empty: it tunes nothing.
+  std::string_view no_tune_option = "";
 };
 
 std::span<const kernel_backend> kernel_backends();

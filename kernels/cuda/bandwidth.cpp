@@ -1,4 +1,4 @@
-// Bandwidth and launch latency on CUDA (stream.cu): read is an fp32 sum over the array, copy and
+// Bandwidth and launch latency on CUDA (bandwidth.cu): read is an fp32 sum over the array, copy and
 // triad stream 16 bytes per thread; upload and download copy between page-locked host memory and
 // the device; latency launches the empty kernel.
 #include <fmt/format.h>
@@ -42,7 +42,7 @@ result<std::unique_ptr<prepared>> cu_device::prepare_bandwidth(const problem& p,
     return std::unique_ptr<prepared>(std::move(*prep));
   }
   const char* name = op == bandwidth_op::copy ? "stream_copy" : "stream_triad";
-  auto f = function("stream", name);
+  auto f = function("bandwidth", name);
   if (!f) return std::unexpected(f.error());
   auto prep = with_buffers(in, "xpubench", "16-byte loads and stores, one vector per thread, 256 threads per block");
   if (!prep) return std::unexpected(prep.error());
@@ -55,7 +55,7 @@ result<std::unique_ptr<prepared>> cu_device::prepare_bandwidth(const problem& p,
 }
 
 result<std::unique_ptr<prepared>> cu_device::prepare_latency() {
-  auto f = function("stream", "empty");
+  auto f = function("bandwidth", "empty");
   if (!f) return std::unexpected(f.error());
   auto q = make_prepared("xpubench", "an empty kernel of one 32-thread block");
   q->launch(*f, {1}, {32}, {});

@@ -1,7 +1,7 @@
 #pragma once
 // The CUDA backend's device, shared by its files: the device class (device.cpp) and one host file
-// per operation beside its kernels: peak.cpp (peak.cu), bandwidth.cpp (stream.cu: copy, triad,
-// the read's sum, the empty kernel; upload/download are copies), reduction.cpp (stream.cu),
+// per operation beside its kernels: peak.cpp (peak.cu), bandwidth.cpp (bandwidth.cu: copy, triad,
+// the read's sum, the empty kernel; upload/download are copies), reduction.cpp (bandwidth.cu),
 // gemm.cpp (gemm.cu), cublaslt.cpp (cuBLASLt's matmul), normalize.cpp (rows.cu: softmax, RMSNorm),
 // attention.cpp (attention.cu), conv2d.cpp (conv.cu), qgemm.cpp (qgemm.cu).
 // Internal to kernels/cuda/.
@@ -133,7 +133,7 @@ class cu_device final : public table_device<cu_device> {
 
   const cuda_api& api() const { return m_api; }
   int multiprocessors() const { return m_sms; }
-  // The kernel `name` of the embedded module `module` ("gemm", "peak", "stream"), loaded once.
+  // The kernel `name` of the embedded module `module` ("gemm", "peak", "bandwidth"), loaded once.
   result<CUfunction> function(std::string_view module, const char* name);
   // Device memory holding `bytes` copied from `data` (nullptr: uninitialized).
   result<device_memory> upload(const void* data, std::size_t bytes);

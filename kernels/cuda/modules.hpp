@@ -8,7 +8,7 @@
 namespace xpu {
 
 struct embedded_module {
-  std::string_view name;  // the source's stem: "gemm", "peak", "stream"
+  std::string_view name;  // the source's stem: "gemm", "peak", "bandwidth"
   std::span<const std::byte> bytes;
 };
 

@@ -4,7 +4,7 @@
 
 namespace xpu::cuda_backend {
 
-// latency: bandwidth.cpp (stream.cu's empty kernel); softmax and rmsnorm: normalize.cpp
+// latency: bandwidth.cpp (bandwidth.cu's empty kernel); softmax and rmsnorm: normalize.cpp
 #define XPU_CUDA_OPS(X) X(peak) X(gemm) X(reduction) X(bandwidth) X(latency) X(softmax) X(rmsnorm) X(attention) X(conv2d) X(qgemm) X(silu)
 XPU_OP_TABLE(cu_device, XPU_CUDA_OPS)
 

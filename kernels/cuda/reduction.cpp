@@ -1,4 +1,4 @@
-// Reductions on CUDA (stream.cu): one launch, blocks combining grid-stride shares into partials and
+// Reductions on CUDA (bandwidth.cu): one launch, blocks combining grid-stride shares into partials and
 // the last block to finish combining those in block order (deterministic for a given grid).
 #include <fmt/format.h>
 
@@ -9,7 +9,7 @@ namespace xpu::cuda_backend {
 result<std::unique_ptr<prepared>> cu_device::prepare_reduction(const problem& p, const host_buffers& in) {
   const auto& r = std::get<reduction_shape>(p.dims);
   const std::string name = fmt::format("reduce_{}_{}", to_string(r.op), to_string(p.type));
-  auto f = function("stream", name.c_str());
+  auto f = function("bandwidth", name.c_str());
   if (!f) return std::unexpected(f.error());
   const std::size_t n = in.inputs.at(0).count();
   const std::size_t per_vector = 16 / size_of(in.inputs[0].type);

@@ -1,4 +1,4 @@
-// Bandwidth on OpenCL (stream.cl): copy and triad kernels, host <-> device transfers.
+// Bandwidth on OpenCL (bandwidth.cl): copy and triad kernels, host <-> device transfers.
 #include "kernels/opencl/device.hpp"
 
 #include <algorithm>
@@ -96,7 +96,7 @@ result<std::unique_ptr<prepared>> cl_device::prepare_stream(bandwidth_op op, con
   }
   const std::size_t n = in.inputs[0].count();
   const int vec = n % width != 0 ? 1 : width;
-  auto prog = program("stream", fmt::format("-DVEC={}", vec), false);
+  auto prog = program("bandwidth", fmt::format("-DVEC={}", vec), false);
   if (!prog) return std::unexpected(prog.error());
   auto p = with_buffers(in, n * 4, fmt::format("float{} per work-item", vec));
   if (!p) return std::unexpected(p.error());

@@ -1,8 +1,8 @@
 #pragma once
 // The OpenCL backend's device, shared by its files: the device class (kernels/opencl/device.cpp)
 // and one host file per operation, named after it, beside its kernel source: gemm.cpp (gemm.cl),
-// conv2d.cpp (conv2d.cl), reduction.cpp (reduce.cl), bandwidth.cpp (stream.cl, reduce.cl for read),
-// peak.cpp (peak.cl), latency.cpp (stream.cl's empty kernel), normalize.cpp (normalize.cl: softmax
+// conv2d.cpp (conv2d.cl), reduction.cpp (reduction.cl), bandwidth.cpp (bandwidth.cl, reduction.cl for read),
+// peak.cpp (peak.cl), latency.cpp (bandwidth.cl's empty kernel), normalize.cpp (normalize.cl: softmax
 // and rmsnorm), attention.cpp (attention.cl), qgemm.cpp (qgemm.cl). Internal to kernels/opencl/.
 #include <map>
 #include <memory>

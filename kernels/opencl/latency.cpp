@@ -1,10 +1,10 @@
-// Launch latency on OpenCL: an empty kernel (stream.cl) of one work-item, launched back to back.
+// Launch latency on OpenCL: an empty kernel (bandwidth.cl) of one work-item, launched back to back.
 #include "kernels/opencl/device.hpp"
 
 namespace xpu::opencl_backend {
 
 result<std::unique_ptr<prepared>> cl_device::prepare_latency() {
-  auto prog = program("stream", "-DVEC=1", false);
+  auto prog = program("bandwidth", "-DVEC=1", false);
   if (!prog) return std::unexpected(prog.error());
   auto p = std::make_unique<cl_prepared>(m_api, m_queue.get(), "an empty kernel, one work-item; device time between launches");
   auto k = kernel(*prog, "empty");

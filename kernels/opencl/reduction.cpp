@@ -1,4 +1,4 @@
-// Reductions on OpenCL (reduce.cl): two passes, sub-group sums where the device has them.
+// Reductions on OpenCL (reduction.cl): two passes, sub-group sums where the device has them.
 #include "kernels/opencl/device.hpp"
 
 #include <algorithm>
@@ -22,16 +22,16 @@ result<std::unique_ptr<prepared>> cl_device::prepare_reduction(precision type, r
   std::string last_stage = "a tree in local memory";
   if (m_info.opencl->subgroups) {  // sub-group operations where the device has them and they build
     const std::string with = opts + " -DSUBGROUP" + cl_std_option(m_info.opencl->c_version);
-    auto s1 = program("reduce", with, true);
-    auto s2 = s1 ? program("reduce", with + " -DPARTIALS", true) : s1;
+    auto s1 = program("reduction", with, true);
+    auto s2 = s1 ? program("reduction", with + " -DPARTIALS", true) : s1;
     if (s2)
       opts = with, last_stage = "sub-group reductions";
     else
       last_stage += fmt::format(" (the sub-group kernel did not build: {})", s2.error().message.substr(0, 200));
   }
-  auto stage1 = program("reduce", opts, true);
+  auto stage1 = program("reduction", opts, true);
   if (!stage1) return std::unexpected(stage1.error());
-  auto stage2 = program("reduce", opts + " -DPARTIALS", true);
+  auto stage2 = program("reduction", opts + " -DPARTIALS", true);
   if (!stage2) return std::unexpected(stage2.error());
   host_buffers in;
   in.inputs.push_back(x);

@@ -1,4 +1,4 @@
-// Bandwidth on Vulkan (stream.comp): copy and triad split across bindings, mapped host <-> device
+// Bandwidth on Vulkan (bandwidth.comp): copy and triad split across bindings, mapped host <-> device
 // transfers.
 #include "kernels/vulkan/device.hpp"
 

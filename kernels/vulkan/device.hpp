@@ -1,8 +1,8 @@
 #pragma once
 // The Vulkan backend's device, shared by its files: the device class (kernels/vulkan/device.cpp) and
 // one host file per operation, named after it, beside its shaders: gemm.cpp (GEMM and conv2d, which
-// share gemm.comp / gemm_rows.comp as implicit GEMM; gemm_coop_*.comp), reduction.cpp (reduce.comp),
-// bandwidth.cpp (stream.comp), peak.cpp (peak.comp), latency.cpp (stream.comp -DEMPTY),
+// share gemm.comp / gemm_rows.comp as implicit GEMM; gemm_coop_*.comp), reduction.cpp (reduction.comp),
+// bandwidth.cpp (bandwidth.comp), peak.cpp (peak.comp), latency.cpp (bandwidth.comp -DEMPTY),
 // normalize.cpp (normalize.comp: softmax and rmsnorm), attention.cpp (attention.comp), qgemm.cpp
 // (qgemm.comp).
 // Internal to kernels/vulkan/.

@@ -1,4 +1,4 @@
-// Launch latency on Vulkan: empty dispatches (stream.comp -DEMPTY) of one invocation, back to back.
+// Launch latency on Vulkan: empty dispatches (bandwidth.comp -DEMPTY) of one invocation, back to back.
 #include "kernels/vulkan/device.hpp"
 
 #include <array>

@@ -1,4 +1,4 @@
-// Reductions on Vulkan (reduce.comp): two passes, subgroup arithmetic and texel reads where they help.
+// Reductions on Vulkan (reduction.comp): two passes, subgroup arithmetic and texel reads where they help.
 #include "kernels/vulkan/device.hpp"
 
 #include <array>

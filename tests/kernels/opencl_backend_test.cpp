@@ -180,7 +180,7 @@ TEST_F(opencl_backend, sub_group_reduction_where_claimed_verifies_or_falls_back_
       EXPECT_TRUE(notes.find("sub-group reductions") != std::string::npos || notes.find("sub-group kernel did not build") != std::string::npos)
           << notes;
       if (!info->opencl->subgroups) {
-        EXPECT_NE(notes.find("building reduce.cl failed"), std::string::npos) << notes;
+        EXPECT_NE(notes.find("building reduction.cl failed"), std::string::npos) << notes;
       }
       ASSERT_TRUE((*ready)->run_seconds(1));
       ASSERT_TRUE((*ready)->read_back(b));

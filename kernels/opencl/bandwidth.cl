@@ -1,5 +1,5 @@
 // Memory bandwidth: copy y = x and triad y = x + 3 z over float arrays, VEC floats per work-item
-// (VEC = 1, 4 or 16: the build define picks vloadVEC/vstoreVEC). The read test reuses reduce.cl.
+// (VEC = 1, 4 or 16: the build define picks vloadVEC/vstoreVEC). The read test reuses reduction.cl.
 #define CAT(a, b) a##b
 #define XCAT(a, b) CAT(a, b)
 #if VEC == 1
