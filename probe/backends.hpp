@@ -12,7 +12,5 @@ struct backend_probe {
   std::vector<device_info> devices;
 };
 
-backend_probe opencl_probe();
-backend_probe vulkan_probe();
 
 }  // namespace xpu

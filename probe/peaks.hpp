@@ -12,13 +12,9 @@
 namespace xpu {
 
 std::vector<precision_support> cpu_precisions(const cpu_info& cpu);
-// host_cpu: the CPU device's own entries, used for CPU-type OpenCL/Vulkan devices (same cores).
-std::vector<precision_support> opencl_precisions(const device_info& d, const device_info* host_cpu);
-std::vector<precision_support> vulkan_precisions(const device_info& d, const device_info* host_cpu);
 
-// The device memory a benchmark may use: global memory (OpenCL), the largest device-local heap
-// (Vulkan); nullopt for CPU-type devices, which share the host's memory.
-std::optional<std::uint64_t> opencl_memory_budget(const device_info& d);
-std::optional<std::uint64_t> vulkan_memory_budget(const device_info& d);
+// For a CPU-type device of a driver backend (PoCL, lavapipe), the hardware peak is the host CPU's
+// (host_cpu: the CPU device's own entries; same cores); other devices get the reason there is none.
+void borrow_cpu_peak(precision_support& s, const device_info& d, const device_info* host_cpu);
 
 }  // namespace xpu

@@ -7,6 +7,8 @@
 #include "probe/accel/accel.hpp"
 #include "probe/cuda/cuda.hpp"
 #include "probe/levelzero/levelzero.hpp"
+#include "probe/opencl/opencl.hpp"
+#include "probe/vulkan/vulkan.hpp"
 #include "probe/peaks.hpp"
 #include "xpubench/cuda_build.hpp"
 

@@ -5,7 +5,7 @@
 #include <map>
 #include <sstream>
 
-#include "probe/backends.hpp"
+#include "probe/opencl/opencl.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace xpu {

@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include "probe/machine.hpp"
+#include "probe/opencl/opencl.hpp"
 #include "probe/peaks.hpp"
+#include "probe/vulkan/vulkan.hpp"
 
 namespace xpu {
 namespace {

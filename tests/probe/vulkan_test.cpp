@@ -4,7 +4,7 @@
 #include <map>
 #include <sstream>
 
-#include "probe/backends.hpp"
+#include "probe/vulkan/vulkan.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace xpu {

@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "probe/backends.hpp"
+#include "probe/opencl/opencl.hpp"
 #include "loaders/opencl_api.hpp"
 
 #include <CL/cl_ext.h>

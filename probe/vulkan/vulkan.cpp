@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "loaders/vulkan_api.hpp"
-#include "probe/backends.hpp"
+#include "probe/vulkan/vulkan.hpp"
 #include "probe/pci_vendors.hpp"
 
 namespace xpu {
