@@ -38,6 +38,16 @@ const std::array<const operation*, 11>& registry() {
 
 std::span<const operation* const> operations() { return registry(); }
 
+measures operation_measures(std::string_view kernel) {
+  const operation* op = operation_find(kernel);
+  return op ? op->what : measures::work;
+}
+
+model_role operation_role(std::string_view kernel) {
+  const operation* op = operation_find(kernel);
+  return op ? op->role : model_role::none;
+}
+
 const operation& operation_for(kernel_kind kind) {
   for (const operation* op : registry())
     if (op->kind == kind) return *op;

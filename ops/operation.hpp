@@ -17,6 +17,19 @@ namespace xpu {
 
 struct section_context;  // ops/suite_reader.hpp: one [[name]] table of a suite file and where it goes
 
+// What an operation's rows measure: the work of a kernel (compared across devices, checked for
+// accuracy, placed on the roofline), or a property of the device (its ceilings and latency).
+enum class measures { work, peak, bandwidth, latency };
+
+// What an operation is in a model's token bound (results/token_bounds.cpp).
+enum class model_role {
+  none,
+  matrix,            // the weights' products (gemm, conv2d): each dense precision is a row of the table
+  block_matrix,      // the same products with the weights in quantized blocks (qgemm): a row per block format
+  float_layer,       // kept in float storage (attention, RMSNorm, softmax, SiLU): fp16, then fp32 where a row's precision has none
+  memory,            // the read bandwidth the decode memory bound divides by
+};
+
 struct operation {
   kernel_kind kind;
   std::string_view name;                  // the TOML section, the --kernel value, the benchmarks' second name part
@@ -35,7 +48,14 @@ struct operation {
   // fp32: tests/kernels/operation_test.cpp runs each in every precision on every backend present
   // and verifies it against the reference.
   std::vector<problem> (*cases)();
+  measures what = measures::work;
+  model_role role = model_role::none;
 };
+
+// The traits of a run's `kernel` name; a name no operation has (a newer run file) measures work
+// and has no role.
+measures operation_measures(std::string_view kernel);
+model_role operation_role(std::string_view kernel);
 
 // Every operation, in the registry's order (ops/operation.cpp).
 std::span<const operation* const> operations();

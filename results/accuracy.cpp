@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/half.hpp"
+#include "ops/operation.hpp"
 
 namespace xpu {
 
@@ -57,9 +58,9 @@ std::optional<double> storage_nmse(std::string_view type) {
 std::vector<accuracy_row> accuracy_table(const run& r) {
   std::vector<accuracy_row> out;
   for (const measurement& m : r.measurements) {
-    if (!m.verification.checked || m.kernel == "peak" || m.kernel == "bandwidth" || m.kernel == "latency") continue;
+    if (!m.verification.checked || operation_measures(m.kernel) != measures::work) continue;
     std::string label = m.precision, stored = m.precision;
-    if (m.kernel == "qgemm") {  // "qgemm/int8/q4_0/m1n8k32": the weights' format x the activations
+    if (operation_role(m.kernel) == model_role::block_matrix) {  // "qgemm/int8/q4_0/m1n8k32": the weights' format x the activations
       const auto a = m.problem.find('/', 6), b = a == std::string::npos ? a : m.problem.find('/', a + 1);
       if (b != std::string::npos) stored = m.problem.substr(a + 1, b - a - 1), label = fmt::format("{} x {}", stored, m.precision);
     }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/units.hpp"
+#include "ops/operation.hpp"
 #include "results/statistics.hpp"
 
 namespace xpu {
@@ -76,7 +77,7 @@ void percent_of_peak(measurement& m, const device_info& d, precision stored, pre
     return;
   }
   // Otherwise a measured peak of the same device and precision, else the estimate.
-  if (m.kernel != "peak") {
+  if (operation_measures(m.kernel) != measures::peak) {
     const std::string peak_name = fmt::format("{}/peak/{}/", d.id, to_string(computes));
     for (const auto& other : r.measurements)
       if (other.name.rfind(peak_name, 0) == 0 && other.state == status::ok && other.ops_per_s) {

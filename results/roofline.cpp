@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/units.hpp"
+#include "ops/operation.hpp"
 
 namespace xpu {
 namespace {
@@ -37,11 +38,12 @@ std::vector<roofline> rooflines(const run& r) {
   for (const measurement& m : r.measurements) {
     if (!usable_result(m) || !std::isfinite(*m.ops_per_s)) continue;
     roofline& roof = of(m.device);
-    if (m.kernel == "peak") {  // the best implementation per precision
+    const measures what = operation_measures(m.kernel);
+    if (what == measures::peak) {  // the best implementation per precision
       auto it = std::ranges::find_if(roof.ceilings, [&](const roof_ceiling& c) { return !c.memory && c.precision == m.precision; });
       if (it == roof.ceilings.end()) it = roof.ceilings.insert(roof.ceilings.end(), roof_ceiling{m.precision + " peak", false, true, 0, m.precision, ""});
       if (*m.ops_per_s > it->value) it->value = *m.ops_per_s, it->basis = m.name;
-    } else if (m.kernel == "bandwidth" && m.problem.starts_with("bandwidth/read/")) {  // device memory read, per working set
+    } else if (what == measures::bandwidth && m.problem.starts_with("bandwidth/read/")) {  // device memory read, per working set
       const std::uint64_t bytes = working_set(m.problem);
       const std::string label = "read " + (bytes ? format_bytes(bytes) : m.problem);
       auto it = std::ranges::find(roof.ceilings, label, &roof_ceiling::label);

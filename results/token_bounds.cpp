@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/problem.hpp"
+#include "ops/operation.hpp"
 
 
 namespace xpu {
@@ -84,8 +85,7 @@ void sum_phase(const std::vector<model_step>& steps, const row_index& rows, cons
     // the row's activations.
     const std::string own = v.run_of(step);
     std::vector<std::pair<std::string, std::string>> order{{own, v.precision}};
-    const bool row_kernel = step.run.starts_with("attention/") || step.run.starts_with("rmsnorm/") || step.run.starts_with("softmax/") ||
-                            step.run.starts_with("silu/");
+    const bool row_kernel = operation_role(step.run.substr(0, step.run.find('/'))) == model_role::float_layer;
     if (row_kernel) order.insert(order.end(), {{step.run, "fp16"}, {step.run, "fp32"}});
     else if (!v.weights.empty()) order.emplace_back(step.run, v.precision);
     const measurement* used = nullptr;
@@ -138,12 +138,12 @@ std::vector<token_bound> token_bounds(const run& r) {
   std::vector<variant> variants;  // in the run's order: dense GEMM precisions, then the quantized weights
   for (const measurement& m : r.measurements) {
     variant v{m.device, m.precision, ""};
-    if (m.kernel == "qgemm") {
+    if (const model_role role = operation_role(m.kernel); role == model_role::block_matrix) {
       const std::string id = shape_of(m);  // "qgemm/q4_0/m1n8k32"
       const auto slash = id.find('/', 6);
       v.weights = id.substr(6, slash == std::string::npos ? std::string::npos : slash - 6);
       if (!quant_format_parse(v.weights)) continue;
-    } else if (m.kernel != "gemm" && m.kernel != "conv2d") {
+    } else if (role != model_role::matrix) {
       continue;
     }
     if (std::ranges::none_of(variants, [&](const variant& x) { return x.device == v.device && x.precision == v.precision && x.weights == v.weights; }))
@@ -157,7 +157,7 @@ std::vector<token_bound> token_bounds(const run& r) {
     sum_phase(model.inference, rows, v, 1, false, b.inference, b);
     const auto measured = [&](const std::vector<model_step>& steps) {
       return std::ranges::any_of(steps, [&](const model_step& s) {
-        return (s.run.starts_with("gemm/") || s.run.starts_with("conv2d/")) && rows.best.contains({v.device, v.run_of(s), v.precision});
+        return operation_role(s.run.substr(0, s.run.find('/'))) == model_role::matrix && rows.best.contains({v.device, v.run_of(s), v.precision});
       });
     };
     if (!measured(model.decode) && !measured(model.prefill) && !measured(model.inference)) continue;  // no matrix ran this way here: the table's rows say why
@@ -167,7 +167,8 @@ std::vector<token_bound> token_bounds(const run& r) {
     }
     const measurement* read = nullptr;
     for (const measurement& m : r.measurements)
-      if (m.device == v.device && m.kernel == "bandwidth" && m.problem.starts_with("bandwidth/read/") && m.state == status::ok && m.bytes_per_s &&
+      if (m.device == v.device && operation_role(m.kernel) == model_role::memory && m.problem.starts_with("bandwidth/read/") && m.state == status::ok &&
+          m.bytes_per_s &&
           (!read || *m.bytes_per_s > *read->bytes_per_s))
         read = &m;
     b.decode_bytes = weight_bytes(model, v);

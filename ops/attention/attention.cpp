@@ -116,7 +116,7 @@ std::vector<problem> cases() {
 }  // namespace
 
 const operation& attention_operation() {
-  static const operation op{kernel_kind::attention, "attention", ops::model_layer_precisions, true, 3, work, parse, size_error, ops::only_float_storage, cases};
+  static const operation op{kernel_kind::attention, "attention", ops::model_layer_precisions, true, 3, work, parse, size_error, ops::only_float_storage, cases, measures::work, model_role::float_layer};
   return op;
 }
 

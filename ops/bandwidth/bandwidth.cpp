@@ -98,7 +98,7 @@ std::vector<problem> cases() {
 }  // namespace
 
 const operation& bandwidth_operation() {
-  static const operation op{kernel_kind::bandwidth, "bandwidth", precisions, false, 2, work, parse, size_error, unsupported, cases};
+  static const operation op{kernel_kind::bandwidth, "bandwidth", precisions, false, 2, work, parse, size_error, unsupported, cases, measures::bandwidth, model_role::memory};
   return op;
 }
 

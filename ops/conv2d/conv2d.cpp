@@ -117,7 +117,7 @@ std::vector<problem> cases() {
 
 const operation& conv2d_operation() {
   static const operation op{kernel_kind::conv2d, "conv2d", precisions, true, 3, work,
-                            parse, size_error, ops::only_peak_measures_wide_types, cases};
+                            parse, size_error, ops::only_peak_measures_wide_types, cases, measures::work, model_role::matrix};
   return op;
 }
 

@@ -97,7 +97,7 @@ std::vector<problem> cases() {
 
 const operation& gemm_operation() {
   static const operation op{kernel_kind::gemm, "gemm", precisions, true, 3, work, parse, size_error,
-                            ops::only_peak_measures_wide_types, cases};
+                            ops::only_peak_measures_wide_types, cases, measures::work, model_role::matrix};
   return op;
 }
 

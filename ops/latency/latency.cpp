@@ -37,7 +37,7 @@ std::vector<problem> cases() { return {{latency_shape{}, precision::fp32}}; }
 }  // namespace
 
 const operation& latency_operation() {
-  static const operation op{kernel_kind::latency, "latency", precisions, false, 0, work, parse, nullptr, nullptr, cases};
+  static const operation op{kernel_kind::latency, "latency", precisions, false, 0, work, parse, nullptr, nullptr, cases, measures::latency};
   return op;
 }
 

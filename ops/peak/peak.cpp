@@ -102,7 +102,7 @@ std::vector<problem> cases() { return {{peak_shape{16}, precision::fp32}, {peak_
 }  // namespace
 
 const operation& peak_operation() {
-  static const operation op{kernel_kind::peak, "peak", all_precisions, true, 1, work, parse, size_error, nullptr, cases};
+  static const operation op{kernel_kind::peak, "peak", all_precisions, true, 1, work, parse, size_error, nullptr, cases, measures::peak};
   return op;
 }
 

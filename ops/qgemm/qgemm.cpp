@@ -143,7 +143,7 @@ std::vector<problem> cases() {
 }  // namespace
 
 const operation& qgemm_operation() {
-  static const operation op{kernel_kind::qgemm, "qgemm", precisions, true, 3, work, parse, size_error, unsupported, cases};
+  static const operation op{kernel_kind::qgemm, "qgemm", precisions, true, 3, work, parse, size_error, unsupported, cases, measures::work, model_role::block_matrix};
   return op;
 }
 

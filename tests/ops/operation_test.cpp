@@ -46,6 +46,24 @@ TEST(operations, shared_rules_refuse_what_no_backend_runs) {
   EXPECT_TRUE(peak.unsupported == nullptr || !peak.unsupported({peak_shape{}, precision::int32}));
 }
 
+// The traits the layers above read instead of matching names (results/: accuracy, roofline, % of
+// peak, token bounds); a kernel name no operation has is plain work without a role.
+TEST(operations, traits_say_what_a_row_measures_and_its_role_in_a_model) {
+  EXPECT_EQ(operation_measures("peak"), measures::peak);
+  EXPECT_EQ(operation_measures("bandwidth"), measures::bandwidth);
+  EXPECT_EQ(operation_measures("latency"), measures::latency);
+  for (std::string_view work : {"gemm", "conv2d", "reduction", "softmax", "rmsnorm", "attention", "qgemm", "silu"})
+    EXPECT_EQ(operation_measures(work), measures::work) << work;
+  EXPECT_EQ(operation_role("gemm"), model_role::matrix);
+  EXPECT_EQ(operation_role("conv2d"), model_role::matrix);
+  EXPECT_EQ(operation_role("qgemm"), model_role::block_matrix);
+  for (std::string_view layer : {"attention", "rmsnorm", "softmax", "silu"}) EXPECT_EQ(operation_role(layer), model_role::float_layer) << layer;
+  EXPECT_EQ(operation_role("bandwidth"), model_role::memory);
+  EXPECT_EQ(operation_role("reduction"), model_role::none);
+  EXPECT_EQ(operation_measures("fft"), measures::work);
+  EXPECT_EQ(operation_role("fft"), model_role::none);
+}
+
 // Peaks are planned first, and only compute-bound operations are compared with a compute peak.
 TEST(operations, order_and_peak_comparison) {
   EXPECT_LT(operation_for(kernel_kind::peak).order, operation_for(kernel_kind::gemm).order);
