@@ -18,17 +18,26 @@ struct tolerance {
   std::string basis;      // how the bound was derived (docs/methodology.md)
 };
 
-// What one check of a kernel's output against the reference measured.
+// What one check of a kernel's output against the reference measured: the one struct a workload
+// returns and a run's row keeps (results/run.hpp: measurement::verification; schema "verification").
 struct verification {
-  bool checked = false;         // false: nothing to verify (an empty task)
+  bool checked = false;         // false: nothing to verify (an empty task; the reason is in message)
   bool passed = false;
   double rel_l2_error = 0;
   double max_abs_error = 0;
   double max_rel_error = 0;    // largest |got - ref| / |ref| over elements with |ref| >= max|ref| / 1000
-  std::size_t elements_checked = 0;
-  std::size_t elements_total = 0;
-  tolerance tol;
+  std::uint64_t elements_checked = 0;
+  std::uint64_t elements_total = 0;
+  bool exact = false;           // the tolerance: exact equality, ...
+  double tolerance = 0;         // ... else this bound on the relative L2 error
+  std::string tolerance_basis;  // how the bound was derived (docs/methodology.md)
   std::string message;          // why it failed, or "n/a" with the reason
+
+  void tolerate(const xpu::tolerance& t) {
+    exact = t.exact;
+    tolerance = t.rel_l2;
+    tolerance_basis = t.basis;
+  }
 };
 
 class workload {

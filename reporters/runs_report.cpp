@@ -34,7 +34,7 @@ std::string exact(double v) { return fmt::format("{}", v); }
 
 doc_cell cell(std::string text, std::string title = {}, std::string css = {}) { return {std::move(text), std::move(title), std::move(css), {}, {}}; }
 
-std::string verified_text(const verification_result& v) {
+std::string verified_text(const verification& v) {
   if (!v.checked) return "nothing to verify" + (v.message.empty() ? "" : ": " + v.message);
   if (!v.passed) return "verification FAILED: " + v.message;
   return v.exact ? "verified: exact" : fmt::format("verified: rel. L2 error {:.1e} (tolerance {:.1e})", v.rel_l2_error, v.tolerance);

@@ -70,7 +70,7 @@ std::vector<accuracy_row> accuracy_table(const run& r) {
       auto last = std::ranges::find_if(out.rbegin(), out.rend(), [&](const accuracy_row& x) { return x.device == m.device && x.kernel == m.kernel; });
       it = out.insert(last == out.rend() ? out.end() : last.base(), accuracy_row{m.device, m.kernel, label, 0, 0, true, 0, 0, std::nullopt, m.ops_unit, storage_nmse(stored)});
     }
-    const verification_result& v = m.verification;
+    const verification& v = m.verification;
     if (!v.passed) {
       ++it->failed;
       continue;

@@ -18,7 +18,7 @@ struct accuracy_row {
   std::size_t verified = 0, failed = 0;  // rows checked against the reference: passed, failed
   bool exact = true;                     // every checked row compared for equality (integer kernels)
   double worst_nmse = 0;                 // the largest normalised MSE (relative L2 error squared), as test-backend-ops reports it
-  double worst_max_rel = 0;              // the largest element-wise relative error (verification_result::max_rel_error)
+  double worst_max_rel = 0;              // the largest element-wise relative error (verification::max_rel_error)
   std::optional<double> best_ops_per_s;  // the fastest verified row's throughput
   std::string ops_unit;
   std::optional<double> storage_nmse;    // what storing N(0,1) data in the precision (qgemm: the weights' format) costs

@@ -26,7 +26,7 @@ struct roof_point {
   double ops_per_s = 0;
   double median_s = 0;
   std::optional<double> percent_of_peak;
-  verification_result verification;
+  xpu::verification verification;
 };
 
 struct roofline {

@@ -9,24 +9,12 @@
 
 #include "core/error.hpp"
 #include "core/model_profile.hpp"
+#include "ops/workload.hpp"
 #include "probe/inventory.hpp"
 #include "results/statistics.hpp"
 
 namespace xpu {
 
-struct verification_result {
-  bool checked = false;           // false: nothing to verify (the reason is in message)
-  bool passed = false;
-  double rel_l2_error = 0;
-  double max_abs_error = 0;
-  double max_rel_error = 0;       // largest |got - ref| / |ref| over elements with |ref| >= max|ref| / 1000
-  std::uint64_t elements_checked = 0;
-  std::uint64_t elements_total = 0;
-  bool exact = false;             // the tolerance is exact equality
-  double tolerance = 0;           // relative L2 bound when not exact
-  std::string tolerance_basis;
-  std::string message;
-};
 
 // What else ran on the machine while a measurement's repetitions were timed (/proc/stat and
 // /proc/self/stat around the Google Benchmark invocation): CPU time stolen by the hypervisor and
@@ -72,7 +60,7 @@ struct measurement {
   std::optional<double> median_uncertainty;  // half-width of the distribution-free 95 % interval of the median, / median
   bool noisy = false;             // median_uncertainty above the run's noisy threshold
   contention load;                // the contention sentinel
-  verification_result verification;
+  xpu::verification verification;
 
   // Energy, from the sensor that covers the device, read around each repetition's timed region.
   std::vector<double> energy_samples_j;   // joules per launch, one per repetition

@@ -17,7 +17,7 @@ NLOHMANN_JSON_SERIALIZE_ENUM(status, {{status::ok, "ok"},
                                       {status::crashed, "crashed"},
                                       {status::timeout, "timeout"}})
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(sample_stats, median, mean, min, max, p90, stddev, cv, count)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(verification_result, checked, passed, rel_l2_error, max_abs_error, max_rel_error,
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(verification, checked, passed, rel_l2_error, max_abs_error, max_rel_error,
                                                 elements_checked, elements_total, exact, tolerance, tolerance_basis, message)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(contention, measured, steal_fraction, other_fraction, busy, reason)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(clock_record, hz, method, basis, rejected, notes, add_chain_hz, multiply_chain_hz,

@@ -104,10 +104,6 @@ contention sentinel(const result<cpu_times>& before, const result<cpu_times>& af
   return out;
 }
 
-verification_result to_result(const verification& v) {
-  return {v.checked, v.passed, v.rel_l2_error, v.max_abs_error, v.max_rel_error, v.elements_checked, v.elements_total, v.tol.exact, v.tol.rel_l2,
-          v.tol.basis, v.message};
-}
 
 }  // namespace
 
@@ -178,7 +174,7 @@ bool verify_case(const planned_case& c, prepared& ready, host_buffers& buffers, 
     m.reason = ok.error().message;
     return false;
   }
-  m.verification = to_result(workload_for(c.prob.kind()).verify(c.prob, buffers, seed, ready.accumulation()));
+  m.verification = workload_for(c.prob.kind()).verify(c.prob, buffers, seed, ready.accumulation());
   if (m.verification.checked && !m.verification.passed) {
     m.state = status::invalid;
     m.reason = "verification failed: " + m.verification.message;

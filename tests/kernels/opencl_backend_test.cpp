@@ -129,7 +129,7 @@ TEST_F(opencl_backend, clblast_hgemm_is_listed_with_cl_khr_fp16_and_verified_aga
     ASSERT_TRUE((*ready)->read_back(b));
     const verification v = w.verify(p, b, 2, (*ready)->accumulation());
     EXPECT_TRUE(v.passed) << v.message;
-    EXPECT_NE(v.tol.basis.find("fp16 accumulation"), std::string::npos);
+    EXPECT_NE(v.tolerance_basis.find("fp16 accumulation"), std::string::npos);
   } else {  // PoCL here: CLBlast refuses or fails to build its half kernels, and says so with its status
     ASSERT_FALSE(t);
     EXPECT_NE(t.error().message.find("CLBlastHgemm returned status"), std::string::npos) << t.error().message;

@@ -215,7 +215,7 @@ TEST(verify, half_accumulation_gets_the_half_bound_and_no_more) {
   EXPECT_FALSE(w.verify(p, b, 3, precision::fp32).passed);
   const verification v = w.verify(p, b, 3, precision::fp16);
   EXPECT_TRUE(v.passed) << v.message;
-  EXPECT_NE(v.tol.basis.find("fp16 accumulation"), std::string::npos);
+  EXPECT_NE(v.tolerance_basis.find("fp16 accumulation"), std::string::npos);
   for (float& y : b.outputs[0].as<float>()) y *= 1.1f;
   EXPECT_FALSE(w.verify(p, b, 3, precision::fp16).passed);
   const problem q{gemm_shape{8, 8, 64}, precision::int8};
