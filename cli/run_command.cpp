@@ -341,207 +341,9 @@ int run_command::run() const {
   return rc;
 }
 
-int run_command::run_here(fleet_member* fleet) const {
-  const auto run_started = std::chrono::steady_clock::now();
-  const bool follower = fleet && fleet->rank != 0;  // a fleet's other ranks send their run to rank 0 and print nothing
-  const bool silent = quiet || follower;
-  const std::string csv_path = follower ? std::string() : csv;
-  // CLI11's Range lets NaN through (every comparison with it is false): refused here.
-  if (min_time != 0 && !(min_time > 0 && min_time <= max_min_time_s)) {
-    fmt::print(stderr, "xpubench run: --min-time {} must be a number of seconds above 0 and at most {}\n", min_time, max_min_time_s);
-    return 2;
-  }
-  if (!valid_names(kernels, known_operation, operation_names(), "kernel") ||
-      !valid_names(precisions, known_precision, precision_names(), "precision"))
-    return 2;
-  if (auto o = backend_options_parse(); !o) return fmt::print(stderr, "xpubench run: {}\n", o.error().message), 2;
-  run_options options;
-  options.devices = devices;
-  options.kernels = kernels;
-  options.precisions = precisions;
-  options.noisy_threshold = noisy_threshold;
-  if (!parse_injections(inject_slowdown, options.inject_slowdown)) return 2;
-  options.seed = seed;
-  if (!filter.empty()) {
-    try {
-      options.filter = std::regex(filter);
-    } catch (const std::regex_error& e) {
-      fmt::print(stderr, "xpubench run: --filter '{}' is not a valid regular expression: {}\n", filter, e.what());
-      return 2;
-    }
-  }
-  auto loaded = suite_load(suite);
-  if (!loaded) {
-    fmt::print(stderr, "xpubench run: {}\n", terminal_safe(loaded.error().message));
-    return 2;
-  }
-  if (worker) return run_worker(*loaded, options);
-  supervisor_process_setup();
-  std::string json_path = follower ? "" : this->json, html_path = follower ? "" : this->html;  // the main job and --format choose them too
-  const std::string format_here = follower ? "" : format;
-  if (format_here == "json") {
-    if (!json_path.empty() && !output_is_stdout(json_path))
-      return fmt::print(stderr, "xpubench run: --format json writes the run to standard output and --json {} to a file: use one\n", json_path), 2;
-    json_path = "-";
-  }
-  const bool md_out = format_here == "md";
-  if (md_out && ((!json_path.empty() && output_is_stdout(json_path)) || (!csv_path.empty() && output_is_stdout(csv_path)) || (!html_path.empty() && output_is_stdout(html_path))))
-    return fmt::print(stderr, "xpubench run: --format md writes the report to standard output: --json, --csv and --html must name files\n"), 2;
-  if (!html_path.empty() && ((!json_path.empty() && output_is_stdout(json_path)) || (!csv_path.empty() && output_is_stdout(csv_path))) && output_is_stdout(html_path))
-    return fmt::print(stderr, "xpubench run: only one of --json, --csv and --html can be standard output ('-')\n"), 2;
-  if (!json_path.empty() && !csv_path.empty() && output_is_stdout(json_path) && output_is_stdout(csv_path)) {
-    fmt::print(stderr, "xpubench run: --json and --csv cannot both be standard output ('-'): write one of them to a file\n");
-    return 2;
-  }
-  for (const std::string* out : {&std::as_const(json_path), &csv_path, &std::as_const(html_path)})
-    if (!out->empty())
-      if (auto ok = output_check(*out); !ok) return fmt::print(stderr, "xpubench run: {}\n", ok.error().message), 2;
-  if (auto ok = outputs_apart({{"--json", json_path}, {"--csv", csv_path}, {"--html", html_path}}, {{"--resume", resume}, {"--suite", suite}}); !ok)
-    return fmt::print(stderr, "xpubench run: {}\n", terminal_safe(ok.error().message)), 2;
-  std::optional<xpu::run> previous;
-  if (fleet && !resume.empty())  // every rank would take rank 0's rows for its own
-    return fmt::print(stderr, "xpubench run: --resume is for a run on one machine, not under mpirun/srun: start the fleet run again\n"), 2;
-  if (!resume.empty()) {
-    auto loaded_run = run_file_load(resume);
-    if (!loaded_run) return fmt::print(stderr, "xpubench run: --resume: {}\n", loaded_run.error().message), 2;
-    previous = std::move(*loaded_run);
-  }
-
-  // A backend no selected device needs is not loaded: `--device cpu0` works beside a broken
-  // driver. Isolated, the GPU backends are probed in child processes under a timeout.
-  const bool isolated = !in_process && !list;
-  probe_options probing;
-  probing.skip = backends_off;
-  for (const device_backend& b : device_backends())
-    if (!devices.empty() && std::ranges::none_of(devices, [&](const std::string& id) { return device_backend_of(id) == &b; }))
-      probing.skip.emplace_back(b.name);
-  const double open_timeout = timeout_s > 0 ? timeout_s : 120.0;  // probing a backend, opening a device
-  if (fleet && !fleet_wait_turn(*fleet, g_stop)) return 2;  // the node's ranks probe and measure in turn
-  auto inv = probe_machine_isolated(probing, !isolated, open_timeout);
-  if (!inv) {
-    fmt::print(stderr, "xpubench run: {}\n", inv.error().message);
-    return 2;
-  }
-  if (const int limit = 8 * std::max(1, inv->cpu.topology.pus); threads > limit) {
-    fmt::print(stderr, "xpubench run: --threads {} is more than 8 per processing unit ({} here): use {} or fewer\n", threads,
-               inv->cpu.topology.pus, limit);
-    return 2;
-  }
-  for (const auto& id : devices)
-    if (!inv->find_device(id)) {
-      const device_backend* backend = device_backend_of(id);
-      const bool off = backend && std::ranges::find(backends_off, backend->name) != backends_off.end();
-      std::string why = off ? fmt::format(" (its backend is switched off by --no-{})", backend->name) : " (run `xpubench probe` for the ids)";
-      for (const auto& b : inv->backends)
-        if (!off && backend && !b.available && !b.reason.empty() && b.name == backend->name)
-          why = fmt::format(": {} is unavailable: {}", b.name, b.reason);
-      fmt::print(stderr, "xpubench run: no device '{}' on this machine{}\n", id, terminal_safe(why));
-      return 2;
-    }
-  std::string kept;  // the main job's results folder (made once the run is about to start)
-  std::vector<device_info> selected;
-  std::vector<std::string> without;  // devices that are not measured, with the reason
-  for (const auto& d : inv->devices) {
-    if (!devices.empty() && std::ranges::find(devices, d.id) == devices.end()) continue;
-    if (!kernel_backend_find(d.backend)) {  // probed only: no worker to start
-      without.push_back(fmt::format("{} ({}): probed only: xpubench has no {} kernels", d.id, d.name, backend_title(d.backend)));
-      continue;
-    }
-    selected.push_back(d);
-  }
-  bool none_left = false;  // a fleet rank whose node's devices all went to its other ranks
-  if (fleet && fleet->local_size > 1 && devices.empty() && !selected.empty()) {  // the node's devices shared out (unless --device chose), one turn each
-    std::vector<device_info> mine;
-    for (std::size_t i = 0; i < selected.size(); ++i)
-      if (static_cast<int>(i % static_cast<std::size_t>(fleet->local_size)) == fleet->local_rank) mine.push_back(selected[i]);
-    none_left = mine.empty();
-    selected = std::move(mine);
-  }
-  if (selected.empty() && !without.empty() && !list && !none_left) {
-    for (const auto& w : without) fmt::print(stderr, "xpubench run: {}\n", terminal_safe(w));
-    fmt::print(stderr, "xpubench run: no selected device can be measured\n");
-    return 2;
-  }
-  if (isolated && !none_left && !plan_may_match(*loaded, selected, options)) {
-    fmt::print(stderr, "xpubench run: the selection matches no benchmark of suite '{}' (try --list without filters)\n", loaded->name);
-    return 2;
-  }
-  // With the run on standard output, the report goes to standard error.
-  std::FILE* report_to =
-      (!json_path.empty() && output_is_stdout(json_path)) || (!csv_path.empty() && output_is_stdout(csv_path)) || (!html_path.empty() && output_is_stdout(html_path)) ? stderr : stdout;
-  const report_style style{color_allowed(report_to), false};
-  if (show_probe && !silent) {
-    fmt::print(report_to, "{}\n", terminal_safe(inventory_report(*inv, style)));
-    std::fflush(report_to);  // before the progress lines on stderr: a log of both reads in order
-  }
-
-  // The CPU clock, calibrated once (chains, the fp32 peak kernel, the system's maximum); the CPU
-  // device re-measures the chosen chain before each benchmark that reports % of peak.
-  const int run_threads = threads > 0 ? threads : std::max(1, inv->cpu.topology.cores);
-  auto clock = std::make_shared<const cpu_clock>(list ? cpu_clock{} : cpu_clock_calibrate(inv->cpu, run_threads));
-
-  // In process (--list, --in-process): the devices are opened here and the cases planned at once.
-  std::vector<std::unique_ptr<device>> owned;
-  std::vector<device*> devs;
-  std::vector<planned_case> cases;
-  if (!isolated) {
-    for (const auto& d : selected) {
-      auto opened = open_device(d, inv->cpu, list ? nullptr : clock);
-      if (!opened) {
-        without.push_back(fmt::format("{} ({}): cannot be opened: {}", d.id, d.name, opened.error().message));
-        continue;
-      }
-      owned.push_back(std::move(*opened));
-      devs.push_back(owned.back().get());
-    }
-    cases = plan_cases(*loaded, devs, options);
-    if (list) {
-      for (const auto& c : cases)
-        fmt::print("{}  {}{}\n", c.name, to_string(c.sup.level), terminal_safe(c.implementation.empty() ? ": " + c.sup.reason : ""));
-      for (const auto& w : without) fmt::print("{}\n", terminal_safe(w));
-      fmt::print("{} benchmark(s) from suite '{}'\n", cases.size(), loaded->name);
-      return 0;
-    }
-    if (cases.empty() && !none_left) {
-      fmt::print(stderr, "xpubench run: the selection matches no benchmark of suite '{}' (try --list without filters)\n", loaded->name);
-      return 2;
-    }
-  }
-
-  xpu::run r;
-  r.context.xpubench_version = xpu::version;
-  r.context.git_sha = xpu::git_sha;
-  r.context.started_at = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr)));
-  r.context.command_line = command_line;
-  r.context.suite = loaded->source;
-  r.context.model = loaded->model;
-  r.context.repetitions = repetitions > 0 ? repetitions : loaded->repetitions;
-  r.context.min_time_s = min_time > 0 ? min_time : loaded->min_time_s;
-  r.context.noisy_threshold = noisy_threshold;
-  r.context.threads = threads > 0 ? threads : inv->cpu.topology.cores;
-  r.context.seed = seed;
-  r.context.libraries = cpu_libraries();
-  r.context.clock = to_record(*clock);
-  if (clock->hz > 0) r.context.measured_clock_hz = clock->hz;
-  r.context.machine = std::move(*inv);
-  if (previous) {  // what the interrupted run measured stays; only the rest is measured
-    r.measurements = std::move(previous->measurements);
-    r.context.resumed_from = resume;
-  }
-  if (idle_baseline) {
-    fmt::print(stderr, "xpubench run: measuring idle power for 1 s per device with a sensor...\n");
-    r.context.idle_w = xpu::idle_baseline(selected, r.context.machine.power, options.energy);
-  }
-
-  if (keep_results && !follower && json_path.empty() && html_path.empty() && csv_path.empty() && !list) {
-    if (auto folder = results_folder(r.context.machine.host.hostname, std::time(nullptr))) {
-      kept = *folder;
-      json_path = kept + "/run.json";
-      html_path = kept + "/report.html";
-    } else {
-      fmt::print(stderr, "xpubench: the results will not be kept: {}\n", folder.error().message);
-    }
-  }
+// One `run` in this process, as named steps (run_here): each step that can end the run returns the
+// exit code, nullopt to go on. The state the steps hand on is the session's.
+struct run_command::session {
   // Each output is rewritten after every benchmark when it is a file (a crash keeps what was
   // measured), written once at the end when it is a stream; each distinct error is printed once.
   struct output {
@@ -552,13 +354,256 @@ int run_command::run_here(fleet_member* fleet) const {
     std::string last_error = {};
     bool final_ok = false;
   };
+
+  const run_command& c;
+  fleet_member* fleet;
+  const std::chrono::steady_clock::time_point run_started = std::chrono::steady_clock::now();
+  const bool follower;  // a fleet's other ranks send their run to rank 0 and print nothing
+  const bool silent;
+  const std::string csv_path;
+  run_options options;
+  std::optional<xpu::suite> loaded;
+  std::string json_path, html_path;  // the main job and --format choose them too
+  bool md_out = false;
+  std::optional<xpu::run> previous;  // --resume
+  bool isolated = false;
+  double open_timeout = 120;
+  std::optional<inventory> inv;
+  std::vector<device_info> selected;
+  std::vector<std::string> without;  // devices that are not measured, with the reason
+  bool none_left = false;            // a fleet rank whose node's devices all went to its other ranks
+  std::FILE* report_to = stdout;
+  report_style style{};
+  std::shared_ptr<const cpu_clock> clock;
+  std::vector<std::unique_ptr<device>> owned;  // in process: the devices opened here
+  std::vector<planned_case> cases;
+  xpu::run r;
+  std::string kept;  // the main job's results folder
   std::vector<output> outputs;
-  if (!json_path.empty()) outputs.push_back({json_path, [](const xpu::run& x) { return run_to_json(x).dump(1) + "\n"; }});
-  if (!csv_path.empty())
-    outputs.push_back({csv_path, csv_raw ? +[](const xpu::run& x) { return run_to_csv(x, csv_cells::raw); } : +[](const xpu::run& x) { return run_to_csv(x); }});
-  if (!html_path.empty()) outputs.push_back({html_path, [](const xpu::run& x) { return runs_report_render(report_runs_of("this run", x), std::nullopt, "html"); }, true});
-  for (auto& o : outputs) o.rewritable = output_rewritable(o.path) && !o.at_end_only;
-  auto write_outputs = [&](const xpu::run& current, bool final) {
+  std::vector<std::pair<int, void (*)(int)>> previous_handlers;
+  std::size_t rows_before = 0;
+  std::map<std::string, double> device_seconds;  // how long each device took (isolated runs)
+
+  session(const run_command& command, fleet_member* f)
+      : c(command), fleet(f), follower(f && f->rank != 0), silent(command.quiet || follower), csv_path(follower ? std::string() : command.csv) {}
+
+  bool any_output_is_stdout() const {
+    return (!json_path.empty() && output_is_stdout(json_path)) || (!csv_path.empty() && output_is_stdout(csv_path)) ||
+           (!html_path.empty() && output_is_stdout(html_path));
+  }
+
+  // The options that need no machine: numbers, names, backend options, injections, the filter.
+  std::optional<int> check_options() {
+    // CLI11's Range lets NaN through (every comparison with it is false): refused here.
+    if (c.min_time != 0 && !(c.min_time > 0 && c.min_time <= max_min_time_s)) {
+      fmt::print(stderr, "xpubench run: --min-time {} must be a number of seconds above 0 and at most {}\n", c.min_time, max_min_time_s);
+      return 2;
+    }
+    if (!valid_names(c.kernels, known_operation, operation_names(), "kernel") ||
+        !valid_names(c.precisions, known_precision, precision_names(), "precision"))
+      return 2;
+    if (auto o = c.backend_options_parse(); !o) return fmt::print(stderr, "xpubench run: {}\n", o.error().message), 2;
+    options.devices = c.devices;
+    options.kernels = c.kernels;
+    options.precisions = c.precisions;
+    options.noisy_threshold = c.noisy_threshold;
+    if (!parse_injections(c.inject_slowdown, options.inject_slowdown)) return 2;
+    options.seed = c.seed;
+    if (!c.filter.empty()) {
+      try {
+        options.filter = std::regex(c.filter);
+      } catch (const std::regex_error& e) {
+        fmt::print(stderr, "xpubench run: --filter '{}' is not a valid regular expression: {}\n", c.filter, e.what());
+        return 2;
+      }
+    }
+    return std::nullopt;
+  }
+
+  std::optional<int> load_suite() {
+    auto s = suite_load(c.suite);
+    if (!s) {
+      fmt::print(stderr, "xpubench run: {}\n", terminal_safe(s.error().message));
+      return 2;
+    }
+    loaded = std::move(*s);
+    return std::nullopt;
+  }
+
+  // Where the run, its CSV and its HTML report go, checked before anything is probed.
+  std::optional<int> choose_outputs() {
+    json_path = follower ? "" : c.json;
+    html_path = follower ? "" : c.html;
+    const std::string format_here = follower ? "" : c.format;
+    if (format_here == "json") {
+      if (!json_path.empty() && !output_is_stdout(json_path))
+        return fmt::print(stderr, "xpubench run: --format json writes the run to standard output and --json {} to a file: use one\n", json_path), 2;
+      json_path = "-";
+    }
+    md_out = format_here == "md";
+    if (md_out && any_output_is_stdout())
+      return fmt::print(stderr, "xpubench run: --format md writes the report to standard output: --json, --csv and --html must name files\n"), 2;
+    if (!html_path.empty() && ((!json_path.empty() && output_is_stdout(json_path)) || (!csv_path.empty() && output_is_stdout(csv_path))) &&
+        output_is_stdout(html_path))
+      return fmt::print(stderr, "xpubench run: only one of --json, --csv and --html can be standard output ('-')\n"), 2;
+    if (!json_path.empty() && !csv_path.empty() && output_is_stdout(json_path) && output_is_stdout(csv_path)) {
+      fmt::print(stderr, "xpubench run: --json and --csv cannot both be standard output ('-'): write one of them to a file\n");
+      return 2;
+    }
+    for (const std::string* out : {&std::as_const(json_path), &csv_path, &std::as_const(html_path)})
+      if (!out->empty())
+        if (auto ok = output_check(*out); !ok) return fmt::print(stderr, "xpubench run: {}\n", ok.error().message), 2;
+    if (auto ok = outputs_apart({{"--json", json_path}, {"--csv", csv_path}, {"--html", html_path}}, {{"--resume", c.resume}, {"--suite", c.suite}}); !ok)
+      return fmt::print(stderr, "xpubench run: {}\n", terminal_safe(ok.error().message)), 2;
+    return std::nullopt;
+  }
+
+  std::optional<int> load_resume() {
+    if (fleet && !c.resume.empty())  // every rank would take rank 0's rows for its own
+      return fmt::print(stderr, "xpubench run: --resume is for a run on one machine, not under mpirun/srun: start the fleet run again\n"), 2;
+    if (!c.resume.empty()) {
+      auto loaded_run = run_file_load(c.resume);
+      if (!loaded_run) return fmt::print(stderr, "xpubench run: --resume: {}\n", loaded_run.error().message), 2;
+      previous = std::move(*loaded_run);
+    }
+    return std::nullopt;
+  }
+
+  // The machine, and the devices to measure. A backend no selected device needs is not loaded:
+  // `--device cpu0` works beside a broken driver. Isolated, the GPU backends are probed in child
+  // processes under a timeout.
+  std::optional<int> probe_and_select() {
+    isolated = !c.in_process && !c.list;
+    probe_options probing;
+    probing.skip = c.backends_off;
+    for (const device_backend& b : device_backends())
+      if (!c.devices.empty() && std::ranges::none_of(c.devices, [&](const std::string& id) { return device_backend_of(id) == &b; }))
+        probing.skip.emplace_back(b.name);
+    open_timeout = c.timeout_s > 0 ? c.timeout_s : 120.0;  // probing a backend, opening a device
+    if (fleet && !fleet_wait_turn(*fleet, g_stop)) return 2;  // the node's ranks probe and measure in turn
+    auto probed = probe_machine_isolated(probing, !isolated, open_timeout);
+    if (!probed) {
+      fmt::print(stderr, "xpubench run: {}\n", probed.error().message);
+      return 2;
+    }
+    inv = std::move(*probed);
+    if (const int limit = 8 * std::max(1, inv->cpu.topology.pus); c.threads > limit) {
+      fmt::print(stderr, "xpubench run: --threads {} is more than 8 per processing unit ({} here): use {} or fewer\n", c.threads,
+                 inv->cpu.topology.pus, limit);
+      return 2;
+    }
+    for (const auto& id : c.devices)
+      if (!inv->find_device(id)) {
+        const device_backend* backend = device_backend_of(id);
+        const bool off = backend && std::ranges::find(c.backends_off, backend->name) != c.backends_off.end();
+        std::string why = off ? fmt::format(" (its backend is switched off by --no-{})", backend->name) : " (run `xpubench probe` for the ids)";
+        for (const auto& b : inv->backends)
+          if (!off && backend && !b.available && !b.reason.empty() && b.name == backend->name)
+            why = fmt::format(": {} is unavailable: {}", b.name, b.reason);
+        fmt::print(stderr, "xpubench run: no device '{}' on this machine{}\n", id, terminal_safe(why));
+        return 2;
+      }
+    for (const auto& d : inv->devices) {
+      if (!c.devices.empty() && std::ranges::find(c.devices, d.id) == c.devices.end()) continue;
+      if (!kernel_backend_find(d.backend)) {  // probed only: no worker to start
+        without.push_back(fmt::format("{} ({}): probed only: xpubench has no {} kernels", d.id, d.name, backend_title(d.backend)));
+        continue;
+      }
+      selected.push_back(d);
+    }
+    if (fleet && fleet->local_size > 1 && c.devices.empty() && !selected.empty()) {  // the node's devices shared out (unless --device chose), one turn each
+      std::vector<device_info> mine;
+      for (std::size_t i = 0; i < selected.size(); ++i)
+        if (static_cast<int>(i % static_cast<std::size_t>(fleet->local_size)) == fleet->local_rank) mine.push_back(selected[i]);
+      none_left = mine.empty();
+      selected = std::move(mine);
+    }
+    if (selected.empty() && !without.empty() && !c.list && !none_left) {
+      for (const auto& w : without) fmt::print(stderr, "xpubench run: {}\n", terminal_safe(w));
+      fmt::print(stderr, "xpubench run: no selected device can be measured\n");
+      return 2;
+    }
+    if (isolated && !none_left && !plan_may_match(*loaded, selected, options)) {
+      fmt::print(stderr, "xpubench run: the selection matches no benchmark of suite '{}' (try --list without filters)\n", loaded->name);
+      return 2;
+    }
+    return std::nullopt;
+  }
+
+  // With the run on standard output, the report goes to standard error.
+  void show_machine() {
+    report_to = any_output_is_stdout() ? stderr : stdout;
+    style = report_style{color_allowed(report_to), false};
+    if (c.show_probe && !silent) {
+      fmt::print(report_to, "{}\n", terminal_safe(inventory_report(*inv, style)));
+      std::fflush(report_to);  // before the progress lines on stderr: a log of both reads in order
+    }
+  }
+
+  // The CPU clock, calibrated once (chains, the fp32 peak kernel, the system's maximum); the CPU
+  // device re-measures the chosen chain before each benchmark that reports % of peak.
+  void calibrate() {
+    const int run_threads = c.threads > 0 ? c.threads : std::max(1, inv->cpu.topology.cores);
+    clock = std::make_shared<const cpu_clock>(c.list ? cpu_clock{} : cpu_clock_calibrate(inv->cpu, run_threads));
+  }
+
+  // In process (--list, --in-process): the devices are opened here and the cases planned at once;
+  // --list prints them and ends the run.
+  std::optional<int> plan_in_process() {
+    if (isolated) return std::nullopt;
+    std::vector<device*> devs;
+    for (const auto& d : selected) {
+      auto opened = c.open_device(d, inv->cpu, c.list ? nullptr : clock);
+      if (!opened) {
+        without.push_back(fmt::format("{} ({}): cannot be opened: {}", d.id, d.name, opened.error().message));
+        continue;
+      }
+      owned.push_back(std::move(*opened));
+      devs.push_back(owned.back().get());
+    }
+    cases = plan_cases(*loaded, devs, options);
+    if (c.list) {
+      for (const auto& pc : cases)
+        fmt::print("{}  {}{}\n", pc.name, to_string(pc.sup.level), terminal_safe(pc.implementation.empty() ? ": " + pc.sup.reason : ""));
+      for (const auto& w : without) fmt::print("{}\n", terminal_safe(w));
+      fmt::print("{} benchmark(s) from suite '{}'\n", cases.size(), loaded->name);
+      return 0;
+    }
+    if (cases.empty() && !none_left) {
+      fmt::print(stderr, "xpubench run: the selection matches no benchmark of suite '{}' (try --list without filters)\n", loaded->name);
+      return 2;
+    }
+    return std::nullopt;
+  }
+
+  // The run's context (the machine moves into it), the resumed rows, the idle power.
+  void start_record() {
+    r.context.xpubench_version = xpu::version;
+    r.context.git_sha = xpu::git_sha;
+    r.context.started_at = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr)));
+    r.context.command_line = c.command_line;
+    r.context.suite = loaded->source;
+    r.context.model = loaded->model;
+    r.context.repetitions = c.repetitions > 0 ? c.repetitions : loaded->repetitions;
+    r.context.min_time_s = c.min_time > 0 ? c.min_time : loaded->min_time_s;
+    r.context.noisy_threshold = c.noisy_threshold;
+    r.context.threads = c.threads > 0 ? c.threads : inv->cpu.topology.cores;
+    r.context.seed = c.seed;
+    r.context.libraries = cpu_libraries();
+    r.context.clock = to_record(*clock);
+    if (clock->hz > 0) r.context.measured_clock_hz = clock->hz;
+    r.context.machine = std::move(*inv);
+    if (previous) {  // what the interrupted run measured stays; only the rest is measured
+      r.measurements = std::move(previous->measurements);
+      r.context.resumed_from = c.resume;
+    }
+    if (c.idle_baseline) {
+      fmt::print(stderr, "xpubench run: measuring idle power for 1 s per device with a sensor...\n");
+      r.context.idle_w = xpu::idle_baseline(selected, r.context.machine.power, options.energy);
+    }
+  }
+
+  void write_outputs(const xpu::run& current, bool final) {
     for (auto& o : outputs) {
       if (!final && !o.rewritable) continue;
       auto ok = write_output(o.path, o.render(current));
@@ -566,50 +611,75 @@ int run_command::run_here(fleet_member* fleet) const {
       o.last_error = ok ? "" : ok.error().message;
       if (final) o.final_ok = ok.has_value();
     }
-  };
-  auto write = [&](const xpu::run& current) { write_outputs(current, false); };
-  // An output that cannot take even the empty run is refused before anything is measured.
-  write(r);
-  for (const auto& o : outputs)
-    if (!o.last_error.empty()) return 2;
-
-  g_stop = false;
-  g_signal = 0;
-  g_signals = 0;
-  g_escalate = !isolated;  // isolated, the second signal kills the worker and the run still writes its files
-  const auto previous_handlers = catch_signals();  // restored after the files and the report are written
-  const std::size_t rows_before = r.measurements.size();
-  std::map<std::string, double> device_seconds;  // how long each device took (isolated runs)
-  if (silent) options.progress = nullptr;
-  else if (progress_line_allowed(stderr)) options.progress = progress_to_terminal(stderr, terminal_columns(stderr));
-  if (!silent)
-  fmt::print(stderr, "xpubench run: suite '{}', {}, CPU clock {:.2f} GHz ({})\n", loaded->name,
-             isolated ? fmt::format("{} device(s), one worker process each", selected.size()) : fmt::format("{} benchmark(s)", cases.size()),
-             clock->hz / 1e9, r.context.clock.method.empty() ? "unknown" : r.context.clock.method);
-  for (const auto& why : clock->rejected) fmt::print(stderr, "xpubench run: clock reading rejected: {}\n", why);
-  if (isolated) {
-    isolation iso;
-    iso.worker_argv = worker_command();
-    iso.timeout_s = timeout_s > 0 ? timeout_s : default_timeout(r.context.repetitions, r.context.min_time_s);
-    iso.open_timeout_s = open_timeout;
-    iso.progress = options.progress;
-    for (const auto& d : selected) {
-      if (g_stop.load()) {
-        r.context.interrupted = true;
-        break;
-      }
-      const auto started = std::chrono::steady_clock::now();
-      supervise_device(d, iso, r, write, {g_stop, g_signals}, without);
-      device_seconds[d.id] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    }
-  } else {
-    std::erase_if(cases, [&](const planned_case& c) { return std::ranges::find(r.measurements, c.name, &measurement::name) != r.measurements.end(); });
-    run_cases(cases, options, r, write, g_stop);
   }
-  if (g_stop.load()) r.context.interrupted = true;
-  if (r.context.interrupted) r.context.interrupted_by = signal_name(g_signal.load());
-  r.context.finished = !r.context.interrupted;
-  if (fleet) {  // every rank's run to rank 0, which writes them in its file
+
+  // The outputs (the main job's results folder where it keeps them); one that cannot take even the
+  // empty run is refused before anything is measured.
+  std::optional<int> open_outputs() {
+    if (c.keep_results && !follower && json_path.empty() && html_path.empty() && csv_path.empty() && !c.list) {
+      if (auto folder = results_folder(r.context.machine.host.hostname, std::time(nullptr))) {
+        kept = *folder;
+        json_path = kept + "/run.json";
+        html_path = kept + "/report.html";
+      } else {
+        fmt::print(stderr, "xpubench: the results will not be kept: {}\n", folder.error().message);
+      }
+    }
+    if (!json_path.empty()) outputs.push_back({json_path, [](const xpu::run& x) { return run_to_json(x).dump(1) + "\n"; }});
+    if (!csv_path.empty())
+      outputs.push_back({csv_path, c.csv_raw ? +[](const xpu::run& x) { return run_to_csv(x, csv_cells::raw); } : +[](const xpu::run& x) { return run_to_csv(x); }});
+    if (!html_path.empty())
+      outputs.push_back({html_path, [](const xpu::run& x) { return runs_report_render(report_runs_of("this run", x), std::nullopt, "html"); }, true});
+    for (auto& o : outputs) o.rewritable = output_rewritable(o.path) && !o.at_end_only;
+    write_outputs(r, false);
+    for (const auto& o : outputs)
+      if (!o.last_error.empty()) return 2;
+    return std::nullopt;
+  }
+
+  // Every benchmark, in worker processes (one per device) or here; the signals caught meanwhile.
+  void measure() {
+    g_stop = false;
+    g_signal = 0;
+    g_signals = 0;
+    g_escalate = !isolated;  // isolated, the second signal kills the worker and the run still writes its files
+    previous_handlers = catch_signals();  // restored after the files and the report are written
+    rows_before = r.measurements.size();
+    if (silent) options.progress = nullptr;
+    else if (progress_line_allowed(stderr)) options.progress = progress_to_terminal(stderr, terminal_columns(stderr));
+    if (!silent)
+      fmt::print(stderr, "xpubench run: suite '{}', {}, CPU clock {:.2f} GHz ({})\n", loaded->name,
+                 isolated ? fmt::format("{} device(s), one worker process each", selected.size()) : fmt::format("{} benchmark(s)", cases.size()),
+                 clock->hz / 1e9, r.context.clock.method.empty() ? "unknown" : r.context.clock.method);
+    for (const auto& why : clock->rejected) fmt::print(stderr, "xpubench run: clock reading rejected: {}\n", why);
+    const auto write = [this](const xpu::run& current) { write_outputs(current, false); };
+    if (isolated) {
+      isolation iso;
+      iso.worker_argv = c.worker_command();
+      iso.timeout_s = c.timeout_s > 0 ? c.timeout_s : default_timeout(r.context.repetitions, r.context.min_time_s);
+      iso.open_timeout_s = open_timeout;
+      iso.progress = options.progress;
+      for (const auto& d : selected) {
+        if (g_stop.load()) {
+          r.context.interrupted = true;
+          break;
+        }
+        const auto started = std::chrono::steady_clock::now();
+        supervise_device(d, iso, r, write, {g_stop, g_signals}, without);
+        device_seconds[d.id] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      }
+    } else {
+      std::erase_if(cases, [&](const planned_case& pc) { return std::ranges::find(r.measurements, pc.name, &measurement::name) != r.measurements.end(); });
+      run_cases(cases, options, r, write, g_stop);
+    }
+    if (g_stop.load()) r.context.interrupted = true;
+    if (r.context.interrupted) r.context.interrupted_by = signal_name(g_signal.load());
+    r.context.finished = !r.context.interrupted;
+  }
+
+  // A fleet: every rank's run to rank 0, which writes them in its file.
+  void gather_fleet() {
+    if (!fleet) return;
     const std::string state = r.context.interrupted ? "interrupted" : "ok";
     std::string reason = r.context.interrupted ? fmt::format("stopped by {}", r.context.interrupted_by) : "";
     if (none_left) reason = fmt::format("nothing to measure: the node's devices went to its other {} rank(s)", fleet->local_size - 1);
@@ -620,50 +690,72 @@ int run_command::run_here(fleet_member* fleet) const {
     } else {
       const double own = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_started).count();
       // The node with the most ranks takes that many turns after rank 0's (each about as long as rank 0's, with its devices).
-      const double wait = fleet_timeout_s > 0 ? fleet_timeout_s : std::max(3600.0, 4 * own * fleet->most_local);
+      const double wait = c.fleet_timeout_s > 0 ? c.fleet_timeout_s : std::max(3600.0, 4 * own * fleet->most_local);
       fleet->missing = fleet_collect(*fleet, r, state, reason, 0, wait, g_stop);
     }
     fleet->reported = true;
   }
-  write_outputs(r, true);
 
-  if (options.progress && progress_line_allowed(stderr)) fmt::print(stderr, "\r\033[K");  // the progress line goes
-  if (md_out) fmt::print("{}", terminal_safe(runs_report_render(report_runs_of("this run", r), std::nullopt, "md")));
-  else if (!silent) fmt::print(report_to, "{}", terminal_safe(run_report(r, style, device_seconds, terminal_columns(report_to))));  // driver strings reach the terminal escaped
-  if (!r.fleet.empty() && !silent) fmt::print(report_to, "\n{}", terminal_safe(fleet_summary_text(r)));
-  for (const auto& w : without) fmt::print(silent || md_out ? stderr : report_to, "{}\n", terminal_safe(w));
-  std::fflush(report_to);
-  bool write_failed = false;
-  if (!kept.empty() && !silent && std::ranges::all_of(outputs, &output::final_ok)) {
-    std::error_code ec;
-    const auto where = std::filesystem::absolute(kept, ec);
-    fmt::print(report_to, "\nResults kept in {}/\n  run.json     the run: `xpubench report`, `xpubench compare` read it\n"
-                          "  report.html  open it in a browser: rooflines, devices side by side, notes\n", (ec ? std::filesystem::path(kept) : where).string());
+  // The files written for the last time, the report, and the exit code.
+  int finish() {
+    write_outputs(r, true);
+    if (options.progress && progress_line_allowed(stderr)) fmt::print(stderr, "\r\033[K");  // the progress line goes
+    if (md_out) fmt::print("{}", terminal_safe(runs_report_render(report_runs_of("this run", r), std::nullopt, "md")));
+    else if (!silent) fmt::print(report_to, "{}", terminal_safe(run_report(r, style, device_seconds, terminal_columns(report_to))));  // driver strings reach the terminal escaped
+    if (!r.fleet.empty() && !silent) fmt::print(report_to, "\n{}", terminal_safe(fleet_summary_text(r)));
+    for (const auto& w : without) fmt::print(silent || md_out ? stderr : report_to, "{}\n", terminal_safe(w));
     std::fflush(report_to);
-  }
-  for (const auto& o : outputs) {
-    if (o.final_ok && !output_is_stdout(o.path) && kept.empty() && !silent) fmt::print(stderr, "xpubench run: wrote {}\n", o.path);
-    if (!o.final_ok) fmt::print(stderr, "xpubench run: {} was NOT written: the results above are all that is left of this run\n", o.path);
-    write_failed = write_failed || !o.final_ok;
-  }
-  restore_signals(previous_handlers);
-  if (r.context.interrupted) return 128 + (g_signal.load() ? g_signal.load() : SIGINT);
-  if (write_failed) return 2;
-  if (!r.fleet.empty() && std::ranges::any_of(r.fleet, [](const fleet_host& h) { return h.state != "ok"; })) {
-    fmt::print(stderr, "xpubench run: not every rank of the fleet measured (see the fleet table)\n");
-    return 1;
-  }
-  if (isolated && r.measurements.size() == rows_before && !none_left) {
-    if (previous && without.empty()) {
-      fmt::print(stderr, "xpubench run: nothing left to measure: {} has every selected benchmark\n", resume);
-      return 0;
+    bool write_failed = false;
+    if (!kept.empty() && !silent && std::ranges::all_of(outputs, &output::final_ok)) {
+      std::error_code ec;
+      const auto where = std::filesystem::absolute(kept, ec);
+      fmt::print(report_to, "\nResults kept in {}/\n  run.json     the run: `xpubench report`, `xpubench compare` read it\n"
+                            "  report.html  open it in a browser: rooflines, devices side by side, notes\n", (ec ? std::filesystem::path(kept) : where).string());
+      std::fflush(report_to);
     }
-    fmt::print(stderr, "xpubench run: {}\n", without.empty() ? fmt::format("the selection matches no benchmark of suite '{}' (try --list without filters)", loaded->name)
-                                                             : std::string("no selected device could be opened (the reasons are above)"));
-    return 2;
+    for (const auto& o : outputs) {
+      if (o.final_ok && !output_is_stdout(o.path) && kept.empty() && !silent) fmt::print(stderr, "xpubench run: wrote {}\n", o.path);
+      if (!o.final_ok) fmt::print(stderr, "xpubench run: {} was NOT written: the results above are all that is left of this run\n", o.path);
+      write_failed = write_failed || !o.final_ok;
+    }
+    restore_signals(previous_handlers);
+    if (r.context.interrupted) return 128 + (g_signal.load() ? g_signal.load() : SIGINT);
+    if (write_failed) return 2;
+    if (!r.fleet.empty() && std::ranges::any_of(r.fleet, [](const fleet_host& h) { return h.state != "ok"; })) {
+      fmt::print(stderr, "xpubench run: not every rank of the fleet measured (see the fleet table)\n");
+      return 1;
+    }
+    if (isolated && r.measurements.size() == rows_before && !none_left) {
+      if (previous && without.empty()) {
+        fmt::print(stderr, "xpubench run: nothing left to measure: {} has every selected benchmark\n", c.resume);
+        return 0;
+      }
+      fmt::print(stderr, "xpubench run: {}\n", without.empty() ? fmt::format("the selection matches no benchmark of suite '{}' (try --list without filters)", loaded->name)
+                                                               : std::string("no selected device could be opened (the reasons are above)"));
+      return 2;
+    }
+    const bool any_invalid = std::ranges::any_of(r.measurements, [](const measurement& m) { return m.state == status::invalid; });
+    return c.fail_on_invalid && any_invalid ? 1 : 0;
   }
-  const bool any_invalid = std::ranges::any_of(r.measurements, [](const measurement& m) { return m.state == status::invalid; });
-  return fail_on_invalid && any_invalid ? 1 : 0;
+};
+
+int run_command::run_here(fleet_member* fleet) const {
+  session s(*this, fleet);
+  if (auto rc = s.check_options()) return *rc;
+  if (auto rc = s.load_suite()) return *rc;
+  if (worker) return run_worker(*s.loaded, s.options);
+  supervisor_process_setup();
+  if (auto rc = s.choose_outputs()) return *rc;
+  if (auto rc = s.load_resume()) return *rc;
+  if (auto rc = s.probe_and_select()) return *rc;
+  s.show_machine();
+  s.calibrate();
+  if (auto rc = s.plan_in_process()) return *rc;
+  s.start_record();
+  if (auto rc = s.open_outputs()) return *rc;
+  s.measure();
+  s.gather_fleet();
+  return s.finish();
 }
 
 }  // namespace xpu

@@ -46,6 +46,7 @@ struct run_command {
   int run() const;
 
  private:
+  struct session;  // the steps of one run in this process (run_command.cpp)
   // The run; `fleet`: this rank of a fleet run (mpirun/srun with more than one rank), else null.
   int run_here(fleet_member* fleet) const;
   int run_worker(const xpu::suite& s, run_options options) const;
