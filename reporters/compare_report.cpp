@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/units.hpp"
+#include "reporters/document.hpp"
 #include "reporters/style.hpp"
 
 namespace xpu {
@@ -67,18 +68,25 @@ std::string comparison_text(const comparison& c, const compare_options& o, bool 
 
 std::string comparison_markdown(const comparison& c, const compare_options& o) {
   std::string out = fmt::format("### xpubench compare: {}\n\n", c.regression ? "regression" : "no regression");
-  for (const auto& d : c.machine_differences) out += "> machines differ: " + d + "\n";
+  for (const auto& d : c.machine_differences) out += "> machines differ: " + md_escape(d) + "\n";
   out += fmt::format("| benchmark | base | head | change | {:.0f}% interval | spread | verdict |\n| --- | ---: | ---: | ---: | ---: | ---: | --- |\n",
                      100 * (1 - o.alpha));
   for (const auto& r : c.rows) {
     std::string v(to_string(r.outcome));
     if (r.regression) v = "**" + v + "**";
-    if (!r.note.empty()) v += " (" + r.note + ")";
-    out += fmt::format("| `{}` | {} | {} | {} | {} | {} | {} |\n", r.name, value_text(r.base, c.metric), value_text(r.head, c.metric),
+    if (!r.note.empty()) v += " (" + md_escape(r.note) + ")";
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", md_code(r.name), value_text(r.base, c.metric), value_text(r.head, c.metric),
                        r.delta ? fmt::format("{:+.1f}%", *r.delta * 100) : "", interval_text(r),
                        r.spread ? fmt::format("{:.1f}%", *r.spread * 100) : "", v);
   }
-  return out + "\n" + summary(c, o) + "\n";
+  // The summary names problems (file and benchmark names a user did not write): escaped line by line.
+  std::string lines;
+  for (std::string_view rest = summary(c, o); !rest.empty();) {
+    const auto nl = rest.find('\n');
+    lines += md_escape(rest.substr(0, nl)) + "\n";
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+  }
+  return out + "\n" + lines;
 }
 
 }  // namespace xpu

@@ -124,16 +124,58 @@ void html_table(std::string& out, const doc_table& t) {
   out += "</tbody></table></div>\n";
 }
 
+}  // namespace
+
 std::string md_escape(std::string_view s) {
   std::string out;
-  for (char c : s) {
-    if (c == '|' || c == '\\' || c == '*' || c == '_' || c == '`' || c == '<') out += '\\';
-    out += c == '\n' ? ' ' : c;
+  // What would open a block at the start of a line (a list marker: "-", "+" or "12." then a space
+  // or nothing): escaped there. "-5%" and "1.00 T" open nothing and stay as they are.
+  const auto marker_end = [&](std::size_t at) { return at + 1 >= s.size() || s[at + 1] == ' ' || s[at + 1] == '\t'; };
+  const std::size_t digits = s.find_first_not_of("0123456789");
+  const bool numbered = digits > 0 && digits != std::string_view::npos && (s[digits] == '.' || s[digits] == ')') && marker_end(digits);
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {  // line breaks, tabs, escape sequences: one space
+      out += ' ';
+      continue;
+    }
+    // Inline syntax anywhere (emphasis, code, links and images, HTML, tables, strikethrough,
+    // headings, quotes, entities); block syntax at the start.
+    const bool inline_syntax = std::string_view("\\`*_[]<>|~#!&").find(c) != std::string_view::npos;
+    const bool block_start = i == 0 && (c == '-' || c == '+') && marker_end(0);
+    if (inline_syntax || block_start || (numbered && i == digits)) out += '\\';
+    out += c;
   }
   return out;
 }
 
-}  // namespace
+std::string md_code(std::string_view s) {
+  std::string text;
+  std::size_t run = 0, longest = 0;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) c = ' ';
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+    if (c == '|') text += '\\';  // GFM splits table cells at | even inside code
+    text += c;
+  }
+  // A fence longer than any run of backticks inside; spaces keep a leading or trailing backtick apart.
+  const std::string fence(longest + 1, '`');
+  const bool pad = !text.empty() && (text.front() == '`' || text.back() == '`' || text.front() == ' ');
+  return fence + (pad ? " " : "") + text + (pad ? " " : "") + fence;
+}
+
+std::string md_fenced(std::string_view text) {
+  std::size_t run = 0, longest = 0;
+  for (char c : text) {
+    run = c == '~' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  const std::string fence(std::max<std::size_t>(4, longest + 1), '~');  // no line inside can close it
+  return fence + "\n" + std::string(text) + "\n" + fence + "\n";
+}
 
 std::string render_html(const document& doc, const std::string& title) {
   std::string out = fmt::format("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
@@ -177,7 +219,7 @@ std::string render_markdown(const document& doc) {
         break;
       }
       case doc_block::kind::figure: out += "*" + md_escape(b.text) + " (the plot is in the HTML report)*\n\n"; break;
-      case doc_block::kind::preformatted: out += "<details><summary>" + html_escape(b.html) + "</summary>\n\n~~~~\n" + b.text + "\n~~~~\n</details>\n\n"; break;
+      case doc_block::kind::preformatted: out += "<details><summary>" + html_escape(b.html) + "</summary>\n\n" + md_fenced(b.text) + "</details>\n\n"; break;
       case doc_block::kind::notes:
         for (const auto& item : b.items) out += "- " + md_escape(item) + "\n";
         out += "\n";

@@ -42,6 +42,14 @@ doc_block figure(std::string svg, std::string caption);
 doc_block folded(std::string summary, std::string text);
 
 std::string html_escape(std::string_view s);
+// Text a user did not write (benchmark, device, host, model names), made inert in Markdown: the
+// inline syntax that could make a link, an image, HTML, emphasis, a table cell or a heading is
+// backslash-escaped, a list marker at the start too, control characters become spaces.
+std::string md_escape(std::string_view s);
+// The same as a code span: fenced by more backticks than any run inside, `|` escaped for tables.
+std::string md_code(std::string_view s);
+// A fenced block (~~~~) whose fence is longer than any run of ~ inside, so no line can close it.
+std::string md_fenced(std::string_view text);
 
 // `title`: the page's title. The HTML page checks itself when it loads (every plot has its
 // points inside its axes, every table its rows) and records the outcome on <html data-selfcheck>.

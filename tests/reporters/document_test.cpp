@@ -35,8 +35,38 @@ TEST(document, html_escapes_text_attributes_and_controls) {
 TEST(document, markdown_escapes_table_syntax) {
   const std::string md = render_markdown(hostile());
   EXPECT_NE(md.find("| name | value |\n| --- | --- |\n"), std::string::npos) << md;
-  EXPECT_NE(md.find("\\<script>alert(1)\\</script> \\| \\*x\\*"), std::string::npos) << md;
-  EXPECT_NE(md.find("- [1] note\n"), std::string::npos) << md;
+  EXPECT_NE(md.find("\\<script\\>alert(1)\\</script\\> \\| \\*x\\*"), std::string::npos) << md;
+  EXPECT_NE(md.find("- \\[1\\] note\n"), std::string::npos) << md;
+}
+
+// Whether `token` occurs in s without a backslash before it (Markdown would read it as syntax).
+bool unescaped(const std::string& s, std::string_view token) {
+  for (auto at = s.find(token); at != std::string::npos; at = s.find(token, at + 1))
+    if (at == 0 || s[at - 1] != '\\') return true;
+  return false;
+}
+
+// Issue 28: names from files a user did not write, rendered where GitHub's Markdown (job
+// summaries) would take them as syntax: each stays text.
+TEST(document, markdown_keeps_hostile_names_as_text) {
+  for (const std::string name : {"<img src=x onerror=alert(1)>", "![pixel](http://evil.example/p.png)", "[click](http://evil.example)",
+                                 "# injected heading", "- a list", "12. a numbered list", "~~struck~~", "a\n# line break", "del\x7f and \x1b]0;title\x07"}) {
+    SCOPED_TRACE(name);
+    const std::string cell = md_escape(name);
+    EXPECT_EQ(cell.find('\n'), std::string::npos);
+    EXPECT_EQ(cell.find('\x1b'), std::string::npos);
+    EXPECT_EQ(cell.find('\x7f'), std::string::npos);
+    for (const char* raw : {"<", ">", "!", "[", "]", "#", "~", "&"}) EXPECT_FALSE(unescaped(cell, raw)) << raw << " in " << cell;
+    EXPECT_FALSE(cell.starts_with("- ")) << cell;
+    EXPECT_FALSE(cell.starts_with("12. ")) << cell;
+  }
+  // A code span is fenced past any backticks inside, and | cannot end a table cell.
+  EXPECT_EQ(md_code("cpu0/gemm"), "`cpu0/gemm`");
+  EXPECT_EQ(md_code("a`b|c"), "``a`b\\|c``");
+  EXPECT_EQ(md_code("`x`"), "`` `x` ``");
+  // A ~~~~ line inside preformatted text cannot close its fence.
+  const std::string md = render_markdown({folded("probe", "line\n~~~~\n# not a heading\n~~~~~~")});
+  EXPECT_NE(md.find("~~~~~~~\nline\n~~~~\n# not a heading\n~~~~~~\n~~~~~~~\n"), std::string::npos) << md;
 }
 
 TEST(document, text_wraps_paragraphs_at_the_width) {
