@@ -81,7 +81,8 @@ std::string comparison_markdown(const comparison& c, const compare_options& o) {
   }
   // The summary names problems (file and benchmark names a user did not write): escaped line by line.
   std::string lines;
-  for (std::string_view rest = summary(c, o); !rest.empty();) {
+  const std::string text = summary(c, o);  // kept alive: the view below walks it
+  for (std::string_view rest = text; !rest.empty();) {
     const auto nl = rest.find('\n');
     lines += md_escape(rest.substr(0, nl)) + "\n";
     rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
