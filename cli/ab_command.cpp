@@ -1,5 +1,6 @@
 #include "cli/ab_command.hpp"
 #include "cli/options.hpp"
+#include "core/units.hpp"
 
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -79,13 +80,13 @@ int ab_command::run() const {
   namespace fs = std::filesystem;
   // The fewest samples that can give any interval at alpha 0.05: 6 pairs (signed rank), 4 + 4 (Mann-Whitney).
   if (const int least = unpaired ? 4 : 6; rounds < least && alpha <= 0.05)
-    return fmt::print(stderr, "xpubench ab: --rounds {} cannot give a {:.0f}% interval {}; use --rounds {} or more\n", rounds,
+    return say(stderr, "xpubench ab: --rounds {} cannot give a {:.0f}% interval {}; use --rounds {} or more\n", rounds,
                       100 * (1 - alpha), unpaired ? "(4 + 4 unpaired processes are the least)" : "(6 paired rounds are the least)", least),
            2;
   const fs::path dir = !keep.empty() ? fs::path(keep) : !json.empty() ? fs::path(json + ".runs") : fs::path("ab-runs");
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) return fmt::print(stderr, "xpubench ab: cannot create {}: {}\n", dir.string(), ec.message()), 2;
+  if (ec) return say(stderr, "xpubench ab: cannot create {}: {}\n", dir.string(), ec.message()), 2;
   const std::string base_exe = fs::absolute(base).string(), head_exe = fs::absolute(head).string();
 
   std::vector<std::string> common{"run", "--suite", suite};
@@ -115,10 +116,10 @@ int ab_command::run() const {
       if (!is_base)
         for (const auto& rule : inject_head) argv.insert(argv.end(), {"--inject-slowdown", rule});
       const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      fmt::print(stderr, "[{:3.0f}s] round {}/{}: {} ...", elapsed, r + 1, rounds, side);
+      say(stderr, "[{:3.0f}s] round {}/{}: {} ...", elapsed, r + 1, rounds, side);
       std::fflush(stderr);
       const int rc = run_process(argv, log);
-      fmt::print(stderr, " exit {}\n", rc);
+      say(stderr, " exit {}\n", rc);
       if (fs::exists(file)) round_files[is_base ? 0 : 1] = file.string();
       if (rc != 0)
         problems.push_back(fmt::format("{} round {} exited {}{} (log: {})", side, r + 1, rc, fs::exists(file) ? "" : " and wrote no run",
@@ -133,9 +134,9 @@ int ab_command::run() const {
     }
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  fmt::print(stderr, "xpubench ab: {} rounds in {:.0f} s; runs in {}\n", rounds, wall, dir.string());
+  say(stderr, "xpubench ab: {} rounds in {:.0f} s; runs in {}\n", rounds, wall, dir.string());
   if (base_files.empty())
-    return fmt::print(stderr, "xpubench ab: no round had both a base and a head run: see the logs in {}\n", dir.string()), 2;
+    return say(stderr, "xpubench ab: no round had both a base and a head run: see the logs in {}\n", dir.string()), 2;
 
   compare_options o;
   o.threshold = threshold_percent / 100.0;
@@ -144,18 +145,18 @@ int ab_command::run() const {
   o.paired = !unpaired;
   auto b = compare_inputs_load(base_files);
   auto h = b ? compare_inputs_load(head_files) : b;
-  if (!h) return fmt::print(stderr, "xpubench ab: {}\n", h.error().message), 2;
+  if (!h) return say(stderr, "xpubench ab: {}\n", h.error().message), 2;
   // The two builds may carry different versions: that is the point of the gate.
   o.allow_different_machine = true;
   auto got = compare_runs(*b, *h, o);
-  if (!got) return fmt::print(stderr, "xpubench ab: {}\n", got.error().message), 2;
+  if (!got) return say(stderr, "xpubench ab: {}\n", got.error().message), 2;
   comparison c = std::move(*got);
   c.problems.insert(c.problems.end(), problems.begin(), problems.end());
   if (!problems.empty() && !allow_missing) c.regression = true;
   if (!json.empty()) {
     nlohmann::json doc = comparison_json(c, o);
     doc["ab"] = {{"base", base_exe}, {"head", head_exe}, {"rounds", rounds}, {"order", "ABBA"}, {"wall_s", wall}, {"runs_dir", dir.string()}};
-    if (auto ok = write_output(json, doc.dump(2) + "\n"); !ok) return fmt::print(stderr, "xpubench ab: {}\n", ok.error().message), 2;
+    if (auto ok = write_output(json, doc.dump(2) + "\n"); !ok) return say(stderr, "xpubench ab: {}\n", ok.error().message), 2;
   }
   return compare_emit(c, o, format, output) ? (c.regression ? 1 : 0) : 2;
 }

@@ -54,7 +54,7 @@ int collective_command::run() const {
   o.ops = ops.empty() ? std::vector<std::string>(std::begin(collective_ops), std::end(collective_ops)) : ops;
   for (const std::string& b : bytes.empty() ? std::vector<std::string>{"8", "64", "512", "4K", "32K", "256K", "2M", "16M", "64M", "256M"} : bytes) {
     const auto v = parse_size(b);
-    if (!v) return fmt::print(stderr, "xpubench collective: --bytes '{}': expected a size from 1 to 4G, e.g. 8, 4K, 64M\n", terminal_safe(b)), 2;
+    if (!v) return say(stderr, "xpubench collective: --bytes '{}': expected a size from 1 to 4G, e.g. 8, 4K, 64M\n", b), 2;
     o.bytes.push_back(*v);
   }
   for (const std::string& p : precisions.empty() ? std::vector<std::string>{"fp32", "fp16", "int8"} : precisions)
@@ -63,16 +63,16 @@ int collective_command::run() const {
   o.min_time_s = min_time;
   o.seed = seed;
   if (!(min_time > 0))  // CLI11's Range lets NaN through
-    return fmt::print(stderr, "xpubench collective: --min-time must be a number of seconds above 0\n"), 2;
+    return say(stderr, "xpubench collective: --min-time must be a number of seconds above 0\n"), 2;
   if (!fleet_built() || !fleet_launched())
-    return fmt::print(stderr, "xpubench collective: collectives run between the ranks of an MPI job: `mpirun -np 2 xpubench collective` "
+    return say(stderr, "xpubench collective: collectives run between the ranks of an MPI job: `mpirun -np 2 xpubench collective` "
                               "(or srun){}\n",
                       fleet_built() ? "" : "; this xpubench was built without MPI (install libopenmpi-dev and rebuild)"),
            2;
   auto f = fleet_join();
   if (!f) return 2;
   if (f->size < 2) {
-    fmt::print(stderr, "xpubench collective: this job has 1 rank: start at least 2 (mpirun -np 2 ...)\n");
+    say(stderr, "xpubench collective: this job has 1 rank: start at least 2 (mpirun -np 2 ...)\n");
     fleet_leave(*f, false, 2);
     return 2;
   }
@@ -80,7 +80,7 @@ int collective_command::run() const {
   // may leave the others waiting in a collective).
   int output_ok = 1;
   if (f->rank == 0 && !json.empty())
-    if (auto ok = output_check(json); !ok) fmt::print(stderr, "xpubench collective: {}\n", ok.error().message), output_ok = 0;
+    if (auto ok = output_check(json); !ok) say(stderr, "xpubench collective: {}\n", ok.error().message), output_ok = 0;
   if (!fleet_agree(output_ok)) {
     fleet_leave(*f, false, 2);
     return 2;
@@ -116,12 +116,12 @@ int collective_command::run() const {
                    format_seconds(m.time_s->median), fmt::format("{}B/s", format_si(m.bytes_per_s.value_or(0))),
                    fmt::format("{}B/s", format_si(m.ops_per_s.value_or(0))), m.verification.passed ? "ok (exact)" : "WRONG: " + m.verification.message});
       }
-      fmt::print(table_to, "{}", terminal_safe(t.render()));
-      fmt::print(table_to, "{} rank(s); {}; host buffers. Bus bandwidth as nccl-tests defines it: all-reduce x 2(n-1)/n, all-gather and "
+      say(table_to, "{}", t.render());
+      say(table_to, "{} rank(s); {}; host buffers. Bus bandwidth as nccl-tests defines it: all-reduce x 2(n-1)/n, all-gather and "
                  "reduce-scatter x (n-1)/n, broadcast and point-to-point x 1.\n", f->size, fleet_mpi_version());
     }
     if (!json.empty())
-      if (auto ok = write_output(json, run_to_json(r).dump(1) + "\n"); !ok) fmt::print(stderr, "xpubench collective: {}\n", ok.error().message), rc = 2;
+      if (auto ok = write_output(json, run_to_json(r).dump(1) + "\n"); !ok) say(stderr, "xpubench collective: {}\n", ok.error().message), rc = 2;
     if (std::ranges::any_of(r.measurements, [](const measurement& m) { return m.state == status::invalid; })) rc = rc ? rc : 1;
   }
   fleet_leave(*f, false, rc);

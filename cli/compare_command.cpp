@@ -43,7 +43,7 @@ int compare_command::run() const {
   std::vector<std::pair<std::string, std::string>> inputs{{"--history", history}};
   for (const auto& f : files) inputs.emplace_back("run", f);
   for (const auto& f : head) inputs.emplace_back("--head", f);
-  if (auto ok = outputs_apart({{"-o", output}}, inputs); !ok) return fmt::print(stderr, "xpubench compare: {}\n", terminal_safe(ok.error().message)), 2;
+  if (auto ok = outputs_apart({{"-o", output}}, inputs); !ok) return say(stderr, "xpubench compare: {}\n", ok.error().message), 2;
   compare_options o;
   o.threshold = threshold_percent / 100.0;
   o.alpha = alpha;
@@ -54,35 +54,36 @@ int compare_command::run() const {
   std::vector<std::string> base_paths = files, head_paths = head;
   if (head_paths.empty()) {
     if (files.size() != 2)
-      return fmt::print(stderr, "xpubench compare: expected BASE HEAD, or BASE... -- HEAD... (got {} file(s) and no `--`)\n", files.size()),
+      return say(stderr, "xpubench compare: expected BASE HEAD, or BASE... -- HEAD... (got {} file(s) and no `--`)\n", files.size()),
              2;
     base_paths = {files[0]};
     head_paths = {files[1]};
   }
   if (paired && base_paths.size() != head_paths.size())
-    return fmt::print(stderr, "xpubench compare: --paired needs as many base runs as head runs (got {} and {})\n", base_paths.size(),
+    return say(stderr, "xpubench compare: --paired needs as many base runs as head runs (got {} and {})\n", base_paths.size(),
                       head_paths.size()),
            2;
   auto b = compare_inputs_load(base_paths);
   auto h = b ? compare_inputs_load(head_paths) : b;
-  if (!h) return fmt::print(stderr, "xpubench compare: {}\n", h.error().message), 2;
+  if (!h) return say(stderr, "xpubench compare: {}\n", h.error().message), 2;
   if (!history.empty()) {
-    if (!h->front().xpu) return fmt::print(stderr, "xpubench compare: --history needs xpubench runs (the machine is named by their inventory)\n"), 2;
+    if (!h->front().xpu) return say(stderr, "xpubench compare: --history needs xpubench runs (the machine is named by their inventory)\n"), 2;
     auto db = history_db::open(history, false);  // a mistyped path is an error, not a new empty history
-    if (!db) return fmt::print(stderr, "xpubench compare: --history: {}\n", db.error().message), 2;
+    if (!db) return say(stderr, "xpubench compare: --history: {}\n", db.error().message), 2;
     std::vector<std::string> names;
+    std::set<std::string_view> listed;
     for (const auto& in : *h)
       for (const auto& row : in.rows)
-        if (std::ranges::find(names, row.name) == names.end()) names.push_back(row.name);
+        if (listed.insert(row.name).second) names.push_back(row.name);
     auto thresholds = history_thresholds(*db, names, machine_fingerprint(*h->front().xpu));
-    if (!thresholds) return fmt::print(stderr, "xpubench compare: --history: {}\n", thresholds.error().message), 2;
+    if (!thresholds) return say(stderr, "xpubench compare: --history: {}\n", thresholds.error().message), 2;
     o.row_thresholds = std::move(*thresholds);
-    fmt::print(stderr, "xpubench compare: {} of {} benchmarks judged against their own spread in {} (3 x over their last 30 runs on this "
+    say(stderr, "xpubench compare: {} of {} benchmarks judged against their own spread in {} (3 x over their last 30 runs on this "
                        "machine, at least 1%); the others against {}%\n",
                o.row_thresholds.size(), names.size(), history, threshold_percent);
   }
   auto c = compare_runs(*b, *h, o);
-  if (!c) return fmt::print(stderr, "xpubench compare: {}\n", c.error().message), 2;
+  if (!c) return say(stderr, "xpubench compare: {}\n", c.error().message), 2;
   return compare_emit(*c, o, format, output) ? (c->regression ? 1 : 0) : 2;
 }
 
@@ -91,7 +92,7 @@ bool compare_emit(const comparison& c, const compare_options& o, const std::stri
                      : format == "md" ? comparison_markdown(c, o)
                                       : terminal_safe(comparison_text(c, o, (output.empty() || output == "-") && color_allowed(stdout)));
   if (auto ok = write_output(output.empty() ? "-" : output, text); !ok) {
-    fmt::print(stderr, "xpubench: {}\n", ok.error().message);
+    say(stderr, "xpubench: {}\n", ok.error().message);
     return false;
   }
   return true;

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/units.hpp"
 #include "results/run_json.hpp"
 
 namespace xpu {
@@ -93,7 +94,7 @@ bool node_barrier(const std::atomic<bool>& stop) {
 std::optional<fleet_member> fleet_join() {
   int provided = 0;
   if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
-    fmt::print(stderr, "xpubench run: started by an MPI launcher, but MPI_Init failed: run it without mpirun, or check the MPI installation\n");
+    say(stderr, "xpubench run: started by an MPI launcher, but MPI_Init failed: run it without mpirun, or check the MPI installation\n");
     return std::nullopt;
   }
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);

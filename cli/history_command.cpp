@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <algorithm>
 #include <chrono>
-#include <regex>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -78,62 +77,62 @@ bool since_valid(std::string_view s) {
 
 int history_command::run() const {
   const std::string path = db.empty() ? default_history_path() : db;
-  if (auto ok = outputs_apart({{"-o", output}}, {{"--db", path}}); !ok) return fmt::print(stderr, "xpubench history: {}\n", terminal_safe(ok.error().message)), 2;
+  if (auto ok = outputs_apart({{"-o", output}}, {{"--db", path}}); !ok) return say(stderr, "xpubench history: {}\n", ok.error().message), 2;
   if (!since.empty() && !since_valid(since))
-    return fmt::print(stderr, "xpubench history: --since '{}': expected a calendar date as YYYY-MM-DD (e.g. 2026-11-01), optionally with a time "
+    return say(stderr, "xpubench history: --since '{}': expected a calendar date as YYYY-MM-DD (e.g. 2026-11-01), optionally with a time "
                               "(2026-11-01T08:00:00Z)\n",
                       terminal_safe(since.size() > 40 ? since.substr(0, 40) + "..." : since)),
            2;
   auto opened = history_db::open(path, add->parsed());  // only adding makes a history
-  if (!opened) return fmt::print(stderr, "xpubench history: {}\n", terminal_safe(opened.error().message)), 2;
+  if (!opened) return say(stderr, "xpubench history: {}\n", opened.error().message), 2;
   history_db& h = *opened;
   if (add->parsed()) {
     for (const auto& f : files) {
       auto r = run_file_load(f);
-      if (!r) return fmt::print(stderr, "xpubench history: {}\n", terminal_safe(r.error().message)), 2;
+      if (!r) return say(stderr, "xpubench history: {}\n", r.error().message), 2;
       for (const auto& [label, one] : fleet_expand(f, *r)) {  // a fleet file: each host as its own run (its own series)
         auto id = h.add(one, f);
         if (!id && skip_existing && id.error().message.find("is there already") != std::string::npos) {
-          fmt::print(stderr, "xpubench history: skipped: {}\n", terminal_safe(id.error().message));
+          say(stderr, "xpubench history: skipped: {}\n", id.error().message);
           continue;
         }
-        if (!id) return fmt::print(stderr, "xpubench history: {}\n", terminal_safe(id.error().message)), 2;
-        fmt::print("added {} as run {} ({} rows, machine {}) to {}\n", label, *id, one.measurements.size(), machine_fingerprint(one), h.where());
+        if (!id) return say(stderr, "xpubench history: {}\n", id.error().message), 2;
+        say(stdout, "added {} as run {} ({} rows, machine {}) to {}\n", label, *id, one.measurements.size(), machine_fingerprint(one), h.where());
       }
     }
     return 0;
   }
   if (list->parsed()) {
     auto runs = h.runs();
-    if (!runs) return fmt::print(stderr, "xpubench history: {}\n", runs.error().message), 2;
+    if (!runs) return say(stderr, "xpubench history: {}\n", runs.error().message), 2;
     text_table t({"run", "started (UTC)", "host", "machine", "suite", "commit", "rows", "file"});
     for (const auto& r : *runs)
       t.add_row({std::to_string(r.id), r.started_at, r.host, r.machine, r.suite, r.git_sha, std::to_string(r.rows), r.file});
-    fmt::print("{}{} run(s) in {}\n", terminal_safe(t.render("")), runs->size(), h.where());
+    say(stdout, "{}{} run(s) in {}\n", t.render(""), runs->size(), h.where());
     return 0;
   }
   if (show->parsed()) {
     auto points = h.series(benchmark, since);
-    if (!points) return fmt::print(stderr, "xpubench history: {}\n", points.error().message), 2;
+    if (!points) return say(stderr, "xpubench history: {}\n", points.error().message), 2;
     if (points->empty())
-      return fmt::print(stderr, "xpubench history: no rows of '{}' in {} (`xpubench history list` shows the runs; a benchmark is named as "
+      return say(stderr, "xpubench history: no rows of '{}' in {} (`xpubench history list` shows the runs; a benchmark is named as "
                                 "its run names it, e.g. cpu0/gemm/fp32/m1024n1024k1024/onednn)\n", terminal_safe(benchmark), h.where()),
              2;
     text_table t({"run", "started (UTC)", "host", "machine", "commit", "state", "median", "throughput", "samples"});
     for (const auto& p : *points)
       t.add_row({std::to_string(p.run_id), p.started_at, p.host, p.machine, p.git_sha, p.state, p.median_s ? format_seconds(*p.median_s) : "",
                  p.ops_per_s ? format_si(*p.ops_per_s) + "op/s" : "", std::to_string(p.samples_s.size())});
-    fmt::print("{}\n{}", terminal_safe(benchmark), terminal_safe(t.render()));
+    say(stdout, "{}\n{}", benchmark, t.render());
     return 0;
   }
   auto names = h.benchmarks();
-  if (!names) return fmt::print(stderr, "xpubench history: {}\n", names.error().message), 2;
+  if (!names) return say(stderr, "xpubench history: {}\n", names.error().message), 2;
   if (exporter->parsed()) {
     nlohmann::json rows = nlohmann::json::array();
     std::string csv = "run,started_at,host,machine,commit,benchmark,implementation,state,median_s,ops_per_s,samples_s\n";
     for (const auto& name : *names) {
       auto points = h.series(name);
-      if (!points) return fmt::print(stderr, "xpubench history: {}\n", points.error().message), 2;
+      if (!points) return say(stderr, "xpubench history: {}\n", points.error().message), 2;
       for (const auto& p : *points) {
         rows.push_back({{"run", p.run_id}, {"started_at", p.started_at}, {"host", p.host}, {"machine", p.machine}, {"commit", p.git_sha},
                         {"benchmark", name}, {"implementation", p.implementation}, {"state", p.state},
@@ -147,26 +146,26 @@ int history_command::run() const {
       }
     }
     const std::string text = format == "csv" ? csv : nlohmann::json{{"xpubench_history", history_schema_version}, {"rows", rows}}.dump(1) + "\n";
-    if (auto ok = write_output(output, text); !ok) return fmt::print(stderr, "xpubench history: {}\n", ok.error().message), 2;
+    if (auto ok = write_output(output, text); !ok) return say(stderr, "xpubench history: {}\n", ok.error().message), 2;
     return 0;
   }
   // check, report
-  std::optional<std::regex> only;
-  try {
-    if (!filter.empty()) only = std::regex(filter);
-  } catch (const std::regex_error& e) {
-    return fmt::print(stderr, "xpubench history: --filter '{}' is not a valid regular expression: {}\n", filter, e.what()), 2;
+  std::optional<name_pattern> only;
+  if (!filter.empty()) {
+    auto p = name_pattern::compile(filter, "--filter");
+    if (!p) return say(stderr, "xpubench history: {}\n", p.error().message), 2;
+    only = std::move(*p);
   }
   changepoint_options o;
   o.alpha = alpha;
   auto trends = history_trends(h, only, since, o);
-  if (!trends) return fmt::print(stderr, "xpubench history: {}\n", trends.error().message), 2;
+  if (!trends) return say(stderr, "xpubench history: {}\n", trends.error().message), 2;
   if (report->parsed()) {
     const std::string f = !report_format.empty() ? report_format : output.ends_with(".md") ? "md" : output.ends_with(".txt") ? "text" : "html";
     const document doc = history_document(*trends, h.where());
     std::string text = f == "md" ? render_markdown(doc) : f == "text" ? render_text(doc, 100) : render_html(doc, "xpubench history");
     if (f != "html") text = terminal_safe(text);
-    if (auto ok = write_output(output, text); !ok) return fmt::print(stderr, "xpubench history: {}\n", ok.error().message), 2;
+    if (auto ok = write_output(output, text); !ok) return say(stderr, "xpubench history: {}\n", ok.error().message), 2;
     return 0;
   }
   text_table t({"benchmark", "host", "step at (UTC)", "commits", "median before", "after", "change", "p"});
@@ -178,8 +177,8 @@ int history_command::run() const {
       t.add_row({s.benchmark, s.host, at.started_at, s.points[c.index - 1].git_sha + ".." + at.git_sha, format_seconds(c.before), format_seconds(c.after),
                  fmt::format("{:+.1f}% time", (c.after / c.before - 1) * 100), fmt::format("{:.3f}", c.p_value)});
     }
-  if (steps) fmt::print("{}", terminal_safe(t.render("")));
-  fmt::print("{} step(s) in {} series (benchmark x machine; E-Divisive means, permutation test at alpha {}); {}\n", steps, trends->size(), alpha, h.where());
+  if (steps) say(stdout, "{}", t.render(""));
+  say(stdout, "{} step(s) in {} series (benchmark x machine; E-Divisive means, permutation test at alpha {}); {}\n", steps, trends->size(), alpha, h.where());
   return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -19,6 +20,7 @@
 #include "cli/run_command.hpp"
 #include "cli/suite_command.hpp"
 #include "cli/version.hpp"
+#include "core/units.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"xpubench: what AI/ML hardware can really do.\n"
@@ -81,24 +83,35 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "xpubench: {}\nRun 'xpubench --help' for the commands and their options.\n", e.what());
+    xpu::say(stderr, "xpubench: {}\nRun 'xpubench --help' for the commands and their options.\n", e.what());
     return 2;
   }
+  int code = 2;
   try {
-    if (probe_sub->parsed()) return probe.run();
-    if (run_sub->parsed()) return run.run();
-    if (compare_sub->parsed()) return compare.run();
-    if (ab_sub->parsed()) return ab.run();
-    if (report_sub->parsed()) return report.run();
-    if (history_sub->parsed()) return history.run();
-    if (suite_sub->parsed()) return suite.run();
-    if (collective_sub->parsed()) return collective.run();
-    // No subcommand: the main job: the probe report, then the quick suite on every device.
-    run.show_probe = true;
-    run.keep_results = true;
-    return run.run();
+    if (probe_sub->parsed()) code = probe.run();
+    else if (run_sub->parsed()) code = run.run();
+    else if (compare_sub->parsed()) code = compare.run();
+    else if (ab_sub->parsed()) code = ab.run();
+    else if (report_sub->parsed()) code = report.run();
+    else if (history_sub->parsed()) code = history.run();
+    else if (suite_sub->parsed()) code = suite.run();
+    else if (collective_sub->parsed()) code = collective.run();
+    else {  // No subcommand: the main job: the probe report, then the quick suite on every device.
+      run.show_probe = true;
+      run.keep_results = true;
+      code = run.run();
+    }
   } catch (const std::system_error& e) {  // fmt::print on a closed pipe (SIGPIPE is ignored: files are written first)
     std::fprintf(stderr, "xpubench: cannot write the report: %s (did the reader of the output go away?)\n", e.what());
     return 2;
   }
+  // What went to standard output through stdio's buffer is checked once, here, for every command:
+  // a full device or a closed pipe is exit 2 with the reason, never a quiet 0 with the output lost.
+  errno = 0;
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    std::fprintf(stderr, "xpubench: cannot write to standard output: %s; what this command printed is incomplete\n",
+                 errno ? std::strerror(errno) : "write error");
+    return 2;
+  }
+  return code;
 }

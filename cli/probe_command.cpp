@@ -46,7 +46,7 @@ int probe_command::run() const {
     ::close(saved_stdout);
   }
   if (!inv) {
-    fmt::print(stderr, "xpubench probe: {}\n", inv.error().message);
+    say(stderr, "xpubench probe: {}\n", inv.error().message);
     return 2;
   }
   std::string text;
@@ -54,11 +54,11 @@ int probe_command::run() const {
   else text = terminal_safe(inventory_report(*inv, {(output.empty() || output == "-") && color_allowed(stdout), verbose}));
 
   if (auto ok = write_output(output.empty() ? "-" : output, text); !ok) {
-    fmt::print(stderr, "xpubench probe: {}\n", ok.error().message);
+    say(stderr, "xpubench probe: {}\n", ok.error().message);
     return 2;
   }
   if (output.empty() || output == "-") return 0;
-  fmt::print(stderr, "xpubench probe: wrote {}\n", output);
+  say(stderr, "xpubench probe: wrote {}\n", output);
   return 0;
 }
 

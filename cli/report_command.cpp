@@ -26,13 +26,13 @@ void report_command::add_options(CLI::App& sub) {
 int report_command::run() const {
   std::vector<std::pair<std::string, std::string>> inputs{{"--base", base}};
   for (const auto& f : files) inputs.emplace_back("run", f);
-  if (auto ok = outputs_apart({{"-o", output}}, inputs); !ok) return fmt::print(stderr, "xpubench report: {}\n", terminal_safe(ok.error().message)), 2;
+  if (auto ok = outputs_apart({{"-o", output}}, inputs); !ok) return say(stderr, "xpubench report: {}\n", ok.error().message), 2;
   std::string fmt_name = format;
   if (fmt_name.empty()) fmt_name = output.ends_with(".md") ? "md" : output.ends_with(".txt") ? "text" : "html";
   std::vector<report_run> runs;
   for (const auto& f : files) {
     auto loaded = run_file_load(f);
-    if (!loaded) return fmt::print(stderr, "xpubench report: {}\n", terminal_safe(loaded.error().message)), 2;
+    if (!loaded) return say(stderr, "xpubench report: {}\n", loaded.error().message), 2;
     for (report_run& one : report_runs_of(f, *loaded)) runs.push_back(std::move(one));
   }
   std::optional<report_comparison> compared;
@@ -43,16 +43,16 @@ int report_command::run() const {
     o.metric = metric == "throughput" ? compare_metric::throughput : metric == "energy" ? compare_metric::energy : compare_metric::time;
     auto b = compare_input_load(base);
     auto h = b ? compare_input_load(files.front()) : b;
-    if (!h) return fmt::print(stderr, "xpubench report: --base: {}\n", terminal_safe(h.error().message)), 2;
+    if (!h) return say(stderr, "xpubench report: --base: {}\n", h.error().message), 2;
     auto c = compare_runs(*b, *h, o);
-    if (!c) return fmt::print(stderr, "xpubench report: --base: {}\n", terminal_safe(c.error().message)), 2;
+    if (!c) return say(stderr, "xpubench report: --base: {}\n", c.error().message), 2;
     compared = report_comparison{base, files.front(), std::move(*c), o};
   }
   const std::size_t columns = terminal_columns(stdout);
   std::string text = runs_report_render(runs, compared, fmt_name, columns ? columns : 100);
   if (fmt_name != "html") text = terminal_safe(text);  // strings from drivers and files, escaped
-  if (auto ok = write_output(output, text); !ok) return fmt::print(stderr, "xpubench report: {}\n", ok.error().message), 2;
-  if (!output_is_stdout(output)) fmt::print(stderr, "xpubench report: wrote {} ({} {})\n", output, format_bytes(text.size()), fmt_name);
+  if (auto ok = write_output(output, text); !ok) return say(stderr, "xpubench report: {}\n", ok.error().message), 2;
+  if (!output_is_stdout(output)) say(stderr, "xpubench report: wrote {} ({} {})\n", output, format_bytes(text.size()), fmt_name);
   return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <set>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -81,7 +82,7 @@ std::string joined(const std::vector<std::string>& v) {
 }
 
 // REGEX=FRACTION rules for --inject-slowdown; false (with the message printed) on a bad one.
-bool parse_injections(const std::vector<std::string>& specs, std::vector<std::pair<std::regex, double>>& out) {
+bool parse_injections(const std::vector<std::string>& specs, std::vector<std::pair<name_pattern, double>>& out) {
   for (const auto& spec : specs) {
     const auto eq = spec.rfind('=');
     double fraction = -1;
@@ -95,16 +96,13 @@ bool parse_injections(const std::vector<std::string>& specs, std::vector<std::pa
       }
     }
     if (eq == std::string::npos || eq == 0 || !(fraction > 0 && fraction <= 10)) {
-      fmt::print(stderr, "xpubench run: --inject-slowdown '{}': expected REGEX=FRACTION with 0 < FRACTION <= 10, e.g. 'gemm/fp32=0.1'\n",
+      say(stderr, "xpubench run: --inject-slowdown '{}': expected REGEX=FRACTION with 0 < FRACTION <= 10, e.g. 'gemm/fp32=0.1'\n",
                  spec);
       return false;
     }
-    try {
-      out.emplace_back(std::regex(spec.substr(0, eq)), fraction);
-    } catch (const std::regex_error& e) {
-      fmt::print(stderr, "xpubench run: --inject-slowdown '{}': not a valid regular expression: {}\n", spec, e.what());
-      return false;
-    }
+    auto p = name_pattern::compile(spec.substr(0, eq), "--inject-slowdown");
+    if (!p) return say(stderr, "xpubench run: {}\n", p.error().message), false;
+    out.emplace_back(std::move(*p), fraction);
   }
   return true;
 }
@@ -138,7 +136,7 @@ std::string precision_names() {
 bool valid_names(const std::vector<std::string>& values, bool (*known)(std::string_view), const std::string& list, const char* what) {
   for (const auto& v : values) {
     if (known(v)) continue;
-    fmt::print(stderr, "xpubench run: unknown {} '{}' (expected one of: {})\n", what, v, list);
+    say(stderr, "xpubench run: unknown {} '{}' (expected one of: {})\n", what, v, list);
     return false;
   }
   return true;
@@ -307,6 +305,9 @@ void run_command::add_options(CLI::App& sub) {
       ->check(finite_range(1.0, 86400.0));
   sub.add_flag("--in-process", in_process, "Measure in this process: no worker processes, no watchdog (for debuggers and profilers)");
   sub.add_option("--resume", resume, "Keep the rows of this run file (an interrupted run) and measure only the benchmarks it lacks");
+  sub.add_flag("--resume-foreign", resume_foreign,
+               "With --resume: keep the rows even when that run comes from another host, CPU, device, driver, suite or xpubench build "
+               "(refused without it)");
   sub.add_flag("--worker", worker, "Internal: measure one device for a supervising `xpubench run`")->group("");
   sub.add_option("--fleet-timeout", fleet_timeout_s,
                  "Under mpirun/srun: seconds rank 0 waits, once it is done, for the other ranks' runs before listing the rest as "
@@ -318,7 +319,7 @@ void run_command::add_options(CLI::App& sub) {
 int run_command::run() const {
   if (worker || list || !fleet_launched()) return run_here(nullptr);
   if (!fleet_built()) {
-    fmt::print(stderr, "xpubench run: started by an MPI launcher, but this xpubench was built without MPI: rebuild with libopenmpi-dev "
+    say(stderr, "xpubench run: started by an MPI launcher, but this xpubench was built without MPI: rebuild with libopenmpi-dev "
                        "installed (XPUBENCH_WITH_MPI), or run it without mpirun/srun\n");
     return 2;
   }
@@ -396,13 +397,13 @@ struct run_command::session {
   std::optional<int> check_options() {
     // CLI11's Range lets NaN through (every comparison with it is false): refused here.
     if (c.min_time != 0 && !(c.min_time > 0 && c.min_time <= max_min_time_s)) {
-      fmt::print(stderr, "xpubench run: --min-time {} must be a number of seconds above 0 and at most {}\n", c.min_time, max_min_time_s);
+      say(stderr, "xpubench run: --min-time {} must be a number of seconds above 0 and at most {}\n", c.min_time, max_min_time_s);
       return 2;
     }
     if (!valid_names(c.kernels, known_operation, operation_names(), "kernel") ||
         !valid_names(c.precisions, known_precision, precision_names(), "precision"))
       return 2;
-    if (auto o = c.backend_options_parse(); !o) return fmt::print(stderr, "xpubench run: {}\n", o.error().message), 2;
+    if (auto o = c.backend_options_parse(); !o) return say(stderr, "xpubench run: {}\n", o.error().message), 2;
     options.devices = c.devices;
     options.kernels = c.kernels;
     options.precisions = c.precisions;
@@ -410,12 +411,9 @@ struct run_command::session {
     if (!parse_injections(c.inject_slowdown, options.inject_slowdown)) return 2;
     options.seed = c.seed;
     if (!c.filter.empty()) {
-      try {
-        options.filter = std::regex(c.filter);
-      } catch (const std::regex_error& e) {
-        fmt::print(stderr, "xpubench run: --filter '{}' is not a valid regular expression: {}\n", c.filter, e.what());
-        return 2;
-      }
+      auto p = name_pattern::compile(c.filter, "--filter");
+      if (!p) return say(stderr, "xpubench run: {}\n", p.error().message), 2;
+      options.filter = std::move(*p);
     }
     return std::nullopt;
   }
@@ -423,7 +421,7 @@ struct run_command::session {
   std::optional<int> load_suite() {
     auto s = suite_load(c.suite);
     if (!s) {
-      fmt::print(stderr, "xpubench run: {}\n", terminal_safe(s.error().message));
+      say(stderr, "xpubench run: {}\n", s.error().message);
       return 2;
     }
     loaded = std::move(*s);
@@ -437,35 +435,72 @@ struct run_command::session {
     const std::string format_here = follower ? "" : c.format;
     if (format_here == "json") {
       if (!json_path.empty() && !output_is_stdout(json_path))
-        return fmt::print(stderr, "xpubench run: --format json writes the run to standard output and --json {} to a file: use one\n", json_path), 2;
+        return say(stderr, "xpubench run: --format json writes the run to standard output and --json {} to a file: use one\n", json_path), 2;
       json_path = "-";
     }
     md_out = format_here == "md";
     if (md_out && any_output_is_stdout())
-      return fmt::print(stderr, "xpubench run: --format md writes the report to standard output: --json, --csv and --html must name files\n"), 2;
+      return say(stderr, "xpubench run: --format md writes the report to standard output: --json, --csv and --html must name files\n"), 2;
     if (!html_path.empty() && ((!json_path.empty() && output_is_stdout(json_path)) || (!csv_path.empty() && output_is_stdout(csv_path))) &&
         output_is_stdout(html_path))
-      return fmt::print(stderr, "xpubench run: only one of --json, --csv and --html can be standard output ('-')\n"), 2;
+      return say(stderr, "xpubench run: only one of --json, --csv and --html can be standard output ('-')\n"), 2;
     if (!json_path.empty() && !csv_path.empty() && output_is_stdout(json_path) && output_is_stdout(csv_path)) {
-      fmt::print(stderr, "xpubench run: --json and --csv cannot both be standard output ('-'): write one of them to a file\n");
+      say(stderr, "xpubench run: --json and --csv cannot both be standard output ('-'): write one of them to a file\n");
       return 2;
     }
     for (const std::string* out : {&std::as_const(json_path), &csv_path, &std::as_const(html_path)})
       if (!out->empty())
-        if (auto ok = output_check(*out); !ok) return fmt::print(stderr, "xpubench run: {}\n", ok.error().message), 2;
+        if (auto ok = output_check(*out); !ok) return say(stderr, "xpubench run: {}\n", ok.error().message), 2;
     if (auto ok = outputs_apart({{"--json", json_path}, {"--csv", csv_path}, {"--html", html_path}}, {{"--resume", c.resume}, {"--suite", c.suite}}); !ok)
-      return fmt::print(stderr, "xpubench run: {}\n", terminal_safe(ok.error().message)), 2;
+      return say(stderr, "xpubench run: {}\n", ok.error().message), 2;
     return std::nullopt;
   }
 
   std::optional<int> load_resume() {
     if (fleet && !c.resume.empty())  // every rank would take rank 0's rows for its own
-      return fmt::print(stderr, "xpubench run: --resume is for a run on one machine, not under mpirun/srun: start the fleet run again\n"), 2;
+      return say(stderr, "xpubench run: --resume is for a run on one machine, not under mpirun/srun: start the fleet run again\n"), 2;
     if (!c.resume.empty()) {
       auto loaded_run = run_file_load(c.resume);
-      if (!loaded_run) return fmt::print(stderr, "xpubench run: --resume: {}\n", loaded_run.error().message), 2;
+      if (!loaded_run) return say(stderr, "xpubench run: --resume: {}\n", loaded_run.error().message), 2;
       previous = std::move(*loaded_run);
     }
+    return std::nullopt;
+  }
+
+  // --resume keeps only rows measured here: the same host, CPU and core count, the same device and
+  // driver for every device a kept row measured, the same suite file and xpubench build. Anything
+  // else is refused (a colleague's run file would be written out as this machine's run) unless
+  // --resume-foreign; either way the command says what it keeps.
+  std::optional<int> check_resume() {
+    if (!previous) return std::nullopt;
+    const inventory& then = previous->context.machine;
+    std::vector<std::string> differ;
+    const auto check = [&](const std::string& what, const std::string& there, const std::string& here) {
+      if (there != here) differ.push_back(fmt::format("{}: '{}' in {}, '{}' here", what, there, c.resume, here));
+    };
+    check("host", then.host.hostname, inv->host.hostname);
+    check("CPU model", then.cpu.topology.model, inv->cpu.topology.model);
+    check("CPU cores", std::to_string(then.cpu.topology.cores), std::to_string(inv->cpu.topology.cores));
+    std::set<std::string> measured;
+    for (const auto& m : previous->measurements) measured.insert(m.name.substr(0, m.name.find('/')));
+    for (const auto& d : then.devices) {
+      if (!measured.contains(d.id)) continue;
+      const device_info* now = inv->find_device(d.id);
+      check(d.id + " device", d.name, now ? now->name : "(absent)");
+      check(d.id + " driver version", d.driver_version, now ? now->driver_version : "(absent)");
+    }
+    check("suite", previous->context.suite, loaded->source);
+    check("xpubench build", fmt::format("{} {}", previous->context.xpubench_version, previous->context.git_sha),
+          fmt::format("{} {}", xpu::version, xpu::git_sha));
+    std::string list;
+    for (const auto& d : differ) list += "\n  " + d;
+    if (!differ.empty() && !c.resume_foreign)
+      return say(stderr, "xpubench run: --resume {} was not measured by this machine, suite and build:{}\n"
+                         "start a new run, or keep its rows anyway with --resume-foreign\n", c.resume, list), 2;
+    const auto ok = std::ranges::count_if(previous->measurements, [](const measurement& m) { return m.state == status::ok; });
+    if (!silent)
+      say(stderr, "xpubench run: --resume: keeping {} row(s) of {} ({} ok, {} not), measured {}{}{}\n", previous->measurements.size(), c.resume, ok,
+          std::ssize(previous->measurements) - ok, previous->context.started_at, differ.empty() ? "" : "; kept with --resume-foreign although", list);
     return std::nullopt;
   }
 
@@ -483,12 +518,12 @@ struct run_command::session {
     if (fleet && !fleet_wait_turn(*fleet, g_stop)) return 2;  // the node's ranks probe and measure in turn
     auto probed = probe_machine_isolated(probing, !isolated, open_timeout);
     if (!probed) {
-      fmt::print(stderr, "xpubench run: {}\n", probed.error().message);
+      say(stderr, "xpubench run: {}\n", probed.error().message);
       return 2;
     }
     inv = std::move(*probed);
     if (const int limit = 8 * std::max(1, inv->cpu.topology.pus); c.threads > limit) {
-      fmt::print(stderr, "xpubench run: --threads {} is more than 8 per processing unit ({} here): use {} or fewer\n", c.threads,
+      say(stderr, "xpubench run: --threads {} is more than 8 per processing unit ({} here): use {} or fewer\n", c.threads,
                  inv->cpu.topology.pus, limit);
       return 2;
     }
@@ -500,7 +535,7 @@ struct run_command::session {
         for (const auto& b : inv->backends)
           if (!off && backend && !b.available && !b.reason.empty() && b.name == backend->name)
             why = fmt::format(": {} is unavailable: {}", b.name, b.reason);
-        fmt::print(stderr, "xpubench run: no device '{}' on this machine{}\n", id, terminal_safe(why));
+        say(stderr, "xpubench run: no device '{}' on this machine{}\n", id, why);
         return 2;
       }
     for (const auto& d : inv->devices) {
@@ -519,12 +554,12 @@ struct run_command::session {
       selected = std::move(mine);
     }
     if (selected.empty() && !without.empty() && !c.list && !none_left) {
-      for (const auto& w : without) fmt::print(stderr, "xpubench run: {}\n", terminal_safe(w));
-      fmt::print(stderr, "xpubench run: no selected device can be measured\n");
+      for (const auto& w : without) say(stderr, "xpubench run: {}\n", w);
+      say(stderr, "xpubench run: no selected device can be measured\n");
       return 2;
     }
     if (isolated && !none_left && !plan_may_match(*loaded, selected, options)) {
-      fmt::print(stderr, "xpubench run: the selection matches no benchmark of suite '{}' (try --list without filters)\n", loaded->name);
+      say(stderr, "xpubench run: the selection matches no benchmark of suite '{}' (try --list without filters)\n", loaded->name);
       return 2;
     }
     return std::nullopt;
@@ -535,7 +570,7 @@ struct run_command::session {
     report_to = any_output_is_stdout() ? stderr : stdout;
     style = report_style{color_allowed(report_to), false};
     if (c.show_probe && !silent) {
-      fmt::print(report_to, "{}\n", terminal_safe(inventory_report(*inv, style)));
+      say(report_to, "{}\n", inventory_report(*inv, style));
       std::fflush(report_to);  // before the progress lines on stderr: a log of both reads in order
     }
   }
@@ -564,13 +599,13 @@ struct run_command::session {
     cases = plan_cases(*loaded, devs, options);
     if (c.list) {
       for (const auto& pc : cases)
-        fmt::print("{}  {}{}\n", pc.name, to_string(pc.sup.level), terminal_safe(pc.implementation.empty() ? ": " + pc.sup.reason : ""));
-      for (const auto& w : without) fmt::print("{}\n", terminal_safe(w));
-      fmt::print("{} benchmark(s) from suite '{}'\n", cases.size(), loaded->name);
+        say(stdout, "{}  {}{}\n", pc.name, to_string(pc.sup.level), pc.implementation.empty() ? ": " + pc.sup.reason : "");
+      for (const auto& w : without) say(stdout, "{}\n", w);
+      say(stdout, "{} benchmark(s) from suite '{}'\n", cases.size(), loaded->name);
       return 0;
     }
     if (cases.empty() && !none_left) {
-      fmt::print(stderr, "xpubench run: the selection matches no benchmark of suite '{}' (try --list without filters)\n", loaded->name);
+      say(stderr, "xpubench run: the selection matches no benchmark of suite '{}' (try --list without filters)\n", loaded->name);
       return 2;
     }
     return std::nullopt;
@@ -598,7 +633,7 @@ struct run_command::session {
       r.context.resumed_from = c.resume;
     }
     if (c.idle_baseline) {
-      fmt::print(stderr, "xpubench run: measuring idle power for 1 s per device with a sensor...\n");
+      say(stderr, "xpubench run: measuring idle power for 1 s per device with a sensor...\n");
       r.context.idle_w = xpu::idle_baseline(selected, r.context.machine.power, options.energy);
     }
   }
@@ -607,7 +642,7 @@ struct run_command::session {
     for (auto& o : outputs) {
       if (!final && !o.rewritable) continue;
       auto ok = write_output(o.path, o.render(current));
-      if (!ok && ok.error().message != o.last_error) fmt::print(stderr, "xpubench run: {}\n", ok.error().message);
+      if (!ok && ok.error().message != o.last_error) say(stderr, "xpubench run: {}\n", ok.error().message);
       o.last_error = ok ? "" : ok.error().message;
       if (final) o.final_ok = ok.has_value();
     }
@@ -622,7 +657,7 @@ struct run_command::session {
         json_path = kept + "/run.json";
         html_path = kept + "/report.html";
       } else {
-        fmt::print(stderr, "xpubench: the results will not be kept: {}\n", folder.error().message);
+        say(stderr, "xpubench: the results will not be kept: {}\n", folder.error().message);
       }
     }
     if (!json_path.empty()) outputs.push_back({json_path, [](const xpu::run& x) { return run_to_json(x).dump(1) + "\n"; }});
@@ -648,10 +683,10 @@ struct run_command::session {
     if (silent) options.progress = nullptr;
     else if (progress_line_allowed(stderr)) options.progress = progress_to_terminal(stderr, terminal_columns(stderr));
     if (!silent)
-      fmt::print(stderr, "xpubench run: suite '{}', {}, CPU clock {:.2f} GHz ({})\n", loaded->name,
+      say(stderr, "xpubench run: suite '{}', {}, CPU clock {:.2f} GHz ({})\n", loaded->name,
                  isolated ? fmt::format("{} device(s), one worker process each", selected.size()) : fmt::format("{} benchmark(s)", cases.size()),
                  clock->hz / 1e9, r.context.clock.method.empty() ? "unknown" : r.context.clock.method);
-    for (const auto& why : clock->rejected) fmt::print(stderr, "xpubench run: clock reading rejected: {}\n", why);
+    for (const auto& why : clock->rejected) say(stderr, "xpubench run: clock reading rejected: {}\n", why);
     const auto write = [this](const xpu::run& current) { write_outputs(current, false); };
     if (isolated) {
       isolation iso;
@@ -701,36 +736,36 @@ struct run_command::session {
     write_outputs(r, true);
     if (options.progress && progress_line_allowed(stderr)) fmt::print(stderr, "\r\033[K");  // the progress line goes
     if (md_out) fmt::print("{}", terminal_safe(runs_report_render(report_runs_of("this run", r), std::nullopt, "md")));
-    else if (!silent) fmt::print(report_to, "{}", terminal_safe(run_report(r, style, device_seconds, terminal_columns(report_to))));  // driver strings reach the terminal escaped
-    if (!r.fleet.empty() && !silent) fmt::print(report_to, "\n{}", terminal_safe(fleet_summary_text(r)));
-    for (const auto& w : without) fmt::print(silent || md_out ? stderr : report_to, "{}\n", terminal_safe(w));
+    else if (!silent) say(report_to, "{}", run_report(r, style, device_seconds, terminal_columns(report_to)));  // driver strings reach the terminal escaped
+    if (!r.fleet.empty() && !silent) say(report_to, "\n{}", fleet_summary_text(r));
+    for (const auto& w : without) say(silent || md_out ? stderr : report_to, "{}\n", w);
     std::fflush(report_to);
     bool write_failed = false;
     if (!kept.empty() && !silent && std::ranges::all_of(outputs, &output::final_ok)) {
       std::error_code ec;
       const auto where = std::filesystem::absolute(kept, ec);
-      fmt::print(report_to, "\nResults kept in {}/\n  run.json     the run: `xpubench report`, `xpubench compare` read it\n"
+      say(report_to, "\nResults kept in {}/\n  run.json     the run: `xpubench report`, `xpubench compare` read it\n"
                             "  report.html  open it in a browser: rooflines, devices side by side, notes\n", (ec ? std::filesystem::path(kept) : where).string());
       std::fflush(report_to);
     }
     for (const auto& o : outputs) {
-      if (o.final_ok && !output_is_stdout(o.path) && kept.empty() && !silent) fmt::print(stderr, "xpubench run: wrote {}\n", o.path);
-      if (!o.final_ok) fmt::print(stderr, "xpubench run: {} was NOT written: the results above are all that is left of this run\n", o.path);
+      if (o.final_ok && !output_is_stdout(o.path) && kept.empty() && !silent) say(stderr, "xpubench run: wrote {}\n", o.path);
+      if (!o.final_ok) say(stderr, "xpubench run: {} was NOT written: the results above are all that is left of this run\n", o.path);
       write_failed = write_failed || !o.final_ok;
     }
     restore_signals(previous_handlers);
     if (r.context.interrupted) return 128 + (g_signal.load() ? g_signal.load() : SIGINT);
     if (write_failed) return 2;
     if (!r.fleet.empty() && std::ranges::any_of(r.fleet, [](const fleet_host& h) { return h.state != "ok"; })) {
-      fmt::print(stderr, "xpubench run: not every rank of the fleet measured (see the fleet table)\n");
+      say(stderr, "xpubench run: not every rank of the fleet measured (see the fleet table)\n");
       return 1;
     }
     if (isolated && r.measurements.size() == rows_before && !none_left) {
       if (previous && without.empty()) {
-        fmt::print(stderr, "xpubench run: nothing left to measure: {} has every selected benchmark\n", c.resume);
+        say(stderr, "xpubench run: nothing left to measure: {} has every selected benchmark\n", c.resume);
         return 0;
       }
-      fmt::print(stderr, "xpubench run: {}\n", without.empty() ? fmt::format("the selection matches no benchmark of suite '{}' (try --list without filters)", loaded->name)
+      say(stderr, "xpubench run: {}\n", without.empty() ? fmt::format("the selection matches no benchmark of suite '{}' (try --list without filters)", loaded->name)
                                                                : std::string("no selected device could be opened (the reasons are above)"));
       return 2;
     }
@@ -748,6 +783,7 @@ int run_command::run_here(fleet_member* fleet) const {
   if (auto rc = s.choose_outputs()) return *rc;
   if (auto rc = s.load_resume()) return *rc;
   if (auto rc = s.probe_and_select()) return *rc;
+  if (auto rc = s.check_resume()) return *rc;
   s.show_machine();
   s.calibrate();
   if (auto rc = s.plan_in_process()) return *rc;

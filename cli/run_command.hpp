@@ -38,6 +38,7 @@ struct run_command {
   double timeout_s = 0;        // per benchmark; 0: derived from repetitions x min_time (default_timeout)
   bool in_process = false;     // no worker processes (debuggers, profilers)
   std::string resume;          // a run file whose rows are kept; only the missing ones are measured
+  bool resume_foreign = false; // keep them even from another machine, suite or build
   bool worker = false;         // internal: this process is a worker of a supervising `run`
   bool show_probe = false;  // the main job prints the probe report first
   std::string command_line;

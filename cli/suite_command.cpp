@@ -17,10 +17,10 @@ namespace {
 
 int write_suite(const std::string& text, const std::string& output, const std::string& summary) {
   if (auto ok = write_output(output, text); !ok) {
-    fmt::print(stderr, "xpubench suite from-model: {}\n", ok.error().message);
+    say(stderr, "xpubench suite from-model: {}\n", ok.error().message);
     return 2;
   }
-  if (!output_is_stdout(output)) fmt::print(stderr, "{}: {}; run it with `xpubench run --suite {}`\n", output, summary, output);
+  if (!output_is_stdout(output)) say(stderr, "{}: {}; run it with `xpubench run --suite {}`\n", output, summary, output);
   return 0;
 }
 
@@ -48,14 +48,14 @@ int suite_command::run() const {
     if (text.empty()) {
       std::string names;
       for (const auto& n : builtin_suite_names()) names += (names.empty() ? "" : ", ") + n;
-      fmt::print(stderr, "xpubench suite show: no built-in suite '{}' (built in: {})\n", show, names);
+      say(stderr, "xpubench suite show: no built-in suite '{}' (built in: {})\n", show, names);
       return 2;
     }
     fmt::print("{}", text);
     return 0;
   }
   if (auto ok = outputs_apart({{"-o", output}}, {{"model", model}}); !ok)
-    return fmt::print(stderr, "xpubench suite from-model: {}\n", terminal_safe(ok.error().message)), 2;
+    return say(stderr, "xpubench suite from-model: {}\n", ok.error().message), 2;
   // By name, then by content: GGUF files start with "GGUF"; anything else is tried as ONNX.
   const std::string ext = std::filesystem::path(model).extension().string();
   if (ext == ".onnx") return from_onnx();
@@ -68,26 +68,26 @@ int suite_command::run() const {
 
 int suite_command::from_gguf() const {
   if (tokens < 2) {
-    fmt::print(stderr, "xpubench suite from-model: --tokens {}: a GGUF suite needs a prompt of at least 2 tokens (prefill and decode differ)\n", tokens);
+    say(stderr, "xpubench suite from-model: --tokens {}: a GGUF suite needs a prompt of at least 2 tokens (prefill and decode differ)\n", tokens);
     return 2;
   }
   if (!dims.empty() || batch != 1) {
-    fmt::print(stderr, "xpubench suite from-model: {} is a GGUF file: --batch and --dim set an ONNX graph's dimensions\n", model);
+    say(stderr, "xpubench suite from-model: {} is a GGUF file: --batch and --dim set an ONNX graph's dimensions\n", model);
     return 2;
   }
   auto file = gguf::read_file(model);
   if (!file) {
-    fmt::print(stderr, "xpubench suite from-model: {}\n", file.error().message);
+    say(stderr, "xpubench suite from-model: {}\n", file.error().message);
     return 2;
   }
   auto structure = model_from_gguf(*file, model);
   if (!structure) {
-    fmt::print(stderr, "xpubench suite from-model: {}\n", structure.error().message);
+    say(stderr, "xpubench suite from-model: {}\n", structure.error().message);
     return 2;
   }
   const std::string text = model_suite_toml(*structure, tokens);
   if (auto check = suite_parse(text, model); !check) {  // sizes beyond the kernels' rules (a huge --tokens x hidden)
-    fmt::print(stderr, "xpubench suite from-model: {} at --tokens {} gives problems xpubench cannot run: {}\n", model, tokens, check.error().message);
+    say(stderr, "xpubench suite from-model: {} at --tokens {} gives problems xpubench cannot run: {}\n", model, tokens, check.error().message);
     return 2;
   }
   return write_suite(text, output, fmt::format("{} matrix shapes, {} layers", structure->matrices.size(), structure->layers));
@@ -101,19 +101,19 @@ int suite_command::from_onnx() const {
     const char* end = item.data() + item.size();
     const auto [ptr, ec] = eq == std::string::npos ? std::from_chars(end, end, v) : std::from_chars(item.data() + eq + 1, end, v);
     if (eq == std::string::npos || eq == 0 || ec != std::errc{} || ptr != end || v < 1 || v > (std::int64_t{1} << 30)) {
-      fmt::print(stderr, "xpubench suite from-model: --dim '{}': write NAME=N with N from 1 to 2^30 (e.g. --dim sequence_length=128)\n", item);
+      say(stderr, "xpubench suite from-model: --dim '{}': write NAME=N with N from 1 to 2^30 (e.g. --dim sequence_length=128)\n", item);
       return 2;
     }
     d.dims[item.substr(0, eq)] = v;
   }
   auto structure = model_from_onnx(model, d);
   if (!structure) {
-    fmt::print(stderr, "xpubench suite from-model: {}\n", structure.error().message);
+    say(stderr, "xpubench suite from-model: {}\n", structure.error().message);
     return 2;
   }
   const std::string text = onnx_suite_toml(*structure, d);
   if (auto check = suite_parse(text, model); !check) {
-    fmt::print(stderr, "xpubench suite from-model: {} gives problems xpubench cannot run: {}\n", model, check.error().message);
+    say(stderr, "xpubench suite from-model: {} gives problems xpubench cannot run: {}\n", model, check.error().message);
     return 2;
   }
   return write_suite(text, output, fmt::format("{} GEMM/convolution shapes", structure->steps.size()));

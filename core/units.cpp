@@ -43,10 +43,11 @@ std::string terminal_safe(std::string_view s) {
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c == 0x1b && i + 1 < s.size() && s[i + 1] == '[') {  // keep colour (SGR) sequences only
+    if (c == 0x1b && i + 1 < s.size() && s[i + 1] == '[') {  // keep the painter's own colours only
       std::size_t j = i + 2;
-      while (j < s.size() && ((s[j] >= '0' && s[j] <= '9') || s[j] == ';')) ++j;
-      if (j < s.size() && s[j] == 'm') {
+      while (j < s.size() && j < i + 5 && s[j] >= '0' && s[j] <= '9') ++j;
+      const std::string_view code = s.substr(i + 2, j - i - 2);
+      if (j < s.size() && s[j] == 'm' && (code == "0" || code == "1" || code == "2" || code == "31" || code == "32" || code == "33")) {
         out.append(s.substr(i, j - i + 1));
         i = j;
         continue;

@@ -1,7 +1,11 @@
 #pragma once
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <string_view>
+#include <utility>
+
+#include <fmt/format.h>
 
 namespace xpu {
 
@@ -16,7 +20,18 @@ std::string format_si(double value);
 
 // Text safe for a terminal: control characters that strings from drivers and files may carry
 // (escape sequences that move the cursor or set the title, carriage returns, C1 controls) are
-// written as \xNN; newlines, tabs and colour-only sequences (ESC [ digits ; m) stay.
+// written as \xNN; newlines, tabs and the colours reporters/style.hpp's painter writes (ESC [ n m
+// with n one of 0, 1, 2, 31, 32, 33) stay. Any other SGR is escaped too: conceal (8), reverse or a
+// foreground equal to the background would hide text such as a verdict.
 std::string terminal_safe(std::string_view text);
+
+// The one writer of messages and tables meant for a terminal (every command's errors, notes and
+// text output): fmt::print with the whole text through terminal_safe, so a name from a file, a
+// driver or the command line reaches the terminal as visible escapes, never as a sequence.
+template <class... Args>
+void say(std::FILE* to, fmt::format_string<Args...> format, Args&&... args) {
+  const std::string text = terminal_safe(fmt::format(format, std::forward<Args>(args)...));
+  std::fwrite(text.data(), 1, text.size(), to);
+}
 
 }  // namespace xpu

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -30,25 +31,58 @@ bool ffn_is_silu(std::string_view arch) {
 
 }  // namespace
 
-std::string toml_quoted(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+namespace {
+
+// Any bytes (names come from model files) as text a TOML file may hold (it is UTF-8): in a basic
+// string (`quoted`) quote and backslash escaped and every control character (C0, DEL, and C1, which
+// TOML allows but terminals act on) as \uXXXX; in a comment the controls become spaces. A byte that
+// does not start a valid UTF-8 sequence becomes U+FFFD.
+std::string toml_text(std::string_view s, bool quoted) {
+  std::string out;
+  const auto control = [&](char32_t cp) { out += quoted ? fmt::format("\\u{:04x}", static_cast<unsigned>(cp)) : std::string(" "); };
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (quoted && (c == '"' || c == '\\')) out += '\\';
+      if (c < 0x20 || c == 0x7f) control(c);
+      else out += static_cast<char>(c);
+      ++i;
       continue;
     }
-    out += c;
+    // The sequence's length by its lead byte; overlong forms, surrogates and values past U+10FFFF are invalid.
+    const std::size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    char32_t cp = n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
+    bool valid = n > 0 && i + n <= s.size();
+    for (std::size_t k = 1; valid && k < n; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      valid = (b & 0xc0) == 0x80;
+      cp = (cp << 6) | (b & 0x3f);
+    }
+    valid = valid && cp >= (n == 2 ? 0x80u : n == 3 ? 0x800u : 0x10000u) && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
+    if (!valid) {
+      out += quoted ? "\\ufffd" : "\xef\xbf\xbd";
+      ++i;
+      continue;
+    }
+    if (cp <= 0x9f) control(cp);
+    else out.append(s.substr(i, n));
+    i += n;
   }
-  return out + "\"";
+  return out;
 }
 
+}  // namespace
 
-std::string toml_comment(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
-  return out;
+std::string toml_quoted(std::string_view s) { return "\"" + toml_text(s, true) + "\""; }
+
+std::string toml_comment(std::string_view s) { return toml_text(s, false); }
+
+std::string toml_notes(const std::vector<std::string>& notes) {
+  if (notes.empty()) return "";
+  std::string s = "notes = [\n";
+  for (std::size_t i = 0; i < std::min(notes.size(), max_notes_written); ++i) s += fmt::format("  {},\n", toml_quoted(notes[i]));
+  if (notes.size() > max_notes_written) s += fmt::format("  \"... and {} more notes\",\n", notes.size() - max_notes_written);
+  return s + "]\n";
 }
 
 result<model_structure> model_from_gguf(const gguf::file& f, std::string_view source) {
@@ -83,15 +117,20 @@ result<model_structure> model_from_gguf(const gguf::file& f, std::string_view so
   // The matrices: 2-D `.weight` tensors but the token embedding (a row lookup, not a product);
   // without output.weight the embedding is tied and is the output matrix too.
   std::map<std::pair<std::int64_t, std::int64_t>, model_matrix> shapes;
+  std::map<std::pair<std::int64_t, std::int64_t>, std::set<std::string>> roles;  // per shape, what its role text lists
   std::map<std::string, double> bytes_by_type;
   bool sizes_known = true;
   const auto add = [&](const gguf::tensor& t, const std::string& role) {
     const auto k = static_cast<std::int64_t>(t.dims[0]), n = static_cast<std::int64_t>(t.dims[1]);
     model_matrix& mm = shapes[{k, n}];
     const std::string type = gguf::type_name(t.type);
-    if (mm.count == 0) mm = {role, k, n, 0, type, role.starts_with("output")};
-    else {
-      if (mm.role.find(role) == std::string::npos) mm.role += ", " + role;
+    auto& listed = roles[{k, n}];
+    if (mm.count == 0) {
+      mm = {role, k, n, 0, type, role.starts_with("output")};
+      listed.insert(role);
+    } else {
+      // Each role once (a set, not a search of the text), the first max_roles_listed of them.
+      if (listed.size() <= max_roles_listed && listed.insert(role).second) mm.role += listed.size() <= max_roles_listed ? ", " + role : ", ...";
       mm.logits = mm.logits && role.starts_with("output");
       if (mm.type != type) mm.type = "mixed";
     }
@@ -99,10 +138,12 @@ result<model_structure> model_from_gguf(const gguf::file& f, std::string_view so
     if (const auto b = gguf::type_bytes(t.type, t.elements())) bytes_by_type[type] += *b;
     else sizes_known = false;
   };
+  std::map<std::string, std::pair<std::size_t, std::string>> experts;  // "role (shape)" -> tensors, the first's name
   for (const auto& t : f.tensors) {
     if (!t.name.ends_with(".weight") || t.name == "token_embd.weight") continue;
-    if (t.dims.size() == 3) {
-      m.notes.push_back(fmt::format("{} ({} x {} x {}): 3-D expert weights are not mapped to problems yet", t.name, t.dims[0], t.dims[1], t.dims[2]));
+    if (t.dims.size() == 3) {  // one note per role and shape, however many layers have it
+      auto& [count, first] = experts[fmt::format("{} ({} x {} x {})", role_of(t.name), t.dims[0], t.dims[1], t.dims[2])];
+      if (count++ == 0) first = t.name;
       continue;
     }
     if (t.dims.size() != 2) continue;  // norms and biases are vectors
@@ -114,6 +155,9 @@ result<model_structure> model_from_gguf(const gguf::file& f, std::string_view so
       ++m.silu_layers;
     }
   }
+  for (const auto& [what, seen] : experts)
+    m.notes.push_back(fmt::format("{}: 3-D expert weights in {} tensor(s) ({}{}) are not mapped to problems yet", what, seen.first, seen.second,
+                                  seen.first > 1 ? ", ..." : ""));
   if (!f.find("output.weight"))
     if (const gguf::tensor* e = f.find("token_embd.weight"); e && e->dims.size() == 2) {
       add(*e, "output (tied to token_embd)");
@@ -198,11 +242,7 @@ std::string model_suite_toml(const model_structure& m, std::int64_t tokens) {
        "[[bandwidth]]\nops = [\"read\"]\nbytes = [1073741824]\n\n";
   s += fmt::format("[model]\nname = {}\nsource = {}\nweight_type = {}\ntokens = {}\nweight_bytes = {:.0f}\n", toml_quoted(fmt::format("{}: {}", m.architecture, m.name)),
                    toml_quoted(m.source), toml_quoted(m.weight_type), tokens, m.weight_bytes);
-  if (!m.notes.empty()) {
-    s += "notes = [\n";
-    for (const auto& note : m.notes) s += fmt::format("  {},\n", toml_quoted(note));
-    s += "]\n";
-  }
+  s += toml_notes(m.notes);
   return s + "\n" + decode + "\n" + prefill;
 }
 

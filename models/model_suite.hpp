@@ -47,10 +47,17 @@ result<model_structure> model_from_gguf(const gguf::file& f, std::string_view so
 // lists each phase's steps.
 std::string model_suite_toml(const model_structure& m, std::int64_t tokens);
 
-// A TOML basic string: quoted, with quotes, backslashes and control characters escaped.
+// A TOML basic string from any bytes: quoted, with quotes, backslashes and control characters (C0,
+// DEL, C1) escaped, and bytes that are not UTF-8 as U+FFFD, so the file always parses.
 std::string toml_quoted(std::string_view s);
 // Text from a model file made safe for a TOML comment: control characters (a line break would end
-// the comment and let the rest be read as TOML) become spaces.
+// the comment and let the rest be read as TOML) become spaces, bytes that are not UTF-8 U+FFFD.
 std::string toml_comment(std::string_view s);
+// A suite's `notes = [...]` line for its [model] table: the first max_notes_written notes, then
+// how many more there were (a file of 200000 odd tensors gives a readable suite); "" for none.
+inline constexpr std::size_t max_notes_written = 40;
+std::string toml_notes(const std::vector<std::string>& notes);
+// A matrix shape's role text lists this many roles, then "...".
+inline constexpr std::size_t max_roles_listed = 8;
 
 }  // namespace xpu

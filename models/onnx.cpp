@@ -54,11 +54,7 @@ std::string onnx_suite_toml(const onnx_structure& m, const onnx_dims& dims) {
   if (m.uses_tokens) s += fmt::format("tokens = {}\n", dims.tokens);
   std::vector<std::string> notes = m.notes;
   if (!dims_text.empty()) notes.insert(notes.begin(), "an inference at " + dims_text);
-  if (!notes.empty()) {
-    s += "notes = [\n";
-    for (const auto& note : notes) s += fmt::format("  {},\n", toml_quoted(note));
-    s += "]\n";
-  }
+  s += toml_notes(notes);
   s += "\n";
   for (const onnx_step& st : m.steps) s += fmt::format("[[model.inference]]\nrun = \"{}\"\ncount = {}\n", st.what.shape_id(), st.count);
   return s;
@@ -150,8 +146,11 @@ struct graph_reader {
   std::map<std::string, std::size_t> step_of;               // shape id -> index in out.steps
   std::map<std::string, std::int64_t> left_out;             // "com.microsoft.Attention" -> nodes
 
+  std::set<std::string> noted;                              // out.notes, for note_once in O(log n)
+  std::vector<std::size_t> nodes_of_step;                   // per step, how many nodes it counts
+
   void note_once(std::string note) {
-    if (std::ranges::find(out.notes, note) == out.notes.end()) out.notes.push_back(std::move(note));
+    if (noted.insert(note).second) out.notes.push_back(std::move(note));
   }
 
   // The stored type of an operand: the constant it comes from (through casts, transposes,
@@ -185,11 +184,12 @@ struct graph_reader {
     auto [it, fresh] = step_of.try_emplace(id, out.steps.size());
     if (fresh) {
       out.steps.push_back({std::move(what), 0, node, weight});
+      nodes_of_step.push_back(1);
     } else {
       onnx_step& st = out.steps[it->second];
-      const auto commas = std::ranges::count(st.nodes, ',');
-      if (commas < 2) st.nodes += ", " + node;
-      else if (commas == 2) st.nodes += ", ...";
+      const std::size_t listed = nodes_of_step[it->second]++;  // the first three nodes named, then "..."
+      if (listed < 3) st.nodes += ", " + node;
+      else if (listed == 3) st.nodes += ", ...";
       if (st.weight_type != weight) st.weight_type = "mixed";
     }
     const auto total = checked_add(out.steps[it->second].count, count);
@@ -411,7 +411,7 @@ result<onnx_structure> model_from_onnx(const std::filesystem::path& path, const 
   } catch (const std::exception& e) {
     return fail(status::invalid, "{}: ONNX shape inference failed: {}", source, e.what());
   }
-  graph_reader reader{model.graph(), out, {}, {}, {}, {}, {}, {}, {}, {}};
+  graph_reader reader{model.graph(), out, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}};
   reader.read();
   if (out.steps.empty())
     return fail(status::invalid, "{}: no MatMul, Gemm or 2-D Conv of known shape in the graph{}", source,

@@ -2,6 +2,7 @@
 
 #include "results/sql.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
@@ -130,7 +131,37 @@ history_db::~history_db() = default;
 
 const std::string& history_db::where() const { return m_sql->where(); }
 
+namespace {
+
+// A key with a control byte (a NUL cuts it when read back, an escape reaches terminals) is refused.
+bool plain_key(std::string_view s) {
+  return std::ranges::none_of(s, [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+// What compare would refuse is not stored: keys without control bytes, times positive and finite.
+result<void> check_storable(const run& r, const std::string& file) {
+  const std::pair<const char*, const std::string*> keys[] = {{"host", &r.context.machine.host.hostname}, {"suite", &r.context.suite},
+                                                              {"commit", &r.context.git_sha},           {"start time", &r.context.started_at},
+                                                              {"xpubench version", &r.context.xpubench_version}};
+  for (const auto& [what, value] : keys)
+    if (!plain_key(*value)) return fail(status::invalid, "{}: its {} '{}' holds a control character; the history keys only plain text", file, what, *value);
+  for (const measurement& m : r.measurements) {
+    if (!plain_key(m.name) || !plain_key(m.implementation))
+      return fail(status::invalid, "{}: benchmark '{}' ({}) has a control character in its name; the history keys only plain text", file, m.name,
+                  m.implementation);
+    const auto bad = [](double v) { return !(v > 0) || !std::isfinite(v); };
+    if (std::ranges::any_of(m.samples_s, bad) || (m.time_s && bad(m.time_s->median)))
+      return fail(status::invalid, "{}: benchmark '{}' has a time that is not positive and finite; the history stores only real times", file, m.name);
+    if (m.ops_per_s && (!(*m.ops_per_s >= 0) || !std::isfinite(*m.ops_per_s)))
+      return fail(status::invalid, "{}: benchmark '{}' has a rate of {} op/s; rates must be finite and not negative", file, m.name, *m.ops_per_s);
+  }
+  return {};
+}
+
+}  // namespace
+
 result<std::int64_t> history_db::add(const run& r, const std::string& file) {
+  if (auto ok = check_storable(r, file); !ok) return std::unexpected(ok.error());
   sql_connection& c = *m_sql;
   if (auto ok = c.begin_write(history_application_id); !ok) return std::unexpected(ok.error());
   const auto rollback = [&](auto e) {
@@ -224,13 +255,13 @@ result<std::map<std::string, double>> history_thresholds(const history_db& db, c
 
 namespace xpu {
 
-result<std::vector<trend_series>> history_trends(const history_db& db, const std::optional<std::regex>& filter, const std::string& since,
+result<std::vector<trend_series>> history_trends(const history_db& db, const std::optional<name_pattern>& filter, const std::string& since,
                                                  const changepoint_options& o) {
   auto names = db.benchmarks();
   if (!names) return std::unexpected(names.error());
   std::vector<trend_series> out;
   for (const auto& name : *names) {
-    if (filter && !std::regex_search(name, *filter)) continue;
+    if (filter && !filter->found_in(name)) continue;
     auto points = db.series(name, since);
     if (!points) return std::unexpected(points.error());
     std::map<std::string, std::size_t> of_machine;  // a series is one benchmark on one machine

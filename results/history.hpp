@@ -8,11 +8,11 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/pattern.hpp"
 #include "results/changepoints.hpp"
 #include "results/run.hpp"
 
@@ -60,7 +60,7 @@ struct trend_series {
   std::vector<change_point> steps;  // indices into points
 };
 // Every benchmark (whose name matches `filter`, when set) per machine, from `since`.
-result<std::vector<trend_series>> history_trends(const history_db& db, const std::optional<std::regex>& filter, const std::string& since,
+result<std::vector<trend_series>> history_trends(const history_db& db, const std::optional<name_pattern>& filter, const std::string& since,
                                                  const changepoint_options& o);
 
 class history_db {

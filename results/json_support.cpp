@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <string>
 
 namespace xpu {
 
@@ -9,19 +11,38 @@ result<nlohmann::json> json_file_load(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     return fail(status::invalid, "'{}' is a directory: give the run files in it (e.g. '{}'/*.json)", path, path);
-  std::ifstream f(path);
+  std::ifstream f(path, std::ios::binary);
   if (!f) return fail(status::invalid, "cannot read '{}': no such file or no permission", path);
-  // Nesting is bounded while parsing: readers (and json_strip_nulls) walk documents recursively,
-  // and a file nested 100000 deep overflowed the stack. xpubench's documents nest about 8 deep.
-  struct too_deep {};
-  const auto bounded = [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
-    if (depth > json_max_depth) throw too_deep{};
-    return true;
-  };
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > json_max_bytes)
+    return fail(status::invalid, "{}: {} bytes of JSON; xpubench reads run and benchmark files up to {} MiB", path, size, json_max_bytes >> 20);
+  std::string text;
+  if (!ec) text.reserve(size);
+  text.assign(std::istreambuf_iterator<char>(f), {});
+  if (text.size() > json_max_bytes)  // a pipe or a file that grew
+    return fail(status::invalid, "{}: more than {} MiB of JSON; xpubench reads run and benchmark files up to that", path, json_max_bytes >> 20);
+  // Nesting is bounded before parsing, in one pass over the text (brackets outside strings):
+  // readers (and json_strip_nulls) walk documents recursively, and a file nested 100000 deep
+  // overflowed the stack. xpubench's documents nest about 8 deep. (nlohmann's parser callback
+  // did this too, but its end_object searches the enclosing array: quadratic in a 200000-row file.)
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > json_max_depth)
+        return fail(status::invalid, "{}: JSON nested deeper than {} levels: not a run or benchmark file", path, json_max_depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
   try {
-    return nlohmann::json::parse(f, bounded);
-  } catch (const too_deep&) {
-    return fail(status::invalid, "{}: JSON nested deeper than {} levels: not a run or benchmark file", path, json_max_depth);
+    return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for numbers like 1e999
     return fail(status::invalid, "{}: not valid JSON (truncated, or a number out of range?): {}", path, e.what());
   }

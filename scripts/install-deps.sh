@@ -20,7 +20,7 @@ build=(
   # toolchain (help2man writes the man page from --help; dpkg-dev's dpkg-shlibdeps gives the .deb its dependencies)
   build-essential cmake ninja-build pkg-config git help2man dpkg-dev
   # libraries
-  libfmt-dev libhwloc-dev libcpu-features-dev nlohmann-json3-dev libcli11-dev
+  libfmt-dev libhwloc-dev libre2-dev libcpu-features-dev nlohmann-json3-dev libcli11-dev
   libtomlplusplus-dev libbenchmark-dev libgtest-dev libgmock-dev
   # the run history (xpubench history): SQLite, and libpq for a team's PostgreSQL server
   libsqlite3-dev libpq-dev

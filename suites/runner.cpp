@@ -76,7 +76,7 @@ std::span<const invocation> repetitions_of(const std::vector<invocation>& all, s
 // Test-only fault injection: the slowdown fraction for this benchmark (the first rule that matches).
 double injected_slowdown(const run_options& options, const std::string& name) {
   for (const auto& [pattern, fraction] : options.inject_slowdown)
-    if (std::regex_search(name, pattern)) return fraction;
+    if (pattern.found_in(name)) return fraction;
   return 0;
 }
 
@@ -344,9 +344,9 @@ bool plan_may_match(const suite& s, const std::vector<device_info>& devices, con
     for (const problem& p : s.problems) {
       if (!selected(options.kernels, to_string(p.kind())) || !selected(options.precisions, to_string(p.type))) continue;
       if (!options.filter) return true;
-      if (std::regex_search(case_name(d.id, p, ""), *options.filter)) return true;
+      if (options.filter->found_in(case_name(d.id, p, ""))) return true;
       for (std::string_view impl : implementation_names)
-        if (std::regex_search(case_name(d.id, p, impl), *options.filter)) return true;
+        if (options.filter->found_in(case_name(d.id, p, impl))) return true;
     }
   }
   return false;
@@ -366,7 +366,7 @@ std::vector<planned_case> plan_cases(const suite& s, const std::vector<device*>&
       for (const std::string& impl : impls) {
         if (!impl.empty() && !s.implementations.empty() && std::ranges::find(s.implementations, impl) == s.implementations.end()) continue;
         planned_case c{d, p, impl, sup, case_name(d->info().id, p, impl)};
-        if (options.filter && !std::regex_search(c.name, *options.filter)) continue;
+        if (options.filter && !options.filter->found_in(c.name)) continue;
         out.push_back(std::move(c));
       }
     }

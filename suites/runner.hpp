@@ -7,10 +7,10 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
+#include "core/pattern.hpp"
 #include "kernels/backend.hpp"
 #include "probe/energy.hpp"
 #include "results/measurement_figures.hpp"
@@ -33,11 +33,11 @@ struct run_options {
   std::vector<std::string> devices;     // ids; empty: all
   std::vector<std::string> kernels;     // kernel kinds; empty: all
   std::vector<std::string> precisions;  // empty: all
-  std::optional<std::regex> filter;     // on the measurement name
+  std::optional<name_pattern> filter;     // on the measurement name
   double noisy_threshold = 0.025;       // a result is noisy when its median is uncertain by more than this fraction (95 %)
   // Test-only fault injection (--inject-slowdown REGEX=FRACTION): matching benchmarks spin for
   // FRACTION of each launch's time inside the timed region. Recorded on the row.
-  std::vector<std::pair<std::regex, double>> inject_slowdown;
+  std::vector<std::pair<name_pattern, double>> inject_slowdown;
   std::uint64_t seed = 42;
   progress_sink progress = progress_to(stderr);
   energy_options energy;                // how sensors are read (NVML library, sampling period)

@@ -2,6 +2,7 @@
 // was put into a series; bad input exits 2 with the reason.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "results/run_json.hpp"
@@ -108,6 +109,62 @@ TEST(xpubench_history, since_must_be_a_calendar_date) {
   for (const std::string good : {"2024-02-29", "2026-11-01T08:00:00Z"}) {
     const auto r = xpubench({"history", "--db", db, "check", "--since", good});
     EXPECT_EQ(r.err.find("expected a calendar date"), std::string::npos) << good << ": " << r.err;
+  }
+}
+
+// The history stores what compare would read (issue 28): a zero, negative or non-finite time, or a
+// key with a control byte (a NUL cut the name when read back; an escape reaches terminals), is
+// refused with the reason and nothing of that run is stored. Patterns are RE2: a pattern with
+// nested quantifiers over a 50000-character name finishes, a backreference is refused.
+TEST(xpubench_history, refuses_what_it_could_not_read_back_and_takes_any_pattern_safely) {
+  test::temp_dir dir;
+  const std::string db = (dir.path() / "h.sqlite").string();
+  const auto suite = dir.write("tiny.toml", "repetitions = 2\nmin_time_s = 0.001\n[[latency]]\n");
+  const auto good = dir.path() / "good.json";
+  ASSERT_EQ(xpubench({"run", "--suite", suite.string(), "--device", "cpu0", "--in-process", "--quiet", "--json", good.string()}).exit_code, 0);
+  const auto base = run_file_load(good.string());
+  ASSERT_TRUE(base && !base->measurements.empty());
+  const auto write = [&](const std::string& name, auto&& edit) {
+    run r = *base;
+    edit(r);
+    const auto file = dir.path() / name;
+    std::ofstream(file) << run_to_json(r).dump();
+    return file.string();
+  };
+  const std::pair<std::string, std::string> cases[] = {
+      {write("zero.json", [](run& r) { r.measurements[0].samples_s[0] = 0; }), "not positive and finite"},
+      {write("negative.json", [](run& r) { r.measurements[0].time_s->median = -1e-3; }), "not positive and finite"},
+      {write("nul.json", [](run& r) { r.measurements[0].name += std::string("\0tail", 5); }), "control character in its name"},
+      {write("escape.json", [](run& r) { r.context.machine.host.hostname = "h\x1b]0;x\x07"; }), "its host 'h\\x1b]0;x\\x07' holds a control character"},
+  };
+  for (const auto& [file, why] : cases) {
+    const auto r = xpubench({"history", "--db", db, "add", file});
+    EXPECT_EQ(r.exit_code, 2) << file << ": " << r.err;
+    EXPECT_NE(r.err.find(why), std::string::npos) << file << ": " << r.err;
+    EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << r.err;
+  }
+  const auto long_name = write("long.json", [](run& r) { r.measurements[0].name = "cpu0/" + std::string(50000, 'a'); });
+  ASSERT_EQ(xpubench({"history", "--db", db, "add", long_name}).exit_code, 0);
+  const auto list = xpubench({"history", "--db", db, "list"});
+  EXPECT_NE(list.out.find("1 run(s) in"), std::string::npos) << list.out;  // only the good one of five
+  for (const char* hostile : {"(.)*x", "(a*)*b", "cpu0/.*gemm"}) {
+    const auto r = xpubench({"history", "--db", db, "check", "--filter", hostile});
+    EXPECT_EQ(r.exit_code, 0) << hostile << ": " << r.err;
+  }
+  const auto back = xpubench({"history", "--db", db, "check", "--filter", "(a)\\1"});
+  EXPECT_EQ(back.exit_code, 2);
+  EXPECT_NE(back.err.find("not a regular expression xpubench can use"), std::string::npos) << back.err;
+}
+
+// Standard output that cannot be written (a full device) is exit 2 with the reason, on every
+// command that prints there, never a quiet 0 with the output lost.
+TEST(xpubench_output, a_full_standard_output_is_an_error) {
+  if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full on this system";
+  test::temp_dir dir;
+  for (const std::string command : {"suite show quick", "probe --no-opencl --no-vulkan --no-cuda --no-levelzero", "run --list --suite quick --device cpu0"}) {
+    const auto r = test::run({"/bin/sh", "-c", "\"$0\" " + command + " > /dev/full", test::xpubench_binary()});
+    EXPECT_EQ(r.exit_code, 2) << command << ": " << r.err;
+    EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << command << ": " << r.err;
   }
 }
 

@@ -4,6 +4,7 @@
 // are measured and verified as usual, and `--device cpu0` never loads OpenCL at all.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "results/run_json.hpp"
@@ -122,6 +123,7 @@ TEST(isolation, resume_measures_only_what_is_missing) {
   EXPECT_EQ(two->measurements[1].kernel, "reduction");
   EXPECT_EQ(two->context.resumed_from, first.string());
   EXPECT_EQ(std::count(r2.err.begin(), r2.err.end(), '['), 1) << r2.err;  // one benchmark ran
+  EXPECT_NE(r2.err.find("--resume: keeping 1 row(s) of " + first.string() + " (1 ok, 0 not)"), std::string::npos) << r2.err;
 
   auto again = test::run({test::xpubench_binary(), "run", "--suite", suite.string(), "--device", "cpu0", "--resume", second.string()});
   EXPECT_EQ(again.exit_code, 0) << again.err;
@@ -130,6 +132,44 @@ TEST(isolation, resume_measures_only_what_is_missing) {
   const auto bad = test::run({test::xpubench_binary(), "run", "--suite", suite.string(), "--resume", suite.string()});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--resume"), std::string::npos) << bad.err;
+}
+
+// A run file from another machine, suite or build is not resumed as this machine's run unless
+// --resume-foreign says so; what differs is named.
+TEST(isolation, resume_refuses_a_run_from_elsewhere) {
+  test::temp_dir dir;
+  const auto suite = dir.write("tiny.toml", "repetitions = 2\nmin_time_s = 0.001\n[[latency]]\n[[reduction]]\nsizes = [4096]\n");
+  const auto first = dir.path() / "first.json", foreign = dir.path() / "foreign.json", out = dir.path() / "out.json";
+  auto r1 = test::run({test::xpubench_binary(), "run", "--suite", suite.string(), "--device", "cpu0", "--kernel", "latency", "--json",
+                       first.string()});
+  ASSERT_EQ(r1.exit_code, 0) << r1.err;
+  std::ifstream in(first);
+  auto doc = nlohmann::json::parse(in);
+  doc["context"]["inventory"]["host"]["hostname"] = "elsewhere\x1b[8m";
+  doc["context"]["xpubench"]["git_sha"] = "0123456789ab";
+  std::ofstream(foreign) << doc.dump();
+  const auto refused = test::run({test::xpubench_binary(), "run", "--suite", suite.string(), "--device", "cpu0", "--resume", foreign.string(),
+                                  "--json", out.string()});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("was not measured by this machine, suite and build"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("host: 'elsewhere\\x1b[8m' in"), std::string::npos) << refused.err;  // named, escaped
+  EXPECT_NE(refused.err.find("xpubench build:"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("--resume-foreign"), std::string::npos) << refused.err;
+  EXPECT_FALSE(std::filesystem::exists(out));  // refused before any work
+  const auto other_suite = dir.write("other.toml", "repetitions = 2\nmin_time_s = 0.001\n[[latency]]\n");
+  const auto suite_changed = test::run({test::xpubench_binary(), "run", "--suite", other_suite.string(), "--device", "cpu0", "--resume", first.string()});
+  EXPECT_EQ(suite_changed.exit_code, 2);
+  EXPECT_NE(suite_changed.err.find("suite: '"), std::string::npos) << suite_changed.err;
+
+  const auto forced = test::run({test::xpubench_binary(), "run", "--suite", suite.string(), "--device", "cpu0", "--resume", foreign.string(),
+                                 "--resume-foreign", "--json", out.string()});
+  ASSERT_EQ(forced.exit_code, 0) << forced.err;
+  EXPECT_NE(forced.err.find("keeping 1 row(s)"), std::string::npos) << forced.err;
+  EXPECT_NE(forced.err.find("kept with --resume-foreign although"), std::string::npos) << forced.err;
+  std::ifstream o(out);
+  const auto r = run_from_json(nlohmann::json::parse(o), "out");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->measurements.size(), 2u);
 }
 
 }  // namespace

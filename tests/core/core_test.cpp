@@ -6,6 +6,7 @@
 #include "core/half.hpp"
 #include "core/checked.hpp"
 #include "core/problem.hpp"
+#include "core/pattern.hpp"
 #include "core/units.hpp"
 
 namespace xpu {
@@ -59,6 +60,41 @@ TEST(terminal_safe, escapes_what_could_drive_a_terminal_and_keeps_colour) {
   EXPECT_EQ(terminal_safe("\x1b[1mbold\x1b[0m\tand\n"), "\x1b[1mbold\x1b[0m\tand\n");  // colour, tab, newline stay
   EXPECT_EQ(terminal_safe("a\xc2\x9b" "31mb"), "a\\u009b31mb");                     // C1 CSI, UTF-8 encoded
   EXPECT_EQ(terminal_safe("caf\xc3\xa9 \x7f"), "caf\xc3\xa9 \\x7f");               // other UTF-8 stays, DEL does not
+  // SGR other than the painter's colours: conceal, reverse, white on white, several parameters.
+  for (const std::string sgr : {"8", "7", "37;47", "1;8", "38;5;0", "", "0000000001"})
+    EXPECT_EQ(terminal_safe("\x1b[" + sgr + "mverdict"), "\\x1b[" + sgr + "mverdict") << sgr;
+}
+
+// User patterns match in time linear in the name, without recursion: the patterns and names that
+// stalled or crashed std::regex (nested quantifiers, 50000-character names) finish.
+TEST(name_pattern, matches_anywhere_and_cannot_blow_up) {
+  const auto gemm = name_pattern::compile("cpu0/.*gemm", "--filter");
+  ASSERT_TRUE(gemm) << gemm.error().message;
+  EXPECT_TRUE(gemm->found_in("cpu0/gemm/fp32/m64n64k64"));
+  EXPECT_TRUE(gemm->found_in("x cpu0/qgemm"));  // anywhere, as grep
+  EXPECT_FALSE(gemm->found_in("opencl0/gemm/fp32"));
+  const std::string long_name(50000, 'a');
+  for (const char* hostile : {"(a*)*b", "(.)*x", "((a+)+)+b$", "(a|aa)*c", "cpu0/.*gemm"}) {
+    const auto p = name_pattern::compile(hostile, "--filter");
+    ASSERT_TRUE(p) << hostile;
+    EXPECT_FALSE(p->found_in(long_name)) << hostile;
+  }
+  EXPECT_TRUE(name_pattern::compile("^a*$", "--filter")->found_in(long_name));
+  EXPECT_TRUE(name_pattern::compile(std::string(name_pattern::max_length, 'a'), "--filter"));
+  EXPECT_TRUE(name_pattern::compile("gemm\\x00", "--filter"));  // a NUL matched by escape
+}
+
+TEST(name_pattern, what_re2_cannot_take_is_refused_with_the_reason) {
+  const auto back = name_pattern::compile("(a)\\1", "--filter");
+  ASSERT_FALSE(back);
+  EXPECT_NE(back.error().message.find("--filter '(a)\\1' is not a regular expression"), std::string::npos) << back.error().message;
+  EXPECT_NE(back.error().message.find("RE2"), std::string::npos);
+  EXPECT_FALSE(name_pattern::compile("(?=x)", "--filter"));
+  EXPECT_FALSE(name_pattern::compile("[", "--filter"));
+  const auto huge = name_pattern::compile(std::string(100000, '('), "--inject-slowdown");
+  ASSERT_FALSE(huge);
+  EXPECT_NE(huge.error().message.find("100000 characters long"), std::string::npos) << huge.error().message;
+  EXPECT_LT(huge.error().message.size(), 300u);  // the pattern shortened in the message
 }
 
 TEST(checked, products_overflow_to_nullopt) {

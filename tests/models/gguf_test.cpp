@@ -3,7 +3,12 @@
 // damage a file can have, each refused with the offset and the reason.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
+#include <random>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "models/gguf.hpp"
 #include "models/model_suite.hpp"
@@ -125,6 +130,24 @@ TEST(model_structure, tied_embeddings_and_what_cannot_be_mapped_are_noted) {
   EXPECT_NE(groups.error().message.find("not a multiple of head_count_kv 3"), std::string::npos);
 }
 
+// A header of 100000 matrices of one shape with as many roles, and 100000 3-D expert tensors: the
+// roles were searched in a growing text and every expert tensor was a note (26 s, a 10 MB suite);
+// now the role text lists a few, the notes are one per role and shape, the suite stays small.
+TEST(model_structure, a_header_of_many_odd_tensors_is_mapped_in_linear_time) {
+  auto w = test::gguf_writer::llama(1, 64, 160, 4, 2, 100, 8);
+  for (int i = 0; i < 100000; ++i) w.tensor(fmt::format("blk.0.role{}.weight", i), {64, 64}, 8);
+  for (int i = 0; i < 100000; ++i) w.tensor(fmt::format("blk.{}.ffn_exps{}.weight", i, i % 7), {64, 160, 8}, 8);
+  const auto m = model_from_gguf(*parse(w.bytes()), "many.gguf");
+  ASSERT_TRUE(m) << m.error().message;
+  for (const auto& mm : m->matrices) EXPECT_LT(mm.role.size(), 200u) << mm.role.substr(0, 200);
+  EXPECT_LE(m->notes.size(), 8u);
+  EXPECT_NE(m->notes[0].find("ffn_exps0 (64 x 160 x 8): 3-D expert weights in 14286 tensor(s) (blk.0.ffn_exps0.weight, ...)"), std::string::npos)
+      << m->notes[0];
+  const std::string toml = model_suite_toml(*m, 8);
+  EXPECT_LT(toml.size(), 20000u);
+  ASSERT_TRUE(suite_parse(toml, "many.toml"));
+}
+
 TEST(model_suite, the_suite_written_parses_and_each_step_names_a_problem) {
   const auto m = model_from_gguf(*parse(test::gguf_writer::llama(2, 64, 160, 4, 2, 100, 8).bytes()), "m.gguf");
   ASSERT_TRUE(m);
@@ -162,6 +185,32 @@ TEST(model_suite, a_step_that_names_no_problem_is_refused) {
   ASSERT_TRUE(inference) << inference.error().message;
   ASSERT_EQ(inference->model->inference.size(), 1u);
   EXPECT_EQ(inference->model->inference[0].count, 3);
+}
+
+// Names come from model files: any bytes, including DEL, C1 controls, line breaks, quotes and bytes
+// that are not UTF-8, give a suite that parses, with valid UTF-8 text kept as it was.
+TEST(model_suite, any_bytes_in_a_name_give_a_suite_that_parses) {
+  const auto base = model_from_gguf(*parse(test::gguf_writer::llama(1, 64, 160, 4, 2, 100, 8).bytes()), "m.gguf");
+  ASSERT_TRUE(base);
+  const std::string hostile[] = {std::string("a\x7f" "b"), "c1 \xc2\x85 next", "quote \" back \\ \n[model]\nx = 1", std::string("nul\0in", 6),
+                                 "bad \xff\xfe \xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80 \xe2\x82", "caf\xc3\xa9 \xf0\x9f\x98\x80"};
+  std::mt19937 random(7);
+  std::vector<std::string> names(std::begin(hostile), std::end(hostile));
+  for (int i = 0; i < 200; ++i) {
+    std::string bytes(1 + random() % 24, '\0');
+    for (char& c : bytes) c = static_cast<char>(random() % 256);
+    names.push_back(bytes);
+  }
+  for (const auto& name : names) {
+    model_structure m = *base;
+    m.name = name;
+    m.source = name + ".gguf";
+    const auto s = suite_parse(model_suite_toml(m, 8), "m.toml");
+    ASSERT_TRUE(s) << testing::PrintToString(name) << ": " << s.error().message;
+  }
+  EXPECT_EQ(toml_quoted("caf\xc3\xa9"), "\"caf\xc3\xa9\"");
+  EXPECT_EQ(toml_quoted("a\x7f" "b\xc2\x85\xff"), "\"a\\u007fb\\u0085\\ufffd\"");
+  EXPECT_EQ(toml_comment("a\nb\x7f" "c\xff"), "a b c\xef\xbf\xbd");
 }
 
 }  // namespace

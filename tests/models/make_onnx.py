@@ -134,6 +134,20 @@ def hostile():
     return model(stride0), model(odd), model(no_output)
 
 
+def many(count=50000):
+    """One MatMul the reader maps and `count` whose operand shapes stay unknown, each a note of its
+    own: the notes were kept unique by searching the list (quadratic in the graph; issue 28)."""
+    n = helper.make_node
+    nodes = [n("MatMul", ["x", "w8"], ["y"], name="known")]
+    nodes += [n("MatMul", ["u%d" % i, "w8"], ["v%d" % i], name="m%d" % i) for i in range(count)]
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 8])]
+    inputs += [helper.make_tensor_value_info("u%d" % i, TensorProto.FLOAT, None) for i in range(count)]
+    outputs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)]
+    outputs += [helper.make_tensor_value_info("v%d" % i, TensorProto.FLOAT, None) for i in range(count)]
+    g = helper.make_graph(nodes, "many", inputs, outputs, [weight("w8", (8, 6))])
+    return helper.make_model(g, producer_name="xpubench-tests", opset_imports=[helper.make_opsetid("", 13)])
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -145,6 +159,7 @@ def main():
     save(stride0, os.path.join(out, "stride0.onnx"), check=False)
     save(odd, os.path.join(out, "odd.onnx"), check=False)
     save(no_output, os.path.join(out, "no_output.onnx"), check=False)
+    save(many(), os.path.join(out, "many.onnx"), check=False)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "models/model_suite.hpp"
 #include "models/onnx.hpp"
 #include "suites/suite.hpp"
 
@@ -150,6 +151,23 @@ TEST(onnx, hostile_graphs_are_refused_or_mapped_with_notes_never_crash) {
   EXPECT_NE(typo.error().message.find("--dim seqlen=16: no input of the graph has a symbolic dimension 'seqlen' (it has: batch, sequence)"),
             std::string::npos)
       << typo.error().message;
+}
+
+// A graph of 50000 nodes the reader cannot map gives 50000 notes, each found unique in O(log n)
+// (a search of the list was quadratic: 100000 such nodes took 22 s), and a suite whose notes
+// stay readable: the first max_notes_written, then how many more.
+TEST(onnx, a_large_graph_of_odd_nodes_is_read_in_linear_time_with_bounded_notes) {
+  NEED_ONNX_MODELS();
+  const auto m = model_from_onnx(models_dir / "many.onnx", {});
+  ASSERT_TRUE(m) << m.error().message;
+  ASSERT_EQ(m->steps.size(), 1u);
+  EXPECT_EQ(m->steps[0].what.shape_id(), "gemm/m4n6k8");
+  EXPECT_EQ(m->notes.size(), 50000u);
+  const std::string toml = onnx_suite_toml(*m, {});
+  EXPECT_LT(toml.size(), 20000u);
+  EXPECT_NE(toml.find(" more notes\""), std::string::npos);
+  const auto s = suite_parse(toml, "many.toml");
+  ASSERT_TRUE(s) << s.error().message;
 }
 
 TEST(onnx, damaged_and_foreign_files_are_refused_with_the_reason) {

@@ -1,8 +1,18 @@
 // The regression gate: Mann-Whitney U on hand-computed cases, verdicts, machine checks, inputs.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <future>
 #include <random>
+
+#include <fmt/format.h>
 
 #include "results/compare.hpp"
 #include "results/run_json.hpp"
@@ -407,6 +417,45 @@ TEST(compare_input_read, wrong_types_units_and_values_are_bad_input_not_aborts) 
   x = compare_input_read(doc, "wrap.json");
   ASSERT_FALSE(x);
   EXPECT_NE(x.error().message.find("4294967297"), std::string::npos) << x.error().message;
+}
+
+// Runs `work` on a thread; fails the test and ends the process if it has not finished after
+// `limit` (a generous bound: a linear algorithm takes a second or two even under the sanitizers;
+// the quadratic ones this guards against took minutes).
+template <class F>
+void finishes_within(std::chrono::seconds limit, F work, const char* what) {
+  auto done = std::async(std::launch::async, std::move(work));
+  if (done.wait_for(limit) == std::future_status::ready) return done.get();
+  ADD_FAILURE() << what << " did not finish in " << limit.count() << " s: a search per element again?";
+  std::fflush(stdout);
+  std::_Exit(1);  // the thread cannot be stopped; the process can
+}
+
+// A 200000-row Google Benchmark file pair (26 MB each, a normal CI artifact) is read and compared
+// in O(n log n): the rows were searched per name in every run, and the depth-bounded JSON parse
+// searched each enclosing array per object (neither finished in 100 s).
+TEST(compare_runs, two_hundred_thousand_rows_are_read_and_compared) {
+  const auto dir = std::filesystem::temp_directory_path() / fmt::format("xpu_compare_scale_{}", ::getpid());
+  std::filesystem::create_directories(dir);
+  const std::size_t n = 200000;
+  for (const char* side : {"a", "b"}) {
+    std::string text = "{\"context\": {\"num_cpus\": 2}, \"benchmarks\": [";
+    for (std::size_t i = 0; i < n; ++i)
+      text += fmt::format("{}{{\"name\": \"BM_x/{}\", \"run_type\": \"iteration\", \"real_time\": {}, \"time_unit\": \"ns\"}}", i ? ", " : "", i,
+                          100 + i % 7 + (side[0] == 'b' ? 1 : 0));
+    std::ofstream(dir / fmt::format("{}.json", side)) << text << "]}";
+  }
+  finishes_within(std::chrono::seconds(120), [&] {
+    auto loaded = compare_inputs_load({(dir / "a.json").string()});
+    auto head = compare_inputs_load({(dir / "b.json").string()});
+    ASSERT_TRUE(loaded && head);
+    ASSERT_EQ(loaded->front().rows.size(), n);
+    const auto c = compare_runs(*loaded, *head, {});
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->rows.size(), n);
+    EXPECT_EQ(c->rows.back().name, fmt::format("BM_x/{}", n - 1));  // in the files' order
+  }, "comparing 200000 rows");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
