@@ -2,48 +2,62 @@
 #include "cli/options.hpp"
 #include "core/units.hpp"
 
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include <fmt/format.h>
 
 #include "cli/compare_command.hpp"
 #include "cli/output.hpp"
+#include "cli/subprocess.hpp"
 #include "results/compare.hpp"
 
 namespace xpu {
 namespace {
 
-// Runs argv with stdout and stderr into `log`; returns the exit status as the shell reports it
-// (128 + signal for a signal), or -1 when it could not be started.
-int run_process(const std::vector<std::string>& argv, const std::filesystem::path& log) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid < 0) return -1;
-  if (pid == 0) {
-    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-      dup2(fd, STDOUT_FILENO);
-      dup2(fd, STDERR_FILENO);
-      close(fd);
-    }
-    execv(args[0], args.data());
-    std::fprintf(stderr, "cannot execute %s\n", args[0]);
-    _exit(127);
+// One process of a round, under the watchdog run's workers have (cli/subprocess.hpp): its output
+// and errors go to `log`; past `timeout_s` it gets SIGTERM (a run then stops after the current
+// benchmark and writes its file) and, 10 s later, SIGKILL with its whole process group.
+struct round_process {
+  std::string problem;  // "" for exit 0, else "exit code 1", "killed by SIGSEGV (...)" or the timeout, with its last stderr lines
+  bool whole = false;   // it ended by itself (an exit code, not a signal or the timeout): a run file it wrote is used
+};
+round_process run_round_process(const std::vector<std::string>& argv, const std::filesystem::path& log, double timeout_s) {
+  std::FILE* out = std::fopen(log.c_str(), "w");
+  if (!out) return {fmt::format("could not write its log {}: {}", log.string(), std::strerror(errno))};
+  auto child = subprocess::start(argv, "", out, 3);
+  if (!child) {
+    std::fclose(out);
+    return {child.error().message};
   }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR) return -1;
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return WEXITSTATUS(status);
+  std::string line, stopped;
+  auto deadline = subprocess::clock::now() + std::chrono::duration_cast<subprocess::clock::duration>(std::chrono::duration<double>(timeout_s));
+  for (;;) {
+    const auto ev = child->next(line, deadline, [] { return false; });
+    if (ev == subprocess::event::line) {
+      std::fprintf(out, "%s\n", line.c_str());
+      continue;
+    }
+    if (ev == subprocess::event::ended) break;
+    if (stopped.empty()) {  // the deadline: asked to stop first, as Ctrl-C would
+      stopped = fmt::format("ran past --timeout {} s and was stopped", timeout_s);
+      child->signal_group(SIGTERM);
+      deadline = subprocess::clock::now() + std::chrono::seconds(10);
+      continue;
+    }
+    stopped = fmt::format("ran past --timeout {} s and was killed (SIGTERM did not stop it in 10 s)", timeout_s);
+    child->kill_and_reap();
+    break;
+  }
+  std::fclose(out);
+  const bool whole = stopped.empty() && !child->ended_by_signal();
+  if (whole && child->exit_code() == 0) return {"", true};
+  const std::string tail = child->stderr_tail();
+  return {(stopped.empty() ? child->how_it_ended() : stopped) + (tail.empty() ? "" : ": " + tail), whole};
 }
 
 }  // namespace
@@ -74,6 +88,10 @@ void ab_command::add_options(CLI::App& sub) {
   sub.add_option("--format", format, "Output: text, md or json")->check(CLI::IsMember({"text", "md", "json"}));
   sub.add_option("-o,--output", output, "Write the comparison in --format to FILE instead of standard output ('-': standard output)");
   sub.add_flag("--allow-missing", allow_missing, "As compare");
+  sub.add_option("--timeout", timeout_s,
+                 "Seconds one process may run (default 1800): a process past it is stopped (SIGTERM, then SIGKILL), its round is left "
+                 "out and the gate says so")
+      ->check(finite_range(1.0, 7.0 * 24 * 3600));
 }
 
 int ab_command::run() const {
@@ -118,12 +136,12 @@ int ab_command::run() const {
       const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       say(stderr, "[{:3.0f}s] round {}/{}: {} ...", elapsed, r + 1, rounds, side);
       std::fflush(stderr);
-      const int rc = run_process(argv, log);
-      say(stderr, " exit {}\n", rc);
-      if (fs::exists(file)) round_files[is_base ? 0 : 1] = file.string();
-      if (rc != 0)
-        problems.push_back(fmt::format("{} round {} exited {}{} (log: {})", side, r + 1, rc, fs::exists(file) ? "" : " and wrote no run",
-                                       log.string()));
+      const round_process p = run_round_process(argv, log, timeout_s);
+      say(stderr, " {}\n", p.problem.empty() ? "ok" : p.problem);
+      const bool used = p.whole && fs::exists(file);
+      if (used) round_files[is_base ? 0 : 1] = file.string();
+      if (!p.problem.empty())
+        problems.push_back(fmt::format("{} round {}: {}{} (log: {})", side, r + 1, p.problem, used ? "" : "; no run from it", log.string()));
     }
     // A round counts only whole: its two processes are a pair.
     if (!round_files[0].empty() && !round_files[1].empty()) {
@@ -135,8 +153,10 @@ int ab_command::run() const {
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   say(stderr, "xpubench ab: {} rounds in {:.0f} s; runs in {}\n", rounds, wall, dir.string());
-  if (base_files.empty())
+  if (base_files.empty()) {
+    for (const auto& p : problems) say(stderr, "xpubench ab: {}\n", p);
     return say(stderr, "xpubench ab: no round had both a base and a head run: see the logs in {}\n", dir.string()), 2;
+  }
 
   compare_options o;
   o.threshold = threshold_percent / 100.0;

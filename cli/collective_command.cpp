@@ -96,16 +96,21 @@ int collective_command::run() const {
   r.context.seed = seed;
   r.context.threads = 1;
   r.context.libraries = fleet_mpi_version();
-  r.measurements = collectives_measure(*f, o);
-  r.context.finished = true;
+  auto outcome = collectives_measure(*f, o);
+  r.measurements = std::move(outcome.rows);
+  r.context.finished = outcome.stopped.empty();
   int rc = 0;
+  if (!outcome.stopped.empty()) {  // every rank knows; rank 0 says it, and keeps what was measured
+    if (f->rank == 0) say(stderr, "xpubench collective: {}\n", outcome.stopped);
+    rc = 2;
+  }
   if (f->rank == 0) {
     probe_options cpu_only;  // the machine rank 0 ran on, for the report (its devices are not what was measured)
     for (const device_backend& b : device_backends()) cpu_only.skip.emplace_back(b.name);
     if (auto inv = probe_machine_isolated(cpu_only, true, 60)) r.context.machine = std::move(*inv);
     else r.context.machine.host.hostname = fleet_host_name();
     std::FILE* table_to = !json.empty() && output_is_stdout(json) ? stderr : stdout;  // the run owns standard output then
-    if (!quiet) {
+    if (!quiet && !r.measurements.empty()) {
       text_table t({"operation", "type", "size", "time", "algorithm bw", "bus bw", "verified"});
       for (const measurement& m : r.measurements) {
         if (m.state == status::unsupported) {

@@ -7,10 +7,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <new>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/half.hpp"
+#include "core/units.hpp"
 #include "results/statistics.hpp"
 
 namespace xpu {
@@ -78,10 +81,46 @@ void fill_sentinel(const payload& p, std::vector<std::byte>& buf) {
 
 double now() { return MPI_Wtime(); }
 
+// The ranks whose `ok` is false (every rank calls it: an all-gather of one int each).
+std::vector<int> ranks_without(bool ok, int n) {
+  std::vector<int> all(static_cast<std::size_t>(n)), out;
+  const int mine = ok ? 1 : 0;
+  MPI_Allgather(&mine, 1, MPI_INT, all.data(), 1, MPI_INT, MPI_COMM_WORLD);
+  for (int r = 0; r < n; ++r)
+    if (!all[static_cast<std::size_t>(r)]) out.push_back(r);
+  return out;
+}
+
+std::string rank_list(const std::vector<int>& ranks) {
+  std::string s;
+  for (int r : ranks) s += fmt::format("{}{}", s.empty() ? "" : ", ", r);
+  return s;
+}
+
+// Rank 0's plan, as text, sent to every rank and compared there.
+bool same_plan_as_rank0(const collective_options& o) {
+  std::string plan = fmt::format("ops={} bytes={} repetitions={} min_time={} seed={} types=", fmt::join(o.ops, ","), fmt::join(o.bytes, ","),
+                                 o.repetitions, o.min_time_s, o.seed);
+  for (precision p : o.precisions) plan += std::string(to_string(p)) + ",";
+  unsigned long long length = plan.size();
+  MPI_Bcast(&length, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
+  std::string rank0(static_cast<std::size_t>(length), '\0');
+  std::memcpy(rank0.data(), plan.data(), std::min<std::size_t>(plan.size(), rank0.size()));
+  MPI_Bcast(rank0.data(), static_cast<int>(length), MPI_CHAR, 0, MPI_COMM_WORLD);
+  return rank0 == plan;
+}
+
 }  // namespace
 
-std::vector<measurement> collectives_measure(const fleet_member& f, const collective_options& o) {
+collective_outcome collectives_measure(const fleet_member& f, const collective_options& o) {
   const int n = f.size, me = f.rank;
+  collective_outcome out;
+  if (const auto differ = ranks_without(same_plan_as_rank0(o), n); !differ.empty()) {
+    out.stopped = fmt::format("rank(s) {} were started with other options than rank 0 (--op, --bytes, --precision, --repetitions, "
+                              "--min-time, --seed): every rank needs the same command line; nothing was measured",
+                              rank_list(differ));
+    return out;
+  }
   const int k = std::clamp(100 / n, 1, 8);
   MPI_Op half_op = MPI_OP_NULL;
   MPI_Op_create(&half_sum, 1, &half_op);
@@ -93,10 +132,11 @@ std::vector<measurement> collectives_measure(const fleet_member& f, const collec
   int hosts = 0;  // ranks that are the first on their node
   const int first = f.local_rank == 0 ? 1 : 0;
   MPI_Allreduce(&first, &hosts, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-  std::vector<measurement> rows;
+  std::vector<measurement>& rows = out.rows;
   for (const std::string& op : o.ops)
     for (precision type : o.precisions)
       for (std::uint64_t requested : o.bytes) {
+        if (!out.stopped.empty()) continue;  // a rank could not allocate: nothing more is measured
         const payload p{type, type == precision::fp32 ? 4u : type == precision::fp16 ? 2u : 1u,
                         type == precision::fp32 ? MPI_FLOAT : type == precision::fp16 ? MPI_UINT16_T : MPI_INT8_T,
                         type == precision::fp16 ? half_op : MPI_SUM};
@@ -126,7 +166,24 @@ std::vector<measurement> collectives_measure(const fleet_member& f, const collec
         const std::size_t c = static_cast<std::size_t>(count), share = c * p.size;
         const std::size_t send_bytes = op == "reduce_scatter" ? share * static_cast<std::size_t>(n) : share;
         const std::size_t recv_bytes = op == "all_gather" ? share * static_cast<std::size_t>(n) : share;
-        std::vector<std::byte> send(send_bytes), recv(recv_bytes);
+        // Every rank allocates, then all learn whether each could: a rank short of memory stops the
+        // job on every rank (alone it would abort, and the others would wait in the operation).
+        std::vector<std::byte> send, recv;
+        bool allocated = true;
+        try {
+          send.resize(send_bytes);
+          recv.resize(recv_bytes);
+        } catch (const std::bad_alloc&) {
+          allocated = false;
+          send = {};
+          recv = {};
+        }
+        if (const auto short_of_memory = ranks_without(allocated, n); !short_of_memory.empty()) {
+          out.stopped = fmt::format("rank(s) {} could not allocate {} for {} {} of {}: the memory is short there; stopped before it "
+                                    "(give smaller --bytes)",
+                                    rank_list(short_of_memory), format_bytes(send_bytes + recv_bytes), op, m.precision, format_bytes(requested));
+          continue;
+        }
         for (std::size_t i = 0; i < send_bytes / p.size; ++i) put(p, send, i, value_of(o.seed, me, i, k));
         if (op == "broadcast" && me == 0) recv = send;
         auto once = [&] {
@@ -210,12 +267,12 @@ std::vector<measurement> collectives_measure(const fleet_member& f, const collec
         rows.push_back(std::move(m));
       }
   MPI_Op_free(&half_op);
-  return rows;
+  return out;
 }
 
 #else
 
-std::vector<measurement> collectives_measure(const fleet_member&, const collective_options&) { return {}; }
+collective_outcome collectives_measure(const fleet_member&, const collective_options&) { return {}; }
 
 #endif
 

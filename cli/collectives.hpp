@@ -27,7 +27,16 @@ struct collective_options {
   std::uint64_t seed = 42;
 };
 
-// Every rank calls it with the same options (the operations run in lockstep); rank 0 gets the rows.
-std::vector<measurement> collectives_measure(const fleet_member& f, const collective_options& o);
+struct collective_outcome {
+  std::vector<measurement> rows;  // rank 0's: every row measured (also when the job stopped early)
+  std::string stopped;            // why the job stopped before the end (every rank has it), "" if it did not
+};
+
+// Every rank calls it (the operations run in lockstep). First the ranks agree on the plan: a rank
+// started with other options (operations, sizes, types, repetitions, time, seed) stops every rank
+// before the first operation, instead of ranks waiting forever in different collectives. Before
+// each size every rank allocates its buffers; one that cannot stops the job on every rank with
+// the rank and the bytes named (rows measured until then are kept).
+collective_outcome collectives_measure(const fleet_member& f, const collective_options& o);
 
 }  // namespace xpu

@@ -29,7 +29,7 @@ pkg_check_modules(HWLOC REQUIRED IMPORTED_TARGET hwloc>=2.0)
 find_package(Protobuf QUIET)
 find_package(ONNX QUIET)
 set(_onnx_default OFF)
-if(Protobuf_FOUND AND ONNX_FOUND AND NOT XPUBENCH_FUZZ)  # the fuzz build reads GGUF only
+if(Protobuf_FOUND AND ONNX_FOUND)
   set(_onnx_default ON)
 endif()
 option(XPUBENCH_WITH_ONNX "Read ONNX models in suite from-model (needs libonnx-dev and libprotobuf-dev)" ${_onnx_default})

@@ -3,7 +3,7 @@
 # SECONDS (default 60), from the seed corpora in the repository; prints executions and coverage.
 # A crash stops with the input saved as build/fuzz/crash-<target>-*: add it to
 # fuzz/regressions/<target>/ and fix the reader (the regression inputs run first, every time).
-#   bash fuzz/run.sh [SECONDS] [TARGET...]     targets: suite run_json topology tuning_cache gguf
+#   bash fuzz/run.sh [SECONDS] [TARGET...]     targets: suite run_json topology tuning_cache gguf onnx escaping
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -12,7 +12,7 @@ shift || true
 # pulls it in) hwloc reads XML through libxml2 instead, which leaks on damaged files inside libxml2.
 export HWLOC_LIBXML_IMPORT=0
 targets=("$@")
-((${#targets[@]})) || targets=(suite run_json topology tuning_cache gguf)
+((${#targets[@]})) || targets=(suite run_json topology tuning_cache gguf onnx escaping)
 
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
@@ -24,6 +24,8 @@ seeds_of() {  # the repository's seed folders for a target
     topology) echo tests/fixtures/topology ;;
     tuning_cache) echo fuzz/corpus/tuning_cache ;;
     gguf) echo fuzz/corpus/gguf ;;
+    onnx) echo fuzz/corpus/onnx ;;
+    escaping) echo fuzz/corpus/escaping ;;
   esac
 }
 

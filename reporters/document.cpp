@@ -26,6 +26,7 @@ std::string html_escape(std::string_view s) {
       case '\'': out += "&#39;"; break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') out += fmt::format("&#x{:x};", static_cast<unsigned char>(c) + 0x2400);
+        else if (c == 0x7f) out += "&#x2421;";  // DEL's picture
         else out += c;  // controls shown as their Unicode pictures: a driver string cannot break the page
     }
   return out;
@@ -130,7 +131,11 @@ std::string md_escape(std::string_view s) {
   std::string out;
   // What would open a block at the start of a line (a list marker: "-", "+" or "12." then a space
   // or nothing): escaped there. "-5%" and "1.00 T" open nothing and stay as they are.
-  const auto marker_end = [&](std::size_t at) { return at + 1 >= s.size() || s[at + 1] == ' ' || s[at + 1] == '\t'; };
+  // (A control character after it becomes a space below: it ends a marker too.)
+  const auto marker_end = [&](std::size_t at) {
+    const auto next = at + 1 < s.size() ? static_cast<unsigned char>(s[at + 1]) : 0;
+    return at + 1 >= s.size() || next == ' ' || next < 0x20 || next == 0x7f;
+  };
   const std::size_t digits = s.find_first_not_of("0123456789");
   const bool numbered = digits > 0 && digits != std::string_view::npos && (s[digits] == '.' || s[digits] == ')') && marker_end(digits);
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -163,7 +168,8 @@ std::string md_code(std::string_view s) {
   }
   // A fence longer than any run of backticks inside; spaces keep a leading or trailing backtick apart.
   const std::string fence(longest + 1, '`');
-  const bool pad = !text.empty() && (text.front() == '`' || text.back() == '`' || text.front() == ' ');
+  // (An empty text is padded too: "``" would be two backticks, not a span.)
+  const bool pad = text.empty() || text.front() == '`' || text.back() == '`' || text.front() == ' ';
   return fence + (pad ? " " : "") + text + (pad ? " " : "") + fence;
 }
 

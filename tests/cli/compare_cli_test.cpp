@@ -1,6 +1,7 @@
 // `xpubench compare` end to end on real runs: itself, an injected slowdown, bad files.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "results/run_json.hpp"
@@ -142,6 +143,30 @@ TEST_F(compare_cli, ab_runs_both_builds_in_rounds_and_catches_a_real_slowdown) {
     EXPECT_DOUBLE_EQ(m["injected_slowdown"].get<double>(), m["name"] == "cpu0/gemm/fp32/m96n96k96/onednn" ? 1.0 : 0.0);
   // Too few rounds for any interval: bad usage.
   EXPECT_EQ(xpubench({"ab", "--base", exe, "--head", exe, "--rounds", "3"}).exit_code, 2);
+}
+
+// A head that hangs or crashes costs its rounds under the same watchdog as run's workers: stopped
+// past --timeout, reported with what happened, never waited for forever (issue 28).
+TEST_F(compare_cli, ab_stops_a_process_that_hangs_and_reports_one_that_crashes) {
+  const auto suite = dir.write("ab.toml", "repetitions = 2\nmin_time_s = 0.001\n[[latency]]\n");
+  const auto script = [&](const std::string& name, const std::string& body) {
+    const auto p = dir.write(name, "#!/bin/sh\n" + body + "\n");
+    std::filesystem::permissions(p, std::filesystem::perms::owner_all);
+    return p.string();
+  };
+  const std::string exe = test::xpubench_binary();
+  const std::string hang = script("hang.sh", "echo started >&2\nexec sleep 1000"), crash = script("crash.sh", "echo about to crash >&2\nkill -SEGV $$");
+  const auto hung = xpubench({"ab", "--base", exe, "--head", hang, "--suite", suite.string(), "--device", "cpu0", "--rounds", "2", "--alpha", "0.2",
+                              "--timeout", "2", "--keep", (dir.path() / "hang").string()});
+  EXPECT_EQ(hung.exit_code, 2) << hung.err;
+  EXPECT_NE(hung.err.find("head round 1: ran past --timeout 2 s and was stopped: started; no run from it"), std::string::npos) << hung.err;
+  EXPECT_NE(hung.err.find("no round had both a base and a head run"), std::string::npos) << hung.err;
+  const auto crashed = xpubench({"ab", "--base", exe, "--head", crash, "--suite", suite.string(), "--device", "cpu0", "--rounds", "2", "--alpha",
+                                 "0.2", "--keep", (dir.path() / "crash").string()});
+  EXPECT_EQ(crashed.exit_code, 2) << crashed.err;
+  EXPECT_NE(crashed.err.find("head round 2: killed by SIGSEGV"), std::string::npos) << crashed.err;
+  EXPECT_NE(crashed.err.find("about to crash"), std::string::npos) << crashed.err;
+  EXPECT_EQ(xpubench({"ab", "--base", exe, "--head", exe, "--timeout", "nan"}).exit_code, 2);
 }
 
 }  // namespace

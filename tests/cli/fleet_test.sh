@@ -137,6 +137,19 @@ grep -q "nonexistent" badout.err || fail "unwritable output: $(cat badout.err)"
 grep -q "not under mpirun" resume.err || fail "--resume under mpirun: $(cat resume.err)"
 "${mpi[@]}" -np 1 "$x" collective --bytes 8 -q 2>one.err && fail "a 1-rank collective job succeeded"
 grep -q "at least 2" one.err || fail "1 rank: $(cat one.err)"
+# Ranks started with different options stop together before the first operation (they waited
+# forever in different collectives); a rank short of memory stops every rank with exit 2, the rows
+# measured before it kept.
+timeout 120 "${mpi[@]}" -np 1 "$x" collective --op broadcast --bytes 8 -q : -np 1 "$x" collective --op all_reduce --bytes 8 -q 2>plan.err &&
+  fail "ranks with different --op succeeded"
+grep -q "rank(s) 1 were started with other options than rank 0" plan.err || fail "different --op: $(cat plan.err)"
+if [ "$mode" = full ]; then  # ASan reserves more address space than the limit
+  (ulimit -v 3000000 && timeout 120 "${mpi[@]}" -np 2 "$x" collective --op all_reduce --precision int8 --bytes 8 2G -q --json short.json 2>short.err) &&
+    fail "a collective beyond the memory limit succeeded"
+  grep -q "could not allocate 4.0 GiB for all_reduce int8 of 2 GiB: the memory is short" short.err || fail "memory short: $(cat short.err)"
+  /usr/bin/python3 -c 'import json, sys; d = json.load(open("short.json")); assert len(d["measurements"]) == 1, d["measurements"]' ||
+    fail "memory short: the 8-byte row was not kept"
+fi
 "$x" collective --bytes 8 2>none.err && fail "collective without a launcher succeeded"
 grep -q "mpirun -np 2" none.err || fail "no launcher: $(cat none.err)"
 echo "fleet: 2 and 3 ranks, different devices, early exit, timeout and SIGKILL all land in rank 0's file; collectives verified on 2 and 3 ranks"
