@@ -27,7 +27,7 @@ struct round_process {
   bool whole = false;   // it ended by itself (an exit code, not a signal or the timeout): a run file it wrote is used
 };
 round_process run_round_process(const std::vector<std::string>& argv, const std::filesystem::path& log, double timeout_s) {
-  std::FILE* out = std::fopen(log.c_str(), "w");
+  std::FILE* out = std::fopen(log.c_str(), "we");
   if (!out) return {fmt::format("could not write its log {}: {}", log.string(), std::strerror(errno))};
   auto child = subprocess::start(argv, "", out, 3);
   if (!child) {
@@ -89,7 +89,7 @@ void ab_command::add_options(CLI::App& sub) {
   sub.add_option("-o,--output", output, "Write the comparison in --format to FILE instead of standard output ('-': standard output)");
   sub.add_flag("--allow-missing", allow_missing, "As compare");
   sub.add_option("--timeout", timeout_s,
-                 "Seconds one process may run (default 1800): a process past it is stopped (SIGTERM, then SIGKILL), its round is left "
+                 "Seconds one process may run (default 3600; raise it for a suite that takes longer): a process past it is stopped (SIGTERM, then SIGKILL), its round is left "
                  "out and the gate says so")
       ->check(finite_range(1.0, 7.0 * 24 * 3600));
 }

@@ -29,7 +29,7 @@ struct ab_command {
   std::string format = "text";
   std::string output;
   bool allow_missing = false;
-  double timeout_s = 1800;         // per process: past it the process is stopped and its round lost
+  double timeout_s = 3600;         // per process: past it the process is stopped and its round lost
 
   void add_options(CLI::App& sub);
   int run() const;

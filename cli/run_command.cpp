@@ -370,6 +370,7 @@ struct run_command::session {
   bool isolated = false;
   double open_timeout = 120;
   std::optional<inventory> inv;
+  std::vector<std::string> skipped_backends;  // not probed: no selected device needs them, or --no-X
   std::vector<device_info> selected;
   std::vector<std::string> without;  // devices that are not measured, with the reason
   bool none_left = false;            // a fleet rank whose node's devices all went to its other ranks
@@ -482,14 +483,21 @@ struct run_command::session {
     check("CPU model", then.cpu.topology.model, inv->cpu.topology.model);
     check("CPU cores", std::to_string(then.cpu.topology.cores), std::to_string(inv->cpu.topology.cores));
     std::set<std::string> measured;
-    for (const auto& m : previous->measurements) measured.insert(m.name.substr(0, m.name.find('/')));
+    for (const auto& m : previous->measurements) measured.insert(m.device);
     for (const auto& d : then.devices) {
       if (!measured.contains(d.id)) continue;
       const device_info* now = inv->find_device(d.id);
+      if (!now && std::ranges::find(skipped_backends, d.backend) != skipped_backends.end()) continue;  // not probed now (--device, --no-X)
       check(d.id + " device", d.name, now ? now->name : "(absent)");
       check(d.id + " driver version", d.driver_version, now ? now->driver_version : "(absent)");
     }
-    check("suite", previous->context.suite, loaded->source);
+    // The same suite file however its path was typed (./s.toml, s.toml, an absolute path).
+    const auto same_file = [](const std::string& a, const std::string& b) {
+      std::error_code e1, e2;
+      const auto ca = std::filesystem::weakly_canonical(a, e1), cb = std::filesystem::weakly_canonical(b, e2);
+      return a == b || (!e1 && !e2 && ca == cb);
+    };
+    if (!same_file(previous->context.suite, loaded->source)) check("suite", previous->context.suite, loaded->source);
     check("xpubench build", fmt::format("{} {}", previous->context.xpubench_version, previous->context.git_sha),
           fmt::format("{} {}", xpu::version, xpu::git_sha));
     std::string list;
@@ -516,6 +524,7 @@ struct run_command::session {
         probing.skip.emplace_back(b.name);
     open_timeout = c.timeout_s > 0 ? c.timeout_s : 120.0;  // probing a backend, opening a device
     if (fleet && !fleet_wait_turn(*fleet, g_stop)) return 2;  // the node's ranks probe and measure in turn
+    skipped_backends = probing.skip;
     auto probed = probe_machine_isolated(probing, !isolated, open_timeout);
     if (!probed) {
       say(stderr, "xpubench run: {}\n", probed.error().message);

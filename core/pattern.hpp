@@ -31,6 +31,7 @@ class name_pattern {
   const std::string& text() const { return text_; }
 
  private:
+  name_pattern() = default;  // only compile() makes one: found_in needs a compiled pattern
   std::string text_;
   std::shared_ptr<const re2::RE2> re_;
 };

@@ -6,6 +6,7 @@
 // HTML text holds no markup character; a CSV cell is never a formula; a TOML string always parses
 // and keeps valid text as it was. A violated property aborts (the fuzzer saves the input; the unit
 // test, tests/reporters/escaping_test.cpp, dies with it). Shared by fuzz_escaping and that test.
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
@@ -59,7 +60,14 @@ inline void markdown_text(std::string_view in) {
     }
     XPU_ESCAPING_REQUIRE(std::string_view("`*_[]<>|~#!&").find(static_cast<char>(c)) == std::string_view::npos);
   }
-  if (!out.empty() && (out[0] == '-' || out[0] == '+')) XPU_ESCAPING_REQUIRE(out.size() > 1 && out[1] != ' ' && out[1] != '\t');
+  // No block opens at the start, after any indentation: a list marker ("-", "+", "12." or "12)"
+  // then a space or the end), a thematic break or setext underline ("--", "==", "++").
+  const std::size_t start = std::min(out.find_first_not_of(' '), out.size());
+  const auto ends_marker = [&](std::size_t at) { return at + 1 >= out.size() || out[at + 1] == ' '; };
+  if (start < out.size() && (out[start] == '-' || out[start] == '+' || out[start] == '='))
+    XPU_ESCAPING_REQUIRE(!ends_marker(start) && out[start + 1] != out[start]);
+  const std::size_t digits = std::min(out.find_first_not_of("0123456789", start), out.size());
+  if (digits > start && digits < out.size() && (out[digits] == '.' || out[digits] == ')')) XPU_ESCAPING_REQUIRE(!ends_marker(digits));
 }
 
 inline void markdown_code(std::string_view in) {

@@ -129,26 +129,29 @@ void html_table(std::string& out, const doc_table& t) {
 
 std::string md_escape(std::string_view s) {
   std::string out;
-  // What would open a block at the start of a line (a list marker: "-", "+" or "12." then a space
-  // or nothing): escaped there. "-5%" and "1.00 T" open nothing and stay as they are.
-  // (A control character after it becomes a space below: it ends a marker too.)
-  const auto marker_end = [&](std::size_t at) {
-    const auto next = at + 1 < s.size() ? static_cast<unsigned char>(s[at + 1]) : 0;
-    return at + 1 >= s.size() || next == ' ' || next < 0x20 || next == 0x7f;
+  // What would open a block at the start of a line, after any indentation (a list marker: "-", "+"
+  // or "12." then a space or nothing; a thematic break or setext underline: "--", "==", "++"):
+  // escaped there. "-5%" and "1.00 T" open nothing and stay as they are. A control character
+  // becomes a space below: it indents and ends a marker too.
+  const auto blank = [&](std::size_t at) {
+    const auto u = static_cast<unsigned char>(s[at]);
+    return u == ' ' || u < 0x20 || u == 0x7f;
   };
-  const std::size_t digits = s.find_first_not_of("0123456789");
-  const bool numbered = digits > 0 && digits != std::string_view::npos && (s[digits] == '.' || s[digits] == ')') && marker_end(digits);
+  const auto marker_end = [&](std::size_t at) { return at + 1 >= s.size() || blank(at + 1); };
+  std::size_t start = 0;
+  while (start < s.size() && blank(start)) ++start;
+  const std::size_t digits = s.find_first_not_of("0123456789", start);
+  const bool numbered = digits > start && digits != std::string_view::npos && (s[digits] == '.' || s[digits] == ')') && marker_end(digits);
   for (std::size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {  // line breaks, tabs, escape sequences: one space
+    if (blank(i) && c != ' ') {  // line breaks, tabs, escape sequences: one space
       out += ' ';
       continue;
     }
     // Inline syntax anywhere (emphasis, code, links and images, HTML, tables, strikethrough,
     // headings, quotes, entities); block syntax at the start.
     const bool inline_syntax = std::string_view("\\`*_[]<>|~#!&").find(c) != std::string_view::npos;
-    const bool block_start = i == 0 && (c == '-' || c == '+') && marker_end(0);
+    const bool block_start = i == start && (c == '-' || c == '+' || c == '=') && (marker_end(i) || s[i + 1] == c);
     if (inline_syntax || block_start || (numbered && i == digits)) out += '\\';
     out += c;
   }

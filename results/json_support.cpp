@@ -2,8 +2,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <string>
+#include <vector>
 
 namespace xpu {
 
@@ -16,11 +16,16 @@ result<nlohmann::json> json_file_load(const std::string& path) {
   const auto size = std::filesystem::file_size(path, ec);
   if (!ec && size > json_max_bytes)
     return fail(status::invalid, "{}: {} bytes of JSON; xpubench reads run and benchmark files up to {} MiB", path, size, json_max_bytes >> 20);
+  // Read in blocks, bounded: a pipe or a device (/dev/zero) has no size to check first.
   std::string text;
   if (!ec) text.reserve(size);
-  text.assign(std::istreambuf_iterator<char>(f), {});
-  if (text.size() > json_max_bytes)  // a pipe or a file that grew
-    return fail(status::invalid, "{}: more than {} MiB of JSON; xpubench reads run and benchmark files up to that", path, json_max_bytes >> 20);
+  std::vector<char> block(1 << 20);
+  while (f.read(block.data(), static_cast<std::streamsize>(block.size())) || f.gcount() > 0) {
+    text.append(block.data(), static_cast<std::size_t>(f.gcount()));
+    if (text.size() > json_max_bytes)
+      return fail(status::invalid, "{}: more than {} MiB of JSON; xpubench reads run and benchmark files up to that", path, json_max_bytes >> 20);
+  }
+  if (f.bad()) return fail(status::invalid, "cannot read '{}': a read error", path);
   // Nesting is bounded before parsing, in one pass over the text (brackets outside strings):
   // readers (and json_strip_nulls) walk documents recursively, and a file nested 100000 deep
   // overflowed the stack. xpubench's documents nest about 8 deep. (nlohmann's parser callback

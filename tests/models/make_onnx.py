@@ -130,8 +130,11 @@ def hostile():
         n("MatMul", ["a", "b"], ["q"], name="mismatch"),
     ], "odd", [a, b], [helper.make_tensor_value_info("p", TensorProto.FLOAT, None)], [weight("w8", (8, 6))])
     no_output = helper.make_graph([n("MatMul", ["a", "w8"], [], name="")], "no_output", [a], [], [weight("w8", (8, 6))])
+    # A 1-D input with a 2-D kernel: libonnx 1.12's Conv inference reads past its strides (SIGSEGV; found by fuzz_onnx).
+    ranks = helper.make_graph([n("Conv", ["x3", "w"], ["y"], name="ranks")], "ranks", [helper.make_tensor_value_info("x3", TensorProto.FLOAT, [1, 3, 8])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [weight("w", (4, 3, 3, 3))])
     model = lambda g: helper.make_model(g, producer_name="xpubench-tests", opset_imports=[helper.make_opsetid("", 13)])
-    return model(stride0), model(odd), model(no_output)
+    return model(stride0), model(odd), model(no_output), model(ranks)
 
 
 def many(count=50000):
@@ -155,10 +158,11 @@ def main():
     save(cnn(), os.path.join(out, "cnn.onnx"))
     save(quantized(), os.path.join(out, "quantized.onnx"), check=False)
     save(no_product(), os.path.join(out, "relu.onnx"))
-    stride0, odd, no_output = hostile()
+    stride0, odd, no_output, ranks = hostile()
     save(stride0, os.path.join(out, "stride0.onnx"), check=False)
     save(odd, os.path.join(out, "odd.onnx"), check=False)
     save(no_output, os.path.join(out, "no_output.onnx"), check=False)
+    save(ranks, os.path.join(out, "ranks.onnx"), check=False)
     save(many(), os.path.join(out, "many.onnx"), check=False)
 
 

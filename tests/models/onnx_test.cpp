@@ -146,6 +146,11 @@ TEST(onnx, hostile_graphs_are_refused_or_mapped_with_notes_never_crash) {
   ASSERT_FALSE(no_output);
   EXPECT_NE(no_output.error().message.find("shape inference failed"), std::string::npos) << no_output.error().message;
 
+  // libonnx's own inference crashes on it (SIGSEGV, found by fuzz_onnx): run in a child, refused.
+  const auto ranks = model_from_onnx(models_dir / "ranks.onnx", {});
+  ASSERT_FALSE(ranks);
+  EXPECT_NE(ranks.error().message.find("ONNX shape inference crashed on this graph"), std::string::npos) << ranks.error().message;
+
   const auto typo = model_from_onnx(models_dir / "block.onnx", {1, 8, {{"seqlen", 16}}});
   ASSERT_FALSE(typo);
   EXPECT_NE(typo.error().message.find("--dim seqlen=16: no input of the graph has a symbolic dimension 'seqlen' (it has: batch, sequence)"),

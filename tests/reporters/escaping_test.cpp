@@ -19,7 +19,8 @@ TEST(escaping, hostile_names_keep_every_property) {
       "| cell | split |",          "=cmd|' /C calc'!A0",             "+1+1",                      "-2+3",
       "@SUM(A1:A9)",               "\tTAB",                          "\rCR",                      "-5",
       "12. numbered",              "- item",                         "caf\xc3\xa9 \xf0\x9f\x98\x80", "a\x7f" "b\xc2\x85" "c\xff\xfe",
-      std::string("nul\0in", 6), "quote \" back \\ \n[model]\nx = 1"};
+      std::string("nul\0in", 6), "quote \" back \\ \n[model]\nx = 1", "\t- indented", "   1. indented", "\x01+ x", "---", "===",
+      "- - -",                     "++"};
   for (const auto& name : hostile) escaping::check_all(name);
 }
 

@@ -1,7 +1,15 @@
 // Statistics on known values, the run schema round trip, Google Benchmark compatibility, CSV.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
 #include "reporters/run_csv.hpp"
+#include "results/json_support.hpp"
 #include "results/run_json.hpp"
 #include "results/statistics.hpp"
 
@@ -155,6 +163,36 @@ TEST(csv, formula_cells_are_defended_and_numbers_are_not) {
   const std::string defended = run_to_csv(r), raw = run_to_csv(r, csv_cells::raw);
   EXPECT_NE(defended.find("\r\n'=cmd|'/C calc'!A0,"), std::string::npos) << defended;
   EXPECT_NE(raw.find("\r\n=cmd|'/C calc'!A0,"), std::string::npos) << raw;
+}
+
+// json_file_load bounds nesting in one pass over the text before parsing: brackets inside strings
+// (with escaped quotes and backslashes before them) do not count, real nesting past 256 is refused
+// whatever string precedes it, and a device without a size (/dev/zero) is refused at the size
+// bound instead of read until memory runs out.
+TEST(json_file_load, nesting_is_counted_outside_strings_and_size_is_bounded) {
+  const auto dir = std::filesystem::temp_directory_path() / fmt::format("xpu_json_load_{}", ::getpid());
+  std::filesystem::create_directories(dir);
+  const auto load = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name, std::ios::binary) << text;
+    return json_file_load((dir / name).string());
+  };
+  const std::string brackets(300, '[');
+  const auto in_string = load("in_string.json", "{\"a\": \"\\\"" + brackets + "\", \"b\": [[1]]}");  // "\"[[[..."
+  ASSERT_TRUE(in_string) << in_string.error().message;
+  EXPECT_EQ((*in_string)["b"][0][0], 1);
+  const auto after_backslash = load("after_backslash.json", "{\"a\": \"x\\\\\", \"b\": " + brackets + std::string(300, ']') + "}");  // "x\\" then 300 deep
+  ASSERT_FALSE(after_backslash);
+  EXPECT_NE(after_backslash.error().message.find("nested deeper than 256 levels"), std::string::npos) << after_backslash.error().message;
+  const auto deepest = load("deepest.json", std::string(256, '[') + std::string(256, ']'));
+  EXPECT_TRUE(deepest) << deepest.error().message;
+  const auto one_more = load("one_more.json", std::string(257, '[') + std::string(257, ']'));
+  EXPECT_FALSE(one_more);
+  if (std::filesystem::exists("/dev/zero")) {
+    const auto zeros = json_file_load("/dev/zero");
+    ASSERT_FALSE(zeros);
+    EXPECT_NE(zeros.error().message.find("more than 256 MiB of JSON"), std::string::npos) << zeros.error().message;
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
