@@ -4,7 +4,7 @@
 #include <dlfcn.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <toml++/toml.h>
+#include <toml++/impl/version.h>  // the version only: the parser comes through core/toml.hpp
 
 #include <climits>
 #include <cstdlib>

@@ -5,6 +5,12 @@ find_package(CLI11 REQUIRED)
 find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
 find_package(tomlplusplus REQUIRED)       # suite files
+# toml++ header-only, through core/toml.hpp (which says why): only the package's include folder,
+# not its imported target, whose options select the distribution's shared library.
+add_library(xpubench_toml INTERFACE)
+target_include_directories(xpubench_toml SYSTEM INTERFACE
+                           $<TARGET_PROPERTY:tomlplusplus::tomlplusplus,INTERFACE_INCLUDE_DIRECTORIES>)
+target_compile_definitions(xpubench_toml INTERFACE TOML_HEADER_ONLY=1)
 if(NOT XPUBENCH_FUZZ)  # the fuzz build (clang) compiles only the readers: no kernels, no measurement
 find_package(benchmark REQUIRED)          # Google Benchmark drives measurement
 find_package(SQLite3 REQUIRED)            # the run history (xpubench history)

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include <toml++/toml.h>
+#include "core/toml.hpp"
 
 #include "core/units.hpp"
 #include "models/model_suite.hpp"

@@ -9,10 +9,10 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <toml++/toml.h>
 
 #include "core/error.hpp"
 #include "core/problem.hpp"
+#include "core/toml.hpp"
 
 namespace xpu {
 

@@ -7,8 +7,8 @@
 #include <sstream>
 
 #include <fmt/format.h>
-#include <toml++/toml.h>
 
+#include "core/toml.hpp"
 #include "ops/operation.hpp"
 #include "ops/suite_reader.hpp"
 
