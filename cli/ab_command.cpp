@@ -13,13 +13,13 @@
 
 #include "cli/compare_command.hpp"
 #include "cli/output.hpp"
-#include "cli/subprocess.hpp"
 #include "results/compare.hpp"
+#include "session/subprocess.hpp"
 
 namespace xpu {
 namespace {
 
-// One process of a round, under the watchdog run's workers have (cli/subprocess.hpp): its output
+// One process of a round, under the watchdog run's workers have (session/subprocess.hpp): its output
 // and errors go to `log`; past `timeout_s` it gets SIGTERM (a run then stops after the current
 // benchmark and writes its file) and, 10 s later, SIGKILL with its whole process group.
 struct round_process {

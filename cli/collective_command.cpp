@@ -8,14 +8,15 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
-#include "cli/collectives.hpp"
-#include "cli/fleet.hpp"
 #include "cli/output.hpp"
-#include "cli/run_isolation.hpp"
 #include "core/units.hpp"
 #include "probe/registry.hpp"
 #include "reporters/text_table.hpp"
 #include "results/run_json.hpp"
+#include "session/collectives.hpp"
+#include "session/fleet.hpp"
+#include "session/isolated_probe.hpp"
+#include "session/subprocess.hpp"
 #include "xpubench/version.hpp"
 
 namespace xpu {

@@ -8,7 +8,7 @@ namespace xpu {
 
 // `mpirun -np N xpubench collective [--op ...] [--bytes ...] [--precision ...] [--json FILE]`:
 // all-reduce, all-gather, reduce-scatter, broadcast and point-to-point between the job's ranks,
-// per message size, verified on every rank (cli/collectives.hpp); rank 0 prints and writes.
+// per message size, verified on every rank (session/collectives.hpp); rank 0 prints and writes.
 struct collective_command {
   std::vector<std::string> ops, bytes, precisions;
   int repetitions = 5;

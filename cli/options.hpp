@@ -1,7 +1,8 @@
 #pragma once
-// Checks for numbers read from the command line. CLI11's Range lets NaN through (every comparison
-// with NaN is false): `compare --threshold nan` was a gate that could not fail and `run
-// --noisy-threshold nan` flagged nothing. Every floating-point option goes through finite_range.
+// Options several commands share. Checks for numbers read from the command line: CLI11's Range
+// lets NaN through (every comparison with NaN is false): `compare --threshold nan` was a gate that
+// could not fail and `run --noisy-threshold nan` flagged nothing. Every floating-point option goes
+// through finite_range.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -9,6 +10,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <string>
+#include <string_view>
+#include <vector>
+
+#include "probe/registry.hpp"
 
 namespace xpu {
 
@@ -25,6 +30,15 @@ inline CLI::Validator finite_range(double lo, double hi) {
         return "";
       },
       fmt::format("FLOAT in [{} - {}]", lo, hi));
+}
+
+// The `--no-<backend>` flags of every device backend, each adding its name to `off`.
+inline void backend_off_flags(CLI::App& sub, std::vector<std::string>& off, std::string_view what) {
+  for (const device_backend& b : device_backends()) {
+    const std::string name(b.name);
+    sub.add_flag_callback(fmt::format("--no-{}", b.name), [&off, name] { off.push_back(name); },
+                          fmt::format("Do not {} {}", what, b.title));
+  }
 }
 
 }  // namespace xpu

@@ -7,12 +7,14 @@
 
 #include <fmt/format.h>
 
+#include "cli/options.hpp"
 #include "cli/output.hpp"
-#include "cli/run_isolation.hpp"
 #include "core/units.hpp"
 #include "probe/machine.hpp"
 #include "reporters/inventory_report.hpp"
 #include "results/inventory_json.hpp"
+#include "session/isolated_probe.hpp"
+#include "session/subprocess.hpp"
 
 namespace xpu {
 

@@ -16,7 +16,7 @@
 #include <fmt/format.h>
 
 #include "cli/output.hpp"
-#include "cli/run_isolation.hpp"
+#include "cli/run_options.hpp"
 #include "core/units.hpp"
 #include "kernels/registry.hpp"
 #include "ops/operation.hpp"
@@ -28,6 +28,8 @@
 #include "reporters/run_report.hpp"
 #include "reporters/runs_report.hpp"
 #include "results/run_json.hpp"
+#include "session/isolated_probe.hpp"
+#include "session/subprocess.hpp"
 #include "suites/runner.hpp"
 #include "xpubench/version.hpp"
 
@@ -75,38 +77,6 @@ std::string signal_name(int sig) { return sig == SIGTERM ? "SIGTERM" : sig == SI
 // reference check under the sanitizers).
 double default_timeout(int repetitions, double min_time) { return std::max(300.0, 50.0 * repetitions * min_time); }
 
-std::string joined(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& x : v) out += (out.empty() ? "" : ",") + x;
-  return out;
-}
-
-// REGEX=FRACTION rules for --inject-slowdown; false (with the message printed) on a bad one.
-bool parse_injections(const std::vector<std::string>& specs, std::vector<std::pair<name_pattern, double>>& out) {
-  for (const auto& spec : specs) {
-    const auto eq = spec.rfind('=');
-    double fraction = -1;
-    if (eq != std::string::npos) {
-      try {
-        std::size_t used = 0;
-        fraction = std::stod(spec.substr(eq + 1), &used);
-        if (used != spec.size() - eq - 1) fraction = -1;
-      } catch (const std::exception&) {
-        fraction = -1;
-      }
-    }
-    if (eq == std::string::npos || eq == 0 || !(fraction > 0 && fraction <= 10)) {
-      say(stderr, "xpubench run: --inject-slowdown '{}': expected REGEX=FRACTION with 0 < FRACTION <= 10, e.g. 'gemm/fp32=0.1'\n",
-                 spec);
-      return false;
-    }
-    auto p = name_pattern::compile(spec.substr(0, eq), "--inject-slowdown");
-    if (!p) return say(stderr, "xpubench run: {}\n", p.error().message), false;
-    out.emplace_back(std::move(*p), fraction);
-  }
-  return true;
-}
-
 clock_record to_record(const cpu_clock& c) {
   clock_record r;
   r.hz = c.hz;
@@ -125,58 +95,7 @@ clock_record to_record(const cpu_clock& c) {
   return r;
 }
 
-// The --precision values: every precision some operation has (the operations' descriptors).
-std::string precision_names() {
-  std::string out;
-  for (precision p : operation_precisions()) out += fmt::format("{}{}", out.empty() ? "" : ", ", to_string(p));
-  return out;
-}
-
-// Each value names an operation (--kernel) or a precision (--precision), else the message, false.
-bool valid_names(const std::vector<std::string>& values, bool (*known)(std::string_view), const std::string& list, const char* what) {
-  for (const auto& v : values) {
-    if (known(v)) continue;
-    say(stderr, "xpubench run: unknown {} '{}' (expected one of: {})\n", what, v, list);
-    return false;
-  }
-  return true;
-}
-
-bool known_operation(std::string_view name) { return operation_find(name) != nullptr; }
-bool known_precision(std::string_view name) {
-  const auto p = precision_parse(name);
-  const std::vector<precision> all = operation_precisions();
-  return p && std::ranges::find(all, *p) != all.end();
-}
-
 }  // namespace
-
-std::vector<std::string> run_command::worker_command() const {
-  std::vector<std::string> a{self_executable(), "run", "--worker", "--suite", suite, "--seed", std::to_string(seed), "--noisy-threshold",
-                             fmt::format("{}", noisy_threshold)};
-  const auto add = [&](std::string_view flag, std::string value) { a.insert(a.end(), {std::string(flag), std::move(value)}); };
-  if (threads > 0) add("--threads", std::to_string(threads));
-  if (repetitions > 0) add("--repetitions", std::to_string(repetitions));
-  if (min_time > 0) add("--min-time", fmt::format("{}", min_time));
-  if (!kernels.empty()) add("--kernel", joined(kernels));
-  if (!precisions.empty()) add("--precision", joined(precisions));
-  if (!filter.empty()) add("--filter", filter);
-  for (const auto& spec : inject_slowdown) add("--inject-slowdown", spec);
-  for (const auto& spec : backend_option_specs) add("--backend-option", spec);
-  if (no_tune) a.push_back("--no-tune");
-  return a;
-}
-
-result<std::map<std::string, backend_options, std::less<>>> run_command::backend_options_parse() const {
-  std::map<std::string, backend_options, std::less<>> out;
-  std::vector<std::string> specs = backend_option_specs;
-  if (no_tune)
-    for (const kernel_backend& b : kernel_backends())
-      if (!b.no_tune_option.empty()) specs.insert(specs.begin(), fmt::format("{}.{}", b.name, b.no_tune_option));
-  for (const auto& spec : specs)
-    if (auto ok = backend_option_parse(spec, out); !ok) return std::unexpected(ok.error());
-  return out;
-}
 
 result<std::unique_ptr<device>> run_command::open_device(const device_info& d, const cpu_info& cpu,
                                                          std::shared_ptr<const cpu_clock> clock) const {
@@ -187,38 +106,31 @@ result<std::unique_ptr<device>> run_command::open_device(const device_info& d, c
   return device_open(d, c);
 }
 
+int run_command::run_as_worker() const {
+  auto out = worker_output::take_stdout();
+  if (!out) return say(stderr, "xpubench run --worker: {}\n", out.error().message), 2;
+  // A terminal sends nothing: do not wait for it.
+  auto in = ::isatty(STDIN_FILENO) ? result<worker_input>(worker_input{}) : worker_input_read(std::cin);
+  if (!in) return out->unavailable(in.error().message), 0;
+  run_command c = *this;
+  if (auto ok = c.apply_worker_options(in->options); !ok) return out->unavailable(ok.error().message), 0;
+  c.devices.clear();
+  if (!in->device.empty()) c.devices.push_back(in->device);
+  c.from_supervisor = &*in;
+  c.to_supervisor = &*out;
+  return c.run_here(nullptr);
+}
+
 int run_command::run_worker(const xpu::suite& s, run_options options) const {
-  // The protocol goes to the original stdout; whatever else writes to stdout (a driver's chatter)
-  // lands on stderr, which the supervisor forwards.
-  const int proto_fd = ::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);  // not inherited by what a driver starts
-  std::FILE* proto = proto_fd >= 0 ? ::fdopen(proto_fd, "w") : nullptr;
-  if (!proto) return 2;
-  std::fflush(stdout);
-  ::dup2(STDERR_FILENO, STDOUT_FILENO);
+  worker_output& out = *to_supervisor;
   const auto unavailable = [&](const std::string& why) {
-    protocol_line(proto, "unavailable", why);
+    out.unavailable(why);
     return 0;
   };
-  if (devices.size() != 1) return unavailable("a worker measures exactly one device (--device)");
+  if (devices.size() != 1) return unavailable("a worker measures exactly one device (the supervisor's `device` line)");
   const std::string& id = devices.front();
-
-  clock_record calibration;
-  std::map<std::string, double> idle;
-  std::vector<measurement> done;
-  for (std::string line; !::isatty(STDIN_FILENO) && std::getline(std::cin, line);) {  // a terminal sends nothing: do not wait
-    const auto sp = line.find(' ');
-    const std::string kind = line.substr(0, sp);
-    const auto payload = nlohmann::json::parse(sp == std::string::npos ? "null" : line.substr(sp + 1), nullptr, false);
-    if (payload.is_discarded()) return unavailable(fmt::format("the supervisor sent a line that is not JSON: {:.80}", line));
-    if (kind == "clock") {
-      if (auto c = clock_record_from_json(payload)) calibration = *c;
-    } else if (kind == "idle" && payload.is_object()) {
-      for (const auto& [dev, w] : payload.items())
-        if (w.is_number()) idle[dev] = w.get<double>();
-    } else if (kind == "row") {
-      if (auto m = measurement_from_json(payload)) done.push_back(std::move(*m));
-    }
-  }
+  const clock_record& calibration = from_supervisor->clock;
+  std::vector<measurement> done = from_supervisor->rows;
 
   probe_options probing;
   const device_backend* backend = device_backend_of(id);
@@ -235,7 +147,7 @@ int run_command::run_worker(const xpu::suite& s, run_options options) const {
   if (!dev) return unavailable(dev.error().message);
   auto cases = plan_cases(s, {dev->get()}, options);
   std::erase_if(cases, [&](const planned_case& c) { return std::ranges::find(done, c.name, &measurement::name) != done.end(); });
-  protocol_line(proto, "plan", std::to_string(cases.size()));
+  out.plan(cases.size());
 
   xpu::run r;
   r.context.repetitions = repetitions > 0 ? repetitions : s.repetitions;
@@ -246,17 +158,16 @@ int run_command::run_worker(const xpu::suite& s, run_options options) const {
   r.context.clock = calibration;
   if (calibration.hz > 0) r.context.measured_clock_hz = calibration.hz;
   r.context.machine = std::move(*inv);
-  r.context.idle_w = std::move(idle);
+  r.context.idle_w = from_supervisor->idle;
   r.measurements = std::move(done);  // their measured peaks serve % of peak
   options.progress = nullptr;        // the supervisor reports progress
   g_stop = false;
   g_escalate = true;
   catch_signals();
   run_cases(
-      cases, options, r, [&](const xpu::run& current) { protocol_line(proto, "result", measurement_to_json(current.measurements.back()).dump()); },
-      g_stop, [&](const measurement& m) { protocol_line(proto, "start", measurement_to_json(m).dump()); });
-  if (r.context.interrupted) protocol_line(proto, "interrupted");
-  std::fclose(proto);
+      cases, options, r, [&](const xpu::run& current) { out.finished(current.measurements.back()); }, g_stop,
+      [&](const measurement& m) { out.start(m); });
+  if (r.context.interrupted) out.interrupted();
   return 0;
 }
 
@@ -317,7 +228,8 @@ void run_command::add_options(CLI::App& sub) {
 }
 
 int run_command::run() const {
-  if (worker || list || !fleet_launched()) return run_here(nullptr);
+  if (worker) return run_as_worker();
+  if (list || !fleet_launched()) return run_here(nullptr);
   if (!fleet_built()) {
     say(stderr, "xpubench run: started by an MPI launcher, but this xpubench was built without MPI: rebuild with libopenmpi-dev "
                        "installed (XPUBENCH_WITH_MPI), or run it without mpirun/srun\n");
@@ -699,7 +611,7 @@ struct run_command::session {
     const auto write = [this](const xpu::run& current) { write_outputs(current, false); };
     if (isolated) {
       isolation iso;
-      iso.worker_argv = c.worker_command();
+      iso.options = c.worker_options();
       iso.timeout_s = c.timeout_s > 0 ? c.timeout_s : default_timeout(r.context.repetitions, r.context.min_time_s);
       iso.open_timeout_s = open_timeout;
       iso.progress = options.progress;

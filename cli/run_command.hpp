@@ -5,8 +5,11 @@
 #include <string>
 #include <vector>
 
-#include "cli/fleet.hpp"
+#include <nlohmann/json.hpp>
+
 #include "kernels/registry.hpp"
+#include "session/fleet.hpp"
+#include "session/worker.hpp"
 #include "suites/runner.hpp"
 
 namespace xpu {
@@ -40,6 +43,8 @@ struct run_command {
   std::string resume;          // a run file whose rows are kept; only the missing ones are measured
   bool resume_foreign = false; // keep them even from another machine, suite or build
   bool worker = false;         // internal: this process is a worker of a supervising `run`
+  const worker_input* from_supervisor = nullptr;  // the worker's input and answers (run_as_worker)
+  worker_output* to_supervisor = nullptr;
   bool show_probe = false;  // the main job prints the probe report first
   std::string command_line;
 
@@ -50,8 +55,12 @@ struct run_command {
   struct session;  // the steps of one run in this process (run_command.cpp)
   // The run; `fleet`: this rank of a fleet run (mpirun/srun with more than one rank), else null.
   int run_here(fleet_member* fleet) const;
+  // --worker: reads the supervisor's input (session/worker.hpp), takes its options, then run_here.
+  int run_as_worker() const;
   int run_worker(const xpu::suite& s, run_options options) const;
-  std::vector<std::string> worker_command() const;
+  // The options a worker needs, as the protocol's `options` line carries them (run_options.cpp).
+  nlohmann::json worker_options() const;
+  result<void> apply_worker_options(const nlohmann::json& options);
   result<std::unique_ptr<device>> open_device(const device_info& d, const cpu_info& cpu, std::shared_ptr<const cpu_clock> clock) const;
   // The --backend-option values (and --no-tune), by backend; an error names a bad one.
   result<std::map<std::string, backend_options, std::less<>>> backend_options_parse() const;

@@ -16,7 +16,7 @@
 #endif
 #include "loaders/vulkan_api.hpp"
 #include "probe/cpu.hpp"
-#include "cli/fleet.hpp"
+#include "session/fleet.hpp"
 #include "xpubench/cuda_build.hpp"
 #include "xpubench/version.hpp"
 

@@ -86,7 +86,7 @@ find_path(XPUBENCH_LEVEL_ZERO_INCLUDE_DIR level_zero/ze_api.h)
 xpubench_found_option(XPUBENCH_WITH_LEVEL_ZERO XPUBENCH_LEVEL_ZERO_INCLUDE_DIR
                       "Probe Level Zero devices (needs level_zero/ze_api.h: Debian's libze-dev)" "level_zero/ze_api.h was not found")
 
-# Fleet runs over MPI (cli/fleet.cpp: `mpirun ... xpubench run`): Open MPI from Debian where it is
+# Fleet runs over MPI (session/fleet.cpp: `mpirun ... xpubench run`): Open MPI from Debian where it is
 # installed (libopenmpi-dev); without it xpubench is built as before and refuses a launched run.
 find_package(MPI COMPONENTS CXX QUIET)
 set(XPUBENCH_MPI_USABLE ${MPI_CXX_FOUND})

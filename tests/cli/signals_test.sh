@@ -21,6 +21,10 @@ TOML
 
 # Starts a command in the background with SIGINT at its default: bash starts background jobs of a
 # script with SIGINT ignored, and xpubench rightly keeps a signal its caller ignores.
+# What these runs start carries this mark in its environment: a worker's command line is only
+# `xpubench run --worker` (its options come on stdin), so the mark is how a leftover one is found.
+mark="XPU_SIGNALS_TEST=$$"
+marked_running() { grep -qsxz -- "$mark" /proc/[0-9]*/environ; }
 launch() { exec python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' "$@"; }
 
 # Waits until the run file lists at least one measurement (at most 60 s).
@@ -73,7 +77,7 @@ python3 -c 'import json,sys; x=json.load(open(sys.argv[1]))["context"]["xpubench
 if [ -n "${XPU_FAKE_OPENCL:-}" ]; then
   out="$dir/twice.json"
   XPUBENCH_OPENCL_LIBRARY=$XPU_FAKE_OPENCL FAKE_OPENCL_FAULT=hang_finish \
-    launch "$xpubench" run --suite "$dir/suite.toml" --device opencl0 --timeout 600 --json "$out" >"$dir/twice.log" 2>&1 &
+    launch env "$mark" "$xpubench" run --suite "$dir/suite.toml" --device opencl0 --timeout 600 --json "$out" >"$dir/twice.log" 2>&1 &
   pid=$!
   for _ in $(seq 300); do grep -q "opencl0/" "$dir/twice.log" && break; sleep 0.1; done
   sleep 1
@@ -88,7 +92,7 @@ if [ -n "${XPU_FAKE_OPENCL:-}" ]; then
   [ $(($(date +%s) - start)) -le 5 ] || fail "second SIGINT took more than 5 s"
   python3 -c 'import json,sys; x=json.load(open(sys.argv[1]))["context"]["xpubench"]; assert x["interrupted"]' "$out" || fail "second SIGINT: not interrupted"
   sleep 0.3
-  pgrep -f -- "--worker --suite $dir" >/dev/null && fail "a worker outlived its supervisor"
+  marked_running && fail "a worker outlived its supervisor"
 fi
 
 # kill -9 of the supervisor at random points: the files are whole (old or new), the worker dies too.
@@ -96,13 +100,13 @@ for delay in 0.3 0.9 1.7 2.6; do
   out="$dir/k9.json"
   csv="$dir/k9.csv"
   rm -f "$out" "$csv"
-  "$xpubench" run --suite "$dir/suite.toml" --device cpu0 --json "$out" --csv "$csv" >/dev/null 2>&1 &
+  env "$mark" "$xpubench" run --suite "$dir/suite.toml" --device cpu0 --json "$out" --csv "$csv" >/dev/null 2>&1 &
   pid=$!
   sleep "$delay"
   kill -9 "$pid"
   wait "$pid" 2>/dev/null
   sleep 0.3
-  pgrep -f -- "--worker --suite $dir/suite.toml" >/dev/null && fail "kill -9 at ${delay}s left a worker running"
+  marked_running && fail "kill -9 at ${delay}s left a worker running"
   [ -e "$out" ] || continue  # killed before the first write
   python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$out" || fail "kill -9 at ${delay}s: $out is not valid JSON"
   python3 -c 'import csv,sys; rows=list(csv.reader(open(sys.argv[1], newline=""))); assert rows and all(len(r)==len(rows[0]) for r in rows)' "$csv" \

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "cli/fleet.hpp"
 #include "core/problem.hpp"
 #include "results/run.hpp"
+#include "session/fleet.hpp"
 
 namespace xpu {
 

@@ -16,6 +16,14 @@
 
 namespace xpu {
 
+// Descriptors 0-2 open (a child's pipes must not land on them), SIGCHLD not ignored (else children
+// are reaped behind waitpid's back), SIGPIPE ignored (a reader that goes away is a write error,
+// reported, not a silent death): called first by every command that starts children.
+void supervisor_process_setup();
+
+// This executable, for re-executing itself: "/proc/self/exe" (in a forked child, still this binary).
+std::string self_executable();
+
 class subprocess {
  public:
   using clock = std::chrono::steady_clock;
@@ -53,6 +61,10 @@ class subprocess {
   int exit_code() const { return m_exit_code; }
   // The child's last stderr lines, joined by " | ", for a row's reason.
   std::string stderr_tail() const;
+  // `reason`, with the child's last stderr lines after it when it wrote any.
+  std::string with_tail(std::string reason) const;
+  // A deadline `seconds` from now.
+  static clock::time_point after(double seconds);
 
  private:
   subprocess() = default;

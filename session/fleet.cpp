@@ -1,4 +1,4 @@
-#include "cli/fleet.hpp"
+#include "session/fleet.hpp"
 
 #if XPUBENCH_WITH_MPI
 #include <mpi.h>

@@ -1,4 +1,4 @@
-#include "cli/collectives.hpp"
+#include "session/collectives.hpp"
 
 #if XPUBENCH_WITH_MPI
 #include <mpi.h>

@@ -1,4 +1,4 @@
-#include "cli/subprocess.hpp"
+#include "session/subprocess.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -18,6 +18,32 @@
 #include "core/units.hpp"
 
 namespace xpu {
+
+std::string self_executable() {
+  // The kernel's link to the very file this process runs: a binary rebuilt or upgraded during a
+  // long run still starts workers of the same version (the old inode stays reachable through it).
+  return "/proc/self/exe";
+}
+
+// What a supervisor needs from the process it starts in: descriptors 0-2 open (a child's pipes
+// must not land on them), SIGCHLD not ignored (else children are reaped behind waitpid's back),
+// SIGPIPE ignored (a reader that goes away is a write error, reported, not a silent death).
+void supervisor_process_setup() {
+  for (int fd = 0; fd < 3; ++fd)
+    if (::fcntl(fd, F_GETFD) == -1) ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+  std::signal(SIGCHLD, SIG_DFL);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+subprocess::clock::time_point subprocess::after(double seconds) {
+  return clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+std::string subprocess::with_tail(std::string reason) const {
+  if (const std::string tail = stderr_tail(); !tail.empty()) reason += fmt::format("; its last stderr lines: {}", tail);
+  return reason;
+}
+
 
 result<subprocess> subprocess::start(const std::vector<std::string>& argv, const std::string& input, std::FILE* forward_stderr,
                                      std::size_t tail_lines) {

@@ -1,0 +1,218 @@
+#include "session/worker.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "results/run_json.hpp"
+#include "session/subprocess.hpp"
+
+namespace xpu {
+namespace {
+
+using clock = subprocess::clock;
+
+// "plan 12" -> ("plan", "12"); a line with no space is all kind.
+std::pair<std::string_view, std::string_view> split_line(std::string_view line) {
+  const auto sp = line.find(' ');
+  if (sp == std::string_view::npos) return {line, {}};
+  return {line.substr(0, sp), line.substr(sp + 1)};
+}
+
+std::optional<measurement> parse_row(std::string_view payload) {
+  const auto j = nlohmann::json::parse(payload, nullptr, false);
+  if (j.is_discarded()) return std::nullopt;
+  auto m = measurement_from_json(j);
+  if (!m) return std::nullopt;
+  return std::move(*m);
+}
+
+}  // namespace
+
+std::string worker_input_text(const worker_input& in) {
+  std::string text = fmt::format("options {}\ndevice {}\nclock {}\n", in.options.dump(), nlohmann::json(in.device).dump(),
+                                 clock_record_to_json(in.clock).dump());
+  if (!in.idle.empty()) text += fmt::format("idle {}\n", nlohmann::json(in.idle).dump());
+  for (const auto& m : in.rows) text += fmt::format("row {}\n", measurement_to_json(m).dump());
+  return text;
+}
+
+// ---- the worker's side
+
+result<worker_input> worker_input_read(std::istream& in) {
+  worker_input got;
+  for (std::string line; std::getline(in, line);) {
+    const auto [kind, text] = split_line(line);
+    const auto payload = nlohmann::json::parse(text.empty() ? std::string_view("null") : text, nullptr, false);
+    if (payload.is_discarded()) return fail(status::invalid, "the supervisor sent a line that is not JSON: {:.80}", line);
+    if (kind == "options") {
+      if (!payload.is_object()) return fail(status::invalid, "the supervisor's options are not a JSON object: {:.80}", line);
+      got.options = payload;
+    } else if (kind == "device") {
+      if (!payload.is_string()) return fail(status::invalid, "the supervisor's device is not a JSON string: {:.80}", line);
+      got.device = payload.get<std::string>();
+    } else if (kind == "clock") {
+      if (auto c = clock_record_from_json(payload)) got.clock = *c;
+    } else if (kind == "idle" && payload.is_object()) {
+      for (const auto& [dev, watts] : payload.items())
+        if (watts.is_number()) got.idle[dev] = watts.get<double>();
+    } else if (kind == "row") {
+      if (auto m = measurement_from_json(payload)) got.rows.push_back(std::move(*m));
+    }
+  }
+  return got;
+}
+
+result<worker_output> worker_output::take_stdout() {
+  // The protocol goes to the original stdout, on a descriptor that what a driver starts does not inherit.
+  const int fd = ::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+  std::FILE* out = fd >= 0 ? ::fdopen(fd, "w") : nullptr;
+  if (!out) return fail(status::failed, "the worker cannot keep its standard output for the protocol");
+  std::fflush(stdout);
+  ::dup2(STDERR_FILENO, STDOUT_FILENO);
+  return worker_output(out);
+}
+
+worker_output::~worker_output() {
+  if (m_out) std::fclose(m_out);
+}
+
+void worker_output::start(const measurement& m) { line("start", measurement_to_json(m).dump()); }
+void worker_output::finished(const measurement& m) { line("result", measurement_to_json(m).dump()); }
+
+void worker_output::line(std::string_view kind, std::string_view payload) {
+  // One write per line, flushed: the supervisor must see each line as soon as it is true.
+  std::string text(kind);
+  if (!payload.empty()) text += ' ' + std::string(payload);
+  text += '\n';
+  std::fwrite(text.data(), 1, text.size(), m_out);
+  std::fflush(m_out);
+}
+
+// ---- the supervisor's side
+
+void supervise_device(const device_info& d, const isolation& iso, run& r, const std::function<void(const run&)>& on_result,
+                      interruption in, std::vector<std::string>& without) {
+  const std::vector<std::string> argv{self_executable(), "run", "--worker"};
+  const auto input = [&] {  // what it has of this device so far
+    worker_input sent{iso.options, d.id, r.context.clock, r.context.idle_w, {}};
+    for (const auto& m : r.measurements)
+      if (m.device == d.id) sent.rows.push_back(m);
+    return worker_input_text(sent);
+  };
+  const auto start = clock::now();
+  const auto rows_of_device = [&] {
+    return static_cast<std::size_t>(std::ranges::count(r.measurements, d.id, &measurement::device));
+  };
+  std::size_t total = 0;  // rows this device will have: known from the first plan line
+  int signals_seen = in.count.load();
+  int fruitless = 0;      // consecutive workers that ended early without adding a row
+  for (;;) {
+    const std::size_t rows_at_start = rows_of_device();
+    auto started = subprocess::start(argv, input(), stderr);
+    if (!started) {
+      without.push_back(fmt::format("{} ({}): cannot start a worker process: {}", d.id, d.name, started.error().message));
+      return;
+    }
+    subprocess& worker = *started;
+    std::optional<measurement> in_flight;
+    bool planned = false, forwarded = false, killed_on_request = false;
+    auto deadline = subprocess::after(iso.open_timeout_s);
+    const auto interrupt = [&] { return in.count.load() != signals_seen; };
+    std::string line;
+    for (;;) {
+      const auto ev = worker.next(line, deadline, interrupt);
+      if (ev == subprocess::event::ended) break;
+      if (ev == subprocess::event::interrupted) {
+        signals_seen = in.count.load();
+        if (!forwarded) {  // the first signal: the worker finishes its benchmark, then stops
+          worker.signal_group(SIGINT);
+          forwarded = true;
+          continue;
+        }
+        worker.kill_and_reap();  // the second: at once
+        killed_on_request = true;
+        break;
+      }
+      if (ev == subprocess::event::deadline) {
+        const double waited = in_flight ? iso.timeout_s : iso.open_timeout_s;
+        worker.kill_and_reap();
+        if (!in_flight) {
+          without.push_back(worker.with_tail(fmt::format("{} ({}): opening the device and planning took more than {:.0f} s; the worker was killed",
+                                                  d.id, d.name, waited)));
+          return;
+        }
+        measurement m = std::move(*in_flight);
+        m.state = status::timeout;
+        m.reason = worker.with_tail(fmt::format("no result after {:.0f} s (--timeout); the worker process was killed", waited));
+        if (iso.progress) iso.progress(fmt::format(" timeout after {:.0f} s\n", waited));
+        r.measurements.push_back(std::move(m));
+        if (on_result) on_result(r);
+        in_flight.reset();
+        break;  // a fresh worker goes on with the rest
+      }
+      const auto [kind, payload] = split_line(line);
+      if (kind == "unavailable") {
+        without.push_back(fmt::format("{} ({}): cannot be opened: {}", d.id, d.name, payload));
+      } else if (kind == "plan") {
+        planned = true;
+        if (total == 0) total = rows_of_device() + static_cast<std::size_t>(std::strtoull(std::string(payload).c_str(), nullptr, 10));
+        deadline = subprocess::after(iso.open_timeout_s);
+      } else if (kind == "start") {
+        in_flight = parse_row(payload);
+        deadline = subprocess::after(iso.timeout_s);
+        if (in_flight && iso.progress)
+          iso.progress(progress_start(rows_of_device(), std::max(total, rows_of_device() + 1),
+                                      std::chrono::duration<double>(clock::now() - start).count(), in_flight->name));
+      } else if (kind == "result") {
+        auto m = parse_row(payload);
+        if (!m) continue;
+        if (iso.progress) iso.progress(progress_end(*m));
+        r.measurements.push_back(std::move(*m));
+        in_flight.reset();
+        if (on_result) on_result(r);
+        deadline = subprocess::after(iso.open_timeout_s);  // until the next start line
+      } else if (kind == "interrupted") {
+        r.context.interrupted = true;
+      }
+    }
+    if (killed_on_request || in.stop.load()) {
+      if (in_flight && iso.progress) iso.progress(" killed (second interrupt)\n");
+      r.context.interrupted = true;
+      return;
+    }
+    worker.kill_and_reap();  // reaps a worker that closed its output but lingers, and whatever it started
+    if (in_flight) {         // it died in the middle of a benchmark: that row says so, a new worker goes on
+      measurement m = std::move(*in_flight);
+      m.state = status::crashed;
+      m.reason = worker.with_tail(fmt::format("the worker process measuring this benchmark died ({})", worker.how_it_ended()));
+      if (iso.progress) iso.progress(fmt::format(" crashed ({})\n", worker.how_it_ended()));
+      r.measurements.push_back(std::move(m));
+      if (on_result) on_result(r);
+      continue;
+    }
+    if (!planned) {
+      if (worker.ended_by_signal() || worker.exit_code() != 0)
+        without.push_back(
+            worker.with_tail(fmt::format("{} ({}): the worker died while opening the device ({})", d.id, d.name, worker.how_it_ended())));
+      return;
+    }
+    if (rows_of_device() >= total) return;  // every row is in (a crash at exit after the last one loses nothing)
+    // It ended between benchmarks (or a timeout row was just written): a fresh worker goes on, unless
+    // workers keep ending without adding a row.
+    fruitless = rows_of_device() > rows_at_start ? 0 : fruitless + 1;
+    if (fruitless >= 3) {
+      without.push_back(worker.with_tail(fmt::format("{} ({}): {} benchmark(s) not run: three workers in a row ended between benchmarks ({})", d.id,
+                                              d.name, total - rows_of_device(), worker.how_it_ended())));
+      return;
+    }
+  }
+}
+
+}  // namespace xpu

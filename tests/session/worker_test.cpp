@@ -1,0 +1,56 @@
+// The worker protocol's input (session/worker.hpp): what the supervisor writes is what the worker
+// reads, options as one JSON object; a line the protocol does not allow is refused by name.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "session/worker.hpp"
+
+namespace xpu {
+namespace {
+
+TEST(worker_input, what_the_supervisor_writes_the_worker_reads) {
+  worker_input sent;
+  sent.options = {{"suite", "my suite.toml"}, {"seed", 18446744073709551615ull}, {"kernels", {"gemm", "silu"}}, {"filter", "a b\nc"}};
+  sent.device = "opencl0";
+  sent.clock.hz = 3.1e9;
+  sent.clock.method = "add chain";
+  sent.idle = {{"opencl0", 12.5}};
+  measurement m;
+  m.name = "opencl0/latency/empty/ours";
+  m.device = "opencl0";
+  m.kernel = "latency";
+  m.reason = "line one\nline two";
+  sent.rows = {m, m};
+  std::istringstream text(worker_input_text(sent));
+  auto got = worker_input_read(text);
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(got->options, sent.options);
+  EXPECT_EQ(got->device, "opencl0");
+  EXPECT_DOUBLE_EQ(got->clock.hz, 3.1e9);
+  EXPECT_EQ(got->clock.method, "add chain");
+  EXPECT_EQ(got->idle, sent.idle);
+  ASSERT_EQ(got->rows.size(), 2u);
+  EXPECT_EQ(got->rows[1].name, m.name);
+  EXPECT_EQ(got->rows[1].reason, m.reason);
+}
+
+TEST(worker_input, lines_outside_the_protocol_are_refused_by_name) {
+  for (const auto& [text, expect] : std::vector<std::pair<std::string, std::string>>{
+           {"options {\"suite\": \n", "not JSON"},
+           {"options [1, 2]\n", "options are not a JSON object"},
+           {"device 7\n", "device is not a JSON string"},
+       }) {
+    std::istringstream in(text);
+    auto got = worker_input_read(in);
+    ASSERT_FALSE(got) << text;
+    EXPECT_NE(got.error().message.find(expect), std::string::npos) << got.error().message;
+  }
+  std::istringstream empty("");
+  auto nothing = worker_input_read(empty);  // a worker started by hand: no device, answered as unavailable
+  ASSERT_TRUE(nothing);
+  EXPECT_TRUE(nothing->device.empty());
+}
+
+}  // namespace
+}  // namespace xpu
