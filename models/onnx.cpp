@@ -9,18 +9,10 @@
 #include <fmt/format.h>
 
 #include "core/checked.hpp"
+#include "core/forked.hpp"
 #include "models/model_suite.hpp"
 
 #ifdef XPUBENCH_WITH_ONNX
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <csignal>
-#include <cstdio>
-#include <cstring>
-
 #include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
@@ -361,56 +353,32 @@ std::optional<std::string> bad_spatial_attribute(const onnx::GraphProto& g, int 
 
 // libonnx's shape inference has more such holes than attributes can be checked for (1.12: a Conv
 // whose input has another rank than its weight reads past its strides, SIGSEGV; the input's rank is
-// known only during inference). It runs in a forked child, on the model in memory, which sends the
-// inferred model back through a pipe: a child that dies is an error naming the signal, never the
-// command's crash. (suite from-model is single-threaded: fork without exec is safe here.)
+// known only during inference). It runs in a forked child (core/forked.hpp), on the model in memory,
+// which sends the inferred model back: a child that dies is an error naming the signal, one that
+// hangs is stopped at the deadline, never the command's crash or hang. (suite from-model is
+// single-threaded: fork without exec is safe here.)
 result<void> infer_shapes_isolated(onnx::ModelProto& model, const std::string& source) {
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return fail(status::failed, "{}: cannot start ONNX shape inference: pipe: {}", source, std::strerror(errno));
-  std::fflush(nullptr);
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(pipe_fds[0]), ::close(pipe_fds[1]);
-    return fail(status::failed, "{}: cannot start ONNX shape inference: fork: {}", source, std::strerror(errno));
-  }
-  if (pid == 0) {  // the child: "M" + the inferred model, or "E" + libonnx's message
-    ::close(pipe_fds[0]);
-    // A fault dies by its signal, which the parent reports: not through handlers inherited from the
-    // parent (a sanitizer's report, a fuzzer writing the input as its own crash).
-    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(sig, SIG_DFL);
-    std::string reply;
-    try {
-      onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), onnx::ShapeInferenceOptions(false, 0, true));
-      reply = "M" + model.SerializeAsString();
-    } catch (const std::exception& e) {
-      reply = std::string("E") + e.what();
-    }
-    for (std::size_t done = 0; done < reply.size();) {
-      const ssize_t n = ::write(pipe_fds[1], reply.data() + done, reply.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) ::_exit(3);
-      done += static_cast<std::size_t>(n);
-    }
-    ::_exit(0);
-  }
-  ::close(pipe_fds[1]);
-  std::string reply;
-  char buffer[1 << 16];
-  for (;;) {
-    const ssize_t n = ::read(pipe_fds[0], buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    reply.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(pipe_fds[0]);
-  int wait_status = 0;
-  while (::waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {
-  }
-  if (WIFSIGNALED(wait_status))
+  constexpr double timeout_s = 300;  // seconds for graphs of thousands of nodes; a loop in libonnx is not waited out
+  auto inferred = run_forked(
+      [&](std::string& reply) {  // "M" + the inferred model, or "E" + libonnx's message
+        try {
+          onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), onnx::ShapeInferenceOptions(false, 0, true));
+          reply = "M" + model.SerializeAsString();
+        } catch (const std::exception& e) {
+          reply = std::string("E") + e.what();
+        }
+        return 0;
+      },
+      timeout_s);
+  if (!inferred) return fail(status::failed, "{}: cannot start ONNX shape inference: {}", source, inferred.error().message);
+  if (inferred->signal)
     return fail(status::invalid, "{}: ONNX shape inference crashed on this graph ({}): a malformed graph libonnx does not check (e.g. a "
-                "convolution whose input and weight ranks differ)", source, strsignal(WTERMSIG(wait_status)));
-  if (!WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0 || reply.empty())
-    return fail(status::failed, "{}: ONNX shape inference ended without an answer", source);
+                "convolution whose input and weight ranks differ)", source, inferred->how_it_ended(timeout_s));
+  if (inferred->timed_out)
+    return fail(status::invalid, "{}: ONNX shape inference gave no answer within {:g} s and was stopped", source, timeout_s);
+  const std::string& reply = inferred->reply;
+  if (inferred->exit_code != 0 || reply.empty()) return fail(status::failed, "{}: ONNX shape inference ended without an answer ({})", source,
+                                                             inferred->how_it_ended(timeout_s));
   if (reply[0] == 'E') return fail(status::invalid, "{}: ONNX shape inference failed: {}", source, reply.substr(1));
   if (!model.ParseFromArray(reply.data() + 1, static_cast<int>(reply.size() - 1)))
     return fail(status::failed, "{}: ONNX shape inference sent back a model protobuf could not read", source);

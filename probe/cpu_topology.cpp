@@ -1,21 +1,16 @@
 // CPU topology through hwloc. hwloc objects never leave this file: everything is copied into
 // cpu_topology before the topology is destroyed.
 #include <hwloc.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <optional>
 #include <string_view>
-#include <thread>
 
 #include <fmt/format.h>
 
+#include "core/forked.hpp"
 #include "probe/cpu.hpp"
 
 namespace xpu {
@@ -68,39 +63,26 @@ std::string topology_library_version() {
 // process first; only a file that loads there is loaded here. Returns the reason it cannot be.
 namespace {
 std::optional<std::string> xml_crashes_hwloc(const std::filesystem::path& xml) {
-  std::fflush(nullptr);
-  const pid_t pid = ::fork();
-  if (pid < 0) return std::nullopt;  // cannot check: load it as before
-  if (pid == 0) {
-    // Die of the signal itself: no sanitizer or fuzzer handler reporting the crash we look for.
-    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(sig, SIG_DFL);
-    hwloc_topology_t t = nullptr;
-    if (hwloc_topology_init(&t) != 0 || hwloc_topology_set_xml(t, xml.c_str()) != 0) ::_exit(3);
-    hwloc_topology_set_icache_types_filter(t, HWLOC_TYPE_FILTER_KEEP_ALL);
-    const int rc = hwloc_topology_load(t);
-    ::_exit(rc == 0 ? 0 : 3);  // no destroy, no exit handlers: only the load matters
-  }
-  // Waited for 30 s at most: a file hwloc cannot finish reading is as unusable as one it crashes on.
-  int st = 0;
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  for (;;) {
-    const pid_t got = ::waitpid(pid, &st, WNOHANG);
-    if (got == pid) break;
-    if (got < 0 && errno != EINTR) return std::nullopt;
-    if (std::chrono::steady_clock::now() > give_up) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &st, 0);
-      return fmt::format("hwloc did not finish reading the topology file '{}' in 30 s: write it again with `lstopo --of xml FILE.xml`",
-                         xml.string());
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  // A file hwloc cannot finish reading in 30 s is as unusable as one it crashes on.
+  constexpr double timeout_s = 30;
+  auto tried = run_forked(
+      [&](std::string&) {
+        hwloc_topology_t t = nullptr;
+        if (hwloc_topology_init(&t) != 0 || hwloc_topology_set_xml(t, xml.c_str()) != 0) return 3;
+        hwloc_topology_set_icache_types_filter(t, HWLOC_TYPE_FILTER_KEEP_ALL);
+        return hwloc_topology_load(t) == 0 ? 0 : 3;  // no destroy: only the load matters
+      },
+      timeout_s);
+  if (!tried) return std::nullopt;  // cannot check: load it as before
   // 0: loaded; 3: an error the in-process load reports with its own message; anything else (a
   // signal, or a sanitizer's exit status after catching one) is a crash.
-  if (WIFEXITED(st) && (WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == 3)) return std::nullopt;
+  if (tried->exited() && (tried->exit_code == 0 || tried->exit_code == 3)) return std::nullopt;
+  if (tried->timed_out)
+    return fmt::format("hwloc did not finish reading the topology file '{}' in {:g} s: write it again with `lstopo --of xml FILE.xml`",
+                       xml.string(), timeout_s);
   return fmt::format("hwloc crashed ({}) reading the topology file '{}': the file is damaged; write it again with "
                      "`lstopo --of xml FILE.xml`",
-                     WIFSIGNALED(st) ? strsignal(WTERMSIG(st)) : fmt::format("exit status {}", WEXITSTATUS(st)), xml.string());
+                     tried->how_it_ended(timeout_s), xml.string());
 }
 }  // namespace
 

@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "core/forked.hpp"
 #include "core/units.hpp"
 
 namespace xpu {
@@ -218,8 +219,7 @@ void subprocess::kill_and_reap() {
 std::string subprocess::how_it_ended() const {
   if (!m_done) return "";
   if (m_unkillable) return "killed, but it did not exit within 5 s (stuck in the driver); left behind";
-  if (m_signal) return fmt::format("killed by {} ({})", sigabbrev_np(m_signal) ? fmt::format("SIG{}", sigabbrev_np(m_signal)) : std::to_string(m_signal),
-                                   strsignal(m_signal));
+  if (m_signal) return killed_by(m_signal);
   return fmt::format("exit code {}", m_exit_code);
 }
 

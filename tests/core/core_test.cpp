@@ -1,10 +1,14 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <csignal>
 #include <cmath>
 #include <limits>
+#include <thread>
 
 #include "core/half.hpp"
 #include "core/checked.hpp"
+#include "core/forked.hpp"
 #include "core/problem.hpp"
 #include "core/pattern.hpp"
 #include "core/units.hpp"
@@ -104,6 +108,29 @@ TEST(checked, products_overflow_to_nullopt) {
   EXPECT_EQ(checked_product({1 << 20, 1 << 20, 1 << 20}), std::int64_t{1} << 60);
   EXPECT_EQ(checked_product({1 << 20, 1 << 20, 1 << 20, 16}), std::nullopt);
   EXPECT_EQ(checked_add(std::numeric_limits<std::int64_t>::max(), 1), std::nullopt);
+}
+
+// A library call tried in a forked child: its reply and exit code come back; a crash is the signal
+// that ended it, a hang is killed at the deadline; the parent goes on in every case.
+TEST(run_forked, reply_crash_and_hang_are_each_an_outcome) {
+  auto ok = run_forked([](std::string& reply) { return reply.assign(200000, 'x'), 7; }, 30);
+  ASSERT_TRUE(ok);
+  EXPECT_TRUE(ok->exited());
+  EXPECT_EQ(ok->exit_code, 7);
+  EXPECT_EQ(ok->reply, std::string(200000, 'x'));  // more than a pipe holds: read while the child writes
+
+  auto crash = run_forked([](std::string&) { return std::raise(SIGSEGV), 0; }, 30);
+  ASSERT_TRUE(crash);
+  EXPECT_EQ(crash->signal, SIGSEGV);
+  EXPECT_NE(crash->how_it_ended(30).find("SIGSEGV"), std::string::npos) << crash->how_it_ended(30);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  auto hang = run_forked([](std::string&) { return std::this_thread::sleep_for(std::chrono::seconds(60)), 0; }, 0.3);
+  ASSERT_TRUE(hang);
+  EXPECT_TRUE(hang->timed_out);
+  EXPECT_FALSE(hang->exited());
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(30));  // not waited out (a bound, not a timing)
+  EXPECT_EQ(hang->how_it_ended(0.3), "no answer within 0.3 s");
 }
 
 }  // namespace
