@@ -56,6 +56,11 @@ int suite_command::run() const {
   }
   if (auto ok = outputs_apart({{"-o", output}}, {{"model", model}}); !ok)
     return say(stderr, "xpubench suite from-model: {}\n", ok.error().message), 2;
+  // A FIFO or a device would block the first read: only files (a missing one is the readers' to name).
+  std::error_code ec;
+  if (const auto st = std::filesystem::status(model, ec); std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
+    return say(stderr, "xpubench suite from-model: '{}' is not a regular file (a directory, a pipe, a device or a socket): give the model file itself\n",
+               model), 2;
   // By name, then by content: GGUF files start with "GGUF"; anything else is tried as ONNX.
   const std::string ext = std::filesystem::path(model).extension().string();
   if (ext == ".onnx") return from_onnx();

@@ -13,6 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));
   const auto file = xpu::gguf::read(in, "fuzz.gguf");
   if (!file) return 0;
+  (void)xpu::gguf::check_data(*file, size, "fuzz.gguf");  // the extents' arithmetic under UBSan
   const auto model = xpu::model_from_gguf(*file, "fuzz.gguf");
   if (model) (void)xpu::suite_parse(xpu::model_suite_toml(*model, 16), "fuzz.toml");  // the suite written reads back or is refused
   return 0;

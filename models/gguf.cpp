@@ -163,6 +163,9 @@ result<file> read(std::istream& in, std::string_view source) {
   auto version = r.number<std::uint32_t>("the version");
   if (!version) return std::unexpected(version.error());
   f.version = *version;
+  if (f.version == 0x02000000u || f.version == 0x03000000u)
+    return fail(status::invalid, "{}: a big-endian GGUF file (version {} written big-endian, as for s390x): this reader reads the "
+                "little-endian files every other platform uses; convert it on a little-endian machine", source, f.version >> 24);
   if (f.version < 2 || f.version > 3)
     return fail(status::invalid, "{}: GGUF version {} (this reader knows versions 2 and 3{})", source, f.version,
                 f.version == 1 ? "; version 1 files predate 64-bit counts: convert it with a current llama.cpp" : "");
@@ -184,6 +187,8 @@ result<file> read(std::istream& in, std::string_view source) {
     tensor t;
     auto name = r.text(fmt::format("the name of tensor {}", i));
     if (!name) return std::unexpected(name.error());
+    if (name->size() > max_name)
+      return r.bad("the name of tensor {} is {} bytes (ggml allows at most {}): the tensor table is damaged", i, name->size(), max_name);
     t.name = std::move(*name);
     auto dims = r.number<std::uint32_t>("a dimension count");
     if (!dims) return std::unexpected(dims.error());
@@ -204,15 +209,48 @@ result<file> read(std::istream& in, std::string_view source) {
     t.offset = *offset;
     f.tensors.push_back(std::move(t));
   }
+  if (f.metadata.contains("general.alignment")) {
+    const auto a = f.unsigned_integer("general.alignment");
+    if (!a || *a == 0 || *a > (1u << 20) || (*a & (*a - 1)) != 0)
+      return fail(status::invalid, "{}: general.alignment must be a power of two up to 2^20", source);
+    f.alignment = *a;
+  }
+  f.data_offset = (r.offset() + f.alignment - 1) / f.alignment * f.alignment;
   return f;
+}
+
+result<void> check_data(const file& f, std::uint64_t file_size, std::string_view source) {
+  for (const tensor& t : f.tensors) {
+    if (t.offset % f.alignment != 0)
+      return fail(status::invalid, "{}: tensor '{}' starts at data offset {}, not a multiple of the alignment {}: the tensor table is damaged",
+                  source, t.name, t.offset, f.alignment);
+    const double want = type_bytes(t.type, t.elements()).value_or(1);  // unknown types: at least their first byte must be there
+    const auto size = want < 9e18 ? static_cast<std::uint64_t>(want) : std::uint64_t{INT64_MAX};
+    const auto start = checked_add(static_cast<std::int64_t>(std::min<std::uint64_t>(f.data_offset, INT64_MAX)),
+                                   static_cast<std::int64_t>(std::min<std::uint64_t>(t.offset, INT64_MAX)));
+    const auto end = start ? checked_add(*start, static_cast<std::int64_t>(std::min<std::uint64_t>(size, INT64_MAX))) : std::nullopt;
+    if (!end || static_cast<std::uint64_t>(*end) > file_size)
+      return fail(status::invalid, "{}: tensor '{}' ({}, {} bytes at data offset {}) ends past the end of the file ({} bytes): the file is "
+                  "truncated (an interrupted download?) or its tensor table is damaged", source, t.name, type_name(t.type), size, t.offset,
+                  file_size);
+  }
+  return {};
 }
 
 result<file> read_file(const std::filesystem::path& path) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) return fail(status::invalid, "'{}' is a directory, not a GGUF file", path.string());
+  const auto st = std::filesystem::status(path, ec);
+  if (std::filesystem::is_directory(st)) return fail(status::invalid, "'{}' is a directory, not a GGUF file", path.string());
+  if (std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))  // a FIFO would block the read forever
+    return fail(status::invalid, "'{}' is not a regular file (a pipe, a device or a socket): give the model file itself", path.string());
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(status::invalid, "cannot open '{}' for reading", path.string());
-  return read(in, path.string());
+  auto f = read(in, path.string());
+  if (!f) return f;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) return fail(status::invalid, "cannot read the size of '{}': {}", path.string(), ec.message());
+  if (auto ok = check_data(*f, size, path.string()); !ok) return std::unexpected(ok.error());
+  return f;
 }
 
 std::string type_name(std::uint32_t type) {

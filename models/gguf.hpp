@@ -24,6 +24,7 @@ inline constexpr std::uint64_t max_metadata = 1u << 20;
 inline constexpr std::uint64_t max_array = 1u << 28;
 inline constexpr std::uint64_t max_string = 1u << 24;
 inline constexpr std::uint32_t max_dims = 4;  // GGML_MAX_DIMS
+inline constexpr std::size_t max_name = 63;   // GGML_MAX_NAME - 1: llama.cpp refuses longer tensor names
 
 // A metadata array is kept as its element type and length (tokenizer vocabularies are long).
 struct array_summary {
@@ -42,6 +43,8 @@ struct tensor {
 
 struct file {
   std::uint32_t version = 0;  // 2 or 3
+  std::uint64_t alignment = 32;    // general.alignment: of the data section and of every tensor's offset
+  std::uint64_t data_offset = 0;   // where the data section starts: after the tensor table, aligned
   std::map<std::string, value> metadata;
   std::vector<tensor> tensors;
 
@@ -54,7 +57,10 @@ struct file {
 
 // Reads the structure from `in` (positioned at the file's start); `source` names it in errors.
 result<file> read(std::istream& in, std::string_view source);
-// The same from a file path.
+// Whether every tensor's data lies inside a file of `file_size` bytes at an aligned offset (a
+// truncated download, a damaged offset): the first tensor that does not is named.
+result<void> check_data(const file& f, std::uint64_t file_size, std::string_view source);
+// The structure of a regular file at `path`, its tensors' data checked against its size.
 result<file> read_file(const std::filesystem::path& path);
 
 // ggml's name of a tensor type ("f32", "q4_0", ...), or "type N" for one this reader does not know.

@@ -109,6 +109,9 @@ result<model_structure> model_from_gguf(const gguf::file& f, std::string_view so
     if (m.hidden % m.heads != 0) return fail(status::invalid, "{}: embedding_length {} is not a multiple of head_count {}", source, m.hidden, m.heads);
     m.head_dim = m.hidden / m.heads;
   }
+  if (const gguf::tensor* e = f.find("token_embd.weight"); e && e->dims.size() == 2 && e->dims[0] != static_cast<std::uint64_t>(m.hidden))
+    return fail(status::invalid, "{}: '{}.embedding_length' is {} but token_embd.weight's rows are {} long: the metadata contradicts the tensors",
+                source, *arch, m.hidden, e->dims[0]);
   if (m.heads % m.kv_heads != 0) return fail(status::invalid, "{}: head_count {} is not a multiple of head_count_kv {}", source, m.heads, m.kv_heads);
   if (m.head_dim > max_attention_head_dim)
     return fail(status::invalid, "{}: heads of {} (attention.key_length) are beyond xpubench's attention kernels (at most {})", source, m.head_dim,

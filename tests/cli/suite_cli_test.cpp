@@ -1,6 +1,7 @@
 // `xpubench suite from-model` end to end: a Llama-shaped GGUF written by the tests becomes a suite,
 // the suite runs on the CPU, and the run carries the model: its report gives tokens/s bounds.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <fstream>
 
@@ -122,6 +123,19 @@ TEST(suite_cli, bad_models_exit_2_with_the_reason) {
   EXPECT_NE(r.err.find("truncated"), std::string::npos) << r.err;
   r = xpubench({"suite", "from-model", truncated.string(), "--tokens", "1"});
   EXPECT_EQ(r.exit_code, 2);  // a prompt of one token has no prefill
+  // the weights cut short (an interrupted download): refused, the tensor named
+  const std::string whole = test::gguf_writer::llama(1, 32, 64, 2, 2, 10, 0).bytes(true);
+  const auto short_one = dir.write("short.gguf", whole.substr(0, whole.size() - 64));
+  r = xpubench({"suite", "from-model", short_one.string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("ends past the end of the file"), std::string::npos) << r.err;
+  EXPECT_EQ(xpubench({"suite", "from-model", dir.write("whole.gguf", whole).string(), "-o", (dir.path() / "w.toml").string()}).exit_code, 0);
+  // a FIFO would block the first read forever: refused before it is opened
+  const auto fifo = dir.path() / "pipe.gguf";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  r = xpubench({"suite", "from-model", fifo.string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("not a regular file"), std::string::npos) << r.err;
   r = xpubench({"suite", "show", "quick"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("[[attention]]"), std::string::npos);

@@ -87,6 +87,56 @@ TEST(gguf, damaged_headers_are_refused_with_the_reason) {
   EXPECT_NE(error_of(huge.bytes()).find("multiply within 64 bits"), std::string::npos);
 }
 
+// The data section against the file's size (read_file does it; check_data is the rule): a file one
+// byte short, a tensor offset far past the end or off the alignment is refused naming the tensor.
+TEST(gguf, tensor_data_must_lie_inside_the_file) {
+  const std::string whole = test::gguf_writer::llama(1, 32, 64, 2, 1, 5, 8).bytes(true);
+  const auto f = parse(whole);
+  ASSERT_TRUE(f) << f.error().message;
+  EXPECT_EQ(f->alignment, 32u);
+  EXPECT_EQ(f->data_offset % 32, 0u);
+  EXPECT_TRUE(gguf::check_data(*f, whole.size(), "m.gguf"));
+  std::uint64_t end = 0;  // where the last tensor's bytes end (the padding after it is not needed, as llama.cpp reads it)
+  for (const auto& t : f->tensors) end = std::max<std::uint64_t>(end, f->data_offset + t.offset + static_cast<std::uint64_t>(*gguf::type_bytes(t.type, t.elements())));
+  EXPECT_TRUE(gguf::check_data(*f, end, "m.gguf"));
+  const auto short_by_one = gguf::check_data(*f, end - 1, "m.gguf");
+  ASSERT_FALSE(short_by_one);
+  EXPECT_NE(short_by_one.error().message.find("ends past the end of the file"), std::string::npos) << short_by_one.error().message;
+  EXPECT_NE(short_by_one.error().message.find("truncated"), std::string::npos);
+  gguf::file far = *f;
+  far.tensors.back().offset = std::uint64_t{1} << 60;
+  EXPECT_FALSE(gguf::check_data(far, whole.size(), "m.gguf"));
+  far.tensors.back().offset = ~std::uint64_t{0} - 31;  // aligned, and the end overflows 64 bits
+  EXPECT_FALSE(gguf::check_data(far, ~std::uint64_t{0}, "m.gguf"));
+  far.tensors.back().offset = 16;
+  const auto misaligned = gguf::check_data(far, whole.size(), "m.gguf");
+  ASSERT_FALSE(misaligned);
+  EXPECT_NE(misaligned.error().message.find("not a multiple of the alignment 32"), std::string::npos) << misaligned.error().message;
+  // the header alone: its data is missing
+  EXPECT_FALSE(gguf::check_data(*parse(test::gguf_writer::llama(1, 32, 64, 2, 1, 5, 8).bytes()), whole.size() / 4, "m.gguf"));
+}
+
+TEST(gguf, big_endian_files_and_damaged_names_are_named_as_such) {
+  test::gguf_writer w;
+  w.text("general.architecture", "llama").tensor("a.weight", {4, 4}, 0);
+  const std::string good = w.bytes();
+  const std::string big = good.substr(0, 4) + std::string("\0\0\0\3", 4) + good.substr(8);
+  EXPECT_NE(error_of(big).find("a big-endian GGUF file (version 3"), std::string::npos) << error_of(big);
+  test::gguf_writer named;
+  named.tensor(std::string(3000000, 'n'), {4, 4}, 0);
+  const std::string e = error_of(named.bytes());
+  EXPECT_NE(e.find("is 3000000 bytes (ggml allows at most 63)"), std::string::npos) << e.substr(0, 200);
+  EXPECT_LT(e.size(), 300u);  // the name itself is not printed
+  test::gguf_writer contradicts = test::gguf_writer::llama(1, 64, 160, 4, 2, 100, 8);
+  contradicts.u32("llama.embedding_length", 96);  // the token embedding's rows are 64 long
+  const auto m = model_from_gguf(*parse(contradicts.bytes()), "m.gguf");
+  ASSERT_FALSE(m);
+  EXPECT_NE(m.error().message.find("the metadata contradicts the tensors"), std::string::npos) << m.error().message;
+  test::gguf_writer aligned;
+  aligned.u32("general.alignment", 48).tensor("a.weight", {4, 4}, 0);
+  EXPECT_NE(error_of(aligned.bytes()).find("power of two"), std::string::npos);
+}
+
 TEST(model_structure, groups_matrix_shapes_and_sizes_the_weights) {
   const auto f = parse(test::gguf_writer::llama(3, 64, 160, 4, 2, 100, 2).bytes());
   ASSERT_TRUE(f);
