@@ -134,7 +134,14 @@ def hostile():
     ranks = helper.make_graph([n("Conv", ["x3", "w"], ["y"], name="ranks")], "ranks", [helper.make_tensor_value_info("x3", TensorProto.FLOAT, [1, 3, 8])],
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [weight("w", (4, 3, 3, 3))])
     model = lambda g: helper.make_model(g, producer_name="xpubench-tests", opset_imports=[helper.make_opsetid("", 13)])
-    return model(stride0), model(odd), model(no_output), model(ranks)
+    y = [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)]
+    # Convolutions no runtime accepts (issue 29): a group of 0, a group that does not divide 3 channels,
+    # a kernel_shape other than the weights', and a fixed input dimension of 2^62.
+    conv = lambda name, inputs=x, **attrs: model(helper.make_graph([n("Conv", ["x", "w"], ["y"], name=name, **attrs)], name, inputs, y,
+                                                                   [weight("w", (4, 3, 3, 3))]))
+    bad_convs = {"group0": conv("group0", group=0), "group2": conv("group2", group=2), "kernel5": conv("kernel5", kernel_shape=[5, 5]),
+                 "huge": conv("huge", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 2**62, 8])])}
+    return model(stride0), model(odd), model(no_output), model(ranks), bad_convs
 
 
 def many(count=50000):
@@ -158,7 +165,9 @@ def main():
     save(cnn(), os.path.join(out, "cnn.onnx"))
     save(quantized(), os.path.join(out, "quantized.onnx"), check=False)
     save(no_product(), os.path.join(out, "relu.onnx"))
-    stride0, odd, no_output, ranks = hostile()
+    stride0, odd, no_output, ranks, bad_convs = hostile()
+    for name, m in bad_convs.items():
+        save(m, os.path.join(out, name + ".onnx"), check=False)
     save(stride0, os.path.join(out, "stride0.onnx"), check=False)
     save(odd, os.path.join(out, "odd.onnx"), check=False)
     save(no_output, os.path.join(out, "no_output.onnx"), check=False)

@@ -151,6 +151,17 @@ TEST(onnx, hostile_graphs_are_refused_or_mapped_with_notes_never_crash) {
   ASSERT_FALSE(ranks);
   EXPECT_NE(ranks.error().message.find("ONNX shape inference crashed on this graph"), std::string::npos) << ranks.error().message;
 
+  // Convolutions no runtime accepts are refused (they were mapped, or left out with a note, exit 0).
+  for (const auto& [file, expect] : std::vector<std::pair<std::string, std::string>>{
+           {"group0.onnx", "Conv 'group0': group 0"},
+           {"group2.onnx", "group"},
+           {"kernel5.onnx", "kernel_shape 5 x 5 disagrees with its weights' 3 x 3"},
+           {"huge.onnx", "dimension 2 of 4611686018427387904: above 2^30"}}) {
+    const auto bad = model_from_onnx(models_dir / file, {});
+    ASSERT_FALSE(bad) << file;
+    EXPECT_NE(bad.error().message.find(expect), std::string::npos) << file << ": " << bad.error().message;
+  }
+
   const auto typo = model_from_onnx(models_dir / "block.onnx", {1, 8, {{"seqlen", 16}}});
   ASSERT_FALSE(typo);
   EXPECT_NE(typo.error().message.find("--dim seqlen=16: no input of the graph has a symbolic dimension 'seqlen' (it has: batch, sequence)"),
