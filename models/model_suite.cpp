@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -117,53 +118,86 @@ result<model_structure> model_from_gguf(const gguf::file& f, std::string_view so
     return fail(status::invalid, "{}: heads of {} (attention.key_length) are beyond xpubench's attention kernels (at most {})", source, m.head_dim,
                 max_attention_head_dim);
 
-  // The matrices: 2-D `.weight` tensors but the token embedding (a row lookup, not a product);
-  // without output.weight the embedding is tied and is the output matrix too.
-  std::map<std::pair<std::int64_t, std::int64_t>, model_matrix> shapes;
-  std::map<std::pair<std::int64_t, std::int64_t>, std::set<std::string>> roles;  // per shape, what its role text lists
-  std::map<std::string, double> bytes_by_type;
+  // The matrices: 2-D `.weight` tensors but the embeddings (row lookups, not products), and the
+  // experts' 3-D ones; without output.weight the embedding is tied and is the output matrix too.
+  const auto lookup = [](const std::string& name) {
+    return name == "token_embd.weight" || name == "position_embd.weight" || name == "token_types.weight";
+  };
+  const auto experts = f.unsigned_integer(*arch + ".expert_count");
+  const auto experts_used = f.unsigned_integer(*arch + ".expert_used_count");
+  const bool moe = experts && experts_used && *experts >= 1 && *experts <= 4096 && *experts_used >= 1 && *experts_used <= *experts;
+  using group_key = std::tuple<std::int64_t, std::int64_t, bool, std::string>;  // k, n, output, type
+  std::map<group_key, model_matrix> shapes;
+  std::map<group_key, std::set<std::string>> roles;  // per group, what its role text lists
+  std::map<std::string, double> bytes_by_type;       // what a token reads
+  double expert_bytes = 0;                            // every expert, as the file holds them
   bool sizes_known = true;
-  const auto add = [&](const gguf::tensor& t, const std::string& role) {
+  const auto add = [&](const gguf::tensor& t, const std::string& role, std::int64_t n_experts) {
     const auto k = static_cast<std::int64_t>(t.dims[0]), n = static_cast<std::int64_t>(t.dims[1]);
-    model_matrix& mm = shapes[{k, n}];
     const std::string type = gguf::type_name(t.type);
-    auto& listed = roles[{k, n}];
+    const bool output = role.starts_with("output");
+    const group_key key{k, n, output, type + (n_experts ? "/experts" : "")};
+    model_matrix& mm = shapes[key];
+    auto& listed = roles[key];
     if (mm.count == 0) {
-      mm = {role, k, n, 0, type, role.starts_with("output")};
+      mm = {role, k, n, 0, type, output, n_experts, n_experts ? static_cast<std::int64_t>(*experts_used) : 0};
       listed.insert(role);
-    } else {
-      // Each role once (a set, not a search of the text), the first max_roles_listed of them.
-      if (listed.size() <= max_roles_listed && listed.insert(role).second) mm.role += listed.size() <= max_roles_listed ? ", " + role : ", ...";
-      mm.logits = mm.logits && role.starts_with("output");
-      if (mm.type != type) mm.type = "mixed";
+    } else if (listed.size() <= max_roles_listed && listed.insert(role).second) {  // each role once, the first max_roles_listed
+      mm.role += listed.size() <= max_roles_listed ? ", " + role : ", ...";
     }
     ++mm.count;
-    if (const auto b = gguf::type_bytes(t.type, t.elements())) bytes_by_type[type] += *b;
-    else sizes_known = false;
+    if (const auto b = gguf::type_bytes(t.type, t.elements())) {
+      bytes_by_type[type] += n_experts ? *b * static_cast<double>(*experts_used) / static_cast<double>(n_experts) : *b;
+      if (n_experts) expert_bytes += *b;
+    } else {
+      sizes_known = false;
+    }
   };
-  std::map<std::string, std::pair<std::size_t, std::string>> experts;  // "role (shape)" -> tensors, the first's name
+  std::map<std::string, std::pair<std::size_t, std::string>> unmapped;  // "role (shape)" -> tensors, the first's name
+  std::int64_t expert_silu_width = 0, expert_silu_tensors = 0;
   for (const auto& t : f.tensors) {
-    if (!t.name.ends_with(".weight") || t.name == "token_embd.weight") continue;
-    if (t.dims.size() == 3) {  // one note per role and shape, however many layers have it
-      auto& [count, first] = experts[fmt::format("{} ({} x {} x {})", role_of(t.name), t.dims[0], t.dims[1], t.dims[2])];
+    if (!t.name.ends_with(".weight")) continue;
+    if (lookup(t.name)) {
+      if (t.name != "token_embd.weight") m.notes.push_back(fmt::format("{}: a row lookup, not a product: left out", t.name));
+      continue;
+    }
+    if (t.dims.size() == 3) {
+      if (moe && t.dims[2] == *experts && t.dims[0] <= (1u << 30) && t.dims[1] <= (1u << 30)) {
+        add(t, role_of(t.name), static_cast<std::int64_t>(*experts));
+        if (ffn_is_silu(m.architecture) && role_of(t.name) == "ffn_gate_exps") {
+          expert_silu_width = std::max(expert_silu_width, static_cast<std::int64_t>(t.dims[1]));
+          ++expert_silu_tensors;
+        }
+        continue;
+      }
+      auto& [count, first] = unmapped[fmt::format("{} ({} x {} x {})", role_of(t.name), t.dims[0], t.dims[1], t.dims[2])];
       if (count++ == 0) first = t.name;
       continue;
     }
     if (t.dims.size() != 2) continue;  // norms and biases are vectors
     if (t.dims[0] > (1u << 30) || t.dims[1] > (1u << 30))
       return fail(status::invalid, "{}: tensor '{}' is {} x {}: a dimension above 2^30", source, t.name, t.dims[0], t.dims[1]);
-    add(t, role_of(t.name));
+    add(t, role_of(t.name), 0);
     if (ffn_is_silu(m.architecture) && role_of(t.name) == "ffn_gate") {  // k x n: hidden in, the FFN's width out
       m.silu_width = std::max(m.silu_width, static_cast<std::int64_t>(t.dims[1]));
       ++m.silu_layers;
     }
   }
-  for (const auto& [what, seen] : experts)
-    m.notes.push_back(fmt::format("{}: 3-D expert weights in {} tensor(s) ({}{}) are not mapped to problems yet", what, seen.first, seen.second,
-                                  seen.first > 1 ? ", ..." : ""));
+  for (const auto& [what, seen] : unmapped)
+    m.notes.push_back(fmt::format("{}: 3-D expert weights in {} tensor(s) ({}{}) left out: {}", what, seen.first, seen.second,
+                                  seen.first > 1 ? ", ..." : "",
+                                  moe ? fmt::format("their third dimension is not {}.expert_count ({})", *arch, *experts)
+                                      : fmt::format("the file has no valid {0}.expert_count and {0}.expert_used_count", *arch)));
+  if (expert_bytes > 0)
+    m.notes.push_back(fmt::format("mixture of experts: {} experts, {} used per token; the decode bound reads the used experts' share of "
+                                  "their {:.0f} bytes", *experts, *experts_used, expert_bytes));
+  if (m.silu_width == 0 && expert_silu_tensors > 0) {  // the experts' activation: used experts x tokens rows
+    m.silu_width = expert_silu_width;
+    m.silu_layers = expert_silu_tensors * static_cast<std::int64_t>(*experts_used);
+  }
   if (!f.find("output.weight"))
     if (const gguf::tensor* e = f.find("token_embd.weight"); e && e->dims.size() == 2) {
-      add(*e, "output (tied to token_embd)");
+      add(*e, "output (tied to token_embd)", 0);
       m.notes.push_back("no output.weight: the output matrix is the token embedding (tied weights)");
     }
   if (shapes.empty()) return fail(status::invalid, "{}: no 2-D '.weight' tensor: nothing to multiply", source);
@@ -197,26 +231,38 @@ std::string model_suite_toml(const model_structure& m, std::int64_t tokens) {
   s += fmt::format("description = {}\n", toml_quoted(fmt::format("{} ({}): {} layers, hidden {}, {} heads / {} KV heads of {}, prompt {}", m.name,
                                                                     m.architecture, m.layers, m.hidden, m.heads, m.kv_heads, m.head_dim, tokens)));
   s += "repetitions = 5\nmin_time_s = 0.05\n\n";
-  std::string decode, prefill;
-  const auto step = [](std::string& phase, const char* name, const problem& p, std::int64_t count) {
-    phase += fmt::format("[[model.{}]]\nrun = \"{}\"\ncount = {}\n", name, p.shape_id(), count);
+  // Each phase's steps, one per problem (groups of one shape but another type or role add up).
+  std::vector<std::pair<problem, std::int64_t>> decode_steps, prefill_steps;
+  const auto step = [](std::vector<std::pair<problem, std::int64_t>>& phase, const problem& p, std::int64_t count) {
+    for (auto& [q, c] : phase)
+      if (q.shape_id() == p.shape_id()) return void(c += count);
+    phase.emplace_back(p, count);
   };
-  const auto rows_of = [&](const model_matrix& mm, bool prompt) { return prompt && !mm.logits ? tokens : std::int64_t{1}; };
+  // A shapes list without repeats: "  { m = .., n = .., k = ..<extra> },<comment>" once per (m, n, k).
+  const auto shape_lines = [](std::set<std::tuple<std::int64_t, std::int64_t, std::int64_t>>& seen, std::int64_t rows, const model_matrix& mm,
+                              std::string_view extra, const std::string& comment) {
+    if (!seen.emplace(rows, mm.n, mm.k).second) return std::string();
+    return fmt::format("  {{ m = {}, n = {}, k = {}{} }},{}\n", rows, mm.n, mm.k, extra, comment);
+  };
+  std::set<std::tuple<std::int64_t, std::int64_t, std::int64_t>> gemm_seen;
   s += "[[gemm]]\nprecisions = [\"fp32\", \"fp16\", \"bf16\", \"int8\"]\nshapes = [\n";
   for (const auto& mm : m.matrices) {
-    s += fmt::format("  {{ m = 1, n = {}, k = {}, trans_b = true }},  # {} x {} ({})\n", mm.n, mm.k, toml_comment(mm.role), mm.count, mm.type);
-    if (!mm.logits) s += fmt::format("  {{ m = {}, n = {}, k = {}, trans_b = true }},\n", tokens, mm.n, mm.k);
-    step(decode, "decode", {gemm_shape{1, mm.n, mm.k, false, true}}, mm.count);
-    step(prefill, "prefill", {gemm_shape{rows_of(mm, true), mm.n, mm.k, false, true}}, mm.count);
+    const std::string what = fmt::format("  # {} x {} ({}{})", toml_comment(mm.role), mm.count, mm.type,
+                                         mm.experts ? fmt::format(", {} experts, {} used", mm.experts, mm.experts_used) : "");
+    s += shape_lines(gemm_seen, 1, mm, ", trans_b = true", what);
+    s += shape_lines(gemm_seen, mm.prefill_rows(tokens), mm, ", trans_b = true", "");
+    step(decode_steps, {gemm_shape{1, mm.n, mm.k, false, true}}, mm.decode_count());
+    step(prefill_steps, {gemm_shape{mm.prefill_rows(tokens), mm.n, mm.k, false, true}}, mm.prefill_count());
   }
   s += "]\n\n";
   // The matrices stored in blocks xpubench has kernels for, as qgemm in those blocks (one section per format).
   for (quant_format f : {quant_format::q8_0, quant_format::q4_0}) {
     std::string shapes;
+    std::set<std::tuple<std::int64_t, std::int64_t, std::int64_t>> seen;
     for (const auto& mm : m.matrices)
       if (mm.type == to_string(f) && mm.k % quant_block_weights == 0) {
-        shapes += fmt::format("  {{ m = 1, n = {}, k = {} }},\n", mm.n, mm.k);
-        if (!mm.logits) shapes += fmt::format("  {{ m = {}, n = {}, k = {} }},\n", tokens, mm.n, mm.k);
+        shapes += shape_lines(seen, 1, mm, "", "");
+        shapes += shape_lines(seen, mm.prefill_rows(tokens), mm, "", "");
       }
     if (!shapes.empty())
       s += fmt::format("# The matrices stored in {} blocks, in those blocks: with fp32 activations, and with Q8_0 ones (int8).\n"
@@ -228,25 +274,30 @@ std::string model_suite_toml(const model_structure& m, std::int64_t tokens) {
                    "  {{ heads = {0}, kv_heads = {1}, seq_q = 1, seq_kv = {2}, head_dim = {3}, causal = true }},  # decode over the prompt's cache\n"
                    "]\n\n",
                    m.heads, m.kv_heads, tokens, m.head_dim);
-  step(prefill, "prefill", {attention_shape{1, m.heads, m.kv_heads, tokens, tokens, m.head_dim, true}}, m.layers);
-  step(decode, "decode", {attention_shape{1, m.heads, m.kv_heads, 1, tokens, m.head_dim, true}}, m.layers);
+  step(prefill_steps, {attention_shape{1, m.heads, m.kv_heads, tokens, tokens, m.head_dim, true}}, m.layers);
+  step(decode_steps, {attention_shape{1, m.heads, m.kv_heads, 1, tokens, m.head_dim, true}}, m.layers);
   s += fmt::format("[[rmsnorm]]\nprecisions = [\"fp32\", \"fp16\", \"bf16\"]\nshapes = [{{ rows = {}, cols = {} }}, {{ rows = 1, cols = {} }}]\n\n", tokens, m.hidden,
                    m.hidden);
-  step(prefill, "prefill", {rmsnorm_shape{tokens, m.hidden}}, 2 * m.layers + 1);
-  step(decode, "decode", {rmsnorm_shape{1, m.hidden}}, 2 * m.layers + 1);
+  step(prefill_steps, {rmsnorm_shape{tokens, m.hidden}}, 2 * m.layers + 1);
+  step(decode_steps, {rmsnorm_shape{1, m.hidden}}, 2 * m.layers + 1);
   if (m.silu_width > 0) {
     s += fmt::format("# The gated FFN's activation, silu(gate): one row per token of the FFN's width.\n"
                      "[[silu]]\nprecisions = [\"fp32\", \"fp16\", \"bf16\"]\nshapes = [{{ rows = {}, cols = {} }}, {{ rows = 1, cols = {} }}]\n\n",
                      tokens, m.silu_width, m.silu_width);
-    step(prefill, "prefill", {silu_shape{tokens, m.silu_width}}, m.silu_layers);
-    step(decode, "decode", {silu_shape{1, m.silu_width}}, m.silu_layers);
+    step(prefill_steps, {silu_shape{tokens, m.silu_width}}, m.silu_layers);
+    step(decode_steps, {silu_shape{1, m.silu_width}}, m.silu_layers);
   }
   s += "# The decode memory bound: the matrices' bytes / the read bandwidth measured here (1 GiB: beyond the caches).\n"
        "[[bandwidth]]\nops = [\"read\"]\nbytes = [1073741824]\n\n";
   s += fmt::format("[model]\nname = {}\nsource = {}\nweight_type = {}\ntokens = {}\nweight_bytes = {:.0f}\n", toml_quoted(fmt::format("{}: {}", m.architecture, m.name)),
                    toml_quoted(m.source), toml_quoted(m.weight_type), tokens, m.weight_bytes);
   s += toml_notes(m.notes);
-  return s + "\n" + decode + "\n" + prefill;
+  std::string steps;
+  for (const auto& [phase, list] : {std::pair{"decode", &decode_steps}, std::pair{"prefill", &prefill_steps}}) {
+    steps += "\n";
+    for (const auto& [p, count] : *list) steps += fmt::format("[[model.{}]]\nrun = \"{}\"\ncount = {}\n", phase, p.shape_id(), count);
+  }
+  return s + steps;
 }
 
 }  // namespace xpu

@@ -2,6 +2,7 @@
 // From a model file's structure to a suite: the distinct matrix shapes of its layers (with how many
 // tensors share each), its attention geometry and hidden size, written as a TOML suite whose
 // [model] table says what one token costs in those problems (core/model_profile.hpp).
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -14,12 +15,23 @@
 namespace xpu {
 
 // One matrix shape of the model: y[n] = W[n x k] x[k], used `count` times per token.
+// Tensors are grouped by shape, weight type and output-ness: an output matrix shaped like an FFN
+// one still runs at m = 1 in prefill, and a layer stored in another type keeps its own rows.
 struct model_matrix {
   std::string role;        // what the tensors are ("attn_q", "ffn_down", "output"), joined when shapes coincide
   std::int64_t k = 0, n = 0;
-  std::int64_t count = 0;  // tensors of this shape: each runs once per token
-  std::string type;        // their weight type ("q4_0"; "mixed" when they differ)
+  std::int64_t count = 0;  // tensors of this group: each runs once per token (an expert tensor: per used expert)
+  std::string type;        // their weight type ("q4_0")
   bool logits = false;     // the output matrix: a prompt needs it for its last position only
+  // Mixture of experts (3-D `*_exps` tensors, k x n x experts): `experts` matrices per tensor, of
+  // which a token uses `experts_used` (decode: m = 1, count x used; prefill: the prompt's tokens
+  // spread over every expert, m = tokens x used / experts rounded up, count x experts). 0: dense.
+  std::int64_t experts = 0, experts_used = 0;
+  std::int64_t decode_count() const { return experts ? count * experts_used : count; }
+  std::int64_t prefill_rows(std::int64_t tokens) const {
+    return logits ? 1 : experts ? std::max<std::int64_t>(1, (tokens * experts_used + experts - 1) / experts) : tokens;
+  }
+  std::int64_t prefill_count() const { return experts ? count * experts : count; }
 };
 
 struct model_structure {
@@ -31,14 +43,15 @@ struct model_structure {
   // architecture's FFN activation is not SiLU (GELU in gemma and gpt2) or there is no ffn_gate.
   std::int64_t silu_width = 0, silu_layers = 0;
   std::vector<model_matrix> matrices;
-  double weight_bytes = 0;   // every matrix once, in the file's types (0: a type of unknown size)
+  double weight_bytes = 0;   // what one token reads: every dense matrix once, the used experts' share of the expert ones (0: a type of unknown size)
   std::string weight_type;   // the type most matrix bytes are stored in
   std::vector<std::string> notes;  // what was left out and why (3-D expert tensors, unknown types)
 };
 
 // The structure of a GGUF model (general.architecture's block_count, embedding_length,
-// attention.head_count[_kv], attention.key_length, and the 2-D `.weight` tensors); an `invalid`
-// error names the missing key or the inconsistent size.
+// attention.head_count[_kv], attention.key_length, expert_count and expert_used_count, the 2-D
+// `.weight` tensors and the 3-D expert ones; the token, position and token-type embeddings are row
+// lookups, not products); an `invalid` error names the missing key or the inconsistent size.
 result<model_structure> model_from_gguf(const gguf::file& f, std::string_view source);
 
 // The suite: GEMMs (weights as stored: B transposed) at m = 1 for decode and m = tokens for prefill,

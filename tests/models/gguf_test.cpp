@@ -3,6 +3,8 @@
 // damage a file can have, each refused with the offset and the reason.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <fmt/format.h>
 
 #include <random>
@@ -178,6 +180,79 @@ TEST(model_structure, tied_embeddings_and_what_cannot_be_mapped_are_noted) {
   const auto groups = model_from_gguf(*parse(odd.bytes()), "m.gguf");
   ASSERT_FALSE(groups);
   EXPECT_NE(groups.error().message.find("not a multiple of head_count_kv 3"), std::string::npos);
+}
+
+// Mixture of experts: the 3-D `*_exps` tensors are products too, `expert_used_count` of them per
+// token in decode, every expert in prefill over the prompt's share of rows; a token reads the used
+// experts' share of their bytes.
+TEST(model_structure, experts_run_as_used_per_token_and_spread_over_the_prompt) {
+  auto w = test::gguf_writer::llama(2, 32, 64, 2, 2, 50, 8);
+  w.u32("llama.expert_count", 8).u32("llama.expert_used_count", 2);
+  for (int layer = 0; layer < 2; ++layer) {
+    w.tensor(fmt::format("blk.{}.ffn_gate_exps.weight", layer), {32, 48, 8}, 8);
+    w.tensor(fmt::format("blk.{}.ffn_up_exps.weight", layer), {32, 48, 8}, 8);
+    w.tensor(fmt::format("blk.{}.ffn_down_exps.weight", layer), {48, 32, 8}, 8);
+  }
+  const auto dense = model_from_gguf(*parse(test::gguf_writer::llama(2, 32, 64, 2, 2, 50, 8).bytes()), "dense.gguf");
+  const auto m = model_from_gguf(*parse(w.bytes()), "moe.gguf");
+  ASSERT_TRUE(m && dense) << m.error().message;
+  const auto gate_up = std::ranges::find_if(m->matrices, [](const model_matrix& mm) { return mm.experts > 0 && mm.n == 48; });
+  ASSERT_NE(gate_up, m->matrices.end());
+  EXPECT_EQ(gate_up->count, 4);  // gate and up of two layers
+  EXPECT_EQ(gate_up->decode_count(), 8);
+  EXPECT_EQ(gate_up->prefill_rows(16), 4);  // 16 tokens x 2 used / 8 experts
+  EXPECT_EQ(gate_up->prefill_count(), 32);
+  EXPECT_EQ(gate_up->prefill_rows(3), 1);   // rounded up, at least one row
+  const double expert_bytes = 6.0 * 32 * 48 * 8 / 32 * 34;
+  EXPECT_DOUBLE_EQ(m->weight_bytes, dense->weight_bytes + expert_bytes * 2 / 8);
+  EXPECT_EQ(m->silu_width, 64);  // the dense FFN's, which this test model has too
+  const std::string toml = model_suite_toml(*m, 16);
+  EXPECT_NE(toml.find("{ m = 4, n = 48, k = 32, trans_b = true }"), std::string::npos) << toml;
+  const auto s = suite_parse(toml, "moe.toml");
+  ASSERT_TRUE(s) << s.error().message;
+  bool seen = false;
+  for (const model_step& st : s->model->decode)
+    if (st.run == "gemm/m1n48k32tb") {
+      seen = true;
+      EXPECT_EQ(st.count, 8);
+    }
+  EXPECT_TRUE(seen);
+  // without the counts the experts stay out, with the reason
+  auto unknown = test::gguf_writer::llama(1, 32, 64, 2, 2, 50, 8);
+  unknown.tensor("blk.0.ffn_up_exps.weight", {32, 48, 8}, 8);
+  const auto u = model_from_gguf(*parse(unknown.bytes()), "u.gguf");
+  ASSERT_TRUE(u);
+  ASSERT_FALSE(u->notes.empty());
+  EXPECT_NE(u->notes[0].find("no valid llama.expert_count"), std::string::npos) << u->notes[0];
+}
+
+// Shape groups keep roles and types apart: an output matrix shaped like the FFN's still runs once
+// per prompt, layers stored in another type keep their own qgemm rows; position embeddings are
+// looked up, not multiplied.
+TEST(model_structure, groups_keep_the_output_and_each_type_apart) {
+  auto w = test::gguf_writer::llama(1, 32, 64, 2, 2, 64, 2);  // vocab 64 = the FFN's width: output is 32 -> 64 like gate and up
+  w.tensor("blk.1.ffn_down.weight", {64, 32}, 8);           // one more layer's down in q8_0
+  w.tensor("position_embd.weight", {32, 1024}, 0);
+  const auto m = model_from_gguf(*parse(w.bytes()), "m.gguf");
+  ASSERT_TRUE(m) << m.error().message;
+  int outputs = 0, downs = 0;
+  for (const auto& mm : m->matrices) {
+    if (mm.k == 32 && mm.n == 64) outputs += mm.logits;
+    if (mm.k == 64 && mm.n == 32) ++downs;
+  }
+  EXPECT_EQ(outputs, 1);
+  EXPECT_EQ(downs, 2);  // q4_0 and q8_0
+  EXPECT_NE(std::ranges::find_if(m->notes, [](const std::string& n) { return n.starts_with("position_embd.weight: a row lookup"); }), m->notes.end());
+  const std::string toml = model_suite_toml(*m, 16);
+  EXPECT_NE(toml.find("formats = [\"q8_0\"]"), std::string::npos);
+  EXPECT_NE(toml.find("formats = [\"q4_0\"]"), std::string::npos);
+  const auto s = suite_parse(toml, "m.toml");
+  ASSERT_TRUE(s) << s.error().message;
+  std::map<std::string, std::int64_t> prefill;
+  for (const model_step& st : s->model->prefill) EXPECT_TRUE(prefill.emplace(st.run, st.count).second) << st.run << " twice";
+  EXPECT_EQ(prefill["gemm/m1n64k32tb"], 1);    // the output, at the prompt's last position only
+  EXPECT_EQ(prefill["gemm/m16n64k32tb"], 2);   // gate and up over the whole prompt
+  EXPECT_EQ(prefill["gemm/m16n32k64tb"], 2);   // both downs, one step
 }
 
 // A header of 100000 matrices of one shape with as many roles, and 100000 3-D expert tensors: the
