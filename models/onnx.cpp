@@ -17,6 +17,9 @@
 #include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
+
+#include "models/onnx_fold.hpp"
+#include "models/onnx_graph.hpp"
 #endif
 
 namespace xpu {
@@ -78,16 +81,8 @@ bool onnx_supported() { return true; }
 
 namespace {
 
+using namespace onnx_graph;
 using shape_map = std::unordered_map<std::string, std::vector<std::int64_t>>;  // -1: a dimension shape inference could not fix
-
-std::vector<std::int64_t> dims_of(const onnx::TypeProto& t) {
-  std::vector<std::int64_t> d;
-  if (!t.has_tensor_type() || !t.tensor_type().has_shape()) return d;
-  for (const auto& dim : t.tensor_type().shape().dim()) d.push_back(dim.has_dim_value() && dim.dim_value() > 0 ? dim.dim_value() : -1);
-  return d;
-}
-
-bool known(const std::vector<std::int64_t>& d) { return !d.empty() && std::ranges::all_of(d, [](std::int64_t x) { return x > 0; }); }
 
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -108,20 +103,6 @@ std::optional<int> element_bytes(int t) {
     case T::DOUBLE: case T::INT64: case T::UINT64: return 8;
     default: return std::nullopt;
   }
-}
-
-const onnx::AttributeProto* attribute(const onnx::NodeProto& n, std::string_view name) {
-  for (const auto& a : n.attribute())
-    if (a.name() == name) return &a;
-  return nullptr;
-}
-std::int64_t int_attribute(const onnx::NodeProto& n, std::string_view name, std::int64_t otherwise) {
-  const auto* a = attribute(n, name);
-  return a ? a->i() : otherwise;
-}
-std::vector<std::int64_t> ints_attribute(const onnx::NodeProto& n, std::string_view name, std::vector<std::int64_t> otherwise) {
-  const auto* a = attribute(n, name);
-  return a && a->ints_size() > 0 ? std::vector<std::int64_t>(a->ints().begin(), a->ints().end()) : otherwise;
 }
 
 // A symbolic dimension's value from the options, or nullopt.
@@ -457,7 +438,17 @@ result<onnx_structure> model_from_onnx(const std::filesystem::path& path, const 
                   names.empty() ? "it has none" : "it has: " + names);
     }
   if (auto bad = bad_spatial_attribute(g)) return fail(status::invalid, "{}: {}: not a valid ONNX graph", source, *bad);
-  if (auto inferred = infer_shapes_isolated(model, source); !inferred) return std::unexpected(inferred.error());
+  // Inference, then what it left open behind shape arithmetic (models/onnx_fold.hpp), a few rounds.
+  std::size_t folded = 0;
+  for (int round = 0; round < 32; ++round) {
+    if (auto inferred = infer_shapes_isolated(model, source); !inferred) return std::unexpected(inferred.error());
+    const std::size_t more = fold_reshape_targets(model);
+    if (more == 0) break;
+    folded += more;
+  }
+  if (folded > 0)
+    out.notes.push_back(fmt::format("{} Reshape target(s) computed from the graph's shape arithmetic (Shape, Slice, Concat, ...) that ONNX's "
+                                    "shape inference left open", folded));
   graph_reader reader{model.graph(), out, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}};
   reader.read();
   if (!reader.invalid.empty()) return fail(status::invalid, "{}: {}: not a valid ONNX graph", source, reader.invalid);

@@ -144,6 +144,33 @@ def hostile():
     return model(stride0), model(odd), model(no_output), model(ranks), bad_convs
 
 
+def shape_chain():
+    """Reshape targets computed from the graph's own shapes as PaddleOCR's exporter writes them (Shape ->
+    Cast -> Slice -> Cast -> Concat), which libonnx 1.12's inference leaves open: the second target
+    needs the first MatMul's shape, so it is found only in a second round (issue 29)."""
+    n = helper.make_node
+    const = lambda name, values: numpy_helper.from_array(np.array(values, np.int64), name)
+    nodes = [n("Conv", ["x", "w"], ["y"], name="conv", pads=[1, 1, 1, 1]),                 # 1 x 4 x 8 x 10
+             n("Shape", ["y"], ["s"]),
+             n("Cast", ["s"], ["sf"], to=TensorProto.FLOAT),
+             n("Slice", ["sf", "zero", "one", "zero"], ["b"]),
+             n("Cast", ["b"], ["bi"], to=TensorProto.INT64),
+             n("Concat", ["bi", "tail"], ["target"], axis=0),                              # [1, 10, 32]
+             n("Transpose", ["y"], ["yt"], perm=[0, 3, 1, 2]),
+             n("Reshape", ["yt", "target"], ["r"]),
+             n("MatMul", ["r", "m1"], ["h"], name="first"),                               # 1 x 10 x 16
+             n("Shape", ["h"], ["hs"]),
+             n("Gather", ["hs", "two_index"], ["cols"], axis=0),                          # [16]
+             n("Concat", ["minus_one", "cols"], ["target2"], axis=0),                     # [-1, 16]
+             n("Reshape", ["h", "target2"], ["h2"]),                                       # 10 x 16
+             n("MatMul", ["h2", "m2"], ["out"], name="second")]                           # 10 x 8
+    inits = [weight("w", (4, 3, 3, 3)), weight("m1", (32, 16)), weight("m2", (16, 8)), const("zero", [0]), const("one", [1]),
+             const("tail", [10, 32]), const("two_index", [2]), const("minus_one", [-1])]
+    g = helper.make_graph(nodes, "chain", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 10])],
+                          [helper.make_tensor_value_info("out", TensorProto.FLOAT, None)], inits)
+    return helper.make_model(g, producer_name="xpubench-tests", opset_imports=[helper.make_opsetid("", 13)])
+
+
 def many(count=50000):
     """One MatMul the reader maps and `count` whose operand shapes stay unknown, each a note of its
     own: the notes were kept unique by searching the list (quadratic in the graph; issue 28)."""
@@ -173,6 +200,7 @@ def main():
     save(no_output, os.path.join(out, "no_output.onnx"), check=False)
     save(ranks, os.path.join(out, "ranks.onnx"), check=False)
     save(many(), os.path.join(out, "many.onnx"), check=False)
+    save(shape_chain(), os.path.join(out, "chain.onnx"), check=False)
 
 
 if __name__ == "__main__":

@@ -125,6 +125,18 @@ TEST(onnx, the_suite_written_parses_and_counts_each_problem) {
   EXPECT_EQ(cs->model->tokens, 0);  // no sequence dimension: inferences/s only
 }
 
+// Reshape targets computed from the graph's shapes (Shape -> Cast -> Slice -> Cast -> Concat, then
+// Shape -> Gather -> Concat after a MatMul): folded, so both MatMuls behind them are found.
+TEST(onnx, shape_arithmetic_behind_reshapes_is_folded) {
+  NEED_ONNX_MODELS();
+  const auto m = model_from_onnx(models_dir / "chain.onnx", {});
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(count_of(*m, "gemm/m10n16k32"), 1) << all_notes(*m);
+  EXPECT_EQ(count_of(*m, "gemm/m10n8k16"), 1) << all_notes(*m);
+  EXPECT_NE(all_notes(*m).find("2 Reshape target(s) computed from the graph's shape arithmetic"), std::string::npos) << all_notes(*m);
+  EXPECT_EQ(all_notes(*m).find("not known"), std::string::npos) << all_notes(*m);
+}
+
 TEST(onnx, hostile_graphs_are_refused_or_mapped_with_notes_never_crash) {
   NEED_ONNX_MODELS();
   const auto zero = model_from_onnx(models_dir / "stride0.onnx", {});
