@@ -1,5 +1,6 @@
 #include "models/onnx_fold.hpp"
 
+#include <climits>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -63,6 +64,7 @@ struct folder {
   std::unordered_map<std::string, values> known_values;
   std::unordered_map<std::string, std::vector<std::int64_t>> shapes;
   std::unordered_map<std::string, int> types;
+  std::unordered_map<std::string, onnx::ValueInfoProto*> infos;
 
   const values* value(const onnx::NodeProto& n, int i) const {
     if (i >= n.input_size() || n.input(i).empty()) return nullptr;
@@ -116,10 +118,10 @@ struct folder {
       values out;
       for (int i = 0; i < n.input_size(); ++i) {
         const values* v = value(n, i);
-        if (!v) return std::nullopt;
+        if (!v || out.size() + v->size() > max_elements) return std::nullopt;
         out.insert(out.end(), v->begin(), v->end());
       }
-      return out.size() <= max_elements ? std::optional<values>(out) : std::nullopt;
+      return out;
     }
     if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") {
       const values* b = value(n, 1);
@@ -127,8 +129,13 @@ struct folder {
       values out(std::max(a->size(), b->size()));
       for (std::size_t i = 0; i < out.size(); ++i) {
         const std::int64_t x = (*a)[a->size() == 1 ? 0 : i], y = (*b)[b->size() == 1 ? 0 : i];
-        const auto r = op == "Add" ? checked_add(x, y) : op == "Sub" ? checked_add(x, -y) : op == "Mul" ? checked_mul(x, y)
-                     : y != 0 ? std::optional<std::int64_t>(x / y) : std::nullopt;
+        std::int64_t difference = 0;
+        const bool sub_fits = !__builtin_sub_overflow(x, y, &difference);
+        const auto r = op == "Add"   ? checked_add(x, y)
+                       : op == "Sub" ? (sub_fits ? std::optional<std::int64_t>(difference) : std::nullopt)
+                       : op == "Mul" ? checked_mul(x, y)  // shape arithmetic multiplies sizes: a negative factor is not folded
+                       : y != 0 && !(x == INT64_MIN && y == -1) ? std::optional<std::int64_t>(x / y)
+                                                                : std::nullopt;
         if (!r) return std::nullopt;
         out[i] = *r;
       }
@@ -143,7 +150,9 @@ struct folder {
     const values* target = value(n, 1);
     if (in == shapes.end() || !known(in->second) || !target || target->empty()) return std::nullopt;
     std::int64_t total = 1, rest = 1;
-    for (std::int64_t d : in->second) total *= d;  // each dimension <= 2^30 and the graph's own: as libonnx multiplies them
+    for (std::int64_t d : in->second)
+      if (const auto t = checked_mul(total, d)) total = *t;
+      else return std::nullopt;
     std::vector<std::int64_t> out;
     int fill = -1;
     for (std::size_t i = 0; i < target->size(); ++i) {
@@ -174,10 +183,10 @@ struct folder {
   }
 
   void set_shape(const std::string& name, const std::vector<std::int64_t>& dims, int elem_type) {
-    onnx::ValueInfoProto* v = nullptr;
-    for (auto& existing : *g.mutable_value_info())
-      if (existing.name() == name) v = &existing;
-    if (!v) {
+    if (infos.empty())  // name -> entry, once (a graph of many Reshapes must not search the list for each)
+      for (auto& existing : *g.mutable_value_info()) infos.emplace(existing.name(), &existing);
+    onnx::ValueInfoProto*& v = infos[name];
+    if (!v) {  // added entries stay where they are: the list holds pointers
       v = g.add_value_info();
       v->set_name(name);
     }
@@ -225,7 +234,7 @@ struct folder {
 }  // namespace
 
 std::size_t fold_reshape_targets(onnx::ModelProto& model) {
-  folder f{*model.mutable_graph(), {}, {}, {}};
+  folder f{*model.mutable_graph(), {}, {}, {}, {}};
   return f.run();
 }
 
