@@ -38,6 +38,13 @@ std::string format_seconds(double s) {
 
 std::string format_hz(double hz) { return format_si(hz) + "Hz"; }
 
+std::string quoted_name(std::string_view name, std::size_t limit) {
+  if (name.size() <= limit) return std::string(name);
+  std::size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xc0) == 0x80) --cut;  // not inside a character
+  return fmt::format("{}... ({} bytes)", name.substr(0, cut), name.size());
+}
+
 std::string terminal_safe(std::string_view s) {
   std::string out;
   out.reserve(s.size());

@@ -18,6 +18,10 @@ std::string format_hz(double hz);
 // 1.2e12 -> "1.20 T" (decimal prefixes for rates: ops/s, bytes/s)
 std::string format_si(double value);
 
+// A name from a file as an error or note quotes it: at most `limit` bytes (cut on a UTF-8 character
+// boundary), then "... (N bytes)": a damaged name of megabytes stays a line.
+std::string quoted_name(std::string_view name, std::size_t limit = 200);
+
 // Text safe for a terminal: control characters that strings from drivers and files may carry
 // (escape sequences that move the cursor or set the title, carriage returns, C1 controls) are
 // written as \xNN; newlines, tabs and the colours reporters/style.hpp's painter writes (ESC [ n m

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/checked.hpp"
+#include "core/units.hpp"
 
 namespace xpu::gguf {
 namespace {
@@ -86,16 +87,16 @@ result<value> scalar(reader& r, std::uint32_t type, std::string_view what) {
 }
 
 result<value> metadata_value(reader& r, std::uint32_t type, const std::string& key) {
-  if (type != t_array) return scalar(r, type, fmt::format("the value of '{}'", key));
+  if (type != t_array) return scalar(r, type, fmt::format("the value of '{}'", quoted_name(key)));
   auto element = r.number<std::uint32_t>("an array's element type");
   auto count = element ? r.number<std::uint64_t>("an array's length") : std::unexpected(element.error());
   if (!count) return std::unexpected(count.error());
-  if (*element >= t_count || *element == t_array) return r.bad("'{}': an array of unsupported type {}", key, *element);
-  if (*count > max_array) return r.bad("'{}': an array of {} elements (at most {} are read)", key, *count, max_array);
+  if (*element >= t_count || *element == t_array) return r.bad("'{}': an array of unsupported type {}", quoted_name(key), *element);
+  if (*count > max_array) return r.bad("'{}': an array of {} elements (at most {} are read)", quoted_name(key), *count, max_array);
   if (*element == t_string) {
     for (std::uint64_t i = 0; i < *count; ++i)
-      if (auto s = r.text(fmt::format("element {} of '{}'", i, key)); !s) return std::unexpected(s.error());
-  } else if (auto ok = r.skip(*count * scalar_size[*element], fmt::format("the array '{}'", key)); !ok) {
+      if (auto s = r.text(fmt::format("element {} of '{}'", i, quoted_name(key))); !s) return std::unexpected(s.error());
+  } else if (auto ok = r.skip(*count * scalar_size[*element], fmt::format("the array '{}'", quoted_name(key))); !ok) {
     return std::unexpected(ok.error());
   }
   return value{array_summary{*element, *count}};

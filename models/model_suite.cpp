@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "core/units.hpp"
+
 namespace xpu {
 namespace {
 
@@ -95,7 +97,7 @@ result<model_structure> model_from_gguf(const gguf::file& f, std::string_view so
   m.name = f.string("general.name").value_or(std::filesystem::path(std::string(source)).stem().string());
   const auto need = [&](const std::string& key, std::int64_t& dst) -> result<void> {
     const auto v = f.unsigned_integer(*arch + "." + key);
-    if (!v || *v == 0 || *v > (1u << 30)) return fail(status::invalid, "{}: '{}.{}' is missing or not a positive integer below 2^30", source, *arch, key);
+    if (!v || *v == 0 || *v > (1u << 30)) return fail(status::invalid, "{}: '{}.{}' is missing or not a positive integer below 2^30", source, quoted_name(*arch), key);
     dst = static_cast<std::int64_t>(*v);
     return {};
   };
@@ -112,7 +114,7 @@ result<model_structure> model_from_gguf(const gguf::file& f, std::string_view so
   }
   if (const gguf::tensor* e = f.find("token_embd.weight"); e && e->dims.size() == 2 && e->dims[0] != static_cast<std::uint64_t>(m.hidden))
     return fail(status::invalid, "{}: '{}.embedding_length' is {} but token_embd.weight's rows are {} long: the metadata contradicts the tensors",
-                source, *arch, m.hidden, e->dims[0]);
+                source, quoted_name(*arch), m.hidden, e->dims[0]);
   if (m.heads % m.kv_heads != 0) return fail(status::invalid, "{}: head_count {} is not a multiple of head_count_kv {}", source, m.heads, m.kv_heads);
   if (m.head_dim > max_attention_head_dim)
     return fail(status::invalid, "{}: heads of {} (attention.key_length) are beyond xpubench's attention kernels (at most {})", source, m.head_dim,
@@ -186,8 +188,8 @@ result<model_structure> model_from_gguf(const gguf::file& f, std::string_view so
   for (const auto& [what, seen] : unmapped)
     m.notes.push_back(fmt::format("{}: 3-D expert weights in {} tensor(s) ({}{}) left out: {}", what, seen.first, seen.second,
                                   seen.first > 1 ? ", ..." : "",
-                                  moe ? fmt::format("their third dimension is not {}.expert_count ({})", *arch, *experts)
-                                      : fmt::format("the file has no valid {0}.expert_count and {0}.expert_used_count", *arch)));
+                                  moe ? fmt::format("their third dimension is not {}.expert_count ({})", quoted_name(*arch), *experts)
+                                      : fmt::format("the file has no valid {0}.expert_count and {0}.expert_used_count", quoted_name(*arch))));
   if (expert_bytes > 0)
     m.notes.push_back(fmt::format("mixture of experts: {} experts, {} used per token; the decode bound reads the used experts' share of "
                                   "their {:.0f} bytes", *experts, *experts_used, expert_bytes));

@@ -11,6 +11,7 @@
 
 #include "core/checked.hpp"
 #include "core/forked.hpp"
+#include "core/units.hpp"
 #include "models/model_suite.hpp"
 
 #ifdef XPUBENCH_WITH_ONNX
@@ -164,7 +165,7 @@ struct graph_reader {
 
   void add(const onnx::NodeProto& n, problem what, std::int64_t count, const std::string& weight) {
     const std::string id = what.shape_id();
-    const std::string node = fmt::format("{} '{}'", n.op_type(), !n.name().empty() ? n.name() : n.output_size() > 0 ? n.output(0) : "(unnamed)");
+    const std::string node = fmt::format("{} '{}'", quoted_name(n.op_type()), quoted_name(!n.name().empty() ? n.name() : n.output_size() > 0 ? n.output(0) : "(unnamed)"));
     auto [it, fresh] = step_of.try_emplace(id, out.steps.size());
     if (fresh) {
       out.steps.push_back({std::move(what), 0, node, weight});
@@ -188,7 +189,7 @@ struct graph_reader {
   }
 
   void unknown_shape(const onnx::NodeProto& n) {
-    note_once(fmt::format("{} '{}': an operand's shape is not known after shape inference: left out", n.op_type(), n.name()));
+    note_once(fmt::format("{} '{}': an operand's shape is not known after shape inference: left out", quoted_name(n.op_type()), quoted_name(n.name())));
   }
 
   // MatMul and its integer forms: numpy's matmul rules. A 2-D second operand (a weight) takes
@@ -202,7 +203,7 @@ struct graph_reader {
     if (B.size() == 1) B.push_back(1);
     const std::int64_t k = A.back(), n_cols = B.back(), m_rows = A[A.size() - 2];
     if (B[B.size() - 2] != k)
-      return note_once(fmt::format("{} '{}': inner dimensions {} and {} differ: left out", n.op_type(), n.name(), k, B[B.size() - 2]));
+      return note_once(fmt::format("{} '{}': inner dimensions {} and {} differ: left out", quoted_name(n.op_type()), quoted_name(n.name()), k, B[B.size() - 2]));
     std::optional<std::int64_t> m = m_rows, count = 1;
     if (B.size() == 2) {
       for (std::size_t i = 0; i + 2 < A.size(); ++i) m = m ? checked_mul(*m, A[i]) : std::nullopt;
@@ -214,11 +215,11 @@ struct graph_reader {
           return i + lead >= batch ? v[i + lead - batch] : std::int64_t{1};
         };
         if (dim(A) != dim(B) && dim(A) != 1 && dim(B) != 1)
-          return note_once(fmt::format("{} '{}': batch dimensions {} and {} do not broadcast: left out", n.op_type(), n.name(), dim(A), dim(B)));
+          return note_once(fmt::format("{} '{}': batch dimensions {} and {} do not broadcast: left out", quoted_name(n.op_type()), quoted_name(n.name()), dim(A), dim(B)));
         count = count ? checked_mul(*count, std::max(dim(A), dim(B))) : std::nullopt;
       }
     }
-    if (!m || !count) return note_once(fmt::format("{} '{}': a size beyond 64 bits: left out", n.op_type(), n.name()));
+    if (!m || !count) return note_once(fmt::format("{} '{}': a size beyond 64 bits: left out", quoted_name(n.op_type()), quoted_name(n.name())));
     add(n, {gemm_shape{*m, n_cols, k, false, false}}, *count, operand_type(n.input(b_input)));
   }
 
@@ -226,11 +227,11 @@ struct graph_reader {
     const auto* a = shape(n, 0);
     const auto* b = shape(n, 1);
     if (!a || !b) return unknown_shape(n);
-    if (a->size() != 2 || b->size() != 2) return note_once(fmt::format("Gemm '{}': operands are not matrices: left out", n.name()));
+    if (a->size() != 2 || b->size() != 2) return note_once(fmt::format("Gemm '{}': operands are not matrices: left out", quoted_name(n.name())));
     const bool ta = int_attribute(n, "transA", 0) != 0, tb = int_attribute(n, "transB", 0) != 0;
     const std::int64_t m = ta ? (*a)[1] : (*a)[0], k = ta ? (*a)[0] : (*a)[1], cols = tb ? (*b)[0] : (*b)[1];
     if ((tb ? (*b)[1] : (*b)[0]) != k)
-      return note_once(fmt::format("Gemm '{}': inner dimensions {} and {} differ: left out", n.name(), k, tb ? (*b)[1] : (*b)[0]));
+      return note_once(fmt::format("Gemm '{}': inner dimensions {} and {} differ: left out", quoted_name(n.name()), k, tb ? (*b)[1] : (*b)[0]));
     add(n, {gemm_shape{m, cols, k, ta, tb}}, 1, operand_type(n.input(1)));
   }
 
@@ -240,7 +241,7 @@ struct graph_reader {
     const auto* x = shape(n, x_input);
     const auto* w = shape(n, w_input);
     if (!x || !w) return unknown_shape(n);
-    const std::string what = fmt::format("{} '{}'", n.op_type(), n.name());
+    const std::string what = fmt::format("{} '{}'", quoted_name(n.op_type()), quoted_name(n.name()));
     if (x->size() != 4 || w->size() != 4) return note_once(fmt::format("{}: a {}-D convolution: conv2d measures 2-D ones: left out", what, x->size() - 2));
     const std::int64_t group = int_attribute(n, "group", 1);
     const auto strides = ints_attribute(n, "strides", {1, 1});
@@ -334,10 +335,10 @@ std::optional<std::string> bad_spatial_attribute(const onnx::GraphProto& g, int 
       const bool positive = a.name() == "strides" || a.name() == "dilations" || a.name() == "kernel_shape", pads = a.name() == "pads";
       for (std::int64_t v : a.ints())
         if ((positive && (v < 1 || v > (std::int64_t{1} << 30))) || (pads && (v < 0 || v > (std::int64_t{1} << 30))))
-          return fmt::format("{} '{}': {} holds {} ({} must be {} 2^30)", n.op_type(), n.name(), a.name(), v, a.name(),
+          return fmt::format("{} '{}': {} holds {} ({} must be {} 2^30)", quoted_name(n.op_type()), quoted_name(n.name()), a.name(), v, a.name(),
                              positive ? "from 1 to" : "from 0 to");
       if (a.name() == "group" && (a.i() < 1 || a.i() > (std::int64_t{1} << 30)))
-        return fmt::format("{} '{}': group {} (it must be from 1 to 2^30)", n.op_type(), n.name(), a.i());
+        return fmt::format("{} '{}': group {} (it must be from 1 to 2^30)", quoted_name(n.op_type()), quoted_name(n.name()), a.i());
       if (a.has_g())
         if (auto bad = bad_spatial_attribute(a.g(), depth + 1)) return bad;
       for (const auto& sub : a.graphs())
@@ -415,17 +416,17 @@ result<onnx_structure> model_from_onnx(const std::filesystem::path& path, const 
     for (int i = 0; i < dims_of_input->dim_size(); ++i) {
       auto* d = dims_of_input->mutable_dim(i);
       if (d->has_dim_value() && d->dim_value() > (std::int64_t{1} << 30))
-        return fail(status::invalid, "{}: input '{}' has dimension {} of {}: above 2^30, beyond any device", source, input.name(), i, d->dim_value());
+        return fail(status::invalid, "{}: input '{}' has dimension {} of {}: above 2^30, beyond any device", source, quoted_name(input.name()), i, d->dim_value());
       if (d->has_dim_value() && d->dim_value() > 0) continue;
       if (!d->has_dim_param() || d->dim_param().empty())
-        return fail(status::invalid, "{}: input '{}' has an unnamed dimension {} without a size: xpubench cannot give it a value", source, input.name(), i);
+        return fail(status::invalid, "{}: input '{}' has an unnamed dimension {} without a size: xpubench cannot give it a value", source, quoted_name(input.name()), i);
       const std::string name = d->dim_param();
       const auto v = value_for(name, dims, out.uses_tokens);
       if (!v)
         return fail(status::invalid, "{}: input '{}' has the symbolic dimension '{}': give it a size with --dim {}=N (batch and sequence "
-                    "dimensions take --batch and --tokens)", source, input.name(), name, name);
-      if (*v < 1 || *v > (std::int64_t{1} << 30)) return fail(status::invalid, "{}: dimension '{}' = {} is outside 1 to 2^30", source, name, *v);
-      given.try_emplace(name, fmt::format("{} = {} (input '{}')", name, *v, input.name()));
+                    "dimensions take --batch and --tokens)", source, quoted_name(input.name()), quoted_name(name), quoted_name(name));
+      if (*v < 1 || *v > (std::int64_t{1} << 30)) return fail(status::invalid, "{}: dimension '{}' = {} is outside 1 to 2^30", source, quoted_name(name), *v);
+      given.try_emplace(name, fmt::format("{} = {} (input '{}')", quoted_name(name), *v, quoted_name(input.name())));
       d->set_dim_value(*v);
     }
   }

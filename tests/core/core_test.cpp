@@ -110,6 +110,14 @@ TEST(checked, products_overflow_to_nullopt) {
   EXPECT_EQ(checked_add(std::numeric_limits<std::int64_t>::max(), 1), std::nullopt);
 }
 
+TEST(quoted_name, long_names_are_cut_on_a_character_boundary_with_their_size) {
+  EXPECT_EQ(quoted_name("attn_q"), "attn_q");
+  EXPECT_EQ(quoted_name(std::string(200, 'a')), std::string(200, 'a'));
+  EXPECT_EQ(quoted_name(std::string(3000000, 'a')), std::string(200, 'a') + "... (3000000 bytes)");
+  EXPECT_EQ(quoted_name("x\xc3\xa9yz", 2), "x... (5 bytes)");
+  EXPECT_EQ(quoted_name("x\xc3\xa9yz", 3), "x\xc3\xa9... (5 bytes)");
+}
+
 // A library call tried in a forked child: its reply and exit code come back; a crash is the signal
 // that ended it, a hang is killed at the deadline; the parent goes on in every case.
 TEST(run_forked, reply_crash_and_hang_are_each_an_outcome) {
