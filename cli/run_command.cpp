@@ -522,7 +522,14 @@ struct run_command::session {
       for (const auto& pc : cases)
         say(stdout, "{}  {}{}\n", pc.name, to_string(pc.sup.level), pc.implementation.empty() ? ": " + pc.sup.reason : "");
       for (const auto& w : without) say(stdout, "{}\n", w);
-      say(stdout, "{} benchmark(s) from suite '{}'\n", cases.size(), loaded->name);
+      // What the measurement alone takes: each runnable case's repetitions of at least min_time
+      // (warm-up, verification, compiling and tuning come on top).
+      const int reps = c.repetitions > 0 ? c.repetitions : loaded->repetitions;
+      const double min_time = c.min_time > 0 ? c.min_time : loaded->min_time_s;
+      const auto runnable = std::ranges::count_if(cases, [](const planned_case& pc) { return !pc.implementation.empty(); });
+      say(stdout, "{} benchmark(s) from suite '{}'; measuring the {} that run takes at least {} ({} repetition(s) of at least {} each; "
+                  "warm-up, verification and compiling come on top)\n",
+          cases.size(), loaded->name, runnable, format_seconds(static_cast<double>(runnable) * reps * min_time), reps, format_seconds(min_time));
       return 0;
     }
     if (cases.empty() && !none_left) {

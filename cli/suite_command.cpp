@@ -90,6 +90,11 @@ int suite_command::from_gguf() const {
     say(stderr, "xpubench suite from-model: {}\n", structure.error().message);
     return 2;
   }
+  if (structure->context_length > 0 && tokens > structure->context_length) {
+    say(stderr, "xpubench suite from-model: --tokens {}: {} takes prompts of at most {} tokens (its context_length)\n", tokens, model,
+        structure->context_length);
+    return 2;
+  }
   const std::string text = model_suite_toml(*structure, tokens);
   if (auto check = suite_parse(text, model); !check) {  // sizes beyond the kernels' rules (a huge --tokens x hidden)
     say(stderr, "xpubench suite from-model: {} at --tokens {} gives problems xpubench cannot run: {}\n", model, tokens, check.error().message);

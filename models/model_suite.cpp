@@ -76,6 +76,11 @@ std::string toml_text(std::string_view s, bool quoted) {
 
 }  // namespace
 
+std::string suite_name_for(std::string_view source) {
+  const std::string stem = std::filesystem::path(std::string(source)).stem().string();
+  return stem.empty() ? "model" : stem;
+}
+
 std::string toml_quoted(std::string_view s) { return "\"" + toml_text(s, true) + "\""; }
 
 std::string toml_comment(std::string_view s) { return toml_text(s, false); }
@@ -103,6 +108,8 @@ result<model_structure> model_from_gguf(const gguf::file& f, std::string_view so
   };
   for (auto [key, dst] : {std::pair{"block_count", &m.layers}, std::pair{"embedding_length", &m.hidden}, std::pair{"attention.head_count", &m.heads}})
     if (auto ok = need(key, *dst); !ok) return std::unexpected(ok.error());
+  if (const auto ctx = f.unsigned_integer(*arch + ".context_length"); ctx && *ctx <= (std::uint64_t{1} << 40))
+    m.context_length = static_cast<std::int64_t>(*ctx);
   m.kv_heads = m.heads;
   if (f.metadata.contains(*arch + ".attention.head_count_kv"))
     if (auto ok = need("attention.head_count_kv", m.kv_heads); !ok) return std::unexpected(ok.error());
@@ -229,7 +236,8 @@ std::string model_suite_toml(const model_structure& m, std::int64_t tokens) {
        "# phase's steps x count into tokens/s: RoPE, residual adds, the gate's product and sampling are not measured (nor a\n"
        "# GELU FFN's activation). The matrices run in fp32, fp16, bf16 and int8, and as qgemm in their own blocks where those\n"
        "# are Q8_0 or Q4_0.\n";
-  s += fmt::format("name = {}\n", toml_quoted(fmt::format("model-{}", m.architecture)));
+  // Named after the file (two quantisations of one model are two suites a person can tell apart).
+  s += fmt::format("name = {}\n", toml_quoted(suite_name_for(m.source)));
   s += fmt::format("description = {}\n", toml_quoted(fmt::format("{} ({}): {} layers, hidden {}, {} heads / {} KV heads of {}, prompt {}", m.name,
                                                                     m.architecture, m.layers, m.hidden, m.heads, m.kv_heads, m.head_dim, tokens)));
   s += "repetitions = 5\nmin_time_s = 0.05\n\n";

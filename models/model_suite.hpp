@@ -39,6 +39,7 @@ struct model_structure {
   std::string name;          // general.name, or the file's stem
   std::string source;
   std::int64_t layers = 0, hidden = 0, heads = 0, kv_heads = 0, head_dim = 0, vocab = 0;
+  std::int64_t context_length = 0;  // {arch}.context_length: the longest prompt the model takes (0: not stated)
   // The gated FFN's SiLU: its width (ffn_gate's rows) and how many layers have one; 0 where the
   // architecture's FFN activation is not SiLU (GELU in gemma and gpt2) or there is no ffn_gate.
   std::int64_t silu_width = 0, silu_layers = 0;
@@ -59,6 +60,9 @@ result<model_structure> model_from_gguf(const gguf::file& f, std::string_view so
 // final one), the gated FFN's SiLU, in fp32, fp16, bf16 and int8 where a device has them; [model]
 // lists each phase's steps.
 std::string model_suite_toml(const model_structure& m, std::int64_t tokens);
+
+// A model suite's name: its file's name without the extension ("model" for none).
+std::string suite_name_for(std::string_view source);
 
 // A TOML basic string from any bytes: quoted, with quotes, backslashes and control characters (C0,
 // DEL, C1) escaped, and bytes that are not UTF-8 as U+FFFD, so the file always parses.

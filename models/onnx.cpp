@@ -36,7 +36,7 @@ std::string onnx_suite_toml(const onnx_structure& m, const onnx_dims& dims) {
   s += "# Each distinct shape once, in fp32, fp16, bf16 and int8; [[model.inference]] says how many times one inference\n"
        "# runs it, and the report sums those into a kernel-time bound on inferences/s (element-wise operators,\n"
        "# normalizations, reshapes and the runtime's own costs are not measured).\n";
-  s += fmt::format("name = {}\n", toml_quoted(fmt::format("model-onnx-{}", m.name)));
+  s += fmt::format("name = {}\n", toml_quoted(suite_name_for(m.source)));  // the file's: the graph's name is in [model]
   s += fmt::format("description = {}\n", toml_quoted(fmt::format("{}: {} GEMM/convolution shapes{}", m.name, m.steps.size(),
                                                                    dims_text.empty() ? "" : " at " + dims_text)));
   s += "repetitions = 5\nmin_time_s = 0.05\n\n";

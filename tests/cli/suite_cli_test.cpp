@@ -130,6 +130,19 @@ TEST(suite_cli, bad_models_exit_2_with_the_reason) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("ends past the end of the file"), std::string::npos) << r.err;
   EXPECT_EQ(xpubench({"suite", "from-model", dir.write("whole.gguf", whole).string(), "-o", (dir.path() / "w.toml").string()}).exit_code, 0);
+  // a prompt longer than the model's context
+  auto short_context = test::gguf_writer::llama(1, 32, 64, 2, 2, 10, 0);
+  short_context.u32("llama.context_length", 128);
+  const auto ctx = dir.write("ctx.gguf", short_context.bytes(true));
+  r = xpubench({"suite", "from-model", ctx.string(), "--tokens", "512"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("takes prompts of at most 128 tokens (its context_length)"), std::string::npos) << r.err;
+  r = xpubench({"suite", "from-model", ctx.string(), "--tokens", "128", "-o", (dir.path() / "ctx.toml").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  // the suite is named after its file
+  std::ifstream written(dir.path() / "ctx.toml");
+  std::string first_lines((std::istreambuf_iterator<char>(written)), {});
+  EXPECT_NE(first_lines.find("\nname = \"ctx\"\n"), std::string::npos) << first_lines.substr(0, 400);
   // a FIFO would block the first read forever: refused before it is opened
   const auto fifo = dir.path() / "pipe.gguf";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
