@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/precision.hpp"
@@ -104,6 +105,12 @@ struct device_fact {
   std::string name;
   std::string value;
 };
+
+// The host CPU is a backend of its own, probed by probe/cpu.cpp and measured in process (its peak
+// from cores x the calibrated clock x the ISA's ops per cycle, its own report section); this is
+// the one place its name is spelled for the layers above the probe.
+inline constexpr std::string_view host_cpu_backend = "cpu";
+inline bool is_host_cpu(std::string_view backend) { return backend == host_cpu_backend; }
 
 struct device_info {
   std::string id;                     // stable: the backend's name and an index: "cpu0", "opencl0", "vulkan1"

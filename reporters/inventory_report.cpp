@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/units.hpp"
+#include "probe/device.hpp"
 #include "reporters/text_table.hpp"
 #include "xpubench/version.hpp"
 
@@ -166,7 +167,7 @@ void device_facts(std::string& out, const device_info& d, const report_style& st
 
 void backends_section(std::string& out, const inventory& inv, const report_style& style, const painter& p) {
   for (const auto& b : inv.backends) {
-    if (b.name == "cpu") continue;
+    if (is_host_cpu(b.name)) continue;  // the CPU has its own section
     out += p.bold(b.title.empty() ? b.name : b.title);
     if (b.available) out += fmt::format("  {} ({:.0f} ms)\n", b.version, b.probe_ms);
     else out += "  " + p.bad("unavailable: " + b.reason) + "\n";

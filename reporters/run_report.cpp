@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/units.hpp"
+#include "probe/device.hpp"
 #include "reporters/footnotes.hpp"
 #include "reporters/text_table.hpp"
 #include "results/accuracy.hpp"
@@ -159,7 +160,7 @@ std::string run_report(const run& r, const report_style& style, const std::map<s
       std::string peak;
       if (m->percent_of_peak) {
         peak = fmt::format("{:.0f}%", *m->percent_of_peak) + bases.marker(peak_basis_note(m->peak_basis));
-        cpu_peak = cpu_peak || m->backend == "cpu";
+        cpu_peak = cpu_peak || is_host_cpu(m->backend);
       }
       std::vector<std::string> row{m->problem, m->implementation, m->support, st, m->time_s ? format_seconds(m->time_s->median) : "",
                                    throughput(*m), peak, verified(*m),

@@ -59,7 +59,7 @@ void percent_of_peak(measurement& m, const device_info& d, precision stored, pre
   if (!clock_hz) clock_hz = r.context.measured_clock_hz;
   // A GPU whose backend measured its clock right before the benchmark (CUDA: SMs x clock x the
   // architecture's ops per clock per SM) likewise.
-  if (d.backend != "cpu" && fresh && ps && ps->peak && ps->peak->ops_per_cycle > 0) {
+  if (!is_host_cpu(d.backend) && fresh && ps && ps->peak && ps->peak->ops_per_cycle > 0) {
     const double peak = ps->peak->cores * *clock_hz * ps->peak->ops_per_cycle;
     m.percent_of_peak = 100.0 * *m.ops_per_s / peak;
     m.peak_basis = fmt::format("SMs x clock x ops/clock/SM = {} x {:.0f} MHz (measured under load right before the benchmark) x {} "
@@ -67,7 +67,7 @@ void percent_of_peak(measurement& m, const device_info& d, precision stored, pre
                                ps->peak->cores, *clock_hz / 1e6, ps->peak->ops_per_cycle);
     return;
   }
-  if (d.backend == "cpu" && ps && ps->peak && ps->peak->ops_per_cycle > 0 && clock_hz) {
+  if (is_host_cpu(d.backend) && ps && ps->peak && ps->peak->ops_per_cycle > 0 && clock_hz) {
     const double peak = ps->peak->cores * *clock_hz * ps->peak->ops_per_cycle;
     m.percent_of_peak = 100.0 * *m.ops_per_s / peak;
     const std::string how = fresh ? fmt::format("{} measured right before the benchmark", cal.method.empty() ? "clock" : cal.method)
