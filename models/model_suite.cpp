@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/units.hpp"
+#include "ops/operation.hpp"
 
 namespace xpu {
 namespace {
@@ -248,52 +249,52 @@ std::string model_suite_toml(const model_structure& m, std::int64_t tokens) {
       if (q.shape_id() == p.shape_id()) return void(c += count);
     phase.emplace_back(p, count);
   };
-  // A shapes list without repeats: "  { m = .., n = .., k = ..<extra> },<comment>" once per (m, n, k).
-  const auto shape_lines = [](std::set<std::tuple<std::int64_t, std::int64_t, std::int64_t>>& seen, std::int64_t rows, const model_matrix& mm,
-                              std::string_view extra, const std::string& comment) {
-    if (!seen.emplace(rows, mm.n, mm.k).second) return std::string();
-    return fmt::format("  {{ m = {}, n = {}, k = {}{} }},{}\n", rows, mm.n, mm.k, extra, comment);
+  // Each section's entries through the operation's own writer (ops/operation.hpp), each shape once.
+  using entries = std::vector<std::pair<problem, std::string>>;
+  const auto entry = [](entries& list, problem p, std::string comment) {
+    for (const auto& [q, c] : list)
+      if (q.shape_id() == p.shape_id()) return;
+    list.emplace_back(std::move(p), std::move(comment));
   };
-  std::set<std::tuple<std::int64_t, std::int64_t, std::int64_t>> gemm_seen;
-  s += "[[gemm]]\nprecisions = [\"fp32\", \"fp16\", \"bf16\", \"int8\"]\nshapes = [\n";
+  entries gemms;
   for (const auto& mm : m.matrices) {
-    const std::string what = fmt::format("  # {} x {} ({}{})", toml_comment(mm.role), mm.count, mm.type,
-                                         mm.experts ? fmt::format(", {} experts, {} used", mm.experts, mm.experts_used) : "");
-    s += shape_lines(gemm_seen, 1, mm, ", trans_b = true", what);
-    s += shape_lines(gemm_seen, mm.prefill_rows(tokens), mm, ", trans_b = true", "");
+    entry(gemms, {gemm_shape{1, mm.n, mm.k, false, true}},
+          fmt::format("{} x {} ({}{})", toml_comment(mm.role), mm.count, mm.type,
+                      mm.experts ? fmt::format(", {} experts, {} used", mm.experts, mm.experts_used) : ""));
+    entry(gemms, {gemm_shape{mm.prefill_rows(tokens), mm.n, mm.k, false, true}}, "");
     step(decode_steps, {gemm_shape{1, mm.n, mm.k, false, true}}, mm.decode_count());
     step(prefill_steps, {gemm_shape{mm.prefill_rows(tokens), mm.n, mm.k, false, true}}, mm.prefill_count());
   }
-  s += "]\n\n";
+  constexpr precision dense[] = {precision::fp32, precision::fp16, precision::bf16, precision::int8};
+  constexpr precision layers[] = {precision::fp32, precision::fp16, precision::bf16};
+  constexpr precision blocks[] = {precision::fp32, precision::int8};
+  s += operation_section(operation_for(kernel_kind::gemm), dense, gemms) + "\n";
   // The matrices stored in blocks xpubench has kernels for, as qgemm in those blocks (one section per format).
   for (quant_format f : {quant_format::q8_0, quant_format::q4_0}) {
-    std::string shapes;
-    std::set<std::tuple<std::int64_t, std::int64_t, std::int64_t>> seen;
+    entries q;
     for (const auto& mm : m.matrices)
       if (mm.type == to_string(f) && mm.k % quant_block_weights == 0) {
-        shapes += shape_lines(seen, 1, mm, "", "");
-        shapes += shape_lines(seen, mm.prefill_rows(tokens), mm, "", "");
+        entry(q, {qgemm_shape{1, mm.n, mm.k, f}}, "");
+        entry(q, {qgemm_shape{mm.prefill_rows(tokens), mm.n, mm.k, f}}, "");
       }
-    if (!shapes.empty())
-      s += fmt::format("# The matrices stored in {} blocks, in those blocks: with fp32 activations, and with Q8_0 ones (int8).\n"
-                       "[[qgemm]]\nprecisions = [\"fp32\", \"int8\"]\nformats = [\"{}\"]\nshapes = [\n{}]\n\n",
-                       to_string(f), to_string(f), shapes);
+    if (!q.empty())
+      s += fmt::format("# The matrices stored in {} blocks, in those blocks: with fp32 activations, and with Q8_0 ones (int8).\n", to_string(f)) +
+           operation_section(operation_for(kernel_kind::qgemm), blocks, q) + "\n";
   }
-  s += fmt::format("[[attention]]\nprecisions = [\"fp32\", \"fp16\", \"bf16\"]\nshapes = [\n"
-                   "  {{ heads = {0}, kv_heads = {1}, seq = {2}, head_dim = {3}, causal = true }},  # prefill\n"
-                   "  {{ heads = {0}, kv_heads = {1}, seq_q = 1, seq_kv = {2}, head_dim = {3}, causal = true }},  # decode over the prompt's cache\n"
-                   "]\n\n",
-                   m.heads, m.kv_heads, tokens, m.head_dim);
-  step(prefill_steps, {attention_shape{1, m.heads, m.kv_heads, tokens, tokens, m.head_dim, true}}, m.layers);
-  step(decode_steps, {attention_shape{1, m.heads, m.kv_heads, 1, tokens, m.head_dim, true}}, m.layers);
-  s += fmt::format("[[rmsnorm]]\nprecisions = [\"fp32\", \"fp16\", \"bf16\"]\nshapes = [{{ rows = {}, cols = {} }}, {{ rows = 1, cols = {} }}]\n\n", tokens, m.hidden,
-                   m.hidden);
+  const attention_shape prefill_attention{1, m.heads, m.kv_heads, tokens, tokens, m.head_dim, true};
+  const attention_shape decode_attention{1, m.heads, m.kv_heads, 1, tokens, m.head_dim, true};
+  s += operation_section(operation_for(kernel_kind::attention), layers,
+                         {{{prefill_attention}, "prefill"}, {{decode_attention}, "decode over the prompt's cache"}}) + "\n";
+  step(prefill_steps, {prefill_attention}, m.layers);
+  step(decode_steps, {decode_attention}, m.layers);
+  s += operation_section(operation_for(kernel_kind::rmsnorm), layers, {{{rmsnorm_shape{tokens, m.hidden}}, ""}, {{rmsnorm_shape{1, m.hidden}}, ""}}) +
+       "\n";
   step(prefill_steps, {rmsnorm_shape{tokens, m.hidden}}, 2 * m.layers + 1);
   step(decode_steps, {rmsnorm_shape{1, m.hidden}}, 2 * m.layers + 1);
   if (m.silu_width > 0) {
-    s += fmt::format("# The gated FFN's activation, silu(gate): one row per token of the FFN's width.\n"
-                     "[[silu]]\nprecisions = [\"fp32\", \"fp16\", \"bf16\"]\nshapes = [{{ rows = {}, cols = {} }}, {{ rows = 1, cols = {} }}]\n\n",
-                     tokens, m.silu_width, m.silu_width);
+    s += "# The gated FFN's activation, silu(gate): one row per token of the FFN's width.\n" +
+         operation_section(operation_for(kernel_kind::silu), layers, {{{silu_shape{tokens, m.silu_width}}, ""}, {{silu_shape{1, m.silu_width}}, ""}}) +
+         "\n";
     step(prefill_steps, {silu_shape{tokens, m.silu_width}}, m.silu_layers);
     step(decode_steps, {silu_shape{1, m.silu_width}}, m.silu_layers);
   }

@@ -13,6 +13,7 @@
 #include "core/forked.hpp"
 #include "core/units.hpp"
 #include "models/model_suite.hpp"
+#include "ops/operation.hpp"
 
 #ifdef XPUBENCH_WITH_ONNX
 #include <onnx/defs/schema.h>
@@ -40,21 +41,13 @@ std::string onnx_suite_toml(const onnx_structure& m, const onnx_dims& dims) {
   s += fmt::format("description = {}\n", toml_quoted(fmt::format("{}: {} GEMM/convolution shapes{}", m.name, m.steps.size(),
                                                                    dims_text.empty() ? "" : " at " + dims_text)));
   s += "repetitions = 5\nmin_time_s = 0.05\n\n";
-  const auto section = [&](kernel_kind kind, std::string_view header) {
-    std::string shapes;
-    for (const onnx_step& st : m.steps) {
-      if (st.what.kind() != kind) continue;
-      const std::string why = fmt::format("  # {} x {} ({})\n", st.count, toml_comment(st.nodes), toml_comment(st.weight_type));
-      if (const auto* g = std::get_if<gemm_shape>(&st.what.dims))
-        shapes += fmt::format("  {{ m = {}, n = {}, k = {}, trans_a = {}, trans_b = {} }},{}", g->m, g->n, g->k, g->trans_a, g->trans_b, why);
-      else if (const auto* c = std::get_if<conv_shape>(&st.what.dims))
-        shapes += fmt::format("  {{ n = {}, c = {}, h = {}, w = {}, k = {}, r = {}, s = {}, stride = {}, pad = {}, dilation = {} }},{}", c->n, c->c,
-                              c->h, c->w, c->k, c->r, c->s, c->stride, c->pad, c->dilation, why);
-    }
-    if (!shapes.empty()) s += fmt::format("[[{}]]\nprecisions = [\"fp32\", \"fp16\", \"bf16\", \"int8\"]\nshapes = [\n{}]\n\n", header, shapes);
-  };
-  section(kernel_kind::gemm, "gemm");
-  section(kernel_kind::conv2d, "conv2d");
+  constexpr precision dense[] = {precision::fp32, precision::fp16, precision::bf16, precision::int8};
+  for (kernel_kind kind : {kernel_kind::gemm, kernel_kind::conv2d}) {  // through the operations' own writers
+    std::vector<std::pair<problem, std::string>> entries;
+    for (const onnx_step& st : m.steps)
+      if (st.what.kind() == kind) entries.emplace_back(st.what, fmt::format("{} x {} ({})", st.count, toml_comment(st.nodes), toml_comment(st.weight_type)));
+    if (!entries.empty()) s += operation_section(operation_for(kind), dense, entries) + "\n";
+  }
   s += fmt::format("[model]\nname = {}\nsource = {}\nweight_type = {}\nweight_bytes = {:.0f}\n", toml_quoted(fmt::format("onnx: {}", m.name)),
                    toml_quoted(m.source), toml_quoted(m.weight_type), m.weight_bytes);
   if (m.uses_tokens) s += fmt::format("tokens = {}\n", dims.tokens);

@@ -94,4 +94,15 @@ result<void> section_context::add(const toml::node& at, problem p) const {
   return {};
 }
 
+std::string operation_section(const operation& op, std::span<const precision> precisions,
+                              const std::vector<std::pair<problem, std::string>>& entries) {
+  std::string s = fmt::format("[[{}]]\nprecisions = [", op.name);
+  for (std::size_t i = 0; i < precisions.size(); ++i) s += fmt::format("{}\"{}\"", i ? ", " : "", to_string(precisions[i]));
+  s += "]\n";
+  if (op.keys && !entries.empty()) s += op.keys(entries.front().first) + "\n";
+  s += "shapes = [\n";
+  for (const auto& [p, comment] : entries) s += fmt::format("  {},{}\n", op.entry(p), comment.empty() ? "" : "  # " + comment);
+  return s + "]\n";
+}
+
 }  // namespace xpu

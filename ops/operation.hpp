@@ -50,7 +50,19 @@ struct operation {
   std::vector<problem> (*cases)();
   measures what = measures::work;
   model_role role = model_role::none;
+  // The writer beside the parser: p as one entry of its section's `shapes` list ("{ m = 1, n = 64,
+  // k = 32, trans_b = true }"), which `parse` reads back as p; null where the section is not a list
+  // of shapes (bandwidth, reduction, peak, latency).
+  std::string (*entry)(const problem& p) = nullptr;
+  // The section's other keys p needs beside `precisions` and `shapes` (qgemm: its block format).
+  std::string (*keys)(const problem& p) = nullptr;
 };
+
+// One [[name]] section of a suite file, written through op.entry: the precisions, op.keys of the
+// first problem (the problems share them), and each problem's entry with its comment ("" for none;
+// written after `#`, the caller's text made safe for a TOML comment).
+std::string operation_section(const operation& op, std::span<const precision> precisions,
+                              const std::vector<std::pair<problem, std::string>>& entries);
 
 // The traits of a run's `kernel` name; a name no operation has (a newer run file) measures work
 // and has no role.

@@ -4,6 +4,8 @@
 // Internal to ops/softmax/, ops/rmsnorm/ and ops/silu/.
 #include <random>
 
+#include <fmt/format.h>
+
 #include "ops/operation.hpp"
 #include "ops/shared.hpp"
 
@@ -47,6 +49,11 @@ class row_workload final : public workload {
   static std::optional<std::string> size_error(const problem& p) {
     const auto& s = std::get<Shape>(p.dims);
     return row_size_error(p, s.rows, s.cols);
+  }
+  // The descriptor's entry writer (what parse reads back).
+  static std::string entry(const problem& p) {
+    const auto& s = std::get<Shape>(p.dims);
+    return fmt::format("{{ rows = {}, cols = {} }}", s.rows, s.cols);
   }
   // The descriptor's section parser.
   static result<void> parse(const section_context& c) {

@@ -113,10 +113,17 @@ std::vector<problem> cases() {
           {attention_shape{1, 2, 2, 5, 5, 64, false}, precision::fp32}};
 }
 
+std::string entry(const problem& p) {
+  const auto& a = std::get<attention_shape>(p.dims);
+  return fmt::format("{{ {}heads = {}, kv_heads = {}, {}, head_dim = {}{} }}", a.batch != 1 ? fmt::format("batch = {}, ", a.batch) : "", a.heads,
+                     a.kv_heads, a.seq_q == a.seq_kv ? fmt::format("seq = {}", a.seq_q) : fmt::format("seq_q = {}, seq_kv = {}", a.seq_q, a.seq_kv),
+                     a.head_dim, a.causal ? ", causal = true" : "");
+}
+
 }  // namespace
 
 const operation& attention_operation() {
-  static const operation op{kernel_kind::attention, "attention", ops::model_layer_precisions, true, 3, work, parse, size_error, ops::only_float_storage, cases, measures::work, model_role::float_layer};
+  static const operation op{kernel_kind::attention, "attention", ops::model_layer_precisions, true, 3, work, parse, size_error, ops::only_float_storage, cases, measures::work, model_role::float_layer, entry};
   return op;
 }
 

@@ -113,11 +113,17 @@ std::vector<problem> cases() {
   return out;
 }
 
+std::string entry(const problem& p) {
+  const auto& c = std::get<conv_shape>(p.dims);
+  return fmt::format("{{ n = {}, c = {}, h = {}, w = {}, k = {}, r = {}, s = {}, stride = {}, pad = {}, dilation = {}{} }}", c.n, c.c, c.h, c.w,
+                     c.k, c.r, c.s, c.stride, c.pad, c.dilation, c.layout == conv_layout::nhwc ? ", layout = \"nhwc\"" : "");
+}
+
 }  // namespace
 
 const operation& conv2d_operation() {
   static const operation op{kernel_kind::conv2d, "conv2d", precisions, true, 3, work,
-                            parse, size_error, ops::only_peak_measures_wide_types, cases, measures::work, model_role::matrix};
+                            parse, size_error, ops::only_peak_measures_wide_types, cases, measures::work, model_role::matrix, entry};
   return op;
 }
 

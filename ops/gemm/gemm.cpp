@@ -93,11 +93,16 @@ std::vector<problem> cases() {
   return out;
 }
 
+std::string entry(const problem& p) {
+  const auto& g = std::get<gemm_shape>(p.dims);
+  return fmt::format("{{ m = {}, n = {}, k = {}{}{} }}", g.m, g.n, g.k, g.trans_a ? ", trans_a = true" : "", g.trans_b ? ", trans_b = true" : "");
+}
+
 }  // namespace
 
 const operation& gemm_operation() {
   static const operation op{kernel_kind::gemm, "gemm", precisions, true, 3, work, parse, size_error,
-                            ops::only_peak_measures_wide_types, cases, measures::work, model_role::matrix};
+                            ops::only_peak_measures_wide_types, cases, measures::work, model_role::matrix, entry};
   return op;
 }
 

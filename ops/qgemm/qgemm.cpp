@@ -140,10 +140,16 @@ std::vector<problem> cases() {
           {qgemm_shape{2, 5, 64, quant_format::q4_0}, precision::fp32}, {qgemm_shape{1, 3, 96, quant_format::q8_0}, precision::fp32}};
 }
 
+std::string entry(const problem& p) {
+  const auto& q = std::get<qgemm_shape>(p.dims);
+  return fmt::format("{{ m = {}, n = {}, k = {} }}", q.m, q.n, q.k);
+}
+std::string keys(const problem& p) { return fmt::format("formats = [\"{}\"]", to_string(std::get<qgemm_shape>(p.dims).weights)); }
+
 }  // namespace
 
 const operation& qgemm_operation() {
-  static const operation op{kernel_kind::qgemm, "qgemm", precisions, true, 3, work, parse, size_error, unsupported, cases, measures::work, model_role::block_matrix};
+  static const operation op{kernel_kind::qgemm, "qgemm", precisions, true, 3, work, parse, size_error, unsupported, cases, measures::work, model_role::block_matrix, entry, keys};
   return op;
 }
 

@@ -24,7 +24,8 @@ std::vector<problem> cases() { return {{rmsnorm_shape{3, 1001}, precision::fp32}
 
 const operation& rmsnorm_operation() {
   static const operation op{kernel_kind::rmsnorm, "rmsnorm", ops::model_layer_precisions, false, 3, work,
-                            rmsnorm_workload::parse, rmsnorm_workload::size_error, ops::only_float_storage, cases, measures::work, model_role::float_layer};
+                            rmsnorm_workload::parse, rmsnorm_workload::size_error, ops::only_float_storage, cases, measures::work, model_role::float_layer,
+                            rmsnorm_workload::entry};
   return op;
 }
 

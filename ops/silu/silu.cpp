@@ -23,7 +23,8 @@ std::vector<problem> cases() { return {{silu_shape{3, 1001}, precision::fp32}, {
 
 const operation& silu_operation() {
   static const operation op{kernel_kind::silu, "silu", ops::model_layer_precisions, false, 3, work,
-                            silu_workload::parse, silu_workload::size_error, ops::only_float_storage, cases, measures::work, model_role::float_layer};
+                            silu_workload::parse, silu_workload::size_error, ops::only_float_storage, cases, measures::work, model_role::float_layer,
+                            silu_workload::entry};
   return op;
 }
 

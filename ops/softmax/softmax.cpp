@@ -22,7 +22,8 @@ std::vector<problem> cases() { return {{softmax_shape{3, 1001}, precision::fp32}
 
 const operation& softmax_operation() {
   static const operation op{kernel_kind::softmax, "softmax", ops::model_layer_precisions, false, 3, work,
-                            softmax_workload::parse, softmax_workload::size_error, ops::only_float_storage, cases, measures::work, model_role::float_layer};
+                            softmax_workload::parse, softmax_workload::size_error, ops::only_float_storage, cases, measures::work, model_role::float_layer,
+                            softmax_workload::entry};
   return op;
 }
 

@@ -2,6 +2,7 @@
 // naming the file, the line and what was expected.
 #include <gtest/gtest.h>
 
+#include "ops/operation.hpp"
 #include "suites/suite.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -144,6 +145,24 @@ TEST(suite_parse, bad_files_name_the_line_and_the_expectation) {
     EXPECT_EQ(s.error().code, status::invalid);
     EXPECT_NE(s.error().message.find(c.expect), std::string::npos) << "message: " << s.error().message << "\nexpected: " << c.expect;
   }
+}
+
+// Every operation's writer beside its parser: each of its cases written as a section's entry reads
+// back as the same problem (what `suite from-model` writes goes through these writers).
+TEST(suite_parse, each_operations_writer_is_read_back_by_its_parser) {
+  int written = 0;
+  for (const operation* op : operations()) {
+    if (!op->entry) continue;
+    for (const problem& c : op->cases()) {
+      const std::string text = operation_section(*op, std::span(&c.type, 1), {{c, "a comment # with a hash"}});
+      auto s = suite_parse(text, "written.toml");
+      ASSERT_TRUE(s) << text << s.error().message;
+      ASSERT_EQ(s->problems.size(), 1u) << text;
+      EXPECT_EQ(s->problems[0].id(), c.id()) << text;
+      ++written;
+    }
+  }
+  EXPECT_GT(written, 20);
 }
 
 TEST(suite_load, unknown_name_lists_the_builtins) {
