@@ -313,6 +313,10 @@ struct run_command::session {
       say(stderr, "xpubench run: --min-time {} must be a number of seconds above 0 and at most {}\n", c.min_time, max_min_time_s);
       return 2;
     }
+    if (auto bad = c.not_utf8()) {  // worker processes receive the options as JSON, which holds UTF-8 text only
+      say(stderr, "xpubench run: {} is not valid UTF-8 text: give it in UTF-8 (a path in another encoding: rename or link it)\n", *bad);
+      return 2;
+    }
     if (!valid_names(c.kernels, known_operation, operation_names(), "kernel") ||
         !valid_names(c.precisions, known_precision, precision_names(), "precision"))
       return 2;

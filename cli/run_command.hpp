@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,13 @@ struct run_command {
   void add_options(CLI::App& sub);
   int run() const;
 
+  // The options a worker needs, as the protocol's `options` line carries them (run_options.cpp);
+  // apply_worker_options(worker_options()) on a default command gives these options back.
+  nlohmann::json worker_options() const;
+  result<void> apply_worker_options(const nlohmann::json& options);
+  // The first of those options that is not UTF-8 ("--filter '...'"), which JSON cannot carry.
+  std::optional<std::string> not_utf8() const;
+
  private:
   struct session;  // the steps of one run in this process (run_command.cpp)
   // The run; `fleet`: this rank of a fleet run (mpirun/srun with more than one rank), else null.
@@ -58,9 +66,7 @@ struct run_command {
   // --worker: reads the supervisor's input (session/worker.hpp), takes its options, then run_here.
   int run_as_worker() const;
   int run_worker(const xpu::suite& s, run_options options) const;
-  // The options a worker needs, as the protocol's `options` line carries them (run_options.cpp).
-  nlohmann::json worker_options() const;
-  result<void> apply_worker_options(const nlohmann::json& options);
+
   result<std::unique_ptr<device>> open_device(const device_info& d, const cpu_info& cpu, std::shared_ptr<const cpu_clock> clock) const;
   // The --backend-option values (and --no-tune), by backend; an error names a bad one.
   result<std::map<std::string, backend_options, std::less<>>> backend_options_parse() const;

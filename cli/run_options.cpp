@@ -85,6 +85,19 @@ nlohmann::json run_command::worker_options() const {
           {"no_tune", no_tune}};
 }
 
+std::optional<std::string> run_command::not_utf8() const {
+  const auto check = [](std::string_view flag, const std::vector<std::string>& values) -> std::optional<std::string> {
+    for (const auto& v : values)
+      if (!valid_utf8(v)) return fmt::format("{} '{}'", flag, v);
+    return std::nullopt;
+  };
+  for (const auto& [flag, values] : {std::pair{"--suite", std::vector<std::string>{suite}}, std::pair{"--filter", std::vector<std::string>{filter}},
+                                     std::pair{"--kernel", kernels}, std::pair{"--precision", precisions},
+                                     std::pair{"--inject-slowdown", inject_slowdown}, std::pair{"--backend-option", backend_option_specs}})
+    if (auto bad = check(flag, values)) return bad;
+  return std::nullopt;
+}
+
 result<void> run_command::apply_worker_options(const nlohmann::json& o) {
   std::string bad;
   const auto take = [&](const char* key, auto& field) {

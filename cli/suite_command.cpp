@@ -91,8 +91,9 @@ int suite_command::from_gguf() const {
     return 2;
   }
   if (structure->context_length > 0 && tokens > structure->context_length) {
-    say(stderr, "xpubench suite from-model: --tokens {}: {} takes prompts of at most {} tokens (its context_length)\n", tokens, model,
-        structure->context_length);
+    say(stderr, "xpubench suite from-model: a prompt of {} tokens (--tokens, 512 unless given): {} takes prompts of at most {} tokens (its "
+                "context_length); give --tokens {} or less\n",
+        tokens, model, structure->context_length, structure->context_length);
     return 2;
   }
   const std::string text = model_suite_toml(*structure, tokens);

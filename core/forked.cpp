@@ -10,6 +10,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -28,6 +29,16 @@ std::string forked_outcome::how_it_ended(double timeout_s) const {
 result<forked_outcome> run_forked(const std::function<int(std::string& reply)>& work, double timeout_s) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return fail(status::failed, "pipe: {}", std::strerror(errno));
+  // SIGCHLD at its default while the child lives: a parent that ignores it (inherited SIG_IGN) would
+  // have the child reaped behind waitpid's back, and its end read as "exit code 0".
+  struct sigaction dfl{}, old{};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  ::sigaction(SIGCHLD, &dfl, &old);
+  struct restore_sigchld {
+    struct sigaction& old;
+    ~restore_sigchld() { ::sigaction(SIGCHLD, &old, nullptr); }
+  } restore{old};
   std::fflush(nullptr);
   const pid_t pid = ::fork();
   if (pid < 0) {
@@ -38,7 +49,12 @@ result<forked_outcome> run_forked(const std::function<int(std::string& reply)>& 
     ::close(fds[0]);
     for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(sig, SIG_DFL);
     std::string reply;
-    const int rc = work(reply);
+    int rc = 124;
+    try {  // nothing unwinds out of the child into the parent's stack (a second copy of the command)
+      rc = work(reply);
+    } catch (...) {
+      ::_exit(124);
+    }
     for (std::size_t done = 0; done < reply.size();) {
       const ssize_t n = ::write(fds[1], reply.data() + done, reply.size() - done);
       if (n < 0 && errno == EINTR) continue;
@@ -68,9 +84,17 @@ result<forked_outcome> run_forked(const std::function<int(std::string& reply)>& 
     out.reply.append(buffer, static_cast<std::size_t>(n));
   }
   ::close(fds[0]);
-  if (out.timed_out) ::kill(pid, SIGKILL);
+  // Its end, still under the deadline (a child that closed its pipe may go on running).
   int st = 0;
-  while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  for (;;) {
+    if (out.timed_out) ::kill(pid, SIGKILL);
+    const pid_t got = ::waitpid(pid, &st, out.timed_out ? 0 : WNOHANG);
+    if (got == pid) break;
+    if (got < 0 && errno != EINTR) return fail(status::failed, "waitpid: {}", std::strerror(errno));
+    if (got == 0) {
+      if (clock::now() >= deadline) out.timed_out = true;
+      else std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
   }
   if (!out.timed_out) {
     if (WIFSIGNALED(st)) out.signal = WTERMSIG(st);

@@ -27,8 +27,8 @@ struct forked_outcome {
   std::string how_it_ended(double timeout_s) const;
 };
 
-// Runs work(reply) in a forked child; its return value is the child's exit code. Fails only when no
-// child could be started (pipe, fork).
+// Runs work(reply) in a forked child; its return value is the child's exit code (124: it threw).
+// Fails only when no child could be started (pipe, fork) or its end could not be waited for.
 result<forked_outcome> run_forked(const std::function<int(std::string& reply)>& work, double timeout_s);
 
 }  // namespace xpu

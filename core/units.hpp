@@ -18,6 +18,9 @@ std::string format_hz(double hz);
 // 1.2e12 -> "1.20 T" (decimal prefixes for rates: ops/s, bytes/s)
 std::string format_si(double value);
 
+// Whether `text` is valid UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+bool valid_utf8(std::string_view text);
+
 // A name from a file as an error or note quotes it: at most `limit` bytes (cut on a UTF-8 character
 // boundary), then "... (N bytes)": a damaged name of megabytes stays a line.
 std::string quoted_name(std::string_view name, std::size_t limit = 200);

@@ -163,7 +163,7 @@ result<model_structure> model_from_gguf(const gguf::file& f, std::string_view so
       sizes_known = false;
     }
   };
-  std::map<std::string, std::pair<std::size_t, std::string>> unmapped;  // "role (shape)" -> tensors, the first's name
+  std::map<std::string, std::tuple<std::size_t, std::string, std::string>> unmapped;  // "role (shape)" -> tensors, the first's name, why
   std::int64_t expert_silu_width = 0, expert_silu_tensors = 0;
   for (const auto& t : f.tensors) {
     if (!t.name.ends_with(".weight")) continue;
@@ -180,8 +180,11 @@ result<model_structure> model_from_gguf(const gguf::file& f, std::string_view so
         }
         continue;
       }
-      auto& [count, first] = unmapped[fmt::format("{} ({} x {} x {})", role_of(t.name), t.dims[0], t.dims[1], t.dims[2])];
-      if (count++ == 0) first = t.name;
+      const std::string why = !moe ? fmt::format("the file has no valid {0}.expert_count and {0}.expert_used_count", quoted_name(*arch))
+                              : t.dims[2] != *experts ? fmt::format("their third dimension is not {}.expert_count ({})", quoted_name(*arch), *experts)
+                                                      : std::string("a dimension above 2^30");
+      auto& [count, first, reason] = unmapped[fmt::format("{} ({} x {} x {})", role_of(t.name), t.dims[0], t.dims[1], t.dims[2])];
+      if (count++ == 0) first = t.name, reason = why;
       continue;
     }
     if (t.dims.size() != 2) continue;  // norms and biases are vectors
@@ -193,11 +196,10 @@ result<model_structure> model_from_gguf(const gguf::file& f, std::string_view so
       ++m.silu_layers;
     }
   }
-  for (const auto& [what, seen] : unmapped)
-    m.notes.push_back(fmt::format("{}: 3-D expert weights in {} tensor(s) ({}{}) left out: {}", what, seen.first, seen.second,
-                                  seen.first > 1 ? ", ..." : "",
-                                  moe ? fmt::format("their third dimension is not {}.expert_count ({})", quoted_name(*arch), *experts)
-                                      : fmt::format("the file has no valid {0}.expert_count and {0}.expert_used_count", quoted_name(*arch))));
+  for (const auto& [what, seen] : unmapped) {
+    const auto& [count, first, reason] = seen;
+    m.notes.push_back(fmt::format("{}: 3-D expert weights in {} tensor(s) ({}{}) left out: {}", what, count, first, count > 1 ? ", ..." : "", reason));
+  }
   if (expert_bytes > 0)
     m.notes.push_back(fmt::format("mixture of experts: {} experts, {} used per token; the decode bound reads the used experts' share of "
                                   "their {:.0f} bytes", *experts, *experts_used, expert_bytes));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <fstream>
 #include <set>
 #include <unordered_map>
@@ -325,6 +326,7 @@ std::optional<std::string> bad_spatial_attribute(const onnx::GraphProto& g, int 
   if (depth > 64) return "subgraphs nested more than 64 deep";
   for (const auto& n : g.node())
     for (const auto& a : n.attribute()) {
+      if (!n.domain().empty() && n.domain() != "ai.onnx" && !a.has_g() && a.graphs_size() == 0) continue;  // not ONNX's operator: not its rules
       const bool positive = a.name() == "strides" || a.name() == "dilations" || a.name() == "kernel_shape", pads = a.name() == "pads";
       for (std::int64_t v : a.ints())
         if ((positive && (v < 1 || v > (std::int64_t{1} << 30))) || (pads && (v < 0 || v > (std::int64_t{1} << 30))))
@@ -346,8 +348,7 @@ std::optional<std::string> bad_spatial_attribute(const onnx::GraphProto& g, int 
 // which sends the inferred model back: a child that dies is an error naming the signal, one that
 // hangs is stopped at the deadline, never the command's crash or hang. (suite from-model is
 // single-threaded: fork without exec is safe here.)
-result<void> infer_shapes_isolated(onnx::ModelProto& model, const std::string& source) {
-  constexpr double timeout_s = 300;  // seconds for graphs of thousands of nodes; a loop in libonnx is not waited out
+result<void> infer_shapes_isolated(onnx::ModelProto& model, const std::string& source, double timeout_s) {
   auto inferred = run_forked(
       [&](std::string& reply) {  // "M" + the inferred model, or "E" + libonnx's message
         try {
@@ -364,7 +365,7 @@ result<void> infer_shapes_isolated(onnx::ModelProto& model, const std::string& s
     return fail(status::invalid, "{}: ONNX shape inference crashed on this graph ({}): a malformed graph libonnx does not check (e.g. a "
                 "convolution whose input and weight ranks differ)", source, inferred->how_it_ended(timeout_s));
   if (inferred->timed_out)
-    return fail(status::invalid, "{}: ONNX shape inference gave no answer within {:g} s and was stopped", source, timeout_s);
+    return fail(status::invalid, "{}: ONNX shape inference gave no answer within 300 s and was stopped", source);
   const std::string& reply = inferred->reply;
   if (inferred->exit_code != 0 || reply.empty()) return fail(status::failed, "{}: ONNX shape inference ended without an answer ({})", source,
                                                              inferred->how_it_ended(timeout_s));
@@ -433,9 +434,16 @@ result<onnx_structure> model_from_onnx(const std::filesystem::path& path, const 
     }
   if (auto bad = bad_spatial_attribute(g)) return fail(status::invalid, "{}: {}: not a valid ONNX graph", source, *bad);
   // Inference, then what it left open behind shape arithmetic (models/onnx_fold.hpp), a few rounds.
+  // One budget for every round (graphs of thousands of nodes take seconds; a loop in libonnx is not
+  // waited out), and inference always after the last fold.
+  using clock = std::chrono::steady_clock;
+  const auto give_up = clock::now() + std::chrono::seconds(300);
   std::size_t folded = 0;
-  for (int round = 0; round < 32; ++round) {
-    if (auto inferred = infer_shapes_isolated(model, source); !inferred) return std::unexpected(inferred.error());
+  for (int round = 0;; ++round) {
+    const double left = std::chrono::duration<double>(give_up - clock::now()).count();
+    if (left <= 0) return fail(status::invalid, "{}: ONNX shape inference gave no answer within 300 s and was stopped", source);
+    if (auto inferred = infer_shapes_isolated(model, source, left); !inferred) return std::unexpected(inferred.error());
+    if (round == 32) break;
     const std::size_t more = fold_reshape_targets(model);
     if (more == 0) break;
     folded += more;

@@ -48,8 +48,9 @@ std::optional<values> tensor_values(const onnx::TensorProto& t) {
 // numpy's slice of a vector of n: the start and end clamped as ONNX's Slice does.
 values sliced(const values& data, std::int64_t start, std::int64_t end, std::int64_t step) {
   const auto n = static_cast<std::int64_t>(data.size());
+  step = std::clamp<std::int64_t>(step, -(n + 1), n + 1);  // a longer step takes the same elements; i += step cannot overflow
   const auto clamp = [&](std::int64_t i, bool backward) {
-    if (i < 0) i += n;
+    if (i < 0) i = i < -n ? -n - 1 : i + n;
     return backward ? std::clamp<std::int64_t>(i, -1, n - 1) : std::clamp<std::int64_t>(i, 0, n);
   };
   values out;
@@ -89,7 +90,18 @@ struct folder {
     }
     const values* a = value(n, 0);
     if (!a) return std::nullopt;
-    if (op == "Cast" || op == "Identity") return *a;
+    if (op == "Identity") return *a;
+    if (op == "Cast") {  // only where the target holds every value unchanged (shape arithmetic: sizes and indices)
+      const std::int64_t to = int_attribute(n, "to", 0);
+      const std::int64_t limit = to == onnx::TensorProto::INT64 ? INT64_MAX
+                                 : to == onnx::TensorProto::INT32 ? INT32_MAX
+                                 : to == onnx::TensorProto::FLOAT ? std::int64_t{1} << 24
+                                 : to == onnx::TensorProto::DOUBLE ? std::int64_t{1} << 53
+                                                                   : 0;
+      for (std::int64_t v : *a)
+        if (v > limit || v < -limit) return std::nullopt;
+      return *a;
+    }
     if (op == "Squeeze" || op == "Unsqueeze") return a->size() == 1 ? std::optional<values>(*a) : std::nullopt;
     if (op == "Slice") {  // one axis, 0: the only one a vector has
       const values* starts = n.input_size() > 1 ? value(n, 1) : nullptr;
@@ -125,7 +137,7 @@ struct folder {
     }
     if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") {
       const values* b = value(n, 1);
-      if (!b || (a->size() != b->size() && a->size() != 1 && b->size() != 1)) return std::nullopt;
+      if (!b || a->empty() || b->empty() || (a->size() != b->size() && a->size() != 1 && b->size() != 1)) return std::nullopt;
       values out(std::max(a->size(), b->size()));
       for (std::size_t i = 0; i < out.size(); ++i) {
         const std::int64_t x = (*a)[a->size() == 1 ? 0 : i], y = (*b)[b->size() == 1 ? 0 : i];
@@ -182,6 +194,15 @@ struct folder {
     return out;
   }
 
+  // Whether `dims` keeps every dimension inference already fixed (an unknown shape: any).
+  static bool agrees(const std::vector<std::int64_t>& inferred, const std::vector<std::int64_t>& dims) {
+    if (inferred.empty()) return true;
+    if (inferred.size() != dims.size()) return false;
+    for (std::size_t i = 0; i < dims.size(); ++i)
+      if (inferred[i] > 0 && inferred[i] != dims[i]) return false;
+    return true;
+  }
+
   void set_shape(const std::string& name, const std::vector<std::int64_t>& dims, int elem_type) {
     if (infos.empty())  // name -> entry, once (a graph of many Reshapes must not search the list for each)
       for (auto& existing : *g.mutable_value_info()) infos.emplace(existing.name(), &existing);
@@ -215,12 +236,17 @@ struct folder {
       grew = 0;
       for (const auto& n : g.node()) {
         if (n.output_size() == 0 || n.output(0).empty()) continue;
+        if (!n.domain().empty() && n.domain() != "ai.onnx") continue;  // another domain's "Add" or "Reshape" is not ONNX's
         const std::string& out = n.output(0);
         if (n.op_type() == "Reshape") {
-          if (known(shapes[out])) continue;
+          if (n.input_size() < 2 || known(shapes[out])) continue;
           const auto in_type = types.find(n.input(0));
           if (in_type == types.end() || in_type->second == 0) continue;
-          if (const auto dims = reshaped(n)) set_shape(out, *dims, in_type->second), ++given, ++grew;
+          const auto dims = reshaped(n);
+          if (!dims || !agrees(shapes[out], *dims)) continue;  // what inference fixed wins: a disagreement is left to it
+          set_shape(out, *dims, in_type->second);
+          ++given;
+          ++grew;
           continue;
         }
         if (known_values.contains(out)) continue;

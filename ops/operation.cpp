@@ -96,13 +96,21 @@ result<void> section_context::add(const toml::node& at, problem p) const {
 
 std::string operation_section(const operation& op, std::span<const precision> precisions,
                               const std::vector<std::pair<problem, std::string>>& entries) {
-  std::string s = fmt::format("[[{}]]\nprecisions = [", op.name);
-  for (std::size_t i = 0; i < precisions.size(); ++i) s += fmt::format("{}\"{}\"", i ? ", " : "", to_string(precisions[i]));
-  s += "]\n";
-  if (op.keys && !entries.empty()) s += op.keys(entries.front().first) + "\n";
-  s += "shapes = [\n";
-  for (const auto& [p, comment] : entries) s += fmt::format("  {},{}\n", op.entry(p), comment.empty() ? "" : "  # " + comment);
-  return s + "]\n";
+  if (!op.entry) return fmt::format("# [[{}]] sections are not written from problems\n", op.name);
+  // One section per distinct set of keys (qgemm: per block format), in the order they first appear.
+  std::vector<std::string> key_sets;
+  for (const auto& [p, comment] : entries)
+    if (const std::string k = op.keys ? op.keys(p) : ""; std::ranges::find(key_sets, k) == key_sets.end()) key_sets.push_back(k);
+  std::string s;
+  for (const std::string& keys : key_sets) {
+    s += fmt::format("[[{}]]\nprecisions = [", op.name);
+    for (std::size_t i = 0; i < precisions.size(); ++i) s += fmt::format("{}\"{}\"", i ? ", " : "", to_string(precisions[i]));
+    s += "]\n" + (keys.empty() ? "" : keys + "\n") + "shapes = [\n";
+    for (const auto& [p, comment] : entries)
+      if ((op.keys ? op.keys(p) : "") == keys) s += fmt::format("  {},{}\n", op.entry(p), comment.empty() ? "" : "  # " + comment);
+    s += "]\n";
+  }
+  return s;
 }
 
 }  // namespace xpu

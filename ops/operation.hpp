@@ -58,9 +58,10 @@ struct operation {
   std::string (*keys)(const problem& p) = nullptr;
 };
 
-// One [[name]] section of a suite file, written through op.entry: the precisions, op.keys of the
-// first problem (the problems share them), and each problem's entry with its comment ("" for none;
-// written after `#`, the caller's text made safe for a TOML comment).
+// The [[name]] section of a suite file for these problems, written through op.entry: the precisions,
+// op.keys (one section per distinct value: qgemm's block formats), and each problem's entry with
+// its comment ("" for none; written after `#`, the caller's text made safe for a TOML comment). An
+// operation without an entry writer gives a comment line saying so.
 std::string operation_section(const operation& op, std::span<const precision> precisions,
                               const std::vector<std::pair<problem, std::string>>& entries);
 

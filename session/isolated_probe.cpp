@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -70,11 +71,18 @@ result<inventory> probe_machine_isolated(probe_options options, bool in_process,
     }
   // The driver children start together, each on a thread of its own, while this process probes the
   // CPU and the rest: a slow driver holds up the report only as long as it is the slowest.
+  // A saved topology is first tried in a forked child (core/forked.hpp): that fork happens before
+  // the threads start, in a process that is still single-threaded.
+  std::optional<result<inventory>> first;
+  if (options.topology_xml) {
+    first = probe_machine(options);
+    if (!*first) return std::move(*first);
+  }
   std::vector<inventory> parts(isolated.size());
   std::vector<std::jthread> children;
   for (std::size_t i = 0; i < isolated.size(); ++i)
     children.emplace_back([&, i] { probe_backend_isolated(isolated[i], timeout_s, parts[i]); });
-  auto inv = probe_machine(options);
+  auto inv = first ? std::move(*first) : probe_machine(options);
   children.clear();  // joins
   if (!inv) return inv;
   for (inventory& part : parts) {  // in the registry's order

@@ -217,6 +217,17 @@ TEST(model_structure, experts_run_as_used_per_token_and_spread_over_the_prompt) 
       EXPECT_EQ(st.count, 8);
     }
   EXPECT_TRUE(seen);
+  // experts only (no dense FFN): their SiLU is the FFN's, once per used expert and layer
+  test::gguf_writer sparse;
+  sparse.text("general.architecture", "llama").u32("llama.block_count", 1).u32("llama.embedding_length", 32).u32("llama.attention.head_count", 2);
+  sparse.u32("llama.expert_count", 8).u32("llama.expert_used_count", 2);
+  sparse.tensor("token_embd.weight", {32, 50}, 8).tensor("blk.0.attn_q.weight", {32, 32}, 8);
+  sparse.tensor("blk.0.ffn_gate_exps.weight", {32, 48, 8}, 8).tensor("blk.0.ffn_up_exps.weight", {32, 48, 8}, 8);
+  sparse.tensor("blk.0.ffn_down_exps.weight", {48, 32, 8}, 8).tensor("output.weight", {32, 50}, 8);
+  const auto only_experts = model_from_gguf(*parse(sparse.bytes()), "sparse.gguf");
+  ASSERT_TRUE(only_experts) << only_experts.error().message;
+  EXPECT_EQ(only_experts->silu_width, 48);
+  EXPECT_EQ(only_experts->silu_layers, 2);
   // without the counts the experts stay out, with the reason
   auto unknown = test::gguf_writer::llama(1, 32, 64, 2, 2, 50, 8);
   unknown.tensor("blk.0.ffn_up_exps.weight", {32, 48, 8}, 8);

@@ -141,6 +141,20 @@ def hostile():
                                                                    [weight("w", (4, 3, 3, 3))]))
     bad_convs = {"group0": conv("group0", group=0), "group2": conv("group2", group=2), "kernel5": conv("kernel5", kernel_shape=[5, 5]),
                  "huge": conv("huge", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 2**62, 8])])}
+    # Shape arithmetic that once crashed the folding (models/onnx_fold.cpp): an empty operand, a step of
+    # 2^63 - 1, and a foreign domain's Reshape without inputs.
+    i64 = lambda name, values: numpy_helper.from_array(np.array(values, np.int64), name)
+    x3 = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4, 8])]
+    tail = [n("Reshape", ["x", "target"], ["r"]), n("MatMul", ["r", "w8"], ["y"], name="after")]
+    empty_add = model(helper.make_graph([n("Add", ["empty", "five"], ["target"])] + tail, "empty_add", x3, y,
+                                        [i64("empty", np.zeros(0, np.int64)), i64("five", [5]), weight("w8", (8, 6))]))
+    big_step = model(helper.make_graph([n("Shape", ["x"], ["s"]), n("Slice", ["s", "zero", "three", "zero", "huge"], ["target"])] + tail,
+                                       "big_step", x3, y, [i64("zero", [0]), i64("three", [3]), i64("huge", [2**63 - 1]), weight("w8", (8, 6))]))
+    foreign_g = helper.make_graph([n("Reshape", [], ["z"], domain="custom.domain"), n("MatMul", ["x", "w8"], ["y"], name="kept")],
+                                  "foreign", x3, y, [weight("w8", (8, 6))])
+    foreign = helper.make_model(foreign_g, producer_name="xpubench-tests",
+                                opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid("custom.domain", 1)])
+    bad_convs.update({"fold_empty_add": empty_add, "fold_big_step": big_step, "fold_foreign": foreign})
     return model(stride0), model(odd), model(no_output), model(ranks), bad_convs
 
 
