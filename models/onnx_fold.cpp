@@ -25,7 +25,7 @@ std::optional<values> tensor_values(const onnx::TensorProto& t) {
     if (t.has_raw_data()) {
       if (t.raw_data().size() % 8 != 0 || t.raw_data().size() / 8 > max_elements) return std::nullopt;
       v.resize(t.raw_data().size() / 8);
-      std::memcpy(v.data(), t.raw_data().data(), t.raw_data().size());  // little-endian, as ONNX stores it and as we run
+      if (!v.empty()) std::memcpy(v.data(), t.raw_data().data(), t.raw_data().size());  // little-endian, as ONNX stores it and as we run
     } else {
       v.assign(t.int64_data().begin(), t.int64_data().end());
     }
@@ -33,7 +33,7 @@ std::optional<values> tensor_values(const onnx::TensorProto& t) {
     if (t.has_raw_data()) {
       if (t.raw_data().size() % 4 != 0 || t.raw_data().size() / 4 > max_elements) return std::nullopt;
       std::vector<std::int32_t> w(t.raw_data().size() / 4);
-      std::memcpy(w.data(), t.raw_data().data(), t.raw_data().size());
+      if (!w.empty()) std::memcpy(w.data(), t.raw_data().data(), t.raw_data().size());
       v.assign(w.begin(), w.end());
     } else {
       v.assign(t.int32_data().begin(), t.int32_data().end());
