@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
+#include <span>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -143,5 +146,143 @@ std::string shape_id(std::string_view id, std::string_view precision) {
 }
 
 std::string problem::shape_id() const { return xpu::shape_id(id(), to_string(type)); }
+
+namespace {
+
+// Takes `tag` and the decimal number after it from the front of s ("m1024..." with tag "m").
+bool take_number(std::string_view& s, std::string_view tag, std::int64_t& v) {
+  if (!s.starts_with(tag)) return false;
+  s.remove_prefix(tag.size());
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end == s.data() || v < 0) return false;
+  s.remove_prefix(static_cast<std::size_t>(end - s.data()));
+  return true;
+}
+
+bool take_word(std::string_view& s, std::string_view word) {
+  if (!s.starts_with(word)) return false;
+  s.remove_prefix(word.size());
+  return true;
+}
+
+template <class E, std::size_t N>
+std::optional<E> word_of(std::string_view s, const E (&values)[N]) {
+  for (E e : values)
+    if (to_string(e) == s) return e;
+  return std::nullopt;
+}
+
+// The parts after the kind (and the precision, where the id has one): "m8n8k8tb", or "q4_0", "m1n8k32".
+std::optional<shape> shape_of(kernel_kind kind, std::span<const std::string_view> parts) {
+  const auto one = [&]() -> std::optional<std::string_view> { return parts.size() == 1 ? std::optional(parts[0]) : std::nullopt; };
+  const auto rows_cols = [&](auto made) -> std::optional<shape> {
+    auto s = one();
+    if (!s || !take_number(*s, "r", made.rows) || !take_number(*s, "c", made.cols) || !s->empty()) return std::nullopt;
+    return made;
+  };
+  switch (kind) {
+    case kernel_kind::gemm: {
+      gemm_shape g;
+      auto s = one();
+      if (!s || !take_number(*s, "m", g.m) || !take_number(*s, "n", g.n) || !take_number(*s, "k", g.k)) return std::nullopt;
+      g.trans_a = take_word(*s, "ta");
+      g.trans_b = take_word(*s, "tb");
+      return s->empty() ? std::optional<shape>(g) : std::nullopt;
+    }
+    case kernel_kind::conv2d: {
+      conv_shape c;
+      auto s = one();
+      if (!s || !take_number(*s, "n", c.n) || !take_number(*s, "c", c.c) || !take_number(*s, "h", c.h) || !take_number(*s, "w", c.w) ||
+          !take_number(*s, "k", c.k) || !take_number(*s, "r", c.r) || !take_number(*s, "s", c.s) || !take_number(*s, "u", c.stride) ||
+          !take_number(*s, "p", c.pad) || !take_number(*s, "d", c.dilation))
+        return std::nullopt;
+      const auto layout = word_of(*s, {conv_layout::nchw, conv_layout::nhwc});
+      if (!layout) return std::nullopt;
+      c.layout = *layout;
+      return c;
+    }
+    case kernel_kind::reduction: {
+      reduction_shape r;
+      const auto op = parts.size() == 2 ? word_of(parts[0], {reduce_op::sum, reduce_op::max}) : std::nullopt;
+      std::string_view s = parts.size() == 2 ? parts[1] : "";
+      if (!op || !take_number(s, "n", r.n) || !s.empty()) return std::nullopt;
+      r.op = *op;
+      return r;
+    }
+    case kernel_kind::peak: return parts.empty() ? std::optional<shape>(peak_shape{}) : std::nullopt;
+    case kernel_kind::bandwidth: {
+      bandwidth_shape b;
+      const auto op = parts.size() == 2 ? word_of(parts[0], all_bandwidth_ops) : std::nullopt;
+      std::string_view s = parts.size() == 2 ? parts[1] : "";
+      if (!op || !take_number(s, "b", b.bytes) || !s.empty()) return std::nullopt;
+      b.op = *op;
+      return b;
+    }
+    case kernel_kind::latency: return one() == "empty" ? std::optional<shape>(latency_shape{}) : std::nullopt;
+    case kernel_kind::softmax: return rows_cols(softmax_shape{});
+    case kernel_kind::rmsnorm: return rows_cols(rmsnorm_shape{});
+    case kernel_kind::silu: return rows_cols(silu_shape{});
+    case kernel_kind::attention: {
+      attention_shape a;
+      auto s = one();
+      if (!s || !take_number(*s, "b", a.batch) || !take_number(*s, "h", a.heads) || !take_number(*s, "kv", a.kv_heads) ||
+          !take_number(*s, "q", a.seq_q) || !take_number(*s, "s", a.seq_kv) || !take_number(*s, "d", a.head_dim))
+        return std::nullopt;
+      a.causal = take_word(*s, "c");
+      return s->empty() ? std::optional<shape>(a) : std::nullopt;
+    }
+    case kernel_kind::qgemm: {
+      qgemm_shape q;
+      const auto weights = parts.size() == 2 ? quant_format_parse(parts[0]) : std::nullopt;
+      std::string_view s = parts.size() == 2 ? parts[1] : "";
+      if (!weights || !take_number(s, "m", q.m) || !take_number(s, "n", q.n) || !take_number(s, "k", q.k) || !s.empty()) return std::nullopt;
+      q.weights = *weights;
+      return q;
+    }
+  }
+  return std::nullopt;
+}
+
+// with_precision: the id has its precision part (problem::id()), else it is a shape id.
+std::optional<problem> parse_id(std::string_view id, bool with_precision, precision given) {
+  std::vector<std::string_view> parts;
+  for (std::size_t at = 0;;) {
+    const auto slash = id.find('/', at);
+    parts.push_back(id.substr(at, slash == std::string_view::npos ? std::string_view::npos : slash - at));
+    if (slash == std::string_view::npos) break;
+    at = slash + 1;
+  }
+  const auto named = std::ranges::find(kind_names, parts[0], &std::pair<kernel_kind, std::string_view>::second);
+  if (named == kind_names.end()) return std::nullopt;
+  problem p;
+  p.type = given;
+  std::span<const std::string_view> rest(parts.begin() + 1, parts.end());
+  const bool typed = named->first != kernel_kind::bandwidth && named->first != kernel_kind::latency;  // what id() writes
+  // A shape id keeps the precision where nothing follows it ("peak/fp32": shape_id() removes "/fp32/" only).
+  if (typed && (with_precision || (named->first == kernel_kind::peak && rest.size() == 1))) {
+    const auto type = rest.empty() ? std::nullopt : precision_parse(rest[0]);
+    if (!type) return std::nullopt;
+    p.type = *type;
+    rest = rest.subspan(1);
+  }
+  auto dims = shape_of(named->first, rest);
+  if (!dims) return std::nullopt;
+  p.dims = *dims;
+  // The canonical spelling only (no leading zeros, no "+"): the id read is the id written.
+  if ((with_precision ? p.id() : p.shape_id()) != id) return std::nullopt;
+  return p;
+}
+
+}  // namespace
+
+std::optional<problem> problem_from_id(std::string_view id) { return parse_id(id, true, precision::fp32); }
+
+std::optional<problem> problem_from_shape_id(std::string_view shape_id, precision p) { return parse_id(shape_id, false, p); }
+
+std::optional<quant_format> quantized_weights(std::string_view id) {
+  const auto p = problem_from_id(id);
+  const auto* q = p ? std::get_if<qgemm_shape>(&p->dims) : nullptr;
+  return q ? std::optional(q->weights) : std::nullopt;
+}
 
 }  // namespace xpu

@@ -123,6 +123,15 @@ struct problem {
 // A problem id without its precision component: shape_id("gemm/fp32/m8n8k8", "fp32") is "gemm/m8n8k8".
 std::string shape_id(std::string_view id, std::string_view precision);
 
+// The problem an id names, read back from what problem::id() writes ("gemm/fp32/m8n8k8tb"), so no
+// layer takes an id apart by hand; nullopt for any text id() would not write (another version's
+// kind, a damaged id, a number beyond 64 bits). problem_from_id(p.id())->id() == p.id() always.
+std::optional<problem> problem_from_id(std::string_view id);
+// The same for a shape id (problem::shape_id(): "gemm/m8n8k8tb"), in precision `p`.
+std::optional<problem> problem_from_shape_id(std::string_view shape_id, precision p);
+// The quantized weights' block format of a qgemm id ("qgemm/int8/q4_0/m1n8k32" -> q4_0), else nullopt.
+std::optional<quant_format> quantized_weights(std::string_view id);
+
 // The element count of the problem's largest tensor (input or output), computed with overflow
 // checks; nullopt when a size product does not fit 64 bits or a conv output would be empty.
 // Backends that index in 32 bits refuse problems above INT32_MAX with it.

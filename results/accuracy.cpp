@@ -60,10 +60,8 @@ std::vector<accuracy_row> accuracy_table(const run& r) {
   for (const measurement& m : r.measurements) {
     if (!m.verification.checked || operation_measures(m.kernel) != measures::work) continue;
     std::string label = m.precision, stored = m.precision;
-    if (operation_role(m.kernel) == model_role::block_matrix) {  // "qgemm/int8/q4_0/m1n8k32": the weights' format x the activations
-      const auto a = m.problem.find('/', 6), b = a == std::string::npos ? a : m.problem.find('/', a + 1);
-      if (b != std::string::npos) stored = m.problem.substr(a + 1, b - a - 1), label = fmt::format("{} x {}", stored, m.precision);
-    }
+    if (const auto weights = quantized_weights(m.problem))  // the weights' format x the activations
+      stored = std::string(to_string(*weights)), label = fmt::format("{} x {}", stored, m.precision);
     auto it = std::ranges::find_if(out, [&](const accuracy_row& x) { return x.device == m.device && x.kernel == m.kernel && x.precision == label; });
     if (it == out.end()) {
       // next to the device's and kernel's other rows

@@ -13,19 +13,13 @@ namespace {
 
 bool counts_ops(const measurement& m) { return m.ops_unit == "FLOP" || m.ops_unit == "OP"; }
 
-// "bandwidth/read/b268435456" -> the working set in bytes (0 when the id has none).
-std::uint64_t working_set(const std::string& problem) {
-  const auto b = problem.rfind("/b");
-  if (b == std::string::npos) return 0;
-  std::uint64_t v = 0;
-  for (char c : problem.substr(b + 2)) {
-    if (c < '0' || c > '9' || v > (UINT64_MAX - 9) / 10) return 0;
-    v = v * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  return v;
-}
-
 }  // namespace
+
+std::optional<std::int64_t> read_working_set(const measurement& m) {
+  const auto p = problem_from_id(m.problem);
+  const auto* b = p ? std::get_if<bandwidth_shape>(&p->dims) : nullptr;
+  return b && b->op == bandwidth_op::read ? std::optional(b->bytes) : std::nullopt;
+}
 
 std::vector<roofline> rooflines(const run& r) {
   std::vector<roofline> out;
@@ -43,9 +37,8 @@ std::vector<roofline> rooflines(const run& r) {
       auto it = std::ranges::find_if(roof.ceilings, [&](const roof_ceiling& c) { return !c.memory && c.precision == m.precision; });
       if (it == roof.ceilings.end()) it = roof.ceilings.insert(roof.ceilings.end(), roof_ceiling{m.precision + " peak", false, true, 0, m.precision, ""});
       if (*m.ops_per_s > it->value) it->value = *m.ops_per_s, it->basis = m.name;
-    } else if (what == measures::bandwidth && m.problem.starts_with("bandwidth/read/")) {  // device memory read, per working set
-      const std::uint64_t bytes = working_set(m.problem);
-      const std::string label = "read " + (bytes ? format_bytes(bytes) : m.problem);
+    } else if (const auto bytes = what == measures::bandwidth ? read_working_set(m) : std::nullopt) {  // device memory read, per working set
+      const std::string label = "read " + format_bytes(static_cast<std::uint64_t>(*bytes));
       auto it = std::ranges::find(roof.ceilings, label, &roof_ceiling::label);
       if (it == roof.ceilings.end()) it = roof.ceilings.insert(roof.ceilings.end(), roof_ceiling{label, true, true, 0, "", ""});
       if (*m.ops_per_s > it->value) it->value = *m.ops_per_s, it->basis = m.name;

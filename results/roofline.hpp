@@ -3,6 +3,7 @@
 // micro-benchmark per precision, the read bandwidth per working set) beside the probe's
 // theoretical estimates (always labelled estimates), and every kernel that ran as a point at its
 // arithmetic intensity (ops per minimum byte moved) and its measured throughput.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,5 +42,9 @@ struct roofline {
 // the usable rows (usable_result) counted in FLOP or OP with positive op and byte counts (not the
 // peak rows: they are the ceilings).
 std::vector<roofline> rooflines(const run& r);
+
+// The working set of a device-memory read row ("bandwidth/read/b268435456": the roofline's memory
+// ceilings, the decode memory bound), nullopt for any other row.
+std::optional<std::int64_t> read_working_set(const measurement& m);
 
 }  // namespace xpu

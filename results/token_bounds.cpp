@@ -1,7 +1,6 @@
 #include "results/token_bounds.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <limits>
 #include <map>
 #include <set>
@@ -10,6 +9,7 @@
 
 #include "core/problem.hpp"
 #include "ops/operation.hpp"
+#include "results/roofline.hpp"
 
 
 namespace xpu {
@@ -17,17 +17,11 @@ namespace {
 
 std::string shape_of(const measurement& m) { return shape_id(m.problem, m.precision); }
 
-// A matrix step's sizes, from its shape id (written by problem::id()): "gemm/m1n4096k14336tb" ->
-// {1, 4096, 14336}.
-struct matrix_step {
-  long long m = 0, n = 0, k = 0;
-  bool ok = false;
-};
-matrix_step matrix_of(const std::string& run) {
-  matrix_step s;
-  char tail[8] = {};
-  s.ok = std::sscanf(run.c_str(), "gemm/m%lldn%lldk%lld%7s", &s.m, &s.n, &s.k, tail) >= 3 && s.m > 0 && s.n > 0 && s.k > 0;
-  return s;
+// A matrix step's sizes, from its shape id ("gemm/m1n4096k14336tb"); nullopt for other steps.
+std::optional<gemm_shape> gemm_of(std::string_view run) {
+  const auto p = problem_from_shape_id(run, precision::fp32);
+  const auto* g = p ? std::get_if<gemm_shape>(&p->dims) : nullptr;
+  return g ? std::optional(*g) : std::nullopt;
 }
 
 struct row_index {
@@ -68,9 +62,10 @@ struct variant {
   std::string label() const { return weights.empty() ? precision : fmt::format("{} x {}", weights, precision); }
   // The row that runs a step: the matrices as gemm or qgemm; the other kernels as they are.
   std::string run_of(const model_step& step) const {
-    if (weights.empty() || !step.run.starts_with("gemm/")) return step.run;
-    const matrix_step s = matrix_of(step.run);
-    return fmt::format("qgemm/{}/m{}n{}k{}", weights, s.m, s.n, s.k);
+    const auto format = quant_format_parse(weights);
+    const auto g = format ? gemm_of(step.run) : std::nullopt;
+    if (!g) return step.run;
+    return problem{qgemm_shape{g->m, g->n, g->k, *format}, precision::fp32}.shape_id();
   }
 };
 
@@ -100,7 +95,7 @@ void sum_phase(const std::vector<model_step>& steps, const row_index& rows, cons
       continue;
     }
     if (substituted) {
-      const std::string note = used->kernel == "gemm" ? fmt::format("matrices without a {} qgemm row as dense {} GEMMs", v.weights, used->precision)
+      const std::string note = operation_role(used->kernel) == model_role::matrix ? fmt::format("matrices without a {} qgemm row as dense {} GEMMs", v.weights, used->precision)
                                                       : fmt::format("{} in {}", used->kernel, used->precision);
       if (std::ranges::find(b.substituted, note) == b.substituted.end()) b.substituted.push_back(note);
     }
@@ -118,7 +113,7 @@ std::optional<double> weight_bytes(const model_profile& model, const variant& v)
   if (!v.weights.empty() && v.weights == model.weight_type && model.weight_bytes > 0) return model.weight_bytes;
   double elements = 0;
   for (const model_step& step : model.decode)
-    if (const matrix_step s = matrix_of(step.run); s.ok) elements += static_cast<double>(s.n) * static_cast<double>(s.k) * static_cast<double>(step.count);
+    if (const auto s = gemm_of(step.run)) elements += static_cast<double>(s->n) * static_cast<double>(s->k) * static_cast<double>(step.count);
   if (elements <= 0) return std::nullopt;
   if (const auto f = quant_format_parse(v.weights))
     return elements * static_cast<double>(quant_block_bytes(*f)) / quant_block_weights;
@@ -139,10 +134,9 @@ std::vector<token_bound> token_bounds(const run& r) {
   for (const measurement& m : r.measurements) {
     variant v{m.device, m.precision, ""};
     if (const model_role role = operation_role(m.kernel); role == model_role::block_matrix) {
-      const std::string id = shape_of(m);  // "qgemm/q4_0/m1n8k32"
-      const auto slash = id.find('/', 6);
-      v.weights = id.substr(6, slash == std::string::npos ? std::string::npos : slash - 6);
-      if (!quant_format_parse(v.weights)) continue;
+      const auto weights = quantized_weights(m.problem);
+      if (!weights) continue;
+      v.weights = std::string(to_string(*weights));
     } else if (role != model_role::matrix) {
       continue;
     }
@@ -167,7 +161,7 @@ std::vector<token_bound> token_bounds(const run& r) {
     }
     const measurement* read = nullptr;
     for (const measurement& m : r.measurements)
-      if (m.device == v.device && operation_role(m.kernel) == model_role::memory && m.problem.starts_with("bandwidth/read/") && m.state == status::ok &&
+      if (m.device == v.device && operation_role(m.kernel) == model_role::memory && read_working_set(m) && m.state == status::ok &&
           m.bytes_per_s &&
           (!read || *m.bytes_per_s > *read->bytes_per_s))
         read = &m;

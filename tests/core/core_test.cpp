@@ -51,6 +51,33 @@ TEST(problem, ids_are_stable_names) {
   EXPECT_EQ((problem{latency_shape{}, precision::fp32}.kind()), kernel_kind::latency);
 }
 
+TEST(problem, ids_are_read_back_and_anything_else_is_refused) {
+  const auto gemm = problem_from_id("gemm/int8/m8n7k6tatb");
+  ASSERT_TRUE(gemm);
+  EXPECT_EQ(gemm->type, precision::int8);
+  const auto& g = std::get<gemm_shape>(gemm->dims);
+  EXPECT_EQ(g.m, 8);
+  EXPECT_EQ(g.n, 7);
+  EXPECT_EQ(g.k, 6);
+  EXPECT_TRUE(g.trans_a && g.trans_b);
+  const auto read = problem_from_id("bandwidth/read/b268435456");
+  ASSERT_TRUE(read);
+  EXPECT_EQ(std::get<bandwidth_shape>(read->dims).bytes, 268435456);
+  EXPECT_EQ(std::get<bandwidth_shape>(read->dims).op, bandwidth_op::read);
+  const auto q = problem_from_shape_id("qgemm/q4_0/m1n8k32", precision::int8);
+  ASSERT_TRUE(q);
+  EXPECT_EQ(q->id(), "qgemm/int8/q4_0/m1n8k32");
+  EXPECT_EQ(problem_from_shape_id("peak/bf16", precision::bf16)->id(), "peak/bf16");
+  EXPECT_EQ(problem_from_shape_id("gemm/m1n4096k14336tb", precision::fp16)->id(), "gemm/fp16/m1n4096k14336tb");
+  for (const char* bad : {"", "gemm", "gemm/fp32", "gemm/m8n8k8", "gemm/fp32/m8n8k8x", "gemm/fp32/m08n8k8", "gemm/fp32/m-8n8k8",
+                          "gemm/fp99/m8n8k8", "gemm/fp32/m99999999999999999999n8k8", "gemm/fp32/m8n8k8/", "gemm/fp32/m8n8k8tbta",
+                          "bandwidth/read", "bandwidth/fp32/read/b8", "bandwidth/sideways/b8", "latency/full", "peak", "peak/fp32/x",
+                          "qgemm/fp32/q5_0/m1n8k32", "reduction/fp32/n8", "conv2d/fp32/n1c1h1w1k1r1s1u1p0d1", "collective/all_reduce/fp32/b8",
+                          "attention/fp16/b1h8kv2q1s64d64cc"})
+    EXPECT_FALSE(problem_from_id(bad)) << bad;
+  EXPECT_FALSE(problem_from_shape_id("gemm/fp32/m8n8k8", precision::fp32));
+}
+
 TEST(problem, conv_output_size_with_stride_and_dilation) {
   conv_shape c{1, 3, 224, 224, 64, 7, 7, 2, 3, 1, conv_layout::nchw};
   EXPECT_EQ(c.p(), 112);

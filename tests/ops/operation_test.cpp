@@ -26,6 +26,25 @@ TEST(operations, each_is_found_by_its_name_and_kind) {
   EXPECT_EQ(names.size(), 11u);
 }
 
+// Every id a run can hold is read back as the problem that wrote it (results/ reads ids this way).
+TEST(operations, every_case_id_is_read_back_as_its_problem) {
+  int read = 0;
+  for (const operation* op : operations())
+    for (problem p : op->cases())
+      for (precision type : op->precisions) {
+        p.type = type;
+        const auto back = problem_from_id(p.id());
+        ASSERT_TRUE(back) << p.id();
+        EXPECT_EQ(back->id(), p.id());
+        EXPECT_EQ(back->kind(), op->kind);
+        const auto shaped = problem_from_shape_id(p.shape_id(), type);
+        ASSERT_TRUE(shaped) << p.shape_id();
+        EXPECT_EQ(shaped->id(), p.id());
+        ++read;
+      }
+  EXPECT_GT(read, 100);
+}
+
 TEST(operations, precisions_are_the_union_of_the_descriptors) {
   const auto all = operation_precisions();
   EXPECT_EQ(all, std::vector<precision>(all_precisions.begin(), all_precisions.end()));  // peak has every one
