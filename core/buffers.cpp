@@ -1,6 +1,9 @@
 #include "core/buffers.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "core/half.hpp"
 
@@ -44,6 +47,28 @@ double host_buffer::at(std::size_t i) const {
     case element_type::f64: { double v; std::memcpy(&v, p, 8); return v; }
   }
   return 0;
+}
+
+namespace {
+template <class T>
+T saturated(double v) {
+  if (std::isnan(v)) return 0;
+  return static_cast<T>(std::clamp(v, static_cast<double>(std::numeric_limits<T>::min()), static_cast<double>(std::numeric_limits<T>::max())));
+}
+}  // namespace
+
+void host_buffer::set(std::size_t i, double v) {
+  std::byte* p = bytes.data() + i * size_of(type);
+  const auto put = [p](const auto value) { std::memcpy(p, &value, sizeof value); };
+  switch (type) {
+    case element_type::f32: put(static_cast<float>(v)); break;
+    case element_type::f16: put(half_from_float(static_cast<float>(v))); break;
+    case element_type::bf16: put(bf16_from_float(static_cast<float>(v))); break;
+    case element_type::u8: put(saturated<std::uint8_t>(v)); break;
+    case element_type::s8: put(saturated<std::int8_t>(v)); break;
+    case element_type::s32: put(saturated<std::int32_t>(v)); break;
+    case element_type::f64: put(v); break;
+  }
 }
 
 }  // namespace xpu

@@ -35,6 +35,8 @@ struct host_buffer {
   }
   // Element i widened to double, whatever the type (for references and verification).
   double at(std::size_t i) const;
+  // Element i set to v, rounded to the type (floats to nearest, integers truncated and saturated).
+  void set(std::size_t i, double v);
 };
 
 struct host_buffers {

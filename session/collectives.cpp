@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "core/buffers.hpp"
 #include "core/half.hpp"
 #include "core/units.hpp"
 #include "results/statistics.hpp"
@@ -34,7 +35,7 @@ int value_of(std::uint64_t seed, int rank, std::uint64_t i, int k) {
 
 struct payload {
   precision type;
-  std::size_t size;  // bytes per element
+  element_type element;
   MPI_Datatype mpi;
   MPI_Op sum;
 };
@@ -45,38 +46,11 @@ void half_sum(void* in, void* inout, int* len, MPI_Datatype*) {
   for (int i = 0; i < *len; ++i) b[i] = half_from_float(half_to_float(a[i]) + half_to_float(b[i]));
 }
 
-void put(const payload& p, std::vector<std::byte>& buf, std::size_t i, int v) {
-  if (p.type == precision::fp32) {
-    const float f = static_cast<float>(v);
-    std::memcpy(buf.data() + 4 * i, &f, 4);
-  } else if (p.type == precision::fp16) {
-    const std::uint16_t h = half_from_float(static_cast<float>(v));
-    std::memcpy(buf.data() + 2 * i, &h, 2);
-  } else {
-    buf[i] = static_cast<std::byte>(static_cast<std::int8_t>(v));
-  }
-}
-
-// Element i as a double (exact for every payload value and sum; NaN stays NaN and equals nothing).
-double get(const payload& p, const std::vector<std::byte>& buf, std::size_t i) {
-  if (p.type == precision::fp32) {
-    float f = 0;
-    std::memcpy(&f, buf.data() + 4 * i, 4);
-    return f;
-  }
-  if (p.type == precision::fp16) {
-    std::uint16_t h = 0;
-    std::memcpy(&h, buf.data() + 2 * i, 2);
-    return half_to_float(h);
-  }
-  return static_cast<std::int8_t>(buf[i]);
-}
-
 // What the receive buffer holds before the checked operation: a value no result can be (a NaN;
 // for int8, 127, beyond any sum of at most 100), so an element the library never wrote is caught.
-void fill_sentinel(const payload& p, std::vector<std::byte>& buf) {
-  if (p.type == precision::int8) std::fill(buf.begin(), buf.end(), std::byte{127});
-  else std::fill(buf.begin(), buf.end(), std::byte{0xff});  // all ones: a NaN in fp32 and fp16
+void fill_sentinel(host_buffer& buf) {
+  if (buf.type == element_type::s8) std::ranges::fill(buf.bytes, std::byte{127});
+  else std::ranges::fill(buf.bytes, std::byte{0xff});  // all ones: a NaN in fp32 and fp16
 }
 
 double now() { return MPI_Wtime(); }
@@ -137,7 +111,7 @@ collective_outcome collectives_measure(const fleet_member& f, const collective_o
     for (precision type : o.precisions)
       for (std::uint64_t requested : o.bytes) {
         if (!out.stopped.empty()) continue;  // a rank could not allocate: nothing more is measured
-        const payload p{type, type == precision::fp32 ? 4u : type == precision::fp16 ? 2u : 1u,
+        const payload p{type, type == precision::fp32 ? element_type::f32 : type == precision::fp16 ? element_type::f16 : element_type::s8,
                         type == precision::fp32 ? MPI_FLOAT : type == precision::fp16 ? MPI_UINT16_T : MPI_INT8_T,
                         type == precision::fp16 ? half_op : MPI_SUM};
         measurement m;
@@ -151,7 +125,7 @@ collective_outcome collectives_measure(const fleet_member& f, const collective_o
         m.support = "native";
         // Elements per rank's share: all-gather and reduce-scatter split the size over the ranks.
         const bool split = op == "all_gather" || op == "reduce_scatter";
-        const std::uint64_t elems = requested / p.size / (split ? static_cast<std::uint64_t>(n) : 1u);
+        const std::uint64_t elems = requested / size_of(p.element) / (split ? static_cast<std::uint64_t>(n) : 1u);
         const bool int8_sum_overflows = type == precision::int8 && (op == "all_reduce" || op == "reduce_scatter") && n > 100;
         if (elems == 0 || (op == "send_recv" && n < 2) || int8_sum_overflows) {
           m.state = status::unsupported;
@@ -163,16 +137,16 @@ collective_outcome collectives_measure(const fleet_member& f, const collective_o
           continue;
         }
         const auto count = static_cast<int>(std::min<std::uint64_t>(elems, static_cast<std::uint64_t>(INT32_MAX)));
-        const std::size_t c = static_cast<std::size_t>(count), share = c * p.size;
+        const std::size_t c = static_cast<std::size_t>(count), share = c * size_of(p.element);
         const std::size_t send_bytes = op == "reduce_scatter" ? share * static_cast<std::size_t>(n) : share;
         const std::size_t recv_bytes = op == "all_gather" ? share * static_cast<std::size_t>(n) : share;
         // Every rank allocates, then all learn whether each could: a rank short of memory stops the
         // job on every rank (alone it would abort, and the others would wait in the operation).
-        std::vector<std::byte> send, recv;
+        host_buffer send, recv;
         bool allocated = true;
         try {
-          send.resize(send_bytes);
-          recv.resize(recv_bytes);
+          send = host_buffer(p.element, send_bytes / size_of(p.element));
+          recv = host_buffer(p.element, recv_bytes / size_of(p.element));
         } catch (const std::bad_alloc&) {
           allocated = false;
           send = {};
@@ -184,19 +158,19 @@ collective_outcome collectives_measure(const fleet_member& f, const collective_o
                                     rank_list(short_of_memory), format_bytes(send_bytes + recv_bytes), op, m.precision, format_bytes(requested));
           continue;
         }
-        for (std::size_t i = 0; i < send_bytes / p.size; ++i) put(p, send, i, value_of(o.seed, me, i, k));
+        for (std::size_t i = 0; i < send.count(); ++i) send.set(i, value_of(o.seed, me, i, k));
         if (op == "broadcast" && me == 0) recv = send;
         auto once = [&] {
-          if (op == "all_reduce") MPI_Allreduce(send.data(), recv.data(), count, p.mpi, p.sum, MPI_COMM_WORLD);
-          else if (op == "all_gather") MPI_Allgather(send.data(), count, p.mpi, recv.data(), count, p.mpi, MPI_COMM_WORLD);
-          else if (op == "reduce_scatter") MPI_Reduce_scatter_block(send.data(), recv.data(), count, p.mpi, p.sum, MPI_COMM_WORLD);
-          else if (op == "broadcast") MPI_Bcast(recv.data(), count, p.mpi, 0, MPI_COMM_WORLD);
+          if (op == "all_reduce") MPI_Allreduce(send.bytes.data(), recv.bytes.data(), count, p.mpi, p.sum, MPI_COMM_WORLD);
+          else if (op == "all_gather") MPI_Allgather(send.bytes.data(), count, p.mpi, recv.bytes.data(), count, p.mpi, MPI_COMM_WORLD);
+          else if (op == "reduce_scatter") MPI_Reduce_scatter_block(send.bytes.data(), recv.bytes.data(), count, p.mpi, p.sum, MPI_COMM_WORLD);
+          else if (op == "broadcast") MPI_Bcast(recv.bytes.data(), count, p.mpi, 0, MPI_COMM_WORLD);
           else if (me == 0) {  // send_recv: a ping-pong between ranks 0 and 1; one way is half of it
-            MPI_Send(send.data(), count, p.mpi, 1, 11, MPI_COMM_WORLD);
-            MPI_Recv(recv.data(), count, p.mpi, 1, 12, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            MPI_Send(send.bytes.data(), count, p.mpi, 1, 11, MPI_COMM_WORLD);
+            MPI_Recv(recv.bytes.data(), count, p.mpi, 1, 12, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
           } else if (me == 1) {
-            MPI_Recv(recv.data(), count, p.mpi, 0, 11, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-            MPI_Send(recv.data(), count, p.mpi, 0, 12, MPI_COMM_WORLD);
+            MPI_Recv(recv.bytes.data(), count, p.mpi, 0, 11, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            MPI_Send(recv.bytes.data(), count, p.mpi, 0, 12, MPI_COMM_WORLD);
           }
         };
         // Warm up, then size the timed loop from the slowest rank's time of one operation.
@@ -217,12 +191,12 @@ collective_outcome collectives_measure(const fleet_member& f, const collective_o
           m.samples_s.push_back(worst / launches / (op == "send_recv" ? 2 : 1));
         }
         // The check: one more operation into a buffer of sentinels, every rank comparing every element exactly.
-        fill_sentinel(p, recv);
+        fill_sentinel(recv);
         if (op == "broadcast" && me == 0) recv = send;
         once();
         long long wrong = 0, first_bad = -1, checked = 0;
         const bool receives = op != "send_recv" || me <= 1;
-        for (std::size_t i = 0; receives && i < recv_bytes / p.size; ++i) {
+        for (std::size_t i = 0; receives && i < recv.count(); ++i) {
           double expected = 0;
           if (op == "all_reduce")
             for (int r = 0; r < n; ++r) expected += value_of(o.seed, r, i, k);
@@ -231,7 +205,7 @@ collective_outcome collectives_measure(const fleet_member& f, const collective_o
           else if (op == "all_gather") expected = value_of(o.seed, static_cast<int>(i / c), i % c, k);
           else expected = value_of(o.seed, 0, i, k);  // broadcast; send_recv's echo of rank 0's payload
           ++checked;
-          if (!(get(p, recv, i) == expected) && wrong++ == 0) first_bad = static_cast<long long>(i);
+          if (!(recv.at(i) == expected) && wrong++ == 0) first_bad = static_cast<long long>(i);
         }
         long long totals[2] = {wrong, checked}, sums[2] = {0, 0};
         MPI_Allreduce(totals, sums, 2, MPI_LONG_LONG, MPI_SUM, MPI_COMM_WORLD);

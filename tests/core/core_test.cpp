@@ -6,6 +6,7 @@
 #include <limits>
 #include <thread>
 
+#include "core/buffers.hpp"
 #include "core/half.hpp"
 #include "core/checked.hpp"
 #include "core/forked.hpp"
@@ -76,6 +77,27 @@ TEST(problem, ids_are_read_back_and_anything_else_is_refused) {
                           "attention/fp16/b1h8kv2q1s64d64cc"})
     EXPECT_FALSE(problem_from_id(bad)) << bad;
   EXPECT_FALSE(problem_from_shape_id("gemm/fp32/m8n8k8", precision::fp32));
+}
+
+// set() is at()'s inverse for every value the type holds, rounds floats and saturates integers.
+TEST(host_buffer, set_writes_what_at_reads_in_every_type) {
+  for (element_type t : {element_type::f32, element_type::f16, element_type::bf16, element_type::u8, element_type::s8, element_type::s32,
+                         element_type::f64}) {
+    host_buffer b(t, 3);
+    b.set(0, 7);
+    b.set(1, t == element_type::u8 ? 3 : -3);
+    EXPECT_EQ(b.at(0), 7) << to_string(t);
+    EXPECT_EQ(b.at(1), t == element_type::u8 ? 3 : -3) << to_string(t);
+    EXPECT_EQ(b.at(2), 0) << to_string(t);
+  }
+  host_buffer s8(element_type::s8, 2);
+  s8.set(0, 1000);
+  s8.set(1, -1000);
+  EXPECT_EQ(s8.at(0), 127);
+  EXPECT_EQ(s8.at(1), -128);
+  host_buffer f16(element_type::f16, 1);
+  f16.set(0, 1.0 + 1.0 / 4096);  // below fp16's half step: to nearest
+  EXPECT_EQ(f16.at(0), 1.0);
 }
 
 TEST(problem, conv_output_size_with_stride_and_dilation) {
