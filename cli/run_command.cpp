@@ -28,7 +28,7 @@
 #include "reporters/run_report.hpp"
 #include "reporters/runs_report.hpp"
 #include "results/run_json.hpp"
-#include "session/isolated_probe.hpp"
+#include "session/run_plan.hpp"
 #include "session/subprocess.hpp"
 #include "suites/runner.hpp"
 #include "xpubench/version.hpp"
@@ -428,65 +428,20 @@ struct run_command::session {
     return std::nullopt;
   }
 
-  // The machine, and the devices to measure. A backend no selected device needs is not loaded:
-  // `--device cpu0` works beside a broken driver. Isolated, the GPU backends are probed in child
-  // processes under a timeout.
+  // The machine, and the devices to measure (session/run_plan.hpp).
   std::optional<int> probe_and_select() {
     isolated = !c.in_process && !c.list;
-    probe_options probing;
-    probing.skip = c.backends_off;
-    for (const device_backend& b : device_backends())
-      if (!c.devices.empty() && std::ranges::none_of(c.devices, [&](const std::string& id) { return device_backend_of(id) == &b; }))
-        probing.skip.emplace_back(b.name);
     open_timeout = c.timeout_s > 0 ? c.timeout_s : 120.0;  // probing a backend, opening a device
-    if (fleet && !fleet_wait_turn(*fleet, g_stop)) return 2;  // the node's ranks probe and measure in turn
-    skipped_backends = probing.skip;
-    auto probed = probe_machine_isolated(probing, !isolated, open_timeout);
-    if (!probed) {
-      say(stderr, "xpubench run: {}\n", probed.error().message);
+    auto chosen = select_devices({c.devices, c.backends_off, isolated, open_timeout, c.threads, c.list}, *loaded, options, fleet, g_stop);
+    if (!chosen) {
+      if (!chosen.error().message.empty()) say(stderr, "xpubench run: {}\n", chosen.error().message);
       return 2;
     }
-    inv = std::move(*probed);
-    if (const int limit = 8 * std::max(1, inv->cpu.topology.pus); c.threads > limit) {
-      say(stderr, "xpubench run: --threads {} is more than 8 per processing unit ({} here): use {} or fewer\n", c.threads,
-                 inv->cpu.topology.pus, limit);
-      return 2;
-    }
-    for (const auto& id : c.devices)
-      if (!inv->find_device(id)) {
-        const device_backend* backend = device_backend_of(id);
-        const bool off = backend && std::ranges::find(c.backends_off, backend->name) != c.backends_off.end();
-        std::string why = off ? fmt::format(" (its backend is switched off by --no-{})", backend->name) : " (run `xpubench probe` for the ids)";
-        for (const auto& b : inv->backends)
-          if (!off && backend && !b.available && !b.reason.empty() && b.name == backend->name)
-            why = fmt::format(": {} is unavailable: {}", b.name, b.reason);
-        say(stderr, "xpubench run: no device '{}' on this machine{}\n", id, why);
-        return 2;
-      }
-    for (const auto& d : inv->devices) {
-      if (!c.devices.empty() && std::ranges::find(c.devices, d.id) == c.devices.end()) continue;
-      if (!kernel_backend_find(d.backend)) {  // probed only: no worker to start
-        without.push_back(fmt::format("{} ({}): probed only: xpubench has no {} kernels", d.id, d.name, backend_title(d.backend)));
-        continue;
-      }
-      selected.push_back(d);
-    }
-    if (fleet && fleet->local_size > 1 && c.devices.empty() && !selected.empty()) {  // the node's devices shared out (unless --device chose), one turn each
-      std::vector<device_info> mine;
-      for (std::size_t i = 0; i < selected.size(); ++i)
-        if (static_cast<int>(i % static_cast<std::size_t>(fleet->local_size)) == fleet->local_rank) mine.push_back(selected[i]);
-      none_left = mine.empty();
-      selected = std::move(mine);
-    }
-    if (selected.empty() && !without.empty() && !c.list && !none_left) {
-      for (const auto& w : without) say(stderr, "xpubench run: {}\n", w);
-      say(stderr, "xpubench run: no selected device can be measured\n");
-      return 2;
-    }
-    if (isolated && !none_left && !plan_may_match(*loaded, selected, options)) {
-      say(stderr, "xpubench run: the selection matches no benchmark of suite '{}' (try --list without filters)\n", loaded->name);
-      return 2;
-    }
+    inv = std::move(chosen->machine);
+    skipped_backends = std::move(chosen->skipped_backends);
+    selected = std::move(chosen->selected);
+    without = std::move(chosen->without);
+    none_left = chosen->none_left;
     return std::nullopt;
   }
 
@@ -620,25 +575,12 @@ struct run_command::session {
                  clock->hz / 1e9, r.context.clock.method.empty() ? "unknown" : r.context.clock.method);
     for (const auto& why : clock->rejected) say(stderr, "xpubench run: clock reading rejected: {}\n", why);
     const auto write = [this](const xpu::run& current) { write_outputs(current, false); };
-    if (isolated) {
-      isolation iso;
-      iso.options = c.worker_options();
-      iso.timeout_s = c.timeout_s > 0 ? c.timeout_s : default_timeout(r.context.repetitions, r.context.min_time_s);
-      iso.open_timeout_s = open_timeout;
-      iso.progress = options.progress;
-      for (const auto& d : selected) {
-        if (g_stop.load()) {
-          r.context.interrupted = true;
-          break;
-        }
-        const auto started = std::chrono::steady_clock::now();
-        supervise_device(d, iso, r, write, {g_stop, g_signals}, without);
-        device_seconds[d.id] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      }
-    } else {
-      std::erase_if(cases, [&](const planned_case& pc) { return std::ranges::find(r.measurements, pc.name, &measurement::name) != r.measurements.end(); });
-      run_cases(cases, options, r, write, g_stop);
-    }
+    isolation iso;
+    iso.options = c.worker_options();
+    iso.timeout_s = c.timeout_s > 0 ? c.timeout_s : default_timeout(r.context.repetitions, r.context.min_time_s);
+    iso.open_timeout_s = open_timeout;
+    iso.progress = options.progress;
+    device_seconds = measure_devices(selected, isolated ? &iso : nullptr, cases, options, r, write, {g_stop, g_signals}, without);
     if (g_stop.load()) r.context.interrupted = true;
     if (r.context.interrupted) r.context.interrupted_by = signal_name(g_signal.load());
     r.context.finished = !r.context.interrupted;
@@ -646,21 +588,8 @@ struct run_command::session {
 
   // A fleet: every rank's run to rank 0, which writes them in its file.
   void gather_fleet() {
-    if (!fleet) return;
-    const std::string state = r.context.interrupted ? "interrupted" : "ok";
-    std::string reason = r.context.interrupted ? fmt::format("stopped by {}", r.context.interrupted_by) : "";
-    if (none_left) reason = fmt::format("nothing to measure: the node's devices went to its other {} rank(s)", fleet->local_size - 1);
-    if (!fleet->unbound.empty() && reason.empty()) reason = fmt::format("the launcher's binding to CPUs {} was lifted to measure the whole node", fleet->unbound);
-    if (follower) {
-      fleet_send(*fleet, state, reason, 0, &r);
-      fleet_finish_turns(*fleet, g_stop);
-    } else {
-      const double own = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_started).count();
-      // The node with the most ranks takes that many turns after rank 0's (each about as long as rank 0's, with its devices).
-      const double wait = c.fleet_timeout_s > 0 ? c.fleet_timeout_s : std::max(3600.0, 4 * own * fleet->most_local);
-      fleet->missing = fleet_collect(*fleet, r, state, reason, 0, wait, g_stop);
-    }
-    fleet->reported = true;
+    if (fleet)
+      fleet_gather(*fleet, r, none_left, std::chrono::duration<double>(std::chrono::steady_clock::now() - run_started).count(), c.fleet_timeout_s, g_stop);
   }
 
   // The files written for the last time, the report, and the exit code.

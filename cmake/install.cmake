@@ -22,7 +22,7 @@ foreach(_lib core inventory loaders probe)
 endforeach()
 install(TARGETS xpubench_core xpubench_inventory xpubench_loaders xpubench_probe EXPORT xpubench-targets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
-foreach(_dir core probe loaders)
+foreach(_dir core inventory probe loaders)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${_dir} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/xpubench FILES_MATCHING PATTERN "*.hpp")
 endforeach()
 install(EXPORT xpubench-targets NAMESPACE xpubench:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/xpubench)

@@ -13,7 +13,7 @@
 #include "core/error.hpp"
 #include "core/problem.hpp"
 #include "ops/operation.hpp"
-#include "probe/device.hpp"
+#include "inventory/device.hpp"
 
 namespace xpu {
 

@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "kernels/backend.hpp"
-#include "probe/cpu.hpp"
+#include "inventory/cpu.hpp"
 
 namespace xpu {
 

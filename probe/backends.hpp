@@ -3,7 +3,7 @@
 // fails the probe: a missing loader, a missing driver or a driver error becomes the status.
 #include <vector>
 
-#include "probe/device.hpp"
+#include "inventory/device.hpp"
 
 namespace xpu {
 

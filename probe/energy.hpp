@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "probe/device.hpp"
+#include "inventory/device.hpp"
 #include "probe/power.hpp"
 
 namespace xpu {

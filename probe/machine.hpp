@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "probe/inventory.hpp"
+#include "inventory/inventory.hpp"
 
 namespace xpu {
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "probe/cpu.hpp"
-#include "probe/device.hpp"
+#include "inventory/device.hpp"
 
 namespace xpu {
 

@@ -1,38 +1,13 @@
 #pragma once
-// Power and energy sensors that can be read: RAPL domains (powercap), hwmon energy/power inputs,
-// NVML. The probe lists them with whether they can be read and why not; reading them around a
-// measurement is the runner's job.
-#include <cstdint>
+// Finding the power and energy sensors that can be read (inventory/power.hpp): RAPL domains
+// (powercap), hwmon energy/power inputs, NVML. Reading them around a measurement is the runner's job.
 #include <filesystem>
-#include <optional>
 #include <string>
 #include <vector>
 
+#include "inventory/power.hpp"
+
 namespace xpu {
-
-struct power_sensor {
-  std::string id;          // stable: "rapl:intel-rapl:0", "hwmon:amdgpu:power1_average", "nvml:0"
-  std::string source;      // "rapl", "hwmon", "nvml"
-  std::string kind;        // "energy" (a cumulative counter) or "power" (an instantaneous reading)
-  std::string unit;        // "uJ", "uW", "mJ", "mW"
-  std::string name;        // what the driver calls it: "package-0", "PPT", "NVIDIA H100"
-  std::string path;        // the file it is read from, or "nvml device N"
-  std::string covers;      // what it measures: "cpu package 0", "dram", "pci 0000:01:00.0", ...
-  bool readable = false;
-  std::string reason;      // why it cannot be read
-  std::optional<std::uint64_t> max_energy_range_uj;  // RAPL counter wrap-around point
-};
-
-struct power_source {
-  std::string name;        // "rapl", "hwmon", "nvml"
-  bool available = false;  // at least one readable sensor
-  std::string reason;      // why not, and how to enable it where we know
-};
-
-struct power_inventory {
-  std::vector<power_source> sources;
-  std::vector<power_sensor> sensors;
-};
 
 struct power_probe_options {
   std::filesystem::path root = "/";         // sysfs lives under root/sys

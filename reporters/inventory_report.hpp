@@ -4,7 +4,7 @@
 // its reason.
 #include <string>
 
-#include "probe/inventory.hpp"
+#include "inventory/inventory.hpp"
 #include "reporters/style.hpp"
 
 namespace xpu {

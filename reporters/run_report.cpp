@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/units.hpp"
-#include "probe/device.hpp"
+#include "inventory/device.hpp"
 #include "reporters/footnotes.hpp"
 #include "reporters/text_table.hpp"
 #include "results/accuracy.hpp"

@@ -8,7 +8,7 @@
 #include "results/json_support.hpp"
 
 #include "core/error.hpp"
-#include "probe/inventory.hpp"
+#include "inventory/inventory.hpp"
 
 namespace xpu {
 

@@ -7,7 +7,7 @@
 #include <span>
 #include <string>
 
-#include "probe/device.hpp"
+#include "inventory/device.hpp"
 #include "results/run.hpp"
 
 namespace xpu {

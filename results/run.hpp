@@ -10,7 +10,7 @@
 #include "core/error.hpp"
 #include "core/model_profile.hpp"
 #include "ops/workload.hpp"
-#include "probe/inventory.hpp"
+#include "inventory/inventory.hpp"
 #include "results/statistics.hpp"
 
 namespace xpu {

@@ -10,7 +10,7 @@
 
 #include "kernels/cuda/cuda_device.hpp"
 #include "ops/operation.hpp"
-#include "probe/inventory.hpp"
+#include "inventory/inventory.hpp"
 #include "results/run.hpp"
 #include "probe/cuda/cuda.hpp"
 #include "tests/support/run_suite.hpp"

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "probe/machine.hpp"
+#include "probe/cpu.hpp"
 #include "reporters/inventory_report.hpp"
 #include "tests/support/test_support.hpp"
 

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "probe/cpu.hpp"
-#include "probe/device.hpp"
-#include "probe/power.hpp"
+#include "inventory/cpu.hpp"
+#include "inventory/device.hpp"
+#include "inventory/power.hpp"
 
 namespace xpu {
 

@@ -1,5 +1,5 @@
 // The inventory model's lookups: plain data, linked by results/ and reporters/ without the probing code.
-#include "probe/inventory.hpp"
+#include "inventory/inventory.hpp"
 
 #include <algorithm>
 
