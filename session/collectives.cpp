@@ -5,6 +5,7 @@
 #endif
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstring>
 #include <new>
@@ -84,6 +85,77 @@ bool same_plan_as_rank0(const collective_options& o) {
   return rank0 == plan;
 }
 
+// One operation on one payload type and size, from this rank's side: its buffers and what every
+// rank sent (each rank's payload is a function of the seed, the rank and the element).
+struct exchange {
+  const std::string& op;
+  const payload& p;
+  int n = 0, me = 0, k = 0;
+  std::uint64_t seed = 0;
+  int count = 0;        // elements per rank's share, as MPI counts them
+  host_buffer send, recv;
+
+  void once() {
+    void* to = recv.bytes.data();
+    void* from = send.bytes.data();
+    if (op == "all_reduce") MPI_Allreduce(from, to, count, p.mpi, p.sum, MPI_COMM_WORLD);
+    else if (op == "all_gather") MPI_Allgather(from, count, p.mpi, to, count, p.mpi, MPI_COMM_WORLD);
+    else if (op == "reduce_scatter") MPI_Reduce_scatter_block(from, to, count, p.mpi, p.sum, MPI_COMM_WORLD);
+    else if (op == "broadcast") MPI_Bcast(to, count, p.mpi, 0, MPI_COMM_WORLD);
+    else if (me == 0) {  // send_recv: a ping-pong between ranks 0 and 1; one way is half of it
+      MPI_Send(from, count, p.mpi, 1, 11, MPI_COMM_WORLD);
+      MPI_Recv(to, count, p.mpi, 1, 12, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    } else if (me == 1) {
+      MPI_Recv(to, count, p.mpi, 0, 11, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      MPI_Send(to, count, p.mpi, 0, 12, MPI_COMM_WORLD);
+    }
+  }
+
+  // What element i of this rank's receive buffer holds after the operation.
+  double expected(std::size_t i) const {
+    const auto c = static_cast<std::size_t>(count);
+    double sum = 0;
+    if (op == "all_reduce")
+      for (int r = 0; r < n; ++r) sum += value_of(seed, r, i, k);
+    else if (op == "reduce_scatter")
+      for (int r = 0; r < n; ++r) sum += value_of(seed, r, static_cast<std::size_t>(me) * c + i, k);
+    else if (op == "all_gather") sum = value_of(seed, static_cast<int>(i / c), i % c, k);
+    else sum = value_of(seed, 0, i, k);  // broadcast; send_recv's echo of rank 0's payload
+    return sum;
+  }
+
+  // The slowest rank's time of one operation, per repetition of a timed loop of `launches`.
+  std::vector<double> timed(int repetitions, int launches) {
+    std::vector<double> samples;
+    for (int r = 0; r < std::max(1, repetitions); ++r) {
+      MPI_Barrier(MPI_COMM_WORLD);
+      const double start = now();
+      for (int i = 0; i < launches; ++i) once();
+      double mine = now() - start, worst = 0;
+      MPI_Allreduce(&mine, &worst, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+      samples.push_back(worst / launches / (op == "send_recv" ? 2 : 1));
+    }
+    return samples;
+  }
+
+  // One more operation into a buffer of sentinels, every element compared exactly: {wrong, checked}
+  // over all ranks, and this rank's first wrong element (-1: none).
+  std::array<long long, 3> check() {
+    fill_sentinel(recv);
+    if (op == "broadcast" && me == 0) recv = send;
+    once();
+    long long wrong = 0, first_bad = -1, checked = 0;
+    const bool receives = op != "send_recv" || me <= 1;
+    for (std::size_t i = 0; receives && i < recv.count(); ++i) {
+      ++checked;
+      if (!(recv.at(i) == expected(i)) && wrong++ == 0) first_bad = static_cast<long long>(i);
+    }
+    long long totals[2] = {wrong, checked}, sums[2] = {0, 0};
+    MPI_Allreduce(totals, sums, 2, MPI_LONG_LONG, MPI_SUM, MPI_COMM_WORLD);
+    return {sums[0], sums[1], first_bad};
+  }
+};
+
 }  // namespace
 
 collective_outcome collectives_measure(const fleet_member& f, const collective_options& o) {
@@ -142,15 +214,15 @@ collective_outcome collectives_measure(const fleet_member& f, const collective_o
         const std::size_t recv_bytes = op == "all_gather" ? share * static_cast<std::size_t>(n) : share;
         // Every rank allocates, then all learn whether each could: a rank short of memory stops the
         // job on every rank (alone it would abort, and the others would wait in the operation).
-        host_buffer send, recv;
+        exchange ex{op, p, n, me, k, o.seed, count, {}, {}};
         bool allocated = true;
         try {
-          send = host_buffer(p.element, send_bytes / size_of(p.element));
-          recv = host_buffer(p.element, recv_bytes / size_of(p.element));
+          ex.send = host_buffer(p.element, send_bytes / size_of(p.element));
+          ex.recv = host_buffer(p.element, recv_bytes / size_of(p.element));
         } catch (const std::bad_alloc&) {
           allocated = false;
-          send = {};
-          recv = {};
+          ex.send = {};
+          ex.recv = {};
         }
         if (const auto short_of_memory = ranks_without(allocated, n); !short_of_memory.empty()) {
           out.stopped = fmt::format("rank(s) {} could not allocate {} for {} {} of {}: the memory is short there; stopped before it "
@@ -158,57 +230,19 @@ collective_outcome collectives_measure(const fleet_member& f, const collective_o
                                     rank_list(short_of_memory), format_bytes(send_bytes + recv_bytes), op, m.precision, format_bytes(requested));
           continue;
         }
-        for (std::size_t i = 0; i < send.count(); ++i) send.set(i, value_of(o.seed, me, i, k));
-        if (op == "broadcast" && me == 0) recv = send;
-        auto once = [&] {
-          if (op == "all_reduce") MPI_Allreduce(send.bytes.data(), recv.bytes.data(), count, p.mpi, p.sum, MPI_COMM_WORLD);
-          else if (op == "all_gather") MPI_Allgather(send.bytes.data(), count, p.mpi, recv.bytes.data(), count, p.mpi, MPI_COMM_WORLD);
-          else if (op == "reduce_scatter") MPI_Reduce_scatter_block(send.bytes.data(), recv.bytes.data(), count, p.mpi, p.sum, MPI_COMM_WORLD);
-          else if (op == "broadcast") MPI_Bcast(recv.bytes.data(), count, p.mpi, 0, MPI_COMM_WORLD);
-          else if (me == 0) {  // send_recv: a ping-pong between ranks 0 and 1; one way is half of it
-            MPI_Send(send.bytes.data(), count, p.mpi, 1, 11, MPI_COMM_WORLD);
-            MPI_Recv(recv.bytes.data(), count, p.mpi, 1, 12, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-          } else if (me == 1) {
-            MPI_Recv(recv.bytes.data(), count, p.mpi, 0, 11, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-            MPI_Send(recv.bytes.data(), count, p.mpi, 0, 12, MPI_COMM_WORLD);
-          }
-        };
+        for (std::size_t i = 0; i < ex.send.count(); ++i) ex.send.set(i, value_of(o.seed, me, i, k));
+        if (op == "broadcast" && me == 0) ex.recv = ex.send;
         // Warm up, then size the timed loop from the slowest rank's time of one operation.
-        once();
+        ex.once();
         MPI_Barrier(MPI_COMM_WORLD);
         double t = now();
-        once();
+        ex.once();
         t = now() - t;
         double slowest = 0;
         MPI_Allreduce(&t, &slowest, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
         const auto launches = static_cast<int>(std::clamp(o.min_time_s / std::max(slowest, 1e-9), 1.0, 100000.0));
-        for (int r = 0; r < std::max(1, o.repetitions); ++r) {
-          MPI_Barrier(MPI_COMM_WORLD);
-          const double start = now();
-          for (int i = 0; i < launches; ++i) once();
-          double mine = now() - start, worst = 0;
-          MPI_Allreduce(&mine, &worst, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-          m.samples_s.push_back(worst / launches / (op == "send_recv" ? 2 : 1));
-        }
-        // The check: one more operation into a buffer of sentinels, every rank comparing every element exactly.
-        fill_sentinel(recv);
-        if (op == "broadcast" && me == 0) recv = send;
-        once();
-        long long wrong = 0, first_bad = -1, checked = 0;
-        const bool receives = op != "send_recv" || me <= 1;
-        for (std::size_t i = 0; receives && i < recv.count(); ++i) {
-          double expected = 0;
-          if (op == "all_reduce")
-            for (int r = 0; r < n; ++r) expected += value_of(o.seed, r, i, k);
-          else if (op == "reduce_scatter")
-            for (int r = 0; r < n; ++r) expected += value_of(o.seed, r, static_cast<std::size_t>(me) * c + i, k);
-          else if (op == "all_gather") expected = value_of(o.seed, static_cast<int>(i / c), i % c, k);
-          else expected = value_of(o.seed, 0, i, k);  // broadcast; send_recv's echo of rank 0's payload
-          ++checked;
-          if (!(recv.at(i) == expected) && wrong++ == 0) first_bad = static_cast<long long>(i);
-        }
-        long long totals[2] = {wrong, checked}, sums[2] = {0, 0};
-        MPI_Allreduce(totals, sums, 2, MPI_LONG_LONG, MPI_SUM, MPI_COMM_WORLD);
+        m.samples_s = ex.timed(o.repetitions, launches);
+        const auto [wrong, checked, first_bad] = ex.check();
         m.launches = launches;
         m.time_s = stats_of(m.samples_s);
         const double algbw_bytes = static_cast<double>(op == "all_gather" ? recv_bytes : op == "reduce_scatter" ? send_bytes : share);
@@ -222,13 +256,13 @@ collective_outcome collectives_measure(const fleet_member& f, const collective_o
         }
         m.verification.checked = true;
         m.verification.exact = true;
-        m.verification.elements_checked = sums[1];
-        m.verification.elements_total = sums[1];
-        m.verification.passed = sums[0] == 0;
+        m.verification.elements_checked = checked;
+        m.verification.elements_total = checked;
+        m.verification.passed = wrong == 0;
         m.verification.tolerance_basis = "exact: sums of small seeded integers, which fp16, fp32 and int8 hold exactly";
         if (!m.verification.passed) {
           m.state = status::invalid;
-          m.verification.message = fmt::format("{} of {} elements wrong over all ranks (rank {}'s first at element {})", sums[0], sums[1], me, first_bad);
+          m.verification.message = fmt::format("{} of {} elements wrong over all ranks (rank {}'s first at element {})", wrong, checked, me, first_bad);
           m.reason = m.verification.message;
         }
         m.notes = fmt::format("{} rank(s) on {} host(s), host buffers; throughput is the bus bandwidth (nccl-tests: algorithm bandwidth x {}), "
