@@ -512,6 +512,7 @@ struct run_command::session {
     r.context.threads = c.threads > 0 ? c.threads : inv->cpu.topology.cores;
     r.context.seed = c.seed;
     r.context.libraries = cpu_libraries();
+    r.context.host_pages = host_pages(isolated);
     r.context.clock = to_record(*clock);
     if (clock->hz > 0) r.context.measured_clock_hz = clock->hz;
     r.context.machine = std::move(*inv);

@@ -43,15 +43,19 @@ std::optional<int> tuning_size(std::string_view v) {
 }
 
 std::optional<std::string> opencl_option_error(std::string_view key, std::string_view value) {
-  if (key == "tune") return on_off(value) ? std::nullopt : std::optional<std::string>(fmt::format("tune=on|off, not '{}'", value));
+  if (key == "tune")
+    return on_off(value) || value == "exhaustive" ? std::nullopt : std::optional<std::string>(fmt::format("tune=on|off|exhaustive, not '{}'", value));
   if (key == "tuning_size")
     return tuning_size(value) ? std::nullopt : std::optional<std::string>(fmt::format("tuning_size=64..4096, not '{}'", value));
-  return "tune=on|off; tuning_size=N";
+  return "tune=on|off|exhaustive; tuning_size=N";
 }
 
 result<std::unique_ptr<device>> open_opencl(const device_info& d, const open_context& c) {
   opencl_options cl;
-  if (auto it = c.options.find("tune"); it != c.options.end()) cl.tune = on_off(it->second).value_or(true);
+  if (auto it = c.options.find("tune"); it != c.options.end()) {
+    cl.tune = on_off(it->second).value_or(true);
+    cl.tune_exhaustive = it->second == "exhaustive";
+  }
   if (auto it = c.options.find("tuning_size"); it != c.options.end()) cl.tuning_size = tuning_size(it->second).value_or(cl.tuning_size);
   return opencl_device_open(d, cl);
 }

@@ -288,6 +288,7 @@ void notes_section(document& doc, const run& r) {
   if (!energy.empty()) notes.push_back("no ops/W: " + list_text({energy.begin(), energy.end()}, 4));
   if (r.context.interrupted) notes.push_back("INTERRUPTED by " + r.context.interrupted_by + ": the run stopped early");
   if (!r.context.resumed_from.empty()) notes.push_back("resumed from " + r.context.resumed_from);
+  if (!r.context.host_pages.empty()) notes.push_back("host buffers on " + r.context.host_pages);
   if (notes.empty()) return;
   doc.push_back(heading(3, "Notes"));
   doc.push_back(notes_block(std::move(notes)));

@@ -106,6 +106,7 @@ struct run_context {
   std::optional<double> measured_clock_hz;  // the clock CPU % of peak uses (clock.hz); absent when unknown
   clock_record clock;
   std::string libraries;
+  std::string host_pages;         // the pages the measuring processes' host buffers live on (session/run_plan.hpp)
   std::uint64_t seed = 0;
   bool interrupted = false;
   bool finished = false;          // every planned benchmark ran and the run was written whole

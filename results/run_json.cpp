@@ -37,7 +37,7 @@ nlohmann::json context_fields(const run_context& c) {
   return {{"xpubench_version", c.xpubench_version}, {"git_sha", c.git_sha},   {"started_at", c.started_at},
           {"command_line", c.command_line},         {"suite", c.suite},       {"repetitions", c.repetitions},
           {"min_time_s", c.min_time_s},             {"noisy_threshold", c.noisy_threshold}, {"threads", c.threads},
-          {"measured_clock_hz", c.measured_clock_hz}, {"clock", c.clock}, {"libraries", c.libraries}, {"seed", c.seed},
+          {"measured_clock_hz", c.measured_clock_hz}, {"clock", c.clock}, {"libraries", c.libraries}, {"host_pages", c.host_pages}, {"seed", c.seed},
           {"interrupted", c.interrupted}, {"interrupted_by", c.interrupted_by}, {"finished", c.finished}, {"idle_w", c.idle_w},
           {"resumed_from", c.resumed_from.empty() ? nlohmann::json() : nlohmann::json(c.resumed_from)},
           {"model", c.model ? nlohmann::json(*c.model) : nlohmann::json()}};
@@ -141,6 +141,7 @@ result<run> run_from_json(const nlohmann::json& doc, std::string_view file) {
     r.context.threads = x.value("threads", 0);
     r.context.measured_clock_hz = x.value("measured_clock_hz", std::optional<double>{});
     r.context.libraries = x.value("libraries", "");
+    r.context.host_pages = x.value("host_pages", "");
     r.context.seed = x.value("seed", std::uint64_t{0});
     r.context.interrupted = x.value("interrupted", false);
     r.context.interrupted_by = x.value("interrupted_by", "");

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
+#include "probe/sysfs.hpp"
 #include "kernels/registry.hpp"
 #include "probe/registry.hpp"
 #include "session/isolated_probe.hpp"
@@ -83,6 +85,25 @@ std::map<std::string, double> measure_devices(const std::vector<device_info>& se
     seconds[d.id] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   }
   return seconds;
+}
+
+std::string host_pages(bool ask_workers) {
+  std::string mode;
+  if (const auto text = sysfs_read_line("/sys/kernel/mm/transparent_hugepage/enabled")) {  // "always [madvise] never"
+    const auto open = text->find('['), close = text->find(']');
+    if (open != std::string::npos && close != std::string::npos && close > open) mode = text->substr(open + 1, close - open - 1);
+  }
+  if (mode.empty()) return "4 KiB pages (this kernel offers no transparent huge pages)";
+  if (mode == "always") return "transparent huge pages (THP always)";
+  if (mode != "madvise") return fmt::format("4 KiB pages (THP {})", mode);
+  if (!ask_workers) return "4 KiB pages (THP madvise; not asked for in this process)";
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  std::string value = tunables ? tunables : "";
+  if (value.find("glibc.malloc.hugetlb") == std::string::npos) {
+    value += (value.empty() ? "" : ":") + std::string("glibc.malloc.hugetlb=1");
+    ::setenv("GLIBC_TUNABLES", value.c_str(), 1);
+  }
+  return fmt::format("transparent huge pages for buffers of 2 MiB and more (THP madvise; the workers' GLIBC_TUNABLES={})", value);
 }
 
 void fleet_gather(fleet_member& fleet, run& r, bool none_left, double own_seconds, double timeout_s, const std::atomic<bool>& stop) {

@@ -20,6 +20,7 @@ struct opencl_options {
   std::filesystem::path tuning_cache;     // empty: tuning_cache_dir()
   int tuning_size = 1024;                 // candidates are timed on an n^3 GEMM (tests use a small one)
   std::optional<gemm_params> gemm = std::nullopt;  // these GEMM tiles, no tuning (tests verify every candidate)
+  bool tune_exhaustive = false;           // every candidate at tuning_size, not only the coarse pass's finalists; the cache not read
 };
 
 // Opens the OpenCL device the probe listed as `info` (matched by platform, name and order).

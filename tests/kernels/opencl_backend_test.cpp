@@ -242,6 +242,30 @@ TEST_F(opencl_backend, tuning_is_cached_read_back_and_redone_for_a_new_driver) {
   EXPECT_NE((*ready)->notes().find(gemm_candidates().front().describe()), std::string::npos);
 }
 
+// At a tuning size of 512 and more the tuner times every candidate at a quarter of the size, then
+// the fastest few at the full size; exhaustive tuning times them all at the full size and does not
+// take the cached tiles. Either way the winner is one of the candidates and is cached.
+TEST_F(opencl_backend, two_pass_and_exhaustive_tuning_pick_a_candidate_and_cache_it) {
+  test::temp_dir cache;
+  const problem p{gemm_shape{40, 40, 40}, precision::fp32};
+  host_buffers b = workload_for(kernel_kind::gemm).make_buffers(p, 3);
+  const tuning_key key{info->name, info->driver_version, "fp32", gemm_kernels_key(512)};
+  auto two_pass = opencl_device_open(*info, {"", true, cache.path(), 512});
+  ASSERT_TRUE(two_pass);
+  auto ready = (*two_pass)->prepare(p, b, "xpubench");
+  ASSERT_TRUE(ready) << ready.error().message;
+  EXPECT_NE((*ready)->notes().find("tuned now"), std::string::npos) << (*ready)->notes();
+  ASSERT_TRUE(tuning_lookup(cache.path(), key, gemm_candidates(true, true)));
+  opencl_options exhaustive{"", true, cache.path(), 512};
+  exhaustive.tune_exhaustive = true;
+  auto all = opencl_device_open(*info, exhaustive);
+  ASSERT_TRUE(all);
+  ready = (*all)->prepare(p, b, "xpubench");
+  ASSERT_TRUE(ready) << ready.error().message;
+  EXPECT_NE((*ready)->notes().find("tuned now"), std::string::npos) << (*ready)->notes();  // the cache was not taken
+  EXPECT_TRUE(tuning_lookup(cache.path(), key, gemm_candidates(true, true)));
+}
+
 TEST(tuning_cache, planted_or_foreign_entries_are_never_used) {
   test::temp_dir cache;
   const tuning_key key{"dev", "1.0", "fp32", "k1"};

@@ -33,9 +33,11 @@ TEST(kernel_backends, options_are_backend_key_value) {
 #if XPU_WITH_OPENCL
   ASSERT_TRUE(backend_option_parse("opencl.tune=off", out));
   EXPECT_EQ(out["opencl"]["tune"], "off");
+  ASSERT_TRUE(backend_option_parse("opencl.tune=exhaustive", out));
+  EXPECT_EQ(out["opencl"]["tune"], "exhaustive");
   const auto bad_value = backend_option_parse("opencl.tune=maybe", out);
   ASSERT_FALSE(bad_value);
-  EXPECT_NE(bad_value.error().message.find("tune=on|off, not 'maybe'"), std::string::npos) << bad_value.error().message;
+  EXPECT_NE(bad_value.error().message.find("tune=on|off|exhaustive, not 'maybe'"), std::string::npos) << bad_value.error().message;
   EXPECT_FALSE(backend_option_parse("opencl.tiles=8", out));
   ASSERT_TRUE(backend_option_parse("opencl.tuning_size=64", out));
   for (const char* bad : {"opencl.tuning_size=63", "opencl.tuning_size=4097", "opencl.tuning_size=1e3", "opencl.tuning_size=", "opencl.tuning_size=-64"})

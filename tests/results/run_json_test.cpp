@@ -39,6 +39,7 @@ run sample_run() {
   r.context.suite = "builtin:ci";
   r.context.repetitions = 3;
   r.context.measured_clock_hz = 3.6e9;
+  r.context.host_pages = "transparent huge pages (THP always)";
   r.context.machine.host.hostname = "box";
   r.context.machine.cpu.topology.pus = 2;
   measurement ok;

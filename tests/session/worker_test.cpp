@@ -2,8 +2,10 @@
 // reads, options as one JSON object; a line the protocol does not allow is refused by name.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <sstream>
 
+#include "session/run_plan.hpp"
 #include "session/worker.hpp"
 
 namespace xpu {
@@ -50,6 +52,33 @@ TEST(worker_input, lines_outside_the_protocol_are_refused_by_name) {
   auto nothing = worker_input_read(empty);  // a worker started by hand: no device, answered as unavailable
   ASSERT_TRUE(nothing);
   EXPECT_TRUE(nothing->device.empty());
+}
+
+}  // namespace
+}  // namespace xpu
+
+namespace xpu {
+namespace {
+
+// Asking for huge pages reaches the workers through their environment only where THP is "madvise";
+// not asking changes nothing; either way the record says which pages and why.
+TEST(host_pages, workers_ask_for_huge_pages_where_the_kernel_gives_them_on_request) {
+  const char* before = std::getenv("GLIBC_TUNABLES");
+  const std::string kept = before ? before : "";
+  ::unsetenv("GLIBC_TUNABLES");
+  const std::string here = host_pages(false);
+  EXPECT_EQ(std::getenv("GLIBC_TUNABLES"), nullptr);
+  EXPECT_NE(here.find("pages"), std::string::npos) << here;
+  const std::string asked = host_pages(true);
+  if (asked.starts_with("transparent huge pages for buffers")) {
+    ASSERT_NE(std::getenv("GLIBC_TUNABLES"), nullptr);
+    EXPECT_EQ(std::string(std::getenv("GLIBC_TUNABLES")), "glibc.malloc.hugetlb=1");
+    EXPECT_EQ(host_pages(true), asked);  // asked once, whatever the calls
+  } else {
+    EXPECT_EQ(std::getenv("GLIBC_TUNABLES"), nullptr) << asked;
+  }
+  if (before) ::setenv("GLIBC_TUNABLES", kept.c_str(), 1);
+  else ::unsetenv("GLIBC_TUNABLES");
 }
 
 }  // namespace
