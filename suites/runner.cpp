@@ -217,16 +217,45 @@ class energy_window {
   bool m_started = false;
 };
 
+// Google Benchmark sizes a repetition by the manual (device) time. Where a launch costs the host
+// far more wall time than the device time it reports (an empty kernel on PoCL: 0.5 us between
+// launches, 100 us of wall time each), reaching min_time of device time would take hundreds of
+// times min_time. Such a row gets a fixed launch count per repetition that fills min_time of wall
+// time (nullopt: the device time sizes it as usual); a short probe of launches decides.
+std::optional<std::int64_t> host_bound_launches(prepared& ready, double min_time, measurement& m) {
+  const double probe_s = std::min(0.01, min_time / 2);
+  double device_s = 0;
+  std::int64_t launches = 0;
+  const auto start = std::chrono::steady_clock::now();
+  double wall_s = 0;
+  while (wall_s < probe_s && launches < 1000) {
+    const auto t = ready.run_seconds(1);
+    if (!t) return std::nullopt;  // the measurement itself reports it
+    device_s += *t;
+    ++launches;
+    wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  if (launches == 0 || !(wall_s > 4 * device_s)) return std::nullopt;
+  const double wall_each = wall_s / static_cast<double>(launches);
+  const auto fixed = static_cast<std::int64_t>(std::clamp(std::ceil(min_time / wall_each), 1.0, 1e7));
+  m.notes += fmt::format("{}host-bound: {} launch(es) per repetition (the host spends {} per launch, the device {}: a repetition of "
+                         "{} of device time would take {} of wall time)",
+                         m.notes.empty() ? "" : "; ", fixed, format_seconds(wall_each), format_seconds(device_s / static_cast<double>(launches)),
+                         format_seconds(min_time), format_seconds(min_time * wall_s / std::max(device_s, 1e-12)));
+  return fixed;
+}
+
 // Step 3: Google Benchmark's repetitions with the backend's own times (manual time), host time
 // around the launches, an energy window per invocation and the load sentinel around it all.
 void measure_case(const planned_case& c, prepared& ready, const run_options& options, const run& r, measurement& m) {
+  const auto fixed_launches = host_bound_launches(ready, r.context.min_time_s, m);
   energy_window energy(c.dev->info(), r, options.energy, m);
   std::vector<invocation> invocations;
   capture reporter;
   m.injected_slowdown = injected_slowdown(options, c.name);
   const double inject = m.injected_slowdown;
   prepared* raw = &ready;
-  benchmark::RegisterBenchmark(c.name.c_str(),
+  benchmark::internal::Benchmark* bench = benchmark::RegisterBenchmark(c.name.c_str(),
                                [raw, inject, &energy, &invocations](benchmark::State& state) {
                                  invocation e;
                                  energy.open(e.energy);
@@ -247,8 +276,9 @@ void measure_case(const planned_case& c, prepared& ready, const run_options& opt
                                })
       ->UseManualTime()
       ->Repetitions(r.context.repetitions)
-      ->MinTime(r.context.min_time_s)
       ->Unit(benchmark::kMicrosecond);
+  if (fixed_launches) bench->Iterations(*fixed_launches);  // Google Benchmark takes a launch count or a minimum time, not both
+  else bench->MinTime(r.context.min_time_s);
   const auto load_before = cpu_times_read();
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::ClearRegisteredBenchmarks();
