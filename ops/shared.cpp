@@ -92,10 +92,14 @@ void fill(host_buffer& b, std::mt19937_64& rng) {
   }
 }
 
-host_buffer output(element_type t, std::size_t count) {
+void reset_output(host_buffer& b) {
   constexpr std::byte sentinel{0x7f};
-  host_buffer b(t, count);
   std::ranges::fill(b.bytes, sentinel);
+}
+
+host_buffer output(element_type t, std::size_t count) {
+  host_buffer b(t, count);
+  reset_output(b);
   return b;
 }
 

@@ -27,6 +27,8 @@ void fill(host_buffer& b, std::mt19937_64& rng);
 // An output of `count` elements filled with a sentinel (0x7f7f7f7f: a large finite float, a large
 // int: never a right answer).
 host_buffer output(element_type t, std::size_t count);
+// An output buffer filled with the sentinel again (a kept buffer before its next use).
+void reset_output(host_buffer& b);
 
 // Which output elements to check: all when total * cost_each is small, else a seeded sample.
 std::vector<std::size_t> sample(std::size_t total, double cost_each, std::uint64_t seed);

@@ -15,6 +15,7 @@
 #include "probe/cpu_load.hpp"
 #include "probe/registry.hpp"
 #include "ops/operation.hpp"
+#include "ops/shared.hpp"
 
 namespace xpu {
 namespace {
@@ -134,7 +135,16 @@ namespace {
 
 // Step 1: the case fits the device's memory, its inputs are made and the device prepares it;
 // nullptr with m saying why not.
-std::unique_ptr<prepared> prepare_case(const planned_case& c, const run_options& options, const run& r, host_buffers& buffers, measurement& m) {
+// The inputs of the last case, kept for the next when it measures the same problem (another
+// implementation: the three of a 256 MiB stream on OpenCL, oneDNN and OpenBLAS on the CPU): made
+// from the same seed, they would be the same bytes; the backends only read them.
+struct kept_buffers {
+  std::string id;  // the problem's id; "" when nothing is kept
+  host_buffers buffers;
+};
+
+std::unique_ptr<prepared> prepare_case(const planned_case& c, const run_options& options, const run& r, host_buffers& buffers, kept_buffers& kept,
+                                       measurement& m) {
   if (c.implementation.empty()) {
     m.state = status::unsupported;
     m.reason = c.sup.reason;
@@ -147,7 +157,13 @@ std::unique_ptr<prepared> prepare_case(const planned_case& c, const run_options&
                            format_bytes(need), format_bytes(*limit));
     return nullptr;
   }
-  buffers = workload_for(c.prob.kind()).make_buffers(c.prob, options.seed);
+  if (!kept.id.empty() && kept.id == c.prob.id()) {
+    buffers = std::move(kept.buffers);
+    for (host_buffer& o : buffers.outputs) ops::reset_output(o);  // the last case's results go
+  } else {
+    kept = {};
+    buffers = workload_for(c.prob.kind()).make_buffers(c.prob, options.seed);
+  }
   auto ready = c.dev->prepare(c.prob, buffers, c.implementation);
   if (!ready) {
     m.state = ready.error().code == status::ok ? status::failed : ready.error().code;
@@ -303,14 +319,18 @@ void measure_case(const planned_case& c, prepared& ready, const run_options& opt
 }
 
 // One case: prepare, verify, measure; every failure is the row's status and reason.
-measurement run_one(const planned_case& c, const run_options& options, const run& r) {
+// `next`: the case after this one (null: none), for which the inputs are kept when it measures the same problem.
+measurement run_one(const planned_case& c, const planned_case* next, const run_options& options, const run& r, kept_buffers& kept) {
   measurement m = measurement_skeleton(c);
   if (m.state != status::ok) return m;
   try {
     host_buffers buffers;
-    auto ready = prepare_case(c, options, r, buffers, m);
+    auto ready = prepare_case(c, options, r, buffers, kept, m);
     if (ready && verify_case(c, *ready, buffers, options.seed, m)) measure_case(c, *ready, options, r, m);
+    ready.reset();  // nothing refers to the buffers any more
+    if (next && !buffers.inputs.empty() && next->prob.id() == c.prob.id()) kept = {c.prob.id(), std::move(buffers)};
   } catch (const std::bad_alloc&) {
+    kept = {};
     m.state = status::skipped;
     m.reason = "out of host memory";
   } catch (const std::exception& e) {
@@ -408,6 +428,7 @@ void run_cases(const std::vector<planned_case>& cases, const run_options& option
                const std::function<void(const run&)>& on_result, const std::atomic<bool>& stop,
                const std::function<void(const measurement&)>& on_start) {
   const auto start = std::chrono::steady_clock::now();
+  kept_buffers kept;
   for (std::size_t i = 0; i < cases.size(); ++i) {
     if (stop.load()) {
       r.context.interrupted = true;
@@ -420,7 +441,7 @@ void run_cases(const std::vector<planned_case>& cases, const run_options& option
     // The clock right before the kernel: hosts change it under our feet (this VM: 3.7-4.1 GHz).
     const bool uses_peak = operation_for(c.prob.kind()).compute_bound;
     const std::optional<double> clock = uses_peak && !c.implementation.empty() ? c.dev->clock_hz_measure() : std::nullopt;
-    measurement m = run_one(c, options, r);
+    measurement m = run_one(c, i + 1 < cases.size() ? &cases[i + 1] : nullptr, options, r, kept);
     measurement_finish(m, options.noisy_threshold);
     if (uses_peak) percent_of_peak(m, c.dev->info(), c.prob.type, c.sup.arithmetic_of(c.implementation, c.prob.type), r, clock);
     if (options.progress) options.progress(progress_end(m));

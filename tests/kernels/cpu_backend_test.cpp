@@ -283,6 +283,53 @@ TEST_F(cpu_backend, runner_marks_a_wrong_kernel_invalid) {
   }
 }
 
+// A device whose OpenBLAS GEMM reads nothing back: the outputs keep what was in them.
+class lazy_device final : public device {
+ public:
+  explicit lazy_device(device& real) : m_real(real) {}
+  const device_info& info() const override { return m_real.info(); }
+  support supports_op(const problem& p) const override { return m_real.supports(p); }
+  result<std::unique_ptr<prepared>> prepare(const problem& p, const host_buffers& in, std::string_view impl) override {
+    auto inner = m_real.prepare(p, in, impl);
+    if (!inner || impl != "openblas") return inner;
+    return std::make_unique<no_read_back>(std::move(*inner));
+  }
+
+ private:
+  class no_read_back final : public prepared {
+   public:
+    explicit no_read_back(std::unique_ptr<prepared> inner) : m_inner(std::move(inner)) {}
+    std::string_view implementation() const override { return m_inner->implementation(); }
+    result<double> run_seconds(int n) override { return m_inner->run_seconds(n); }
+    result<void> read_back(host_buffers&) override { return {}; }
+
+   private:
+    std::unique_ptr<prepared> m_inner;
+  };
+  device& m_real;
+};
+
+// Implementations of one problem share its inputs (kept from one case to the next), never its
+// results: an implementation that writes nothing finds the sentinel, not the last one's answer.
+TEST_F(cpu_backend, kept_inputs_never_carry_the_last_implementations_results) {
+  lazy_device lazy(*s_device);
+  auto s = suite_parse("[[gemm]]\nprecisions = [\"fp32\"]\nshapes = [{ m = 16, n = 16, k = 16 }]\n", "t.toml");
+  ASSERT_TRUE(s);
+  run_options options;
+  options.progress = nullptr;
+  run r = make_run(*s_inventory);
+  std::atomic<bool> stop{false};
+  const auto cases = plan_cases(*s, {&lazy}, options);
+  ASSERT_EQ(cases.size(), 2u);
+  ASSERT_EQ(cases[0].implementation, "onednn");
+  ASSERT_EQ(cases[1].implementation, "openblas");
+  run_cases(cases, options, r, nullptr, stop);
+  ASSERT_EQ(r.measurements.size(), 2u);
+  EXPECT_EQ(r.measurements[0].state, status::ok) << r.measurements[0].reason;
+  EXPECT_EQ(r.measurements[1].state, status::invalid) << r.measurements[1].reason;
+  EXPECT_NE(r.measurements[1].reason.find("verification failed"), std::string::npos) << r.measurements[1].reason;
+}
+
 TEST_F(cpu_backend, ci_suite_end_to_end_at_tiny_sizes) {
   // The ci suite's kernels, shrunk: every row ok or unsupported with a reason; results arrive one by one.
   const char* text = R"(
