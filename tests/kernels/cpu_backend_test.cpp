@@ -4,6 +4,8 @@
 // implementation: operation_test.cpp.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include <atomic>
 
 #include "kernels/cpu/cpu_device.hpp"
@@ -225,36 +227,43 @@ TEST(openblas_choice, older_kernels_than_the_cpu_say_so_and_how_to_fix_it) {
   EXPECT_TRUE(cpu::openblas_choice("Haswell", isa_decode_x86(raw), nullptr, 2, 2).warning.empty());
 }
 
-// A device whose GEMM is wrong by one element: the runner must report it invalid, not time it.
-class wrong_device final : public device {
+// The CPU device with its read-back altered: `alter` gives the outputs in place of the real read-back
+// (which it may call), so the runner's checks can be tried on wrong results.
+class altered_device final : public device {
  public:
-  explicit wrong_device(device& real) : m_real(real) {}
+  using alter = std::function<result<void>(std::string_view implementation, prepared& real, host_buffers& out)>;
+  altered_device(device& real, alter a) : m_real(real), m_alter(std::move(a)) {}
   const device_info& info() const override { return m_real.info(); }
   support supports_op(const problem& p) const override { return m_real.supports(p); }
   result<std::unique_ptr<prepared>> prepare(const problem& p, const host_buffers& in, std::string_view impl) override {
     auto inner = m_real.prepare(p, in, impl);
     if (!inner) return inner;
-    return std::make_unique<off_by_one>(std::move(*inner));
+    return std::make_unique<altered>(std::move(*inner), m_alter);
   }
 
  private:
-  class off_by_one final : public prepared {
+  class altered final : public prepared {
    public:
-    explicit off_by_one(std::unique_ptr<prepared> inner) : m_inner(std::move(inner)) {}
+    altered(std::unique_ptr<prepared> inner, const alter& a) : m_inner(std::move(inner)), m_alter(a) {}
     std::string_view implementation() const override { return m_inner->implementation(); }
     result<double> run_seconds(int n) override { return m_inner->run_seconds(n); }
-    result<void> read_back(host_buffers& out) override {
-      auto ok = m_inner->read_back(out);
-      if (out.outputs[0].type == element_type::s32) out.outputs[0].as<std::int32_t>()[3] += 1;
-      else out.outputs[0].as<float>()[3] += 0.5f;
-      return ok;
-    }
+    result<void> read_back(host_buffers& out) override { return m_alter(m_inner->implementation(), *m_inner, out); }
 
    private:
     std::unique_ptr<prepared> m_inner;
+    const alter& m_alter;
   };
   device& m_real;
+  alter m_alter;
 };
+
+// A GEMM wrong by one element.
+result<void> off_by_one(std::string_view, prepared& real, host_buffers& out) {
+  auto ok = real.read_back(out);
+  if (out.outputs[0].type == element_type::s32) out.outputs[0].as<std::int32_t>()[3] += 1;
+  else out.outputs[0].as<float>()[3] += 0.5f;
+  return ok;
+}
 
 run make_run(const inventory& inv) {
   run r;
@@ -267,7 +276,7 @@ run make_run(const inventory& inv) {
 }
 
 TEST_F(cpu_backend, runner_marks_a_wrong_kernel_invalid) {
-  wrong_device wrong(*s_device);
+  altered_device wrong(*s_device, off_by_one);  // the runner must report it invalid, not time it
   auto s = suite_parse("[[gemm]]\nprecisions = [\"fp32\", \"int8\"]\nshapes = [{ m = 16, n = 16, k = 16 }]\n", "t.toml");
   ASSERT_TRUE(s);
   run_options options;
@@ -283,36 +292,13 @@ TEST_F(cpu_backend, runner_marks_a_wrong_kernel_invalid) {
   }
 }
 
-// A device whose OpenBLAS GEMM reads nothing back: the outputs keep what was in them.
-class lazy_device final : public device {
- public:
-  explicit lazy_device(device& real) : m_real(real) {}
-  const device_info& info() const override { return m_real.info(); }
-  support supports_op(const problem& p) const override { return m_real.supports(p); }
-  result<std::unique_ptr<prepared>> prepare(const problem& p, const host_buffers& in, std::string_view impl) override {
-    auto inner = m_real.prepare(p, in, impl);
-    if (!inner || impl != "openblas") return inner;
-    return std::make_unique<no_read_back>(std::move(*inner));
-  }
-
- private:
-  class no_read_back final : public prepared {
-   public:
-    explicit no_read_back(std::unique_ptr<prepared> inner) : m_inner(std::move(inner)) {}
-    std::string_view implementation() const override { return m_inner->implementation(); }
-    result<double> run_seconds(int n) override { return m_inner->run_seconds(n); }
-    result<void> read_back(host_buffers&) override { return {}; }
-
-   private:
-    std::unique_ptr<prepared> m_inner;
-  };
-  device& m_real;
-};
-
 // Implementations of one problem share its inputs (kept from one case to the next), never its
 // results: an implementation that writes nothing finds the sentinel, not the last one's answer.
 TEST_F(cpu_backend, kept_inputs_never_carry_the_last_implementations_results) {
-  lazy_device lazy(*s_device);
+  // OpenBLAS's GEMM reads nothing back: the outputs keep what was in them.
+  altered_device lazy(*s_device, [](std::string_view impl, prepared& real, host_buffers& out) -> result<void> {
+    return impl == "openblas" ? result<void>{} : real.read_back(out);
+  });
   auto s = suite_parse("[[gemm]]\nprecisions = [\"fp32\"]\nshapes = [{ m = 16, n = 16, k = 16 }]\n", "t.toml");
   ASSERT_TRUE(s);
   run_options options;
