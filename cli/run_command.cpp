@@ -297,6 +297,7 @@ struct run_command::session {
   std::vector<std::pair<int, void (*)(int)>> previous_handlers;
   std::size_t rows_before = 0;
   std::map<std::string, double> device_seconds;  // how long each device took (isolated runs)
+  host_pages_choice pages;                        // the pages the workers' buffers live on, and the environment asking for them
 
   session(const run_command& command, fleet_member* f)
       : c(command), fleet(f), follower(f && f->rank != 0), silent(command.quiet || follower), csv_path(follower ? std::string() : command.csv) {}
@@ -512,7 +513,8 @@ struct run_command::session {
     r.context.threads = c.threads > 0 ? c.threads : inv->cpu.topology.cores;
     r.context.seed = c.seed;
     r.context.libraries = cpu_libraries();
-    r.context.host_pages = host_pages(isolated);
+    pages = host_pages(isolated);
+    r.context.host_pages = pages.record;
     r.context.clock = to_record(*clock);
     if (clock->hz > 0) r.context.measured_clock_hz = clock->hz;
     r.context.machine = std::move(*inv);
@@ -581,6 +583,7 @@ struct run_command::session {
     iso.timeout_s = c.timeout_s > 0 ? c.timeout_s : default_timeout(r.context.repetitions, r.context.min_time_s);
     iso.open_timeout_s = open_timeout;
     iso.progress = options.progress;
+    iso.environment = pages.environment;
     device_seconds = measure_devices(selected, isolated ? &iso : nullptr, cases, options, r, write, {g_stop, g_signals}, without);
     if (g_stop.load()) r.context.interrupted = true;
     if (r.context.interrupted) r.context.interrupted_by = signal_name(g_signal.load());

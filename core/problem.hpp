@@ -125,9 +125,12 @@ std::string shape_id(std::string_view id, std::string_view precision);
 
 // The problem an id names, read back from what problem::id() writes ("gemm/fp32/m8n8k8tb"), so no
 // layer takes an id apart by hand; nullopt for any text id() would not write (another version's
-// kind, a damaged id, a number beyond 64 bits). problem_from_id(p.id())->id() == p.id() always.
+// kind, a damaged id, a number beyond 64 bits) and for the negative sizes of a problem no check
+// let through. problem_from_id(p.id())->id() == p.id() for every valid problem; what the id does
+// not hold comes back as its default (a peak's iterations).
 std::optional<problem> problem_from_id(std::string_view id);
-// The same for a shape id (problem::shape_id(): "gemm/m8n8k8tb"), in precision `p`.
+// The same for a shape id (problem::shape_id(): "gemm/m8n8k8tb"), in precision `p` (a peak's shape
+// id keeps its precision, "peak/fp16", which is taken instead).
 std::optional<problem> problem_from_shape_id(std::string_view shape_id, precision p);
 // The quantized weights' block format of a qgemm id ("qgemm/int8/q4_0/m1n8k32" -> q4_0), else nullopt.
 std::optional<quant_format> quantized_weights(std::string_view id);

@@ -1,14 +1,18 @@
 #include "session/run_plan.hpp"
 
+#include <gnu/libc-version.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <string_view>
 
 #include <fmt/format.h>
 
-#include "probe/sysfs.hpp"
 #include "kernels/registry.hpp"
 #include "probe/registry.hpp"
+#include "probe/sysfs.hpp"
 #include "session/isolated_probe.hpp"
 
 namespace xpu {
@@ -87,23 +91,30 @@ std::map<std::string, double> measure_devices(const std::vector<device_info>& se
   return seconds;
 }
 
-std::string host_pages(bool ask_workers) {
+host_pages_choice host_pages(bool workers) {
   std::string mode;
   if (const auto text = sysfs_read_line("/sys/kernel/mm/transparent_hugepage/enabled")) {  // "always [madvise] never"
     const auto open = text->find('['), close = text->find(']');
     if (open != std::string::npos && close != std::string::npos && close > open) mode = text->substr(open + 1, close - open - 1);
   }
-  if (mode.empty()) return "4 KiB pages (this kernel offers no transparent huge pages)";
-  if (mode == "always") return "transparent huge pages (THP always)";
-  if (mode != "madvise") return fmt::format("4 KiB pages (THP {})", mode);
-  if (!ask_workers) return "4 KiB pages (THP madvise; not asked for in this process)";
-  const char* tunables = std::getenv("GLIBC_TUNABLES");
-  std::string value = tunables ? tunables : "";
-  if (value.find("glibc.malloc.hugetlb") == std::string::npos) {
-    value += (value.empty() ? "" : ":") + std::string("glibc.malloc.hugetlb=1");
-    ::setenv("GLIBC_TUNABLES", value.c_str(), 1);
-  }
-  return fmt::format("transparent huge pages for buffers of 2 MiB and more (THP madvise; the workers' GLIBC_TUNABLES={})", value);
+  const char* set = std::getenv("GLIBC_TUNABLES");
+  const std::string tunables = set ? set : "";
+  constexpr std::string_view key = "glibc.malloc.hugetlb=";
+  std::string chosen;  // what GLIBC_TUNABLES already says
+  if (const auto at = tunables.find(key); at != std::string::npos) chosen = tunables.substr(at + key.size()), chosen = chosen.substr(0, chosen.find(':'));
+  if (mode.empty()) return {"4 KiB pages (this kernel offers no transparent huge pages)", {}};
+  if (mode == "always") return {"transparent huge pages (THP always)", {}};
+  if (mode != "madvise") return {fmt::format("4 KiB pages (THP {})", mode), {}};
+  if (!chosen.empty())
+    return {chosen == "1" ? "transparent huge pages for buffers of 2 MiB and more (THP madvise; GLIBC_TUNABLES sets glibc.malloc.hugetlb=1)"
+                          : fmt::format("as GLIBC_TUNABLES's glibc.malloc.hugetlb={} asks (THP madvise)", chosen),
+            {}};
+  int major = 0, minor = 0;
+  if (std::sscanf(gnu_get_libc_version(), "%d.%d", &major, &minor) != 2 || major < 2 || (major == 2 && minor < 35))
+    return {fmt::format("4 KiB pages (THP madvise; glibc {} has no glibc.malloc.hugetlb tunable to ask for them)", gnu_get_libc_version()), {}};
+  if (!workers) return {"4 KiB pages (THP madvise; not asked for in this process)", {}};
+  const std::string entry = "GLIBC_TUNABLES=" + tunables + (tunables.empty() ? "" : ":") + "glibc.malloc.hugetlb=1";
+  return {fmt::format("transparent huge pages for buffers of 2 MiB and more (THP madvise; the workers' {})", entry), {entry}};
 }
 
 void fleet_gather(fleet_member& fleet, run& r, bool none_left, double own_seconds, double timeout_s, const std::atomic<bool>& stop) {

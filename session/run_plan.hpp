@@ -49,13 +49,18 @@ std::map<std::string, double> measure_devices(const std::vector<device_info>& se
                                               const run_options& options, run& r, const std::function<void(const run&)>& on_result,
                                               interruption in, std::vector<std::string>& without);
 
-// The pages the measuring processes' host buffers live on, as the run records it. Asking
-// (`ask_workers`) makes the worker processes started from here on put every buffer of 2 MiB and more
-// on transparent huge pages where the kernel gives them on request (THP "madvise", the default of
-// Debian and Ubuntu: glibc's glibc.malloc.hugetlb=1 tunable in their environment): preparing and
-// verifying a 256 MiB stream then takes a third of the time on 4 KiB pages (fewer page faults),
-// and the CPU's streams are measured on the pages STREAM gets where THP is "always".
-std::string host_pages(bool ask_workers);
+// The pages the measuring processes' host buffers live on. With `workers`, the worker processes
+// are asked to put every buffer of 2 MiB and more on transparent huge pages where the kernel gives
+// them on request (THP "madvise", the default of Debian and Ubuntu): glibc 2.35's
+// glibc.malloc.hugetlb=1 tunable in their environment only (this process's is left alone).
+// Preparing and verifying a 256 MiB stream then takes a third of the time it takes on 4 KiB pages
+// (page faults), and the CPU's streams are measured on the pages STREAM gets where THP is "always".
+// A GLIBC_TUNABLES that already chooses (glibc.malloc.hugetlb=...) is kept and recorded as it is.
+struct host_pages_choice {
+  std::string record;                    // what the run records (context.host_pages)
+  std::vector<std::string> environment;  // for isolation::environment: "GLIBC_TUNABLES=..." or nothing
+};
+host_pages_choice host_pages(bool workers);
 
 // A fleet's runs brought together: the other ranks send theirs to rank 0, which adds them to r.
 // `own_seconds`: how long rank 0's run took, from which its wait for the others is derived unless

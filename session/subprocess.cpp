@@ -7,10 +7,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <thread>
+#include <string_view>
 #include <utility>
 
 #include <fmt/format.h>
@@ -47,7 +49,7 @@ std::string subprocess::with_tail(std::string reason) const {
 
 
 result<subprocess> subprocess::start(const std::vector<std::string>& argv, const std::string& input, std::FILE* forward_stderr,
-                                     std::size_t tail_lines) {
+                                     std::size_t tail_lines, const std::vector<std::string>& environment) {
   if (argv.empty()) return fail(status::failed, "no program to start");
   // stdin is a memory file holding all of `input`: the child reads it at its own pace and a child
   // that dies first cannot block or SIGPIPE us.
@@ -69,6 +71,14 @@ result<subprocess> subprocess::start(const std::vector<std::string>& argv, const
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // The child's environment, made here (after fork only async-signal-safe calls): ours, with
+  // `environment`'s entries replacing those of the same name.
+  std::vector<char*> env;
+  const auto name_of = [](std::string_view entry) { return entry.substr(0, entry.find('=') + 1); };
+  for (char** e = environ; e && *e; ++e)
+    if (std::ranges::none_of(environment, [&](const std::string& x) { return name_of(x) == name_of(*e); })) env.push_back(*e);
+  for (const auto& x : environment) env.push_back(const_cast<char*>(x.c_str()));
+  env.push_back(nullptr);
   std::fflush(nullptr);
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
@@ -82,7 +92,7 @@ result<subprocess> subprocess::start(const std::vector<std::string>& argv, const
     ::dup2(err[1], STDERR_FILENO);
     for (int fd = 0; fd < 3; ++fd) ::fcntl(fd, F_SETFD, 0);  // dup2 onto itself keeps close-on-exec
     ::signal(SIGPIPE, SIG_DFL);                               // the supervisor ignores it; the child must not inherit that
-    ::execv(args[0], args.data());
+    ::execve(args[0], args.data(), env.data());
     static const char msg[] = "xpubench: cannot execute the worker\n";
     [[maybe_unused]] auto ignored = ::write(STDERR_FILENO, msg, sizeof msg - 1);
     ::_exit(127);

@@ -29,9 +29,10 @@ class subprocess {
   using clock = std::chrono::steady_clock;
 
   // Starts argv (argv[0] a path) with `input` on its stdin. The child's stderr lines are copied
-  // to `forward_stderr` (null: kept only) and the last `tail_lines` of them remembered.
+  // to `forward_stderr` (null: kept only) and the last `tail_lines` of them remembered. The child
+  // gets this process's environment with the "NAME=value" entries of `environment` set in it.
   static result<subprocess> start(const std::vector<std::string>& argv, const std::string& input, std::FILE* forward_stderr = stderr,
-                                  std::size_t tail_lines = 12);
+                                  std::size_t tail_lines = 12, const std::vector<std::string>& environment = {});
 
   subprocess(subprocess&& other) noexcept;
   subprocess& operator=(subprocess&&) = delete;

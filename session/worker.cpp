@@ -115,7 +115,7 @@ void supervise_device(const device_info& d, const isolation& iso, run& r, const 
   int fruitless = 0;      // consecutive workers that ended early without adding a row
   for (;;) {
     const std::size_t rows_at_start = rows_of_device();
-    auto started = subprocess::start(argv, input(), stderr);
+    auto started = subprocess::start(argv, input(), stderr, 12, iso.environment);
     if (!started) {
       without.push_back(fmt::format("{} ({}): cannot start a worker process: {}", d.id, d.name, started.error().message));
       return;

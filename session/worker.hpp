@@ -41,6 +41,7 @@ struct isolation {
   double timeout_s = 300;                // per benchmark, from its start line to its result
   double open_timeout_s = 120;           // probing, opening the device and planning
   progress_sink progress = progress_to(stderr);  // empty: quiet
+  std::vector<std::string> environment;  // "NAME=value" entries the workers get beside this process's environment
 };
 
 // Signals the supervisor has received (SIGINT, SIGTERM, SIGHUP): the first lets the worker finish

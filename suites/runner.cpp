@@ -8,6 +8,7 @@
 #include <cmath>
 #include <span>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -157,11 +158,10 @@ std::unique_ptr<prepared> prepare_case(const planned_case& c, const run_options&
                            format_bytes(need), format_bytes(*limit));
     return nullptr;
   }
-  if (!kept.id.empty() && kept.id == c.prob.id()) {
-    buffers = std::move(kept.buffers);
+  if (kept_buffers last = std::exchange(kept, {}); !last.id.empty() && last.id == c.prob.id()) {  // taken once, whatever follows
+    buffers = std::move(last.buffers);
     for (host_buffer& o : buffers.outputs) ops::reset_output(o);  // the last case's results go
   } else {
-    kept = {};
     buffers = workload_for(c.prob.kind()).make_buffers(c.prob, options.seed);
   }
   auto ready = c.dev->prepare(c.prob, buffers, c.implementation);
@@ -179,11 +179,14 @@ std::unique_ptr<prepared> prepare_case(const planned_case& c, const run_options&
 
 // Step 2: a warm-up launch (first touch, JIT, clocks), then the output read back and verified
 // against the reference, before any timing; false with m saying why.
-bool verify_case(const planned_case& c, prepared& ready, host_buffers& buffers, std::uint64_t seed, measurement& m) {
+// `warm_s`: the device time of that launch.
+bool verify_case(const planned_case& c, prepared& ready, host_buffers& buffers, std::uint64_t seed, measurement& m, double& warm_s) {
   if (auto t = ready.run_seconds(1); !t) {
     m.state = t.error().code;
     m.reason = t.error().message;
     return false;
+  } else {
+    warm_s = *t;
   }
   if (auto ok = ready.read_back(buffers); !ok) {
     m.state = ok.error().code;
@@ -237,9 +240,11 @@ class energy_window {
 // far more wall time than the device time it reports (an empty kernel on PoCL: 0.5 us between
 // launches, 100 us of wall time each), reaching min_time of device time would take hundreds of
 // times min_time. Such a row gets a fixed launch count per repetition that fills min_time of wall
-// time (nullopt: the device time sizes it as usual); a short probe of launches decides.
-std::optional<std::int64_t> host_bound_launches(prepared& ready, double min_time, measurement& m) {
+// time (nullopt: the device time sizes it as usual); a short probe of launches decides, unless
+// the warm-up launch alone (`warm_s` of device time) took as long as the probe would.
+std::optional<std::int64_t> host_bound_launches(prepared& ready, double min_time, double warm_s, measurement& m) {
   const double probe_s = std::min(0.01, min_time / 2);
+  if (warm_s >= probe_s || !ready.run_seconds(1)) return std::nullopt;  // the first launch after verifying is not counted (caches, clocks)
   double device_s = 0;
   std::int64_t launches = 0;
   const auto start = std::chrono::steady_clock::now();
@@ -263,8 +268,8 @@ std::optional<std::int64_t> host_bound_launches(prepared& ready, double min_time
 
 // Step 3: Google Benchmark's repetitions with the backend's own times (manual time), host time
 // around the launches, an energy window per invocation and the load sentinel around it all.
-void measure_case(const planned_case& c, prepared& ready, const run_options& options, const run& r, measurement& m) {
-  const auto fixed_launches = host_bound_launches(ready, r.context.min_time_s, m);
+void measure_case(const planned_case& c, prepared& ready, const run_options& options, const run& r, double warm_s, measurement& m) {
+  const auto fixed_launches = host_bound_launches(ready, r.context.min_time_s, warm_s, m);
   energy_window energy(c.dev->info(), r, options.energy, m);
   std::vector<invocation> invocations;
   capture reporter;
@@ -326,7 +331,8 @@ measurement run_one(const planned_case& c, const planned_case* next, const run_o
   try {
     host_buffers buffers;
     auto ready = prepare_case(c, options, r, buffers, kept, m);
-    if (ready && verify_case(c, *ready, buffers, options.seed, m)) measure_case(c, *ready, options, r, m);
+    double warm_s = 0;
+    if (ready && verify_case(c, *ready, buffers, options.seed, m, warm_s)) measure_case(c, *ready, options, r, warm_s, m);
     ready.reset();  // nothing refers to the buffers any more
     if (next && !buffers.inputs.empty() && next->prob.id() == c.prob.id()) kept = {c.prob.id(), std::move(buffers)};
   } catch (const std::bad_alloc&) {
@@ -334,6 +340,7 @@ measurement run_one(const planned_case& c, const planned_case* next, const run_o
     m.state = status::skipped;
     m.reason = "out of host memory";
   } catch (const std::exception& e) {
+    kept = {};
     m.state = status::failed;
     m.reason = fmt::format("exception: {}", e.what());
   }

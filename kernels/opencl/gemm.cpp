@@ -92,22 +92,27 @@ class clblast_gemm final : public prepared {
   std::vector<mem_ptr> m_buffers;
 };
 
+// Why these tiles cannot run this GEMM (the vector kernel's and the packed-dot kernel's
+// preconditions: B is repacked by K / 4), nullopt when they can.
+std::optional<std::string> gemm_unfit(const gemm_params& gp, const problem& pr) {
+  const auto& g = std::get<gemm_shape>(pr.dims);
+  if (gp.vec && (g.trans_b || g.n < gp.vec)) return fmt::format("{} needs N >= {} and B not transposed", gp.describe(), gp.vec);
+  if (gp.dot4 && (pr.type != precision::int8 || g.trans_a || g.k % 4 != 0))
+    return fmt::format("{} needs int8, K % 4 == 0 and A not transposed", gp.describe());
+  return std::nullopt;
+}
+
 }  // namespace
 
 result<std::unique_ptr<prepared>> cl_device::prepare_gemm(const problem& pr, const host_buffers& in) {
   auto params = gemm_tuned(pr.type);
   if (!params) return std::unexpected(params.error());
-  const auto& g = std::get<gemm_shape>(pr.dims);
-  if (params->first.vec && (g.trans_b || g.n < params->first.vec))  // the vector kernel's preconditions
-    return gemm_with(pr, in, gemm_candidates().front(),
-                     fmt::format("defaults: the tuned {} needs N >= {} and B not transposed", params->first.describe(), params->first.vec));
-  if (params->first.dot4 && (pr.type != precision::int8 || g.trans_a || g.k % 4 != 0))  // the packed-dot kernel's
-    return gemm_with(pr, in, gemm_candidates().front(),
-                     fmt::format("defaults: the tuned {} needs int8, K % 4 == 0 and A not transposed", params->first.describe()));
+  if (const auto unfit = gemm_unfit(params->first, pr)) return gemm_with(pr, in, gemm_candidates().front(), "defaults: the tuned " + *unfit);
   return gemm_with(pr, in, params->first, params->second);
 }
 
 result<std::unique_ptr<prepared>> cl_device::gemm_with(const problem& pr, const host_buffers& in, const gemm_params& gp, const std::string& how) {
+  if (const auto unfit = gemm_unfit(gp, pr)) return fail(status::unsupported, "{}", *unfit);
   const auto& g = std::get<gemm_shape>(pr.dims);
   std::string opts = std::string(type_define(pr.type)) + " " + gp.defines();
   if (g.trans_a) opts += " -DTRANS_A";
@@ -179,14 +184,18 @@ result<std::pair<gemm_params, std::string>> cl_device::gemm_tuned(precision type
   std::vector<gemm_params> finals;
   for (const gemm_params& c : candidates)
     if (static_cast<std::uint64_t>(c.wg_m * c.wg_n) <= m_info.opencl->max_work_group_size) finals.push_back(c);
-  if (const std::int64_t coarse = n / 4; coarse >= 128 && finals.size() > finalists && !m_options.tune_exhaustive) {
+  // The coarse size a multiple of 64, as every candidate's tile and the packed-dot kernel's K % 4 want.
+  if (const std::int64_t coarse = n / 4 / 64 * 64; coarse >= 128 && finals.size() > finalists && !m_options.tune_exhaustive) {
     const host_buffers small = inputs(coarse);
     std::vector<std::pair<double, gemm_params>> ranked;
     for (const gemm_params& c : finals)
       if (const auto t = timed(c, coarse, small, 1)) ranked.emplace_back(*t, c);
     std::ranges::stable_sort(ranked, {}, &std::pair<double, gemm_params>::first);
-    finals.clear();
-    for (std::size_t i = 0; i < std::min(finalists, ranked.size()); ++i) finals.push_back(ranked[i].second);
+    if (!ranked.empty()) {  // none ran at the coarse size: every candidate is tried at n
+      finals.clear();
+      for (std::size_t i = 0; i < std::min(finalists, ranked.size()); ++i) finals.push_back(ranked[i].second);
+      failures.clear();   // what failed at the coarse size is not tried again
+    }
   }
   const host_buffers in = inputs(n);
   std::optional<gemm_params> best;

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "session/run_plan.hpp"
+#include "session/subprocess.hpp"
 #include "session/worker.hpp"
 
 namespace xpu {
@@ -60,25 +61,44 @@ TEST(worker_input, lines_outside_the_protocol_are_refused_by_name) {
 namespace xpu {
 namespace {
 
-// Asking for huge pages reaches the workers through their environment only where THP is "madvise";
-// not asking changes nothing; either way the record says which pages and why.
+// Asking for huge pages goes to the workers' environment only, where THP is "madvise"; this
+// process's environment is never changed; a GLIBC_TUNABLES that already chooses is kept; either
+// way the record says which pages and why.
 TEST(host_pages, workers_ask_for_huge_pages_where_the_kernel_gives_them_on_request) {
   const char* before = std::getenv("GLIBC_TUNABLES");
   const std::string kept = before ? before : "";
-  ::unsetenv("GLIBC_TUNABLES");
-  const std::string here = host_pages(false);
-  EXPECT_EQ(std::getenv("GLIBC_TUNABLES"), nullptr);
-  EXPECT_NE(here.find("pages"), std::string::npos) << here;
-  const std::string asked = host_pages(true);
-  if (asked.starts_with("transparent huge pages for buffers")) {
-    ASSERT_NE(std::getenv("GLIBC_TUNABLES"), nullptr);
-    EXPECT_EQ(std::string(std::getenv("GLIBC_TUNABLES")), "glibc.malloc.hugetlb=1");
-    EXPECT_EQ(host_pages(true), asked);  // asked once, whatever the calls
+  ::setenv("GLIBC_TUNABLES", "glibc.malloc.arena_max=2", 1);
+  const host_pages_choice here = host_pages(false);
+  EXPECT_TRUE(here.environment.empty());
+  EXPECT_NE(here.record.find("pages"), std::string::npos) << here.record;
+  const host_pages_choice asked = host_pages(true);
+  EXPECT_EQ(std::string(std::getenv("GLIBC_TUNABLES")), "glibc.malloc.arena_max=2");  // ours untouched
+  if (asked.record.starts_with("transparent huge pages for buffers")) {
+    ASSERT_EQ(asked.environment.size(), 1u);
+    EXPECT_EQ(asked.environment[0], "GLIBC_TUNABLES=glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1");
   } else {
-    EXPECT_EQ(std::getenv("GLIBC_TUNABLES"), nullptr) << asked;
+    EXPECT_TRUE(asked.environment.empty()) << asked.record;
   }
+  ::setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=0", 1);  // the user's choice stands
+  const host_pages_choice theirs = host_pages(true);
+  EXPECT_TRUE(theirs.environment.empty());
+  EXPECT_EQ(theirs.record.find("transparent huge pages for buffers"), std::string::npos) << theirs.record;
   if (before) ::setenv("GLIBC_TUNABLES", kept.c_str(), 1);
   else ::unsetenv("GLIBC_TUNABLES");
+}
+
+// A child gets this process's environment with the given entries set in it.
+TEST(subprocess, a_child_gets_the_environment_with_the_given_entries) {
+  ::setenv("XPU_TEST_KEPT", "yes", 1);
+  ::setenv("XPU_TEST_REPLACED", "old", 1);
+  auto child = subprocess::start({"/bin/sh", "-c", "echo \"$XPU_TEST_KEPT $XPU_TEST_REPLACED $XPU_TEST_ADDED\""}, "", nullptr, 12,
+                                 {"XPU_TEST_REPLACED=new", "XPU_TEST_ADDED=added"});
+  ASSERT_TRUE(child) << child.error().message;
+  std::string line;
+  ASSERT_EQ(child->next(line, subprocess::after(10), [] { return false; }), subprocess::event::line);
+  EXPECT_EQ(line, "yes new added");
+  ::unsetenv("XPU_TEST_KEPT");
+  ::unsetenv("XPU_TEST_REPLACED");
 }
 
 }  // namespace
