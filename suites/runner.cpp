@@ -181,13 +181,13 @@ std::unique_ptr<prepared> prepare_case(const planned_case& c, const run_options&
 // against the reference, before any timing; false with m saying why.
 // `warm_s`: the device time of that launch.
 bool verify_case(const planned_case& c, prepared& ready, host_buffers& buffers, std::uint64_t seed, measurement& m, double& warm_s) {
-  if (auto t = ready.run_seconds(1); !t) {
+  const auto t = ready.run_seconds(1);
+  if (!t) {
     m.state = t.error().code;
     m.reason = t.error().message;
     return false;
-  } else {
-    warm_s = *t;
   }
+  warm_s = *t;
   if (auto ok = ready.read_back(buffers); !ok) {
     m.state = ok.error().code;
     m.reason = ok.error().message;
@@ -237,9 +237,9 @@ class energy_window {
 };
 
 // Google Benchmark sizes a repetition by the manual (device) time. Where a launch costs the host
-// far more wall time than the device time it reports (an empty kernel on PoCL: 0.5 us between
-// launches, 100 us of wall time each), reaching min_time of device time would take hundreds of
-// times min_time. Such a row gets a fixed launch count per repetition that fills min_time of wall
+// far more wall time than the device time it reports (an empty kernel on PoCL here: 4-7 us
+// between launches, 40 us of wall time each), reaching min_time of device time would take many
+// times min_time (3-16 s for that row from a cold start). Such a row gets a fixed launch count per repetition that fills min_time of wall
 // time (nullopt: the device time sizes it as usual); a short probe of launches decides, unless
 // the warm-up launch alone (`warm_s` of device time) took as long as the probe would.
 std::optional<std::int64_t> host_bound_launches(prepared& ready, double min_time, double warm_s, measurement& m) {

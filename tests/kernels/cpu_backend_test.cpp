@@ -277,13 +277,7 @@ run make_run(const inventory& inv) {
 
 TEST_F(cpu_backend, runner_marks_a_wrong_kernel_invalid) {
   altered_device wrong(*s_device, off_by_one);  // the runner must report it invalid, not time it
-  auto s = suite_parse("[[gemm]]\nprecisions = [\"fp32\", \"int8\"]\nshapes = [{ m = 16, n = 16, k = 16 }]\n", "t.toml");
-  ASSERT_TRUE(s);
-  run_options options;
-  options.progress = nullptr;
-  run r = make_run(*s_inventory);
-  std::atomic<bool> stop{false};
-  run_cases(plan_cases(*s, {&wrong}, options), options, r, nullptr, stop);
+  const run r = test::run_suite("[[gemm]]\nprecisions = [\"fp32\", \"int8\"]\nshapes = [{ m = 16, n = 16, k = 16 }]\n", {&wrong}, *s_inventory);
   ASSERT_GE(r.measurements.size(), 2u);
   for (const auto& m : r.measurements) {
     EXPECT_EQ(m.state, status::invalid) << m.name;
@@ -299,18 +293,10 @@ TEST_F(cpu_backend, kept_inputs_never_carry_the_last_implementations_results) {
   altered_device lazy(*s_device, [](std::string_view impl, prepared& real, host_buffers& out) -> result<void> {
     return impl == "openblas" ? result<void>{} : real.read_back(out);
   });
-  auto s = suite_parse("[[gemm]]\nprecisions = [\"fp32\"]\nshapes = [{ m = 16, n = 16, k = 16 }]\n", "t.toml");
-  ASSERT_TRUE(s);
-  run_options options;
-  options.progress = nullptr;
-  run r = make_run(*s_inventory);
-  std::atomic<bool> stop{false};
-  const auto cases = plan_cases(*s, {&lazy}, options);
-  ASSERT_EQ(cases.size(), 2u);
-  ASSERT_EQ(cases[0].implementation, "onednn");
-  ASSERT_EQ(cases[1].implementation, "openblas");
-  run_cases(cases, options, r, nullptr, stop);
+  const run r = test::run_suite("[[gemm]]\nprecisions = [\"fp32\"]\nshapes = [{ m = 16, n = 16, k = 16 }]\n", {&lazy}, *s_inventory);
   ASSERT_EQ(r.measurements.size(), 2u);
+  ASSERT_EQ(r.measurements[0].implementation, "onednn");
+  ASSERT_EQ(r.measurements[1].implementation, "openblas");
   EXPECT_EQ(r.measurements[0].state, status::ok) << r.measurements[0].reason;
   EXPECT_EQ(r.measurements[1].state, status::invalid) << r.measurements[1].reason;
   EXPECT_NE(r.measurements[1].reason.find("verification failed"), std::string::npos) << r.measurements[1].reason;
