@@ -75,7 +75,7 @@ std::string signal_name(int sig) { return sig == SIGTERM ? "SIGTERM" : sig == SI
 // The watchdog's default: generous beside what a benchmark is asked to take (Google Benchmark
 // runs each repetition for at least min_time), never under five minutes (OpenCL tuning, a big
 // reference check under the sanitizers).
-double default_timeout(int repetitions, double min_time) { return std::max(300.0, 50.0 * repetitions * min_time); }
+double default_timeout(const run_context& c) { return std::max({300.0, 50.0 * c.repetitions * c.min_time_s, 4 * c.budget_s}); }
 
 clock_record to_record(const cpu_clock& c) {
   clock_record r;
@@ -150,8 +150,8 @@ int run_command::run_worker(const xpu::suite& s, run_options options) const {
   out.plan(cases.size());
 
   xpu::run r;
-  r.context.repetitions = repetitions > 0 ? repetitions : s.repetitions;
   r.context.min_time_s = min_time > 0 ? min_time : s.min_time_s;
+  sampling_record(r.context, sampling_rule_for(s));
   r.context.noisy_threshold = noisy_threshold;
   r.context.threads = threads > 0 ? threads : inv->cpu.topology.cores;
   r.context.seed = seed;
@@ -178,8 +178,19 @@ void run_command::add_options(CLI::App& sub) {
   sub.add_option("-p,--precision", precisions, fmt::format("Only these precisions: {}", precision_names()))->delimiter(',');
   sub.add_option("-f,--filter", filter, "Only benchmarks whose name matches this regular expression (ECMAScript)");
   sub.add_flag("-l,--list", list, "List what would run (name, support, reason) and exit without running");
-  sub.add_option("-r,--repetitions", repetitions, "Repetitions per benchmark (default: the suite's; at most 100000)")
+  sub.add_option("-r,--repetitions", repetitions, "Repetitions per benchmark, fixed (default: the suite's; at most 100000); with --sampling adaptive, the minimum")
       ->check(CLI::Range(1, static_cast<int>(max_repetitions)));
+  sub.add_option("--sampling", sampling,
+                 "adaptive: repetitions until the median's 95 % interval is within the noisy threshold, a benchmark's budget is "
+                 "spent or the cap is reached; fixed: exactly --repetitions (default: the suite's, adaptive in the built-in suites; "
+                 "fixed when --repetitions is given)")
+      ->check(CLI::IsMember({"adaptive", "fixed"}));
+  sub.add_option("--max-repetitions", max_reps, "Adaptive sampling: at most this many repetitions per benchmark (default: the suite's, else 5x the minimum, at least 30)")
+      ->check(CLI::Range(1, static_cast<int>(max_repetitions)));
+  sub.add_option("--budget", budget_s,
+                 "Adaptive sampling: seconds of repetitions per benchmark before it stops unconverged (default: the suite's, else 3x the "
+                 "minimum's time, at least 0.25)")
+      ->check(finite_range(1e-3, max_budget_s));
   sub.add_option("--min-time", min_time, "Minimum seconds per repetition (default: the suite's; above 0, at most 3600)")
       ->check(finite_range(1e-9, max_min_time_s));
   sub.add_option("--noisy-threshold", noisy_threshold,
@@ -225,6 +236,19 @@ void run_command::add_options(CLI::App& sub) {
                  "missing and ending the job (default: 4 x its own time x the most ranks on one node, at least 3600)")
       ->check(finite_range(1.0, 604800.0));
   sub.add_flag("--idle-baseline", idle_baseline, "Measure each device's idle power for 1 s first, and report idle-corrected watts");
+}
+
+sampling_rule run_command::sampling_rule_for(const xpu::suite& s) const {
+  sampling_rule rule;
+  rule.mode = sampling == "fixed"      ? sampling_mode::fixed
+              : sampling == "adaptive" ? sampling_mode::adaptive
+              : repetitions > 0        ? sampling_mode::fixed
+                                       : s.sampling;
+  rule.repetitions = repetitions > 0 ? repetitions : s.repetitions;
+  rule.max_repetitions = max_reps > 0 ? max_reps : s.max_repetitions;
+  rule.budget_s = budget_s > 0 ? budget_s : s.budget_s;
+  rule.target = noisy_threshold;
+  return rule;
 }
 
 int run_command::run() const {
@@ -484,12 +508,17 @@ struct run_command::session {
       for (const auto& w : without) say(stdout, "{}\n", w);
       // What the measurement alone takes: each runnable case's repetitions of at least min_time
       // (warm-up, verification, compiling and tuning come on top).
-      const int reps = c.repetitions > 0 ? c.repetitions : loaded->repetitions;
       const double min_time = c.min_time > 0 ? c.min_time : loaded->min_time_s;
-      const auto runnable = std::ranges::count_if(cases, [](const planned_case& pc) { return !pc.implementation.empty(); });
-      say(stdout, "{} benchmark(s) from suite '{}'; measuring the {} that run takes at least {} ({} repetition(s) of at least {} each; "
-                  "warm-up, verification and compiling come on top)\n",
-          cases.size(), loaded->name, runnable, format_seconds(static_cast<double>(runnable) * reps * min_time), reps, format_seconds(min_time));
+      const sampling_rule rule = sampling_resolved(c.sampling_rule_for(*loaded), min_time);
+      const auto count = std::ranges::count_if(cases, [](const planned_case& pc) { return !pc.implementation.empty(); });
+      const auto runnable = static_cast<double>(count);
+      const std::string most = rule.mode == sampling_mode::adaptive
+                                   ? fmt::format(" and at most about {} (adaptive: {} to {} repetition(s) of at least {}, up to {} each)",
+                                                 format_seconds(runnable * std::max(rule.budget_s, rule.repetitions * min_time)), rule.repetitions,
+                                                 rule.max_repetitions, format_seconds(min_time), format_seconds(rule.budget_s))
+                                   : fmt::format(" ({} repetition(s) of at least {} each)", rule.repetitions, format_seconds(min_time));
+      say(stdout, "{} benchmark(s) from suite '{}'; measuring the {} that run takes at least {}{}; warm-up, verification and compiling come on top\n",
+          cases.size(), loaded->name, count, format_seconds(runnable * rule.repetitions * min_time), most);
       return 0;
     }
     if (cases.empty() && !none_left) {
@@ -507,8 +536,8 @@ struct run_command::session {
     r.context.command_line = c.command_line;
     r.context.suite = loaded->source;
     r.context.model = loaded->model;
-    r.context.repetitions = c.repetitions > 0 ? c.repetitions : loaded->repetitions;
     r.context.min_time_s = c.min_time > 0 ? c.min_time : loaded->min_time_s;
+    sampling_record(r.context, c.sampling_rule_for(*loaded));
     r.context.noisy_threshold = c.noisy_threshold;
     r.context.threads = c.threads > 0 ? c.threads : inv->cpu.topology.cores;
     r.context.seed = c.seed;
@@ -580,7 +609,7 @@ struct run_command::session {
     const auto write = [this](const xpu::run& current) { write_outputs(current, false); };
     isolation iso;
     iso.options = c.worker_options();
-    iso.timeout_s = c.timeout_s > 0 ? c.timeout_s : default_timeout(r.context.repetitions, r.context.min_time_s);
+    iso.timeout_s = c.timeout_s > 0 ? c.timeout_s : default_timeout(r.context);
     iso.open_timeout_s = open_timeout;
     iso.progress = options.progress;
     iso.environment = pages.environment;

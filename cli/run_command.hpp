@@ -23,6 +23,9 @@ struct run_command {
   bool list = false;
   int repetitions = 0;
   double min_time = 0;
+  std::string sampling;        // adaptive | fixed; "": the suite's (fixed when --repetitions is given)
+  int max_reps = 0;            // adaptive: the cap; 0: the suite's
+  double budget_s = 0;         // adaptive: seconds per benchmark; 0: the suite's
   double noisy_threshold = 0.025;
   std::vector<std::string> inject_slowdown;  // test-only: REGEX=FRACTION
   int threads = 0;
@@ -50,6 +53,8 @@ struct run_command {
   std::string command_line;
 
   void add_options(CLI::App& sub);
+  // How each benchmark is sampled: these options over the suite's settings.
+  sampling_rule sampling_rule_for(const xpu::suite& s) const;
   int run() const;
 
   // The options a worker needs, as the protocol's `options` line carries them (run_options.cpp);

@@ -77,6 +77,9 @@ nlohmann::json run_command::worker_options() const {
           {"threads", threads},
           {"repetitions", repetitions},
           {"min_time", min_time},
+          {"sampling", sampling},
+          {"max_repetitions", max_reps},
+          {"budget", budget_s},
           {"kernels", kernels},
           {"precisions", precisions},
           {"filter", filter},
@@ -114,6 +117,9 @@ result<void> run_command::apply_worker_options(const nlohmann::json& o) {
   take("threads", threads);
   take("repetitions", repetitions);
   take("min_time", min_time);
+  take("sampling", sampling);
+  take("max_repetitions", max_reps);
+  take("budget", budget_s);
   take("kernels", kernels);
   take("precisions", precisions);
   take("filter", filter);

@@ -10,6 +10,7 @@
 #include "inventory/device.hpp"
 #include "reporters/footnotes.hpp"
 #include "reporters/text_table.hpp"
+#include "results/measurement_figures.hpp"
 #include "results/accuracy.hpp"
 #include "results/token_bounds.hpp"
 
@@ -231,6 +232,7 @@ std::string run_report(const run& r, const report_style& style, const std::map<s
                    r.measurements.size(), ok, noisy, r.context.noisy_threshold * 100, invalid,
                    died ? fmt::format("{} crashed or timed out (the driver died or hung: see each row), ", died) : "", other,
                    r.context.interrupted ? "; INTERRUPTED: the run stopped early" : ""));
+  if (const std::string sampled = sampling_summary(r); !sampled.empty()) line(sampled);
   return out;
 }
 

@@ -12,6 +12,7 @@
 #include "reporters/fleet_report.hpp"
 #include "reporters/footnotes.hpp"
 #include "reporters/inventory_report.hpp"
+#include "results/measurement_figures.hpp"
 #include "results/accuracy.hpp"
 #include "results/fleet.hpp"
 #include "results/token_bounds.hpp"
@@ -285,6 +286,7 @@ void notes_section(document& doc, const run& r) {
   for (const auto& w : warnings) notes.push_back("library dispatch warning: " + w);
   if (busy) notes.push_back(fmt::format("{} measurement(s) ran while the machine was busy (other processes or the hypervisor): they may read slower than the machine is", busy));
   if (noisy) notes.push_back(fmt::format("{} measurement(s) noisy: the median is uncertain by more than ±{:.1f}%", noisy, r.context.noisy_threshold * 100));
+  if (const std::string sampled = sampling_summary(r); !sampled.empty()) notes.push_back(sampled);
   if (!energy.empty()) notes.push_back("no ops/W: " + list_text({energy.begin(), energy.end()}, 4));
   if (r.context.interrupted) notes.push_back("INTERRUPTED by " + r.context.interrupted_by + ": the run stopped early");
   if (!r.context.resumed_from.empty()) notes.push_back("resumed from " + r.context.resumed_from);

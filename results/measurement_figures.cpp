@@ -18,11 +18,25 @@ void measurement_finish(measurement& m, double noisy_threshold) {
     if (m.bytes > 0) m.bytes_per_s = m.bytes / m.time_s->median;
     // Noisy: the median itself is uncertain by more than the threshold (an outlier or two move
     // the cv, not this interval).
-    if (const auto ci = median_interval(m.samples_s)) {
-      m.median_uncertainty = (ci->high - ci->low) / 2 / m.time_s->median;
-      m.noisy = *m.median_uncertainty > noisy_threshold;
-    }
+    m.median_uncertainty = median_uncertainty(m.samples_s);
+    m.noisy = m.median_uncertainty && *m.median_uncertainty > noisy_threshold;
   }
+}
+
+std::string sampling_summary(const run& r) {
+  const run_context& c = r.context;
+  if (c.sampling == "fixed") return fmt::format("fixed sampling: {} repetition(s) of at least {} each", c.repetitions, format_seconds(c.min_time_s));
+  if (c.sampling != "adaptive") return "";
+  std::size_t converged = 0, budget = 0, cap = 0;
+  for (const measurement& m : r.measurements) {
+    converged += m.stopped_by == "converged";
+    budget += m.stopped_by == "budget";
+    cap += m.stopped_by == "max_repetitions";
+  }
+  return fmt::format("adaptive sampling ({} to {} repetitions of at least {}, at most {} of them each, until the median is known to "
+                     "±{:.1f}%): {} converged, {} stopped at the budget, {} at the cap",
+                     c.repetitions, c.max_repetitions, format_seconds(c.min_time_s), format_seconds(c.budget_s), c.noisy_threshold * 100,
+                     converged, budget, cap);
 }
 
 void energy_finish(measurement& m, std::span<const energy_window_reading> reps, std::size_t repetitions, const run& r) {

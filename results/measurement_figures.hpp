@@ -15,6 +15,11 @@ namespace xpu {
 // Fills the timing-derived fields of m (stats, throughput, median uncertainty, noisy) from its samples.
 void measurement_finish(measurement& m, double noisy_threshold);
 
+// How the run's rows were sampled, in a sentence: "adaptive sampling (6 to 30 repetitions, at most
+// 250 ms each): 73 converged, 27 stopped at the budget" or "fixed sampling: 5 repetitions each";
+// empty for a run that records neither.
+std::string sampling_summary(const run& r);
+
 // One energy-meter window: around one Google Benchmark invocation of `launches` launches.
 struct energy_window_reading {
   std::int64_t launches = 0;

@@ -59,6 +59,7 @@ struct measurement {
   std::string peak_basis;         // which peak: "measured clock ..." or "estimate ..."
   std::optional<double> median_uncertainty;  // half-width of the distribution-free 95 % interval of the median, / median
   bool noisy = false;             // median_uncertainty above the run's noisy threshold
+  std::string stopped_by;         // why it took no more repetitions: fixed, converged, budget, max_repetitions ("": not measured)
   contention load;                // the contention sentinel
   xpu::verification verification;
 
@@ -99,8 +100,11 @@ struct run_context {
   std::string started_at;
   std::string command_line;
   std::string suite;
-  int repetitions = 0;
+  int repetitions = 0;          // fixed sampling: per benchmark; adaptive: the minimum
   double min_time_s = 0;
+  std::string sampling;         // "adaptive" or "fixed" ("" in runs from before adaptive sampling: fixed)
+  int max_repetitions = 0;      // adaptive: the cap per benchmark
+  double budget_s = 0;          // adaptive: wall seconds of repetitions per benchmark
   double noisy_threshold = 0;   // a row is noisy when its median is uncertain by more than this fraction
   int threads = 0;
   std::optional<double> measured_clock_hz;  // the clock CPU % of peak uses (clock.hz); absent when unknown

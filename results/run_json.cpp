@@ -28,7 +28,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(measurement, name, device, backe
                                                 state, reason, support, support_reason, notes, dispatch, dispatch_warning,
                                                 injected_slowdown, samples_s, host_samples_s, launches, time_s,
                                                 ops, ops_unit, bytes, ops_per_s, bytes_per_s, percent_of_peak, peak_basis,
-                                                median_uncertainty, noisy, load, verification, energy_samples_j, energy_j, average_w,
+                                                median_uncertainty, noisy, stopped_by, load, verification, energy_samples_j, energy_j, average_w,
                                                 idle_corrected_w, ops_per_joule, energy_sensor, energy_sample_hz, energy_reason)
 
 namespace {
@@ -36,7 +36,8 @@ namespace {
 nlohmann::json context_fields(const run_context& c) {
   return {{"xpubench_version", c.xpubench_version}, {"git_sha", c.git_sha},   {"started_at", c.started_at},
           {"command_line", c.command_line},         {"suite", c.suite},       {"repetitions", c.repetitions},
-          {"min_time_s", c.min_time_s},             {"noisy_threshold", c.noisy_threshold}, {"threads", c.threads},
+          {"min_time_s", c.min_time_s},             {"sampling", c.sampling}, {"max_repetitions", c.max_repetitions},
+          {"budget_s", c.budget_s},                 {"noisy_threshold", c.noisy_threshold}, {"threads", c.threads},
           {"measured_clock_hz", c.measured_clock_hz}, {"clock", c.clock}, {"libraries", c.libraries}, {"host_pages", c.host_pages}, {"seed", c.seed},
           {"interrupted", c.interrupted}, {"interrupted_by", c.interrupted_by}, {"finished", c.finished}, {"idle_w", c.idle_w},
           {"resumed_from", c.resumed_from.empty() ? nlohmann::json() : nlohmann::json(c.resumed_from)},
@@ -137,6 +138,9 @@ result<run> run_from_json(const nlohmann::json& doc, std::string_view file) {
     r.context.suite = x.value("suite", "");
     r.context.repetitions = x.value("repetitions", 0);
     r.context.min_time_s = x.value("min_time_s", 0.0);
+    r.context.sampling = x.value("sampling", "");
+    r.context.max_repetitions = x.value("max_repetitions", 0);
+    r.context.budget_s = x.value("budget_s", 0.0);
     r.context.noisy_threshold = x.value("noisy_threshold", 0.0);
     r.context.threads = x.value("threads", 0);
     r.context.measured_clock_hz = x.value("measured_clock_hz", std::optional<double>{});

@@ -114,6 +114,16 @@ std::optional<interval> median_interval(std::span<const double> samples, double 
   return interval{s[k - 1], s[n - k]};
 }
 
+std::optional<double> median_uncertainty(std::span<const double> samples) {
+  const auto ci = median_interval(samples);
+  if (!ci) return std::nullopt;
+  std::vector<double> s(samples.begin(), samples.end());
+  std::ranges::sort(s);
+  const double median = quantile(s, 0.5);
+  if (!(median > 0)) return std::nullopt;
+  return (ci->high - ci->low) / 2 / median;
+}
+
 std::vector<double> mann_whitney_cdf(int n1, int n2) {
   const std::size_t a = static_cast<std::size_t>(std::max(n1, 0)), b = static_cast<std::size_t>(std::max(n2, 0));
   const std::size_t max_u = a * b;

@@ -43,6 +43,9 @@ struct interval {
   double low = 0, high = 0;
 };
 std::optional<interval> median_interval(std::span<const double> samples, double confidence = 0.95);
+// That interval's half-width divided by the median (what `noisy` and adaptive sampling judge);
+// nullopt without an interval or with a median that is not positive.
+std::optional<double> median_uncertainty(std::span<const double> samples);
 
 // P(U <= u) for u = 0..n1*n2 under the null hypothesis, U the Mann-Whitney statistic of samples
 // of sizes n1 and n2 without ties (exact, by counting arrangements).

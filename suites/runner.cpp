@@ -267,8 +267,12 @@ std::optional<std::int64_t> host_bound_launches(prepared& ready, double min_time
 }
 
 // Step 3: Google Benchmark's repetitions with the backend's own times (manual time), host time
-// around the launches, an energy window per invocation and the load sentinel around it all.
+// around the launches, an energy window per invocation and the load sentinel around it all. The
+// first invocation sizes the launch count (min_time, or the host-bound count) and takes the rule's
+// minimum of repetitions; an adaptive rule then adds one repetition at that launch count at a
+// time until it stops (suites/sampling.hpp).
 void measure_case(const planned_case& c, prepared& ready, const run_options& options, const run& r, double warm_s, measurement& m) {
+  const sampling_rule rule = sampling_of(r.context);
   const auto fixed_launches = host_bound_launches(ready, r.context.min_time_s, warm_s, m);
   energy_window energy(c.dev->info(), r, options.energy, m);
   std::vector<invocation> invocations;
@@ -276,33 +280,43 @@ void measure_case(const planned_case& c, prepared& ready, const run_options& opt
   m.injected_slowdown = injected_slowdown(options, c.name);
   const double inject = m.injected_slowdown;
   prepared* raw = &ready;
-  benchmark::internal::Benchmark* bench = benchmark::RegisterBenchmark(c.name.c_str(),
-                               [raw, inject, &energy, &invocations](benchmark::State& state) {
-                                 invocation e;
-                                 energy.open(e.energy);
-                                 for (auto _ : state) {
-                                   const auto host_start = std::chrono::steady_clock::now();
-                                   auto t = raw->run_seconds(1);
-                                   if (t && inject > 0) *t += busy_wait(*t * inject);
-                                   e.host_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - host_start).count();
-                                   if (!t) {
-                                     state.SkipWithError(t.error().message.c_str());
-                                     break;
+  const auto invoke = [&](int repetitions, std::optional<std::int64_t> launches) {
+    benchmark::internal::Benchmark* bench = benchmark::RegisterBenchmark(c.name.c_str(),
+                                 [raw, inject, &energy, &invocations](benchmark::State& state) {
+                                   invocation e;
+                                   energy.open(e.energy);
+                                   for (auto _ : state) {
+                                     const auto host_start = std::chrono::steady_clock::now();
+                                     auto t = raw->run_seconds(1);
+                                     if (t && inject > 0) *t += busy_wait(*t * inject);
+                                     e.host_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - host_start).count();
+                                     if (!t) {
+                                       state.SkipWithError(t.error().message.c_str());
+                                       break;
+                                     }
+                                     state.SetIterationTime(*t);
                                    }
-                                   state.SetIterationTime(*t);
-                                 }
-                                 e.energy.launches = state.iterations();
-                                 energy.close(e.energy);
-                                 invocations.push_back(std::move(e));
-                               })
-      ->UseManualTime()
-      ->Repetitions(r.context.repetitions)
-      ->Unit(benchmark::kMicrosecond);
-  if (fixed_launches) bench->Iterations(*fixed_launches);  // Google Benchmark takes a launch count or a minimum time, not both
-  else bench->MinTime(r.context.min_time_s);
+                                   e.energy.launches = state.iterations();
+                                   energy.close(e.energy);
+                                   invocations.push_back(std::move(e));
+                                 })
+        ->UseManualTime()
+        ->Repetitions(repetitions)
+        ->Unit(benchmark::kMicrosecond);
+    if (launches) bench->Iterations(*launches);  // Google Benchmark takes a launch count or a minimum time, not both
+    else bench->MinTime(r.context.min_time_s);
+    benchmark::RunSpecifiedBenchmarks(&reporter);
+    benchmark::ClearRegisteredBenchmarks();
+  };
   const auto load_before = cpu_times_read();
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  benchmark::ClearRegisteredBenchmarks();
+  const auto start = std::chrono::steady_clock::now();
+  invoke(rule.repetitions, fixed_launches);
+  sampling_stop stop = sampling_stop::more;
+  while (reporter.error.empty() && reporter.launches > 0 &&
+         (stop = sampling_next(rule, reporter.samples, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count())) ==
+             sampling_stop::more)
+    invoke(1, reporter.launches);
+  if (stop != sampling_stop::more) m.stopped_by = std::string(to_string(stop));
   m.load = sentinel(load_before, cpu_times_read());
   if (!reporter.error.empty()) {
     m.state = status::failed;
@@ -348,6 +362,24 @@ measurement run_one(const planned_case& c, const planned_case* next, const run_o
 }
 
 }  // namespace
+
+sampling_rule sampling_of(const run_context& c) {
+  sampling_rule rule;
+  rule.mode = c.sampling == "adaptive" ? sampling_mode::adaptive : sampling_mode::fixed;
+  rule.repetitions = std::max(c.repetitions, 1);
+  rule.max_repetitions = c.max_repetitions;
+  rule.budget_s = c.budget_s;
+  rule.target = c.noisy_threshold > 0 ? c.noisy_threshold : rule.target;
+  return sampling_resolved(rule, c.min_time_s);
+}
+
+void sampling_record(run_context& c, const sampling_rule& rule) {
+  const sampling_rule resolved = sampling_resolved(rule, c.min_time_s);
+  c.sampling = std::string(to_string(resolved.mode));
+  c.repetitions = resolved.repetitions;
+  c.max_repetitions = resolved.mode == sampling_mode::adaptive ? resolved.max_repetitions : 0;
+  c.budget_s = resolved.mode == sampling_mode::adaptive ? resolved.budget_s : 0;
+}
 
 std::map<std::string, double> idle_baseline(const std::vector<device_info>& devices, const power_inventory& power,
                                             const energy_options& options, double seconds) {

@@ -15,6 +15,7 @@
 #include "probe/energy.hpp"
 #include "results/measurement_figures.hpp"
 #include "results/run.hpp"
+#include "suites/sampling.hpp"
 #include "suites/suite.hpp"
 
 namespace xpu {
@@ -72,6 +73,11 @@ std::vector<planned_case> plan_cases(const suite& s, const std::vector<device*>&
 void run_cases(const std::vector<planned_case>& cases, const run_options& options, run& r,
                const std::function<void(const run&)>& on_result, const std::atomic<bool>& stop,
                const std::function<void(const measurement&)>& on_start = {});
+
+// The sampling rule of a run (its context's record, resolved; a context from before adaptive
+// sampling is fixed), and the record of a rule in a context (min_time_s already set).
+sampling_rule sampling_of(const run_context& c);
+void sampling_record(run_context& c, const sampling_rule& rule);
 
 // A case's row before anything is measured: names, problem, support, ops and bytes (the state a
 // supervisor records when the process running the case dies).

@@ -106,6 +106,28 @@ result<suite> suite_parse(std::string_view text, std::string_view source) {
       out.repetitions = static_cast<int>(*v);
       continue;
     }
+    if (k == "sampling") {
+      const auto v = node.value<std::string>();
+      if (!v || (*v != "adaptive" && *v != "fixed"))
+        return r.error_at(node, "'sampling' must be \"adaptive\" (until the median's interval is within the noisy threshold) or \"fixed\" "
+                                "(exactly 'repetitions')");
+      out.sampling = *v == "fixed" ? sampling_mode::fixed : sampling_mode::adaptive;
+      continue;
+    }
+    if (k == "max_repetitions") {
+      auto v = r.positive(node, "max_repetitions");
+      if (!v) return std::unexpected(v.error());
+      if (*v > xpu::max_repetitions) return r.error_at(node, "'max_repetitions' must be at most {}, found {}", xpu::max_repetitions, *v);
+      out.max_repetitions = static_cast<int>(*v);
+      continue;
+    }
+    if (k == "budget_s") {
+      const auto v = node.value<double>();
+      if (!v || !(*v > 0) || *v > max_budget_s)
+        return r.error_at(node, "'budget_s' must be a number of seconds above 0 and at most {}", max_budget_s);
+      out.budget_s = *v;
+      continue;
+    }
     if (k == "implementations") {
       auto names = r.strings(node, "implementations");
       if (!names) return std::unexpected(names.error());
@@ -121,7 +143,7 @@ result<suite> suite_parse(std::string_view text, std::string_view source) {
     }
     const operation* op = operation_find(k);
     if (!op)
-      return r.error_at(node, "unknown key '{}' (expected name, description, repetitions, min_time_s, implementations, model, or a section: {})", k,
+      return r.error_at(node, "unknown key '{}' (expected name, description, repetitions, min_time_s, sampling, max_repetitions, budget_s, implementations, model, or a section: {})", k,
                         operation_names(", ", "[[", "]]"));
     const toml::array* list = node.as_array();
     if (!list || !list->is_array_of_tables())

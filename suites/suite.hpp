@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "core/model_profile.hpp"
 #include "core/problem.hpp"
+#include "suites/sampling.hpp"
 
 namespace xpu {
 
@@ -17,13 +18,17 @@ namespace xpu {
 // (a repetition of an hour, a billion repetitions) or a count would wrap.
 inline constexpr std::int64_t max_repetitions = 100000;
 inline constexpr double max_min_time_s = 3600;
+inline constexpr double max_budget_s = 86400;
 
 struct suite {
   std::string name;
   std::string description;
   std::string source;         // "builtin:quick" or the file path
-  int repetitions = 5;
+  int repetitions = 5;        // fixed sampling: the count; adaptive: the minimum
   double min_time_s = 0.05;   // per repetition
+  sampling_mode sampling = sampling_mode::adaptive;  // `sampling = "fixed"` for exactly `repetitions`
+  int max_repetitions = 0;    // adaptive: the cap (0: the default, suites/sampling.hpp)
+  double budget_s = 0;        // adaptive: seconds of repetitions per benchmark (0: the default)
   std::vector<std::string> implementations;  // only these (e.g. "onednn"); empty: every one a device has
   std::vector<problem> problems;
   // [model]: what one token of a model costs in these problems (suites from `suite from-model`).

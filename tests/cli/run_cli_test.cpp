@@ -19,7 +19,10 @@ TEST(xpubench_run, list_runs_nothing) {
   EXPECT_NE(r.out.find("cpu0/gemm/fp32/m512n512k512/onednn  native"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("/openblas"), std::string::npos);  // the ci suite keeps to oneDNN and our kernels
   EXPECT_NE(r.out.find("benchmark(s) from suite 'ci'; measuring the "), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("(10 repetition(s) of at least 100.000 ms each;"), std::string::npos) << r.out;  // the ci suite's
+  // the ci suite's: adaptive from its 10 repetitions
+  EXPECT_NE(r.out.find("(adaptive: 10 to 50 repetition(s) of at least 100.000 ms, up to 3.000 s each)"), std::string::npos) << r.out;
+  const auto fixed = xpubench({"run", "--list", "--suite", "ci", "-r", "3"});
+  EXPECT_NE(fixed.out.find("(3 repetition(s) of at least 100.000 ms each)"), std::string::npos) << fixed.out;
 }
 
 TEST(xpubench_run, small_suite_writes_json_and_csv) {
@@ -31,9 +34,19 @@ TEST(xpubench_run, small_suite_writes_json_and_csv) {
   auto parsed = run_from_json(nlohmann::json::parse(slurp(json)), json.string());
   ASSERT_TRUE(parsed) << parsed.error().message;
   ASSERT_EQ(parsed->measurements.size(), 3u);  // latency, gemm onednn, gemm openblas
+  // Adaptive (the default): the file's 2 repetitions raised to the 6 the median's interval needs,
+  // then more until it converges, the budget is spent or the cap reached; each row says which.
+  EXPECT_EQ(parsed->context.sampling, "adaptive");
+  EXPECT_EQ(parsed->context.repetitions, 6);
+  EXPECT_EQ(parsed->context.max_repetitions, 30);
+  EXPECT_DOUBLE_EQ(parsed->context.budget_s, 0.25);
   for (const auto& m : parsed->measurements) {
     EXPECT_EQ(m.state, status::ok) << m.name << ": " << m.reason;
-    EXPECT_EQ(m.samples_s.size(), 2u);
+    EXPECT_GE(m.samples_s.size(), 6u);
+    EXPECT_LE(m.samples_s.size(), 30u);
+    EXPECT_TRUE(m.median_uncertainty);
+    EXPECT_TRUE(m.stopped_by == "converged" || m.stopped_by == "budget" || m.stopped_by == "max_repetitions") << m.stopped_by;
+    EXPECT_EQ(m.noisy, m.stopped_by != "converged") << m.name;
   }
   EXPECT_TRUE(parsed->context.measured_clock_hz);
   EXPECT_NE(parsed->context.host_pages.find("pages"), std::string::npos) << parsed->context.host_pages;  // huge or 4 KiB, and why
@@ -42,6 +55,32 @@ TEST(xpubench_run, small_suite_writes_json_and_csv) {
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 4);
   EXPECT_NE(r.out.find("3 measurements: 3 ok"), std::string::npos) << r.out;
   EXPECT_NE(r.err.find("[3/3"), std::string::npos) << r.err;  // progress on stderr
+}
+
+// --repetitions means exactly that many (fixed sampling), unless --sampling adaptive makes it the minimum.
+TEST(xpubench_run, repetitions_fix_the_count_and_sampling_chooses) {
+  test::temp_dir dir;
+  const auto suite = dir.write("tiny.toml", "min_time_s = 0.001\n[[latency]]\n");
+  const auto rows = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args{"run", "--suite", suite.string(), "--device", "cpu0", "--in-process", "--format", "json", "--quiet"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = xpubench(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    auto parsed = run_from_json(nlohmann::json::parse(r.out), "stdout");
+    EXPECT_TRUE(parsed && parsed->measurements.size() == 1u);
+    return parsed ? *parsed : xpu::run{};
+  };
+  auto fixed = rows({"-r", "3"});
+  EXPECT_EQ(fixed.context.sampling, "fixed");
+  EXPECT_EQ(fixed.measurements.at(0).samples_s.size(), 3u);
+  EXPECT_EQ(fixed.measurements.at(0).stopped_by, "fixed");
+  auto capped = rows({"-r", "7", "--sampling", "adaptive", "--max-repetitions", "7"});
+  EXPECT_EQ(capped.context.sampling, "adaptive");
+  EXPECT_EQ(capped.measurements.at(0).samples_s.size(), 7u);  // the minimum is the cap
+  auto suite_fixed = rows({"--sampling", "fixed"});
+  EXPECT_EQ(suite_fixed.measurements.at(0).samples_s.size(), 5u);  // a suite's default count
+  const auto bad = xpubench({"run", "--suite", suite.string(), "--sampling", "sometimes"});
+  EXPECT_EQ(bad.exit_code, 2);
 }
 
 // --format json / md to standard output, --quiet, --html; bad combinations are refused before measuring.

@@ -120,6 +120,12 @@ TEST(suite_parse, bad_files_name_the_line_and_the_expectation) {
       {"repetitions = 4294967297\n[[latency]]\n", "'repetitions' must be at most 100000"},
       {"min_time_s = nan\n[[latency]]\n", "bad.toml:1: 'min_time_s' must be a number of seconds above 0 and at most 3600"},
       {"min_time_s = inf\n[[latency]]\n", "'min_time_s' must be a number of seconds above 0"},
+      {"sampling = \"sometimes\"\n[[latency]]\n", "bad.toml:1: 'sampling' must be \"adaptive\""},
+      {"sampling = 1\n[[latency]]\n", "'sampling' must be \"adaptive\""},
+      {"max_repetitions = 0\n[[latency]]\n", "bad.toml:1: 'max_repetitions' must be positive"},
+      {"max_repetitions = 100001\n[[latency]]\n", "'max_repetitions' must be at most 100000"},
+      {"budget_s = -1\n[[latency]]\n", "bad.toml:1: 'budget_s' must be a number of seconds above 0 and at most 86400"},
+      {"budget_s = nan\n[[latency]]\n", "'budget_s' must be a number of seconds above 0"},
       {"[[reduction]]\nops = [\"mean\"]\nsizes = [10]\n", "unknown reduction op 'mean'"},
       {"[[bandwidth]]\nops = [\"teleport\"]\nbytes = [64]\n", "unknown bandwidth op 'teleport' (expected read, copy, triad, upload or download)"},
       {"[[conv2d]]\nshapes = [{ n = 1, c = 1, h = 2, w = 2, k = 1, r = 5, s = 5 }]\n", "does not fit the padded input"},
@@ -163,6 +169,23 @@ TEST(suite_parse, each_operations_writer_is_read_back_by_its_parser) {
     }
   }
   EXPECT_GT(written, 20);
+}
+
+TEST(suite_parse, sampling_is_adaptive_unless_a_file_says_fixed) {
+  auto s = suite_parse("[[latency]]\n", "plain.toml");
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->sampling, sampling_mode::adaptive);
+  EXPECT_EQ(s->max_repetitions, 0);
+  EXPECT_EQ(s->budget_s, 0);
+  s = suite_parse("sampling = \"fixed\"\n[[latency]]\n", "fixed.toml");
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->sampling, sampling_mode::fixed);
+  s = suite_parse("sampling = \"adaptive\"\nmax_repetitions = 40\nbudget_s = 1.5\n[[latency]]\n", "adaptive.toml");
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->sampling, sampling_mode::adaptive);
+  EXPECT_EQ(s->max_repetitions, 40);
+  EXPECT_DOUBLE_EQ(s->budget_s, 1.5);
+  for (const auto& name : builtin_suite_names()) EXPECT_EQ(suite_load(name)->sampling, sampling_mode::adaptive) << name;
 }
 
 TEST(suite_load, unknown_name_lists_the_builtins) {
