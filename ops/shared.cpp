@@ -103,9 +103,11 @@ host_buffer output(element_type t, std::size_t count) {
   return b;
 }
 
+bool sample_is_all(std::size_t total, double cost_each) { return static_cast<double>(total) * cost_each <= 1.5e8 || total <= verify_sample; }
+
 std::vector<std::size_t> sample(std::size_t total, double cost_each, std::uint64_t seed) {
   std::vector<std::size_t> idx;
-  if (static_cast<double>(total) * cost_each <= 1.5e8 || total <= verify_sample) {
+  if (sample_is_all(total, cost_each)) {
     idx.resize(total);
     std::iota(idx.begin(), idx.end(), 0);
     return idx;
@@ -177,31 +179,7 @@ std::vector<std::size_t> sample_rows(std::size_t rows, std::size_t row_length, d
 }
 
 verification compare(const host_buffer& y, std::span<const std::size_t> at, const std::vector<double>& ref, tolerance tol) {
-  verification v;
-  v.checked = true;
-  v.tolerate(tol);
-  v.elements_checked = at.size();
-  v.elements_total = y.count();
-  double err2 = 0, ref2 = 0, ref_max = 0;
-  for (std::size_t i = 0; i < at.size(); ++i) ref_max = std::max(ref_max, std::fabs(ref[i]));
-  // Element-wise relative error where it means something: a reference near zero is cancellation,
-  // where any rounding is a large relative error (the relative L2 error covers those elements).
-  const double rel_floor = ref_max / 1000;
-  for (std::size_t i = 0; i < at.size(); ++i) {
-    const double got = y.at(at[i]);
-    const double diff = std::isfinite(got) ? std::fabs(got - ref[i]) : std::numeric_limits<double>::infinity();
-    err2 += diff * diff;
-    ref2 += ref[i] * ref[i];
-    v.max_abs_error = std::max(v.max_abs_error, diff);
-    if (std::fabs(ref[i]) >= rel_floor && ref[i] != 0) v.max_rel_error = std::max(v.max_rel_error, diff / std::fabs(ref[i]));
-    if (v.exact && diff != 0 && v.message.empty())
-      v.message = fmt::format("element {}: got {}, expected {}", at[i], got, ref[i]);
-  }
-  v.rel_l2_error = ref2 > 0 ? std::sqrt(err2 / ref2) : std::sqrt(err2);
-  v.passed = v.exact ? v.max_abs_error == 0 : v.rel_l2_error <= v.tolerance;
-  if (!v.passed && v.message.empty())
-    v.message = fmt::format("relative L2 error {:.3g} exceeds the tolerance {:.3g} ({})", v.rel_l2_error, v.tolerance, v.tolerance_basis);
-  return v;
+  return compare_each(y, at.size(), [&](std::size_t i) { return at[i]; }, [&](std::size_t i) { return ref[i]; }, std::move(tol));
 }
 
 std::optional<std::string> only_float_storage(const problem& p) {

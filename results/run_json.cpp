@@ -28,7 +28,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(measurement, name, device, backe
                                                 state, reason, support, support_reason, notes, dispatch, dispatch_warning,
                                                 injected_slowdown, samples_s, host_samples_s, launches, time_s,
                                                 ops, ops_unit, bytes, ops_per_s, bytes_per_s, percent_of_peak, peak_basis,
-                                                median_uncertainty, noisy, stopped_by, load, verification, energy_samples_j, energy_j, average_w,
+                                                median_uncertainty, noisy, stopped_by, wall_s, load, verification, energy_samples_j, energy_j, average_w,
                                                 idle_corrected_w, ops_per_joule, energy_sensor, energy_sample_hz, energy_reason)
 
 namespace {

@@ -480,7 +480,9 @@ void run_cases(const std::vector<planned_case>& cases, const run_options& option
     // The clock right before the kernel: hosts change it under our feet (this VM: 3.7-4.1 GHz).
     const bool uses_peak = operation_for(c.prob.kind()).compute_bound;
     const std::optional<double> clock = uses_peak && !c.implementation.empty() ? c.dev->clock_hz_measure() : std::nullopt;
+    const auto case_start = std::chrono::steady_clock::now();
     measurement m = run_one(c, i + 1 < cases.size() ? &cases[i + 1] : nullptr, options, r, kept);
+    m.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - case_start).count();
     measurement_finish(m, options.noisy_threshold);
     if (uses_peak) percent_of_peak(m, c.dev->info(), c.prob.type, c.sup.arithmetic_of(c.implementation, c.prob.type), r, clock);
     if (options.progress) options.progress(progress_end(m));

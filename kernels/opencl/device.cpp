@@ -164,9 +164,15 @@ result<kernel_ptr> cl_device::kernel(cl_program prog, const char* name) {
 
 // Uploads the inputs and allocates the output; the prepared problem owns them.
 result<std::unique_ptr<cl_prepared>> cl_device::with_buffers(const host_buffers& in, std::size_t output_bytes, std::string notes) {
+  std::vector<const host_buffer*> inputs;
+  for (const auto& b : in.inputs) inputs.push_back(&b);
+  return with_buffers(inputs, output_bytes, std::move(notes));
+}
+
+result<std::unique_ptr<cl_prepared>> cl_device::with_buffers(std::span<const host_buffer* const> inputs, std::size_t output_bytes, std::string notes) {
   auto p = std::make_unique<cl_prepared>(m_api, m_queue.get(), std::move(notes));
-  for (const auto& b : in.inputs) {
-    auto m = buffer(b.bytes.data(), b.bytes.size());
+  for (const host_buffer* b : inputs) {
+    auto m = buffer(b->bytes.data(), b->bytes.size());
     if (!m) return std::unexpected(m.error());
     p->buffers.push_back(std::move(*m));
   }

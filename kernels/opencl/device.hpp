@@ -106,6 +106,8 @@ class cl_device final : public table_device<cl_device> {
 
   // Uploads the inputs and allocates the output; the prepared problem owns them.
   result<std::unique_ptr<cl_prepared>> with_buffers(const host_buffers& in, std::size_t output_bytes, std::string notes);
+  // The same for inputs given one by one (a single input of a larger set: no copy of it on the host).
+  result<std::unique_ptr<cl_prepared>> with_buffers(std::span<const host_buffer* const> inputs, std::size_t output_bytes, std::string notes);
 
   result<std::unique_ptr<prepared>> prepare_gemm(const problem& pr, const host_buffers& in);
 

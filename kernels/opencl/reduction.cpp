@@ -33,9 +33,8 @@ result<std::unique_ptr<prepared>> cl_device::prepare_reduction(precision type, r
   if (!stage1) return std::unexpected(stage1.error());
   auto stage2 = program("reduction", opts + " -DPARTIALS", true);
   if (!stage2) return std::unexpected(stage2.error());
-  host_buffers in;
-  in.inputs.push_back(x);
-  auto p = with_buffers(in, 4, fmt::format("two stages: {} work-groups of {}, then one; within a work-group, {}", groups, wg, last_stage));
+  const host_buffer* input = &x;
+  auto p = with_buffers(std::span(&input, 1), 4, fmt::format("two stages: {} work-groups of {}, then one; within a work-group, {}", groups, wg, last_stage));
   if (!p) return std::unexpected(p.error());
   auto partials = buffer(nullptr, groups * 4);
   if (!partials) return std::unexpected(partials.error());

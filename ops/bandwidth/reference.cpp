@@ -11,7 +11,7 @@ std::vector<double> bandwidth(bandwidth_op op, const host_buffers& in, std::span
     return out;
   }
   for (std::size_t idx : at)
-    out.push_back(op == bandwidth_op::triad ? in.inputs[0].at(idx) + 3.0 * in.inputs[1].at(idx) : in.inputs[0].at(idx));
+    out.push_back(op == bandwidth_op::triad ? triad(in.inputs[0].as<float>()[idx], in.inputs[1].as<float>()[idx]) : in.inputs[0].at(idx));
   return out;
 }
 

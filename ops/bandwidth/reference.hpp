@@ -9,6 +9,9 @@
 
 namespace xpu::reference {
 
+// Triad's element: x + 3 z in double.
+inline double triad(float x, float z) { return static_cast<double>(x) + 3.0 * static_cast<double>(z); }
+
 std::vector<double> bandwidth(bandwidth_op op, const host_buffers& in, std::span<const std::size_t> at);
 
 }  // namespace xpu::reference

@@ -235,6 +235,27 @@ TEST(verify, int8_must_be_exact) {
   EXPECT_NE(v.message.find("element 5"), std::string::npos);
 }
 
+// The streams check every element as they read it (no index or reference vectors): a right copy and
+// triad pass, one element off (the last one) fails and is named, whether all or a sample is checked.
+TEST(verify, streams_check_every_element_and_name_a_wrong_one) {
+  const workload& w = workload_for(kernel_kind::bandwidth);
+  for (auto op : {bandwidth_op::copy, bandwidth_op::triad, bandwidth_op::upload, bandwidth_op::download}) {
+    const problem p{bandwidth_shape{3 * 4 * 5000, op}, precision::fp32};
+    host_buffers b = w.make_buffers(p, 9);
+    const auto x = b.inputs[0].as<float>();
+    auto y = b.outputs[0].as<float>();
+    ASSERT_EQ(y.size(), x.size());
+    for (std::size_t i = 0; i < y.size(); ++i) y[i] = op == bandwidth_op::triad ? x[i] + 3.0f * b.inputs[1].as<float>()[i] : x[i];
+    verification v = w.verify(p, b, 9);
+    EXPECT_TRUE(v.passed) << to_string(op) << ": " << v.message;
+    EXPECT_EQ(v.elements_checked, y.size());
+    y.back() *= 1.5f;
+    v = w.verify(p, b, 9);
+    EXPECT_FALSE(v.passed) << to_string(op);
+    EXPECT_GT(v.max_abs_error, 0.06) << to_string(op);  // |x| >= 0.125 off by half
+  }
+}
+
 TEST(verify, untouched_output_is_caught_by_the_sentinel) {
   const problem p{gemm_shape{8, 8, 8}, precision::fp32};
   const workload& w = workload_for(kernel_kind::gemm);
