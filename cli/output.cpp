@@ -192,9 +192,13 @@ std::size_t terminal_columns(std::FILE* stream) {
   return 0;
 }
 
-result<std::string> results_folder(const std::string& hostname, std::time_t when) {
+std::filesystem::path results_base() {
   const char* base_env = std::getenv("XPUBENCH_RESULTS");
-  const fs::path base = base_env && *base_env ? fs::path(base_env) : fs::path("xpubench-results");
+  return base_env && *base_env ? fs::path(base_env) : fs::path("xpubench-results");
+}
+
+result<std::string> results_folder(const std::string& hostname, std::time_t when) {
+  const fs::path base = results_base();
   std::string host;
   for (char c : hostname) host += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' ? c : '_';
   if (host.empty() || host.front() == '.') host = "host" + host;

@@ -9,6 +9,7 @@
 // what gets written or replaced.
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -57,5 +58,7 @@ std::size_t terminal_columns(std::FILE* stream);
 // A new folder for one run's results: $XPUBENCH_RESULTS (default ./xpubench-results) /
 // HOST-YYYYmmdd-HHMMSS (UTC; -2, -3, ... when taken). The error says how to point it elsewhere.
 result<std::string> results_folder(const std::string& hostname, std::time_t when);
+// Where those folders go: $XPUBENCH_RESULTS, else ./xpubench-results.
+std::filesystem::path results_base();
 
 }  // namespace xpu

@@ -27,6 +27,7 @@
 #include "reporters/run_csv.hpp"
 #include "reporters/run_report.hpp"
 #include "reporters/runs_report.hpp"
+#include "results/estimate.hpp"
 #include "results/run_json.hpp"
 #include "session/run_plan.hpp"
 #include "session/subprocess.hpp"
@@ -506,19 +507,32 @@ struct run_command::session {
       for (const auto& pc : cases)
         say(stdout, "{}  {}{}\n", pc.name, to_string(pc.sup.level), pc.implementation.empty() ? ": " + pc.sup.reason : "");
       for (const auto& w : without) say(stdout, "{}\n", w);
-      // What the measurement alone takes: each runnable case's repetitions of at least min_time
-      // (warm-up, verification, compiling and tuning come on top).
+      // What the run will take: per device, the earlier runs' times of these benchmarks on this host
+      // (the main job's results folders), else the settings' lower bound.
       const double min_time = c.min_time > 0 ? c.min_time : loaded->min_time_s;
       const sampling_rule rule = sampling_resolved(c.sampling_rule_for(*loaded), min_time);
-      const auto count = std::ranges::count_if(cases, [](const planned_case& pc) { return !pc.implementation.empty(); });
-      const auto runnable = static_cast<double>(count);
-      const std::string most = rule.mode == sampling_mode::adaptive
-                                   ? fmt::format(" and at most about {} (adaptive: {} to {} repetition(s) of at least {}, up to {} each)",
-                                                 format_seconds(runnable * std::max(rule.budget_s, rule.repetitions * min_time)), rule.repetitions,
-                                                 rule.max_repetitions, format_seconds(min_time), format_seconds(rule.budget_s))
-                                   : fmt::format(" ({} repetition(s) of at least {} each)", rule.repetitions, format_seconds(min_time));
-      say(stdout, "{} benchmark(s) from suite '{}'; measuring the {} that run takes at least {}{}; warm-up, verification and compiling come on top\n",
-          cases.size(), loaded->name, count, format_seconds(runnable * rule.repetitions * min_time), most);
+      std::vector<std::pair<std::string, std::string>> runnable;
+      for (const planned_case& pc : cases)
+        if (!pc.implementation.empty()) runnable.emplace_back(pc.dev->info().id, pc.name);
+      const earlier_times earlier = earlier_times_load(results_base(), inv->host.hostname);
+      const auto devices = estimate_devices(runnable, earlier, rule.repetitions * min_time);
+      double total = 0;
+      for (const device_estimate& e : devices) {
+        total += e.seconds();
+        say(stdout, "{}: {} benchmark(s), {}{}\n", e.device, e.benchmarks,
+            e.known == e.benchmarks ? fmt::format("about {}", format_seconds(e.seconds())) : fmt::format("at least {}", format_seconds(e.seconds())),
+            e.known == e.benchmarks   ? " (each as long as it took in an earlier run on this host)"
+            : e.known > 0 ? fmt::format(" ({} as long as in an earlier run on this host, {} never run here: their repetitions alone)", e.known,
+                                        e.benchmarks - e.known)
+                          : " (no earlier run on this host: the repetitions alone; preparing, verifying, compiling and tuning come on top)");
+      }
+      const std::string sampled = rule.mode == sampling_mode::adaptive
+                                      ? fmt::format("adaptive: {} to {} repetition(s) of at least {}, up to {} each", rule.repetitions,
+                                                    rule.max_repetitions, format_seconds(min_time), format_seconds(rule.budget_s))
+                                      : fmt::format("{} repetition(s) of at least {} each", rule.repetitions, format_seconds(min_time));
+      say(stdout, "{} benchmark(s) from suite '{}', {} that run: {} {} ({}){}\n", cases.size(), loaded->name, runnable.size(),
+          std::ranges::all_of(devices, [](const device_estimate& e) { return e.known == e.benchmarks; }) ? "about" : "at least", format_seconds(total),
+          sampled, earlier.files.empty() ? "" : fmt::format("; earlier times from {}", earlier.files.front()));
       return 0;
     }
     if (cases.empty() && !none_left) {

@@ -102,6 +102,14 @@ std::optional<std::string> gemm_unfit(const gemm_params& gp, const problem& pr) 
   return std::nullopt;
 }
 
+// The build options of gemm.cl for these tiles and this problem's type and layout.
+std::string gemm_options(const gemm_params& gp, precision type, bool trans_a, bool trans_b) {
+  std::string opts = std::string(type_define(type)) + " " + gp.defines();
+  if (trans_a) opts += " -DTRANS_A";
+  if (trans_b && !gp.dot4) opts += " -DTRANS_B";  // the packed B is the same either way
+  return opts;
+}
+
 }  // namespace
 
 result<std::unique_ptr<prepared>> cl_device::prepare_gemm(const problem& pr, const host_buffers& in) {
@@ -114,10 +122,7 @@ result<std::unique_ptr<prepared>> cl_device::prepare_gemm(const problem& pr, con
 result<std::unique_ptr<prepared>> cl_device::gemm_with(const problem& pr, const host_buffers& in, const gemm_params& gp, const std::string& how) {
   if (const auto unfit = gemm_unfit(gp, pr)) return fail(status::unsupported, "{}", *unfit);
   const auto& g = std::get<gemm_shape>(pr.dims);
-  std::string opts = std::string(type_define(pr.type)) + " " + gp.defines();
-  if (g.trans_a) opts += " -DTRANS_A";
-  if (g.trans_b && !gp.dot4) opts += " -DTRANS_B";  // the packed B is the same either way
-  auto prog = program("gemm", opts, true);
+  auto prog = program("gemm", gemm_options(gp, pr.type, g.trans_a, g.trans_b), true);
   if (!prog) return std::unexpected(prog.error());
   host_buffers packed;
   if (gp.dot4) {  // B as [K/4][N] x 4: the four depth steps of a column together (a weight reorder, once)

@@ -3,6 +3,9 @@
 
 #include <fstream>
 
+#include <fmt/format.h>
+
+#include "core/units.hpp"
 #include "results/run_json.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -14,15 +17,38 @@ using test::xpubench;
 using test::slurp;
 
 TEST(xpubench_run, list_runs_nothing) {
-  const auto r = xpubench({"run", "--list", "--suite", "ci"});
+  test::temp_dir results;  // no earlier run: the settings' lower bound
+  const std::map<std::string, std::string> env{{"NO_COLOR", "1"}, {"XPUBENCH_RESULTS", results.path().string()}};
+  const auto r = xpubench({"run", "--list", "--suite", "ci"}, env);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("cpu0/gemm/fp32/m512n512k512/onednn  native"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("/openblas"), std::string::npos);  // the ci suite keeps to oneDNN and our kernels
-  EXPECT_NE(r.out.find("benchmark(s) from suite 'ci'; measuring the "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("benchmark(s) from suite 'ci', "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cpu0: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(no earlier run on this host: the repetitions alone;"), std::string::npos) << r.out;
   // the ci suite's: adaptive from its 10 repetitions
   EXPECT_NE(r.out.find("(adaptive: 10 to 50 repetition(s) of at least 100.000 ms, up to 3.000 s each)"), std::string::npos) << r.out;
-  const auto fixed = xpubench({"run", "--list", "--suite", "ci", "-r", "3"});
+  const auto fixed = xpubench({"run", "--list", "--suite", "ci", "-r", "3"}, env);
   EXPECT_NE(fixed.out.find("(3 repetition(s) of at least 100.000 ms each)"), std::string::npos) << fixed.out;
+}
+
+// An earlier run on this host in the results folder: --list says what each benchmark took then.
+TEST(xpubench_run, list_estimates_from_an_earlier_run) {
+  test::temp_dir results;
+  const std::map<std::string, std::string> env{{"NO_COLOR", "1"}, {"XPUBENCH_RESULTS", results.path().string()}};
+  const auto suite = results.write("tiny.toml", "min_time_s = 0.001\n[[latency]]\n");
+  const auto ran = xpubench({"run", "--suite", suite.string(), "--device", "cpu0", "--json", (results.path() / "earlier.json").string(), "-q"}, env);
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  auto earlier = run_file_load((results.path() / "earlier.json").string());
+  ASSERT_TRUE(earlier && earlier->measurements.size() == 1u);
+  const double took = earlier->measurements[0].wall_s;
+  EXPECT_GT(took, 0);
+  const auto r = xpubench({"run", "--list", "--suite", suite.string(), "--device", "cpu0"}, env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(fmt::format("cpu0: 1 benchmark(s), about {} (each as long as it took in an earlier run on this host)", format_seconds(took))),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("earlier times from "), std::string::npos) << r.out;
 }
 
 TEST(xpubench_run, small_suite_writes_json_and_csv) {
