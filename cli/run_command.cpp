@@ -76,6 +76,15 @@ std::string signal_name(int sig) { return sig == SIGTERM ? "SIGTERM" : sig == SI
 // The watchdog's default: generous beside what a benchmark is asked to take (Google Benchmark
 // runs each repetition for at least min_time), never under five minutes (OpenCL tuning, a big
 // reference check under the sanitizers).
+// Earlier runs' times on this host (the results folder) of runs with the same sampling settings
+// (run --list, the progress line's estimate).
+earlier_times earlier_like(const run_context& planned, const std::string& host) {
+  return earlier_times_load(results_base(), host, [&](const run_context& c) {
+    return c.sampling == planned.sampling && c.repetitions == planned.repetitions && c.min_time_s == planned.min_time_s &&
+           c.max_repetitions == planned.max_repetitions && c.budget_s == planned.budget_s && c.noisy_threshold == planned.noisy_threshold;
+  });
+}
+
 double default_timeout(const run_context& c) { return std::max({300.0, 50.0 * c.repetitions * c.min_time_s, 4 * c.budget_s}); }
 
 clock_record to_record(const cpu_clock& c) {
@@ -148,12 +157,12 @@ int run_command::run_worker(const xpu::suite& s, run_options options) const {
   if (!dev) return unavailable(dev.error().message);
   auto cases = plan_cases(s, {dev->get()}, options);
   std::erase_if(cases, [&](const planned_case& c) { return std::ranges::find(done, c.name, &measurement::name) != done.end(); });
-  out.plan(cases.size());
 
   xpu::run r;
   r.context.min_time_s = min_time > 0 ? min_time : s.min_time_s;
   sampling_record(r.context, sampling_rule_for(s));
   r.context.noisy_threshold = noisy_threshold;
+  out.plan(cases.size(), earlier_estimates(cases, earlier_like(r.context, inv->host.hostname).wall_s));
   r.context.threads = threads > 0 ? threads : inv->cpu.topology.cores;
   r.context.seed = seed;
   r.context.clock = calibration;
@@ -224,7 +233,7 @@ void run_command::add_options(CLI::App& sub) {
   backend_off_flags(sub, backends_off, "probe or load the drivers of");
   sub.add_option("--timeout", timeout_s,
                  "Seconds one benchmark may take before its worker process is killed and its row says timeout (default: "
-                 "50 x repetitions x min_time, at least 300)")
+                 "50 x repetitions x min_time and 4 x the adaptive budget, at least 300)")
       ->check(finite_range(1.0, 86400.0));
   sub.add_flag("--in-process", in_process, "Measure in this process: no worker processes, no watchdog (for debuggers and profilers)");
   sub.add_option("--resume", resume, "Keep the rows of this run file (an interrupted run) and measure only the benchmarks it lacks");
@@ -241,10 +250,11 @@ void run_command::add_options(CLI::App& sub) {
 
 sampling_rule run_command::sampling_rule_for(const xpu::suite& s) const {
   sampling_rule rule;
-  rule.mode = sampling == "fixed"      ? sampling_mode::fixed
-              : sampling == "adaptive" ? sampling_mode::adaptive
-              : repetitions > 0        ? sampling_mode::fixed
-                                       : s.sampling;
+  rule.mode = sampling == "fixed"                 ? sampling_mode::fixed
+              : sampling == "adaptive"            ? sampling_mode::adaptive
+              : max_reps > 0 || budget_s > 0      ? sampling_mode::adaptive  // only adaptive sampling has a cap and a budget
+              : repetitions > 0                   ? sampling_mode::fixed
+                                                  : s.sampling;
   rule.repetitions = repetitions > 0 ? repetitions : s.repetitions;
   rule.max_repetitions = max_reps > 0 ? max_reps : s.max_repetitions;
   rule.budget_s = budget_s > 0 ? budget_s : s.budget_s;
@@ -373,6 +383,8 @@ struct run_command::session {
 
   // Where the run, its CSV and its HTML report go, checked before anything is probed.
   std::optional<int> choose_outputs() {
+    if (c.sampling == "fixed" && (c.max_reps > 0 || c.budget_s > 0))
+      return say(stderr, "xpubench run: --max-repetitions and --budget bound adaptive sampling; --sampling fixed takes exactly --repetitions\n"), 2;
     json_path = follower ? "" : c.json;
     html_path = follower ? "" : c.html;
     const std::string format_here = follower ? "" : c.format;
@@ -514,7 +526,11 @@ struct run_command::session {
       std::vector<std::pair<std::string, std::string>> runnable;
       for (const planned_case& pc : cases)
         if (!pc.implementation.empty()) runnable.emplace_back(pc.dev->info().id, pc.name);
-      const earlier_times earlier = earlier_times_load(results_base(), inv->host.hostname);
+      run_context planned;
+      planned.min_time_s = min_time;
+      planned.noisy_threshold = c.noisy_threshold;
+      sampling_record(planned, c.sampling_rule_for(*loaded));
+      const earlier_times earlier = earlier_like(planned, inv->host.hostname);
       const auto devices = estimate_devices(runnable, earlier, rule.repetitions * min_time);
       double total = 0;
       for (const device_estimate& e : devices) {
@@ -615,6 +631,7 @@ struct run_command::session {
     rows_before = r.measurements.size();
     if (silent) options.progress = nullptr;
     else if (progress_line_allowed(stderr)) options.progress = progress_to_terminal(stderr, terminal_columns(stderr));
+    if (options.progress && !isolated) options.earlier_wall_s = earlier_like(r.context, r.context.machine.host.hostname).wall_s;
     if (!silent)
       say(stderr, "xpubench run: suite '{}', {}, CPU clock {:.2f} GHz ({})\n", loaded->name,
                  isolated ? fmt::format("{} device(s), one worker process each", selected.size()) : fmt::format("{} benchmark(s)", cases.size()),

@@ -4,11 +4,14 @@
 // run files of a results folder written on this host. Benchmarks no earlier run has get only the
 // suite settings' lower bound (repetitions x min_time), said as such.
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
 namespace xpu {
+
+struct run_context;
 
 struct earlier_times {
   std::map<std::string, double> wall_s;  // benchmark name -> seconds, from the newest run that has it
@@ -16,9 +19,12 @@ struct earlier_times {
 };
 
 // The run files (`*/run.json`, the main job's HOST-STAMP folders, and `*.json` runs directly in
-// `folder`) written on `hostname`, newest first by their started_at, at most `newest` of them.
-// Files that are not readable runs are passed over; a missing folder gives nothing.
-earlier_times earlier_times_load(const std::filesystem::path& folder, const std::string& hostname, std::size_t newest = 8);
+// `folder`) written on `hostname`, newest first by their started_at, at most `newest` of them
+// (of the 4 x `newest` files modified last, each at most 32 MiB), and only runs `like` accepts
+// (the same sampling settings: a run of other repetitions says little of this one's time). Files
+// that are not readable runs are passed over; a missing folder gives nothing.
+earlier_times earlier_times_load(const std::filesystem::path& folder, const std::string& hostname, const std::function<bool(const run_context&)>& like = {},
+                                 std::size_t newest = 8);
 
 struct device_estimate {
   std::string device;

@@ -60,7 +60,7 @@ struct measurement {
   std::optional<double> median_uncertainty;  // half-width of the distribution-free 95 % interval of the median, / median
   bool noisy = false;             // median_uncertainty above the run's noisy threshold
   double wall_s = 0;              // wall time of the whole benchmark: preparing, verifying, tuning, measuring (0: not recorded)
-  std::string stopped_by;         // why it took no more repetitions: fixed, converged, budget, max_repetitions ("": not measured)
+  std::string stopped_by;         // why it took no more repetitions: fixed, converged, budget, max_repetitions, interrupted ("": not measured)
   contention load;                // the contention sentinel
   xpu::verification verification;
 

@@ -100,15 +100,17 @@ std::optional<interval> median_interval(std::span<const double> samples, double 
   if (n == 0) return std::nullopt;
   std::vector<double> s(samples.begin(), samples.end());
   std::ranges::sort(s);
-  // P(B <= j) for B ~ Binomial(n, 1/2), accumulated until it passes the tail.
+  // P(B <= j) for B ~ Binomial(n, 1/2), accumulated until it passes the tail; each term in log
+  // space (0.5^n underflows to 0 from n = 1075 on: the interval would vanish for long runs).
   const double tail = (1 - confidence) / 2;
-  double term = std::pow(0.5, static_cast<double>(n)), cdf = 0;
+  const double dn = static_cast<double>(n), log_half_n = dn * std::log(0.5), log_n1 = std::lgamma(dn + 1);
+  double cdf = 0;
   std::size_t k = 0;  // the interval is [s[k-1], s[n-k]] (1-based k)
   for (std::size_t j = 0; j < n; ++j) {
-    cdf += term;
+    const double dj = static_cast<double>(j);
+    cdf += std::exp(log_n1 - std::lgamma(dj + 1) - std::lgamma(dn - dj + 1) + log_half_n);
     if (cdf > tail) break;
     k = j + 1;
-    term = term * static_cast<double>(n - j) / static_cast<double>(j + 1);
   }
   if (k == 0 || k > n - k + 1) return std::nullopt;
   return interval{s[k - 1], s[n - k]};

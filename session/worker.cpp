@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <csignal>
 #include <optional>
@@ -97,6 +98,20 @@ void worker_output::line(std::string_view kind, std::string_view payload) {
 
 // ---- the supervisor's side
 
+// The plan line's estimates: a JSON array of numbers, else none (anything else is ignored: they
+// only shape the progress line).
+std::vector<double> plan_estimates(std::string_view text) {
+  std::vector<double> out;
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_array() || j.size() > 10'000'000) return out;
+  for (const auto& e : j) {
+    if (!e.is_number()) return {};
+    const double v = e.get<double>();
+    out.push_back(std::isfinite(v) && v <= 1e9 ? v : -1);
+  }
+  return out;
+}
+
 void supervise_device(const device_info& d, const isolation& iso, run& r, const std::function<void(const run&)>& on_result,
                       interruption in, std::vector<std::string>& without) {
   const std::vector<std::string> argv{self_executable(), "run", "--worker"};
@@ -123,6 +138,9 @@ void supervise_device(const device_info& d, const isolation& iso, run& r, const 
     subprocess& worker = *started;
     std::optional<measurement> in_flight;
     bool planned = false, forwarded = false, killed_on_request = false;
+    std::vector<double> estimates;  // this worker's cases' earlier times (the plan line)
+    std::size_t plan_rows = 0;      // the device's rows when it planned
+    auto plan_start = clock::now(), case_start = clock::now();
     auto deadline = subprocess::after(iso.open_timeout_s);
     const auto interrupt = [&] { return in.count.load() != signals_seen; };
     std::string line;
@@ -150,6 +168,7 @@ void supervise_device(const device_info& d, const isolation& iso, run& r, const 
         }
         measurement m = std::move(*in_flight);
         m.state = status::timeout;
+        m.wall_s = waited;  // what it cost the run (the estimate of the next one counts it)
         m.reason = worker.with_tail(fmt::format("no result after {:.0f} s (--timeout); the worker process was killed", waited));
         if (iso.progress) iso.progress(fmt::format(" timeout after {:.0f} s\n", waited));
         r.measurements.push_back(std::move(m));
@@ -162,14 +181,21 @@ void supervise_device(const device_info& d, const isolation& iso, run& r, const 
         without.push_back(fmt::format("{} ({}): cannot be opened: {}", d.id, d.name, payload));
       } else if (kind == "plan") {
         planned = true;
-        if (total == 0) total = rows_of_device() + static_cast<std::size_t>(std::strtoull(std::string(payload).c_str(), nullptr, 10));
+        const auto [count, listed] = split_line(payload);
+        if (total == 0) total = rows_of_device() + static_cast<std::size_t>(std::strtoull(std::string(count).c_str(), nullptr, 10));
+        estimates = plan_estimates(listed);
+        plan_rows = rows_of_device();
+        plan_start = clock::now();
         deadline = subprocess::after(iso.open_timeout_s);
       } else if (kind == "start") {
         in_flight = parse_row(payload);
+        case_start = clock::now();
         deadline = subprocess::after(iso.timeout_s);
         if (in_flight && iso.progress)
           iso.progress(progress_start(rows_of_device(), std::max(total, rows_of_device() + 1),
-                                      std::chrono::duration<double>(clock::now() - start).count(), in_flight->name));
+                                      std::chrono::duration<double>(clock::now() - start).count(), in_flight->name,
+                                      progress_left(estimates, rows_of_device() - plan_rows,
+                                                    std::chrono::duration<double>(clock::now() - plan_start).count())));
       } else if (kind == "result") {
         auto m = parse_row(payload);
         if (!m) continue;
@@ -191,6 +217,7 @@ void supervise_device(const device_info& d, const isolation& iso, run& r, const 
     if (in_flight) {         // it died in the middle of a benchmark: that row says so, a new worker goes on
       measurement m = std::move(*in_flight);
       m.state = status::crashed;
+      m.wall_s = std::chrono::duration<double>(clock::now() - case_start).count();
       m.reason = worker.with_tail(fmt::format("the worker process measuring this benchmark died ({})", worker.how_it_ended()));
       if (iso.progress) iso.progress(fmt::format(" crashed ({})\n", worker.how_it_ended()));
       r.measurements.push_back(std::move(m));

@@ -13,7 +13,8 @@
 //   row <measurement JSON>        a row this device already has (skipped; its peaks are used)
 // and the worker answers on its stdout:
 //   unavailable <message>         the device cannot be opened: no benchmark runs on it
-//   plan <count>                  the cases left to run
+//   plan <count> [<JSON array>]   the cases left to run, and each one's wall time in an earlier run
+//                                 on this host (-1: none; the progress line's estimate)
 //   start <measurement JSON>      a case begins (its row skeleton)
 //   result <measurement JSON>     a case's finished row
 //   interrupted                   it stopped early on a signal
@@ -84,7 +85,9 @@ class worker_output {
   ~worker_output();
 
   void unavailable(std::string_view why) { line("unavailable", why); }
-  void plan(std::size_t cases) { line("plan", std::to_string(cases)); }
+  void plan(std::size_t cases, const std::vector<double>& estimates = {}) {
+    line("plan", std::to_string(cases) + (estimates.empty() ? "" : " " + nlohmann::json(estimates).dump()));
+  }
   void start(const measurement& m);
   void finished(const measurement& m);
   void interrupted() { line("interrupted"); }

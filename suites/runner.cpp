@@ -271,7 +271,9 @@ std::optional<std::int64_t> host_bound_launches(prepared& ready, double min_time
 // first invocation sizes the launch count (min_time, or the host-bound count) and takes the rule's
 // minimum of repetitions; an adaptive rule then adds one repetition at that launch count at a
 // time until it stops (suites/sampling.hpp).
-void measure_case(const planned_case& c, prepared& ready, const run_options& options, const run& r, double warm_s, measurement& m) {
+// `stop` (a signal) ends the adaptive repetitions early, as the cap would.
+void measure_case(const planned_case& c, prepared& ready, const run_options& options, const run& r, double warm_s, const std::atomic<bool>& stop,
+                  measurement& m) {
   const sampling_rule rule = sampling_of(r.context);
   const auto fixed_launches = host_bound_launches(ready, r.context.min_time_s, warm_s, m);
   energy_window energy(c.dev->info(), r, options.energy, m);
@@ -310,13 +312,23 @@ void measure_case(const planned_case& c, prepared& ready, const run_options& opt
   };
   const auto load_before = cpu_times_read();
   const auto start = std::chrono::steady_clock::now();
-  invoke(rule.repetitions, fixed_launches);
-  sampling_stop stop = sampling_stop::more;
-  while (reporter.error.empty() && reporter.launches > 0 &&
-         (stop = sampling_next(rule, reporter.samples, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count())) ==
-             sampling_stop::more)
-    invoke(1, reporter.launches);
-  if (stop != sampling_stop::more) m.stopped_by = std::string(to_string(stop));
+  invoke(1, fixed_launches);  // sizes the launch count
+  std::int64_t launches = reporter.launches;
+  sampling_stop why = sampling_stop::more;
+  while (reporter.error.empty() && launches > 0 && !stop.load() &&
+         (why = sampling_next(rule, reporter.samples, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count())) ==
+             sampling_stop::more) {
+    // A repetition that took over 10x min_time of wall time (another process took the cores after
+    // the count was sized: a 2-thread launch then waits whole time slices) gets fewer launches
+    // next, so that the budget and the watchdog are not outrun by one repetition.
+    if (const double wall = invocations.empty() ? 0 : invocations.back().host_seconds; launches > 1 && wall > 10 * r.context.min_time_s)
+      launches = std::max<std::int64_t>(1, static_cast<std::int64_t>(static_cast<double>(launches) * r.context.min_time_s / wall));
+    const std::size_t before = reporter.samples.size();
+    invoke(1, launches);
+    if (reporter.samples.size() == before) break;  // Google Benchmark gave nothing: the row says why below
+  }
+  if (why != sampling_stop::more) m.stopped_by = std::string(to_string(why));
+  else if (stop.load() && !reporter.samples.empty()) m.stopped_by = "interrupted";
   m.load = sentinel(load_before, cpu_times_read());
   if (!reporter.error.empty()) {
     m.state = status::failed;
@@ -339,14 +351,15 @@ void measure_case(const planned_case& c, prepared& ready, const run_options& opt
 
 // One case: prepare, verify, measure; every failure is the row's status and reason.
 // `next`: the case after this one (null: none), for which the inputs are kept when it measures the same problem.
-measurement run_one(const planned_case& c, const planned_case* next, const run_options& options, const run& r, kept_buffers& kept) {
+measurement run_one(const planned_case& c, const planned_case* next, const run_options& options, const run& r, kept_buffers& kept,
+                    const std::atomic<bool>& stop) {
   measurement m = measurement_skeleton(c);
   if (m.state != status::ok) return m;
   try {
     host_buffers buffers;
     auto ready = prepare_case(c, options, r, buffers, kept, m);
     double warm_s = 0;
-    if (ready && verify_case(c, *ready, buffers, options.seed, m, warm_s)) measure_case(c, *ready, options, r, warm_s, m);
+    if (ready && verify_case(c, *ready, buffers, options.seed, m, warm_s)) measure_case(c, *ready, options, r, warm_s, stop, m);
     ready.reset();  // nothing refers to the buffers any more
     if (next && !buffers.inputs.empty() && next->prob.id() == c.prob.id()) kept = {c.prob.id(), std::move(buffers)};
   } catch (const std::bad_alloc&) {
@@ -413,8 +426,31 @@ progress_sink progress_to_terminal(std::FILE* f, std::size_t width) {
   };
 }
 
-std::string progress_start(std::size_t index, std::size_t total, double elapsed_s, std::string_view name) {
-  const std::string left = index > 0 && total > index ? fmt::format(" ~{:.0f}s left", elapsed_s / static_cast<double>(index) * static_cast<double>(total - index)) : "";
+std::optional<double> progress_left(std::span<const double> estimates, std::size_t index, double elapsed_s) {
+  double known = 0;
+  std::size_t count = 0;
+  for (double e : estimates)
+    if (e >= 0) known += e, ++count;
+  if (count == 0) return std::nullopt;
+  const double mean = known / static_cast<double>(count);
+  double done = 0, left = 0;
+  for (std::size_t i = 0; i < estimates.size(); ++i) (i < index ? done : left) += estimates[i] >= 0 ? estimates[i] : mean;
+  const double pace = index > 0 && done > 0 && elapsed_s > 0 ? std::clamp(elapsed_s / done, 0.1, 10.0) : 1.0;
+  return left * pace;
+}
+
+std::vector<double> earlier_estimates(const std::vector<planned_case>& cases, const std::map<std::string, double>& earlier) {
+  std::vector<double> out;
+  for (const planned_case& c : cases) {
+    const auto it = earlier.find(c.name);
+    out.push_back(c.implementation.empty() ? 0 : it != earlier.end() ? it->second : -1);
+  }
+  return out;
+}
+
+std::string progress_start(std::size_t index, std::size_t total, double elapsed_s, std::string_view name, std::optional<double> left_s) {
+  if (!left_s && index > 0 && total > index) left_s = elapsed_s / static_cast<double>(index) * static_cast<double>(total - index);
+  const std::string left = left_s && total > index ? fmt::format(" ~{:.0f}s left", *left_s) : "";
   return fmt::format("[{}/{} {:3.0f}s{}] {} ...", index + 1, total, elapsed_s, left, terminal_safe(name));
 }
 
@@ -467,6 +503,7 @@ void run_cases(const std::vector<planned_case>& cases, const run_options& option
                const std::function<void(const run&)>& on_result, const std::atomic<bool>& stop,
                const std::function<void(const measurement&)>& on_start) {
   const auto start = std::chrono::steady_clock::now();
+  const std::vector<double> estimates = earlier_estimates(cases, options.earlier_wall_s);
   kept_buffers kept;
   for (std::size_t i = 0; i < cases.size(); ++i) {
     if (stop.load()) {
@@ -476,12 +513,12 @@ void run_cases(const std::vector<planned_case>& cases, const run_options& option
     const planned_case& c = cases[i];
     if (on_start) on_start(measurement_skeleton(c));
     const auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (options.progress) options.progress(progress_start(i, cases.size(), elapsed, c.name));
+    if (options.progress) options.progress(progress_start(i, cases.size(), elapsed, c.name, progress_left(estimates, i, elapsed)));
     // The clock right before the kernel: hosts change it under our feet (this VM: 3.7-4.1 GHz).
     const bool uses_peak = operation_for(c.prob.kind()).compute_bound;
     const std::optional<double> clock = uses_peak && !c.implementation.empty() ? c.dev->clock_hz_measure() : std::nullopt;
     const auto case_start = std::chrono::steady_clock::now();
-    measurement m = run_one(c, i + 1 < cases.size() ? &cases[i + 1] : nullptr, options, r, kept);
+    measurement m = run_one(c, i + 1 < cases.size() ? &cases[i + 1] : nullptr, options, r, kept, stop);
     m.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - case_start).count();
     measurement_finish(m, options.noisy_threshold);
     if (uses_peak) percent_of_peak(m, c.dev->info(), c.prob.type, c.sup.arithmetic_of(c.implementation, c.prob.type), r, clock);

@@ -5,8 +5,10 @@
 #include <atomic>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -27,7 +29,14 @@ progress_sink progress_to(std::FILE* f);
 // On a terminal: one line, rewritten as each case starts and ends, cut to `width` columns (the
 // report after the run lists every row). The caller clears the line at the end ("\r\033[K").
 progress_sink progress_to_terminal(std::FILE* f, std::size_t width);
-std::string progress_start(std::size_t index, std::size_t total, double elapsed_s, std::string_view name);
+// `left_s`: the estimate of what is left (progress_left); without one, the mean time of the cases
+// so far times the cases left.
+std::string progress_start(std::size_t index, std::size_t total, double elapsed_s, std::string_view name, std::optional<double> left_s = std::nullopt);
+// The seconds left before case `index` of cases with these earlier times (a negative one: none),
+// `elapsed_s` after the first: the estimates of the cases left, scaled by how this run compares
+// with them so far (elapsed / the estimates of the cases done); a case without one counts as the
+// mean of the others. nullopt when no case has an estimate.
+std::optional<double> progress_left(std::span<const double> estimates, std::size_t index, double elapsed_s);
 std::string progress_end(const measurement& m);
 
 struct run_options {
@@ -41,6 +50,7 @@ struct run_options {
   std::vector<std::pair<name_pattern, double>> inject_slowdown;
   std::uint64_t seed = 42;
   progress_sink progress = progress_to(stderr);
+  std::map<std::string, double> earlier_wall_s;  // benchmark name -> its wall time in an earlier run (the progress line's estimate)
   energy_options energy;                // how sensors are read (NVML library, sampling period)
 };
 
@@ -66,6 +76,9 @@ bool plan_may_match(const suite& s, const std::vector<device_info>& devices, con
 
 // What would run, in order (peak micro-benchmarks first so later rows can use measured peaks).
 std::vector<planned_case> plan_cases(const suite& s, const std::vector<device*>& devices, const run_options& options);
+
+// Each case's wall time in an earlier run (`earlier`), -1 where none, 0 for an unsupported case.
+std::vector<double> earlier_estimates(const std::vector<planned_case>& cases, const std::map<std::string, double>& earlier);
 
 // Runs the cases; each finished measurement is appended to r.measurements and passed to
 // on_result; on_start (when set) gets each case's row skeleton right before it runs. Stops early

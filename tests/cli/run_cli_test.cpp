@@ -26,8 +26,9 @@ TEST(xpubench_run, list_runs_nothing) {
   EXPECT_NE(r.out.find("benchmark(s) from suite 'ci', "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("cpu0: "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("(no earlier run on this host: the repetitions alone;"), std::string::npos) << r.out;
-  // the ci suite's: adaptive from its 10 repetitions
-  EXPECT_NE(r.out.find("(adaptive: 10 to 50 repetition(s) of at least 100.000 ms, up to 3.000 s each)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(10 repetition(s) of at least 100.000 ms each)"), std::string::npos) << r.out;  // the ci suite's, fixed
+  const auto adaptive = xpubench({"run", "--list", "--suite", "ci", "--sampling", "adaptive"}, env);
+  EXPECT_NE(adaptive.out.find("(adaptive: 10 to 50 repetition(s) of at least 100.000 ms, up to 3.000 s each)"), std::string::npos) << adaptive.out;
   const auto fixed = xpubench({"run", "--list", "--suite", "ci", "-r", "3"}, env);
   EXPECT_NE(fixed.out.find("(3 repetition(s) of at least 100.000 ms each)"), std::string::npos) << fixed.out;
 }
@@ -103,6 +104,27 @@ TEST(xpubench_run, repetitions_fix_the_count_and_sampling_chooses) {
   auto capped = rows({"-r", "7", "--sampling", "adaptive", "--max-repetitions", "7"});
   EXPECT_EQ(capped.context.sampling, "adaptive");
   EXPECT_EQ(capped.measurements.at(0).samples_s.size(), 7u);  // the minimum is the cap
+  // In worker processes (the options travel to them): an unreachable target stops at the cap, or
+  // at the budget; --max-repetitions alone means adaptive sampling.
+  const auto isolated = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args{"run", "--suite", suite.string(), "--device", "cpu0", "--format", "json", "--quiet", "--noisy-threshold", "1e-6"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = xpubench(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    auto parsed = run_from_json(nlohmann::json::parse(r.out), "stdout");
+    EXPECT_TRUE(parsed && parsed->measurements.size() == 1u);
+    return parsed ? parsed->measurements.at(0) : measurement{};
+  };
+  const measurement at_cap = isolated({"--max-repetitions", "8", "--budget", "1000"});
+  EXPECT_EQ(at_cap.samples_s.size(), 8u);
+  EXPECT_EQ(at_cap.stopped_by, "max_repetitions");
+  EXPECT_TRUE(at_cap.noisy);
+  const measurement at_budget = isolated({"--budget", "0.001", "--max-repetitions", "1000"});
+  EXPECT_EQ(at_budget.samples_s.size(), 6u);  // the minimum the interval needs, then the budget is spent
+  EXPECT_EQ(at_budget.stopped_by, "budget");
+  const auto refused = xpubench({"run", "--suite", suite.string(), "--sampling", "fixed", "--budget", "1"});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("--sampling fixed takes exactly --repetitions"), std::string::npos) << refused.err;
   auto suite_fixed = rows({"--sampling", "fixed"});
   EXPECT_EQ(suite_fixed.measurements.at(0).samples_s.size(), 5u);  // a suite's default count
   const auto bad = xpubench({"run", "--suite", suite.string(), "--sampling", "sometimes"});

@@ -236,7 +236,7 @@ TEST(verify, int8_must_be_exact) {
 }
 
 // The streams check every element as they read it (no index or reference vectors): a right copy and
-// triad pass, one element off (the last one) fails and is named, whether all or a sample is checked.
+// triad pass, one element off (the last one) fails.
 TEST(verify, streams_check_every_element_and_name_a_wrong_one) {
   const workload& w = workload_for(kernel_kind::bandwidth);
   for (auto op : {bandwidth_op::copy, bandwidth_op::triad, bandwidth_op::upload, bandwidth_op::download}) {

@@ -198,6 +198,14 @@ TEST(median_interval, order_statistics_of_the_binomial) {
   EXPECT_DOUBLE_EQ(ci->high, 6);
   const double five[] = {1, 2, 3, 4, 5};
   EXPECT_FALSE(median_interval(five));
+  // Long runs keep their interval (0.5^n underflows from n = 1075): for n = 2000 the normal
+  // approximation puts its ends near 1000 -+ 1.96 sqrt(500), the 956th and 1045th values.
+  std::vector<double> many(2000);
+  for (std::size_t i = 0; i < many.size(); ++i) many[i] = static_cast<double>((i * 7919) % 2000 + 1);  // 1..2000, shuffled
+  ci = median_interval(many);
+  ASSERT_TRUE(ci);
+  EXPECT_NEAR(ci->low, 957, 2);
+  EXPECT_NEAR(ci->high, 1044, 2);
 }
 
 TEST(ratio_of, hodges_lehmann_and_moses_interval) {

@@ -52,7 +52,8 @@ TEST(estimate, newest_run_of_this_host_first_then_older_ones_then_the_settings) 
   EXPECT_EQ(e[1].known, 1u);
   EXPECT_DOUBLE_EQ(e[1].seconds(), 9.0);
 
-  EXPECT_EQ(earlier_times_load(dir.path(), "here", 1).files.size(), 1u);  // only the newest
+  EXPECT_EQ(earlier_times_load(dir.path(), "here", {}, 1).files.size(), 1u);  // only the newest
+  EXPECT_TRUE(earlier_times_load(dir.path(), "here", [](const run_context& c) { return c.min_time_s == 0.5; }).files.empty());  // other settings
   EXPECT_TRUE(earlier_times_load(dir.path() / "missing", "here").wall_s.empty());
 }
 

@@ -9,6 +9,7 @@
 
 #include "results/measurement_figures.hpp"
 #include "results/statistics.hpp"
+#include "suites/runner.hpp"
 #include "suites/sampling.hpp"
 
 namespace xpu {
@@ -124,6 +125,27 @@ TEST(sampling, a_fixed_rule_takes_exactly_its_count_however_noisy) {
     EXPECT_EQ(s.stop, sampling_stop::fixed);
     EXPECT_EQ(s.samples.size(), 4u);
   }
+}
+
+}  // namespace
+}  // namespace xpu
+
+namespace xpu {
+namespace {
+
+// The progress line's estimate of what is left: earlier times of the cases left, scaled by this
+// run's pace so far; a case without one counts as the mean of the others.
+TEST(progress_left, earlier_times_scaled_by_the_pace_so_far) {
+  const std::vector<double> e{2, 4, -1, 6};  // the third never ran here: the mean, 4
+  EXPECT_DOUBLE_EQ(*progress_left(e, 0, 0), 16);
+  EXPECT_DOUBLE_EQ(*progress_left(e, 1, 2), 14);  // on pace
+  EXPECT_DOUBLE_EQ(*progress_left(e, 1, 4), 28);  // twice as slow as before (a cold start)
+  EXPECT_DOUBLE_EQ(*progress_left(e, 2, 3), 5);   // faster: half the time
+  EXPECT_DOUBLE_EQ(*progress_left(e, 4, 20), 0);
+  EXPECT_FALSE(progress_left(std::vector<double>{-1, -1}, 1, 3));  // nothing known: the caller's mean
+  EXPECT_FALSE(progress_left(std::vector<double>{}, 0, 0));
+  EXPECT_NE(progress_start(1, 4, 2, "cpu0/x", 14.2).find("~14s left"), std::string::npos);
+  EXPECT_NE(progress_start(1, 4, 2, "cpu0/x").find("~6s left"), std::string::npos);  // 2 s each, 3 left
 }
 
 }  // namespace
