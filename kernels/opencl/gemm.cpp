@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -102,6 +103,9 @@ std::optional<std::string> gemm_unfit(const gemm_params& gp, const problem& pr) 
   return std::nullopt;
 }
 
+// The kernel family of a candidate: the tiled kernel, the direct one, its vector form, the packed dot.
+int gemm_family(const gemm_params& c) { return c.dot4 ? 3 : c.vec ? 2 : c.direct ? 1 : 0; }
+
 // The build options of gemm.cl for these tiles and this problem's type and layout.
 std::string gemm_options(const gemm_params& gp, precision type, bool trans_a, bool trans_b) {
   std::string opts = std::string(type_define(type)) + " " + gp.defines();
@@ -159,8 +163,9 @@ result<std::pair<gemm_params, std::string>> cl_device::gemm_tuned(precision type
   const auto candidates = gemm_candidates(m_info.type == "cpu", type == precision::int8 && m_info.opencl->integer_dot_product);
   if (dir && !m_options.tune_exhaustive)
     if (auto cached = tuning_lookup(*dir, key, candidates)) return m_tuned[type] = {*cached, "tuned, from the cache in " + dir->string()};
-  // The least work that finds the best tiles: every candidate timed once on an (n/4)^3 problem (1/64
-  // of the work; one warm-up launch first), then the `finalists` fastest there timed on the n^3
+  // The least work that finds the best tiles: candidates timed once on an (n/4)^3 problem (1/64
+  // of the work; one warm-up launch first; every family's first, then the two fastest families'
+  // others), then the `finalists` fastest there timed on the n^3
   // problem (one warm-up launch, then two timed); the fastest at n^3 wins. n = 1024 by default:
   // cache behaviour at 512^3 picked tiles that were 30 % slower at 1024^3 on PoCL, which is why
   // the final choice is made at n. A tuning size below 512, or opencl.tune=exhaustive, times every
@@ -193,8 +198,20 @@ result<std::pair<gemm_params, std::string>> cl_device::gemm_tuned(precision type
   if (const std::int64_t coarse = n / 4 / 64 * 64; coarse >= 128 && finals.size() > finalists && !m_options.tune_exhaustive) {
     const host_buffers small = inputs(coarse);
     std::vector<std::pair<double, gemm_params>> ranked;
+    // Family first: each kernel family's first candidate, then the rest of the two fastest families
+    // only (on CPU devices 4 families, 21 candidates; each costs a compile on a cold start).
+    std::map<int, double> family_s;
     for (const gemm_params& c : finals)
-      if (const auto t = timed(c, coarse, small, 1)) ranked.emplace_back(*t, c);
+      if (!family_s.contains(gemm_family(c)))
+        if (const auto t = timed(c, coarse, small, 1)) ranked.emplace_back(*t, c), family_s[gemm_family(c)] = *t;
+    std::vector<std::pair<double, int>> families;
+    for (const auto& [f, t] : family_s) families.emplace_back(t, f);
+    std::ranges::sort(families);
+    if (families.size() > 2) families.resize(2);
+    for (const gemm_params& c : finals)
+      if (std::ranges::find(families, gemm_family(c), &std::pair<double, int>::second) != families.end() &&
+          std::ranges::find(ranked, c, &std::pair<double, gemm_params>::second) == ranked.end())
+        if (const auto t = timed(c, coarse, small, 1)) ranked.emplace_back(*t, c);
     std::ranges::stable_sort(ranked, {}, &std::pair<double, gemm_params>::first);
     if (!ranked.empty()) {  // none ran at the coarse size: every candidate is tried at n
       finals.clear();

@@ -242,7 +242,8 @@ TEST_F(opencl_backend, tuning_is_cached_read_back_and_redone_for_a_new_driver) {
   EXPECT_NE((*ready)->notes().find(gemm_candidates().front().describe()), std::string::npos);
 }
 
-// At a tuning size of 512 and more the tuner times every candidate at a quarter of the size, then
+// At a tuning size of 512 and more the tuner times candidates at a quarter of the size (each kernel
+// family's first, then the rest of the two fastest families), then
 // the fastest few at the full size; exhaustive tuning times them all at the full size and does not
 // take the cached tiles. Either way the winner is one of the candidates and is cached.
 TEST_F(opencl_backend, two_pass_and_exhaustive_tuning_pick_a_candidate_and_cache_it) {
