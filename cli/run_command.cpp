@@ -78,11 +78,27 @@ std::string signal_name(int sig) { return sig == SIGTERM ? "SIGTERM" : sig == SI
 // reference check under the sanitizers).
 // Earlier runs' times on this host (the results folder) of runs with the same sampling settings
 // (run --list, the progress line's estimate).
+// How a run sampled its rows, in words that compare equal only for the same settings (a run from
+// before adaptive sampling was fixed).
+std::string sampling_settings(const run_context& c) {
+  if (c.sampling != "adaptive") return fmt::format("fixed, {} repetition(s) of at least {} s", c.repetitions, c.min_time_s);
+  return fmt::format("adaptive, {} to {} repetition(s) of at least {} s, budget {} s, until +-{}", c.repetitions, c.max_repetitions, c.min_time_s,
+                     c.budget_s, c.noisy_threshold);
+}
+
 earlier_times earlier_like(const run_context& planned, const std::string& host) {
   return earlier_times_load(results_base(), host, [&](const run_context& c) {
-    return c.sampling == planned.sampling && c.repetitions == planned.repetitions && c.min_time_s == planned.min_time_s &&
-           c.max_repetitions == planned.max_repetitions && c.budget_s == planned.budget_s && c.noisy_threshold == planned.noisy_threshold;
+    return sampling_settings(c) == sampling_settings(planned) && c.noisy_threshold == planned.noisy_threshold;
   });
+}
+
+// The context's sampling settings for a suite and these options (before anything is measured).
+run_context planned_sampling(const run_command& c, const xpu::suite& s) {
+  run_context planned;
+  planned.min_time_s = c.min_time > 0 ? c.min_time : s.min_time_s;
+  planned.noisy_threshold = c.noisy_threshold;
+  sampling_record(planned, c.sampling_rule_for(s));
+  return planned;
 }
 
 double default_timeout(const run_context& c) { return std::max({300.0, 50.0 * c.repetitions * c.min_time_s, 4 * c.budget_s}); }
@@ -452,6 +468,7 @@ struct run_command::session {
       return a == b || (!e1 && !e2 && ca == cb);
     };
     if (!same_file(previous->context.suite, loaded->source)) check("suite", previous->context.suite, loaded->source);
+    check("sampling", sampling_settings(previous->context), sampling_settings(planned_sampling(c, *loaded)));
     check("xpubench build", fmt::format("{} {}", previous->context.xpubench_version, previous->context.git_sha),
           fmt::format("{} {}", xpu::version, xpu::git_sha));
     std::string list;
@@ -526,11 +543,7 @@ struct run_command::session {
       std::vector<std::pair<std::string, std::string>> runnable;
       for (const planned_case& pc : cases)
         if (!pc.implementation.empty()) runnable.emplace_back(pc.dev->info().id, pc.name);
-      run_context planned;
-      planned.min_time_s = min_time;
-      planned.noisy_threshold = c.noisy_threshold;
-      sampling_record(planned, c.sampling_rule_for(*loaded));
-      const earlier_times earlier = earlier_like(planned, inv->host.hostname);
+      const earlier_times earlier = earlier_like(planned_sampling(c, *loaded), inv->host.hostname);
       const auto devices = estimate_devices(runnable, earlier, rule.repetitions * min_time);
       double total = 0;
       for (const device_estimate& e : devices) {

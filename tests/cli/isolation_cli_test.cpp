@@ -104,6 +104,21 @@ TEST(isolation, a_queue_that_never_finishes_is_a_timeout_row_and_a_fresh_worker_
   expect_cpu_and_vulkan_fine(o.parsed);
 }
 
+// A run sampled otherwise is not resumed into this one (its rows would sit under this run's
+// sampling settings) unless --resume-foreign.
+TEST(isolation, resume_refuses_rows_sampled_otherwise) {
+  test::temp_dir dir;
+  const auto suite = dir.write("tiny.toml", "min_time_s = 0.001\n[[latency]]\n[[reduction]]\nsizes = [4096]\n");
+  const auto first = dir.path() / "first.json";
+  auto r1 = test::run({test::xpubench_binary(), "run", "--suite", suite.string(), "--device", "cpu0", "--kernel", "latency", "--json",
+                       first.string()});
+  ASSERT_EQ(r1.exit_code, 0) << r1.err;
+  auto r2 = test::run({test::xpubench_binary(), "run", "--suite", suite.string(), "--device", "cpu0", "--resume", first.string(), "-r", "3"});
+  EXPECT_EQ(r2.exit_code, 2) << r2.err;
+  EXPECT_NE(r2.err.find("sampling: 'adaptive, 6 to 30 repetition(s)"), std::string::npos) << r2.err;
+  EXPECT_NE(r2.err.find("'fixed, 3 repetition(s)"), std::string::npos) << r2.err;
+}
+
 TEST(isolation, resume_measures_only_what_is_missing) {
   test::temp_dir dir;
   const auto suite = dir.write("tiny.toml", "repetitions = 2\nmin_time_s = 0.001\n[[latency]]\n[[reduction]]\nsizes = [4096]\n");
