@@ -73,11 +73,6 @@ void restore_signals(const std::vector<std::pair<int, void (*)(int)>>& previous)
 
 std::string signal_name(int sig) { return sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "SIGINT"; }
 
-// The watchdog's default: generous beside what a benchmark is asked to take (Google Benchmark
-// runs each repetition for at least min_time), never under five minutes (OpenCL tuning, a big
-// reference check under the sanitizers).
-// Earlier runs' times on this host (the results folder) of runs with the same sampling settings
-// (run --list, the progress line's estimate).
 // How a run sampled its rows, in words that compare equal only for the same settings (a run from
 // before adaptive sampling was fixed).
 std::string sampling_settings(const run_context& c) {
@@ -86,6 +81,8 @@ std::string sampling_settings(const run_context& c) {
                      c.budget_s, c.noisy_threshold);
 }
 
+// Earlier runs' times on this host (the results folder) of runs with the same sampling settings
+// (run --list, the progress line's estimate).
 earlier_times earlier_like(const run_context& planned, const std::string& host) {
   return earlier_times_load(results_base(), host, [&](const run_context& c) {
     return sampling_settings(c) == sampling_settings(planned) && c.noisy_threshold == planned.noisy_threshold;
@@ -101,6 +98,9 @@ run_context planned_sampling(const run_command& c, const xpu::suite& s) {
   return planned;
 }
 
+// The watchdog's default: generous beside what a benchmark is asked to take (Google Benchmark
+// runs each repetition for at least min_time; adaptive sampling up to its budget), never under
+// five minutes (OpenCL tuning, a big reference check under the sanitizers).
 double default_timeout(const run_context& c) { return std::max({300.0, 50.0 * c.repetitions * c.min_time_s, 4 * c.budget_s}); }
 
 clock_record to_record(const cpu_clock& c) {

@@ -268,9 +268,9 @@ std::optional<std::int64_t> host_bound_launches(prepared& ready, double min_time
 
 // Step 3: Google Benchmark's repetitions with the backend's own times (manual time), host time
 // around the launches, an energy window per invocation and the load sentinel around it all. The
-// first invocation sizes the launch count (min_time, or the host-bound count) and takes the rule's
-// minimum of repetitions; an adaptive rule then adds one repetition at that launch count at a
-// time until it stops (suites/sampling.hpp).
+// first invocation sizes the launch count (min_time, or the host-bound count) and is the first
+// repetition; every later one is an invocation of its own at that count (fewer after an overrun)
+// until the rule says stop (suites/sampling.hpp: the fixed count, or adaptive sampling's).
 // `stop` (a signal) ends the adaptive repetitions early, as the cap would.
 void measure_case(const planned_case& c, prepared& ready, const run_options& options, const run& r, double warm_s, const std::atomic<bool>& stop,
                   measurement& m) {
