@@ -50,6 +50,33 @@ double host_buffer::at(std::size_t i) const {
 }
 
 namespace {
+template <class T, class Widen>
+void widen_as(const std::byte* base, std::size_t stride, std::size_t count, double* out, Widen w) {
+  for (std::size_t e = 0; e < count; ++e) {
+    T v;
+    std::memcpy(&v, base + e * stride * sizeof(T), sizeof(T));
+    out[e] = w(v);
+  }
+}
+}  // namespace
+
+void host_buffer::widen(std::size_t first, std::size_t stride, std::size_t count, double* out) const {
+  if (count == 0) return;
+  XPU_ASSERT(first + (count - 1) * stride < this->count());
+  const std::byte* p = bytes.data() + first * size_of(type);
+  const auto same = [](auto v) { return static_cast<double>(v); };
+  switch (type) {
+    case element_type::f32: return widen_as<float>(p, stride, count, out, same);
+    case element_type::f16: return widen_as<std::uint16_t>(p, stride, count, out, [](std::uint16_t v) { return double{half_to_float(v)}; });
+    case element_type::bf16: return widen_as<std::uint16_t>(p, stride, count, out, [](std::uint16_t v) { return double{bf16_to_float(v)}; });
+    case element_type::u8: return widen_as<std::uint8_t>(p, stride, count, out, same);
+    case element_type::s8: return widen_as<std::int8_t>(p, stride, count, out, same);
+    case element_type::s32: return widen_as<std::int32_t>(p, stride, count, out, same);
+    case element_type::f64: return widen_as<double>(p, stride, count, out, same);
+  }
+}
+
+namespace {
 template <class T>
 T saturated(double v) {
   if (std::isnan(v)) return 0;

@@ -35,6 +35,9 @@ struct host_buffer {
   }
   // Element i widened to double, whatever the type (for references and verification).
   double at(std::size_t i) const;
+  // Elements first, first + stride, ... (count of them) widened to double into out: at() over a
+  // run of elements with the type resolved once (the references' inner loops).
+  void widen(std::size_t first, std::size_t stride, std::size_t count, double* out) const;
   // Element i set to v, rounded to the type (floats to nearest, integers truncated and saturated).
   void set(std::size_t i, double v);
 };

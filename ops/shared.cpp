@@ -103,6 +103,25 @@ host_buffer output(element_type t, std::size_t count) {
   return b;
 }
 
+double dot(const double* x, const double* y, std::size_t count) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  std::size_t e = 0;
+  for (; e + 4 <= count; e += 4) {
+    s0 += x[e] * y[e];
+    s1 += x[e + 1] * y[e + 1];
+    s2 += x[e + 2] * y[e + 2];
+    s3 += x[e + 3] * y[e + 3];
+  }
+  for (; e < count; ++e) s0 += x[e] * y[e];
+  return (s0 + s1) + (s2 + s3);
+}
+
+void parallel_for(std::size_t count, double work, const std::function<void(std::size_t)>& fn) {
+  const auto n = static_cast<std::int64_t>(count);
+#pragma omp parallel for schedule(dynamic) if (work > 4e6 && count > 1)
+  for (std::int64_t i = 0; i < n; ++i) fn(static_cast<std::size_t>(i));
+}
+
 bool sample_is_all(std::size_t total, double cost_each) { return static_cast<double>(total) * cost_each <= 1.5e8 || total <= verify_sample; }
 
 std::vector<std::size_t> sample(std::size_t total, double cost_each, std::uint64_t seed) {

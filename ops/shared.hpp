@@ -9,6 +9,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -38,6 +39,13 @@ void reset_output(host_buffer& b);
 std::vector<std::size_t> sample(std::size_t total, double cost_each, std::uint64_t seed);
 // Whether that sample is every element.
 bool sample_is_all(std::size_t total, double cost_each);
+
+// The references' two loops. dot: sum of x[e] * y[e] in float64 over four interleaved partial
+// sums (e mod 4), added in a fixed order: the same value on every machine and thread count.
+double dot(const double* x, const double* y, std::size_t count);
+// fn(0) ... fn(count - 1), spread over the OpenMP threads when `work` (multiply-adds, say) is
+// enough to pay for them; each index runs on one thread, so results do not depend on the count.
+void parallel_for(std::size_t count, double work, const std::function<void(std::size_t)>& fn);
 
 // fp32 accumulation of `terms` products: 8 x 2^-24 x sqrt(terms) + 1e-6.
 tolerance float_tolerance(double terms);

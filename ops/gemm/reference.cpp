@@ -1,20 +1,58 @@
 #include "ops/gemm/reference.hpp"
 
+#include <algorithm>
+#include <cstdint>
+#include <numeric>
+
+#include "ops/shared.hpp"
+
 namespace xpu::reference {
+namespace {
+
+// op(A)'s row i and op(B)'s column j as strided runs of the stored matrices.
+struct gemm_runs {
+  const gemm_shape& g;
+  std::size_t a_first(std::int64_t i) const { return static_cast<std::size_t>(g.trans_a ? i : i * g.k); }
+  std::size_t a_stride() const { return static_cast<std::size_t>(g.trans_a ? g.m : 1); }
+  std::size_t b_first(std::int64_t j) const { return static_cast<std::size_t>(g.trans_b ? j * g.k : j); }
+  std::size_t b_stride() const { return static_cast<std::size_t>(g.trans_b ? 1 : g.n); }
+};
+
+}  // namespace
 
 std::vector<double> gemm(const gemm_shape& g, const host_buffer& a, const host_buffer& b, std::span<const std::size_t> at) {
-  std::vector<double> out;
-  out.reserve(at.size());
-  for (std::size_t idx : at) {
-    const auto i = static_cast<std::int64_t>(idx) / g.n, j = static_cast<std::int64_t>(idx) % g.n;
-    double sum = 0;
-    for (std::int64_t p = 0; p < g.k; ++p) {
-      const auto ai = static_cast<std::size_t>(g.trans_a ? p * g.m + i : i * g.k + p);
-      const auto bi = static_cast<std::size_t>(g.trans_b ? j * g.k + p : p * g.n + j);
-      sum += a.at(ai) * b.at(bi);
+  const gemm_runs runs{g};
+  const auto k = static_cast<std::size_t>(g.k);
+  std::vector<double> out(at.size());
+  // The outputs grouped by a block of op(B)'s columns, then by row: each block of columns and each
+  // row is widened to float64 once per block, and every output is then one product of two
+  // contiguous runs. Blocks run in parallel; the sums are the same whatever the thread count.
+  constexpr std::int64_t block = 64;
+  std::vector<std::size_t> order(at.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  const auto n = static_cast<std::size_t>(g.n);
+  std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    const std::size_t jx = at[x] % n / block, jy = at[y] % n / block;
+    return jx != jy ? jx < jy : at[x] < at[y];
+  });
+  std::vector<std::size_t> starts;  // where each block's outputs start in `order`
+  for (std::size_t e = 0; e < order.size(); ++e)
+    if (e == 0 || at[order[e]] % n / block != at[order[e - 1]] % n / block) starts.push_back(e);
+  starts.push_back(order.size());
+  ops::parallel_for(starts.size() - 1, static_cast<double>(at.size()) * static_cast<double>(k), [&](std::size_t s) {
+    const std::int64_t j0 = static_cast<std::int64_t>(at[order[starts[s]]] % n) / block * block;
+    const std::int64_t width = std::min<std::int64_t>(block, g.n - j0);
+    std::vector<double> columns(static_cast<std::size_t>(width) * k), row(k);
+    std::vector<bool> widened(static_cast<std::size_t>(width));  // a sample needs a few columns, a whole check all
+    std::int64_t row_i = -1;
+    for (std::size_t e = starts[s]; e < starts[s + 1]; ++e) {
+      const auto i = static_cast<std::int64_t>(at[order[e]] / n), j = static_cast<std::int64_t>(at[order[e]] % n);
+      double* column = columns.data() + static_cast<std::size_t>(j - j0) * k;
+      if (!widened[static_cast<std::size_t>(j - j0)]) b.widen(runs.b_first(j), runs.b_stride(), k, column), widened[static_cast<std::size_t>(j - j0)] = true;
+      if (i != row_i) a.widen(runs.a_first(i), runs.a_stride(), k, row.data()), row_i = i;
+      out[order[e]] = ops::dot(row.data(), column, k);
     }
-    out.push_back(sum);
-  }
+  });
   return out;
 }
 

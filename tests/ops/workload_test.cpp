@@ -4,6 +4,9 @@
 
 #include <cmath>
 #include <cstring>
+#include <numeric>
+#include <random>
+#include <tuple>
 
 #include "core/half.hpp"
 
@@ -284,6 +287,75 @@ TEST(reference, conv_matches_a_hand_computed_case) {
   for (int i = 0; i < 4; ++i) w.as<float>()[i] = 1;
   const std::size_t at[] = {0, 1, 2, 3};
   EXPECT_EQ(reference::conv2d(c, x, w, at), (std::vector<double>{12, 16, 24, 28}));
+}
+
+// The references group, widen and split their work (ops/gemm/reference.cpp, ops/conv2d/reference.cpp);
+// each output must still be the definition's sum, written here as plainly as it reads, for every
+// layout, a sample in any order with repeats, and sizes that do not fill a block.
+std::vector<std::size_t> some_of(std::size_t total, std::mt19937_64& rng) {
+  std::vector<std::size_t> at{total - 1, 0, total - 1};
+  std::uniform_int_distribution<std::size_t> pick(0, total - 1);
+  for (int e = 0; e < 200; ++e) at.push_back(pick(rng));
+  return at;
+}
+
+TEST(reference, gemm_is_the_definition_in_every_layout_and_order) {
+  std::mt19937_64 rng(7);
+  for (const element_type type : {element_type::f32, element_type::bf16, element_type::s8})
+    for (const bool ta : {false, true})
+      for (const bool tb : {false, true}) {
+        const gemm_shape g{13, 70, 37, ta, tb};  // n = 70: one whole block of 64 columns and a part
+        host_buffer a(type, 13 * 37), b(type, 37 * 70);
+        ops::fill(a, rng), ops::fill(b, rng);
+        std::vector<std::size_t> all(13 * 70);
+        std::iota(all.begin(), all.end(), std::size_t{0});
+        for (const auto& at : {all, some_of(all.size(), rng)}) {
+          const auto got = reference::gemm(g, a, b, at);
+          ASSERT_EQ(got.size(), at.size());
+          for (std::size_t e = 0; e < at.size(); ++e) {
+            const std::int64_t i = static_cast<std::int64_t>(at[e]) / 70, j = static_cast<std::int64_t>(at[e]) % 70;
+            double want = 0;
+            for (std::int64_t p = 0; p < 37; ++p)
+              want += a.at(static_cast<std::size_t>(ta ? p * 13 + i : i * 37 + p)) * b.at(static_cast<std::size_t>(tb ? j * 37 + p : p * 70 + j));
+            if (type == element_type::s8) ASSERT_EQ(got[e], want) << i << "," << j;  // integers: exact in float64
+            else ASSERT_NEAR(got[e], want, 1e-12 * (1 + std::abs(want))) << i << "," << j;
+          }
+        }
+      }
+}
+
+TEST(reference, conv_is_the_definition_in_every_layout_stride_pad_and_dilation) {
+  std::mt19937_64 rng(11);
+  for (const conv_layout layout : {conv_layout::nchw, conv_layout::nhwc})
+    for (const auto& [stride, pad, dilation] : {std::tuple{1, 1, 1}, {2, 1, 1}, {1, 2, 2}, {2, 0, 3}}) {
+      const conv_shape c{2, 3, 9, 8, 4, 3, 2, stride, pad, dilation, layout};
+      host_buffer x(element_type::s8, 2 * 3 * 9 * 8), w(element_type::s8, 4 * 3 * 3 * 2);
+      ops::fill(x, rng), ops::fill(w, rng);
+      const std::size_t total = static_cast<std::size_t>(2 * 4 * c.p() * c.q());
+      std::vector<std::size_t> all(total);
+      std::iota(all.begin(), all.end(), std::size_t{0});
+      // Every output (the tensors widened once) and a few (read element by element).
+      for (const auto& at : {all, some_of(total, rng), std::vector<std::size_t>{total / 2}}) {
+        const auto got = reference::conv2d(c, x, w, at);
+        ASSERT_EQ(got.size(), at.size());
+        for (std::size_t e = 0; e < at.size(); ++e) {
+          std::int64_t n, k, p, q, rest = static_cast<std::int64_t>(at[e]);
+          if (layout == conv_layout::nhwc) k = rest % 4, rest /= 4, q = rest % c.q(), rest /= c.q(), p = rest % c.p(), n = rest / c.p();
+          else q = rest % c.q(), rest /= c.q(), p = rest % c.p(), rest /= c.p(), k = rest % 4, n = rest / 4;
+          double want = 0;
+          for (std::int64_t ch = 0; ch < 3; ++ch)
+            for (std::int64_t r = 0; r < 3; ++r)
+              for (std::int64_t s = 0; s < 2; ++s) {
+                const std::int64_t h = p * stride - pad + r * dilation, wi = q * stride - pad + s * dilation;
+                if (h < 0 || h >= 9 || wi < 0 || wi >= 8) continue;
+                const auto xi = layout == conv_layout::nhwc ? ((n * 9 + h) * 8 + wi) * 3 + ch : ((n * 3 + ch) * 9 + h) * 8 + wi;
+                const auto wj = layout == conv_layout::nhwc ? ((k * 3 + r) * 2 + s) * 3 + ch : ((k * 3 + ch) * 3 + r) * 2 + s;
+                want += x.at(static_cast<std::size_t>(xi)) * w.at(static_cast<std::size_t>(wj));
+              }
+          ASSERT_EQ(got[e], want) << "output " << at[e] << " stride " << stride << " pad " << pad << " dilation " << dilation;
+        }
+      }
+    }
 }
 
 TEST(reference, peak_is_x0_plus_iterations_times_the_step) {
