@@ -7,13 +7,19 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <optional>
+#include <thread>
 
 #include <fmt/format.h>
 
 #include "cli/compare_command.hpp"
 #include "cli/output.hpp"
+#include "probe/cpu_load.hpp"
 #include "results/compare.hpp"
+#include "results/sequential.hpp"
 #include "session/subprocess.hpp"
 
 namespace xpu {
@@ -60,6 +66,61 @@ round_process run_round_process(const std::vector<std::string>& argv, const std:
   return {(stopped.empty() ? child->how_it_ended() : stopped) + (tail.empty() ? "" : ": " + tail), whole};
 }
 
+// The fraction of the machine's CPU time other processes used over the next `seconds` (ab itself idles).
+double others_now(double seconds) {
+  const auto before = cpu_times_read();
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  const auto after = cpu_times_read();
+  return before && after ? load_between(*before, *after).other : 0;
+}
+
+// Why other processes disturbed either run of a round ("" when neither was).
+std::string round_disturbance(const std::string (&files)[2]) {
+  for (const auto& f : files) {
+    auto in = compare_input_load(f);
+    if (!in || !in->xpu) continue;  // the comparison reports an unreadable run
+    if (std::string why = run_disturbance(*in->xpu); !why.empty()) return fmt::format("{} ({})", why, std::filesystem::path(f).filename().string());
+  }
+  return "";
+}
+
+// How many rows more rounds could still change at the design's level (nullopt when the runs cannot be compared).
+std::optional<std::size_t> unsettled_rows(const std::vector<std::string>& base_files, const std::vector<std::string>& head_files, double alpha,
+                                          double threshold) {
+  compare_options o;
+  o.threshold = threshold, o.alpha = alpha, o.paired = true, o.allow_different_machine = true;
+  auto b = compare_inputs_load(base_files);
+  auto h = b ? compare_inputs_load(head_files) : b;
+  if (!h) return std::nullopt;
+  auto c = compare_runs(*b, *h, o);
+  if (!c) return std::nullopt;
+  return static_cast<std::size_t>(std::ranges::count_if(c->rows, [](const comparison_row& r) { return !settled(r); }));
+}
+
+sequential_design gate_design(int rounds, double alpha, bool early_stop) {
+  if (early_stop)
+    if (sequential_design d = sequential_plan(rounds, alpha); d.nominal_alpha > 0) return d;
+  sequential_design fixed;
+  fixed.looks = {rounds};
+  fixed.nominal_alpha = fixed.family_alpha = alpha;
+  return fixed;
+}
+
+std::string design_note(const sequential_design& d, double alpha, const std::string& stopped) {
+  if (d.looks.size() < 2) return fmt::format("fixed design: one look after the last round, its interval at {:.1f}%; {}", 100 * (1 - alpha), stopped);
+  std::string looks;
+  for (int n : d.looks) looks += (looks.empty() ? "" : ", ") + std::to_string(n);
+  return fmt::format("group-sequential design: looks after {} rounds, each look's interval at {:.1f}% so that all the looks together miss "
+                     "the true ratio with probability {:.3f} <= alpha {} (simulated over {} gates); {}",
+                     looks, 100 * (1 - d.nominal_alpha), d.family_alpha, alpha, d.trials, stopped);
+}
+
+std::string join(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : "; ") + p;
+  return out;
+}
+
 }  // namespace
 
 void ab_command::add_options(CLI::App& sub) {
@@ -68,7 +129,8 @@ void ab_command::add_options(CLI::App& sub) {
       ->check(CLI::ExistingFile);
   sub.add_option("--head", head, "The xpubench executable to judge")->required()->check(CLI::ExistingFile);
   sub.add_option("--rounds", rounds,
-                 "Rounds of one base and one head process, in ABBA order (default 8; 6 is the least that gives a 95 % interval)")
+                 "The most rounds of one base and one head process, in ABBA order (default 8; 6 is the least that gives a 95 % interval); "
+                 "the gate stops earlier once every verdict is settled (see --every-round)")
       ->check(CLI::Range(2, 1000));
   sub.add_flag("--unpaired", unpaired,
                "Treat the processes as two independent samples instead of pairing each round's two processes (needs 4 rounds)");
@@ -77,7 +139,8 @@ void ab_command::add_options(CLI::App& sub) {
   sub.add_option("-f,--filter", filter, "Only benchmarks whose name matches this regular expression");
   sub.add_option("-r,--repetitions", repetitions, "Repetitions per benchmark in each process (default: the suite's)")
       ->check(CLI::Range(1, 100000));
-  sub.add_option("-t,--threads", threads, "CPU threads in each process (default: every core)")->check(CLI::Range(1, 4096));
+  sub.add_option("-t,--threads", threads,
+                 "CPU threads in each process (default: every core, fewer in a round that starts while other processes take cores)")->check(CLI::Range(1, 4096));
   sub.add_option("--min-time", min_time, "Minimum seconds per repetition (default: the suite's)")->check(finite_range(1e-6, 3600.0));
   sub.add_option("--keep", keep, "Directory for each process's run file and log (default: FILE.runs beside --json, else ab-runs)");
   sub.add_option("--json", json, "Write the comparison (xpubench.comparison, with the run files it read) to FILE");
@@ -92,6 +155,15 @@ void ab_command::add_options(CLI::App& sub) {
                  "Seconds one process may run (default 3600; raise it for a suite that takes longer): a process past it is stopped (SIGTERM, then SIGKILL), its round is left "
                  "out and the gate says so")
       ->check(finite_range(1.0, 7.0 * 24 * 3600));
+  sub.add_flag("--every-round", every_round,
+               "Run all --rounds rounds and look once (the fixed design), instead of stopping at the first look (after 6, 8, ... rounds) "
+               "where every verdict is settled");
+  sub.add_option("--busy-retries", busy_retries,
+                 "Rounds disturbed by other processes (the contention sentinel, against the cores the round left free) are run again, at "
+                 "most this many times in all (default: --rounds); past it they count and the gate says so")
+      ->check(CLI::Range(0, 100000));
+  sub.add_option("--inject-disturbed-rounds", inject_disturbed, "TEST ONLY: treat the first N whole rounds as disturbed by other processes")
+      ->check(CLI::Range(0, 100000));
 }
 
 int ab_command::run() const {
@@ -116,43 +188,86 @@ int ab_command::run() const {
   if (!filter.empty()) common.insert(common.end(), {"--filter", filter});
   if (repetitions > 0) common.insert(common.end(), {"--repetitions", std::to_string(repetitions)});
   if (min_time > 0) common.insert(common.end(), {"--min-time", fmt::format("{}", min_time)});
-  if (threads > 0) common.insert(common.end(), {"--threads", std::to_string(threads)});
 
-  std::vector<std::string> base_files, head_files, problems;
+  const sequential_design design = gate_design(rounds, alpha, !unpaired && !every_round);
+  const int retries = busy_retries < 0 ? rounds : busy_retries;
+  const int cpus = std::max(1u, std::thread::hardware_concurrency());
+
+  std::vector<std::string> base_files, head_files, problems, discards, busy_counted;
+  nlohmann::json round_log = nlohmann::json::array();
+  std::string stopped = fmt::format("ran all {} rounds", rounds);
+  std::size_t look = 0;
+  int injected = 0;
   const auto start = std::chrono::steady_clock::now();
-  for (int r = 0; r < rounds; ++r) {
-    const bool base_first = r % 2 == 0;
+  for (int done = 0, attempt = 0; done < rounds; ++attempt) {
+    const bool base_first = done % 2 == 0;  // ABBA over the rounds that count: a re-run keeps its round's order
+    // While something else runs, this round's processes leave it the cores it takes (-t fixes the count).
+    int round_threads = threads;
+    const double others = threads > 0 ? 0 : others_now(0.2) * cpus;
+    if (threads == 0 && others >= 0.5) round_threads = std::max(1, cpus - static_cast<int>(std::ceil(others - 0.25)));
     std::string round_files[2];  // base, head
+    std::string failed;
     for (int k = 0; k < 2; ++k) {
       const bool is_base = (k == 0) == base_first;
       const std::string side = is_base ? "base" : "head";
-      const fs::path file = dir / fmt::format("{}-{}.json", side, r), log = dir / fmt::format("{}-{}.log", side, r);
+      const fs::path file = dir / fmt::format("{}-{}.json", side, attempt), log = dir / fmt::format("{}-{}.log", side, attempt);
       fs::remove(file, ec);
       std::vector<std::string> argv{is_base ? base_exe : head_exe};
       argv.insert(argv.end(), common.begin(), common.end());
+      if (round_threads > 0) argv.insert(argv.end(), {"--threads", std::to_string(round_threads)});
       argv.insert(argv.end(), {"--json", file.string()});
       if (!is_base)
         for (const auto& rule : inject_head) argv.insert(argv.end(), {"--inject-slowdown", rule});
       const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      say(stderr, "[{:3.0f}s] round {}/{}: {} ...", elapsed, r + 1, rounds, side);
+      say(stderr, "[{:3.0f}s] round {}/{}: {}{} ...", elapsed, done + 1, rounds, side,
+          threads == 0 && round_threads > 0 ? fmt::format(" ({} thread(s): other processes used {:.1f} cores)", round_threads, others) : "");
       std::fflush(stderr);
       const round_process p = run_round_process(argv, log, timeout_s);
       say(stderr, " {}\n", p.problem.empty() ? "ok" : p.problem);
       const bool used = p.whole && fs::exists(file);
       if (used) round_files[is_base ? 0 : 1] = file.string();
       if (!p.problem.empty())
-        problems.push_back(fmt::format("{} round {}: {}{} (log: {})", side, r + 1, p.problem, used ? "" : "; no run from it", log.string()));
+        failed += fmt::format("{}{} round {}: {}{} (log: {})", failed.empty() ? "" : "; ", side, done + 1, p.problem,
+                              used ? "" : "; no run from it", log.string());
     }
+    nlohmann::json entry = {{"attempt", attempt}, {"round", done + 1}, {"threads", round_threads}, {"other_cores_before", others}};
+    const bool whole = !round_files[0].empty() && !round_files[1].empty();
+    // A round whose processes other processes disturbed is run again while the budget lasts.
+    std::string disturbed = whole ? round_disturbance(round_files) : "";
+    if (whole && disturbed.empty() && injected < inject_disturbed) disturbed = "injected by --inject-disturbed-rounds (a test)", ++injected;
+    if (!disturbed.empty() && static_cast<int>(discards.size()) < retries) {
+      discards.push_back(fmt::format("round {} (attempt {}): {}", done + 1, attempt + 1, disturbed));
+      say(stderr, "xpubench ab: round {} run again: {}\n", done + 1, disturbed);
+      entry["discarded"] = disturbed;
+      round_log.push_back(entry);
+      continue;
+    }
+    if (!disturbed.empty()) busy_counted.push_back(fmt::format("round {}: {}", done + 1, disturbed)), entry["busy"] = disturbed;
+    round_log.push_back(entry);
+    ++done;
+    if (!failed.empty()) problems.push_back(failed);
     // A round counts only whole: its two processes are a pair.
-    if (!round_files[0].empty() && !round_files[1].empty()) {
+    if (whole) {
       base_files.push_back(round_files[0]);
       head_files.push_back(round_files[1]);
     } else if (!round_files[0].empty() || !round_files[1].empty()) {
-      problems.push_back(fmt::format("round {} left out: one of its two processes wrote no run", r + 1));
+      problems.push_back(fmt::format("round {} left out: one of its two processes wrote no run", done));
+    }
+    // An interim look: stop once more rounds could not change any verdict.
+    const auto pairs = static_cast<int>(base_files.size());
+    while (look < design.looks.size() && design.looks[look] < pairs) ++look;
+    if (look + 1 < design.looks.size() && design.looks[look] == pairs && done < rounds) {
+      if (const auto unsettled = unsettled_rows(base_files, head_files, design.nominal_alpha, threshold_percent / 100.0); unsettled && *unsettled == 0) {
+        stopped = fmt::format("stopped after {} of {} rounds: every verdict was settled", done, rounds);
+        say(stderr, "xpubench ab: {}\n", stopped);
+        break;
+      }
     }
   }
+  const int rounds_run = static_cast<int>(round_log.size()) - static_cast<int>(discards.size());
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  say(stderr, "xpubench ab: {} rounds in {:.0f} s; runs in {}\n", rounds, wall, dir.string());
+  say(stderr, "xpubench ab: {} rounds in {:.0f} s{}; runs in {}\n", rounds_run, wall,
+      discards.empty() ? "" : fmt::format(" ({} more run again: disturbed)", discards.size()), dir.string());
   if (base_files.empty()) {
     for (const auto& p : problems) say(stderr, "xpubench ab: {}\n", p);
     return say(stderr, "xpubench ab: no round had both a base and a head run: see the logs in {}\n", dir.string()), 2;
@@ -160,7 +275,7 @@ int ab_command::run() const {
 
   compare_options o;
   o.threshold = threshold_percent / 100.0;
-  o.alpha = alpha;
+  o.alpha = design.nominal_alpha;
   o.allow_missing = allow_missing;
   o.paired = !unpaired;
   auto b = compare_inputs_load(base_files);
@@ -172,10 +287,31 @@ int ab_command::run() const {
   if (!got) return say(stderr, "xpubench ab: {}\n", got.error().message), 2;
   comparison c = std::move(*got);
   c.problems.insert(c.problems.end(), problems.begin(), problems.end());
+  c.notes.push_back(design_note(design, alpha, stopped));
+  if (!discards.empty())
+    c.notes.push_back(fmt::format("{} round(s) run again because other processes disturbed them (budget {}): {}", discards.size(), retries,
+                                  join(discards)));
+  if (!busy_counted.empty())
+    c.notes.push_back(fmt::format("{} disturbed round(s) counted, the budget of {} re-runs being spent: {}", busy_counted.size(), retries,
+                                  join(busy_counted)));
   if (!problems.empty() && !allow_missing) c.regression = true;
   if (!json.empty()) {
     nlohmann::json doc = comparison_json(c, o);
-    doc["ab"] = {{"base", base_exe}, {"head", head_exe}, {"rounds", rounds}, {"order", "ABBA"}, {"wall_s", wall}, {"runs_dir", dir.string()}};
+    doc["ab"] = {{"base", base_exe},
+                 {"head", head_exe},
+                 {"rounds", rounds},
+                 {"rounds_run", rounds_run},
+                 {"stopped", stopped},
+                 {"looks", design.looks},
+                 {"nominal_alpha", design.nominal_alpha},
+                 {"family_alpha", design.family_alpha},
+                 {"simulated_gates", design.trials},
+                 {"rounds_run_again", discards.size()},
+                 {"busy_rounds_counted", busy_counted.size()},
+                 {"attempts", round_log},
+                 {"order", "ABBA"},
+                 {"wall_s", wall},
+                 {"runs_dir", dir.string()}};
     if (auto ok = write_output(json, doc.dump(2) + "\n"); !ok) return say(stderr, "xpubench ab: {}\n", ok.error().message), 2;
   }
   return compare_emit(c, o, format, output) ? (c.regression ? 1 : 0) : 2;

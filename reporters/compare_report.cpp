@@ -41,6 +41,7 @@ std::string summary(const comparison& c, const compare_options& o) {
                        c.samples == "paired processes" ? "robust sd of the rounds' log ratios / sqrt 2" : "robust sd of log samples within a side");
   out += fmt::format(".\nslower: the whole {:.0f}% interval of the head/base ratio beyond +{:.0f}%: {}. ", 100 * (1 - o.alpha),
                      o.threshold * 100, s);
+  for (const auto& n : c.notes) out += "\nnote: " + n;
   for (const auto& p : c.problems) out += "\nproblem: " + p + (o.allow_missing ? " (allowed by --allow-missing)" : "");
   return out + (c.regression ? "\nREGRESSION" : "\nno regression");
 }

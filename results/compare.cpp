@@ -419,6 +419,22 @@ result<comparison> compare_runs(const std::vector<compare_input>& base, const st
   return c;
 }
 
+bool settled(const comparison_row& r) { return r.outcome != verdict::uncertain && r.outcome != verdict::too_few; }
+
+std::string run_disturbance(const run& r) {
+  const double cpus = std::max(1, r.context.machine.cpu.topology.pus);
+  const double free = std::max(0.0, cpus - std::max(0, r.context.threads));
+  for (const auto& m : r.measurements) {
+    if (!m.load.measured) continue;
+    if (m.load.steal_fraction > busy_steal_fraction)
+      return fmt::format("{}: the hypervisor stole {:.0f}% of the CPU time", m.name, m.load.steal_fraction * 100);
+    const double others = m.load.other_fraction * cpus;
+    if (others > free + busy_other_fraction * cpus)
+      return fmt::format("{}: other processes used {:.2f} of {:.0f} cores while {:.0f} were free", m.name, others, cpus, free);
+  }
+  return "";
+}
+
 nlohmann::json comparison_json(const comparison& c, const compare_options& o) {
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& r : c.rows) {
@@ -445,6 +461,7 @@ nlohmann::json comparison_json(const comparison& c, const compare_options& o) {
                         {"head_files", c.head_files},
                         {"regression", c.regression},
                         {"problems", c.problems},
+                        {"notes", c.notes},
                         {"machine_differences", c.machine_differences},
                         {"rows", rows}};
   if (c.noise_floor) out["noise_floor"] = *c.noise_floor;

@@ -87,9 +87,21 @@ struct comparison {
   std::vector<comparison_row> rows;
   std::vector<std::string> machine_differences;
   std::vector<std::string> problems;  // head runs that did not finish, and other gate failures beside rows
+  std::vector<std::string> notes;     // what a reader needs beside the rows (ab: the sequential design, busy rounds); never fails the gate
   std::optional<double> noise_floor;  // the median spread over rows with samples
   bool regression = false;            // the gate fails: a row slower, invalid or lost, or a problem
 };
+
+// Whether more samples could change a row's verdict: `uncertain` and `too few samples` rows could;
+// slower, faster, same and the lost-work verdicts are settled.
+bool settled(const comparison_row& r);
+
+// Why other processes disturbed a run, "" when they did not: the first row whose other processes
+// took more CPU than the cores the run left free (num_cpus - its threads; beyond the sentinel's tick
+// slack of busy_other_fraction of the machine), or whose stolen time was above busy_steal_fraction.
+// With every core in use this is the row's `busy` flag; a one-thread run beside a one-core job on
+// two cores is not disturbed.
+std::string run_disturbance(const run& r);
 
 // Fails (status invalid) when the machines differ and options do not allow it, or a side is empty.
 result<comparison> compare_runs(const std::vector<compare_input>& base, const std::vector<compare_input>& head,

@@ -193,6 +193,12 @@ std::vector<double> signed_rank_cdf(int n) {
   return cdf;
 }
 
+std::size_t signed_rank_cut(int n, double confidence) {
+  const double dn = n;
+  return cut_count(n <= 200 ? signed_rank_cdf(n) : std::vector<double>{}, (1 - confidence) / 2, dn * (dn + 1) / 4,
+                   std::sqrt(dn * (dn + 1) * (2 * dn + 1) / 24));
+}
+
 ratio_estimate paired_ratio_of(std::span<const double> base, std::span<const double> head, double confidence) {
   ratio_estimate r;
   r.confidence = confidence;
@@ -204,11 +210,7 @@ ratio_estimate paired_ratio_of(std::span<const double> base, std::span<const dou
   for (std::size_t i = 0; i < logs.size(); ++i)
     for (std::size_t j = i; j < logs.size(); ++j) walsh.push_back((logs[i] + logs[j]) / 2);
   std::ranges::sort(walsh);
-  const int n = static_cast<int>(logs.size());
-  const double dn = n;
-  const std::size_t k = cut_count(n <= 200 ? signed_rank_cdf(n) : std::vector<double>{}, (1 - confidence) / 2, dn * (dn + 1) / 4,
-                                  std::sqrt(dn * (dn + 1) * (2 * dn + 1) / 24));
-  return from_sorted_logs(walsh, k, confidence);
+  return from_sorted_logs(walsh, signed_rank_cut(static_cast<int>(logs.size()), confidence), confidence);
 }
 
 ratio_estimate ratio_of(std::span<const double> base, std::span<const double> head, double confidence) {

@@ -66,6 +66,9 @@ ratio_estimate ratio_of(std::span<const double> base, std::span<const double> he
 // P(T <= t) for t = 0..n(n+1)/2 under the null hypothesis, T the Wilcoxon signed-rank statistic of
 // n pairs without ties or zeros (exact, by counting subsets of ranks).
 std::vector<double> signed_rank_cdf(int n);
+// The Walsh averages paired_ratio_of drops from each end for an interval at `confidence` over n
+// pairs (0: no interval exists at that level).
+std::size_t signed_rank_cut(int n, double confidence);
 
 // The same for paired samples (base[i] and head[i] measured side by side, e.g. the two processes of
 // one ABBA round, so drift common to both cancels): the Hodges-Lehmann estimate of the ratio (the

@@ -119,14 +119,20 @@ TEST_F(compare_cli, ab_runs_both_builds_in_rounds_and_catches_a_real_slowdown) {
   const std::string json = (dir.path() / "ab.json").string();
   // The head processes spin for as long as each launch took, inside the timed region: a real 2x
   // slowdown of one benchmark, far above any drift.
+  // Only the slowed row (--filter): with an untouched row beside it the first look could leave that
+  // one uncertain on a machine ctest keeps busy, and the gate would run on.
   auto r = xpubench({"ab", "--base", exe, "--head", exe, "--suite", suite.string(), "--device", "cpu0", "--threads", "1", "--rounds", "8",
-                     "--json", json, "--inject-slowdown-head", "gemm/fp32/m96n96k96/onednn$=1"});
+                     "--filter", "onednn", "--json", json, "--inject-slowdown-head", "gemm/fp32/m96n96k96/onednn$=1"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   std::ifstream in(json);
   const auto doc = nlohmann::json::parse(in);
   EXPECT_EQ(doc["samples"], "paired processes");
   EXPECT_EQ(doc["ab"]["rounds"], 8);
-  EXPECT_EQ(doc["base_files"].size(), 8u);
+  // A 2x slowdown is settled at the first look: the gate stops after 6 of its 8 rounds.
+  EXPECT_EQ(doc["ab"]["looks"], (std::vector<int>{6, 8}));
+  EXPECT_EQ(doc["ab"]["rounds_run"], 6) << doc["ab"].dump();
+  EXPECT_EQ(doc["base_files"].size(), 6u);
+  EXPECT_NE(r.out.find("stopped after 6 of 8 rounds: every verdict was settled"), std::string::npos) << r.out;
   bool seen = false;
   for (const auto& row : doc["rows"]) {
     if (row["name"] != "cpu0/gemm/fp32/m96n96k96/onednn") continue;
@@ -143,6 +149,35 @@ TEST_F(compare_cli, ab_runs_both_builds_in_rounds_and_catches_a_real_slowdown) {
     EXPECT_DOUBLE_EQ(m["injected_slowdown"].get<double>(), m["name"] == "cpu0/gemm/fp32/m96n96k96/onednn" ? 1.0 : 0.0);
   // Too few rounds for any interval: bad usage.
   EXPECT_EQ(xpubench({"ab", "--base", exe, "--head", exe, "--rounds", "3"}).exit_code, 2);
+}
+
+// --every-round looks once, after the last round; a round that other processes disturbed is run
+// again while the budget lasts, then counted, and the gate says which (the disturbance injected:
+// a real one cannot be ordered up in a test).
+TEST_F(compare_cli, ab_runs_disturbed_rounds_again_within_the_budget) {
+  const auto suite = dir.write("ab.toml", "repetitions = 2\nmin_time_s = 0.001\n[[latency]]\n");
+  const std::string exe = test::xpubench_binary();
+  const std::string json = (dir.path() / "ab.json").string();
+  const auto r = xpubench({"ab", "--base", exe, "--head", exe, "--suite", suite.string(), "--device", "cpu0", "--rounds", "2", "--alpha", "0.2",
+                           "--every-round", "--inject-disturbed-rounds", "2", "--busy-retries", "1", "--threads", "1", "--json", json});
+  EXPECT_NE(r.exit_code, 2) << r.err;
+  std::ifstream in(json);
+  const auto doc = nlohmann::json::parse(in);
+  const auto& ab = doc["ab"];
+  EXPECT_EQ(ab["looks"], (std::vector<int>{2}));
+  EXPECT_EQ(ab["rounds_run"], 2);
+  EXPECT_EQ(ab["rounds_run_again"], 1);
+  EXPECT_EQ(ab["busy_rounds_counted"], 1);
+  ASSERT_EQ(ab["attempts"].size(), 3u);
+  EXPECT_TRUE(ab["attempts"][0].contains("discarded"));
+  EXPECT_TRUE(ab["attempts"][1].contains("busy"));
+  EXPECT_EQ(ab["attempts"][1]["round"], 1);  // the re-run is round 1 again
+  EXPECT_EQ(doc["base_files"].size(), 2u);
+  EXPECT_NE(r.err.find("round 1 run again: injected"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("1 round(s) run again because other processes disturbed them (budget 1)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 disturbed round(s) counted, the budget of 1 re-runs being spent"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("fixed design: one look after the last round"), std::string::npos) << r.out;
+  EXPECT_EQ(xpubench({"ab", "--base", exe, "--head", exe, "--busy-retries", "-1"}).exit_code, 2);
 }
 
 // A head that hangs or crashes costs its rounds under the same watchdog as run's workers: stopped

@@ -16,6 +16,7 @@
 
 #include "results/compare.hpp"
 #include "results/run_json.hpp"
+#include "simulated_rounds.hpp"
 
 namespace xpu {
 namespace {
@@ -353,19 +354,7 @@ TEST(signed_rank, exact_distribution_and_paired_interval) {
 // A gate whose rounds drift together (a host whose load changes from minute to minute): a round
 // effect of sd `drift` common to both processes of the round, and per-process noise of sd `noise`.
 comparison paired_gate(std::mt19937_64& rng, double factor, double drift, double noise, int rounds, bool paired) {
-  std::normal_distribution<double> round_effect(0, drift), process(0, noise);
-  std::vector<compare_input> base, head;
-  for (int r = 0; r < rounds; ++r) {
-    const double common = std::exp(round_effect(rng));
-    for (auto [side, f] : {std::pair{&base, 1.0}, std::pair{&head, factor}}) {
-      compare_input in;
-      in.file = side == &base ? "base" : "head";
-      in.format = "xpubench";
-      const double t = 1e-3 * f * common * std::exp(process(rng));
-      in.rows.push_back({"cpu0/gemm/fp32/sim/onednn", "ok", "", {t, t, t}, {}, 1e9});
-      side->push_back(in);
-    }
-  }
+  const auto [base, head] = test::simulated_rounds(rng, factor, drift, noise, rounds);
   compare_options o;
   o.paired = paired;
   auto c = compare_runs(base, head, o);
