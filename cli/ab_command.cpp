@@ -17,6 +17,7 @@
 
 #include "cli/compare_command.hpp"
 #include "cli/output.hpp"
+#include "probe/cpu.hpp"
 #include "probe/cpu_load.hpp"
 #include "results/compare.hpp"
 #include "results/sequential.hpp"
@@ -162,7 +163,7 @@ void ab_command::add_options(CLI::App& sub) {
                  "Rounds disturbed by other processes (the contention sentinel, against the cores the round left free) are run again, at "
                  "most this many times in all (default: --rounds); past it they count and the gate says so")
       ->check(CLI::Range(0, 100000));
-  sub.add_option("--inject-disturbed-rounds", inject_disturbed, "TEST ONLY: treat the first N whole rounds as disturbed by other processes")
+  sub.add_option("--inject-disturbed-rounds", inject_disturbed, "TEST ONLY: treat the first N whole rounds as disturbed by other processes, whatever the sentinel says")
       ->check(CLI::Range(0, 100000));
 }
 
@@ -191,7 +192,11 @@ int ab_command::run() const {
 
   const sequential_design design = gate_design(rounds, alpha, !unpaired && !every_round);
   const int retries = busy_retries < 0 ? rounds : busy_retries;
-  const int cpus = std::max(1u, std::thread::hardware_concurrency());
+  // The cores a run uses by default (its threads: one per physical core), from the same topology.
+  const auto topology = topology_load(std::nullopt);
+  const int cores = std::max(1, topology && topology->cores > 0 ? topology->cores : static_cast<int>(std::thread::hardware_concurrency()));
+  int fewer = 0, announced = 0;  // once other processes took cores (seen before a round, or disturbing one), the rounds after keep off them
+  std::vector<std::string> thread_changes;
 
   std::vector<std::string> base_files, head_files, problems, discards, busy_counted;
   nlohmann::json round_log = nlohmann::json::array();
@@ -203,8 +208,17 @@ int ab_command::run() const {
     const bool base_first = done % 2 == 0;  // ABBA over the rounds that count: a re-run keeps its round's order
     // While something else runs, this round's processes leave it the cores it takes (-t fixes the count).
     int round_threads = threads;
-    const double others = threads > 0 ? 0 : others_now(0.2) * cpus;
-    if (threads == 0 && others >= 0.5) round_threads = std::max(1, cpus - static_cast<int>(std::ceil(others - 0.25)));
+    const double others = threads > 0 ? 0 : others_now(0.2) * cores;
+    if (threads == 0) {
+      if (others >= 0.5) {
+        const int free = std::max(1, cores - static_cast<int>(std::ceil(others - 0.25)));
+        fewer = fewer > 0 ? std::min(fewer, free) : free;
+      }
+      if (fewer > 0 && fewer < cores) {
+        if (fewer != announced) thread_changes.push_back(fmt::format("from round {} on {} thread(s)", done + 1, fewer)), announced = fewer;
+        round_threads = fewer;
+      }
+    }
     std::string round_files[2];  // base, head
     std::string failed;
     for (int k = 0; k < 2; ++k) {
@@ -230,11 +244,15 @@ int ab_command::run() const {
         failed += fmt::format("{}{} round {}: {}{} (log: {})", failed.empty() ? "" : "; ", side, done + 1, p.problem,
                               used ? "" : "; no run from it", log.string());
     }
-    nlohmann::json entry = {{"attempt", attempt}, {"round", done + 1}, {"threads", round_threads}, {"other_cores_before", others}};
+    nlohmann::json entry = {{"attempt", attempt}, {"round", done + 1}, {"threads", round_threads}};
+    if (threads == 0) entry["other_cores_before"] = others;
     const bool whole = !round_files[0].empty() && !round_files[1].empty();
     // A round whose processes other processes disturbed is run again while the budget lasts.
     std::string disturbed = whole ? round_disturbance(round_files) : "";
-    if (whole && disturbed.empty() && injected < inject_disturbed) disturbed = "injected by --inject-disturbed-rounds (a test)", ++injected;
+    if (whole && injected < inject_disturbed) disturbed = "injected by --inject-disturbed-rounds (a test)", ++injected;
+    // Whatever disturbed it will likely come back: the rounds after leave it a core.
+    if (!disturbed.empty() && threads == 0 && cores > 1) fewer = std::max(1, (fewer > 0 ? fewer : cores) - 1);
+    if (!failed.empty()) problems.push_back(failed);
     if (!disturbed.empty() && static_cast<int>(discards.size()) < retries) {
       discards.push_back(fmt::format("round {} (attempt {}): {}", done + 1, attempt + 1, disturbed));
       say(stderr, "xpubench ab: round {} run again: {}\n", done + 1, disturbed);
@@ -245,7 +263,6 @@ int ab_command::run() const {
     if (!disturbed.empty()) busy_counted.push_back(fmt::format("round {}: {}", done + 1, disturbed)), entry["busy"] = disturbed;
     round_log.push_back(entry);
     ++done;
-    if (!failed.empty()) problems.push_back(failed);
     // A round counts only whole: its two processes are a pair.
     if (whole) {
       base_files.push_back(round_files[0]);
@@ -265,6 +282,8 @@ int ab_command::run() const {
     }
   }
   const int rounds_run = static_cast<int>(round_log.size()) - static_cast<int>(discards.size());
+  if (static_cast<int>(base_files.size()) < rounds_run)  // the last comparison is then not at one of the design's looks
+    stopped += fmt::format(" ({} of them whole pairs, compared)", base_files.size());
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   say(stderr, "xpubench ab: {} rounds in {:.0f} s{}; runs in {}\n", rounds_run, wall,
       discards.empty() ? "" : fmt::format(" ({} more run again: disturbed)", discards.size()), dir.string());
@@ -291,6 +310,10 @@ int ab_command::run() const {
   if (!discards.empty())
     c.notes.push_back(fmt::format("{} round(s) run again because other processes disturbed them (budget {}): {}", discards.size(), retries,
                                   join(discards)));
+  if (!thread_changes.empty())
+    c.notes.push_back(fmt::format("other processes took cores, so the rounds ran on fewer threads than the {} cores: {} (each round's two "
+                                  "processes alike; a change that shows only on every core may not show here)",
+                                  cores, join(thread_changes)));
   if (!busy_counted.empty())
     c.notes.push_back(fmt::format("{} disturbed round(s) counted, the budget of {} re-runs being spent: {}", busy_counted.size(), retries,
                                   join(busy_counted)));

@@ -1,6 +1,8 @@
 #include "ops/shared.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -118,8 +120,23 @@ double dot(const double* x, const double* y, std::size_t count) {
 
 void parallel_for(std::size_t count, double work, const std::function<void(std::size_t)>& fn) {
   const auto n = static_cast<std::int64_t>(count);
+  // An exception may not leave an OpenMP region (it would end the process): the first one is kept,
+  // the remaining indices skipped, and it is thrown again after the loop (std::bad_alloc becomes
+  // the row's "out of host memory", as it would without threads).
+  std::exception_ptr failed;
+  std::atomic<bool> stop = false;
 #pragma omp parallel for schedule(dynamic) if (work > 4e6 && count > 1)
-  for (std::int64_t i = 0; i < n; ++i) fn(static_cast<std::size_t>(i));
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (stop.load(std::memory_order_relaxed)) continue;
+    try {
+      fn(static_cast<std::size_t>(i));
+    } catch (...) {
+#pragma omp critical(xpubench_parallel_for)
+      if (!failed) failed = std::current_exception();
+      stop = true;
+    }
+  }
+  if (failed) std::rethrow_exception(failed);
 }
 
 bool sample_is_all(std::size_t total, double cost_each) { return static_cast<double>(total) * cost_each <= 1.5e8 || total <= verify_sample; }

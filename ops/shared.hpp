@@ -45,6 +45,7 @@ bool sample_is_all(std::size_t total, double cost_each);
 double dot(const double* x, const double* y, std::size_t count);
 // fn(0) ... fn(count - 1), spread over the OpenMP threads when `work` (multiply-adds, say) is
 // enough to pay for them; each index runs on one thread, so results do not depend on the count.
+// An exception from fn stops the loop and is thrown again from here.
 void parallel_for(std::size_t count, double work, const std::function<void(std::size_t)>& fn);
 
 // fp32 accumulation of `terms` products: 8 x 2^-24 x sqrt(terms) + 1e-6.

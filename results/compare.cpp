@@ -422,7 +422,10 @@ result<comparison> compare_runs(const std::vector<compare_input>& base, const st
 bool settled(const comparison_row& r) { return r.outcome != verdict::uncertain && r.outcome != verdict::too_few; }
 
 std::string run_disturbance(const run& r) {
-  const double cpus = std::max(1, r.context.machine.cpu.topology.pus);
+  // In cores (a run's threads are one per core by default; a busy hardware thread takes its core's
+  // sibling with it), from the logical CPUs /proc/stat counts.
+  const auto& t = r.context.machine.cpu.topology;
+  const double cpus = std::max(1, t.cores > 0 ? t.cores : t.pus);
   const double free = std::max(0.0, cpus - std::max(0, r.context.threads));
   for (const auto& m : r.measurements) {
     if (!m.load.measured) continue;

@@ -97,10 +97,10 @@ struct comparison {
 bool settled(const comparison_row& r);
 
 // Why other processes disturbed a run, "" when they did not: the first row whose other processes
-// took more CPU than the cores the run left free (num_cpus - its threads; beyond the sentinel's tick
-// slack of busy_other_fraction of the machine), or whose stolen time was above busy_steal_fraction.
-// With every core in use this is the row's `busy` flag; a one-thread run beside a one-core job on
-// two cores is not disturbed.
+// took more CPU than the cores the run left free (counted in cores: the machine's physical cores -
+// its threads, beyond the sentinel's tick slack of busy_other_fraction of the machine), or whose
+// stolen time was above busy_steal_fraction. With every core in use this is the row's `busy` flag;
+// a one-thread run beside a one-core job on two cores is not disturbed.
 std::string run_disturbance(const run& r);
 
 // Fails (status invalid) when the machines differ and options do not allow it, or a side is empty.

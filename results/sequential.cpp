@@ -62,11 +62,6 @@ double family_from(const std::vector<int>& looks, const std::vector<int>& statis
 
 }  // namespace
 
-double sequential_family_alpha(const std::vector<int>& looks, double nominal, int trials, unsigned long long seed) {
-  if (looks.empty() || trials <= 0) return 0;
-  return family_from(looks, simulated_statistics(looks, trials, seed), trials, nominal);
-}
-
 sequential_design sequential_plan(int rounds, double alpha, int first, int every) {
   sequential_design d;
   if (rounds > sequential_most_rounds || rounds <= first) {

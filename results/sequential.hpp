@@ -10,8 +10,8 @@
 // and the order of their sizes a uniform permutation, so the joint law of the signed-rank
 // statistics at all looks is the same for every noise distribution. It is simulated once per
 // design with a fixed seed; the level is kept below alpha by two standard errors of the
-// simulation. With alpha 0.05 and 8 rounds: looks at 6 and 8, each at a nominal 97.2 % (the
-// range of the six ratios at 6, three Walsh averages off each end at 8), 0.043 together.
+// simulation. With alpha 0.05 and 8 rounds: looks at 6 and 8, each at a nominal 96.9 % (the
+// range of the six ratios at 6, two Walsh averages off each end at 8), 0.044 together.
 #include <vector>
 
 namespace xpu {
@@ -27,9 +27,5 @@ struct sequential_design {
 // is always the last look. rounds above sequential_most_rounds: one look (the fixed design).
 inline constexpr int sequential_most_rounds = 40;
 sequential_design sequential_plan(int rounds, double alpha, int first = 6, int every = 2);
-
-// The simulated chance that at least one of the looks' intervals (each at 1 - nominal, cut as
-// paired_ratio_of cuts) misses the true ratio, over `trials` seeded gates.
-double sequential_family_alpha(const std::vector<int>& looks, double nominal, int trials, unsigned long long seed);
 
 }  // namespace xpu

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <numeric>
 
 #include "ops/shared.hpp"
@@ -42,12 +43,15 @@ std::vector<double> gemm(const gemm_shape& g, const host_buffer& a, const host_b
   ops::parallel_for(starts.size() - 1, static_cast<double>(at.size()) * static_cast<double>(k), [&](std::size_t s) {
     const std::int64_t j0 = static_cast<std::int64_t>(at[order[starts[s]]] % n) / block * block;
     const std::int64_t width = std::min<std::int64_t>(block, g.n - j0);
-    std::vector<double> columns(static_cast<std::size_t>(width) * k), row(k);
+    // Uninitialised: a sample widens a few of the block's columns, and a zero-fill of all would cost
+    // as much as widening them.
+    const auto columns = std::make_unique_for_overwrite<double[]>(static_cast<std::size_t>(width) * k);
+    std::vector<double> row(k);
     std::vector<bool> widened(static_cast<std::size_t>(width));  // a sample needs a few columns, a whole check all
     std::int64_t row_i = -1;
     for (std::size_t e = starts[s]; e < starts[s + 1]; ++e) {
       const auto i = static_cast<std::int64_t>(at[order[e]] / n), j = static_cast<std::int64_t>(at[order[e]] % n);
-      double* column = columns.data() + static_cast<std::size_t>(j - j0) * k;
+      double* column = columns.get() + static_cast<std::size_t>(j - j0) * k;
       if (!widened[static_cast<std::size_t>(j - j0)]) b.widen(runs.b_first(j), runs.b_stride(), k, column), widened[static_cast<std::size_t>(j - j0)] = true;
       if (i != row_i) a.widen(runs.a_first(i), runs.a_stride(), k, row.data()), row_i = i;
       out[order[e]] = ops::dot(row.data(), column, k);

@@ -324,6 +324,39 @@ TEST(reference, gemm_is_the_definition_in_every_layout_and_order) {
       }
 }
 
+TEST(reference, gemm_spread_over_threads_is_the_definition) {
+  // Enough work for ops::parallel_for to use its threads: the same sums, whatever thread took them.
+  std::mt19937_64 rng(5);
+  const gemm_shape g{96, 130, 400, false, true};
+  host_buffer a(element_type::f16, 96 * 400), b(element_type::f16, 400 * 130);
+  ops::fill(a, rng), ops::fill(b, rng);
+  std::vector<std::size_t> all(96 * 130);
+  std::iota(all.begin(), all.end(), std::size_t{0});
+  const auto got = reference::gemm(g, a, b, all);
+  for (std::size_t e = 0; e < all.size(); e += 7) {
+    const std::int64_t i = static_cast<std::int64_t>(e) / 130, j = static_cast<std::int64_t>(e) % 130;
+    double want = 0;
+    for (std::int64_t p = 0; p < 400; ++p) want += a.at(static_cast<std::size_t>(i * 400 + p)) * b.at(static_cast<std::size_t>(j * 400 + p));
+    ASSERT_NEAR(got[e], want, 1e-12 * (1 + std::abs(want))) << i << "," << j;
+  }
+}
+
+TEST(buffers, widen_is_at_for_every_type_and_stride) {
+  std::mt19937_64 rng(9);
+  for (const element_type type :
+       {element_type::f32, element_type::f16, element_type::bf16, element_type::u8, element_type::s8, element_type::s32, element_type::f64}) {
+    host_buffer b(type, 40);
+    std::uniform_int_distribution<int> value(-100, 100);
+    for (std::size_t e = 0; e < 40; ++e) b.set(e, value(rng) / (type == element_type::u8 ? 1.0 : 4.0) + (type == element_type::u8 ? 100 : 0));
+    for (const auto& [first, stride, count] : {std::tuple<std::size_t, std::size_t, std::size_t>{0, 1, 40}, {3, 4, 9}, {39, 1, 1}, {5, 7, 0}}) {
+      std::vector<double> out(count + 1, -12345);
+      b.widen(first, stride, count, out.data());
+      for (std::size_t e = 0; e < count; ++e) ASSERT_EQ(out[e], b.at(first + e * stride)) << to_string(type) << " element " << first + e * stride;
+      EXPECT_EQ(out[count], -12345) << "nothing past the run";
+    }
+  }
+}
+
 TEST(reference, conv_is_the_definition_in_every_layout_stride_pad_and_dilation) {
   std::mt19937_64 rng(11);
   for (const conv_layout layout : {conv_layout::nchw, conv_layout::nhwc})
@@ -334,7 +367,7 @@ TEST(reference, conv_is_the_definition_in_every_layout_stride_pad_and_dilation) 
       const std::size_t total = static_cast<std::size_t>(2 * 4 * c.p() * c.q());
       std::vector<std::size_t> all(total);
       std::iota(all.begin(), all.end(), std::size_t{0});
-      // Every output (the tensors widened once) and a few (read element by element).
+      // Every output and a sample (the tensors widened once), and one output (read element by element).
       for (const auto& at : {all, some_of(total, rng), std::vector<std::size_t>{total / 2}}) {
         const auto got = reference::conv2d(c, x, w, at);
         ASSERT_EQ(got.size(), at.size());

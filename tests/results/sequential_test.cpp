@@ -19,8 +19,8 @@ TEST(sequential_plan, looks_and_the_common_level) {
   EXPECT_EQ(d.looks, (std::vector<int>{6, 8}));
   EXPECT_LE(d.family_alpha, 0.05);
   EXPECT_GT(d.family_alpha, 0.035) << "the level is not spent wastefully";
-  // The range of the six ratios at 6; three Walsh averages off each end at 8 (one fewer than a
-  // single look at 8 drops: the price of the look at 6).
+  // The range of the six ratios at 6; two Walsh averages off each end at 8 (a single look at 8
+  // drops three: the price of the look at 6). The cut counts the dropped ones plus one.
   EXPECT_EQ(signed_rank_cut(6, 1 - d.nominal_alpha), 1u);
   EXPECT_EQ(signed_rank_cut(8, 1 - d.nominal_alpha), 3u);
   EXPECT_EQ(signed_rank_cut(8, 0.95), 4u);
@@ -145,6 +145,13 @@ TEST(run_disturbance, other_processes_against_the_cores_a_run_left_free) {
   unmeasured.measurements[0].load.measured = false;  // no reading: nothing to say
   EXPECT_EQ(run_disturbance(unmeasured), "");
   EXPECT_NE(run_disturbance(loaded_run(2, 2, 0.45, 0)).find("0.90 of 2 cores while 0 were free"), std::string::npos);
+  // Hyperthreads: 4 cores, 8 logical CPUs, a run on 4 threads (its default, one per core) uses every
+  // core; others on 2.4 logical CPUs (1.2 cores' worth) disturb it, the idle siblings are not free.
+  run ht = loaded_run(8, 4, 0.3, 0);
+  ht.context.machine.cpu.topology.cores = 4;
+  EXPECT_NE(run_disturbance(ht), "");
+  ht.context.threads = 2;  // two cores left free
+  EXPECT_EQ(run_disturbance(ht), "");
 }
 
 }  // namespace
