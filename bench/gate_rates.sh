@@ -41,8 +41,8 @@ stop_load() { [[ -n $loader ]] && { kill -- -"$loader" 2> /dev/null || true; wai
 trap stop_load EXIT
 start_load() {
   case $load in
-    steady) setsid nice -n 19 stress-ng --cpu 1 --quiet & loader=$! ;;
-    bursts) setsid bash -c "while :; do timeout ${BURST_ON:-4} nice -n 19 stress-ng --cpu 1 --quiet; sleep ${BURST_OFF:-6}; done" & loader=$! ;;
+    steady) setsid nice -n 19 stress-ng --cpu 1 --quiet 2> /dev/null & loader=$! ;;
+    bursts) setsid bash -c "while :; do timeout ${BURST_ON:-4} nice -n 19 stress-ng --cpu 1 --quiet 2> /dev/null; sleep ${BURST_OFF:-6}; done" & loader=$! ;;
   esac
 }
 mapfile -t names < <("$exe" run --suite ci --device cpu0 --list | awk '$2 == "native" || $2 == "emulated" {print $1}')
