@@ -128,11 +128,15 @@ TEST_F(compare_cli, ab_runs_both_builds_in_rounds_and_catches_a_real_slowdown) {
   const auto doc = nlohmann::json::parse(in);
   EXPECT_EQ(doc["samples"], "paired processes");
   EXPECT_EQ(doc["ab"]["rounds"], 8);
-  // A 2x slowdown is settled at the first look: the gate stops after 6 of its 8 rounds.
+  // Looks after 6 and 8 rounds. A 2x slowdown is usually settled at the first look, but under
+  // ctest's load a round's spread can pass the threshold (the row is then uncertain at 6): either
+  // way the gate says where it stopped and compared the rounds it ran.
   EXPECT_EQ(doc["ab"]["looks"], (std::vector<int>{6, 8}));
-  EXPECT_EQ(doc["ab"]["rounds_run"], 6) << doc["ab"].dump();
-  EXPECT_EQ(doc["base_files"].size(), 6u);
-  EXPECT_NE(r.out.find("stopped after 6 of 8 rounds: every verdict was settled"), std::string::npos) << r.out;
+  const int rounds_run = doc["ab"]["rounds_run"].get<int>();
+  EXPECT_TRUE(rounds_run == 6 || rounds_run == 8) << doc["ab"].dump();
+  EXPECT_EQ(doc["base_files"].size(), static_cast<std::size_t>(rounds_run));
+  EXPECT_NE(r.out.find(rounds_run == 6 ? "stopped after 6 of 8 rounds: every verdict was settled" : "ran all 8 rounds"), std::string::npos)
+      << r.out;
   bool seen = false;
   for (const auto& row : doc["rows"]) {
     if (row["name"] != "cpu0/gemm/fp32/m96n96k96/onednn") continue;
