@@ -125,13 +125,19 @@ void parallel_for(std::size_t count, double work, const std::function<void(std::
   // the row's "out of host memory", as it would without threads).
   std::exception_ptr failed;
   std::atomic<bool> stop = false;
+#ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic) if (work > 4e6 && count > 1)
+#else
+  (void)work;
+#endif
   for (std::int64_t i = 0; i < n; ++i) {
     if (stop.load(std::memory_order_relaxed)) continue;
     try {
       fn(static_cast<std::size_t>(i));
     } catch (...) {
+#ifdef _OPENMP
 #pragma omp critical(xpubench_parallel_for)
+#endif
       if (!failed) failed = std::current_exception();
       stop = true;
     }
