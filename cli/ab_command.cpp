@@ -101,10 +101,7 @@ std::optional<std::size_t> unsettled_rows(const std::vector<std::string>& base_f
 sequential_design gate_design(int rounds, double alpha, bool early_stop) {
   if (early_stop)
     if (sequential_design d = sequential_plan(rounds, alpha); d.nominal_alpha > 0) return d;
-  sequential_design fixed;
-  fixed.looks = {rounds};
-  fixed.nominal_alpha = fixed.family_alpha = alpha;
-  return fixed;
+  return fixed_design(rounds, alpha);
 }
 
 std::string design_note(const sequential_design& d, double alpha, const std::string& stopped) {

@@ -62,13 +62,16 @@ double family_from(const std::vector<int>& looks, const std::vector<int>& statis
 
 }  // namespace
 
-sequential_design sequential_plan(int rounds, double alpha, int first, int every) {
+sequential_design fixed_design(int rounds, double alpha) {
   sequential_design d;
-  if (rounds > sequential_most_rounds || rounds <= first) {
-    d.looks = {rounds};
-    d.nominal_alpha = d.family_alpha = alpha;  // one look: its own level, exactly
-    return d;
-  }
+  d.looks = {rounds};
+  d.nominal_alpha = d.family_alpha = alpha;  // one look: its own level, exactly
+  return d;
+}
+
+sequential_design sequential_plan(int rounds, double alpha, int first, int every) {
+  if (rounds > sequential_most_rounds || rounds <= first) return fixed_design(rounds, alpha);
+  sequential_design d;
   for (int n = first; n < rounds; n += every) d.looks.push_back(n);
   d.looks.push_back(rounds);
   d.trials = 40000;

@@ -27,5 +27,7 @@ struct sequential_design {
 // is always the last look. rounds above sequential_most_rounds: one look (the fixed design).
 inline constexpr int sequential_most_rounds = 40;
 sequential_design sequential_plan(int rounds, double alpha, int first = 6, int every = 2);
+// The fixed design: one look after the last round, at alpha exactly.
+sequential_design fixed_design(int rounds, double alpha);
 
 }  // namespace xpu

@@ -32,16 +32,16 @@ std::vector<double> gemm(const gemm_shape& g, const host_buffer& a, const host_b
   std::vector<std::size_t> order(at.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   const auto n = static_cast<std::size_t>(g.n);
+  const auto block_of = [&](std::size_t e) { return at[e] % n / block; };  // output e's column block
   std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
-    const std::size_t jx = at[x] % n / block, jy = at[y] % n / block;
-    return jx != jy ? jx < jy : at[x] < at[y];
+    return block_of(x) != block_of(y) ? block_of(x) < block_of(y) : at[x] < at[y];
   });
   std::vector<std::size_t> starts;  // where each block's outputs start in `order`
   for (std::size_t e = 0; e < order.size(); ++e)
-    if (e == 0 || at[order[e]] % n / block != at[order[e - 1]] % n / block) starts.push_back(e);
+    if (e == 0 || block_of(order[e]) != block_of(order[e - 1])) starts.push_back(e);
   starts.push_back(order.size());
   ops::parallel_for(starts.size() - 1, static_cast<double>(at.size()) * static_cast<double>(k), [&](std::size_t s) {
-    const std::int64_t j0 = static_cast<std::int64_t>(at[order[starts[s]]] % n) / block * block;
+    const auto j0 = static_cast<std::int64_t>(block_of(order[starts[s]])) * block;
     const std::int64_t width = std::min<std::int64_t>(block, g.n - j0);
     // Uninitialised: a sample widens a few of the block's columns, and a zero-fill of all would cost
     // as much as widening them.
