@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The OpenCL GEMM tuner's two passes (at 256^3 each kernel family's first candidate, then the rest of
-# the two fastest families; then the 4 fastest at 1024^3)
+# the fastest family; then the 4 fastest at 1024^3)
 # against timing every candidate at 1024^3 (opencl.tune=exhaustive), side by side: per precision
 # and round, each from an empty tuning cache, interleaved; the time the tuning run took and the
 # throughput of the tiles each picked (that run's own 1024^3 row). Medians over the rounds. The

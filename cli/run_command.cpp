@@ -4,12 +4,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <numeric>
 #include <set>
 
 #include <fmt/chrono.h>
@@ -17,6 +19,7 @@
 
 #include "cli/output.hpp"
 #include "cli/run_options.hpp"
+#include "core/build_gate.hpp"
 #include "core/units.hpp"
 #include "kernels/registry.hpp"
 #include "ops/operation.hpp"
@@ -121,6 +124,35 @@ clock_record to_record(const cpu_clock& c) {
   return r;
 }
 
+// A helper of prebuild_devices (session/worker.hpp): the cases of this device that the record
+// does not list, shared out through the supervisor's build gate, built and not measured.
+int build_before_timing(const std::vector<planned_case>& cases, const run_options& options, const xpu::run& r, const nlohmann::json& prebuild,
+                        worker_output& out) {
+  const auto gate = prebuild.find("gate");
+  if (gate == prebuild.end() || !gate->is_string()) return out.unavailable("the supervisor's prebuild option names no gate folder"), 0;
+  if (auto opened = build_gate::open(gate->get<std::string>()); !opened) return out.unavailable(opened.error().message), 0;
+  std::set<std::string> done;
+  if (const auto d = prebuild.find("done"); d != prebuild.end() && d->is_array())
+    for (const auto& n : *d)
+      if (n.is_string()) done.insert(n.get<std::string>());
+  const std::string queue = cases.empty() ? "none" : cases.front().dev->info().id;
+  // GEMM first: tuning its tiles is the longest build, and the processes end together when the
+  // longest work starts first (every helper plans the same cases in the same order).
+  std::vector<std::size_t> order(cases.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::ranges::stable_partition(order, [&](std::size_t i) { return cases[i].prob.kind() == kernel_kind::gemm; });
+  const auto claim = [&]() -> std::optional<std::size_t> {
+    for (;;) {
+      const auto next = build_gate::next_claim(queue);
+      if (!next || *next >= order.size()) return std::nullopt;
+      if (!done.contains(cases[order[*next]].name)) return order[*next];
+    }
+  };
+  prebuild_cases(
+      cases, options, r, claim, [&](const planned_case& c) { out.building(c.name); }, [&](const planned_case& c, double) { out.built(c.name); });
+  return 0;
+}
+
 }  // namespace
 
 result<std::unique_ptr<device>> run_command::open_device(const device_info& d, const cpu_info& cpu,
@@ -178,7 +210,9 @@ int run_command::run_worker(const xpu::suite& s, run_options options) const {
   r.context.min_time_s = min_time > 0 ? min_time : s.min_time_s;
   sampling_record(r.context, sampling_rule_for(s));
   r.context.noisy_threshold = noisy_threshold;
-  out.plan(cases.size(), earlier_estimates(cases, earlier_like(r.context, inv->host.hostname).wall_s));
+  const auto prebuild = from_supervisor->options.find("prebuild");
+  const bool builder = prebuild != from_supervisor->options.end() && prebuild->is_object();
+  if (!builder) out.plan(cases.size(), earlier_estimates(cases, earlier_like(r.context, inv->host.hostname).wall_s));
   r.context.threads = threads > 0 ? threads : inv->cpu.topology.cores;
   r.context.seed = seed;
   r.context.clock = calibration;
@@ -187,6 +221,7 @@ int run_command::run_worker(const xpu::suite& s, run_options options) const {
   r.context.idle_w = from_supervisor->idle;
   r.measurements = std::move(done);  // their measured peaks serve % of peak
   options.progress = nullptr;        // the supervisor reports progress
+  if (builder) return build_before_timing(cases, options, r, *prebuild, out);
   g_stop = false;
   g_escalate = true;
   catch_signals();
@@ -256,6 +291,9 @@ void run_command::add_options(CLI::App& sub) {
   sub.add_flag("--resume-foreign", resume_foreign,
                "With --resume: keep the rows even when that run comes from another host, CPU, device, driver, suite or xpubench build "
                "(refused without it)");
+  sub.add_flag("--no-prebuild", no_prebuild,
+               "Build each benchmark's kernels (OpenCL programs, Vulkan pipelines, GEMM tiles) when it runs, not all of them side by "
+               "side in one process per core before any timing (the default; what an earlier run built is not built again)");
   sub.add_flag("--worker", worker, "Internal: measure one device for a supervising `xpubench run`")->group("");
   sub.add_option("--fleet-timeout", fleet_timeout_s,
                  "Under mpirun/srun: seconds rank 0 waits, once it is done, for the other ranks' runs before listing the rest as "
@@ -657,6 +695,7 @@ struct run_command::session {
     iso.open_timeout_s = open_timeout;
     iso.progress = options.progress;
     iso.environment = pages.environment;
+    iso.prebuild_helpers = c.no_prebuild ? 0 : std::clamp(r.context.machine.cpu.topology.cores, 1, 8);
     device_seconds = measure_devices(selected, isolated ? &iso : nullptr, cases, options, r, write, {g_stop, g_signals}, without);
     if (g_stop.load()) r.context.interrupted = true;
     if (r.context.interrupted) r.context.interrupted_by = signal_name(g_signal.load());

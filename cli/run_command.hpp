@@ -46,6 +46,7 @@ struct run_command {
   bool in_process = false;     // no worker processes (debuggers, profilers)
   std::string resume;          // a run file whose rows are kept; only the missing ones are measured
   bool resume_foreign = false; // keep them even from another machine, suite or build
+  bool no_prebuild = false;    // --no-prebuild: each benchmark builds its kernels when it runs
   bool worker = false;         // internal: this process is a worker of a supervising `run`
   const worker_input* from_supervisor = nullptr;  // the worker's input and answers (run_as_worker)
   worker_output* to_supervisor = nullptr;

@@ -1,10 +1,12 @@
 #include "core/files.hpp"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -91,6 +93,36 @@ result<void> replace_file(const std::filesystem::path& path, std::string_view te
   if (::rename(tmp.path().c_str(), path.c_str()) != 0)
     return fail(status::failed, "cannot move the new '{}' into place: {}", name, std::strerror(errno));
   tmp.release();
+  return {};
+}
+
+result<std::filesystem::path> user_cache_dir() {
+  // Under sudo, HOME (and XDG_CACHE_HOME) may still be the user's: a folder created there would
+  // belong to root. Only a home this user owns is used; else the password database's.
+  const auto owned = [](const char* path) {  // or not there yet (created then, by this user)
+    struct stat st {};
+    return ::stat(path, &st) != 0 || st.st_uid == ::geteuid();
+  };
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x == '/' && owned(x)) return std::filesystem::path(x) / "xpubench";
+  if (const char* h = std::getenv("HOME"); h && *h == '/' && owned(h)) return std::filesystem::path(h) / ".cache" / "xpubench";
+  if (const passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_dir && *pw->pw_dir == '/')
+    return std::filesystem::path(pw->pw_dir) / ".cache" / "xpubench";
+  return fail(status::unsupported, "no cache folder: neither XDG_CACHE_HOME nor HOME is set to an absolute path");
+}
+
+result<void> private_folder(const std::filesystem::path& dir, std::string_view what) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir.parent_path(), ec)) std::filesystem::create_directories(dir.parent_path(), ec);
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    return fail(status::failed, "cannot create the {} folder {}: {}", what, dir.string(), std::strerror(errno));
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0) return fail(status::failed, "cannot read the {} folder {}: {}", what, dir.string(), std::strerror(errno));
+  if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid())
+    return fail(status::failed, "the {} folder {} is {}: not used", what, dir.string(),
+                !S_ISDIR(st.st_mode) ? "not a folder (a symlink?)" : "owned by another user");
+  if ((st.st_mode & 077) != 0 && ::chmod(dir.c_str(), 0700) != 0)  // ours, but others could plant files in it
+    return fail(status::failed, "the {} folder {} is open to other users and cannot be made private: {}", what, dir.string(),
+                std::strerror(errno));
   return {};
 }
 

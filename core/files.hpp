@@ -23,4 +23,14 @@ result<void> can_create_in(const std::filesystem::path& path, std::string_view n
 // Writes all of text to fd (EINTR and short writes handled); the error names `name`.
 result<void> write_all(int fd, std::string_view text, std::string_view name);
 
+// $XDG_CACHE_HOME/xpubench (an absolute XDG_CACHE_HOME only, as the XDG spec says), else
+// $HOME/.cache/xpubench, else the password database's home; an error when no home is known
+// (then nothing is cached: never a shared folder another user could plant files in: GEMM tiles, the
+// record of the kernels built before timing).
+result<std::filesystem::path> user_cache_dir();
+
+// Creates dir (mode 0700 for what it creates) and checks that it is a real folder of this user,
+// private to it; errors call it "the <what> folder".
+result<void> private_folder(const std::filesystem::path& dir, std::string_view what);
+
 }  // namespace xpu

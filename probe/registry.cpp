@@ -42,8 +42,8 @@ constexpr probe_fn level_zero = nullptr;
 
 const device_backend table[] = {
     {"cuda", "CUDA", "XPUBENCH_WITH_CUDA", cuda, nullptr, true, cuda_budget, XPU_CUDA_MISSING_REASON},
-    {"opencl", "OpenCL", "XPUBENCH_WITH_OPENCL", opencl, opencl_precisions, true, opencl_memory_budget},
-    {"vulkan", "Vulkan", "XPUBENCH_WITH_VULKAN", vulkan, vulkan_precisions, true, vulkan_memory_budget},
+    {"opencl", "OpenCL", "XPUBENCH_WITH_OPENCL", opencl, opencl_precisions, true, opencl_memory_budget, {}, true},
+    {"vulkan", "Vulkan", "XPUBENCH_WITH_VULKAN", vulkan, vulkan_precisions, true, vulkan_memory_budget, {}, true},
     {"levelzero", "Level Zero", "XPUBENCH_WITH_LEVEL_ZERO", level_zero, nullptr, true, nullptr},
     {"accel", "Linux accel", "", accel_probe_at, nullptr, false, nullptr},
 };

@@ -35,6 +35,9 @@ struct device_backend {
   // Why this build lacks the backend, where the configure step knew (no toolkit found); empty: it
   // was switched off, or its headers were not found.
   std::string_view missing_reason = {};
+  // Compiles its kernels when a run starts (OpenCL programs, Vulkan pipelines): `run` builds every
+  // benchmark's kernels side by side before any timing (session/worker.hpp: prebuild_devices).
+  bool builds_at_run_time = false;
 };
 
 // Every device backend, in the order devices are listed (after cpu0).

@@ -291,6 +291,11 @@ void notes_section(document& doc, const run& r) {
   if (r.context.interrupted) notes.push_back("INTERRUPTED by " + r.context.interrupted_by + ": the run stopped early");
   if (!r.context.resumed_from.empty()) notes.push_back("resumed from " + r.context.resumed_from);
   if (!r.context.host_pages.empty()) notes.push_back("host buffers on " + r.context.host_pages);
+  if (const auto& p = r.context.prebuild) {
+    notes.push_back(fmt::format("kernels built before any timing, {} process(es) per device: {} benchmark(s) in {:.1f} s{}", p->processes, p->built,
+                                p->seconds, p->found ? fmt::format(" ({} built by an earlier run, not again)", p->found) : ""));
+    for (const auto& n : p->notes) notes.push_back("building before timing: " + n);
+  }
   if (notes.empty()) return;
   doc.push_back(heading(3, "Notes"));
   doc.push_back(notes_block(std::move(notes)));

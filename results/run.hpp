@@ -95,6 +95,16 @@ struct clock_record {
   std::optional<double> nominal_hz;
 };
 
+// The kernels built before any timing (session/worker.hpp: prebuild_devices).
+struct prebuild_record {
+  double seconds = 0;                // the step's wall time
+  int processes = 0;                 // per device
+  std::size_t built = 0;             // cases whose kernels were built
+  std::size_t found = 0;             // cases an earlier run built (not built again)
+  std::vector<std::string> devices;  // the devices whose kernels were built
+  std::vector<std::string> notes;    // what went wrong in a process
+};
+
 struct run_context {
   std::string xpubench_version;
   std::string git_sha;
@@ -117,6 +127,7 @@ struct run_context {
   bool finished = false;          // every planned benchmark ran and the run was written whole
   std::string interrupted_by;     // "SIGINT", "SIGTERM", "SIGHUP"
   std::string resumed_from;       // --resume: the run file whose rows this run kept
+  std::optional<prebuild_record> prebuild;  // absent: no kernels were built before timing
   std::map<std::string, double> idle_w;     // device id -> idle power (--idle-baseline)
   std::optional<model_profile> model;       // the suite's [model]: what one token costs in its problems
   inventory machine;

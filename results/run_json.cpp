@@ -23,6 +23,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(contention, measured, steal_frac
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(clock_record, hz, method, basis, rejected, notes, add_chain_hz, multiply_chain_hz,
                                                 peak_implied_hz, peak_ops_per_cycle, nominal_hz)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(model_step, run, count)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(prebuild_record, seconds, processes, built, found, devices, notes)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(model_profile, name, source, weight_type, tokens, weight_bytes, prefill, decode, inference, notes)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(measurement, name, device, backend, kernel, precision, problem, implementation,
                                                 state, reason, support, support_reason, notes, dispatch, dispatch_warning,
@@ -41,7 +42,8 @@ nlohmann::json context_fields(const run_context& c) {
           {"measured_clock_hz", c.measured_clock_hz}, {"clock", c.clock}, {"libraries", c.libraries}, {"host_pages", c.host_pages}, {"seed", c.seed},
           {"interrupted", c.interrupted}, {"interrupted_by", c.interrupted_by}, {"finished", c.finished}, {"idle_w", c.idle_w},
           {"resumed_from", c.resumed_from.empty() ? nlohmann::json() : nlohmann::json(c.resumed_from)},
-          {"model", c.model ? nlohmann::json(*c.model) : nlohmann::json()}};
+          {"model", c.model ? nlohmann::json(*c.model) : nlohmann::json()},
+          {"prebuild", c.prebuild ? nlohmann::json(*c.prebuild) : nlohmann::json()}};
 }
 
 // Google Benchmark's context fields, filled from the inventory.
@@ -150,6 +152,7 @@ result<run> run_from_json(const nlohmann::json& doc, std::string_view file) {
     r.context.interrupted = x.value("interrupted", false);
     r.context.interrupted_by = x.value("interrupted_by", "");
     r.context.resumed_from = x.value("resumed_from", "");
+    if (const auto p = x.find("prebuild"); p != x.end() && p->is_object()) r.context.prebuild = p->get<prebuild_record>();
     // Runs written before the flag existed count as finished unless they say they were interrupted.
     r.context.finished = x.value("finished", !r.context.interrupted);
     r.context.clock = x.value("clock", clock_record{});

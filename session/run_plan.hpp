@@ -43,7 +43,8 @@ result<device_selection> select_devices(const selection_request& request, const 
                                         const std::atomic<bool>& stop);
 
 // Every benchmark: with `iso`, in one worker process per selected device, one device after another
-// (the seconds each took are returned); without, `cases` in this process. Rows land in r as they
+// (the seconds each took are returned), the kernels of them all built first (prebuild_devices, when
+// iso asks for helpers: r.context.prebuild); without, `cases` in this process. Rows land in r as they
 // are measured (on_result after each); a device that cannot be measured is added to `without`.
 std::map<std::string, double> measure_devices(const std::vector<device_info>& selected, const isolation* iso, const std::vector<planned_case>& cases,
                                               const run_options& options, run& r, const std::function<void(const run&)>& on_result,

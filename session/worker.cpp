@@ -1,16 +1,23 @@
 #include "session/worker.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 
 #include <fmt/format.h>
 
+#include "core/files.hpp"
+#include "probe/registry.hpp"
 #include "results/run_json.hpp"
 #include "session/subprocess.hpp"
 
@@ -86,6 +93,8 @@ worker_output::~worker_output() {
 
 void worker_output::start(const measurement& m) { line("start", measurement_to_json(m).dump()); }
 void worker_output::finished(const measurement& m) { line("result", measurement_to_json(m).dump()); }
+void worker_output::building(const std::string& name) { line("building", nlohmann::json(name).dump()); }
+void worker_output::built(const std::string& name) { line("built", nlohmann::json(name).dump()); }
 
 void worker_output::line(std::string_view kind, std::string_view payload) {
   // One write per line, flushed: the supervisor must see each line as soon as it is true.
@@ -240,6 +249,149 @@ void supervise_device(const device_info& d, const isolation& iso, run& r, const 
       return;
     }
   }
+}
+
+// ---- kernels built before any timing
+
+namespace {
+
+constexpr const char* record_file = "prebuilt.json";
+constexpr std::size_t record_devices = 32, record_cases = 4096;
+
+// This binary, for the record: another build may build other kernels.
+std::string binary_identity() {
+  struct stat st {};
+  if (::stat(self_executable().c_str(), &st) != 0) return "";
+  return fmt::format("{} bytes, modified {}.{:09}", st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+}
+
+std::string record_key(const device_info& d, const std::string& binary) { return fmt::format("{} | {} | {}", d.name, d.driver_version, binary); }
+
+// The record: {key: [case names without the device id]}; a damaged one is only a record: empty.
+nlohmann::json record_read(const std::filesystem::path& dir) {
+  std::ifstream in(dir / record_file);
+  if (!in) return nlohmann::json::object();
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  return j.is_object() ? j : nlohmann::json::object();
+}
+
+result<void> record_add(const std::filesystem::path& dir, const std::map<std::string, std::vector<std::string>>& built) {
+  nlohmann::json record = record_read(dir);
+  for (const auto& [key, names] : built) {
+    nlohmann::json& list = record[key];
+    if (!list.is_array()) list = nlohmann::json::array();
+    for (const auto& n : names)
+      if (list.size() < record_cases && std::ranges::find(list, nlohmann::json(n)) == list.end()) list.push_back(n);
+  }
+  for (auto it = record.begin(); it != record.end();) {  // an earlier binary's entry for the same device and driver is stale
+    const bool stale = std::ranges::any_of(built, [&](const auto& b) {
+      const auto same_device = b.first.substr(0, b.first.rfind(" | ") + 3);
+      return it.key() != b.first && it.key().starts_with(same_device);
+    });
+    it = stale ? record.erase(it) : std::next(it);
+  }
+  for (auto it = record.begin(); record.size() > record_devices && it != record.end();)  // and it stays small
+    it = built.contains(it.key()) ? std::next(it) : record.erase(it);
+  if (auto ok = private_folder(dir, "cache"); !ok) return ok;
+  return replace_file(dir / record_file, record.dump(1) + "\n", (dir / record_file).string(), 0600);
+}
+
+}  // namespace
+
+std::optional<prebuild_record> prebuild_devices(const std::vector<device_info>& devices, const isolation& iso, interruption in) {
+  prebuild_record out;
+  std::vector<const device_info*> builders;
+  for (const device_info& d : devices)
+    if (const device_backend* b = device_backend_find(d.backend); b && b->builds_at_run_time) builders.push_back(&d);
+  if (builders.empty() || iso.prebuild_helpers < 1) return std::nullopt;
+  out.processes = iso.prebuild_helpers;
+  const auto begun = clock::now();
+  std::string folder = (std::filesystem::temp_directory_path() / "xpubench-build.XXXXXX").string();
+  if (!::mkdtemp(folder.data())) {
+    out.notes.push_back(fmt::format("no kernels built before timing: cannot create a folder in {}: {}", std::filesystem::temp_directory_path().string(),
+                                    std::strerror(errno)));
+    return out;
+  }
+  const auto cache = user_cache_dir();
+  const nlohmann::json record = cache ? record_read(*cache) : nlohmann::json::object();
+  const std::string binary = binary_identity();
+  struct helper {
+    const device_info* d;
+    subprocess p;
+    std::string building;  // the case it builds now
+    double waited;         // what its deadline allows
+    clock::time_point deadline;
+    bool done = false;
+  };
+  std::vector<helper> helpers;
+  std::string ids;
+  for (const device_info* d : builders) {
+    nlohmann::json done = nlohmann::json::array();
+    if (const auto it = record.find(record_key(*d, binary)); !binary.empty() && it != record.end() && it->is_array())
+      for (const auto& n : *it)
+        if (n.is_string()) done.push_back(fmt::format("{}/{}", d->id, n.get<std::string>()));
+    out.found += done.size();
+    nlohmann::json options = iso.options;
+    options["prebuild"] = {{"gate", folder}, {"done", std::move(done)}};
+    const std::string input = worker_input_text({options, d->id, {}, {}, {}});
+    for (int i = 0; i < iso.prebuild_helpers; ++i) {
+      auto p = subprocess::start({self_executable(), "run", "--worker"}, input, nullptr, 12, iso.environment);
+      if (!p) {
+        out.notes.push_back(fmt::format("{}: cannot start a process to build kernels: {}", d->id, p.error().message));
+        break;
+      }
+      helpers.push_back({d, std::move(*p), {}, iso.open_timeout_s, subprocess::after(iso.open_timeout_s)});
+    }
+    ids += (ids.empty() ? "" : ", ") + d->id;
+    out.devices.push_back(d->id);
+  }
+  if (iso.progress) iso.progress(fmt::format("building the kernels of {} before timing ({} processes each)", ids, iso.prebuild_helpers));
+  std::map<std::string, std::vector<std::string>> built;  // record key -> case names without the device id
+  const int signals_seen = in.count.load();
+  const auto interrupt = [&] { return in.count.load() != signals_seen; };
+  for (bool stopped = false, running = true; running && !stopped;) {
+    running = false;
+    for (helper& h : helpers) {
+      if (h.done || stopped) continue;
+      running = true;
+      std::string line;
+      const auto ev = h.p.next(line, std::min(h.deadline, clock::now() + std::chrono::milliseconds(20)), interrupt);
+      if (ev == subprocess::event::line) {
+        const auto [kind, payload] = split_line(line);
+        const auto name = nlohmann::json::parse(payload, nullptr, false);
+        if ((kind == "building" || kind == "built") && name.is_string()) {
+          h.building = kind == "building" ? name.get<std::string>() : "";
+          h.waited = iso.timeout_s;
+          h.deadline = subprocess::after(iso.timeout_s);
+          if (const std::string n = name.get<std::string>(); kind == "built" && n.starts_with(h.d->id + "/"))
+            built[record_key(*h.d, binary)].push_back(n.substr(h.d->id.size() + 1)), ++out.built;
+        } else if (kind == "unavailable") {
+          out.notes.push_back(fmt::format("{}: a process building kernels could not open the device: {:.300}", h.d->id, payload));
+        }
+      } else if (ev == subprocess::event::ended) {
+        h.done = true;
+        if (h.p.ended_by_signal() || h.p.exit_code() != 0)
+          out.notes.push_back(h.p.with_tail(fmt::format("{}: a process building kernels{} ended with {}; the measuring worker builds what is left",
+                                                        h.d->id, h.building.empty() ? "" : " (" + h.building + ")", h.p.how_it_ended())));
+      } else if (ev == subprocess::event::deadline && clock::now() >= h.deadline) {
+        h.p.kill_and_reap();
+        h.done = true;
+        out.notes.push_back(fmt::format("{}: a process building kernels took more than {:.0f} s {}; it was killed", h.d->id, h.waited,
+                                        h.building.empty() ? "opening the device" : "on " + h.building));
+      } else if (ev == subprocess::event::interrupted) {
+        stopped = true;
+      }
+    }
+  }
+  for (helper& h : helpers)
+    if (!h.done) h.p.kill_and_reap();  // interrupted
+  if (cache && !built.empty() && !binary.empty())
+    if (auto ok = record_add(*cache, built); !ok) out.notes.push_back("the record of the kernels built was not kept: " + ok.error().message);
+  std::error_code ec;
+  std::filesystem::remove_all(folder, ec);
+  out.seconds = std::chrono::duration<double>(clock::now() - begun).count();
+  if (iso.progress) iso.progress(fmt::format(" {:.1f} s, {} built{}\n", out.seconds, out.built, out.found ? fmt::format(", {} built before", out.found) : ""));
+  return out;
 }
 
 }  // namespace xpu

@@ -18,6 +18,9 @@
 //   start <measurement JSON>      a case begins (its row skeleton)
 //   result <measurement JSON>     a case's finished row
 //   interrupted                   it stopped early on a signal
+// A helper that builds kernels before the run's timing (options carry `prebuild`) answers instead:
+//   building <JSON string>        it starts building this case's kernels
+//   built <JSON string>           it has (a case that failed to build says nothing)
 #include <atomic>
 #include <cstdio>
 #include <functional>
@@ -43,6 +46,7 @@ struct isolation {
   double open_timeout_s = 120;           // probing, opening the device and planning
   progress_sink progress = progress_to(stderr);  // empty: quiet
   std::vector<std::string> environment;  // "NAME=value" entries the workers get beside this process's environment
+  int prebuild_helpers = 0;              // processes per device building kernels before any timing (0: none; prebuild_devices)
 };
 
 // Signals the supervisor has received (SIGINT, SIGTERM, SIGHUP): the first lets the worker finish
@@ -56,6 +60,18 @@ struct interruption {
 // on_result after each; a device that cannot be opened adds a line to `without` instead.
 void supervise_device(const device_info& d, const isolation& iso, run& r, const std::function<void(const run&)>& on_result,
                       interruption in, std::vector<std::string>& without);
+
+// Before any timing (issue 30), the kernels of every device whose backend builds them at run time
+// (probe/registry: OpenCL programs, Vulkan pipelines, the GEMM tiles tuned) are built by
+// iso.prebuild_helpers worker processes per device, all devices at once, sharing the cases out
+// (core/build_gate: a tuner's timed launches run while no other helper compiles). Drivers cache
+// what was built (PoCL's program cache, Mesa's shader cache, the tuning cache) and the measuring
+// worker finds it there. Cases this binary built before for the same device and driver (a record
+// in the user's cache folder) are not built again. A helper that fails, crashes or hangs (killed
+// after iso.timeout_s on one case) costs only its own time: the measuring worker builds what is
+// left and reports what fails.
+// Nothing (nullopt) when no device builds at run time or no helpers were asked for.
+std::optional<prebuild_record> prebuild_devices(const std::vector<device_info>& devices, const isolation& iso, interruption in);
 
 // ---- the worker's side
 
@@ -91,6 +107,8 @@ class worker_output {
   void start(const measurement& m);
   void finished(const measurement& m);
   void interrupted() { line("interrupted"); }
+  void building(const std::string& name);
+  void built(const std::string& name);
 
  private:
   explicit worker_output(std::FILE* out) : m_out(out) {}

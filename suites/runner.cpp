@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "core/build_gate.hpp"
 #include "core/units.hpp"
 #include "probe/cpu_load.hpp"
 #include "probe/registry.hpp"
@@ -375,6 +376,31 @@ measurement run_one(const planned_case& c, const planned_case* next, const run_o
 }
 
 }  // namespace
+
+void prebuild_cases(const std::vector<planned_case>& cases, const run_options& options, const run& r,
+                    const std::function<std::optional<std::size_t>()>& claim, const std::function<void(const planned_case&)>& started,
+                    const std::function<void(const planned_case&, double)>& built) {
+  kept_buffers kept;  // the last case's inputs: the next claimed case may measure the same problem
+  for (auto i = claim(); i && *i < cases.size(); i = claim()) {
+    const planned_case& c = cases[*i];
+    measurement m = measurement_skeleton(c);
+    if (m.state != status::ok || c.implementation.empty()) continue;
+    started(c);
+    const auto begun = std::chrono::steady_clock::now();
+    try {
+      host_buffers buffers;
+      build_gate::building section;
+      auto ready = prepare_case(c, options, r, buffers, kept, m);
+      if (!ready || !ready->run_seconds(1)) continue;
+      ready.reset();
+      kept = {c.prob.id(), std::move(buffers)};
+    } catch (const std::exception&) {  // out of memory, or anything else: the measuring worker says what
+      kept = {};
+      continue;
+    }
+    built(c, std::chrono::duration<double>(std::chrono::steady_clock::now() - begun).count());
+  }
+}
 
 sampling_rule sampling_of(const run_context& c) {
   sampling_rule rule;

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "core/build_gate.hpp"
 #include "core/half.hpp"
 #include "xpubench/version.hpp"
 
@@ -158,14 +159,15 @@ result<std::pair<gemm_params, std::string>> cl_device::gemm_tuned(precision type
   if (m_options.gemm) return std::pair{*m_options.gemm, std::string("given")};
   if (!m_options.tune) return std::pair{gemm_candidates().front(), std::string("defaults: --no-tune")};
   if (auto it = m_tuned.find(type); it != m_tuned.end()) return it->second;
-  const auto dir = m_options.tuning_cache.empty() ? tuning_cache_dir() : result<std::filesystem::path>(m_options.tuning_cache);
+  const auto dir = m_options.tuning_cache.empty() ? user_cache_dir() : result<std::filesystem::path>(m_options.tuning_cache);
   const tuning_key key{m_info.name, m_info.driver_version, std::string(to_string(type)), gemm_kernels_key(m_options.tuning_size)};
   const auto candidates = gemm_candidates(m_info.type == "cpu", type == precision::int8 && m_info.opencl->integer_dot_product);
   if (dir && !m_options.tune_exhaustive)
     if (auto cached = tuning_lookup(*dir, key, candidates)) return m_tuned[type] = {*cached, "tuned, from the cache in " + dir->string()};
   // The least work that finds the best tiles: candidates timed once on an (n/4)^3 problem (1/64
-  // of the work; one warm-up launch first; every family's first, then the two fastest families'
-  // others), then the `finalists` fastest there timed on the n^3
+  // of the work; one warm-up launch first; every family's first, then the fastest family's others:
+  // with the two fastest families' others, PoCL picked tiles as fast, for 5 more compiles a
+  // precision on a cold start), then the `finalists` fastest there timed on the n^3
   // problem (one warm-up launch, then two timed); the fastest at n^3 wins. n = 1024 by default:
   // cache behaviour at 512^3 picked tiles that were 30 % slower at 1024^3 on PoCL, which is why
   // the final choice is made at n. A tuning size below 512, or opencl.tune=exhaustive, times every
@@ -181,13 +183,18 @@ result<std::pair<gemm_params, std::string>> cl_device::gemm_tuned(precision type
   };
   std::string failures;
   // Each candidate's seconds for `launches` timed launches of an size^3 GEMM (after one warm-up), or nullopt.
-  const auto timed = [&](const gemm_params& c, std::int64_t size, const host_buffers& in, int launches) -> std::optional<double> {
+  // The final timings (alone: with `alone`) hold the build gate: beside the processes that build a
+  // run's kernels before timing, none compiles meanwhile. The coarse pass only ranks families and
+  // keeps four finalists: it runs beside them.
+  const auto timed = [&](const gemm_params& c, std::int64_t size, const host_buffers& in, int launches, bool alone) -> std::optional<double> {
     auto ready = gemm_with(problem{gemm_shape{size, size, size}, type}, in, c, "tuning");
     if (!ready) {
       failures += fmt::format("; {}: {}", c.describe(), ready.error().message.substr(0, 120));
       return std::nullopt;
     }
-    if (!(*ready)->run_seconds(1)) return std::nullopt;
+    if (!(*ready)->run_seconds(1)) return std::nullopt;  // compiles the work-group function on PoCL
+    std::optional<build_gate::timing> exclusive;
+    if (alone) exclusive.emplace();
     auto t = (*ready)->run_seconds(launches);
     return t ? std::optional(*t) : std::nullopt;
   };
@@ -198,20 +205,20 @@ result<std::pair<gemm_params, std::string>> cl_device::gemm_tuned(precision type
   if (const std::int64_t coarse = n / 4 / 64 * 64; coarse >= 128 && finals.size() > finalists && !m_options.tune_exhaustive) {
     const host_buffers small = inputs(coarse);
     std::vector<std::pair<double, gemm_params>> ranked;
-    // Family first: each kernel family's first candidate, then the rest of the two fastest families
-    // only (on CPU devices 4 families, 21 candidates; each costs a compile on a cold start).
+    // Family first: each kernel family's first candidate, then the rest of the fastest family only
+    // (on CPU devices 4 families, 21 candidates; each costs a compile on a cold start).
     std::map<int, double> family_s;
     for (const gemm_params& c : finals)
       if (!family_s.contains(gemm_family(c)))
-        if (const auto t = timed(c, coarse, small, 1)) ranked.emplace_back(*t, c), family_s[gemm_family(c)] = *t;
+        if (const auto t = timed(c, coarse, small, 1, false)) ranked.emplace_back(*t, c), family_s[gemm_family(c)] = *t;
     std::vector<std::pair<double, int>> families;
     for (const auto& [f, t] : family_s) families.emplace_back(t, f);
     std::ranges::sort(families);
-    if (families.size() > 2) families.resize(2);
+    if (families.size() > 1) families.resize(1);
     for (const gemm_params& c : finals)
       if (std::ranges::find(families, gemm_family(c), &std::pair<double, int>::second) != families.end() &&
           std::ranges::find(ranked, c, &std::pair<double, gemm_params>::second) == ranked.end())
-        if (const auto t = timed(c, coarse, small, 1)) ranked.emplace_back(*t, c);
+        if (const auto t = timed(c, coarse, small, 1, false)) ranked.emplace_back(*t, c);
     std::ranges::stable_sort(ranked, {}, &std::pair<double, gemm_params>::first);
     if (!ranked.empty()) {  // none ran at the coarse size: every candidate is tried at n
       finals.clear();
@@ -223,7 +230,7 @@ result<std::pair<gemm_params, std::string>> cl_device::gemm_tuned(precision type
   std::optional<gemm_params> best;
   double best_s = 0;
   for (const gemm_params& c : finals)
-    if (const auto t = timed(c, n, in, 2); t && (!best || *t < best_s)) best = c, best_s = *t;
+    if (const auto t = timed(c, n, in, 2, true); t && (!best || *t < best_s)) best = c, best_s = *t;
   if (!best) return fail(status::unsupported, "no GEMM candidate built and ran on {}{}", m_info.id, failures);
   const double ops = 2.0 * static_cast<double>(n * n * n) * 2 / best_s;
   std::string how = "tuned now";

@@ -17,7 +17,7 @@ struct opencl_options {
   // Extra build options appended to every program (tests use it to break a kernel on purpose).
   std::string extra_build_options;
   bool tune = true;                       // time the GEMM candidates once per device (false: defaults)
-  std::filesystem::path tuning_cache;     // empty: tuning_cache_dir()
+  std::filesystem::path tuning_cache;     // empty: user_cache_dir()
   int tuning_size = 1024;                 // candidates are timed on an n^3 GEMM (tests use a small one)
   std::optional<gemm_params> gemm = std::nullopt;  // these GEMM tiles, no tuning (tests verify every candidate)
   bool tune_exhaustive = false;           // every candidate at tuning_size, not only the coarse pass's finalists; the cache not read

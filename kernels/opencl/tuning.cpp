@@ -1,13 +1,9 @@
 #include "kernels/opencl/tuning.hpp"
 
-#include <pwd.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -48,20 +44,6 @@ std::vector<gemm_params> gemm_candidates(bool cpu_device, bool int8_dot) {
   return c;
 }
 
-result<std::filesystem::path> tuning_cache_dir() {
-  // Under sudo, HOME (and XDG_CACHE_HOME) may still be the user's: a folder created there would
-  // belong to root. Only a home this user owns is used; else the password database's.
-  const auto owned = [](const char* path) {  // or not there yet (created then, by this user)
-    struct stat st {};
-    return ::stat(path, &st) != 0 || st.st_uid == ::geteuid();
-  };
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x == '/' && owned(x)) return std::filesystem::path(x) / "xpubench";
-  if (const char* h = std::getenv("HOME"); h && *h == '/' && owned(h)) return std::filesystem::path(h) / ".cache" / "xpubench";
-  if (const passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_dir && *pw->pw_dir == '/')
-    return std::filesystem::path(pw->pw_dir) / ".cache" / "xpubench";
-  return fail(status::unsupported, "no cache folder: neither XDG_CACHE_HOME nor HOME is set to an absolute path");
-}
-
 std::uint64_t text_hash(std::string_view text) {
   std::uint64_t h = 14695981039346656037ull;
   for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
@@ -71,23 +53,6 @@ std::uint64_t text_hash(std::string_view text) {
 namespace {
 
 constexpr const char* file_name = "opencl-gemm-tuning.json";
-
-// Creates dir (mode 0700 for what it creates) and checks that it is a real folder of this user.
-result<void> private_folder(const std::filesystem::path& dir) {
-  std::error_code ec;
-  if (!std::filesystem::exists(dir.parent_path(), ec)) std::filesystem::create_directories(dir.parent_path(), ec);
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-    return fail(status::failed, "cannot create the tuning cache folder {}: {}", dir.string(), std::strerror(errno));
-  struct stat st {};
-  if (::lstat(dir.c_str(), &st) != 0) return fail(status::failed, "cannot read the tuning cache folder {}: {}", dir.string(), std::strerror(errno));
-  if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid())
-    return fail(status::failed, "the tuning cache folder {} is {}: not used", dir.string(),
-                !S_ISDIR(st.st_mode) ? "not a folder (a symlink?)" : "owned by another user");
-  if ((st.st_mode & 077) != 0 && ::chmod(dir.c_str(), 0700) != 0)  // ours, but others could plant tiles in it
-    return fail(status::failed, "the tuning cache folder {} is open to other users and cannot be made private: {}", dir.string(),
-                std::strerror(errno));
-  return {};
-}
 
 nlohmann::json read_cache(const std::filesystem::path& dir) {
   std::ifstream in(dir / file_name);
@@ -135,7 +100,7 @@ result<void> tuning_store(const std::filesystem::path& dir, const tuning_key& ke
   cache[key.text()] = {{"device", key.device}, {"driver_version", key.driver_version}, {"precision", key.precision}, {"kernels", key.kernels},
                        {"wg_m", p.wg_m}, {"wg_n", p.wg_n}, {"rm", p.rm}, {"rn", p.rn}, {"tk", p.tk}, {"direct", p.direct}, {"vec", p.vec}, {"dot4", p.dot4},
                        {"ops_per_s", ops_per_s}};
-  if (auto ok = private_folder(dir); !ok) return ok;
+  if (auto ok = private_folder(dir, "tuning cache"); !ok) return ok;
   return replace_file(dir / file_name, cache.dump(1) + "\n", (dir / file_name).string(), 0600);
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/files.hpp"
 
 namespace xpu {
 
@@ -29,10 +30,6 @@ struct gemm_params {
 // cl_khr_integer_dot_product) adds the packed-dot kernel's.
 std::vector<gemm_params> gemm_candidates(bool cpu_device = false, bool int8_dot = false);
 
-// $XDG_CACHE_HOME/xpubench (an absolute XDG_CACHE_HOME only, as the XDG spec says), else
-// $HOME/.cache/xpubench, else the password database's home; an error when no home is known
-// (then nothing is cached: never a shared folder another user could plant tiles in).
-result<std::filesystem::path> tuning_cache_dir();
 
 struct tuning_key {
   std::string device;          // device name

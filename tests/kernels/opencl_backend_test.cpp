@@ -293,13 +293,13 @@ TEST(tuning_cache, planted_or_foreign_entries_are_never_used) {
 TEST(tuning_cache, lives_under_the_users_cache_never_a_shared_folder) {
   const std::string old_xdg = std::getenv("XDG_CACHE_HOME") ? std::getenv("XDG_CACHE_HOME") : "";
   ::setenv("XDG_CACHE_HOME", "relative/path", 1);  // the XDG spec: relative values are ignored
-  const auto dir = tuning_cache_dir();
+  const auto dir = user_cache_dir();
   ASSERT_TRUE(dir) << dir.error().message;
   EXPECT_TRUE(dir->is_absolute());
   EXPECT_EQ(dir->string().find("relative"), std::string::npos);
   EXPECT_EQ(dir->string().rfind(std::filesystem::temp_directory_path().string(), 0), std::string::npos);
   ::setenv("XDG_CACHE_HOME", "/somewhere/cache", 1);
-  EXPECT_EQ(tuning_cache_dir().value(), std::filesystem::path("/somewhere/cache/xpubench"));
+  EXPECT_EQ(user_cache_dir().value(), std::filesystem::path("/somewhere/cache/xpubench"));
   if (old_xdg.empty()) ::unsetenv("XDG_CACHE_HOME");
   else ::setenv("XDG_CACHE_HOME", old_xdg.c_str(), 1);
 }
