@@ -125,12 +125,15 @@ clock_record to_record(const cpu_clock& c) {
 }
 
 // A helper of prebuild_devices (session/worker.hpp): the cases of this device that the record
-// does not list, shared out through the supervisor's build gate, built and not measured.
+// does not list, shared out through the supervisor's build gate, built and not measured. A gate or
+// queue that fails is said on stderr with exit code 1 (the supervisor notes it with those lines).
 int build_before_timing(const std::vector<planned_case>& cases, const run_options& options, const xpu::run& r, const nlohmann::json& prebuild,
                         worker_output& out) {
   const auto gate = prebuild.find("gate");
-  if (gate == prebuild.end() || !gate->is_string()) return out.unavailable("the supervisor's prebuild option names no gate folder"), 0;
-  if (auto opened = build_gate::open(gate->get<std::string>()); !opened) return out.unavailable(opened.error().message), 0;
+  if (gate == prebuild.end() || !gate->is_string()) return say(stderr, "xpubench run --worker: the supervisor's prebuild option names no gate folder\n"), 1;
+  if (auto opened = build_gate::open(gate->get<std::string>()); !opened) return say(stderr, "xpubench run --worker: {}\n", opened.error().message), 1;
+  const auto share = prebuild.find("memory_share");
+  const double memory_share = share != prebuild.end() && share->is_number() && share->get<double>() > 0 && share->get<double>() <= 1 ? share->get<double>() : 1.0;
   std::set<std::string> done;
   if (const auto d = prebuild.find("done"); d != prebuild.end() && d->is_array())
     for (const auto& n : *d)
@@ -141,15 +144,19 @@ int build_before_timing(const std::vector<planned_case>& cases, const run_option
   std::vector<std::size_t> order(cases.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::ranges::stable_partition(order, [&](std::size_t i) { return cases[i].prob.kind() == kernel_kind::gemm; });
+  std::string failed;
   const auto claim = [&]() -> std::optional<std::size_t> {
     for (;;) {
       const auto next = build_gate::next_claim(queue);
+      if (!next) failed = next.error().message;
       if (!next || *next >= order.size()) return std::nullopt;
       if (!done.contains(cases[order[*next]].name)) return order[*next];
+      out.found(cases[order[*next]].name);  // an earlier run built it
     }
   };
   prebuild_cases(
-      cases, options, r, claim, [&](const planned_case& c) { out.building(c.name); }, [&](const planned_case& c, double) { out.built(c.name); });
+      cases, options, r, memory_share, claim, [&](const planned_case& c) { out.building(c.name); }, [&](const planned_case& c) { out.built(c.name); });
+  if (!failed.empty()) return say(stderr, "xpubench run --worker: {}\n", failed), 1;
   return 0;
 }
 

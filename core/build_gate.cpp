@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace xpu::build_gate {
@@ -18,8 +19,16 @@ struct gate {
   int depth = 0;    // nested building sections
 } g;
 
-void take(int fd, int how) {
-  while (::flock(fd, how) != 0 && errno == EINTR) {
+// A lock the file system refuses (ENOLCK on some network folders) leaves the gate open for good:
+// builders then compile beside a timer, and the tuner's timings are as noisy as without helpers.
+// Said once on stderr (the supervisor keeps a helper's last lines); the work queue reports its own.
+bool take(int fd, int how) {
+  for (;;) {
+    if (::flock(fd, how) == 0) return true;
+    if (errno == EINTR) continue;
+    std::fprintf(stderr, "xpubench: the build gate's lock failed (%s): it no longer holds builders back\n", std::strerror(errno));
+    g.lock = -1;
+    return false;
   }
 }
 
@@ -39,11 +48,16 @@ result<void> open(const std::filesystem::path& dir) {
 }
 
 result<std::uint64_t> next_claim(std::string_view name) {
-  if (g.lock < 0) return fail(status::failed, "no build gate is open");
+  if (g.dir.empty()) return fail(status::failed, "no build gate is open");
   const auto path = g.dir / (std::string(name) + ".queue");
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return fail(status::failed, "cannot open the work queue {}: {}", path.string(), std::strerror(errno));
-  take(fd, LOCK_EX);
+  while (::flock(fd, LOCK_EX) != 0)
+    if (errno != EINTR) {
+      const int e = errno;
+      ::close(fd);
+      return fail(status::failed, "cannot lock the work queue {}: {}", path.string(), std::strerror(e));
+    }
   std::uint64_t next = 0;
   const bool ok = ::pread(fd, &next, sizeof next, 0) >= 0;  // a new file reads 0 bytes: index 0
   const std::uint64_t after = next + 1;
@@ -56,10 +70,10 @@ result<std::uint64_t> next_claim(std::string_view name) {
 
 building::building() {
   if (g.lock < 0 || g.depth++ > 0 || g.held) return;
-  take(g.turnstile, LOCK_EX);  // behind a timer that is waiting
-  take(g.lock, LOCK_SH);
-  take(g.turnstile, LOCK_UN);
-  g.held = LOCK_SH;
+  if (!take(g.turnstile, LOCK_EX)) return;  // behind a timer that is waiting
+  const bool held = take(g.lock, LOCK_SH);
+  ::flock(g.turnstile, LOCK_UN);  // whatever became of the lock: others must not wait here for good
+  g.held = held ? LOCK_SH : 0;
 }
 
 building::~building() {
@@ -71,18 +85,18 @@ building::~building() {
 timing::timing() {
   if (g.lock < 0) return;
   // Give a shared hold up first: two timers that each held one would otherwise wait on each other.
-  if (g.held) take(g.lock, LOCK_UN);
-  take(g.turnstile, LOCK_EX);  // no new builder starts while this waits
-  take(g.lock, LOCK_EX);
-  take(g.turnstile, LOCK_UN);
-  g.held = LOCK_EX;
+  if (g.held && !take(g.lock, LOCK_UN)) return;
+  g.held = 0;
+  if (!take(g.turnstile, LOCK_EX)) return;  // no new builder starts while this waits
+  const bool held = take(g.lock, LOCK_EX);
+  ::flock(g.turnstile, LOCK_UN);  // whatever became of the lock: others must not wait here for good
+  g.held = held ? LOCK_EX : 0;
 }
 
 timing::~timing() {
-  if (g.lock < 0) return;
+  if (g.lock < 0 || g.held != LOCK_EX) return;
   if (g.depth > 0) {  // back to the building section it interrupted
-    take(g.lock, LOCK_SH);
-    g.held = LOCK_SH;
+    g.held = take(g.lock, LOCK_SH) ? LOCK_SH : 0;
   } else {
     take(g.lock, LOCK_UN);
     g.held = 0;

@@ -6,7 +6,11 @@
 // default action in the child, so a crash ends it by its signal rather than through handlers
 // inherited from the parent (a sanitizer's report, libFuzzer writing the input as a crash of its own).
 // Fork without exec: only where the caller is single-threaded at that point (the probe's topology
-// load, suite from-model). Processes that run whole commands go through session/subprocess.
+// load, suite from-model, the probe's driver backends). Processes that run whole commands go
+// through session/subprocess.
+#include <sys/types.h>
+
+#include <chrono>
 #include <functional>
 #include <string>
 
@@ -27,8 +31,33 @@ struct forked_outcome {
   std::string how_it_ended(double timeout_s) const;
 };
 
-// Runs work(reply) in a forked child; its return value is the child's exit code (124: it threw).
-// Fails only when no child could be started (pipe, fork) or its end could not be waited for.
+// A forked child running work(reply), started without waiting for it: several run side by side
+// (the probe's driver backends). With `keep_stderr`, what the child writes to its standard error is
+// kept (its last lines, for a reason) instead of reaching this process's. SIGCHLD must not be
+// ignored meanwhile (session/subprocess.hpp's supervisor_process_setup; run_forked sees to it).
+class forked_child {
+ public:
+  static result<forked_child> start(const std::function<int(std::string& reply)>& work, bool keep_stderr = false);
+  forked_child(forked_child&& o) noexcept;
+  forked_child& operator=(forked_child&&) = delete;
+  ~forked_child();  // kills and reaps a child not waited for
+  // Its reply until it ends or `timeout_s` after it started (then it is killed); fails only when its
+  // end could not be waited for.
+  result<forked_outcome> wait(double timeout_s);
+  // Its standard error's last lines joined by " | " (keep_stderr), empty when it wrote none.
+  std::string stderr_tail() const;
+
+ private:
+  forked_child() = default;
+  pid_t m_pid = -1;
+  int m_out = -1, m_err = -1;
+  std::string m_err_text;
+  std::chrono::steady_clock::time_point m_started;
+};
+
+// Runs work(reply) in a forked child and waits for it; its return value is the child's exit code
+// (124: it threw). Fails only when no child could be started (pipe, fork) or its end could not be
+// waited for.
 result<forked_outcome> run_forked(const std::function<int(std::string& reply)>& work, double timeout_s);
 
 }  // namespace xpu

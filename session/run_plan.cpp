@@ -79,7 +79,7 @@ std::map<std::string, double> measure_devices(const std::vector<device_info>& se
     run_cases(left, options, r, on_result, in.stop);
     return seconds;
   }
-  if (iso->prebuild_helpers > 0 && !in.stop.load()) r.context.prebuild = prebuild_devices(selected, *iso, in);
+  if (iso->prebuild_helpers > 0 && !in.stop.load()) r.context.prebuild = prebuild_devices(selected, *iso, r, in);
   for (const auto& d : selected) {
     if (in.stop.load()) {
       r.context.interrupted = true;

@@ -95,6 +95,7 @@ void worker_output::start(const measurement& m) { line("start", measurement_to_j
 void worker_output::finished(const measurement& m) { line("result", measurement_to_json(m).dump()); }
 void worker_output::building(const std::string& name) { line("building", nlohmann::json(name).dump()); }
 void worker_output::built(const std::string& name) { line("built", nlohmann::json(name).dump()); }
+void worker_output::found(const std::string& name) { line("found", nlohmann::json(name).dump()); }
 
 void worker_output::line(std::string_view kind, std::string_view payload) {
   // One write per line, flushed: the supervisor must see each line as soon as it is true.
@@ -267,8 +268,11 @@ std::string binary_identity() {
 
 std::string record_key(const device_info& d, const std::string& binary) { return fmt::format("{} | {} | {}", d.name, d.driver_version, binary); }
 
-// The record: {key: [case names without the device id]}; a damaged one is only a record: empty.
+// The record: {key: [case names without the device id]}; a damaged one (or one too big to be
+// ours) is only a record: empty.
 nlohmann::json record_read(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (const auto size = std::filesystem::file_size(dir / record_file, ec); ec || size > (std::uintmax_t{8} << 20)) return nlohmann::json::object();
   std::ifstream in(dir / record_file);
   if (!in) return nlohmann::json::object();
   auto j = nlohmann::json::parse(in, nullptr, false);
@@ -283,14 +287,9 @@ result<void> record_add(const std::filesystem::path& dir, const std::map<std::st
     for (const auto& n : names)
       if (list.size() < record_cases && std::ranges::find(list, nlohmann::json(n)) == list.end()) list.push_back(n);
   }
-  for (auto it = record.begin(); it != record.end();) {  // an earlier binary's entry for the same device and driver is stale
-    const bool stale = std::ranges::any_of(built, [&](const auto& b) {
-      const auto same_device = b.first.substr(0, b.first.rfind(" | ") + 3);
-      return it.key() != b.first && it.key().starts_with(same_device);
-    });
-    it = stale ? record.erase(it) : std::next(it);
-  }
-  for (auto it = record.begin(); record.size() > record_devices && it != record.end();)  // and it stays small
+  // Small: past the cap, entries this run did not touch go (`ab` alternates two binaries, so an
+  // entry per binary is kept until then).
+  for (auto it = record.begin(); record.size() > record_devices && it != record.end();)
     it = built.contains(it.key()) ? std::next(it) : record.erase(it);
   if (auto ok = private_folder(dir, "cache"); !ok) return ok;
   return replace_file(dir / record_file, record.dump(1) + "\n", (dir / record_file).string(), 0600);
@@ -298,7 +297,8 @@ result<void> record_add(const std::filesystem::path& dir, const std::map<std::st
 
 }  // namespace
 
-std::optional<prebuild_record> prebuild_devices(const std::vector<device_info>& devices, const isolation& iso, interruption in) {
+std::optional<prebuild_record> prebuild_devices(const std::vector<device_info>& devices, const isolation& iso, const run& r, interruption in) {
+  const int signals_seen = in.count.load();
   prebuild_record out;
   std::vector<const device_info*> builders;
   for (const device_info& d : devices)
@@ -306,10 +306,11 @@ std::optional<prebuild_record> prebuild_devices(const std::vector<device_info>& 
   if (builders.empty() || iso.prebuild_helpers < 1) return std::nullopt;
   out.processes = iso.prebuild_helpers;
   const auto begun = clock::now();
-  std::string folder = (std::filesystem::temp_directory_path() / "xpubench-build.XXXXXX").string();
+  std::error_code ec;
+  const auto temp = std::filesystem::temp_directory_path(ec);
+  std::string folder = ((ec ? std::filesystem::path("/tmp") : temp) / "xpubench-build.XXXXXX").string();
   if (!::mkdtemp(folder.data())) {
-    out.notes.push_back(fmt::format("no kernels built before timing: cannot create a folder in {}: {}", std::filesystem::temp_directory_path().string(),
-                                    std::strerror(errno)));
+    out.notes.push_back(fmt::format("no kernels built before timing: cannot create {}: {}", folder, std::strerror(errno)));
     return out;
   }
   const auto cache = user_cache_dir();
@@ -330,10 +331,12 @@ std::optional<prebuild_record> prebuild_devices(const std::vector<device_info>& 
     if (const auto it = record.find(record_key(*d, binary)); !binary.empty() && it != record.end() && it->is_array())
       for (const auto& n : *it)
         if (n.is_string()) done.push_back(fmt::format("{}/{}", d->id, n.get<std::string>()));
-    out.found += done.size();
     nlohmann::json options = iso.options;
-    options["prebuild"] = {{"gate", folder}, {"done", std::move(done)}};
-    const std::string input = worker_input_text({options, d->id, {}, {}, {}});
+    options["prebuild"] = {{"gate", folder}, {"done", std::move(done)}, {"memory_share", 1.0 / (static_cast<double>(builders.size()) * iso.prebuild_helpers)}};
+    worker_input sent{options, d->id, {}, {}, {}};
+    for (const auto& m : r.measurements)  // a resumed run's rows: not built again
+      if (m.device == d->id) sent.rows.push_back(m);
+    const std::string input = worker_input_text(sent);
     for (int i = 0; i < iso.prebuild_helpers; ++i) {
       auto p = subprocess::start({self_executable(), "run", "--worker"}, input, nullptr, 12, iso.environment);
       if (!p) {
@@ -346,9 +349,11 @@ std::optional<prebuild_record> prebuild_devices(const std::vector<device_info>& 
     out.devices.push_back(d->id);
   }
   if (iso.progress) iso.progress(fmt::format("building the kernels of {} before timing ({} processes each)", ids, iso.prebuild_helpers));
+  // A case that builds for longer than this is left to the measuring worker: a driver that hangs
+  // costs the run the measuring worker's --timeout, and at most two minutes more here.
+  const double case_limit = std::min(iso.timeout_s, 120.0);
   std::map<std::string, std::vector<std::string>> built;  // record key -> case names without the device id
-  const int signals_seen = in.count.load();
-  const auto interrupt = [&] { return in.count.load() != signals_seen; };
+  const auto interrupt = [&] { return in.stop.load() || in.count.load() != signals_seen; };
   for (bool stopped = false, running = true; running && !stopped;) {
     running = false;
     for (helper& h : helpers) {
@@ -359,10 +364,12 @@ std::optional<prebuild_record> prebuild_devices(const std::vector<device_info>& 
       if (ev == subprocess::event::line) {
         const auto [kind, payload] = split_line(line);
         const auto name = nlohmann::json::parse(payload, nullptr, false);
-        if ((kind == "building" || kind == "built") && name.is_string()) {
+        if (kind == "found" && name.is_string()) {
+          ++out.found;
+        } else if ((kind == "building" || kind == "built") && name.is_string()) {
           h.building = kind == "building" ? name.get<std::string>() : "";
-          h.waited = iso.timeout_s;
-          h.deadline = subprocess::after(iso.timeout_s);
+          h.waited = case_limit;
+          h.deadline = subprocess::after(case_limit);
           if (const std::string n = name.get<std::string>(); kind == "built" && n.starts_with(h.d->id + "/"))
             built[record_key(*h.d, binary)].push_back(n.substr(h.d->id.size() + 1)), ++out.built;
         } else if (kind == "unavailable") {
@@ -370,7 +377,8 @@ std::optional<prebuild_record> prebuild_devices(const std::vector<device_info>& 
         }
       } else if (ev == subprocess::event::ended) {
         h.done = true;
-        if (h.p.ended_by_signal() || h.p.exit_code() != 0)
+        h.p.kill_and_reap();  // what it started goes with it (its process group), before any timing
+        if (h.p.ended_by_signal() || h.p.exit_code() != 0 || !h.building.empty())
           out.notes.push_back(h.p.with_tail(fmt::format("{}: a process building kernels{} ended with {}; the measuring worker builds what is left",
                                                         h.d->id, h.building.empty() ? "" : " (" + h.building + ")", h.p.how_it_ended())));
       } else if (ev == subprocess::event::deadline && clock::now() >= h.deadline) {
@@ -387,7 +395,6 @@ std::optional<prebuild_record> prebuild_devices(const std::vector<device_info>& 
     if (!h.done) h.p.kill_and_reap();  // interrupted
   if (cache && !built.empty() && !binary.empty())
     if (auto ok = record_add(*cache, built); !ok) out.notes.push_back("the record of the kernels built was not kept: " + ok.error().message);
-  std::error_code ec;
   std::filesystem::remove_all(folder, ec);
   out.seconds = std::chrono::duration<double>(clock::now() - begun).count();
   if (iso.progress) iso.progress(fmt::format(" {:.1f} s, {} built{}\n", out.seconds, out.built, out.found ? fmt::format(", {} built before", out.found) : ""));

@@ -21,6 +21,7 @@
 // A helper that builds kernels before the run's timing (options carry `prebuild`) answers instead:
 //   building <JSON string>        it starts building this case's kernels
 //   built <JSON string>           it has (a case that failed to build says nothing)
+//   found <JSON string>           an earlier run built this case: not built again
 #include <atomic>
 #include <cstdio>
 #include <functional>
@@ -71,7 +72,8 @@ void supervise_device(const device_info& d, const isolation& iso, run& r, const 
 // after iso.timeout_s on one case) costs only its own time: the measuring worker builds what is
 // left and reports what fails.
 // Nothing (nullopt) when no device builds at run time or no helpers were asked for.
-std::optional<prebuild_record> prebuild_devices(const std::vector<device_info>& devices, const isolation& iso, interruption in);
+// A resumed run's rows (in r) are not built again.
+std::optional<prebuild_record> prebuild_devices(const std::vector<device_info>& devices, const isolation& iso, const run& r, interruption in);
 
 // ---- the worker's side
 
@@ -109,6 +111,7 @@ class worker_output {
   void interrupted() { line("interrupted"); }
   void building(const std::string& name);
   void built(const std::string& name);
+  void found(const std::string& name);
 
  private:
   explicit worker_output(std::FILE* out) : m_out(out) {}

@@ -377,28 +377,33 @@ measurement run_one(const planned_case& c, const planned_case* next, const run_o
 
 }  // namespace
 
-void prebuild_cases(const std::vector<planned_case>& cases, const run_options& options, const run& r,
+void prebuild_cases(const std::vector<planned_case>& cases, const run_options& options, const run& r, double memory_share,
                     const std::function<std::optional<std::size_t>()>& claim, const std::function<void(const planned_case&)>& started,
-                    const std::function<void(const planned_case&, double)>& built) {
-  kept_buffers kept;  // the last case's inputs: the next claimed case may measure the same problem
+                    const std::function<void(const planned_case&)>& built) {
+  kept_buffers kept;
   for (auto i = claim(); i && *i < cases.size(); i = claim()) {
     const planned_case& c = cases[*i];
     measurement m = measurement_skeleton(c);
     if (m.state != status::ok || c.implementation.empty()) continue;
+    // The helpers run side by side: a case that needs more than this one's share of the memory is
+    // left to the measuring worker, which runs alone.
+    if (const auto limit = memory_limit(c.dev->info(), r.context.machine);
+        limit && static_cast<double>(needed_bytes(c.prob)) > static_cast<double>(*limit) * 0.8 * memory_share)
+      continue;
     started(c);
-    const auto begun = std::chrono::steady_clock::now();
+    if (kept.id != c.prob.id()) kept = {};  // one case's buffers at a time: the last ones go before new ones are made
     try {
       host_buffers buffers;
       build_gate::building section;
       auto ready = prepare_case(c, options, r, buffers, kept, m);
       if (!ready || !ready->run_seconds(1)) continue;
       ready.reset();
-      kept = {c.prob.id(), std::move(buffers)};
+      kept = {c.prob.id(), std::move(buffers)};  // the next case this helper claims may measure the same problem
     } catch (const std::exception&) {  // out of memory, or anything else: the measuring worker says what
       kept = {};
       continue;
     }
-    built(c, std::chrono::duration<double>(std::chrono::steady_clock::now() - begun).count());
+    built(c);
   }
 }
 

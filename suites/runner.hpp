@@ -88,13 +88,15 @@ void run_cases(const std::vector<planned_case>& cases, const run_options& option
                const std::function<void(const measurement&)>& on_start = {});
 
 // Builds what each case builds before its timing (issue 30: OpenCL programs, Vulkan pipelines,
-// GEMM tiles tuned and cached), verifying and timing nothing: the cases `claim` hands out (an index
-// into cases; nullopt: none left), each prepared from its inputs and launched once inside a
-// build_gate::building section; `started` before and `built` after each case it prepared (with its
-// seconds). A case that fails here is left to the measuring worker, which fails it again and says why.
-void prebuild_cases(const std::vector<planned_case>& cases, const run_options& options, const run& r,
+// GEMM tiles tuned and cached), verifying and timing nothing else: the cases `claim` hands out (an
+// index into cases; nullopt: none left), each prepared from its inputs and launched once inside a
+// build_gate::building section; `started` before and `built` after each case it prepared. A case
+// that needs more than `memory_share` of what the measuring worker may use is left out (the helpers
+// run side by side), as is one that fails here: the measuring worker builds it, and says why it fails.
+// A helper holds one case's inputs at a time (kept for its next case when that measures the same problem).
+void prebuild_cases(const std::vector<planned_case>& cases, const run_options& options, const run& r, double memory_share,
                     const std::function<std::optional<std::size_t>()>& claim, const std::function<void(const planned_case&)>& started,
-                    const std::function<void(const planned_case&, double)>& built);
+                    const std::function<void(const planned_case&)>& built);
 
 // The sampling rule of a run (its context's record, resolved; a context from before adaptive
 // sampling is fixed), and the record of a rule in a context (min_time_s already set).

@@ -165,13 +165,15 @@ result<std::pair<gemm_params, std::string>> cl_device::gemm_tuned(precision type
   if (dir && !m_options.tune_exhaustive)
     if (auto cached = tuning_lookup(*dir, key, candidates)) return m_tuned[type] = {*cached, "tuned, from the cache in " + dir->string()};
   // The least work that finds the best tiles: candidates timed once on an (n/4)^3 problem (1/64
-  // of the work; one warm-up launch first; every family's first, then the fastest family's others:
-  // with the two fastest families' others, PoCL picked tiles as fast, for 5 more compiles a
-  // precision on a cold start), then the `finalists` fastest there timed on the n^3
-  // problem (one warm-up launch, then two timed); the fastest at n^3 wins. n = 1024 by default:
-  // cache behaviour at 512^3 picked tiles that were 30 % slower at 1024^3 on PoCL, which is why
-  // the final choice is made at n. A tuning size below 512, or opencl.tune=exhaustive, times every
-  // candidate at n only (bench/opencl_tuning.sh compares the two).
+  // of the work; one warm-up launch first; every family's first, then the fastest family's others),
+  // then the `finalists` fastest there timed on the n^3 problem (one warm-up launch, then two
+  // timed); the fastest at n^3 wins. n = 1024 by default: cache behaviour at 512^3 picked tiles
+  // that were 30 % slower at 1024^3 on PoCL, which is why the final choice is made at n. A tuning
+  // size below 512, or opencl.tune=exhaustive, times every candidate at n only
+  // (bench/opencl_tuning.sh compares the two). Beside the processes that build a run's kernels
+  // before timing, the timings that choose (each family's first, the finalists) hold the build
+  // gate: no other process compiles meanwhile. The rest of the coarse pass only picks which of the
+  // fastest family's 5-6 candidates are among the 4 finalists: it runs beside the compiles.
   const std::int64_t n = m_options.tuning_size;
   constexpr std::size_t finalists = 4;
   const auto inputs = [&](std::int64_t size) {
@@ -182,10 +184,8 @@ result<std::pair<gemm_params, std::string>> cl_device::gemm_tuned(precision type
     return in;
   };
   std::string failures;
-  // Each candidate's seconds for `launches` timed launches of an size^3 GEMM (after one warm-up), or nullopt.
-  // The final timings (alone: with `alone`) hold the build gate: beside the processes that build a
-  // run's kernels before timing, none compiles meanwhile. The coarse pass only ranks families and
-  // keeps four finalists: it runs beside them.
+  // Each candidate's seconds for `launches` timed launches of an size^3 GEMM (after one warm-up), or
+  // nullopt; `alone`: holding the build gate.
   const auto timed = [&](const gemm_params& c, std::int64_t size, const host_buffers& in, int launches, bool alone) -> std::optional<double> {
     auto ready = gemm_with(problem{gemm_shape{size, size, size}, type}, in, c, "tuning");
     if (!ready) {
@@ -210,7 +210,7 @@ result<std::pair<gemm_params, std::string>> cl_device::gemm_tuned(precision type
     std::map<int, double> family_s;
     for (const gemm_params& c : finals)
       if (!family_s.contains(gemm_family(c)))
-        if (const auto t = timed(c, coarse, small, 1, false)) ranked.emplace_back(*t, c), family_s[gemm_family(c)] = *t;
+        if (const auto t = timed(c, coarse, small, 1, true)) ranked.emplace_back(*t, c), family_s[gemm_family(c)] = *t;
     std::vector<std::pair<double, int>> families;
     for (const auto& [f, t] : family_s) families.emplace_back(t, f);
     std::ranges::sort(families);

@@ -193,6 +193,7 @@ TEST(isolation, resume_refuses_a_run_from_elsewhere) {
 // timing, recorded, and not built again by the next run of the same binary; --no-prebuild leaves it.
 TEST(isolation, kernels_are_built_before_timing_once) {
   test::temp_dir cache;
+  cache.write("xpubench/prebuilt.json", "{\"damaged");  // a damaged record is only a record: nothing counts as built
   const std::map<std::string, std::string> env{{"NO_COLOR", "1"}, {"XDG_CACHE_HOME", cache.path().string()}};
   const std::vector<std::string> devices{"--device", "cpu0,opencl0,vulkan0"};
   const auto first = test::tiny_run(devices, env);
@@ -234,7 +235,9 @@ TEST(isolation, a_helper_that_crashes_building_is_noted_and_the_run_goes_on) {
   EXPECT_EQ(o.parsed.context.prebuild->built, 0u);
   ASSERT_FALSE(o.parsed.context.prebuild->notes.empty());
   EXPECT_NE(o.parsed.context.prebuild->notes.front().find("a process building kernels"), std::string::npos) << o.parsed.context.prebuild->notes.front();
-  for (const auto* m : rows_of(o.parsed, "opencl0")) EXPECT_EQ(m->state, status::crashed) << m->name;
+  const auto rows = rows_of(o.parsed, "opencl0");
+  ASSERT_EQ(rows.size(), 2u) << o.process.err;
+  for (const auto* m : rows) EXPECT_EQ(m->state, status::crashed) << m->name;
 }
 
 }  // namespace

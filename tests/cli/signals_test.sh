@@ -73,11 +73,12 @@ rc=$?
 python3 -c 'import json,sys; x=json.load(open(sys.argv[1]))["context"]["xpubench"]; assert x["finished"] and not x["interrupted"]' "$out" \
   || fail "nohup: the run did not finish"
 
-# A second SIGINT kills a hung worker at once (the fake driver hangs in clFinish).
+# A second SIGINT kills a hung worker at once (the fake driver hangs in clFinish; --no-prebuild: the
+# measuring worker meets the hang, not a helper building kernels before it).
 if [ -n "${XPU_FAKE_OPENCL:-}" ]; then
   out="$dir/twice.json"
   XPUBENCH_OPENCL_LIBRARY=$XPU_FAKE_OPENCL FAKE_OPENCL_FAULT=hang_finish \
-    launch env "$mark" "$xpubench" run --suite "$dir/suite.toml" --device opencl0 --timeout 600 --json "$out" >"$dir/twice.log" 2>&1 &
+    launch env "$mark" "$xpubench" run --suite "$dir/suite.toml" --device opencl0 --timeout 600 --no-prebuild --json "$out" >"$dir/twice.log" 2>&1 &
   pid=$!
   for _ in $(seq 300); do grep -q "opencl0/" "$dir/twice.log" && break; sleep 0.1; done
   sleep 1

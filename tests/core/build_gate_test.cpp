@@ -2,6 +2,8 @@
 // gate and no new builder starts while it times; the work queue hands every index out exactly once.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,7 +69,14 @@ TEST(build_gate, a_timer_waits_for_the_builder_and_holds_the_next_one_back) {
     std::ofstream(dir.path() / "timer-end") << std::fixed << now_s();
   });
   while (!std::filesystem::exists(dir.path() / "timer-building")) std::this_thread::sleep_for(5ms);
-  std::this_thread::sleep_for(100ms);  // the timer is waiting now
+  // The timer is waiting once it holds the turnstile (it takes it before it waits for the lock).
+  const int turnstile = ::open((dir.path() / "turnstile.lock").c_str(), O_RDWR | O_CLOEXEC);
+  ASSERT_GE(turnstile, 0);
+  while (::flock(turnstile, LOCK_EX | LOCK_NB) == 0) {
+    ::flock(turnstile, LOCK_UN);
+    std::this_thread::sleep_for(2ms);
+  }
+  ::close(turnstile);
   const pid_t second = child(dir.path(), [&] {
     build_gate::building b;
     std::ofstream(dir.path() / "second-in") << std::fixed << now_s();

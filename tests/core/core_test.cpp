@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <csignal>
 #include <cmath>
 #include <limits>
@@ -188,6 +189,29 @@ TEST(run_forked, reply_crash_and_hang_are_each_an_outcome) {
   EXPECT_FALSE(hang->exited());
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(30));  // not waited out (a bound, not a timing)
   EXPECT_EQ(hang->how_it_ended(0.3), "no answer within 0.3 s");
+}
+
+// Children side by side (the probe's driver backends): one waited for after another that hung is
+// read whole even though its deadline passed meanwhile; what a child writes to stderr is kept.
+TEST(forked_child, side_by_side_a_finished_child_is_not_taken_for_a_hung_one) {
+  auto hung = forked_child::start([](std::string&) { return std::this_thread::sleep_for(std::chrono::seconds(60)), 0; });
+  auto quick = forked_child::start(
+      [](std::string& reply) {
+        std::fprintf(stderr, "first line\nthe driver's last words\n");
+        return reply.assign(100, 'q'), 0;
+      },
+      true);
+  ASSERT_TRUE(hung && quick);
+  auto h = hung->wait(0.5);
+  ASSERT_TRUE(h);
+  EXPECT_TRUE(h->timed_out);
+  auto q = quick->wait(0.5);  // its deadline has passed: what it wrote is there all the same
+  ASSERT_TRUE(q);
+  EXPECT_FALSE(q->timed_out);
+  EXPECT_TRUE(q->exited());
+  EXPECT_EQ(q->exit_code, 0);
+  EXPECT_EQ(q->reply, std::string(100, 'q'));
+  EXPECT_EQ(quick->stderr_tail(), "first line | the driver's last words");
 }
 
 }  // namespace
