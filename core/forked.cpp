@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,6 +39,7 @@ result<forked_child> forked_child::start(const std::function<int(std::string& re
     return fail(status::failed, "pipe: {}", std::strerror(e));
   }
   std::fflush(nullptr);
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
     const int e = errno;
@@ -46,6 +48,8 @@ result<forked_child> forked_child::start(const std::function<int(std::string& re
     return fail(status::failed, "fork: {}", std::strerror(e));
   }
   if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);     // a child stuck in a driver goes when its parent does
+    if (::getppid() != parent) ::_exit(126);  // the parent went before that took hold
     ::close(out[0]);
     if (keep_stderr) ::dup2(err[1], STDERR_FILENO), ::close(err[0]);
     for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(sig, SIG_DFL);

@@ -96,6 +96,27 @@ if [ -n "${XPU_FAKE_OPENCL:-}" ]; then
   marked_running && fail "a worker outlived its supervisor"
 fi
 
+# SIGINT while the kernels are built before timing (a helper hung in clFinish): the helpers are
+# killed at once and the run ends interrupted, with nothing measured and no helper left behind.
+if [ -n "${XPU_FAKE_OPENCL:-}" ]; then
+  out="$dir/prebuild.json"
+  XPUBENCH_OPENCL_LIBRARY=$XPU_FAKE_OPENCL FAKE_OPENCL_FAULT=hang_finish XDG_CACHE_HOME="$dir/cache" \
+    launch env "$mark" "$xpubench" run --suite "$dir/suite.toml" --device opencl0 --timeout 600 --json "$out" >"$dir/prebuild.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 300); do grep -q "building the kernels" "$dir/prebuild.log" && break; sleep 0.1; done
+  sleep 1
+  start=$(date +%s)
+  kill -INT "$pid"
+  wait "$pid"
+  rc=$?
+  [ "$rc" = 130 ] || fail "SIGINT while building kernels: exit $rc, expected 130 ($(tail -3 "$dir/prebuild.log"))"
+  [ $(($(date +%s) - start)) -le 5 ] || fail "SIGINT while building kernels took more than 5 s"
+  python3 -c 'import json,sys; x=json.load(open(sys.argv[1])); c=x["context"]["xpubench"]; assert c["interrupted"] and not x["measurements"] and c["prebuild"]' "$out" \
+    || fail "SIGINT while building kernels: not an interrupted run without rows"
+  sleep 0.3
+  marked_running && fail "a helper building kernels outlived its supervisor"
+fi
+
 # kill -9 of the supervisor at random points: the files are whole (old or new), the worker dies too.
 for delay in 0.3 0.9 1.7 2.6; do
   out="$dir/k9.json"
