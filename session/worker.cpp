@@ -41,6 +41,15 @@ std::optional<measurement> parse_row(std::string_view payload) {
   return std::move(*m);
 }
 
+// What a worker of device `id` is sent: the options, the run's clock and idle baseline, and the
+// rows the device already has (a resumed run's, or those of a worker that died).
+worker_input worker_input_for(const std::string& id, const nlohmann::json& options, const run& r) {
+  worker_input sent{options, id, r.context.clock, r.context.idle_w, {}};
+  for (const auto& m : r.measurements)
+    if (m.device == id) sent.rows.push_back(m);
+  return sent;
+}
+
 }  // namespace
 
 std::string worker_input_text(const worker_input& in) {
@@ -125,12 +134,7 @@ std::vector<double> plan_estimates(std::string_view text) {
 void supervise_device(const device_info& d, const isolation& iso, run& r, const std::function<void(const run&)>& on_result,
                       interruption in, std::vector<std::string>& without) {
   const std::vector<std::string> argv{self_executable(), "run", "--worker"};
-  const auto input = [&] {  // what it has of this device so far
-    worker_input sent{iso.options, d.id, r.context.clock, r.context.idle_w, {}};
-    for (const auto& m : r.measurements)
-      if (m.device == d.id) sent.rows.push_back(m);
-    return worker_input_text(sent);
-  };
+  const auto input = [&] { return worker_input_text(worker_input_for(d.id, iso.options, r)); };  // what it has of this device so far
   const auto start = clock::now();
   const auto rows_of_device = [&] {
     return static_cast<std::size_t>(std::ranges::count(r.measurements, d.id, &measurement::device));
@@ -333,10 +337,7 @@ std::optional<prebuild_record> prebuild_devices(const std::vector<device_info>& 
         if (n.is_string()) done.push_back(fmt::format("{}/{}", d->id, n.get<std::string>()));
     nlohmann::json options = iso.options;
     options["prebuild"] = {{"gate", folder}, {"done", std::move(done)}, {"memory_share", 1.0 / (static_cast<double>(builders.size()) * iso.prebuild_helpers)}};
-    worker_input sent{options, d->id, {}, {}, {}};
-    for (const auto& m : r.measurements)  // a resumed run's rows: not built again
-      if (m.device == d->id) sent.rows.push_back(m);
-    const std::string input = worker_input_text(sent);
+    const std::string input = worker_input_text(worker_input_for(d->id, options, r));  // a resumed run's rows: not built again
     for (int i = 0; i < iso.prebuild_helpers; ++i) {
       auto p = subprocess::start({self_executable(), "run", "--worker"}, input, nullptr, 12, iso.environment);
       if (!p) {
