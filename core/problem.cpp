@@ -94,7 +94,7 @@ std::optional<std::int64_t> largest_tensor_elements(const problem& p) {
       return max_of({checked_product({a.batch, a.heads, a.seq_q, a.head_dim}), checked_product({a.batch, a.kv_heads, a.seq_kv, a.head_dim})});
     }
     std::optional<std::int64_t> operator()(const qgemm_shape& q) const {
-      return max_of({checked_mul(q.m, q.k), checked_mul(q.n, q.k), checked_mul(q.m, q.n)});
+      return max_of({checked_mul(q.m, q.k), checked_product({q.copies, q.n, q.k}), checked_product({q.copies, q.m, q.n})});
     }
   };
   return std::visit(visitor{}, p.dims);
@@ -133,7 +133,9 @@ std::string problem::id() const {
     std::string operator()(const attention_shape& a) const {
       return fmt::format("attention/{}/b{}h{}kv{}q{}s{}d{}{}", p, a.batch, a.heads, a.kv_heads, a.seq_q, a.seq_kv, a.head_dim, a.causal ? "c" : "");
     }
-    std::string operator()(const qgemm_shape& q) const { return fmt::format("qgemm/{}/{}/m{}n{}k{}", p, to_string(q.weights), q.m, q.n, q.k); }
+    std::string operator()(const qgemm_shape& q) const {
+      return fmt::format("qgemm/{}/{}/m{}n{}k{}{}", p, to_string(q.weights), q.m, q.n, q.k, q.copies != 1 ? fmt::format("x{}", q.copies) : "");
+    }
   };
   return std::visit(visitor{p}, dims);
 }
@@ -235,7 +237,9 @@ std::optional<shape> shape_of(kernel_kind kind, std::span<const std::string_view
       qgemm_shape q;
       const auto weights = parts.size() == 2 ? quant_format_parse(parts[0]) : std::nullopt;
       std::string_view s = parts.size() == 2 ? parts[1] : "";
-      if (!weights || !take_number(s, "m", q.m) || !take_number(s, "n", q.n) || !take_number(s, "k", q.k) || !s.empty()) return std::nullopt;
+      if (!weights || !take_number(s, "m", q.m) || !take_number(s, "n", q.n) || !take_number(s, "k", q.k)) return std::nullopt;
+      if (!s.empty() && (!take_number(s, "x", q.copies) || q.copies == 1)) return std::nullopt;
+      if (!s.empty()) return std::nullopt;
       q.weights = *weights;
       return q;
     }

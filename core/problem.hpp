@@ -101,10 +101,14 @@ inline constexpr int quant_block_weights = 32;
 constexpr std::size_t quant_block_bytes(quant_format f) { return f == quant_format::q8_0 ? 34 : 18; }
 // Y[m x n] = X[m x k] . W^T, W stored n x k (as models store their matrices) in `weights` blocks
 // along k; the problem's precision is the activations' (fp32, or int8: Q8_0 blocks).
+// copies > 1: one launch runs the product over `copies` different weight matrices one after the
+// other (W holds them back to back, Y one m x n output each), as a decoded token runs a model's
+// layers: the weights stream from memory instead of staying in the caches between repetitions.
 struct qgemm_shape {
   static constexpr kernel_kind kind = kernel_kind::qgemm;
   std::int64_t m = 0, n = 0, k = 0;
   quant_format weights = quant_format::q8_0;
+  std::int64_t copies = 1;
 };
 
 using shape = std::variant<gemm_shape, conv_shape, reduction_shape, peak_shape, bandwidth_shape, latency_shape, softmax_shape, rmsnorm_shape,

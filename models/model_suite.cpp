@@ -1,6 +1,7 @@
 #include "models/model_suite.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -274,12 +275,20 @@ std::string model_suite_toml(const model_structure& m, std::int64_t tokens) {
   constexpr precision layers[] = {precision::fp32, precision::fp16, precision::bf16};
   constexpr precision blocks[] = {precision::fp32, precision::int8};
   s += operation_section(operation_for(kernel_kind::gemm), dense, gemms) + "\n";
-  // The matrices stored in blocks xpubench has kernels for, as qgemm in those blocks (one section per format).
+  // The matrices stored in blocks xpubench has kernels for, as qgemm in those blocks (one section per
+  // format). Decode also streamed: copies of the matrix that together are the model's decode working
+  // set (capped), so that the weights come from memory as they do for an engine, which reads every
+  // matrix once per token, instead of from the cache the last repetition warmed.
+  const double working_set = m.weight_bytes > 0 ? std::min(m.weight_bytes, streamed_working_set_max) : streamed_working_set_max;
   for (quant_format f : {quant_format::q8_0, quant_format::q4_0}) {
     entries q;
     for (const auto& mm : m.matrices)
       if (mm.type == to_string(f) && mm.k % quant_block_weights == 0) {
         entry(q, {qgemm_shape{1, mm.n, mm.k, f}}, "");
+        const double bytes = static_cast<double>(mm.n) * static_cast<double>(mm.k / quant_block_weights) * static_cast<double>(quant_block_bytes(f));
+        const auto copies = std::min(static_cast<std::int64_t>(std::ceil(working_set / bytes)), streamed_copies_max);
+        if (copies > 1)
+          entry(q, {qgemm_shape{1, mm.n, mm.k, f, copies}}, "decode, streamed: " + format_bytes(static_cast<std::uint64_t>(static_cast<double>(copies) * bytes)));
         entry(q, {qgemm_shape{mm.prefill_rows(tokens), mm.n, mm.k, f}}, "");
       }
     if (!q.empty())

@@ -76,5 +76,10 @@ inline constexpr std::size_t max_notes_written = 40;
 std::string toml_notes(const std::vector<std::string>& notes);
 // A matrix shape's role text lists this many roles, then "...".
 inline constexpr std::size_t max_roles_listed = 8;
+// A decode qgemm row's streamed working set: the model's decode bytes, at most 1 GiB (beyond the
+// caches of the CPUs and GPUs seen; the same size as the bandwidth row the memory bound divides by),
+// in at most this many copies of the matrix.
+inline constexpr double streamed_working_set_max = 1024.0 * 1024 * 1024;
+inline constexpr std::int64_t streamed_copies_max = 65536;
 
 }  // namespace xpu

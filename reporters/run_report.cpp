@@ -78,8 +78,10 @@ std::string model_report(const run& r, const painter& p, std::size_t width) {
                              m.weight_type.empty() ? "" : fmt::format(" ({} weights)", m.weight_type), m.tokens)) +
           "\n";
     out += wrap_text("(each phase's GEMMs, attention, RMSNorm and SiLU x their counts: a bound for a runtime whose kernels are these; RoPE, residual "
-                     "adds, the gate's product, sampling, quantizing activations and the gaps between kernels are not in it. The memory bound holds for any runtime: one "
-                     "decoded token reads every matrix once, `matrices` bytes in the row's type.)", width, "  ");
+                     "adds, the gate's product, sampling, quantizing activations and the gaps between kernels are not in it. Decode times the quantized "
+                     "matrices streamed, over copies of each that together are the model's size (at most 1 GiB), as an engine reads every matrix once "
+                     "per token; `cached` times one matrix again and again, its weights left in the caches (what a model smaller than the caches gets). "
+                     "The memory bound holds for any runtime: one decoded token reads every matrix once, `matrices` bytes in the row's type.)", width, "  ");
   } else {
     out = p.bold(fmt::format("Model {}{}: inferences/s from the measured kernel time", m.name,
                              m.weight_type.empty() ? "" : fmt::format(" ({} weights)", m.weight_type))) +
@@ -89,14 +91,15 @@ std::string model_report(const run& r, const painter& p, std::size_t width) {
   }
   for (const auto& note : m.notes) out += wrap_text("note: " + note, width, "  ");
   if (bounds.empty()) return out + "  no device measured the model's matrices\n\n";
-  text_table table(tokens ? std::vector<std::string>{"device", "precision", "decode tok/s", "prefill tok/s", "matrices", "decode memory bound tok/s", "worst NMSE"}
+  text_table table(tokens ? std::vector<std::string>{"device", "precision", "decode tok/s", "cached", "prefill tok/s", "matrices", "decode memory bound tok/s",
+                                                     "worst NMSE"}
                           : std::vector<std::string>{"device", "precision", "inferences/s", "ms per inference", "worst NMSE"});
   std::vector<std::string> notes;
   std::map<std::string, std::vector<std::string>> substituted;  // "attention in fp16" -> "cpu0 int8", ...
   for (const token_bound& b : bounds) {
     const std::string nmse = fmt::format("{:.1e}", b.worst_rel_l2 * b.worst_rel_l2);
     if (tokens)
-      table.add_row({b.device, b.precision, rate(b.decode.per_s), rate(b.prefill.per_s),
+      table.add_row({b.device, b.precision, rate(b.decode.per_s), rate(b.decode_cached.per_s), rate(b.prefill.per_s),
                      b.decode_bytes ? format_bytes(static_cast<std::uint64_t>(*b.decode_bytes)) : "", rate(b.decode_memory_bound), nmse});
     else
       table.add_row({b.device, b.precision, rate(b.inference.per_s), b.inference.seconds ? fmt::format("{:.3g}", *b.inference.seconds * 1e3) : "-", nmse});
@@ -109,13 +112,17 @@ std::string model_report(const run& r, const painter& p, std::size_t width) {
       notes.push_back(fmt::format("{}: {} step(s) without a verified measurement, e.g. {}", who, missing.size(), missing.front()));
     for (const auto& sub : b.substituted) substituted[sub].push_back(who);
     if (tokens && !b.decode_memory_bound && !b.memory_basis.empty()) notes.push_back(who + ": no memory bound: " + b.memory_basis);
+    if (tokens && b.decode.per_s) notes.push_back(who + ": decode from " + decode_made_of(b));
+    if (b.decode.per_s && b.decode_memory_bound && *b.decode.per_s > *b.decode_memory_bound)
+      notes.push_back(fmt::format("{}: decode above its memory bound: the kernels read the weights faster than the bandwidth row ({})", who,
+                                  b.streamed_steps < b.matrix_steps || b.matrix_steps == 0 ? "cache-resident weights" : "a read row slower than this device's streams"));
   }
   for (const auto& [sub, whom] : substituted) {
     std::string list;
     for (const auto& w : whom) list += (list.empty() ? "" : ", ") + w;
     notes.push_back(fmt::format("{} for {} (not measured in the row's own form)", sub, list));
   }
-  table.fit(width, tokens ? std::vector<std::size_t>{6, 4} : std::vector<std::size_t>{4});  // NMSE, the matrices' bytes
+  table.fit(width, tokens ? std::vector<std::size_t>{7, 5, 3} : std::vector<std::size_t>{4});  // NMSE, the matrices' bytes, cached
   out += table.render();
   std::set<std::string> bases;
   for (const token_bound& b : bounds)

@@ -238,11 +238,14 @@ void model_section(document& doc, const run& r, std::size_t index) {
   const bool tokens = !m.decode.empty() || !m.prefill.empty();
   doc.push_back(heading(3, fmt::format("Model {}{}", m.name, m.weight_type.empty() ? "" : " (" + m.weight_type + " weights)")));
   doc.push_back(paragraph(tokens ? fmt::format("Tokens/s bounds from the measured kernel time (prompt of {} tokens): each phase's GEMMs, attention and "
-                                               "RMSNorm x their counts; not an end-to-end figure. The decode memory bound is the matrices' bytes / "
-                                               "the device's measured read bandwidth.", m.tokens)
+                                               "RMSNorm x their counts; not an end-to-end figure. Decode times the quantized matrices streamed (copies "
+                                               "of each as large as the model, at most 1 GiB: weights from memory, as an engine reads them); the "
+                                               "cached column times one matrix repeatedly, its weights in the caches. The decode memory bound is the "
+                                               "matrices' bytes / the device's measured read bandwidth.", m.tokens)
                                  : "Inferences/s bound from the measured kernel time of the graph's GEMMs and convolutions x their counts."));
   doc_table t{fmt::format("model-{}", index),
-              tokens ? std::vector<std::string>{"device", "precision", "decode tok/s", "prefill tok/s", "decode memory bound tok/s", "worst NMSE", "missing steps"}
+              tokens ? std::vector<std::string>{"device", "precision", "decode tok/s", "decode tok/s, weights cached", "prefill tok/s", "decode memory bound tok/s",
+                                                "worst NMSE", "missing steps"}
                      : std::vector<std::string>{"device", "precision", "inferences/s", "worst NMSE", "missing steps"},
               {}};
   for (const token_bound& b : bounds) {
@@ -250,7 +253,8 @@ void model_section(document& doc, const run& r, std::size_t index) {
     for (const auto* phase : {&b.prefill.missing, &b.inference.missing}) missing.insert(missing.end(), phase->begin(), phase->end());
     const std::string nmse = fmt::format("{:.1e}", b.worst_rel_l2 * b.worst_rel_l2);
     if (tokens)
-      t.rows.push_back({cell(b.device), cell(b.precision), cell(per_s(b.decode.per_s), "", "num"), cell(per_s(b.prefill.per_s), "", "num"),
+      t.rows.push_back({cell(b.device), cell(b.precision), cell(per_s(b.decode.per_s), decode_made_of(b), "num"), cell(per_s(b.decode_cached.per_s), "", "num"),
+                        cell(per_s(b.prefill.per_s), "", "num"),
                         cell(per_s(b.decode_memory_bound), b.memory_basis, "num"), cell(nmse, "", "num"), cell(list_text(missing, 2))});
     else
       t.rows.push_back({cell(b.device), cell(b.precision), cell(per_s(b.inference.per_s), "", "num"), cell(nmse, "", "num"), cell(list_text(missing, 2))});

@@ -22,7 +22,13 @@ struct phase_bound {
 struct token_bound {
   std::string device;
   std::string precision;                  // the matrices' precision ("fp16"), or quantized weights x activations ("q4_0 x int8")
-  phase_bound decode, prefill, inference;
+  // decode: a quantized row's matrices from their streamed rows (qgemm copies: weights from memory,
+  // as an engine reads them once per token) where the run has them; decode_cached: from the rows that
+  // time one matrix again and again (its weights stay in the caches: a bound a model never reaches
+  // once it is larger than the caches).
+  phase_bound decode, prefill, inference, decode_cached;
+  int matrix_steps = 0, streamed_steps = 0;      // decode's quantized matrix steps, and how many came from streamed rows
+  std::optional<double> decode_working_set;      // the largest streamed row's weight bytes
   std::vector<std::string> substituted;   // kernels measured in another precision (attention has no int8): "attention in fp16"
   double worst_rel_l2 = 0;                // the largest relative L2 error among the measurements used
   std::optional<double> decode_memory_bound;  // tokens/s = read bandwidth / decode_bytes
@@ -35,5 +41,8 @@ struct token_bound {
 // One entry per device and way the run measured some of the model's matrices (a dense GEMM precision,
 // or qgemm's quantized weights with fp32 or int8 activations); empty without a model profile.
 std::vector<token_bound> token_bounds(const run& r);
+
+// What b's decode figure is made of: "streamed matrices (...)", "cache-resident rows (...)".
+std::string decode_made_of(const token_bound& b);
 
 }  // namespace xpu

@@ -324,15 +324,18 @@ class qgemm_kernel final : public timed {
  public:
   qgemm_kernel(const qgemm_shape& s, precision activations, const host_buffers& in, const cpu_isa& isa, int threads)
       : m_s(s), m_int8(activations == precision::int8), m_threads(threads), m_x(in.inputs[0]), m_w(in.inputs[1]),
-        m_y(element_type::f32, static_cast<std::size_t>(s.m * s.n)), m_path(dot_path_for(isa, s.weights, m_int8)) {
+        m_y(element_type::f32, static_cast<std::size_t>(s.copies * s.m * s.n)), m_path(dot_path_for(isa, s.weights, m_int8)) {
     const auto blocks = static_cast<std::size_t>(s.k / quant_block_weights), n = static_cast<std::size_t>(s.n);
     if (m_path.prepare) m_prepared.resize(static_cast<std::size_t>(s.m) * blocks * m_path.prepared_per_block);
-    if (m_path.group) {  // the weights repacked once, as a model's loader would (not timed), on huge pages
+    if (m_path.group) {  // the weights repacked once, as a model's loader would (not timed), on huge pages; each copy's full groups
       const std::size_t gbytes = group_rows * blocks * quant::block_bytes(s.weights), full = n / group_rows;
-      if (full > 0) m_packed = huge_alloc<std::uint8_t>(full * gbytes);  // written below by the threads that read it in run_once
+      const std::size_t copies = static_cast<std::size_t>(s.copies), copy_bytes = n * blocks * quant::block_bytes(s.weights);
+      if (full > 0) m_packed = huge_alloc<std::uint8_t>(copies * full * gbytes);  // written below by the threads that read it in run_once
       const auto* w = reinterpret_cast<const std::uint8_t*>(m_w.bytes.data());
-#pragma omp parallel for num_threads(m_threads) schedule(static)
-      for (std::size_t g = 0; g < full; ++g) repack_group(s.weights, w + g * gbytes, blocks, m_packed.get() + g * gbytes);
+#pragma omp parallel for num_threads(m_threads) schedule(static) collapse(2)
+      for (std::size_t c = 0; c < copies; ++c)
+        for (std::size_t g = 0; g < full; ++g)
+          repack_group(s.weights, w + c * copy_bytes + g * gbytes, blocks, m_packed.get() + (c * full + g) * gbytes);
     }
   }
   std::string_view implementation() const override { return "xpubench"; }
@@ -346,36 +349,42 @@ class qgemm_kernel final : public timed {
   }
 
  protected:
+  // One launch: the product over each copy of the weights in turn, each into its own output (a
+  // decoded token's layers: one parallel region each, as an engine runs one operation at a time).
   result<void> run_once() override {
     const auto m = static_cast<std::size_t>(m_s.m), n = static_cast<std::size_t>(m_s.n), k = static_cast<std::size_t>(m_s.k), blocks = k / bw;
     const std::size_t wrow = blocks * quant::block_bytes(m_s.weights);
     const std::size_t xrow = m_int8 ? blocks * quant::block_bytes(quant_format::q8_0) : k * sizeof(float);
-    const auto* w = reinterpret_cast<const std::uint8_t*>(m_w.bytes.data());
     const auto* x = reinterpret_cast<const std::uint8_t*>(m_x.bytes.data());
-    float* y = m_y.as<float>().data();
-    std::size_t first = 0;  // the first row `fn` takes
-    if (m_path.group) {
-      const std::size_t prow = blocks * m_path.prepared_per_block, full = n / group_rows, gbytes = group_rows * wrow;
-      std::uint8_t* px = m_prepared.data();
+    const std::size_t full = m_path.group ? n / group_rows : 0, gbytes = group_rows * wrow;
+    for (std::size_t c = 0; c < static_cast<std::size_t>(m_s.copies); ++c) {
+      const auto* w = reinterpret_cast<const std::uint8_t*>(m_w.bytes.data()) + c * n * wrow;
+      float* y = m_y.as<float>().data() + c * m * n;
+      std::size_t first = 0;  // the first row `fn` takes
+      if (m_path.group) {
+        const std::size_t prow = blocks * m_path.prepared_per_block;
+        const std::uint8_t* packed = m_packed.get() + c * full * gbytes;
+        std::uint8_t* px = m_prepared.data();
 #pragma omp parallel num_threads(m_threads)
-      {
+        {
 #pragma omp for schedule(static)
-        for (std::size_t i = 0; i < m; ++i) m_path.prepare(x + i * xrow, blocks, px + i * prow);
+          for (std::size_t i = 0; i < m; ++i) m_path.prepare(x + i * xrow, blocks, px + i * prow);
 #pragma omp for schedule(static)
-        for (std::size_t g = 0; g < full; ++g)
-          for (std::size_t i = 0; i < m; ++i) m_path.group(px + i * prow, m_packed.get() + g * gbytes, blocks, y + i * n + g * group_rows);
+          for (std::size_t g = 0; g < full; ++g)
+            for (std::size_t i = 0; i < m; ++i) m_path.group(px + i * prow, packed + g * gbytes, blocks, y + i * n + g * group_rows);
+        }
+        first = full * group_rows;
       }
-      first = full * group_rows;
-    }
-    const std::size_t groups = (n - first + row_block - 1) / row_block;
-    if (groups == 0) return {};
+      const std::size_t groups = (n - first + row_block - 1) / row_block;
+      if (groups == 0) continue;
 #pragma omp parallel for num_threads(m_threads) schedule(static)
-    for (std::size_t g = 0; g < groups; ++g) {
-      const std::size_t j = first + g * row_block, rows = std::min(row_block, n - j);
-      float out[row_block];
-      for (std::size_t i = 0; i < m; ++i) {
-        m_path.fn(x + i * xrow, w + j * wrow, wrow, blocks, rows, out);
-        for (std::size_t r = 0; r < rows; ++r) y[i * n + j + r] = out[r];
+      for (std::size_t g = 0; g < groups; ++g) {
+        const std::size_t j = first + g * row_block, rows = std::min(row_block, n - j);
+        float out[row_block];
+        for (std::size_t i = 0; i < m; ++i) {
+          m_path.fn(x + i * xrow, w + j * wrow, wrow, blocks, rows, out);
+          for (std::size_t r = 0; r < rows; ++r) y[i * n + j + r] = out[r];
+        }
       }
     }
     return {};

@@ -17,10 +17,15 @@ result<std::unique_ptr<prepared>> cu_device::prepare_qgemm(const problem& p, con
                                        p.type == precision::int8 ? "int8 x int8 dot products per block (Q8_0 activations)" : "fp32 activations"));
   if (!prep) return std::unexpected(prep.error());
   auto& q = **prep;
-  kernel_args args;
-  args.add(q.memory[0].get()).add(q.memory[1].get()).add(q.output);
-  args.add(static_cast<int>(s.m)).add(static_cast<int>(s.n)).add(static_cast<int>(s.k));
-  q.launch(*f, {static_cast<unsigned>(blocks)}, {128}, std::move(args));
+  // Streamed weights (copies > 1): one launch per copy, on that copy's weights and output.
+  const auto copy_bytes = static_cast<CUdeviceptr>(s.n * (s.k / 32) * static_cast<std::int64_t>(quant_block_bytes(s.weights)));
+  const auto out_bytes = static_cast<CUdeviceptr>(s.m * s.n * 4);
+  for (std::int64_t c = 0; c < s.copies; ++c) {
+    kernel_args args;
+    args.add(q.memory[0].get()).add(q.memory[1].get() + static_cast<CUdeviceptr>(c) * copy_bytes).add(q.output + static_cast<CUdeviceptr>(c) * out_bytes);
+    args.add(static_cast<int>(s.m)).add(static_cast<int>(s.n)).add(static_cast<int>(s.k));
+    q.launch(*f, {static_cast<unsigned>(blocks)}, {128}, std::move(args));
+  }
   return std::unique_ptr<prepared>(std::move(*prep));
 }
 

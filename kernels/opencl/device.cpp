@@ -50,14 +50,19 @@ result<double> cl_prepared::run_seconds(int launches) {
   for (int i = 0; i < launches; ++i)
     for (std::size_t k = 0; k < m_launches.size(); ++k) {
       const launch& l = m_launches[k];
-      cl_event ev = nullptr;
-      const bool want = (i == 0 && k == 0) || (i == launches - 1 && k + 1 == m_launches.size());
-      const cl_int rc = m_api.enqueue_kernel(m_queue, l.kernel.get(), static_cast<cl_uint>(l.global.size()), nullptr, l.global.data(),
-                                             l.local.empty() ? nullptr : l.local.data(), 0, nullptr, want ? &ev : nullptr);
-      if (rc != CL_SUCCESS) return fail(status_of(rc), "clEnqueueNDRangeKernel failed: {}", opencl_error_name(rc));
-      if (!want) continue;
-      if (!first) first.reset(ev);
-      else last.reset(ev);
+      for (int c = 0; c < l.copies; ++c) {
+        cl_event ev = nullptr;
+        const bool want = (i == 0 && k == 0 && c == 0) || (i == launches - 1 && k + 1 == m_launches.size() && c + 1 == l.copies);
+        if (l.copies > 1)
+          if (const cl_int rc = m_api.set_kernel_arg(l.kernel.get(), l.copy_arg, sizeof c, &c); rc != CL_SUCCESS)
+            return fail(status_of(rc), "clSetKernelArg failed: {}", opencl_error_name(rc));
+        const cl_int rc = m_api.enqueue_kernel(m_queue, l.kernel.get(), static_cast<cl_uint>(l.global.size()), nullptr, l.global.data(),
+                                               l.local.empty() ? nullptr : l.local.data(), 0, nullptr, want ? &ev : nullptr);
+        if (rc != CL_SUCCESS) return fail(status_of(rc), "clEnqueueNDRangeKernel failed: {}", opencl_error_name(rc));
+        if (!want) continue;
+        if (!first) first.reset(ev);
+        else last.reset(ev);
+      }
     }
   if (const cl_int rc = m_api.finish(m_queue); rc != CL_SUCCESS) return fail(status_of(rc), "clFinish failed: {}", opencl_error_name(rc));
   cl_ulong start = 0, end = 0;

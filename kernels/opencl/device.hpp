@@ -4,6 +4,7 @@
 // conv2d.cpp (conv2d.cl), reduction.cpp (reduction.cl), bandwidth.cpp (bandwidth.cl, reduction.cl for read),
 // peak.cpp (peak.cl), latency.cpp (bandwidth.cl's empty kernel), normalize.cpp (normalize.cl: softmax
 // and rmsnorm), attention.cpp (attention.cl), qgemm.cpp (qgemm.cl). Internal to kernels/opencl/.
+#include <optional>
 #include <map>
 #include <memory>
 #include <span>
@@ -55,6 +56,10 @@ class cl_prepared final : public prepared {
   struct launch {
     kernel_ptr kernel;
     std::vector<std::size_t> global, local;
+    // Enqueued `copies` times, its int argument `copy_arg` set to 0, 1, ... before each (qgemm's
+    // streamed weights: each copy's weights and output); once, unchanged, when copies is 1.
+    int copies = 1;
+    cl_uint copy_arg = 0;
   };
   cl_prepared(const opencl_api& api, cl_command_queue queue, std::string notes) : m_api(api), m_queue(queue), m_notes(std::move(notes)) {}
 

@@ -1,7 +1,8 @@
 // Quantized GEMM (ops/qgemm/): Y[M x N] = X . W^T with W (N rows of K / 32 blocks) in GGUF's Q8_0
 // (-DQ8) or Q4_0 (-DQ4) blocks, read as bytes with their fp16 scales through vload_half (every block
 // starts at an even offset); X fp32 (-DX_FP32) or Q8_0 blocks (-DX_Q8: an int32 dot product per
-// block, then both scales). One output per work-item (global size N x M).
+// block, then both scales). One output per work-item (global size N x M). W and Y may hold several
+// copies (ops/qgemm: streamed weights): `copy` selects the weights and the output of this launch.
 #if defined(Q4)
 #define WBLOCK 18
 #define WLOW(w, t) (((int)(w)[2 + (t)] & 15) - 8)
@@ -19,11 +20,12 @@ typedef uchar x_t;
 typedef float x_t;
 #endif
 
-__kernel void qgemm(const int M, const int N, const int K, __global const x_t* X, __global const uchar* W, __global float* Y) {
+__kernel void qgemm(const int M, const int N, const int K, __global const x_t* X, __global const uchar* W, __global float* Y, const int copy) {
   const int j = get_global_id(0), i = get_global_id(1);
   if (j >= N || i >= M) return;
   const int blocks = K / 32;
-  __global const uchar* w = W + (size_t)j * blocks * WBLOCK;
+  __global const uchar* w = W + ((size_t)copy * N + j) * blocks * WBLOCK;
+  Y += (size_t)copy * M * N;
   float acc = 0.0f;
   for (int b = 0; b < blocks; ++b, w += WBLOCK) {
     const float dw = SCALE(w);

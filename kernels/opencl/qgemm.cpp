@@ -11,7 +11,7 @@ result<std::unique_ptr<prepared>> cl_device::prepare_qgemm(const problem& pr, co
   const bool x8 = pr.type == precision::int8;
   auto prog = program("qgemm", fmt::format("-D{} -D{}", q.weights == quant_format::q4_0 ? "Q4" : "Q8", x8 ? "X_Q8" : "X_FP32"), false);
   if (!prog) return std::unexpected(prog.error());
-  auto p = with_buffers(in, static_cast<std::size_t>(q.m * q.n) * 4,
+  auto p = with_buffers(in, static_cast<std::size_t>(q.copies * q.m * q.n) * 4,
                         fmt::format("one output per work-item; {} blocks read as bytes{}", to_string(q.weights),
                                     x8 ? ", int32 dot products with Q8_0 activations" : ", fp32 activations"));
   if (!p) return std::unexpected(p.error());
@@ -22,7 +22,9 @@ result<std::unique_ptr<prepared>> cl_device::prepare_qgemm(const problem& pr, co
     if (auto r = arg(k->get(), i, v[i]); !r) return std::unexpected(r.error());
   for (cl_uint i = 0; i < 3; ++i)
     if (auto r = arg(k->get(), 3 + i, (*p)->buffers[i].get()); !r) return std::unexpected(r.error());
-  (*p)->m_launches.push_back({std::move(*k), {static_cast<std::size_t>(q.n), static_cast<std::size_t>(q.m)}, {}});
+  if (auto r = arg(k->get(), 6, 0); !r) return std::unexpected(r.error());
+  // Streamed weights: the kernel enqueued once per copy, `copy` (argument 6) choosing its weights and output.
+  (*p)->m_launches.push_back({std::move(*k), {static_cast<std::size_t>(q.n), static_cast<std::size_t>(q.m)}, {}, static_cast<int>(q.copies), 6});
   return std::unique_ptr<prepared>(std::move(*p));
 }
 

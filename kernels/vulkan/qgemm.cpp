@@ -14,12 +14,16 @@ result<std::unique_ptr<prepared>> vk_device::prepare_qgemm(const problem& pr, co
   if (static_cast<std::uint64_t>(q.m) > m_c->props.limits.maxComputeWorkGroupCount[1])
     return fail(status::skipped, "m = {} rows exceed maxComputeWorkGroupCount[1] ({})", q.m, m_c->props.limits.maxComputeWorkGroupCount[1]);
   if (auto too_many = group_count_error((static_cast<std::uint64_t>(q.n) + wg - 1) / wg, "64 columns")) return std::unexpected(*too_many);
-  auto pipe = m_c->pipeline_for(fmt::format("qgemm_{}_{}", to_string(q.weights), x8 ? "q8" : "fp32"), std::array<std::uint32_t, 1>{wg}, "sss", 12);
+  // The shader addresses bytes in 32 bits: every copy of the weights below 4 GiB.
+  const double w_bytes = static_cast<double>(in.inputs.at(1).bytes.size());
+  if (w_bytes >= 4294967296.0)
+    return fail(status::unsupported, "{:.0f} bytes of weights ({} copies): the shader addresses them in 32 bits (below 4 GiB)", w_bytes, q.copies);
+  auto pipe = m_c->pipeline_for(fmt::format("qgemm_{}_{}", to_string(q.weights), x8 ? "q8" : "fp32"), std::array<std::uint32_t, 1>{wg}, "sss", 16);
   if (!pipe) return std::unexpected(pipe.error());
   // The shader reads the blocks as 32-bit words: byte buffers are padded to whole words.
   host_buffers padded{in.inputs, {}};
   for (auto& b : padded.inputs) b.bytes.resize((b.bytes.size() + 3) / 4 * 4);
-  auto p = with_buffers(padded, static_cast<std::size_t>(q.m * q.n) * 4, "xpubench",
+  auto p = with_buffers(padded, static_cast<std::size_t>(q.copies * q.m * q.n) * 4, "xpubench",
                         fmt::format("one output per invocation; {} blocks read from 32-bit words{}", to_string(q.weights),
                                     x8 ? ", int32 dot products with Q8_0 activations" : ", fp32 activations"));
   if (!p) return std::unexpected(p.error());
@@ -29,6 +33,12 @@ result<std::unique_ptr<prepared>> vk_device::prepare_qgemm(const problem& pr, co
   s.groups = {static_cast<std::uint32_t>((q.n + wg - 1) / wg), static_cast<std::uint32_t>(q.m), 1};
   (*p)->steps.push_back(s);
   if (auto r = (*p)->describe({{&(*p)->steps.back(), whole(**p)}}); !r) return std::unexpected(r.error());
+  // Streamed weights: one dispatch per copy, the same descriptor set, push constant 3 the copy.
+  for (std::int64_t c = 1; c < q.copies; ++c) {
+    step next = (*p)->steps.front();
+    next.push[3] = static_cast<std::uint32_t>(c);
+    (*p)->steps.push_back(next);
+  }
   return std::unique_ptr<prepared>(std::move(*p));
 }
 

@@ -3,7 +3,10 @@
 // llama.cpp runs a quantized model. Activations: fp32 (precision fp32), or Q8_0 blocks (precision
 // int8: integer dot products per block, as llama.cpp's CPU and Vulkan paths quantize them). Buffers:
 // X (fp32 m x k, or m rows of k / 32 Q8_0 blocks, raw bytes), W (n rows of k / 32 blocks, raw
-// bytes), Y (fp32 m x n). k must be a multiple of 32.
+// bytes), Y (fp32 m x n). k must be a multiple of 32. With copies = C > 1, W holds C weight matrices
+// back to back and Y C outputs: one launch is C products, each over its own weights (a decoded
+// token's layers), so the weights come from memory, not from a cache warmed by the last repetition.
+#include <cstring>
 #include <random>
 
 #include "ops/operation.hpp"
@@ -14,6 +17,8 @@
 
 namespace xpu {
 namespace {
+
+constexpr std::int64_t max_copies = 1 << 20;
 
 std::size_t row_bytes(std::int64_t k, quant_format f) { return static_cast<std::size_t>(k / quant::block_weights) * quant::block_bytes(f); }
 
@@ -39,17 +44,32 @@ void fill_blocks(host_buffer& b, quant_format f, std::mt19937_64& rng) {
   }
 }
 
+// Copies 1.. of the weights (copy 0 filled at random): copy c is copy 0 rotated by c x 7919 blocks, a
+// memcpy's work per copy (a 1 GiB working set of random blocks took seconds to fill), and each copy
+// different from copy 0 so that a kernel reading the wrong copy fails verification.
+void fill_copies(host_buffer& w, std::size_t copy_bytes, std::size_t copies, quant_format f) {
+  auto* base = reinterpret_cast<std::uint8_t*>(w.bytes.data());
+  const std::size_t size = quant::block_bytes(f), blocks = copy_bytes / size;
+  for (std::size_t c = 1; c < copies; ++c) {
+    const std::size_t shift = c * 7919 % blocks * size;
+    std::uint8_t* dst = base + c * copy_bytes;
+    std::memcpy(dst, base + shift, copy_bytes - shift);
+    std::memcpy(dst + copy_bytes - shift, base, shift);
+  }
+}
+
 class qgemm_workload final : public workload {
  public:
   double ops(const problem& p) const override {
     const auto& q = std::get<qgemm_shape>(p.dims);
-    return 2.0 * static_cast<double>(q.m) * static_cast<double>(q.n) * static_cast<double>(q.k);
+    return 2.0 * static_cast<double>(q.copies) * static_cast<double>(q.m) * static_cast<double>(q.n) * static_cast<double>(q.k);
   }
-  double min_bytes(const problem& p) const override {
+  double min_bytes(const problem& p) const override {  // each copy's product reads its activations again
     const auto& q = std::get<qgemm_shape>(p.dims);
     const double x = p.type == precision::int8 ? static_cast<double>(q.m) * static_cast<double>(row_bytes(q.k, quant_format::q8_0))
                                                : 4.0 * static_cast<double>(q.m) * static_cast<double>(q.k);
-    return x + static_cast<double>(q.n) * static_cast<double>(row_bytes(q.k, q.weights)) + 4.0 * static_cast<double>(q.m) * static_cast<double>(q.n);
+    return static_cast<double>(q.copies) *
+           (x + static_cast<double>(q.n) * static_cast<double>(row_bytes(q.k, q.weights)) + 4.0 * static_cast<double>(q.m) * static_cast<double>(q.n));
   }
   std::string_view ops_unit(const problem& p) const override { return p.type == precision::int8 ? "OP" : "FLOP"; }
   host_buffers make_buffers(const problem& p, std::uint64_t seed) const override {
@@ -63,9 +83,13 @@ class qgemm_workload final : public workload {
       b.inputs.emplace_back(element_type::f32, static_cast<std::size_t>(q.m * q.k));
       ops::fill(b.inputs[0], rng);
     }
-    b.inputs.emplace_back(element_type::u8, static_cast<std::size_t>(q.n) * row_bytes(q.k, q.weights));
-    fill_blocks(b.inputs[1], q.weights, rng);
-    b.outputs.push_back(ops::output(element_type::f32, static_cast<std::size_t>(q.m * q.n)));
+    const std::size_t copy_bytes = static_cast<std::size_t>(q.n) * row_bytes(q.k, q.weights), copies = static_cast<std::size_t>(q.copies);
+    b.inputs.emplace_back(element_type::u8, copies * copy_bytes);
+    host_buffer first(element_type::u8, copy_bytes);
+    fill_blocks(first, q.weights, rng);
+    std::memcpy(b.inputs[1].bytes.data(), first.bytes.data(), copy_bytes);
+    fill_copies(b.inputs[1], copy_bytes, copies, q.weights);
+    b.outputs.push_back(ops::output(element_type::f32, copies * static_cast<std::size_t>(q.m * q.n)));
     return b;
   }
   verification verify(const problem& p, const host_buffers& b, std::uint64_t seed, precision) const override {
@@ -103,9 +127,10 @@ result<void> parse(const section_context& c) {
   for (const toml::node& s : *shapes) {
     const toml::table* st = s.as_table();
     if (!st) return c.r.error_at(s, "each qgemm shape must be a table like {{m = 1, n = 14336, k = 4096}}");
-    if (auto ok = c.r.only_keys(*st, "a qgemm shape", {"m", "n", "k"}); !ok) return ok;
+      if (auto ok = c.r.only_keys(*st, "a qgemm shape", {"m", "n", "k", "copies"}); !ok) return ok;
     qgemm_shape q;
     if (auto ok = c.r.positive_fields(*st, s, "qgemm shape", {{"m", &q.m}, {"n", &q.n}, {"k", &q.k}}, true); !ok) return ok;
+    if (auto ok = c.r.positive_fields(*st, s, "qgemm shape", {{"copies", &q.copies}}, false); !ok) return ok;
     for (quant_format f : formats)
       for (precision p : *precs) {
         q.weights = f;
@@ -122,6 +147,9 @@ std::optional<std::string> size_error(const problem& p) {
     return fmt::format("{}: k = {} is not a multiple of 32 (the weights are stored in blocks of 32 along k)", p.id(), q.k);
   if (std::max({q.m, q.n, q.k}) > ops::dimension_max)
     return fmt::format("{}: a qgemm size above {} (the kernels take 32-bit sizes)", p.id(), ops::dimension_max);
+  if (q.copies < 1 || q.copies > max_copies)
+    return fmt::format("{}: copies = {}: between 1 and {} weight matrices (a working set of many small ones is better made of fewer large ones)",
+                       p.id(), q.copies, max_copies);
   return std::nullopt;
 }
 
@@ -137,12 +165,15 @@ constexpr precision precisions[] = {precision::fp32, precision::int8};
 std::vector<problem> cases() {
   return {{qgemm_shape{3, 37, 64, quant_format::q8_0}, precision::fp32}, {qgemm_shape{1, 50, 96, quant_format::q4_0}, precision::fp32},
           {qgemm_shape{5, 16, 32, quant_format::q4_0}, precision::fp32}, {qgemm_shape{2, 19, 192, quant_format::q4_0}, precision::fp32},
-          {qgemm_shape{2, 5, 64, quant_format::q4_0}, precision::fp32}, {qgemm_shape{1, 3, 96, quant_format::q8_0}, precision::fp32}};
+          {qgemm_shape{2, 5, 64, quant_format::q4_0}, precision::fp32}, {qgemm_shape{1, 3, 96, quant_format::q8_0}, precision::fp32},
+          // streamed: each copy's weights and output (a kernel that reads copy 0 for every copy fails)
+          {qgemm_shape{1, 37, 64, quant_format::q4_0, 3}, precision::fp32}, {qgemm_shape{2, 19, 96, quant_format::q8_0, 4}, precision::fp32}};
 }
 
 std::string entry(const problem& p) {
   const auto& q = std::get<qgemm_shape>(p.dims);
-  return fmt::format("{{ m = {}, n = {}, k = {} }}", q.m, q.n, q.k);
+  return q.copies == 1 ? fmt::format("{{ m = {}, n = {}, k = {} }}", q.m, q.n, q.k)
+                       : fmt::format("{{ m = {}, n = {}, k = {}, copies = {} }}", q.m, q.n, q.k, q.copies);
 }
 std::string keys(const problem& p) { return fmt::format("formats = [\"{}\"]", to_string(std::get<qgemm_shape>(p.dims).weights)); }
 

@@ -1,6 +1,6 @@
 #pragma once
 // qgemm's reference in float64: Y[m x n] = X[m x k] . dequantize(W)[n x k]^T (core/problem.hpp:
-// qgemm_shape). X is fp32 (precision fp32) or Q8_0 blocks (precision int8: activations quantized as
+// qgemm_shape; with copies, Y holds one m x n output per weight matrix of W). X is fp32 (precision fp32) or Q8_0 blocks (precision int8: activations quantized as
 // llama.cpp quantizes them for its integer dot products); W is in the shape's format.
 #include <span>
 #include <vector>

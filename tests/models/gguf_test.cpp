@@ -1,6 +1,8 @@
 // The GGUF reader (header, metadata, tensor table; never the weights) and the suite written from a
 // model's structure: Llama-shaped files written by the tests' gguf_writer, then every kind of
 // damage a file can have, each refused with the offset and the reason.
+#include <cmath>
+
 #include <gtest/gtest.h>
 
 #include <map>
@@ -307,6 +309,16 @@ TEST(model_suite, the_suite_written_parses_and_each_step_names_a_problem) {
   EXPECT_EQ(s->model->decode[7].count, 2);
   EXPECT_EQ(s->model->prefill[7].run, "silu/r16c160");
   EXPECT_EQ(s->model->prefill[4].run, "gemm/m1n100k64tb");  // logits of the prompt's last position only
+  // Each quantized matrix also decoded streamed: copies that together are the model's decode bytes.
+  int streamed = 0;
+  for (const problem& p : s->problems)
+    if (const auto* q = std::get_if<qgemm_shape>(&p.dims); q && q->copies > 1) {
+      ++streamed;
+      const double bytes = static_cast<double>(q->n) * static_cast<double>(q->k / 32) * 34;
+      EXPECT_EQ(q->m, 1);
+      EXPECT_EQ(q->copies, static_cast<std::int64_t>(std::ceil(m->weight_bytes / bytes))) << p.id();
+    }
+  EXPECT_EQ(streamed, 5 * 2);  // five shapes, fp32 and int8 activations
 }
 
 TEST(model_suite, a_step_that_names_no_problem_is_refused) {

@@ -1,5 +1,7 @@
 // The operations' registry and descriptors: every operation is found by its name, has a workload,
 // a suite section and precisions; the rules every backend shares are applied through supports().
+#include <cstring>
+
 #include <gtest/gtest.h>
 
 #include <set>
@@ -153,6 +155,9 @@ TEST(operations, qgemm_sections_take_formats_and_refuse_partial_blocks) {
     both = { shapes = [{ m = 2, n = 8, k = 64 }] }
     partial = { shapes = [{ m = 1, n = 8, k = 40 }] }
     format = { formats = ["q5_k"], shapes = [{ m = 1, n = 8, k = 64 }] }
+    streamed = { formats = ["q8_0"], shapes = [{ m = 1, n = 8, k = 64, copies = 12 }] }
+    none = { shapes = [{ m = 1, n = 8, k = 64, copies = 0 }] }
+    many = { shapes = [{ m = 1, n = 8, k = 64, copies = 2000000 }] }
   )");
   const suite_reader r("t.toml");
   std::vector<problem> out;
@@ -171,6 +176,24 @@ TEST(operations, qgemm_sections_take_formats_and_refuse_partial_blocks) {
   const auto format = op.parse({*doc["format"].as_table(), r, out});
   ASSERT_FALSE(format);
   EXPECT_NE(format.error().message.find("unknown weight format 'q5_k'"), std::string::npos);
+  // copies: one launch over 12 weight matrices, 12 x the work and bytes, 12 outputs; read back from its id
+  ASSERT_TRUE(op.parse({*doc["streamed"].as_table(), r, out}));
+  EXPECT_EQ(out.back().id(), "qgemm/fp32/q8_0/m1n8k64x12");
+  EXPECT_EQ(op.entry(out.back()), "{ m = 1, n = 8, k = 64, copies = 12 }");
+  ASSERT_TRUE(problem_from_id("qgemm/fp32/q8_0/m1n8k64x12"));
+  EXPECT_FALSE(problem_from_id("qgemm/fp32/q8_0/m1n8k64x1"));  // one copy is written without x
+  const problem one{qgemm_shape{1, 8, 64, quant_format::q8_0}, precision::fp32};
+  EXPECT_DOUBLE_EQ(op.work().ops(out.back()), 12 * op.work().ops(one));
+  EXPECT_DOUBLE_EQ(op.work().min_bytes(out.back()), 12 * op.work().min_bytes(one));
+  const host_buffers b = op.work().make_buffers(out.back(), 7);
+  EXPECT_EQ(b.inputs[1].bytes.size(), 12u * 8 * 2 * 34);
+  EXPECT_EQ(b.outputs[0].count(), 12u * 8);
+  EXPECT_NE(std::memcmp(b.inputs[1].bytes.data(), b.inputs[1].bytes.data() + 8 * 2 * 34, 8 * 2 * 34), 0);  // copies differ
+  const auto none = op.parse({*doc["none"].as_table(), r, out});
+  ASSERT_FALSE(none);
+  const auto many = op.parse({*doc["many"].as_table(), r, out});
+  ASSERT_FALSE(many);
+  EXPECT_NE(many.error().message.find("copies = 2000000"), std::string::npos) << many.error().message;
   EXPECT_TRUE(op.unsupported({qgemm_shape{1, 1, 32}, precision::fp16}));
   EXPECT_FALSE(op.unsupported({qgemm_shape{1, 1, 32}, precision::int8}));
 }

@@ -99,6 +99,36 @@ TEST(token_bounds, quantized_rows_use_qgemm_and_a_dense_gemm_for_other_matrices)
   EXPECT_TRUE(token_bounds(run{}).empty());    // no model: nothing
 }
 
+// Decode from the streamed rows (copies: weights from memory) per copy where the run has them, the
+// cache-resident rows beside it; a streamed row that went wrong leaves the step missing.
+TEST(token_bounds, decode_uses_streamed_rows_and_keeps_the_cached_figure_beside_it) {
+  run r = model_run();
+  r.context.model->decode = {{"gemm/m1n64k32tb", 4}, {"gemm/m1n100k32tb", 1}};
+  r.context.model->prefill.clear();
+  r.measurements.push_back(row("cpu0", {qgemm_shape{1, 64, 32, quant_format::q4_0}, precision::int8}, 1e-4));
+  r.measurements.push_back(row("cpu0", {qgemm_shape{1, 64, 32, quant_format::q4_0, 10}, precision::int8}, 2e-3));
+  r.measurements.push_back(row("cpu0", {qgemm_shape{1, 64, 32, quant_format::q4_0, 5}, precision::int8}, 5e-4));  // a smaller working set: not used
+  r.measurements.push_back(row("cpu0", {qgemm_shape{1, 100, 32, quant_format::q4_0}, precision::int8}, 3e-4));
+  auto bounds = token_bounds(r);
+  const token_bound* q = find(bounds, "q4_0 x int8");
+  ASSERT_TRUE(q && q->decode.seconds && q->decode_cached.seconds);
+  EXPECT_DOUBLE_EQ(*q->decode.seconds, 4 * 2e-4 + 3e-4);  // 2 ms for 10 copies
+  EXPECT_DOUBLE_EQ(*q->decode_cached.seconds, 4 * 1e-4 + 3e-4);
+  EXPECT_EQ(q->matrix_steps, 2);
+  EXPECT_EQ(q->streamed_steps, 1);
+  EXPECT_DOUBLE_EQ(*q->decode_working_set, 10.0 * 64 * 18);  // 10 copies of 64 rows of one Q4_0 block
+  EXPECT_EQ(decode_made_of(*q), "streamed matrices for 1 of 2 matrix steps, the rest cache-resident");
+
+  r.measurements.push_back(row("cpu0", {qgemm_shape{1, 100, 32, quant_format::q4_0, 7}, precision::int8}, 0, status::invalid));
+  bounds = token_bounds(r);
+  q = find(bounds, "q4_0 x int8");
+  ASSERT_TRUE(q);
+  EXPECT_FALSE(q->decode.seconds);
+  ASSERT_EQ(q->decode.missing.size(), 1u);
+  EXPECT_NE(q->decode.missing[0].find("qgemm/int8/q4_0/m1n100k32x7 (invalid"), std::string::npos) << q->decode.missing[0];
+  EXPECT_TRUE(q->decode_cached.seconds);  // the cached figure is still what it is
+}
+
 }  // namespace
 }  // namespace xpu
 

@@ -3,7 +3,9 @@
 // (-DQ8) or Q4_0 (-DQ4) blocks; X fp32 (-DX_FP32) or Q8_0 blocks (-DX_Q8: an int32 dot product per
 // block, then both scales). The blocks (18 or 34 bytes) are read from 32-bit words byte by byte, so
 // no 8- or 16-bit storage is needed; scales through unpackHalf2x16. One output per invocation:
-// work-groups of 64 along N (specialization id 0), M in the second dimension. Push constants: M, N, K.
+// work-groups of 64 along N (specialization id 0), M in the second dimension. Push constants: M, N, K,
+// and the copy this dispatch computes (ops/qgemm's streamed weights: W and Y hold `copies` of theirs;
+// the host keeps every byte address below 2^32).
 layout(local_size_x_id = 0) in;
 
 layout(std430, binding = 0) readonly buffer Xb {
@@ -15,7 +17,7 @@ layout(std430, binding = 0) readonly buffer Xb {
 };
 layout(std430, binding = 1) readonly buffer Wb { uint w_words[]; };
 layout(std430, binding = 2) writeonly buffer Yb { float y[]; };
-layout(push_constant) uniform Push { uint M, N, K; };
+layout(push_constant) uniform Push { uint M, N, K, copy; };
 
 #if defined(Q4)
 const uint WBLOCK = 18;
@@ -51,7 +53,7 @@ void main() {
   const uint blocks = K / 32;
   float acc = 0.0;
   for (uint b = 0; b < blocks; ++b) {
-    const uint w = (j * blocks + b) * WBLOCK;
+    const uint w = ((copy * N + j) * blocks + b) * WBLOCK;
     const float dw = w_scale(w);
 #if defined(X_Q8)
     const uint x = (i * blocks + b) * 34;
@@ -65,5 +67,5 @@ void main() {
     acc = fma(dw, s, acc);
 #endif
   }
-  y[i * N + j] = acc;
+  y[(copy * M + i) * N + j] = acc;
 }
