@@ -88,7 +88,7 @@ def main():
             return
         f.write(bytes((-len(header)) % 32))
         bsize = block.get(wtype, (1, 1))[1]
-        chunk = bytearray(os.urandom(bsize * 58254))  # about 1 MiB of blocks
+        chunk = bytearray(os.urandom(bsize * 58254))  # 58254 blocks: 1 MiB of q4_0, 2 MB of q8_0
         for b in range(0, len(chunk), bsize):
             if bsize in (18, 34):
                 chunk[b:b + 2] = struct.pack("<H", 0x2000)  # scale 1/128

@@ -13,7 +13,8 @@
 # MUL_MAT -b CPU` from ggml's repository, built by hand): its q4_0 x f32 line at m = 4096, n = 1,
 # k = 14336 is set beside our qgemm q4_0 x int8 at the same shape (cached and streamed), each round.
 # Model files: bench/make_gguf.py --data (Llama-shaped, random weights; see its header).
-# usage: bench/vs_engine.sh ENGINE_CMD MODEL.gguf... (env: BUILD=build/release ROUNDS=3 PROMPT=512 DECODE=128 THREADS=cores)
+# usage: bench/vs_engine.sh ENGINE_CMD MODEL.gguf... (env: BUILD=build/release ROUNDS=3 PROMPT=512 DECODE=128
+# THREADS=the physical cores; both sides get the same count)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ $# -ge 2 ]] || { echo "usage: bench/vs_engine.sh ENGINE_CMD MODEL.gguf..." >&2; exit 2; }
@@ -23,7 +24,7 @@ build=${BUILD:-build/release}
 rounds=${ROUNDS:-3}
 prompt=${PROMPT:-512}
 decode=${DECODE:-128}
-threads=${THREADS:-$(nproc)}
+threads=${THREADS:-$(lscpu -p=CORE,SOCKET | grep -v '^#' | sort -u | wc -l)}
 [[ -x "$build/xpubench" ]] || { echo "no $build/xpubench: build first (cmake --preset release && cmake --build --preset release)" >&2; exit 2; }
 for model in "$@"; do [[ -f "$model" ]] || { echo "no model file '$model'" >&2; exit 2; }; done
 work=$(mktemp -d)
@@ -45,18 +46,21 @@ for i in $(seq "$rounds"); do
   n=0
   for model in "$@"; do
     n=$((n + 1))
-    [[ -f "$work/suite$n.toml" ]] || "$build/xpubench" suite from-model "$model" --tokens "$prompt" -o "$work/suite$n.toml" >/dev/null 2>&1
+    if [[ ! -f "$work/suite$n.toml" ]]; then
+      "$build/xpubench" suite from-model "$model" --tokens "$prompt" -o "$work/suite$n.toml" >/dev/null 2>"$work/from_model.err" ||
+        { echo "xpubench suite from-model $model failed:" >&2; cat "$work/from_model.err" >&2; exit 1; }
+    fi
     # shellcheck disable=SC2086
     $engine "$model" "$prompt" "$decode" "$threads" 2>/dev/null | grep -o 'prefill_tok_s=[0-9.]* decode_tok_s=[0-9.]*' > "$work/engine$n.$i" ||
       { echo "the engine printed no 'prefill_tok_s=... decode_tok_s=...' for $model" >&2; exit 1; }
-    "$build/xpubench" run --suite "$work/suite$n.toml" -d cpu0 -k qgemm attention rmsnorm silu bandwidth -p int8 fp16 fp32 \
+    "$build/xpubench" run --suite "$work/suite$n.toml" -d cpu0 -t "$threads" -k qgemm attention rmsnorm silu bandwidth -p int8 fp16 fp32 \
       --json "$work/run$n.$i.json" >/dev/null 2>&1 || true
-    "$build/xpubench" report --format text "$work/run$n.$i.json" > "$work/report$n.$i.txt"
+    "$build/xpubench" report --format md "$work/run$n.$i.json" > "$work/report$n.$i.md"
   done
   if [[ -n "${GGML_PERF:-}" ]]; then
     # shellcheck disable=SC2086
     $GGML_PERF 2>&1 | grep -F 'type_a=q4_0,type_b=f32,m=4096,n=1,k=14336,' > "$work/ggml.$i" || true
-    "$build/xpubench" run --suite "$work/gemv.toml" -d cpu0 --json "$work/gemv.$i.json" >/dev/null 2>&1 || true
+    "$build/xpubench" run --suite "$work/gemv.toml" -d cpu0 -t "$threads" --json "$work/gemv.$i.json" >/dev/null 2>&1 || true
   fi
 done
 
@@ -64,8 +68,8 @@ python3 - "$work" "$rounds" "$prompt" "$decode" "$threads" "$@" <<'PY'
 import json, os, re, statistics, sys
 work, rounds, prompt, decode, threads, models = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6:]
 med = lambda xs: statistics.median(xs) if xs else float("nan")
-print(f"prefill of {prompt} tokens, decode of {decode}, {threads} threads, medians of {rounds} interleaved rounds; "
-      "xpubench: cpu0, q4_0 x int8 row")
+print(f"prefill of {prompt} tokens, decode of {decode}, {threads} threads on both sides, medians of {rounds} interleaved rounds; "
+      "xpubench: cpu0, the q4_0 x int8 row")
 print(f"{'model':<28} {'MB':>6} {'engine pf':>10} {'ours pf':>8} {'ratio':>6} {'engine dec':>11} {'ours dec':>9} {'ratio':>6} "
       f"{'cached':>7} {'ratio':>6} {'mem bound':>9}")
 for n, model in enumerate(models, 1):
@@ -73,11 +77,15 @@ for n, model in enumerate(models, 1):
     for i in range(1, rounds + 1):
         m = re.search(r"prefill_tok_s=([0-9.]+) decode_tok_s=([0-9.]+)", open(f"{work}/engine{n}.{i}").read())
         eng_pf.append(float(m.group(1))); eng_dec.append(float(m.group(2)))
-        for line in open(f"{work}/report{n}.{i}.txt"):
-            cells = re.split(r"\s{2,}", line.strip())
-            if len(cells) >= 7 and cells[0] == "cpu0" and cells[1] == "q4_0 x int8":
-                num = lambda s: float(s) if re.fullmatch(r"[0-9.]+", s) else float("nan")
-                dec.append(num(cells[2])); cached.append(num(cells[3])); pf.append(num(cells[4])); bound.append(num(cells[6]))
+        header = None  # the model table of the Markdown report, its columns found by name
+        for line in open(f"{work}/report{n}.{i}.md"):
+            cells = [c.strip().replace("\\_", "_") for c in line.strip().strip("|").split("|")]
+            if "decode tok/s" in cells:
+                header = cells
+            elif header and len(cells) == len(header) and cells[0] == "cpu0" and cells[1] == "q4_0 x int8":
+                num = lambda name: float(cells[header.index(name)]) if re.fullmatch(r"[0-9.e+]+", cells[header.index(name)]) else float("nan")
+                dec.append(num("decode tok/s")); cached.append(num("decode tok/s, weights cached")); pf.append(num("prefill tok/s"))
+                bound.append(num("decode memory bound tok/s"))
                 break
     e_pf, e_dec = med(eng_pf), med(eng_dec)
     print(f"{os.path.basename(model):<28} {os.path.getsize(model) / 1e6:>6.0f} {e_pf:>10.1f} {med(pf):>8.1f} {med(pf) / e_pf:>5.2f}x "
@@ -88,7 +96,7 @@ if os.path.exists(f"{work}/ggml.1"):
         m = re.search(r"([0-9.]+) us/run", open(f"{work}/ggml.{i}").read())
         if m: ggml.append(float(m.group(1)))
         for row in json.load(open(f"{work}/gemv.{i}.json"))["measurements"]:
-            if row.get("time_s"):
+            if row.get("state") == "ok" and row.get("time_s") and row.get("verification", {}).get("passed"):
                 t = row["time_s"]["median"] * 1e6
                 (streamed.append(t / 33) if row["problem"].endswith("x33") else ours.append(t))
     print(f"q4_0 GEMV 4096 x 14336, one token: ggml (test-backend-ops, fp32 activations quantized inside) {med(ggml):.0f} us; "

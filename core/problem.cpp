@@ -238,7 +238,7 @@ std::optional<shape> shape_of(kernel_kind kind, std::span<const std::string_view
       const auto weights = parts.size() == 2 ? quant_format_parse(parts[0]) : std::nullopt;
       std::string_view s = parts.size() == 2 ? parts[1] : "";
       if (!weights || !take_number(s, "m", q.m) || !take_number(s, "n", q.n) || !take_number(s, "k", q.k)) return std::nullopt;
-      if (!s.empty() && (!take_number(s, "x", q.copies) || q.copies == 1)) return std::nullopt;
+      if (!s.empty() && (!take_number(s, "x", q.copies) || q.copies < 2)) return std::nullopt;  // one copy is written without x
       if (!s.empty()) return std::nullopt;
       q.weights = *weights;
       return q;

@@ -286,7 +286,11 @@ std::string model_suite_toml(const model_structure& m, std::int64_t tokens) {
       if (mm.type == to_string(f) && mm.k % quant_block_weights == 0) {
         entry(q, {qgemm_shape{1, mm.n, mm.k, f}}, "");
         const double bytes = static_cast<double>(mm.n) * static_cast<double>(mm.k / quant_block_weights) * static_cast<double>(quant_block_bytes(f));
-        const auto copies = std::min(static_cast<std::int64_t>(std::ceil(working_set / bytes)), streamed_copies_max);
+        // As many whole copies as the working set holds (never more: it is a cap), and every copy's
+        // weights together within 2^31 - 1 (the backends that index the buffer in 32 bits).
+        const double elements = static_cast<double>(mm.n) * static_cast<double>(mm.k);
+        const auto copies = static_cast<std::int64_t>(std::min({std::floor(working_set / bytes), std::floor(2147483647.0 / elements),
+                                                                 static_cast<double>(streamed_copies_max)}));
         if (copies > 1)
           entry(q, {qgemm_shape{1, mm.n, mm.k, f, copies}}, "decode, streamed: " + format_bytes(static_cast<std::uint64_t>(static_cast<double>(copies) * bytes)));
         entry(q, {qgemm_shape{mm.prefill_rows(tokens), mm.n, mm.k, f}}, "");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <unordered_map>
@@ -113,11 +114,13 @@ std::optional<std::int64_t> value_for(const std::string& name, const onnx_dims& 
 }
 
 struct graph_reader {
+  graph_reader(const onnx::GraphProto& graph, onnx_structure& structure) : g(graph), out(structure) {}
   const onnx::GraphProto& g;
   onnx_structure& out;
   shape_map shapes;
   std::unordered_map<std::string, int> types;             // element type of every name shape inference typed
   std::unordered_map<std::string, const onnx::NodeProto*> producer;
+  std::unordered_map<std::string, const onnx::TensorProto*> initializer_of;
   std::set<std::string> constants;                          // initializers and Constant outputs
   std::set<std::string> weights_counted;
   std::map<std::string, double> bytes_by_type;
@@ -157,7 +160,21 @@ struct graph_reader {
     return "activations";
   }
 
-  void add(const onnx::NodeProto& n, problem what, std::int64_t count, const std::string& weight) {
+  // What a node adds while an If's branches are walked (collect set): kept until a branch is chosen.
+  struct pending {
+    const onnx::NodeProto* node;
+    problem what;
+    std::int64_t count;
+    std::string weight;
+  };
+  std::vector<pending>* collect = nullptr;
+  std::int64_t scale = 1;  // the enclosing Loops' trip counts multiplied
+
+  void add(const onnx::NodeProto& n, problem what, std::int64_t count_in_graph, const std::string& weight) {
+    const auto scaled = checked_mul(count_in_graph, scale);
+    if (!scaled) return note_once(fmt::format("{} '{}': its problem runs more than 2^63 times an inference: left out", quoted_name(n.op_type()), quoted_name(n.name())));
+    const std::int64_t count = *scaled;
+    if (collect) return collect->push_back({&n, std::move(what), count, weight});
     const std::string id = what.shape_id();
     const std::string node = fmt::format("{} '{}'", quoted_name(n.op_type()), quoted_name(!n.name().empty() ? n.name() : n.output_size() > 0 ? n.output(0) : "(unnamed)"));
     auto [it, fresh] = step_of.try_emplace(id, out.steps.size());
@@ -275,19 +292,22 @@ struct graph_reader {
         operand_type(n.input(w_input)));
   }
 
-  void read() {
-    for (const auto& t : g.initializer()) {
+  // The names of one graph (the main graph, or a subgraph of If/Loop, whose names ONNX keeps apart
+  // from the outer graph's): initializers, typed values with their shapes, Constant outputs, producers.
+  void index(const onnx::GraphProto& graph) {
+    for (const auto& t : graph.initializer()) {
+      initializer_of[t.name()] = &t;
       constants.insert(t.name());
       types[t.name()] = t.data_type();
       shapes[t.name()] = std::vector<std::int64_t>(t.dims().begin(), t.dims().end());
     }
-    for (const auto* list : {&g.input(), &g.value_info(), &g.output()})
+    for (const auto* list : {&graph.input(), &graph.value_info(), &graph.output()})
       for (const auto& v : *list) {
         if (constants.contains(v.name())) continue;
         shapes[v.name()] = dims_of(v.type());
         if (v.type().has_tensor_type()) types[v.name()] = v.type().tensor_type().elem_type();
       }
-    for (const auto& n : g.node()) {
+    for (const auto& n : graph.node()) {
       for (const auto& o : n.output()) producer[o] = &n;
       if (n.op_type() == "Constant" && n.output_size() == 1)
         if (const auto* v = attribute(n, "value"); v && v->has_t()) {
@@ -296,7 +316,80 @@ struct graph_reader {
           shapes[n.output(0)] = std::vector<std::int64_t>(v->t().dims().begin(), v->t().dims().end());
         }
     }
-    for (const auto& n : g.node()) {
+  }
+
+  // A constant integer scalar (a Loop's trip count): an initializer or a Constant's value.
+  std::optional<std::int64_t> constant_integer(const std::string& name) const {
+    const auto i = initializer_of.find(name);
+    const onnx::TensorProto* t = i == initializer_of.end() ? nullptr : i->second;
+    if (const auto p = producer.find(name); !t && p != producer.end() && p->second->op_type() == "Constant")
+      if (const auto* v = attribute(*p->second, "value"); v && v->has_t()) t = &v->t();
+    if (!t || t->data_type() != onnx::TensorProto::INT64) return std::nullopt;
+    if (t->int64_data_size() == 1) return t->int64_data(0);
+    if (t->raw_data().size() == 8) {
+      std::int64_t v;
+      std::memcpy(&v, t->raw_data().data(), 8);
+      return v;
+    }
+    return std::nullopt;
+  }
+
+  // If: one branch runs per inference, which one depends on data: the branch of more work (its
+  // products' operations) is counted, both named. Each branch is walked into its own list first.
+  void walk_if(const onnx::NodeProto& n, int depth) {
+    const onnx::GraphProto* branches[2] = {nullptr, nullptr};
+    for (const auto& a : n.attribute())
+      if (a.has_g()) branches[a.name() == "else_branch" ? 1 : 0] = &a.g();
+    std::vector<pending> taken[2];
+    double work[2] = {0, 0};
+    for (int b = 0; b < 2; ++b) {
+      if (!branches[b]) continue;
+      std::vector<pending>* outer = collect;
+      collect = &taken[b];
+      index(*branches[b]);
+      walk(*branches[b], depth + 1);
+      collect = outer;
+      for (const auto& p : taken[b]) work[b] += workload_for(p.what.kind()).ops(p.what) * static_cast<double>(p.count);
+    }
+    const int chosen = work[1] > work[0] ? 1 : 0;
+    note_once(fmt::format("If '{}': the {} branch counted ({} product(s), {:.3g} GFLOP), not the {} ({} product(s), {:.3g} GFLOP): one runs per "
+                          "inference, chosen by data; the one of more work is what the sums hold",
+                          quoted_name(n.name()), chosen ? "else" : "then", taken[chosen].size(), work[chosen] / 1e9, chosen ? "then" : "else",
+                          taken[1 - chosen].size(), work[1 - chosen] / 1e9));
+    const std::int64_t outer = scale;
+    scale = 1;  // the counts collected hold the enclosing loops' trip counts already
+    for (auto& p : taken[chosen]) add(*p.node, std::move(p.what), p.count, p.weight);
+    scale = outer;
+  }
+
+  // Loop: its body runs the trip count's times where that is a constant (and no condition stops it
+  // sooner: a condition input is noted); otherwise once, noted.
+  void walk_loop(const onnx::NodeProto& n, int depth) {
+    const onnx::GraphProto* body = nullptr;
+    for (const auto& a : n.attribute())
+      if (a.name() == "body" && a.has_g()) body = &a.g();
+    if (!body) return;
+    const auto trips = n.input_size() > 0 && !n.input(0).empty() ? constant_integer(n.input(0)) : std::nullopt;
+    std::int64_t times = 1;
+    if (trips && *trips >= 0 && *trips <= (std::int64_t{1} << 30)) {
+      times = *trips;
+      note_once(fmt::format("Loop '{}': its body counted {} time(s), its constant trip count{}", quoted_name(n.name()), times,
+                            n.input_size() > 1 && !n.input(1).empty() ? " (a condition may end it sooner)" : ""));
+    } else {
+      note_once(fmt::format("Loop '{}': its trip count is not a constant: its body counted once", quoted_name(n.name())));
+    }
+    if (times == 0) return;
+    const std::int64_t outer = scale;
+    const auto inner = checked_mul(scale, times);
+    if (!inner) return note_once(fmt::format("Loop '{}': nested loops run more than 2^63 times: left out", quoted_name(n.name())));
+    scale = *inner;
+    index(*body);
+    walk(*body, depth + 1);
+    scale = outer;
+  }
+
+  void walk(const onnx::GraphProto& graph, int depth) {
+    for (const auto& n : graph.node()) {
       const std::string& op = n.op_type();
       if (!n.domain().empty() && n.domain() != "ai.onnx") {
         ++left_out[n.domain() + "." + op];
@@ -307,8 +400,15 @@ struct graph_reader {
       else if (op == "Gemm") gemm(n);
       else if (op == "Conv" || op == "ConvInteger") conv(n, 0, 1);
       else if (op == "QLinearConv") conv(n, 0, 3);
+      else if (op == "If" && depth < 64) walk_if(n, depth);
+      else if (op == "Loop" && depth < 64) walk_loop(n, depth);
       else if (op == "ConvTranspose" || op == "If" || op == "Loop" || op == "Scan" || op == "Einsum") ++left_out[op];
     }
+  }
+
+  void read() {
+    index(g);
+    walk(g, 0);
     for (const auto& [op, count] : left_out)
       out.notes.push_back(fmt::format("{} x {}: not mapped to a problem (its work is not in the sums)", count, op));
     double most = -1;
@@ -451,7 +551,7 @@ result<onnx_structure> model_from_onnx(const std::filesystem::path& path, const 
   if (folded > 0)
     out.notes.push_back(fmt::format("{} Reshape target(s) computed from the graph's shape arithmetic (Shape, Slice, Concat, ...) that ONNX's "
                                     "shape inference left open", folded));
-  graph_reader reader{model.graph(), out, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}};
+  graph_reader reader{model.graph(), out};
   reader.read();
   if (!reader.invalid.empty()) return fail(status::invalid, "{}: {}: not a valid ONNX graph", source, reader.invalid);
   if (out.steps.empty())

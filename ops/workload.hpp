@@ -44,7 +44,7 @@ class workload {
  public:
   virtual ~workload() = default;
   virtual double ops(const problem& p) const = 0;        // 2*M*N*K for GEMM
-  virtual double min_bytes(const problem& p) const = 0;  // each input read once, each output written once
+  virtual double min_bytes(const problem& p) const = 0;  // each input read once, each output written once (per product: qgemm's copies)
   virtual std::string_view ops_unit(const problem& p) const = 0;  // "FLOP", "OP" (integer), "B" (bandwidth), "launch"
   // Inputs filled from seed (never zero); outputs allocated and filled with a sentinel.
   virtual host_buffers make_buffers(const problem& p, std::uint64_t seed) const = 0;

@@ -105,7 +105,7 @@ std::string model_report(const run& r, const painter& p, std::size_t width) {
       table.add_row({b.device, b.precision, rate(b.inference.per_s), b.inference.seconds ? fmt::format("{:.3g}", *b.inference.seconds * 1e3) : "-", nmse});
     const std::string who = fmt::format("{} {}", b.device, b.precision);
     std::vector<std::string> missing = b.decode.missing;
-    for (const auto* phase : {&b.prefill.missing, &b.inference.missing})
+    for (const auto* phase : {&b.prefill.missing, &b.inference.missing, &b.decode_cached.missing})
       for (const auto& step : *phase)
         if (std::ranges::find(missing, step) == missing.end()) missing.push_back(step);
     if (!missing.empty())

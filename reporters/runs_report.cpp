@@ -250,7 +250,9 @@ void model_section(document& doc, const run& r, std::size_t index) {
               {}};
   for (const token_bound& b : bounds) {
     std::vector<std::string> missing = b.decode.missing;
-    for (const auto* phase : {&b.prefill.missing, &b.inference.missing}) missing.insert(missing.end(), phase->begin(), phase->end());
+    for (const auto* phase : {&b.prefill.missing, &b.inference.missing, &b.decode_cached.missing})
+      for (const auto& step : *phase)
+        if (std::ranges::find(missing, step) == missing.end()) missing.push_back(step);
     const std::string nmse = fmt::format("{:.1e}", b.worst_rel_l2 * b.worst_rel_l2);
     if (tokens)
       t.rows.push_back({cell(b.device), cell(b.precision), cell(per_s(b.decode.per_s), decode_made_of(b), "num"), cell(per_s(b.decode_cached.per_s), "", "num"),

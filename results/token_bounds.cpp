@@ -41,6 +41,8 @@ struct row_index {
   std::map<row_key, std::pair<const measurement*, qgemm_shape>> streamed;
   // ... and the first streamed row that ran and went wrong (failed, invalid, crashed): never replaced by the cached row
   std::map<row_key, const measurement*> streamed_wrong;
+  // ... and the first one the device did not run (unsupported, skipped): the cached row stands in, said why
+  std::map<row_key, const measurement*> streamed_not_run;
 
   explicit row_index(const run& r) {
     for (const measurement& m : r.measurements) {
@@ -52,6 +54,7 @@ struct row_index {
         const row_key of{m.device, problem{one, precision::fp32}.shape_id(), m.precision};
         if (!good) {
           if (m.state != status::unsupported && m.state != status::skipped) streamed_wrong.try_emplace(of, &m);
+          else streamed_not_run.try_emplace(of, &m);
           continue;
         }
         auto [it, fresh] = streamed.try_emplace(of, &m, *q);
@@ -125,6 +128,9 @@ void sum_phase(const std::vector<model_step>& steps, const row_index& rows, cons
                                           m.reason.empty() ? "" : ": " + m.reason));
         continue;
       }
+      if (const auto it = rows.streamed_not_run.find({v.device, own, v.precision}); it != rows.streamed_not_run.end() && b.not_streamed.empty())
+        b.not_streamed = fmt::format("{} {}{}", it->second->problem, to_string(it->second->state),
+                                     it->second->reason.empty() ? "" : ": " + it->second->reason);
     }
     std::vector<std::pair<std::string, std::string>> order{{own, v.precision}};
     const bool row_kernel = operation_role(step.run.substr(0, step.run.find('/'))) == model_role::float_layer;
@@ -198,12 +204,15 @@ std::vector<token_bound> token_bounds(const run& r) {
       token_bound cached;  // the same from the cache-resident rows only (its substitutions and errors are the decode's too)
       sum_phase(model.decode, rows, v, static_cast<double>(model.tokens), true, b.decode_cached, cached);
       b.worst_rel_l2 = std::max(b.worst_rel_l2, cached.worst_rel_l2);
+      for (const auto& s : cached.substituted)
+        if (std::ranges::find(b.substituted, s) == b.substituted.end()) b.substituted.push_back(s);
     }
     sum_phase(model.prefill, rows, v, static_cast<double>(model.tokens), false, b.prefill, b);
     sum_phase(model.inference, rows, v, 1, false, b.inference, b);
     const auto measured = [&](const std::vector<model_step>& steps) {
       return std::ranges::any_of(steps, [&](const model_step& s) {
-        return operation_role(s.run.substr(0, s.run.find('/'))) == model_role::matrix && rows.best.contains({v.device, v.run_of(s), v.precision});
+        return operation_role(s.run.substr(0, s.run.find('/'))) == model_role::matrix &&
+               (rows.best.contains({v.device, v.run_of(s), v.precision}) || rows.streamed.contains({v.device, v.run_of(s), v.precision}));
       });
     };
     if (!measured(model.decode) && !measured(model.prefill) && !measured(model.inference)) continue;  // no matrix ran this way here: the table's rows say why
@@ -232,8 +241,11 @@ std::string decode_made_of(const token_bound& b) {
   if (b.streamed_steps == b.matrix_steps)
     return fmt::format("streamed matrices (each timed over copies of itself, up to {} in all, as a token reads the whole model)",
                        format_bytes(static_cast<std::uint64_t>(b.decode_working_set.value_or(0))));
-  if (b.streamed_steps == 0) return "cache-resident rows (the suite has no streamed qgemm rows)";
-  return fmt::format("streamed matrices for {} of {} matrix steps, the rest cache-resident", b.streamed_steps, b.matrix_steps);
+  if (b.streamed_steps == 0)
+    return b.not_streamed.empty() ? "cache-resident rows (the suite has no streamed qgemm rows)"
+                                  : fmt::format("cache-resident rows (not streamed: {})", b.not_streamed);
+  return fmt::format("streamed matrices for {} of {} matrix steps, the rest cache-resident{}", b.streamed_steps, b.matrix_steps,
+                     b.not_streamed.empty() ? "" : fmt::format(" (not streamed: {})", b.not_streamed));
 }
 
 }  // namespace xpu

@@ -29,6 +29,7 @@ struct token_bound {
   phase_bound decode, prefill, inference, decode_cached;
   int matrix_steps = 0, streamed_steps = 0;      // decode's quantized matrix steps, and how many came from streamed rows
   std::optional<double> decode_working_set;      // the largest streamed row's weight bytes
+  std::string not_streamed;                      // the first streamed row the device did not run, and why (its cached row stood in)
   std::vector<std::string> substituted;   // kernels measured in another precision (attention has no int8): "attention in fp16"
   double worst_rel_l2 = 0;                // the largest relative L2 error among the measurements used
   std::optional<double> decode_memory_bound;  // tokens/s = read bandwidth / decode_bytes

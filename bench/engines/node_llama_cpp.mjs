@@ -9,7 +9,8 @@
 import {getLlama} from "node-llama-cpp";
 const [model, P = "512", D = "128", T = "2"] = process.argv.slice(2);
 const llama = await getLlama({gpu: false, build: "never", maxThreads: Number(T)});
-const m = await llama.loadModel({modelPath: model, gpuLayers: 0, useMmap: true});
+// Read into memory at load (no mmap): the first pass over the weights is not a page-fault storm inside the timed prefill.
+const m = await llama.loadModel({modelPath: model, gpuLayers: 0, useMmap: false});
 const ctx = await m.createContext({contextSize: Number(P) + Number(D) + 8, batchSize: Number(P), threads: Number(T)});
 const seq = ctx.getSequence();
 const prompt = Array.from({length: Number(P)}, (_, i) => 259 + (i * 7919) % 40);  // normal tokens of any vocabulary of 300 or more

@@ -332,10 +332,11 @@ class qgemm_kernel final : public timed {
       const std::size_t copies = static_cast<std::size_t>(s.copies), copy_bytes = n * blocks * quant::block_bytes(s.weights);
       if (full > 0) m_packed = huge_alloc<std::uint8_t>(copies * full * gbytes);  // written below by the threads that read it in run_once
       const auto* w = reinterpret_cast<const std::uint8_t*>(m_w.bytes.data());
-#pragma omp parallel for num_threads(m_threads) schedule(static) collapse(2)
-      for (std::size_t c = 0; c < copies; ++c)
+      for (std::size_t c = 0; c < copies; ++c) {  // each copy split among the threads as run_once splits it (first touch)
+#pragma omp parallel for num_threads(m_threads) schedule(static)
         for (std::size_t g = 0; g < full; ++g)
           repack_group(s.weights, w + c * copy_bytes + g * gbytes, blocks, m_packed.get() + (c * full + g) * gbytes);
+      }
     }
   }
   std::string_view implementation() const override { return "xpubench"; }

@@ -45,8 +45,9 @@ void fill_blocks(host_buffer& b, quant_format f, std::mt19937_64& rng) {
 }
 
 // Copies 1.. of the weights (copy 0 filled at random): copy c is copy 0 rotated by c x 7919 blocks, a
-// memcpy's work per copy (a 1 GiB working set of random blocks took seconds to fill), and each copy
-// different from copy 0 so that a kernel reading the wrong copy fails verification.
+// memcpy's work per copy (a 1 GiB working set of random blocks took seconds to fill), with the scale of
+// its block c % blocks negated: every copy differs from copy 0 (also where the rotation comes round to
+// none), so that a kernel reading copy 0 for every copy fails verification.
 void fill_copies(host_buffer& w, std::size_t copy_bytes, std::size_t copies, quant_format f) {
   auto* base = reinterpret_cast<std::uint8_t*>(w.bytes.data());
   const std::size_t size = quant::block_bytes(f), blocks = copy_bytes / size;
@@ -55,6 +56,7 @@ void fill_copies(host_buffer& w, std::size_t copy_bytes, std::size_t copies, qua
     std::uint8_t* dst = base + c * copy_bytes;
     std::memcpy(dst, base + shift, copy_bytes - shift);
     std::memcpy(dst + copy_bytes - shift, base, shift);
+    dst[c % blocks * size + 1] ^= 0x80;  // the fp16 scale's sign bit
   }
 }
 

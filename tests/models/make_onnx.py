@@ -199,6 +199,33 @@ def many(count=50000):
     return helper.make_model(g, producer_name="xpubench-tests", opset_imports=[helper.make_opsetid("", 13)])
 
 
+def control_flow():
+    """An If whose then-branch has two products and else-branch one, a Loop of constant trip count 6
+    around one product, and a Loop whose trip count is an input (unknown): input x [4, 32]."""
+    n = helper.make_node
+    f = lambda name, shape: helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
+    then_g = helper.make_graph([n("MatMul", ["x", "wa"], ["t1"], name="then_a"), n("MatMul", ["t1", "wa2"], ["t2"], name="then_b")],
+                               "then", [], [f("t2", [4, 64])], [weight("wa", (32, 64)), weight("wa2", (64, 64))])
+    else_g = helper.make_graph([n("MatMul", ["x", "wb"], ["e1"], name="else_a")], "else", [], [f("e1", [4, 64])], [weight("wb", (32, 64))])
+
+    def body(tag, width):
+        return helper.make_graph([n("MatMul", ["v" + tag, "wl" + tag], ["v2" + tag], name="loop_mm" + tag), n("Identity", ["c" + tag], ["c2" + tag])],
+                                 "body" + tag,
+                                 [helper.make_tensor_value_info("i" + tag, TensorProto.INT64, []),
+                                  helper.make_tensor_value_info("c" + tag, TensorProto.BOOL, []), f("v" + tag, [4, width])],
+                                 [helper.make_tensor_value_info("c2" + tag, TensorProto.BOOL, []), f("v2" + tag, [4, width])],
+                                 [weight("wl" + tag, (width, width))])
+    g = helper.make_graph([n("If", ["cond"], ["y"], name="branch", then_branch=then_g, else_branch=else_g),
+                           n("Loop", ["trip", "", "x"], ["vf"], name="repeat", body=body("", 32)),
+                           n("MatMul", ["x", "w16"], ["x16"], name="narrow"),
+                           n("Loop", ["n", "", "x16"], ["uf"], name="until", body=body("u", 16))], "control_flow",
+                          [f("x", [4, 32]), helper.make_tensor_value_info("cond", TensorProto.BOOL, []),
+                           helper.make_tensor_value_info("n", TensorProto.INT64, [])],
+                          [f("y", [4, 64]), f("vf", [4, 32]), f("uf", [4, 16])],
+                          [numpy_helper.from_array(np.array(6, dtype=np.int64), "trip"), weight("w16", (32, 16))])
+    return helper.make_model(g, producer_name="xpubench-tests", opset_imports=[helper.make_opsetid("", 13)])
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -215,6 +242,7 @@ def main():
     save(ranks, os.path.join(out, "ranks.onnx"), check=False)
     save(many(), os.path.join(out, "many.onnx"), check=False)
     save(shape_chain(), os.path.join(out, "chain.onnx"), check=False)
+    save(control_flow(), os.path.join(out, "control_flow.onnx"))
 
 
 if __name__ == "__main__":

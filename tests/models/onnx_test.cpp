@@ -3,6 +3,8 @@
 // problems with their counts; damaged files and missing dimensions refused with the reason.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <filesystem>
 #include <fstream>
 
@@ -192,6 +194,30 @@ TEST(onnx, hostile_graphs_are_refused_or_mapped_with_notes_never_crash) {
 // A graph of 50000 nodes the reader cannot map gives 50000 notes, each found unique in O(log n)
 // (a search of the list was quadratic: 100000 such nodes took 22 s), and a suite whose notes
 // stay readable: the first max_notes_written, then how many more.
+// If and Loop bodies are walked: the If's branch of more work counted, both named; a Loop's body
+// times its constant trip count, once where the count is an input, each said in a note.
+TEST(onnx, if_and_loop_bodies_are_walked_with_their_counts_stated) {
+  NEED_ONNX_MODELS();
+  const auto m = model_from_onnx(models_dir / "control_flow.onnx", {});
+  ASSERT_TRUE(m) << m.error().message;
+  std::map<std::string, std::int64_t> count;
+  for (const auto& st : m->steps) count[st.what.shape_id()] += st.count;
+  EXPECT_EQ(count["gemm/m4n64k32"], 1);   // then_a (else_a has the same shape but is not the branch counted)
+  EXPECT_EQ(count["gemm/m4n64k64"], 1);   // then_b
+  EXPECT_EQ(count["gemm/m4n32k32"], 6);   // the loop's body, 6 trips
+  EXPECT_EQ(count["gemm/m4n16k16"], 1);   // a loop of unknown trip count: once
+  EXPECT_EQ(count["gemm/m4n16k32"], 1);   // outside the loops
+  EXPECT_EQ(count.size(), 5u);
+  const std::string notes = all_notes(*m);
+  EXPECT_NE(notes.find("If 'branch': the then branch counted (2 product(s)"), std::string::npos) << notes;
+  EXPECT_NE(notes.find("not the else (1 product(s)"), std::string::npos) << notes;
+  EXPECT_NE(notes.find("Loop 'repeat': its body counted 6 time(s)"), std::string::npos) << notes;
+  EXPECT_NE(notes.find("Loop 'until': its trip count is not a constant: its body counted once"), std::string::npos) << notes;
+  EXPECT_EQ(notes.find("x If"), std::string::npos) << notes;  // no longer "1 x If: not mapped"
+  // The weights of both branches and both bodies are the model's bytes.
+  EXPECT_DOUBLE_EQ(m->weight_bytes, 4.0 * (32 * 64 + 64 * 64 + 32 * 64 + 32 * 32 + 32 * 16 + 16 * 16));
+}
+
 TEST(onnx, a_large_graph_of_odd_nodes_is_read_in_linear_time_with_bounded_notes) {
   NEED_ONNX_MODELS();
   const auto m = model_from_onnx(models_dir / "many.onnx", {});
