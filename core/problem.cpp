@@ -13,7 +13,7 @@
 namespace xpu {
 
 namespace {
-constexpr std::array<std::pair<kernel_kind, std::string_view>, 11> kind_names{{{kernel_kind::gemm, "gemm"},
+constexpr std::array<std::pair<kernel_kind, std::string_view>, 12> kind_names{{{kernel_kind::gemm, "gemm"},
                                                                             {kernel_kind::conv2d, "conv2d"},
                                                                             {kernel_kind::reduction, "reduction"},
                                                                             {kernel_kind::peak, "peak"},
@@ -21,6 +21,7 @@ constexpr std::array<std::pair<kernel_kind, std::string_view>, 11> kind_names{{{
                                                                             {kernel_kind::latency, "latency"},
                                                                             {kernel_kind::softmax, "softmax"},
                                                                             {kernel_kind::rmsnorm, "rmsnorm"},
+                                                                            {kernel_kind::layernorm, "layernorm"},
                                                                             {kernel_kind::attention, "attention"},
                                                                             {kernel_kind::qgemm, "qgemm"},
                                                                             {kernel_kind::silu, "silu"}}};
@@ -89,6 +90,7 @@ std::optional<std::int64_t> largest_tensor_elements(const problem& p) {
     std::optional<std::int64_t> operator()(const latency_shape&) const { return 0; }
     std::optional<std::int64_t> operator()(const softmax_shape& s) const { return checked_mul(s.rows, s.cols); }
     std::optional<std::int64_t> operator()(const rmsnorm_shape& s) const { return checked_mul(s.rows, s.cols); }
+    std::optional<std::int64_t> operator()(const layernorm_shape& s) const { return checked_mul(s.rows, s.cols); }
     std::optional<std::int64_t> operator()(const silu_shape& s) const { return checked_mul(s.rows, s.cols); }
     std::optional<std::int64_t> operator()(const attention_shape& a) const {
       return max_of({checked_product({a.batch, a.heads, a.seq_q, a.head_dim}), checked_product({a.batch, a.kv_heads, a.seq_kv, a.head_dim})});
@@ -129,6 +131,7 @@ std::string problem::id() const {
     std::string operator()(const latency_shape&) const { return "latency/empty"; }
     std::string operator()(const softmax_shape& s) const { return fmt::format("softmax/{}/r{}c{}", p, s.rows, s.cols); }
     std::string operator()(const rmsnorm_shape& s) const { return fmt::format("rmsnorm/{}/r{}c{}", p, s.rows, s.cols); }
+    std::string operator()(const layernorm_shape& s) const { return fmt::format("layernorm/{}/r{}c{}", p, s.rows, s.cols); }
     std::string operator()(const silu_shape& s) const { return fmt::format("silu/{}/r{}c{}", p, s.rows, s.cols); }
     std::string operator()(const attention_shape& a) const {
       return fmt::format("attention/{}/b{}h{}kv{}q{}s{}d{}{}", p, a.batch, a.heads, a.kv_heads, a.seq_q, a.seq_kv, a.head_dim, a.causal ? "c" : "");
@@ -223,6 +226,7 @@ std::optional<shape> shape_of(kernel_kind kind, std::span<const std::string_view
     case kernel_kind::latency: return one() == "empty" ? std::optional<shape>(latency_shape{}) : std::nullopt;
     case kernel_kind::softmax: return rows_cols(softmax_shape{});
     case kernel_kind::rmsnorm: return rows_cols(rmsnorm_shape{});
+    case kernel_kind::layernorm: return rows_cols(layernorm_shape{});
     case kernel_kind::silu: return rows_cols(silu_shape{});
     case kernel_kind::attention: {
       attention_shape a;

@@ -12,7 +12,7 @@
 
 namespace xpu {
 
-enum class kernel_kind { gemm, conv2d, reduction, peak, bandwidth, latency, softmax, rmsnorm, attention, qgemm, silu };
+enum class kernel_kind { gemm, conv2d, reduction, peak, bandwidth, latency, softmax, rmsnorm, attention, qgemm, silu, layernorm };
 std::string_view to_string(kernel_kind k);
 
 // C[m x n] = op(A)[m x k] . op(B)[k x n], row-major; op = transpose when trans_* is set
@@ -75,6 +75,14 @@ struct rmsnorm_shape {
   std::int64_t rows = 0, cols = 0;
 };
 
+// LayerNorm of each row of a rows x cols matrix: y = (x - mean(x)) / sqrt(var(x) + eps) * g + b (g, b:
+// cols weights and biases; var the mean of (x - mean)^2), eps = layernorm_eps (GPT-2's, PyTorch's default).
+inline constexpr double layernorm_eps = 1e-5;
+struct layernorm_shape {
+  static constexpr kernel_kind kind = kernel_kind::layernorm;
+  std::int64_t rows = 0, cols = 0;
+};
+
 // SiLU (swish) of every element of a rows x cols matrix: y = x / (1 + exp(-x)), the activation of
 // Llama-style gated FFNs (rows: tokens, cols: the FFN width).
 struct silu_shape {
@@ -112,7 +120,7 @@ struct qgemm_shape {
 };
 
 using shape = std::variant<gemm_shape, conv_shape, reduction_shape, peak_shape, bandwidth_shape, latency_shape, softmax_shape, rmsnorm_shape,
-                           attention_shape, qgemm_shape, silu_shape>;
+                           attention_shape, qgemm_shape, silu_shape, layernorm_shape>;
 
 struct problem {
   shape dims;

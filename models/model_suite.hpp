@@ -43,6 +43,7 @@ struct model_structure {
   // The gated FFN's SiLU: its width (ffn_gate's rows) and how many layers have one; 0 where the
   // architecture's FFN activation is not SiLU (GELU in gemma and gpt2) or there is no ffn_gate.
   std::int64_t silu_width = 0, silu_layers = 0;
+  bool layer_norm = false;  // LayerNorm (the norms have biases: GPT-2, Falcon, ...) where Llama-style models have RMSNorm
   std::vector<model_matrix> matrices;
   double weight_bytes = 0;   // what one token reads: every dense matrix once, the used experts' share of the expert ones (0: a type of unknown size)
   std::string weight_type;   // the type most matrix bytes are stored in

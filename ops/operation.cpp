@@ -22,14 +22,15 @@ const operation& rmsnorm_operation();
 const operation& attention_operation();
 const operation& qgemm_operation();
 const operation& silu_operation();
+const operation& layernorm_operation();
 
 namespace {
 
-const std::array<const operation*, 11>& registry() {
-  static const std::array<const operation*, 11> table{
+const std::array<const operation*, 12>& registry() {
+  static const std::array<const operation*, 12> table{
       &gemm_operation(),    &conv2d_operation(),  &reduction_operation(), &bandwidth_operation(), &peak_operation(),
       &latency_operation(), &softmax_operation(), &rmsnorm_operation(),   &attention_operation(), &qgemm_operation(),
-      &silu_operation(),
+      &silu_operation(),    &layernorm_operation(),
   };
   return table;
 }

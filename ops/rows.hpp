@@ -1,7 +1,7 @@
 #pragma once
-// What softmax, RMSNorm and SiLU share: a rows x cols matrix X in, Y of X's type out (RMSNorm adds a
-// weight per column), one element of work each, whole rows verified against a float64 reference.
-// Internal to ops/softmax/, ops/rmsnorm/ and ops/silu/.
+// What softmax, RMSNorm, LayerNorm and SiLU share: a rows x cols matrix X in, Y of X's type out (RMSNorm
+// adds a weight per column, LayerNorm a weight and a bias), one element of work each, whole rows
+// verified against a float64 reference. Internal to ops/softmax/, ops/rmsnorm/, ops/layernorm/, ops/silu/.
 #include <random>
 
 #include <fmt/format.h>
@@ -14,18 +14,18 @@ namespace xpu::ops {
 template <class Shape>
 class row_workload final : public workload {
  public:
-  // The reference: the outputs at `at` from the inputs (X, and G where weighted).
+  // The reference: the outputs at `at` from the inputs (X, then `vectors` inputs of cols each: G, B).
   using reference_fn = std::vector<double> (*)(const Shape& s, const host_buffers& in, std::span<const std::size_t> at);
-  row_workload(bool weighted, reference_fn reference) : m_weighted(weighted), m_reference(reference) {}
+  row_workload(int vectors, reference_fn reference) : m_vectors(vectors), m_reference(reference) {}
 
   double ops(const problem& p) const override {
     const auto& s = std::get<Shape>(p.dims);
     return static_cast<double>(s.rows) * static_cast<double>(s.cols);
   }
-  double min_bytes(const problem& p) const override {  // X (and G) read once, Y written once
+  double min_bytes(const problem& p) const override {  // X (and G, B) read once, Y written once
     const auto& s = std::get<Shape>(p.dims);
     const auto in = static_cast<double>(size_of(input_type(p.type)));
-    return ops(p) * (in + static_cast<double>(size_of(stored_output_type(p.type)))) + (m_weighted ? static_cast<double>(s.cols) * in : 0.0);
+    return ops(p) * (in + static_cast<double>(size_of(stored_output_type(p.type)))) + m_vectors * static_cast<double>(s.cols) * in;
   }
   std::string_view ops_unit(const problem&) const override { return "element"; }
   host_buffers make_buffers(const problem& p, std::uint64_t seed) const override {
@@ -33,7 +33,7 @@ class row_workload final : public workload {
     std::mt19937_64 rng(seed);
     host_buffers b;
     b.inputs.emplace_back(input_type(p.type), static_cast<std::size_t>(s.rows * s.cols));
-    if (m_weighted) b.inputs.emplace_back(input_type(p.type), static_cast<std::size_t>(s.cols));
+    for (int v = 0; v < m_vectors; ++v) b.inputs.emplace_back(input_type(p.type), static_cast<std::size_t>(s.cols));
     for (auto& in : b.inputs) fill(in, rng);
     b.outputs.push_back(output(stored_output_type(p.type), static_cast<std::size_t>(s.rows * s.cols)));
     return b;
@@ -61,13 +61,14 @@ class row_workload final : public workload {
   }
 
  private:
-  bool m_weighted;
+  int m_vectors;
   reference_fn m_reference;
 };
 
-// A softmax, RMSNorm or SiLU problem's rows and cols (the backends' host code).
+// A softmax, RMSNorm, LayerNorm or SiLU problem's rows and cols (the backends' host code).
 inline std::pair<std::int64_t, std::int64_t> rows_and_cols(const problem& p) {
   if (const auto* r = std::get_if<rmsnorm_shape>(&p.dims)) return {r->rows, r->cols};
+  if (const auto* r = std::get_if<layernorm_shape>(&p.dims)) return {r->rows, r->cols};
   if (const auto* r = std::get_if<silu_shape>(&p.dims)) return {r->rows, r->cols};
   const auto& s = std::get<softmax_shape>(p.dims);
   return {s.rows, s.cols};

@@ -78,6 +78,7 @@ result<std::unique_ptr<prepared>> bandwidth_cpu(const problem& p, const host_buf
 result<std::unique_ptr<prepared>> peak_cpu(const problem& p, const host_buffers& in, const context& ctx);
 result<std::unique_ptr<prepared>> softmax_cpu(const problem& p, const host_buffers& in, const context& ctx);
 result<std::unique_ptr<prepared>> rmsnorm_cpu(const problem& p, const host_buffers& in, const context& ctx);
+result<std::unique_ptr<prepared>> layernorm_cpu(const problem& p, const host_buffers& in, const context& ctx);
 result<std::unique_ptr<prepared>> attention_cpu(const problem& p, const host_buffers& in, const context& ctx);
 result<std::unique_ptr<prepared>> qgemm_cpu(const problem& p, const host_buffers& in, const context& ctx);
 result<std::unique_ptr<prepared>> latency_cpu(const problem& p, const host_buffers& in, const context& ctx);

@@ -1,5 +1,5 @@
-// Softmax and RMSNorm on the CPU: one row per step of an OpenMP loop, each row in three (softmax)
-// or two (RMSNorm) vectorized passes over a cache-resident fp32 copy (fp16 rows converted with F16C
+// Softmax, RMSNorm and LayerNorm on the CPU: one row per step of an OpenMP loop, each row in three
+// (softmax, LayerNorm) or two (RMSNorm) vectorized passes over a cache-resident fp32 copy (fp16 rows converted with F16C
 // on the way in and out). The exponential is vector_math.hpp's, so the passes vectorize.
 #include <omp.h>
 
@@ -42,16 +42,30 @@ XPU_CLONES void rmsnorm_row(const float* x, const float* g, float* y, std::size_
   for (std::size_t i = 0; i < n; ++i) y[i] = x[i] * scale * g[i];
 }
 
+XPU_CLONES void layernorm_row(const float* x, const float* g, const float* b, float* y, std::size_t n) {
+  float sum = 0;
+#pragma omp simd reduction(+ : sum)
+  for (std::size_t i = 0; i < n; ++i) sum += x[i];
+  const float mean = sum / static_cast<float>(n);
+  float squares = 0;  // about the mean: no cancellation for rows far from zero
+#pragma omp simd reduction(+ : squares)
+  for (std::size_t i = 0; i < n; ++i) squares += (x[i] - mean) * (x[i] - mean);
+  const float scale = 1.0f / std::sqrt(squares / static_cast<float>(n) + static_cast<float>(layernorm_eps));
+#pragma omp simd
+  for (std::size_t i = 0; i < n; ++i) y[i] = (x[i] - mean) * scale * g[i] + b[i];
+}
+
 // Rows of x (fp32, fp16 or bf16) through `row(in, out, n)` into y of the same type.
 class row_kernel final : public timed {
  public:
   row_kernel(kernel_kind kind, std::int64_t rows, std::int64_t cols, const host_buffers& in, int threads)
       : m_kind(kind), m_rows(static_cast<std::size_t>(rows)), m_cols(static_cast<std::size_t>(cols)), m_threads(threads),
         m_x(in.inputs[0]), m_y(in.inputs[0].type, in.inputs[0].count()) {
-    if (kind == kernel_kind::rmsnorm) {  // the weights, once, as fp32
-      const host_buffer& g = in.inputs[1];
-      m_g.resize(g.count());
-      for (std::size_t i = 0; i < g.count(); ++i) m_g[i] = static_cast<float>(g.at(i));
+    for (std::size_t v = 1; v < in.inputs.size() && v <= 2; ++v) {  // the weights (and biases), once, as fp32
+      const host_buffer& g = in.inputs[v];
+      auto& to = v == 1 ? m_g : m_b;
+      to.resize(g.count());
+      for (std::size_t i = 0; i < g.count(); ++i) to[i] = static_cast<float>(g.at(i));
     }
   }
   std::string_view implementation() const override { return "xpubench"; }
@@ -75,6 +89,7 @@ class row_kernel final : public timed {
         float* y = stored ? out.data() : m_y.as<float>().data() + r * m_cols;
         if (stored) stored_to_float(m_x, r * m_cols, m_cols, in.data());
         if (m_kind == kernel_kind::softmax) softmax_row(x, y, m_cols);
+        else if (m_kind == kernel_kind::layernorm) layernorm_row(x, m_g.data(), m_b.data(), y, m_cols);
         else rmsnorm_row(x, m_g.data(), y, m_cols);
         if (stored) float_to_stored(out.data(), m_y, r * m_cols, m_cols);
       }
@@ -87,7 +102,7 @@ class row_kernel final : public timed {
   std::size_t m_rows, m_cols;
   int m_threads;
   host_buffer m_x, m_y;
-  std::vector<float> m_g;
+  std::vector<float> m_g, m_b;
 };
 
 }  // namespace
@@ -100,6 +115,11 @@ result<std::unique_ptr<prepared>> softmax_cpu(const problem& p, const host_buffe
 result<std::unique_ptr<prepared>> rmsnorm_cpu(const problem& p, const host_buffers& in, const context& ctx) {
   const auto& s = std::get<rmsnorm_shape>(p.dims);
   return std::make_unique<row_kernel>(kernel_kind::rmsnorm, s.rows, s.cols, in, ctx.threads);
+}
+
+result<std::unique_ptr<prepared>> layernorm_cpu(const problem& p, const host_buffers& in, const context& ctx) {
+  const auto& s = std::get<layernorm_shape>(p.dims);
+  return std::make_unique<row_kernel>(kernel_kind::layernorm, s.rows, s.cols, in, ctx.threads);
 }
 
 // softmax, RMSNorm and attention (attention.cpp): fp16 and bf16 storage read into fp32.
@@ -119,5 +139,8 @@ XPU_OP_ROW(cpu_device, softmax){
 XPU_OP_ROW(cpu_device, rmsnorm){
     kernel_kind::rmsnorm, model_layer_support,
     [](cpu_device& d, const problem& p, const host_buffers& in, std::string_view) { return rmsnorm_cpu(p, in, d.kernel_context()); }};
+XPU_OP_ROW(cpu_device, layernorm){
+    kernel_kind::layernorm, model_layer_support,
+    [](cpu_device& d, const problem& p, const host_buffers& in, std::string_view) { return layernorm_cpu(p, in, d.kernel_context()); }};
 
 }  // namespace xpu::cpu

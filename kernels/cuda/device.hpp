@@ -150,7 +150,7 @@ class cu_device final : public table_device<cu_device> {
   result<std::unique_ptr<prepared>> prepare_reduction(const problem& p, const host_buffers& in);
   result<std::unique_ptr<prepared>> prepare_gemm(const problem& p, const host_buffers& in);
   result<std::unique_ptr<prepared>> prepare_cublaslt(const problem& p, const host_buffers& in);
-  result<std::unique_ptr<prepared>> prepare_rows(const problem& p, const host_buffers& in);  // softmax, rmsnorm
+  result<std::unique_ptr<prepared>> prepare_rows(const problem& p, const host_buffers& in);  // softmax, rmsnorm, layernorm
   result<std::unique_ptr<prepared>> prepare_attention(const problem& p, const host_buffers& in);
   result<std::unique_ptr<prepared>> prepare_conv(const problem& p, const host_buffers& in);
   result<std::unique_ptr<prepared>> prepare_qgemm(const problem& p, const host_buffers& in);

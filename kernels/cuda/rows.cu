@@ -1,4 +1,4 @@
-// Row-wise model layers on CUDA (ops/rows.hpp): softmax and RMSNorm of a rows x cols matrix stored
+// Row-wise model layers on CUDA (ops/rows.hpp): softmax, RMSNorm and LayerNorm of a rows x cols matrix stored
 // in fp32, fp16 or bf16, written in the same type, computed in fp32. One block of 256 threads per
 // row: block-wide reductions (max and sum of exponentials; sum of squares), then the row written.
 #include <cuda_bf16.h>
@@ -64,12 +64,29 @@ __device__ void rmsnorm(const T* __restrict__ x, const T* __restrict__ g, T* __r
   for (long long c = threadIdx.x; c < cols; c += blockDim.x) out[c] = narrow<T>(widen(row[c]) * scale * widen(g[c]));
 }
 
+template <class T>
+__device__ void layernorm(const T* __restrict__ x, const T* __restrict__ g, const T* __restrict__ b, T* __restrict__ y, long long cols, float eps) {
+  const T* row = x + blockIdx.x * cols;
+  T* out = y + blockIdx.x * cols;
+  float s = 0;
+  for (long long c = threadIdx.x; c < cols; c += blockDim.x) s += widen(row[c]);
+  const float mean = block_all<false>(s) / static_cast<float>(cols);
+  float q = 0;  // about the mean
+  for (long long c = threadIdx.x; c < cols; c += blockDim.x) {
+    const float d = widen(row[c]) - mean;
+    q = fmaf(d, d, q);
+  }
+  const float scale = rsqrtf(block_all<false>(q) / static_cast<float>(cols) + eps);
+  for (long long c = threadIdx.x; c < cols; c += blockDim.x) out[c] = narrow<T>((widen(row[c]) - mean) * scale * widen(g[c]) + widen(b[c]));
+}
+
 }  // namespace
 
 // Grids: one block of 256 threads per row.
 #define XPU_ROWS(suffix, T)                                                                                   \
   XPU_KERNEL void softmax_##suffix(const T* x, T* y, long long cols) { softmax(x, y, cols); }                 \
-  XPU_KERNEL void rmsnorm_##suffix(const T* x, const T* g, T* y, long long cols, float eps) { rmsnorm(x, g, y, cols, eps); }
+  XPU_KERNEL void rmsnorm_##suffix(const T* x, const T* g, T* y, long long cols, float eps) { rmsnorm(x, g, y, cols, eps); } \
+  XPU_KERNEL void layernorm_##suffix(const T* x, const T* g, const T* b, T* y, long long cols, float eps) { layernorm(x, g, b, y, cols, eps); }
 XPU_ROWS(fp32, float)
 XPU_ROWS(fp16, __half)
 XPU_ROWS(bf16, __nv_bfloat16)

@@ -1,4 +1,4 @@
-// Softmax and RMSNorm, one work-group of WG work-items per row (a row's passes are reductions
+// Softmax, RMSNorm and LayerNorm, one work-group of WG work-items per row (a row's passes are reductions
 // across the work-group, in local memory). Storage type from types.cl (a_t, LOAD_A); the output
 // is written in the input's type. Build defines: the type, WG.
 #if defined(XPU_FP16)
@@ -47,6 +47,23 @@ __kernel __attribute__((reqd_work_group_size(WG, 1, 1))) void rmsnorm(const int 
   for (int c = lid; c < cols; c += WG) STORE_Y(Y, base + c, LOAD_A(X, base + c) * scale * LOAD_A(G, c));
 }
 
+__kernel __attribute__((reqd_work_group_size(WG, 1, 1))) void layernorm(const int cols, const float eps, __global const a_t* X,
+                                                                       __global const a_t* G, __global const a_t* B, __global a_t* Y) {
+  __local float scratch[WG];
+  const size_t base = (size_t)get_group_id(0) * cols;
+  const int lid = get_local_id(0);
+  float sum = 0;
+  for (int c = lid; c < cols; c += WG) sum += LOAD_A(X, base + c);
+  const float mean = group_reduce(sum, scratch, 0) / cols;
+  float squares = 0;  // about the mean
+  for (int c = lid; c < cols; c += WG) {
+    const float d = LOAD_A(X, base + c) - mean;
+    squares += d * d;
+  }
+  const float scale = rsqrt(group_reduce(squares, scratch, 0) / cols + eps);
+  for (int c = lid; c < cols; c += WG) STORE_Y(Y, base + c, (LOAD_A(X, base + c) - mean) * scale * LOAD_A(G, c) + LOAD_A(B, c));
+}
+
 #ifdef VEC
 // CPU devices (-DVEC=n, cols % n == 0): one row per work-item in n-wide vectors, no barriers.
 #if defined(XPU_FP16)
@@ -86,5 +103,20 @@ __kernel void rmsnorm_rows(const int cols, const float eps, __global const a_t* 
   }
   const float scale = rsqrt(last2(HREDUCE(ADD, squares), 0) / cols + eps);
   for (int c = 0; c < cols; c += VEC) STORE_V(Y, base + c, LOAD_V(X, base + c) * scale * LOAD_V(G, c));
+}
+
+__kernel void layernorm_rows(const int cols, const float eps, __global const a_t* X, __global const a_t* G, __global const a_t* B,
+                             __global a_t* Y) {
+  const size_t base = (size_t)get_global_id(0) * cols;
+  accv_t sum = (accv_t)(0.0f);
+  for (int c = 0; c < cols; c += VEC) sum += LOAD_V(X, base + c);
+  const float mean = last2(HREDUCE(ADD, sum), 0) / cols;
+  accv_t squares = (accv_t)(0.0f);
+  for (int c = 0; c < cols; c += VEC) {
+    const accv_t d = LOAD_V(X, base + c) - mean;
+    squares = fma(d, d, squares);
+  }
+  const float scale = rsqrt(last2(HREDUCE(ADD, squares), 0) / cols + eps);
+  for (int c = 0; c < cols; c += VEC) STORE_V(Y, base + c, (LOAD_V(X, base + c) - mean) * scale * LOAD_V(G, c) + LOAD_V(B, c));
 }
 #endif

@@ -1,4 +1,4 @@
-// Softmax and RMSNorm on OpenCL (normalize.cl): one work-group per row.
+// Softmax, RMSNorm and LayerNorm on OpenCL (normalize.cl): one work-group per row.
 #include "kernels/opencl/device.hpp"
 #include "ops/rows.hpp"
 
@@ -23,12 +23,13 @@ result<std::unique_ptr<prepared>> cl_device::prepare_rows(const problem& pr, con
                         vec ? fmt::format("one row per work-item in {}-wide vectors", vec)
                             : fmt::format("one work-group of {} per row, reductions in local memory", wg));
   if (!p) return std::unexpected(p.error());
-  auto k = kernel(*prog, fmt::format("{}{}", softmax ? "softmax" : "rmsnorm", vec ? "_rows" : "").c_str());
+  auto k = kernel(*prog, fmt::format("{}{}", to_string(pr.kind()), vec ? "_rows" : "").c_str());
   if (!k) return std::unexpected(k.error());
   cl_uint next = 0;
   if (auto r = arg(k->get(), next++, static_cast<int>(cols)); !r) return std::unexpected(r.error());
   if (!softmax)
-    if (auto r = arg(k->get(), next++, static_cast<float>(rmsnorm_eps)); !r) return std::unexpected(r.error());
+    if (auto r = arg(k->get(), next++, static_cast<float>(pr.kind() == kernel_kind::layernorm ? layernorm_eps : rmsnorm_eps)); !r)
+      return std::unexpected(r.error());
   for (const auto& b : (*p)->buffers)
     if (auto r = arg(k->get(), next++, b.get()); !r) return std::unexpected(r.error());
   if (vec) (*p)->m_launches.push_back({std::move(*k), {static_cast<std::size_t>(rows)}, {}});
@@ -40,6 +41,7 @@ XPU_OP_ROW(cl_device, softmax){
     kernel_kind::softmax, [](const cl_device& d, const problem& p) { return d.rows_support(p); },
     [](cl_device& d, const problem& p, const host_buffers& in, std::string_view) { return d.prepare_rows(p, in); }};
 XPU_OP_ROW(cl_device, rmsnorm){kernel_kind::rmsnorm, rows::softmax.supports, rows::softmax.prepare};
+XPU_OP_ROW(cl_device, layernorm){kernel_kind::layernorm, rows::softmax.supports, rows::softmax.prepare};
 
 }  // namespace opencl_backend
 }  // namespace xpu

@@ -11,7 +11,7 @@ namespace {
 using rmsnorm_workload = ops::row_workload<rmsnorm_shape>;
 
 const workload& work() {
-  static const rmsnorm_workload w(true, [](const rmsnorm_shape& s, const host_buffers& in, std::span<const std::size_t> at) {
+  static const rmsnorm_workload w(1, [](const rmsnorm_shape& s, const host_buffers& in, std::span<const std::size_t> at) {
     return reference::rmsnorm(s, in.inputs[0], in.inputs[1], at);
   });
   return w;

@@ -10,7 +10,7 @@ namespace {
 using silu_workload = ops::row_workload<silu_shape>;
 
 const workload& work() {
-  static const silu_workload w(false, [](const silu_shape&, const host_buffers& in, std::span<const std::size_t> at) {
+  static const silu_workload w(0, [](const silu_shape&, const host_buffers& in, std::span<const std::size_t> at) {
     return reference::silu(in.inputs[0], at);
   });
   return w;

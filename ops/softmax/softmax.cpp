@@ -9,7 +9,7 @@ namespace {
 using softmax_workload = ops::row_workload<softmax_shape>;
 
 const workload& work() {
-  static const softmax_workload w(false, [](const softmax_shape& s, const host_buffers& in, std::span<const std::size_t> at) {
+  static const softmax_workload w(0, [](const softmax_shape& s, const host_buffers& in, std::span<const std::size_t> at) {
     return reference::softmax(s, in.inputs[0], at);
   });
   return w;

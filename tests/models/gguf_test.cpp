@@ -321,6 +321,24 @@ TEST(model_suite, the_suite_written_parses_and_each_step_names_a_problem) {
   EXPECT_EQ(streamed, 5 * 2);  // five shapes, fp32 and int8 activations
 }
 
+// Norms with biases (GPT-2 and kin) are LayerNorm, measured as such: mean and variance, not RMSNorm.
+TEST(model_suite, norms_with_biases_are_layernorm) {
+  auto w = test::gguf_writer::llama(2, 64, 160, 4, 2, 100, 8);
+  for (const char* name : {"blk.0.attn_norm.bias", "blk.1.attn_norm.bias", "output_norm.bias"}) w.tensor(name, {64}, 0);
+  const auto m = model_from_gguf(*parse(w.bytes()), "gpt.gguf");
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_TRUE(m->layer_norm);
+  const auto s = suite_parse(model_suite_toml(*m, 16), "gpt.toml");
+  ASSERT_TRUE(s) << s.error().message;
+  std::map<std::string, std::int64_t> decode;
+  for (const auto& st : s->model->decode) decode[st.run] = st.count;
+  EXPECT_EQ(decode["layernorm/r1c64"], 5);
+  EXPECT_FALSE(decode.contains("rmsnorm/r1c64"));
+  const auto plain = model_from_gguf(*parse(test::gguf_writer::llama(2, 64, 160, 4, 2, 100, 8).bytes()), "m.gguf");
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->layer_norm);
+}
+
 TEST(model_suite, a_step_that_names_no_problem_is_refused) {
   const auto s = suite_parse("[[rmsnorm]]\nshapes = [{ rows = 1, cols = 8 }]\n[model]\ntokens = 4\n[[model.decode]]\nrun = \"rmsnorm/r2c8\"\n", "x.toml");
   ASSERT_FALSE(s);

@@ -25,7 +25,7 @@ TEST(operations, each_is_found_by_its_name_and_kind) {
     EXPECT_TRUE(names.insert(op->name).second) << op->name << " twice";
   }
   EXPECT_EQ(operation_find("fft"), nullptr);
-  EXPECT_EQ(names.size(), 11u);
+  EXPECT_EQ(names.size(), 12u);
 }
 
 // Every id a run can hold is read back as the problem that wrote it (results/ reads ids this way).
@@ -50,9 +50,9 @@ TEST(operations, every_case_id_is_read_back_as_its_problem) {
 TEST(operations, precisions_are_the_union_of_the_descriptors) {
   const auto all = operation_precisions();
   EXPECT_EQ(all, std::vector<precision>(all_precisions.begin(), all_precisions.end()));  // peak has every one
-  EXPECT_EQ(operation_names(), "gemm, conv2d, reduction, bandwidth, peak, latency, softmax, rmsnorm, attention, qgemm, silu");
+  EXPECT_EQ(operation_names(), "gemm, conv2d, reduction, bandwidth, peak, latency, softmax, rmsnorm, attention, qgemm, silu, layernorm");
   EXPECT_EQ(operation_names(" ", "[[", "]]"),
-            "[[gemm]] [[conv2d]] [[reduction]] [[bandwidth]] [[peak]] [[latency]] [[softmax]] [[rmsnorm]] [[attention]] [[qgemm]] [[silu]]");
+            "[[gemm]] [[conv2d]] [[reduction]] [[bandwidth]] [[peak]] [[latency]] [[softmax]] [[rmsnorm]] [[attention]] [[qgemm]] [[silu]] [[layernorm]]");
 }
 
 TEST(operations, shared_rules_refuse_what_no_backend_runs) {
@@ -73,12 +73,12 @@ TEST(operations, traits_say_what_a_row_measures_and_its_role_in_a_model) {
   EXPECT_EQ(operation_measures("peak"), measures::peak);
   EXPECT_EQ(operation_measures("bandwidth"), measures::bandwidth);
   EXPECT_EQ(operation_measures("latency"), measures::latency);
-  for (std::string_view work : {"gemm", "conv2d", "reduction", "softmax", "rmsnorm", "attention", "qgemm", "silu"})
+  for (std::string_view work : {"gemm", "conv2d", "reduction", "softmax", "rmsnorm", "attention", "qgemm", "silu", "layernorm"})
     EXPECT_EQ(operation_measures(work), measures::work) << work;
   EXPECT_EQ(operation_role("gemm"), model_role::matrix);
   EXPECT_EQ(operation_role("conv2d"), model_role::matrix);
   EXPECT_EQ(operation_role("qgemm"), model_role::block_matrix);
-  for (std::string_view layer : {"attention", "rmsnorm", "softmax", "silu"}) EXPECT_EQ(operation_role(layer), model_role::float_layer) << layer;
+  for (std::string_view layer : {"attention", "rmsnorm", "softmax", "silu", "layernorm"}) EXPECT_EQ(operation_role(layer), model_role::float_layer) << layer;
   EXPECT_EQ(operation_role("bandwidth"), model_role::memory);
   EXPECT_EQ(operation_role("reduction"), model_role::none);
   EXPECT_EQ(operation_measures("fft"), measures::work);
