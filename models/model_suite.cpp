@@ -167,7 +167,12 @@ result<model_structure> model_from_gguf(const gguf::file& f, std::string_view so
   std::map<std::string, std::tuple<std::size_t, std::string, std::string>> unmapped;  // "role (shape)" -> tensors, the first's name, why
   std::int64_t expert_silu_width = 0, expert_silu_tensors = 0;
   for (const auto& t : f.tensors) {
-    if (t.name.ends_with("_norm.bias")) m.layer_norm = true;  // a norm with a bias: LayerNorm (GPT-2's attn_norm.bias, ...)
+    // The block's and the output's norms with a bias: LayerNorm (GPT-2's attn_norm.bias, ...); not the
+    // q/k norms some RMSNorm models give biases. Each of those norms is one row of the phase's count.
+    if (t.name == "output_norm.bias" || (t.name.starts_with("blk.") && t.name.ends_with(".attn_norm.bias"))) m.layer_norm = true;
+    if (t.name.ends_with("_norm.weight") && t.dims.size() == 1 && t.dims[0] == static_cast<std::uint64_t>(m.hidden) &&
+        !t.name.ends_with("attn_q_norm.weight") && !t.name.ends_with("attn_k_norm.weight"))
+      ++m.norms;
     if (!t.name.ends_with(".weight")) continue;
     if (lookup(t.name)) {
       if (t.name != "token_embd.weight") m.notes.push_back(fmt::format("{}: a row lookup, not a product: left out", t.name));
@@ -306,12 +311,13 @@ std::string model_suite_toml(const model_structure& m, std::int64_t tokens) {
                          {{{prefill_attention}, "prefill"}, {{decode_attention}, "decode over the prompt's cache"}}) + "\n";
   step(prefill_steps, {prefill_attention}, m.layers);
   step(decode_steps, {decode_attention}, m.layers);
-  // Two norms per layer and the final one: LayerNorm where the file's norms have biases (mean and
-  // variance), else RMSNorm.
+  // The file's norms of the hidden size (two per layer and the final one in Llama): LayerNorm where the
+  // block's norms have biases (mean and variance), else RMSNorm.
   const auto norm = [&](std::int64_t rows) { return m.layer_norm ? problem{layernorm_shape{rows, m.hidden}} : problem{rmsnorm_shape{rows, m.hidden}}; };
   s += operation_section(operation_for(m.layer_norm ? kernel_kind::layernorm : kernel_kind::rmsnorm), layers, {{norm(tokens), ""}, {norm(1), ""}}) + "\n";
-  step(prefill_steps, norm(tokens), 2 * m.layers + 1);
-  step(decode_steps, norm(1), 2 * m.layers + 1);
+  const std::int64_t norms = m.norms > 0 ? m.norms : 2 * m.layers + 1;  // the file's norms (one per layer in parallel blocks), else Llama's
+  step(prefill_steps, norm(tokens), norms);
+  step(decode_steps, norm(1), norms);
   if (m.silu_width > 0) {
     s += "# The gated FFN's activation, silu(gate): one row per token of the FFN's width.\n" +
          operation_section(operation_for(kernel_kind::silu), layers, {{{silu_shape{tokens, m.silu_width}}, ""}, {{silu_shape{1, m.silu_width}}, ""}}) +

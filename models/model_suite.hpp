@@ -43,7 +43,8 @@ struct model_structure {
   // The gated FFN's SiLU: its width (ffn_gate's rows) and how many layers have one; 0 where the
   // architecture's FFN activation is not SiLU (GELU in gemma and gpt2) or there is no ffn_gate.
   std::int64_t silu_width = 0, silu_layers = 0;
-  bool layer_norm = false;  // LayerNorm (the norms have biases: GPT-2, Falcon, ...) where Llama-style models have RMSNorm
+  bool layer_norm = false;  // LayerNorm (the block's norms have biases: GPT-2, Falcon, ...) where Llama-style models have RMSNorm
+  std::int64_t norms = 0;   // 1-D *_norm.weight tensors of the hidden size but q/k norms (0: none named; 2 x layers + 1 is assumed)
   std::vector<model_matrix> matrices;
   double weight_bytes = 0;   // what one token reads: every dense matrix once, the used experts' share of the expert ones (0: a type of unknown size)
   std::string weight_type;   // the type most matrix bytes are stored in

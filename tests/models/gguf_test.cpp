@@ -325,6 +325,7 @@ TEST(model_suite, the_suite_written_parses_and_each_step_names_a_problem) {
 TEST(model_suite, norms_with_biases_are_layernorm) {
   auto w = test::gguf_writer::llama(2, 64, 160, 4, 2, 100, 8);
   for (const char* name : {"blk.0.attn_norm.bias", "blk.1.attn_norm.bias", "output_norm.bias"}) w.tensor(name, {64}, 0);
+  w.tensor("blk.0.attn_q_norm.weight", {64}, 0);  // a q norm: not one of the block's norms
   const auto m = model_from_gguf(*parse(w.bytes()), "gpt.gguf");
   ASSERT_TRUE(m) << m.error().message;
   EXPECT_TRUE(m->layer_norm);
@@ -337,6 +338,13 @@ TEST(model_suite, norms_with_biases_are_layernorm) {
   const auto plain = model_from_gguf(*parse(test::gguf_writer::llama(2, 64, 160, 4, 2, 100, 8).bytes()), "m.gguf");
   ASSERT_TRUE(plain);
   EXPECT_FALSE(plain->layer_norm);
+  // q/k norms with biases (an RMSNorm model's) do not make it LayerNorm
+  auto qk = test::gguf_writer::llama(2, 64, 160, 4, 2, 100, 8);
+  qk.tensor("blk.0.attn_q_norm.bias", {64}, 0);
+  const auto rms = model_from_gguf(*parse(qk.bytes()), "qk.gguf");
+  ASSERT_TRUE(rms);
+  EXPECT_FALSE(rms->layer_norm);
+  EXPECT_EQ(rms->norms, 5);
 }
 
 TEST(model_suite, a_step_that_names_no_problem_is_refused) {

@@ -13,6 +13,7 @@
 #include "ops/attention/reference.hpp"
 #include "ops/conv2d/reference.hpp"
 #include "ops/gemm/reference.hpp"
+#include "ops/layernorm/reference.hpp"
 #include "ops/peak/reference.hpp"
 #include "ops/qgemm/blocks.hpp"
 #include "ops/qgemm/reference.hpp"
@@ -79,6 +80,13 @@ TEST(reference, model_layers_on_hand_computed_cases) {
   const auto rn = reference::rmsnorm({2, 2}, x, g, second_row);  // [3, 4]: mean of squares 12.5
   EXPECT_NEAR(rn[0], 3.0 / std::sqrt(12.5 + rmsnorm_eps), 1e-12);
   EXPECT_NEAR(rn[1], 8.0 / std::sqrt(12.5 + rmsnorm_eps), 1e-12);
+  // LayerNorm of [3, 4]: mean 3.5, variance 0.25 -> -+1 / sqrt(0.25 + eps) x g + b
+  host_buffer bias(element_type::f32, 2);
+  bias.as<float>()[0] = 0.5f, bias.as<float>()[1] = -1;
+  const auto ln = reference::layernorm({2, 2}, x, g, bias, second_row);
+  EXPECT_NEAR(ln[0], -0.5 / std::sqrt(0.25 + layernorm_eps) * 1 + 0.5, 1e-12);
+  EXPECT_NEAR(ln[1], 0.5 / std::sqrt(0.25 + layernorm_eps) * 2 - 1, 1e-12);
+  EXPECT_DOUBLE_EQ(workload_for(kernel_kind::layernorm).min_bytes({layernorm_shape{3, 100}, precision::fp32}), 300.0 * 8 + 2 * 100 * 4);
   // head_dim 1: q = 1, keys 0 and 1, values 2 and 4 -> (2 + 4e) / (1 + e); causal: the first query sees key 0 only
   host_buffer q(element_type::f32, 2), k(element_type::f32, 2), v(element_type::f32, 2);
   q.as<float>()[0] = 1, q.as<float>()[1] = 1, k.as<float>()[0] = 0, k.as<float>()[1] = 1, v.as<float>()[0] = 2, v.as<float>()[1] = 4;
