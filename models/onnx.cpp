@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
-#include <cstring>
 #include <fstream>
 #include <set>
 #include <unordered_map>
@@ -324,14 +323,9 @@ struct graph_reader {
     const onnx::TensorProto* t = i == initializer_of.end() ? nullptr : i->second;
     if (const auto p = producer.find(name); !t && p != producer.end() && p->second->op_type() == "Constant")
       if (const auto* v = attribute(*p->second, "value"); v && v->has_t()) t = &v->t();
-    if (!t || t->data_type() != onnx::TensorProto::INT64) return std::nullopt;
-    if (t->int64_data_size() == 1) return t->int64_data(0);
-    if (t->raw_data().size() == 8) {
-      std::int64_t v;
-      std::memcpy(&v, t->raw_data().data(), 8);
-      return v;
-    }
-    return std::nullopt;
+    if (!t || t->data_type() != onnx::TensorProto::INT64) return std::nullopt;  // ONNX's Loop takes an int64 M
+    const auto v = tensor_values(*t);
+    return v && v->size() == 1 ? std::optional(v->front()) : std::nullopt;
   }
 
   // If: one branch runs per inference, which one depends on data: the branch of more work (its

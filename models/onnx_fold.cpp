@@ -1,7 +1,6 @@
 #include "models/onnx_fold.hpp"
 
 #include <climits>
-#include <cstring>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -15,35 +14,6 @@ namespace {
 
 using namespace onnx_graph;
 using values = std::vector<std::int64_t>;
-constexpr std::size_t max_elements = 64;  // shape vectors; anything bigger is data, not shape arithmetic
-
-// The integers of a small int64 or int32 tensor (an initializer, a Constant's value).
-std::optional<values> tensor_values(const onnx::TensorProto& t) {
-  if (t.dims_size() > 1) return std::nullopt;
-  values v;
-  if (t.data_type() == onnx::TensorProto::INT64) {
-    if (t.has_raw_data()) {
-      if (t.raw_data().size() % 8 != 0 || t.raw_data().size() / 8 > max_elements) return std::nullopt;
-      v.resize(t.raw_data().size() / 8);
-      if (!v.empty()) std::memcpy(v.data(), t.raw_data().data(), t.raw_data().size());  // little-endian, as ONNX stores it and as we run
-    } else {
-      v.assign(t.int64_data().begin(), t.int64_data().end());
-    }
-  } else if (t.data_type() == onnx::TensorProto::INT32) {
-    if (t.has_raw_data()) {
-      if (t.raw_data().size() % 4 != 0 || t.raw_data().size() / 4 > max_elements) return std::nullopt;
-      std::vector<std::int32_t> w(t.raw_data().size() / 4);
-      if (!w.empty()) std::memcpy(w.data(), t.raw_data().data(), t.raw_data().size());
-      v.assign(w.begin(), w.end());
-    } else {
-      v.assign(t.int32_data().begin(), t.int32_data().end());
-    }
-  } else {
-    return std::nullopt;
-  }
-  if (v.size() > max_elements) return std::nullopt;
-  return v;
-}
 
 // numpy's slice of a vector of n: the start and end clamped as ONNX's Slice does.
 values sliced(const values& data, std::int64_t start, std::int64_t end, std::int64_t step) {

@@ -3,6 +3,8 @@
 // attributes and tensor shapes as plain values.
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -33,6 +35,38 @@ inline std::int64_t int_attribute(const onnx::NodeProto& n, std::string_view nam
 inline std::vector<std::int64_t> ints_attribute(const onnx::NodeProto& n, std::string_view name, std::vector<std::int64_t> otherwise) {
   const auto* a = attribute(n, name);
   return a && a->ints_size() > 0 ? std::vector<std::int64_t>(a->ints().begin(), a->ints().end()) : otherwise;
+}
+
+// Shape vectors; a tensor of more integers is data, not shape arithmetic.
+inline constexpr std::size_t max_elements = 64;
+
+// The integers of a small (rank 0 or 1, at most max_elements) int64 or int32 tensor (an initializer,
+// a Constant's value): shape arithmetic (onnx_fold.cpp) and a Loop's trip count (onnx.cpp).
+inline std::optional<std::vector<std::int64_t>> tensor_values(const onnx::TensorProto& t) {
+  if (t.dims_size() > 1) return std::nullopt;
+  std::vector<std::int64_t> v;
+  if (t.data_type() == onnx::TensorProto::INT64) {
+    if (t.has_raw_data()) {
+      if (t.raw_data().size() % 8 != 0 || t.raw_data().size() / 8 > max_elements) return std::nullopt;
+      v.resize(t.raw_data().size() / 8);
+      if (!v.empty()) std::memcpy(v.data(), t.raw_data().data(), t.raw_data().size());  // little-endian, as ONNX stores it and as we run
+    } else {
+      v.assign(t.int64_data().begin(), t.int64_data().end());
+    }
+  } else if (t.data_type() == onnx::TensorProto::INT32) {
+    if (t.has_raw_data()) {
+      if (t.raw_data().size() % 4 != 0 || t.raw_data().size() / 4 > max_elements) return std::nullopt;
+      std::vector<std::int32_t> w(t.raw_data().size() / 4);
+      if (!w.empty()) std::memcpy(w.data(), t.raw_data().data(), t.raw_data().size());
+      v.assign(w.begin(), w.end());
+    } else {
+      v.assign(t.int32_data().begin(), t.int32_data().end());
+    }
+  } else {
+    return std::nullopt;
+  }
+  if (v.size() > max_elements) return std::nullopt;
+  return v;
 }
 
 }  // namespace xpu::onnx_graph
