@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "probe/peaks.hpp"
+#include "probe/power.hpp"
 #include "probe/registry.hpp"
 
 namespace xpu {
