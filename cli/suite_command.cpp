@@ -127,7 +127,7 @@ int suite_command::from_onnx() const {
     say(stderr, "xpubench suite from-model: {} gives problems xpubench cannot run: {}\n", model, check.error().message);
     return 2;
   }
-  return write_suite(text, output, fmt::format("{} GEMM/convolution shapes", structure->steps.size()));
+  return write_suite(text, output, fmt::format("{} GEMM/convolution/LayerNorm shapes", structure->steps.size()));
 }
 
 }  // namespace xpu

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <initializer_list>
 #include <span>
 #include <vector>
 
@@ -55,10 +56,13 @@ std::string_view to_string(bandwidth_op o) {
 
 namespace {
 // One output extent of a convolution, checked: (in + 2 pad - dilation (taps - 1) - 1) / stride + 1.
-std::optional<std::int64_t> conv_extent(std::int64_t in, std::int64_t taps, std::int64_t pad, std::int64_t dilation, std::int64_t stride) {
-  const auto padded = checked_add(in, checked_mul(2, pad).value_or(-1));
+std::optional<std::int64_t> conv_extent(std::int64_t in, std::int64_t taps, std::int64_t pad_before, std::int64_t pad_after, std::int64_t dilation,
+                                        std::int64_t stride) {
+  if (pad_before < 0 || pad_after < 0 || stride <= 0) return std::nullopt;
+  const auto pads = checked_add(pad_before, pad_after);
+  const auto padded = pads ? checked_add(in, *pads) : std::nullopt;
   const auto span = checked_mul(dilation, taps - 1);
-  if (!padded || !span || pad < 0 || stride <= 0 || *padded < 0) return std::nullopt;
+  if (!padded || !span || *padded < 0) return std::nullopt;
   const std::int64_t room = *padded - *span - 1;  // both are non-negative: no overflow
   if (room < 0) return std::nullopt;
   return room / stride + 1;
@@ -80,7 +84,8 @@ std::optional<std::int64_t> largest_tensor_elements(const problem& p) {
       return max_of({checked_mul(g.m, g.k), checked_mul(g.k, g.n), checked_mul(g.m, g.n)});
     }
     std::optional<std::int64_t> operator()(const conv_shape& c) const {
-      const auto p = conv_extent(c.h, c.r, c.pad, c.dilation, c.stride), q = conv_extent(c.w, c.s, c.pad, c.dilation, c.stride);
+      const auto p = conv_extent(c.h, c.r, c.pad_top, c.pad_bottom, c.dilation_h, c.stride_h);
+      const auto q = conv_extent(c.w, c.s, c.pad_left, c.pad_right, c.dilation_w, c.stride_w);
       if (!p || !q) return std::nullopt;
       return max_of({checked_product({c.n, c.c, c.h, c.w}), checked_product({c.k, c.c, c.r, c.s}), checked_product({c.n, c.k, *p, *q})});
     }
@@ -122,8 +127,15 @@ std::string problem::id() const {
       return fmt::format("gemm/{}/m{}n{}k{}{}{}", p, g.m, g.n, g.k, g.trans_a ? "ta" : "", g.trans_b ? "tb" : "");
     }
     std::string operator()(const conv_shape& c) const {
-      return fmt::format("conv2d/{}/n{}c{}h{}w{}k{}r{}s{}u{}p{}d{}{}", p, c.n, c.c, c.h, c.w, c.k, c.r, c.s, c.stride, c.pad,
-                         c.dilation, to_string(c.layout));
+      // Each of stride, pad and dilation as one number where it is the same both ways (every side),
+      // else all of its values joined by 'x' (pads: top, left, bottom, right).
+      const auto one_or_all = [](std::initializer_list<std::int64_t> v) {
+        return std::ranges::all_of(v, [&](std::int64_t x) { return x == *v.begin(); }) ? fmt::format("{}", *v.begin())
+                                                                                          : fmt::format("{}", fmt::join(v.begin(), v.end(), "x"));
+      };
+      return fmt::format("conv2d/{}/n{}c{}h{}w{}k{}r{}s{}u{}p{}d{}{}", p, c.n, c.c, c.h, c.w, c.k, c.r, c.s, one_or_all({c.stride_h, c.stride_w}),
+                         one_or_all({c.pad_top, c.pad_left, c.pad_bottom, c.pad_right}), one_or_all({c.dilation_h, c.dilation_w}),
+                         to_string(c.layout));
     }
     std::string operator()(const reduction_shape& r) const { return fmt::format("reduction/{}/{}/n{}", p, to_string(r.op), r.n); }
     std::string operator()(const peak_shape&) const { return fmt::format("peak/{}", p); }
@@ -164,6 +176,19 @@ bool take_number(std::string_view& s, std::string_view tag, std::int64_t& v) {
   return true;
 }
 
+// One number for every field (the same both ways), or one per field joined by 'x'.
+bool take_numbers(std::string_view& s, std::string_view tag, std::initializer_list<std::int64_t*> fields) {
+  if (!take_number(s, tag, **fields.begin())) return false;
+  const std::int64_t first = **fields.begin();
+  if (!s.starts_with('x')) {
+    for (std::int64_t* f : fields) *f = first;
+    return true;
+  }
+  for (auto f = fields.begin() + 1; f != fields.end(); ++f)
+    if (!take_number(s, "x", **f)) return false;
+  return true;
+}
+
 bool take_word(std::string_view& s, std::string_view word) {
   if (!s.starts_with(word)) return false;
   s.remove_prefix(word.size());
@@ -198,8 +223,9 @@ std::optional<shape> shape_of(kernel_kind kind, std::span<const std::string_view
       conv_shape c;
       auto s = one();
       if (!s || !take_number(*s, "n", c.n) || !take_number(*s, "c", c.c) || !take_number(*s, "h", c.h) || !take_number(*s, "w", c.w) ||
-          !take_number(*s, "k", c.k) || !take_number(*s, "r", c.r) || !take_number(*s, "s", c.s) || !take_number(*s, "u", c.stride) ||
-          !take_number(*s, "p", c.pad) || !take_number(*s, "d", c.dilation))
+          !take_number(*s, "k", c.k) || !take_number(*s, "r", c.r) || !take_number(*s, "s", c.s) ||
+          !take_numbers(*s, "u", {&c.stride_h, &c.stride_w}) || !take_numbers(*s, "p", {&c.pad_top, &c.pad_left, &c.pad_bottom, &c.pad_right}) ||
+          !take_numbers(*s, "d", {&c.dilation_h, &c.dilation_w}))
         return std::nullopt;
       const auto layout = word_of(*s, {conv_layout::nchw, conv_layout::nhwc});
       if (!layout) return std::nullopt;

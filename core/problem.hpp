@@ -24,14 +24,27 @@ struct gemm_shape {
 };
 
 enum class conv_layout { nchw, nhwc };
-// Input N x C x H x W, filter K x C x R x S (R rows, S columns), output N x K x P x Q.
+// Input N x C x H x W, filter K x C x R x S (R rows, S columns), output N x K x P x Q. Stride,
+// dilation and padding per axis (ONNX's pads order: top, left, bottom, right); a 1-D convolution
+// is h = r = 1. Output row p reads input rows p * stride_h - pad_top + r * dilation_h.
 struct conv_shape {
   static constexpr kernel_kind kind = kernel_kind::conv2d;
   std::int64_t n = 1, c = 0, h = 0, w = 0, k = 0, r = 0, s = 0;
-  std::int64_t stride = 1, pad = 0, dilation = 1;
+  std::int64_t stride_h = 1, stride_w = 1;
+  std::int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
+  std::int64_t dilation_h = 1, dilation_w = 1;
   conv_layout layout = conv_layout::nchw;
-  std::int64_t p() const { return (h + 2 * pad - dilation * (r - 1) - 1) / stride + 1; }
-  std::int64_t q() const { return (w + 2 * pad - dilation * (s - 1) - 1) / stride + 1; }
+  std::int64_t p() const { return (h + pad_top + pad_bottom - dilation_h * (r - 1) - 1) / stride_h + 1; }
+  std::int64_t q() const { return (w + pad_left + pad_right - dilation_w * (s - 1) - 1) / stride_w + 1; }
+  // One stride, one dilation and one pad on every side (the id's and a suite's short form).
+  bool same_both_ways() const {
+    return stride_h == stride_w && dilation_h == dilation_w && pad_top == pad_left && pad_top == pad_bottom && pad_top == pad_right;
+  }
+  // The same stride, pad and dilation both ways.
+  static conv_shape square(std::int64_t n, std::int64_t c, std::int64_t h, std::int64_t w, std::int64_t k, std::int64_t r, std::int64_t s,
+                           std::int64_t stride, std::int64_t pad, std::int64_t dilation, conv_layout layout = conv_layout::nchw) {
+    return {n, c, h, w, k, r, s, stride, stride, pad, pad, pad, pad, dilation, dilation, layout};
+  }
 };
 
 enum class reduce_op { sum, max };

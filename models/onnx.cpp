@@ -31,23 +31,24 @@ std::string onnx_suite_toml(const onnx_structure& m, const onnx_dims& dims) {
   std::string dims_text;
   for (const auto& d : m.dims_set) dims_text += (dims_text.empty() ? "" : ", ") + d;
   std::string s;
-  s += toml_comment(fmt::format("# Written by `xpubench suite from-model {}`: the products and 2-D convolutions of ONNX graph '{}' ({}, opset {}){}.",
+  s += toml_comment(fmt::format("# Written by `xpubench suite from-model {}`: the products, convolutions and LayerNorms of ONNX graph '{}' ({}, opset {}){}.",
                                 m.source, m.name, m.producer.empty() ? "producer not named" : m.producer, m.opset,
                                 dims_text.empty() ? "" : fmt::format(" at {}", dims_text))) +
        "\n";
-  s += "# Each distinct shape once, in fp32, fp16, bf16 and int8; [[model.inference]] says how many times one inference\n"
-       "# runs it, and the report sums those into a kernel-time bound on inferences/s (element-wise operators,\n"
-       "# normalizations, reshapes and the runtime's own costs are not measured).\n";
+  s += "# Each distinct shape once, in fp32, fp16, bf16 and int8 (LayerNorm: no int8); [[model.inference]] says how many\n"
+       "# times one inference runs it, and the report sums those into a kernel-time bound on inferences/s (element-wise\n"
+       "# operators, other normalizations, reshapes and the runtime's own costs are not measured).\n";
   s += fmt::format("name = {}\n", toml_quoted(suite_name_for(m.source)));  // the file's: the graph's name is in [model]
-  s += fmt::format("description = {}\n", toml_quoted(fmt::format("{}: {} GEMM/convolution shapes{}", m.name, m.steps.size(),
+  s += fmt::format("description = {}\n", toml_quoted(fmt::format("{}: {} GEMM/convolution/LayerNorm shapes{}", m.name, m.steps.size(),
                                                                    dims_text.empty() ? "" : " at " + dims_text)));
   s += "repetitions = 5\nmin_time_s = 0.05\n\n";
   constexpr precision dense[] = {precision::fp32, precision::fp16, precision::bf16, precision::int8};
-  for (kernel_kind kind : {kernel_kind::gemm, kernel_kind::conv2d}) {  // through the operations' own writers
+  for (kernel_kind kind : {kernel_kind::gemm, kernel_kind::conv2d, kernel_kind::layernorm}) {  // through the operations' own writers
     std::vector<std::pair<problem, std::string>> entries;
     for (const onnx_step& st : m.steps)
       if (st.what.kind() == kind) entries.emplace_back(st.what, fmt::format("{} x {} ({})", st.count, toml_comment(st.nodes), toml_comment(st.weight_type)));
-    if (!entries.empty()) s += operation_section(operation_for(kind), dense, entries) + "\n";
+    const std::span<const precision> types(dense, kind == kernel_kind::layernorm ? 3 : 4);
+    if (!entries.empty()) s += operation_section(operation_for(kind), types, entries) + "\n";
   }
   s += fmt::format("[model]\nname = {}\nsource = {}\nweight_type = {}\nweight_bytes = {:.0f}\n", toml_quoted(fmt::format("onnx: {}", m.name)),
                    toml_quoted(m.source), toml_quoted(m.weight_type), m.weight_bytes);
@@ -245,50 +246,86 @@ struct graph_reader {
     add(n, {gemm_shape{m, cols, k, ta, tb}}, 1, operand_type(n.input(1)));
   }
 
-  // Conv: 2-D, the same stride, padding and dilation both ways (what conv2d measures); a grouped
-  // convolution as one of its groups, `group` times.
+  // Conv: 2-D, or 1-D as 2-D with h = r = 1 (audio front ends), any stride, padding and dilation
+  // per axis; a grouped convolution as one of its groups, `group` times.
   void conv(const onnx::NodeProto& n, int x_input, int w_input) {
     const auto* x = shape(n, x_input);
     const auto* w = shape(n, w_input);
     if (!x || !w) return unknown_shape(n);
     const std::string what = fmt::format("{} '{}'", quoted_name(n.op_type()), quoted_name(n.name()));
-    if (x->size() != 4 || w->size() != 4) return note_once(fmt::format("{}: a {}-D convolution: conv2d measures 2-D ones: left out", what, x->size() - 2));
-    const std::int64_t group = int_attribute(n, "group", 1);
-    const auto strides = ints_attribute(n, "strides", {1, 1});
-    const auto dilations = ints_attribute(n, "dilations", {1, 1});
-    auto pads = ints_attribute(n, "pads", {0, 0, 0, 0});
-    const std::string auto_pad = attribute(n, "auto_pad") ? attribute(n, "auto_pad")->s() : "NOTSET";
-    const std::int64_t C = (*x)[1], K = (*w)[0], R = (*w)[2], S = (*w)[3];
     // What the ONNX operator's definition requires (onnxruntime refuses such a node): an error, not a note.
     const auto refuse = [&](std::string why) {
       if (invalid.empty()) invalid = fmt::format("{}: {}", what, why);
     };
+    if (x->size() != w->size() || x->size() < 3)
+      return refuse(fmt::format("its input has {} dimensions and its weights {}: ONNX needs N x C x spatial and K x C x spatial", x->size(),
+                                w->size()));
+    if (x->size() > 4) return note_once(fmt::format("{}: a {}-D convolution: conv2d measures 1-D and 2-D ones: left out", what, x->size() - 2));
+    const std::size_t axes = x->size() - 2;
+    // Operands and attributes as 2-D: a 1-D convolution gets a leading axis of extent 1.
+    std::vector<std::int64_t> xs = *x, ws = *w;
+    if (axes == 1) xs.insert(xs.begin() + 2, 1), ws.insert(ws.begin() + 2, 1);
+    const std::int64_t group = int_attribute(n, "group", 1);
+    auto strides = ints_attribute(n, "strides", std::vector<std::int64_t>(axes, 1));
+    auto dilations = ints_attribute(n, "dilations", std::vector<std::int64_t>(axes, 1));
+    auto pads = ints_attribute(n, "pads", std::vector<std::int64_t>(2 * axes, 0));
+    const std::string auto_pad = attribute(n, "auto_pad") ? attribute(n, "auto_pad")->s() : "NOTSET";
+    const std::int64_t C = xs[1], K = ws[0], R = ws[2], S = ws[3];
     if (group < 1 || C % group != 0 || K % group != 0)
       return refuse(fmt::format("group {} does not divide its {} input and {} output channels", group, C, K));
-    if ((*w)[1] != C / group)
-      return refuse(fmt::format("its weights have {} input channels per group, its input {} / group {} = {}", (*w)[1], C, group, C / group));
-    if (const auto kernel = ints_attribute(n, "kernel_shape", {R, S}); kernel != std::vector<std::int64_t>{R, S})
-      return refuse(fmt::format("kernel_shape {} disagrees with its weights' {} x {}", fmt::join(kernel, " x "), R, S));
-    if (strides.size() != 2 || dilations.size() != 2 || pads.size() != 4)
-      return note_once(fmt::format("{}: attributes that do not fit its operands: left out", what));
+    if (ws[1] != C / group)
+      return refuse(fmt::format("its weights have {} input channels per group, its input {} / group {} = {}", ws[1], C, group, C / group));
+    if (const std::vector<std::int64_t> taps(w->begin() + 2, w->end()); ints_attribute(n, "kernel_shape", taps) != taps)
+      return refuse(fmt::format("kernel_shape {} disagrees with its weights' {}", fmt::join(ints_attribute(n, "kernel_shape", taps), " x "),
+                                fmt::join(taps, " x ")));
+    if (strides.size() != axes || dilations.size() != axes || pads.size() != 2 * axes ||
+        std::ranges::any_of(strides, [](std::int64_t v) { return v < 1; }) || std::ranges::any_of(dilations, [](std::int64_t v) { return v < 1; }) ||
+        std::ranges::any_of(pads, [](std::int64_t v) { return v < 0; }))
+      return refuse(fmt::format("strides [{}], dilations [{}] or pads [{}] do not fit its {} spatial axes", fmt::join(strides, ", "),
+                                fmt::join(dilations, ", "), fmt::join(pads, ", "), axes));
     if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
-      for (int d = 0; d < 2; ++d) {
+      for (std::size_t d = 0; d < axes; ++d) {
         const std::int64_t in = (*x)[2 + d], k = (*w)[2 + d], st = strides[d];
         const std::int64_t total = std::max<std::int64_t>(0, ((in + st - 1) / st - 1) * st + (k - 1) * dilations[d] + 1 - in);
-        pads[d] = pads[d + 2] = total / 2;
-        if (total % 2 != 0) pads[auto_pad == "SAME_UPPER" ? d + 2 : d] += 1;
+        pads[d] = pads[d + axes] = total / 2;
+        if (total % 2 != 0) pads[auto_pad == "SAME_UPPER" ? d + axes : d] += 1;
       }
     } else if (auto_pad == "VALID") {
-      pads = {0, 0, 0, 0};
+      std::ranges::fill(pads, 0);
     }
-    if (strides[0] != strides[1] || dilations[0] != dilations[1] || std::ranges::any_of(pads, [&](std::int64_t p) { return p != pads[0]; }))
-      return note_once(fmt::format("{}: strides {}x{}, dilations {}x{}, pads {},{},{},{}: conv2d measures the same both ways: left out", what,
-                                   strides[0], strides[1], dilations[0], dilations[1], pads[0], pads[1], pads[2], pads[3]));
+    if (axes == 1) {  // h: stride 1, dilation 1, no padding
+      strides.insert(strides.begin(), 1), dilations.insert(dilations.begin(), 1);
+      pads = {0, pads[0], 0, pads[1]};
+    }
     if (group > 1)
       note_once("grouped convolutions are measured as one group of their channels, counted once per group: a kernel that runs the "
                 "groups together (depthwise) is faster than that sum");
-    add(n, {conv_shape{(*x)[0], C / group, (*x)[2], (*x)[3], K / group, R, S, strides[0], pads[0], dilations[0], conv_layout::nchw}}, group,
-        operand_type(n.input(w_input)));
+    if (axes == 1) note_once("1-D convolutions are measured as 2-D ones of height 1 (h = r = 1)");
+    add(n,
+        {conv_shape{xs[0], C / group, xs[2], xs[3], K / group, R, S, strides[0], strides[1], pads[0], pads[1], pads[2], pads[3], dilations[0],
+                    dilations[1], conv_layout::nchw}},
+        group, operand_type(n.input(w_input)));
+  }
+
+  // LayerNormalization (opset 17): mean and variance over the axes from `axis` on, one row per
+  // index of the axes before it; measured as layernorm rows x cols.
+  void layernorm(const onnx::NodeProto& n) {
+    const auto* x = shape(n, 0);
+    if (!x) return unknown_shape(n);
+    const std::string what = fmt::format("{} '{}'", quoted_name(n.op_type()), quoted_name(n.name()));
+    const auto rank = static_cast<std::int64_t>(x->size());
+    const std::int64_t given = int_attribute(n, "axis", -1), axis = given < 0 ? given + rank : given;
+    if (axis < 0 || axis >= rank) {
+      if (invalid.empty()) invalid = fmt::format("{}: axis {} is outside its input's {} dimensions", what, given, rank);
+      return;
+    }
+    std::optional<std::int64_t> rows = 1, cols = 1;
+    for (std::int64_t d = 0; d < rank; ++d) {
+      auto& into = d < axis ? rows : cols;
+      into = into ? checked_mul(*into, (*x)[static_cast<std::size_t>(d)]) : std::nullopt;
+    }
+    if (!rows || !cols) return note_once(fmt::format("{}: a size beyond 64 bits: left out", what));
+    add(n, {layernorm_shape{*rows, *cols}}, 1, operand_type(n.input_size() > 1 ? n.input(1) : n.input(0)));
   }
 
   // The names of one graph (the main graph, or a subgraph of If/Loop, whose names ONNX keeps apart
@@ -394,6 +431,7 @@ struct graph_reader {
       else if (op == "Gemm") gemm(n);
       else if (op == "Conv" || op == "ConvInteger") conv(n, 0, 1);
       else if (op == "QLinearConv") conv(n, 0, 3);
+      else if (op == "LayerNormalization") layernorm(n);
       else if (op == "If" && depth < 64) walk_if(n, depth);
       else if (op == "Loop" && depth < 64) walk_loop(n, depth);
       else if (op == "ConvTranspose" || op == "If" || op == "Loop" || op == "Scan" || op == "Einsum") ++left_out[op];

@@ -155,8 +155,8 @@ class conv_prepared final : public timed {
     };
     dnnl::convolution_forward::desc desc(
         dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, any(x_user, x_dims, m_x.type()),
-        any(w_user, w_dims, m_w.type()), dnnl::memory::desc(y_dims, dnnl_type(out_t), tag::any), {c.stride, c.stride},
-        {c.dilation - 1, c.dilation - 1}, {c.pad, c.pad}, {c.pad, c.pad});
+        any(w_user, w_dims, m_w.type()), dnnl::memory::desc(y_dims, dnnl_type(out_t), tag::any), {c.stride_h, c.stride_w},
+        {c.dilation_h - 1, c.dilation_w - 1}, {c.pad_top, c.pad_left}, {c.pad_bottom, c.pad_right});
     m_pd = dnnl::convolution_forward::primitive_desc(desc, engine());
     m_prim = dnnl::convolution_forward(m_pd);
     m_x_user = dnnl::memory(x_user, engine(), m_x.data());

@@ -12,7 +12,7 @@ namespace {
 using xpu_cuda::widen;
 
 struct conv_dims {
-  int n, c, h, w, k, r, s, stride, pad, dilation, p, q, nhwc;
+  int n, c, h, w, k, r, s, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w, p, q, nhwc;
 };
 
 template <class TX, class TW, class Acc>
@@ -24,10 +24,10 @@ __device__ void conv(const TX* __restrict__ x, const TW* __restrict__ f, Acc* __
     else q = rest % d.q, rest /= d.q, p = rest % d.p, rest /= d.p, k = rest % d.k, n = rest / d.k;
     Acc sum = 0;
     for (int r = 0; r < d.r; ++r) {
-      const long long hi = p * d.stride - d.pad + static_cast<long long>(r) * d.dilation;
+      const long long hi = p * d.stride_h - d.pad_top + static_cast<long long>(r) * d.dilation_h;
       if (hi < 0 || hi >= d.h) continue;
       for (int s = 0; s < d.s; ++s) {
-        const long long wi = q * d.stride - d.pad + static_cast<long long>(s) * d.dilation;
+        const long long wi = q * d.stride_w - d.pad_left + static_cast<long long>(s) * d.dilation_w;
         if (wi < 0 || wi >= d.w) continue;
         for (int ch = 0; ch < d.c; ++ch) {
           const long long xi = d.nhwc ? ((n * d.h + hi) * d.w + wi) * d.c + ch : ((n * d.c + ch) * d.h + hi) * d.w + wi;

@@ -8,7 +8,7 @@ namespace {
 
 // The kernel's parameter block (conv.cu: conv_dims), in its field order.
 struct conv_dims {
-  int n, c, h, w, k, r, s, stride, pad, dilation, p, q, nhwc;
+  int n, c, h, w, k, r, s, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w, p, q, nhwc;
 };
 
 }  // namespace
@@ -22,8 +22,9 @@ result<std::unique_ptr<prepared>> cu_device::prepare_conv(const problem& pr, con
   if (!prep) return std::unexpected(prep.error());
   auto& q = **prep;
   const conv_dims d{static_cast<int>(c.n), static_cast<int>(c.c), static_cast<int>(c.h), static_cast<int>(c.w), static_cast<int>(c.k),
-                    static_cast<int>(c.r), static_cast<int>(c.s), static_cast<int>(c.stride), static_cast<int>(c.pad),
-                    static_cast<int>(c.dilation), static_cast<int>(c.p()), static_cast<int>(c.q()), c.layout == conv_layout::nhwc ? 1 : 0};
+                    static_cast<int>(c.r), static_cast<int>(c.s), static_cast<int>(c.stride_h), static_cast<int>(c.stride_w),
+                    static_cast<int>(c.pad_top), static_cast<int>(c.pad_left), static_cast<int>(c.dilation_h), static_cast<int>(c.dilation_w),
+                    static_cast<int>(c.p()), static_cast<int>(c.q()), c.layout == conv_layout::nhwc ? 1 : 0};
   const auto outputs = static_cast<long long>(in.outputs.at(0).count());
   const auto blocks = static_cast<unsigned>(std::clamp<long long>((outputs + 255) / 256, 1, static_cast<long long>(std::max(m_sms, 1)) * 64));
   kernel_args args;

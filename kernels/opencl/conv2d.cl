@@ -2,7 +2,8 @@
 // Input N x C x H x W (NCHW) or N x H x W x C (NHWC); filter K x C x R x S or K x R x S x C; output
 // N x K x P x Q or N x P x Q x K. Build defines: the type (types.cl) and optionally NHWC.
 __kernel void conv2d(const int N, const int C, const int H, const int W, const int K, const int R, const int S,
-                     const int stride, const int pad, const int dilation, const int P, const int Q,
+                     const int stride_h, const int stride_w, const int pad_top, const int pad_left, const int dilation_h,
+                     const int dilation_w, const int P, const int Q,
                      __global const a_t* X, __global const b_t* F, __global acc_t* Y) {
   const int idx = get_global_id(0);
   if (idx >= N * K * P * Q) return;
@@ -13,10 +14,10 @@ __kernel void conv2d(const int N, const int C, const int H, const int W, const i
 #endif
   acc_t acc = 0;
   for (int r = 0; r < R; ++r) {
-    const int h = p * stride - pad + r * dilation;
+    const int h = p * stride_h - pad_top + r * dilation_h;
     if (h < 0 || h >= H) continue;
     for (int s = 0; s < S; ++s) {
-      const int w = q * stride - pad + s * dilation;
+      const int w = q * stride_w - pad_left + s * dilation_w;
       if (w < 0 || w >= W) continue;
       for (int c = 0; c < C; ++c) {
 #ifdef NHWC
@@ -37,7 +38,8 @@ __kernel void conv2d(const int N, const int C, const int H, const int W, const i
 // vector load of FT and RM input elements broadcast (the GEMM micro-kernel of gemm.cl). The pixels'
 // coordinates are decomposed once, not per depth step. Needs K % VEC == 0 (the host checks).
 __kernel void conv2d_gemm(const int N, const int C, const int H, const int W, const int K, const int R, const int S,
-                          const int stride, const int pad, const int dilation, const int P, const int Q,
+                          const int stride_h, const int stride_w, const int pad_top, const int pad_left, const int dilation_h,
+                     const int dilation_w, const int P, const int Q,
                           __global const a_t* X, __global const b_t* FT, __global acc_t* Y) {
   const int pixels = N * P * Q;
   const int pix0 = get_global_id(1) * RM, k0 = get_global_id(0) * VEC;
@@ -49,8 +51,8 @@ __kernel void conv2d_gemm(const int N, const int C, const int H, const int W, co
 #else
     base[i] = n * C * H * W;
 #endif
-    h0[i] = p * stride - pad;
-    w0[i] = q * stride - pad;
+    h0[i] = p * stride_h - pad_top;
+    w0[i] = q * stride_w - pad_left;
   }
   accv_t acc[RM];
   for (int i = 0; i < RM; ++i) acc[i] = 0;
@@ -66,7 +68,7 @@ __kernel void conv2d_gemm(const int N, const int C, const int H, const int W, co
 #endif
         const accv_t f = LOAD_BV(FT, d * K + k0);
         for (int i = 0; i < RM; ++i) {
-          const int h = h0[i] + r * dilation, w = w0[i] + s * dilation;
+          const int h = h0[i] + r * dilation_h, w = w0[i] + s * dilation_w;
           const bool inside = h >= 0 && h < H && w >= 0 && w < W;
 #ifdef NHWC
           const int at = base[i] + (h * W + w) * C + c;

@@ -40,12 +40,14 @@ result<std::unique_ptr<prepared>> cl_device::prepare_conv(const problem& pr, con
   auto k = kernel(*prog, gemm_form ? "conv2d_gemm" : "conv2d");
   if (!k) return std::unexpected(k.error());
   const int v[] = {static_cast<int>(c.n), static_cast<int>(c.c), static_cast<int>(c.h), static_cast<int>(c.w),
-                   static_cast<int>(c.k), static_cast<int>(c.r), static_cast<int>(c.s), static_cast<int>(c.stride),
-                   static_cast<int>(c.pad), static_cast<int>(c.dilation), static_cast<int>(c.p()), static_cast<int>(c.q())};
-  for (cl_uint i = 0; i < 12; ++i)
+                   static_cast<int>(c.k), static_cast<int>(c.r), static_cast<int>(c.s), static_cast<int>(c.stride_h),
+                   static_cast<int>(c.stride_w), static_cast<int>(c.pad_top), static_cast<int>(c.pad_left), static_cast<int>(c.dilation_h),
+                   static_cast<int>(c.dilation_w), static_cast<int>(c.p()), static_cast<int>(c.q())};
+  constexpr cl_uint sizes = std::size(v);
+  for (cl_uint i = 0; i < sizes; ++i)
     if (auto r = arg(k->get(), i, v[i]); !r) return std::unexpected(r.error());
   for (cl_uint i = 0; i < 3; ++i)
-    if (auto r = arg(k->get(), 12 + i, (*p)->buffers[i].get()); !r) return std::unexpected(r.error());
+    if (auto r = arg(k->get(), sizes + i, (*p)->buffers[i].get()); !r) return std::unexpected(r.error());
   if (gemm_form) {
     const auto pixels = static_cast<std::size_t>(c.n * c.p() * c.q());
     (*p)->m_launches.push_back({std::move(*k), {static_cast<std::size_t>(c.k) / vec, (pixels + rows - 1) / rows}, {}});

@@ -46,7 +46,7 @@ const row_tiles row_tiles::conv_shuffled{8, 32, 1, 1};
 result<std::unique_ptr<prepared>> vk_device::prepare_gemm(const problem& pr, const host_buffers& in, bool conv) {
   const gemm_tiles t;
   const auto& limits = m_c->props.limits;
-  std::array<std::uint32_t, 13> push{};
+  std::array<std::uint32_t, 16> push{};
   bool trans_a = false, trans_b = false, nhwc = false;
   std::uint64_t rows = 0, cols = 0;
   if (conv) {
@@ -56,8 +56,9 @@ result<std::unique_ptr<prepared>> vk_device::prepare_gemm(const problem& pr, con
     push = {static_cast<std::uint32_t>(rows), static_cast<std::uint32_t>(cols), static_cast<std::uint32_t>(c.c * c.r * c.s),
             static_cast<std::uint32_t>(c.c), static_cast<std::uint32_t>(c.h), static_cast<std::uint32_t>(c.w),
             static_cast<std::uint32_t>(c.r), static_cast<std::uint32_t>(c.s), static_cast<std::uint32_t>(c.p()),
-            static_cast<std::uint32_t>(c.q()), static_cast<std::uint32_t>(c.stride), static_cast<std::uint32_t>(c.pad),
-            static_cast<std::uint32_t>(c.dilation)};
+            static_cast<std::uint32_t>(c.q()), static_cast<std::uint32_t>(c.stride_h), static_cast<std::uint32_t>(c.stride_w),
+            static_cast<std::uint32_t>(c.pad_top), static_cast<std::uint32_t>(c.pad_left), static_cast<std::uint32_t>(c.dilation_h),
+            static_cast<std::uint32_t>(c.dilation_w)};
   } else {
     const auto& g = std::get<gemm_shape>(pr.dims);
     trans_a = g.trans_a, trans_b = g.trans_b;

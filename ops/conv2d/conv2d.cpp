@@ -45,6 +45,33 @@ const workload& work() {
   return w;
 }
 
+// `key` = one integer for every field, or an array of one per field (stride and dilation: h, w;
+// pad: top, left, bottom, right, ONNX's order), each at least `least`.
+result<void> per_axis(const suite_reader& r, const toml::table& t, const char* key, std::initializer_list<std::int64_t*> fields,
+                      std::int64_t least) {
+  const toml::node* v = t.get(key);
+  if (!v) return {};
+  const std::string_view axes = fields.size() == 2 ? "[h, w]" : "[top, left, bottom, right]";
+  const auto bad = [&](const toml::node& at) {
+    return r.error_at(at, "'{}' must be an integer {} or an array of {} such integers {}, found {}", key,
+                      least == 0 ? ">= 0" : ">= 1", fields.size(), axes, suite_reader::type_name(at));
+  };
+  const auto take = [&](const toml::node& n, std::int64_t* dst) -> result<void> {
+    if (!n.is_integer() || *n.value<std::int64_t>() < least) return bad(n);
+    *dst = *n.value<std::int64_t>();
+    return {};
+  };
+  if (const toml::array* a = v->as_array()) {
+    if (a->size() != fields.size()) return bad(*v);
+    for (std::size_t i = 0; i < fields.size(); ++i)
+      if (auto ok = take(*a->get(i), fields.begin()[i]); !ok) return ok;
+    return {};
+  }
+  for (std::int64_t* f : fields)
+    if (auto ok = take(*v, f); !ok) return ok;
+  return {};
+}
+
 result<void> parse(const section_context& c) {
   const toml::table& t = c.table;
   if (auto ok = c.r.only_keys(t, "[[conv2d]]", {"precisions", "shapes"}); !ok) return ok;
@@ -61,12 +88,9 @@ result<void> parse(const section_context& c) {
                                       {{"n", &cs.n}, {"c", &cs.c}, {"h", &cs.h}, {"w", &cs.w}, {"k", &cs.k}, {"r", &cs.r}, {"s", &cs.s}}, true);
         !ok)
       return ok;
-    if (auto ok = c.r.positive_fields(*st, s, "conv2d shape", {{"stride", &cs.stride}, {"dilation", &cs.dilation}}, false); !ok) return ok;
-    if (const toml::node* v = st->get("pad")) {
-      if (!v->is_integer() || *v->value<std::int64_t>() < 0)
-        return c.r.error_at(*v, "'pad' must be a non-negative integer, found {}", suite_reader::type_name(*v));
-      cs.pad = *v->value<std::int64_t>();
-    }
+    if (auto ok = per_axis(c.r, *st, "stride", {&cs.stride_h, &cs.stride_w}, 1); !ok) return ok;
+    if (auto ok = per_axis(c.r, *st, "dilation", {&cs.dilation_h, &cs.dilation_w}, 1); !ok) return ok;
+    if (auto ok = per_axis(c.r, *st, "pad", {&cs.pad_top, &cs.pad_left, &cs.pad_bottom, &cs.pad_right}, 0); !ok) return ok;
     if (const toml::node* v = st->get("layout")) {
       const auto l = v->value<std::string>();
       if (!l || (*l != "nchw" && *l != "nhwc")) return c.r.error_at(*v, "'layout' must be \"nchw\" or \"nhwc\"");
@@ -80,17 +104,19 @@ result<void> parse(const section_context& c) {
 
 std::optional<std::string> size_error(const problem& p) {
   const auto& c = std::get<conv_shape>(p.dims);
-  if (c.n <= 0 || c.c <= 0 || c.h <= 0 || c.w <= 0 || c.k <= 0 || c.r <= 0 || c.s <= 0 || c.stride <= 0 || c.dilation <= 0 || c.pad < 0)
-    return fmt::format("{}: every conv2d size, stride and dilation must be positive and pad non-negative", p.id());
+  if (c.n <= 0 || c.c <= 0 || c.h <= 0 || c.w <= 0 || c.k <= 0 || c.r <= 0 || c.s <= 0 || c.stride_h <= 0 || c.stride_w <= 0 ||
+      c.dilation_h <= 0 || c.dilation_w <= 0 || std::min({c.pad_top, c.pad_left, c.pad_bottom, c.pad_right}) < 0)
+    return fmt::format("{}: every conv2d size, stride and dilation must be positive and every pad non-negative", p.id());
   // In 128 bits so that the test itself cannot wrap: every term is below 2^63.
-  const auto fits = [&](std::int64_t in, std::int64_t taps) {
+  const auto fits = [&](std::int64_t in, std::int64_t before, std::int64_t after, std::int64_t dilation, std::int64_t taps) {
     __extension__ using wide = __int128;
-    return wide{in} + 2 * wide{c.pad} - wide{c.dilation} * (taps - 1) - 1 >= 0;
+    return wide{in} + wide{before} + wide{after} - wide{dilation} * (taps - 1) - 1 >= 0;
   };
-  if (!fits(c.h, c.r) || !fits(c.w, c.s))
-    return fmt::format("{}: the filter ({}x{}, dilation {}) does not fit the padded input ({}x{} + pad {})", p.id(), c.r, c.s, c.dilation, c.h, c.w,
-                       c.pad);
-  if (std::max({c.n, c.c, c.h, c.w, c.k, c.r, c.s, c.stride, c.pad, c.dilation}) > ops::dimension_max)
+  if (!fits(c.h, c.pad_top, c.pad_bottom, c.dilation_h, c.r) || !fits(c.w, c.pad_left, c.pad_right, c.dilation_w, c.s))
+    return fmt::format("{}: the filter ({}x{}, dilation {}x{}) does not fit the padded input ({}x{}, pads {},{},{},{})", p.id(), c.r, c.s,
+                       c.dilation_h, c.dilation_w, c.h, c.w, c.pad_top, c.pad_left, c.pad_bottom, c.pad_right);
+  if (std::max({c.n, c.c, c.h, c.w, c.k, c.r, c.s, c.stride_h, c.stride_w, c.pad_top, c.pad_left, c.pad_bottom, c.pad_right, c.dilation_h,
+                c.dilation_w}) > ops::dimension_max)
     return fmt::format("{}: a conv2d size above {} (the libraries and device kernels take 32-bit sizes)", p.id(), ops::dimension_max);
   return std::nullopt;
 }
@@ -101,22 +127,37 @@ constexpr precision precisions[] = {precision::fp32, precision::fp16, precision:
 // that do and do not fill a tile (tests/kernels run each on every backend, in every precision).
 std::vector<problem> cases() {
   std::vector<problem> out;
-  for (const conv_shape& c : {conv_shape{2, 3, 9, 9, 5, 3, 3, 1, 1, 1, conv_layout::nchw}, conv_shape{1, 4, 10, 10, 6, 3, 3, 2, 1, 1, conv_layout::nhwc},
-                              conv_shape{1, 3, 9, 9, 16, 3, 3, 1, 1, 1, conv_layout::nchw},   // K % 16 == 0: OpenCL's implicit GEMM on CPU devices
-                              conv_shape{2, 5, 7, 8, 32, 3, 3, 2, 1, 1, conv_layout::nhwc},
-                              conv_shape{1, 3, 11, 11, 16, 3, 3, 1, 2, 2, conv_layout::nchw},  // dilation 2, padding 2
-                              conv_shape{2, 4, 9, 7, 40, 3, 3, 1, 1, 1, conv_layout::nchw},   // C*R*S % 4 == 0: Vulkan's shuffled filter rows
-                              conv_shape{1, 8, 6, 6, 36, 1, 1, 1, 0, 1, conv_layout::nhwc},   // 1x1, more channels than rows per group
-                              conv_shape{2, 5, 9, 9, 7, 3, 3, 1, 1, 1, conv_layout::nchw}, conv_shape{1, 3, 9, 9, 4, 3, 3, 1, 1, 1, conv_layout::nchw},
-                              conv_shape{2, 5, 7, 8, 6, 3, 3, 2, 1, 1, conv_layout::nhwc}})
+  using sq = conv_shape;
+  for (const conv_shape& c : {sq::square(2, 3, 9, 9, 5, 3, 3, 1, 1, 1), sq::square(1, 4, 10, 10, 6, 3, 3, 2, 1, 1, conv_layout::nhwc),
+                              sq::square(1, 3, 9, 9, 16, 3, 3, 1, 1, 1),  // K % 16 == 0: OpenCL's implicit GEMM on CPU devices
+                              sq::square(2, 5, 7, 8, 32, 3, 3, 2, 1, 1, conv_layout::nhwc),
+                              sq::square(1, 3, 11, 11, 16, 3, 3, 1, 2, 2),  // dilation 2, padding 2
+                              sq::square(2, 4, 9, 7, 40, 3, 3, 1, 1, 1),    // C*R*S % 4 == 0: Vulkan's shuffled filter rows
+                              sq::square(1, 8, 6, 6, 36, 1, 1, 1, 0, 1, conv_layout::nhwc),  // 1x1, more channels than rows per group
+                              sq::square(2, 5, 9, 9, 7, 3, 3, 1, 1, 1), sq::square(1, 3, 9, 9, 4, 3, 3, 1, 1, 1),
+                              sq::square(2, 5, 7, 8, 6, 3, 3, 2, 1, 1, conv_layout::nhwc),
+                              // TF "SAME" with an even filter and stride 2: pads 0, 0, 1, 1 (top, left, bottom, right)
+                              conv_shape{1, 3, 8, 9, 16, 2, 2, 2, 2, 0, 0, 1, 1, 1, 1, conv_layout::nchw},
+                              // anisotropic stride, dilation and padding, both layouts
+                              conv_shape{2, 4, 9, 11, 8, 3, 2, 2, 1, 1, 0, 2, 1, 1, 2, conv_layout::nhwc},
+                              conv_shape{1, 5, 10, 7, 6, 2, 3, 1, 3, 0, 2, 1, 0, 2, 1, conv_layout::nchw},
+                              // 1-D (audio front ends): h = r = 1, stride 2 along w, a dilated one
+                              conv_shape{2, 6, 1, 40, 16, 1, 5, 1, 2, 0, 2, 0, 2, 1, 1, conv_layout::nchw},
+                              conv_shape{1, 8, 1, 33, 12, 1, 3, 1, 1, 0, 2, 0, 2, 1, 2, conv_layout::nhwc}})
     out.push_back({c, precision::fp32});
   return out;
 }
 
 std::string entry(const problem& p) {
   const auto& c = std::get<conv_shape>(p.dims);
+  // Each of stride, pad and dilation as one integer where it is the same on every axis and side.
+  const auto one_or_all = [](std::initializer_list<std::int64_t> v) {
+    return std::ranges::all_of(v, [&](std::int64_t x) { return x == *v.begin(); }) ? fmt::format("{}", *v.begin())
+                                                                                      : fmt::format("[{}]", fmt::join(v.begin(), v.end(), ", "));
+  };
   return fmt::format("{{ n = {}, c = {}, h = {}, w = {}, k = {}, r = {}, s = {}, stride = {}, pad = {}, dilation = {}{} }}", c.n, c.c, c.h, c.w,
-                     c.k, c.r, c.s, c.stride, c.pad, c.dilation, c.layout == conv_layout::nhwc ? ", layout = \"nhwc\"" : "");
+                     c.k, c.r, c.s, one_or_all({c.stride_h, c.stride_w}), one_or_all({c.pad_top, c.pad_left, c.pad_bottom, c.pad_right}),
+                     one_or_all({c.dilation_h, c.dilation_w}), c.layout == conv_layout::nhwc ? ", layout = \"nhwc\"" : "");
 }
 
 }  // namespace

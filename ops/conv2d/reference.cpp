@@ -7,8 +7,8 @@
 namespace xpu::reference {
 namespace {
 
-// The first and one-past-last filter taps r (or s) whose input row (column) p * stride - pad +
-// r * dilation lies inside [0, extent): the taps that read padding add nothing.
+// The first and one-past-last filter taps r (or s) whose input row (column) p * stride_h - pad_top
+// + r * dilation_h lies inside [0, extent): the taps that read padding add nothing.
 std::pair<std::int64_t, std::int64_t> taps_inside(std::int64_t origin, std::int64_t taps, std::int64_t dilation, std::int64_t extent) {
   std::int64_t first = 0, last = taps;
   while (first < taps && origin + first * dilation < 0) ++first;
@@ -42,14 +42,14 @@ std::vector<double> conv2d(const conv_shape& c, const host_buffer& x, const host
       p = rest % P, rest /= P;
       k = rest % c.k, n = rest / c.k;
     }
-    const std::int64_t h0 = p * c.stride - c.pad, w0 = q * c.stride - c.pad;
-    const auto [r_first, r_last] = taps_inside(h0, c.r, c.dilation, c.h);
-    const auto [s_first, s_last] = taps_inside(w0, c.s, c.dilation, c.w);
+    const std::int64_t h0 = p * c.stride_h - c.pad_top, w0 = q * c.stride_w - c.pad_left;
+    const auto [r_first, r_last] = taps_inside(h0, c.r, c.dilation_h, c.h);
+    const auto [s_first, s_last] = taps_inside(w0, c.s, c.dilation_w, c.w);
     double sum = 0;
     for (std::int64_t ch = 0; ch < c.c; ++ch)
       for (std::int64_t r = r_first; r < r_last; ++r) {
-        const std::int64_t x_row = n * xs_n + ch * xs_c + (h0 + r * c.dilation) * xs_h, w_row = k * ws_k + ch * ws_c + r * ws_r;
-        for (std::int64_t s = s_first; s < s_last; ++s) sum += x_at(x_row + (w0 + s * c.dilation) * xs_w) * w_at(w_row + s * ws_s);
+        const std::int64_t x_row = n * xs_n + ch * xs_c + (h0 + r * c.dilation_h) * xs_h, w_row = k * ws_k + ch * ws_c + r * ws_r;
+        for (std::int64_t s = s_first; s < s_last; ++s) sum += x_at(x_row + (w0 + s * c.dilation_w) * xs_w) * w_at(w_row + s * ws_s);
       }
     out[e] = sum;
   };

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <thread>
+#include <tuple>
 
 #include "core/buffers.hpp"
 #include "core/half.hpp"
@@ -43,10 +44,17 @@ TEST(bf16, keeps_the_top_16_bits_rounded) {
 TEST(problem, ids_are_stable_names) {
   EXPECT_EQ((problem{gemm_shape{1024, 512, 256}, precision::fp32}.id()), "gemm/fp32/m1024n512k256");
   EXPECT_EQ((problem{gemm_shape{8, 8, 8, true, true}, precision::int8}.id()), "gemm/int8/m8n8k8tatb");
-  conv_shape c{1, 64, 56, 56, 64, 3, 3, 1, 1, 1, conv_layout::nhwc};
+  const auto c = conv_shape::square(1, 64, 56, 56, 64, 3, 3, 1, 1, 1, conv_layout::nhwc);
   EXPECT_EQ((problem{c, precision::fp16}.id()), "conv2d/fp16/n1c64h56w56k64r3s3u1p1d1nhwc");
   EXPECT_EQ(c.p(), 56);
   EXPECT_EQ(c.q(), 56);
+  // Per axis where the axes differ: stride h x w, pads top x left x bottom x right, dilation h x w.
+  const conv_shape tf_same{1, 3, 8, 9, 16, 2, 2, 2, 2, 0, 0, 1, 1, 1, 1, conv_layout::nchw};
+  EXPECT_EQ((problem{tf_same, precision::fp32}.id()), "conv2d/fp32/n1c3h8w9k16r2s2u2p0x0x1x1d1nchw");
+  EXPECT_EQ(tf_same.p(), 4);
+  EXPECT_EQ(tf_same.q(), 5);
+  const conv_shape one_d{1, 8, 1, 33, 12, 1, 3, 1, 2, 0, 2, 0, 2, 1, 2, conv_layout::nhwc};
+  EXPECT_EQ((problem{one_d, precision::int8}.id()), "conv2d/int8/n1c8h1w33k12r1s3u1x2p0x2x0x2d1x2nhwc");
   EXPECT_EQ((problem{reduction_shape{100, reduce_op::max}, precision::int8}.id()), "reduction/int8/max/n100");
   EXPECT_EQ((problem{bandwidth_shape{4096, bandwidth_op::triad}, precision::fp32}.id()), "bandwidth/triad/b4096");
   EXPECT_EQ((problem{peak_shape{}, precision::bf16}.id()), "peak/bf16");
@@ -71,10 +79,20 @@ TEST(problem, ids_are_read_back_and_anything_else_is_refused) {
   EXPECT_EQ(q->id(), "qgemm/int8/q4_0/m1n8k32");
   EXPECT_EQ(problem_from_shape_id("peak/bf16", precision::bf16)->id(), "peak/bf16");
   EXPECT_EQ(problem_from_shape_id("gemm/m1n4096k14336tb", precision::fp16)->id(), "gemm/fp16/m1n4096k14336tb");
+  for (const char* id : {"conv2d/int8/n1c8h1w33k12r1s3u1x2p0x2x0x2d1x2nhwc", "conv2d/fp32/n1c3h8w9k16r2s2u2p0x0x1x1d1nchw",
+                         "conv2d/fp16/n1c64h56w56k64r3s3u1p1d1nhwc"}) {
+    const auto conv = problem_from_id(id);
+    ASSERT_TRUE(conv) << id;
+    EXPECT_EQ(conv->id(), id);
+  }
+  const auto asym = std::get<conv_shape>(problem_from_id("conv2d/fp32/n1c3h8w9k16r2s2u2x3p1x2x3x4d5x6nchw")->dims);
+  EXPECT_EQ(std::tuple(asym.stride_h, asym.stride_w, asym.pad_top, asym.pad_left, asym.pad_bottom, asym.pad_right, asym.dilation_h, asym.dilation_w),
+            std::tuple(2, 3, 1, 2, 3, 4, 5, 6));
   for (const char* bad : {"", "gemm", "gemm/fp32", "gemm/m8n8k8", "gemm/fp32/m8n8k8x", "gemm/fp32/m08n8k8", "gemm/fp32/m-8n8k8",
                           "gemm/fp99/m8n8k8", "gemm/fp32/m99999999999999999999n8k8", "gemm/fp32/m8n8k8/", "gemm/fp32/m8n8k8tbta",
                           "bandwidth/read", "bandwidth/fp32/read/b8", "bandwidth/sideways/b8", "latency/full", "peak", "peak/fp32/x",
-                          "qgemm/fp32/q5_0/m1n8k32", "reduction/fp32/n8", "conv2d/fp32/n1c1h1w1k1r1s1u1p0d1", "collective/all_reduce/fp32/b8",
+                          "qgemm/fp32/q5_0/m1n8k32", "reduction/fp32/n8", "conv2d/fp32/n1c1h1w1k1r1s1u1p0d1", "conv2d/fp32/n1c1h1w1k1r1s1u1x1p0d1nchw",
+                          "conv2d/fp32/n1c1h1w1k1r1s1u1p0x0d1nchw", "conv2d/fp32/n1c1h1w1k1r1s1u1p0x0x0x1x1d1nchw", "conv2d/fp32/n1c1h1w1k1r1s1u1p0d1x2xnchw", "collective/all_reduce/fp32/b8",
                           "attention/fp16/b1h8kv2q1s64d64cc"})
     EXPECT_FALSE(problem_from_id(bad)) << bad;
   EXPECT_FALSE(problem_from_shape_id("gemm/fp32/m8n8k8", precision::fp32));
@@ -102,9 +120,9 @@ TEST(host_buffer, set_writes_what_at_reads_in_every_type) {
 }
 
 TEST(problem, conv_output_size_with_stride_and_dilation) {
-  conv_shape c{1, 3, 224, 224, 64, 7, 7, 2, 3, 1, conv_layout::nchw};
+  conv_shape c = conv_shape::square(1, 3, 224, 224, 64, 7, 7, 2, 3, 1, conv_layout::nchw);
   EXPECT_EQ(c.p(), 112);
-  conv_shape d{1, 1, 10, 10, 1, 3, 3, 1, 0, 2, conv_layout::nchw};
+  conv_shape d = conv_shape::square(1, 1, 10, 10, 1, 3, 3, 1, 0, 2, conv_layout::nchw);
   EXPECT_EQ(d.p(), 6);
 }
 

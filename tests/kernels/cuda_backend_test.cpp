@@ -89,7 +89,7 @@ TEST_F(cuda_backend, support_names_the_hardware_path_and_what_is_missing) {
   const support fp8 = (*dev)->supports({gemm_shape{64, 64, 64}, precision::fp8_e4m3});
   EXPECT_EQ(fp8.level, support_level::unsupported);
   EXPECT_NE(fp8.reason.find("no fp8 kernels"), std::string::npos) << fp8.reason;
-  const support conv = (*dev)->supports({conv_shape{1, 3, 9, 9, 4, 3, 3, 1, 1, 1, conv_layout::nchw}, precision::fp64});
+  const support conv = (*dev)->supports({conv_shape::square(1, 3, 9, 9, 4, 3, 3, 1, 1, 1), precision::fp64});
   EXPECT_EQ((*dev)->supports({attention_shape{1, 2, 2, 4, 4, 64, true}, precision::fp16}).level, support_level::native);
   EXPECT_EQ((*dev)->supports({softmax_shape{4, 64}, precision::bf16}).arithmetic_of("xpubench", precision::bf16), precision::fp32);
   EXPECT_EQ(conv.level, support_level::unsupported);

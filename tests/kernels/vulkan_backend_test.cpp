@@ -153,8 +153,8 @@ TEST_F(vulkan_backend, cpu_device_kernels_share_the_uniform_operand_by_subgroup_
   } cases[] = {
       {{gemm_shape{40, 12, 52}, precision::fp32}, true, "A shared across the subgroup by shuffles, 16 depth steps"},
       {{gemm_shape{40, 12, 50}, precision::fp32}, false, "A shared across the subgroup"},
-      {{conv_shape{1, 4, 9, 9, 8, 3, 3, 1, 1, 1, conv_layout::nchw}, precision::fp32}, true, "filter rows shared across the subgroup"},
-      {{conv_shape{1, 3, 9, 9, 8, 3, 3, 1, 1, 1, conv_layout::nchw}, precision::fp32}, false, "filter rows shared across the subgroup"},
+      {{conv_shape::square(1, 4, 9, 9, 8, 3, 3, 1, 1, 1), precision::fp32}, true, "filter rows shared across the subgroup"},
+      {{conv_shape::square(1, 3, 9, 9, 8, 3, 3, 1, 1, 1), precision::fp32}, false, "filter rows shared across the subgroup"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.p.id());

@@ -89,6 +89,40 @@ def cnn():
     return helper.make_model(g, producer_name="xpubench-tests", opset_imports=[helper.make_opsetid("", 13)])
 
 
+def audio():
+    """1-D convolutions as audio front ends write them (stride, padding and dilation along time), and a
+    3-D one conv2d does not measure; input [1, 40, 100]."""
+    n = helper.make_node
+    nodes = [
+        n("Conv", ["x", "w1"], ["c1"], name="frontend", pads=[1, 1]),
+        n("Conv", ["c1", "w2"], ["c2"], name="downsample", strides=[2], pads=[2, 2]),
+        n("Conv", ["c2", "w3"], ["c3"], name="dilated", dilations=[2], pads=[2, 2]),
+        n("Unsqueeze", ["c3", "axis"], ["c4"]),
+        n("Unsqueeze", ["c4", "axis"], ["c5"]),
+        n("Conv", ["c5", "w4"], ["y"], name="volume"),
+    ]
+    inits = [weight("w1", (64, 40, 3)), weight("w2", (64, 64, 5)), weight("w3", (32, 64, 3)), weight("w4", (8, 32, 1, 1, 3)),
+             numpy_helper.from_array(np.array([2], np.int64), "axis")]
+    g = helper.make_graph(nodes, "audio", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 40, 100])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 1, 1, 48])], inits)
+    return helper.make_model(g, producer_name="xpubench-tests", opset_imports=[helper.make_opsetid("", 13)])
+
+
+def norms(axis=1):
+    """LayerNormalization (opset 17) over the last axis and over the last two; input [2, 8, 64]. With an
+    axis outside the input's rank, a graph no runtime accepts."""
+    n = helper.make_node
+    nodes = [
+        n("LayerNormalization", ["x", "g64", "b64"], ["n1"], name="ln_last"),
+        n("MatMul", ["n1", "w"], ["h"], name="proj"),
+        n("LayerNormalization", ["h", "g256", "b256"], ["y"], name="ln_two", axis=axis),
+    ]
+    inits = [weight("g64", (64,)), weight("b64", (64,)), weight("w", (64, 32)), weight("g256", (8, 32)), weight("b256", (8, 32))]
+    g = helper.make_graph(nodes, "norms", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 8, 64])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 8, 32])], inits)
+    return helper.make_model(g, producer_name="xpubench-tests", opset_imports=[helper.make_opsetid("", 17)])
+
+
 def quantized():
     """fp16 weights in a Gemm, int8 ones in a MatMulInteger, and a contrib operator the reader
     cannot map; input [batch, 32]."""
@@ -231,6 +265,9 @@ def main():
     os.makedirs(out, exist_ok=True)
     save(block(), os.path.join(out, "block.onnx"))
     save(cnn(), os.path.join(out, "cnn.onnx"))
+    save(audio(), os.path.join(out, "audio.onnx"))
+    save(norms(), os.path.join(out, "norms.onnx"))
+    save(norms(axis=5), os.path.join(out, "norm_axis.onnx"), check=False)
     save(quantized(), os.path.join(out, "quantized.onnx"), check=False)
     save(no_product(), os.path.join(out, "relu.onnx"))
     stride0, odd, no_output, ranks, bad_convs = hostile()

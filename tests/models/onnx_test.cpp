@@ -81,11 +81,45 @@ TEST(onnx, convolutions_their_padding_and_groups) {
   EXPECT_EQ(count_of(*m, "conv2d/n2c1h16w16k1r3s3u1p1d1nchw"), 32);  // depthwise: one channel, 32 times
   EXPECT_EQ(count_of(*m, "conv2d/n2c32h16w16k64r1s1u1p0d1nchw"), 1);
   EXPECT_EQ(count_of(*m, "conv2d/n2c64h16w16k64r3s3u1p1d1nchw"), 1);  // SAME_UPPER at stride 1: pad 1 each side
-  EXPECT_EQ(count_of(*m, "gemm/m2n10k64tb"), 1);              // Gemm with transB
-  EXPECT_EQ(m->steps.size(), 6u);
+  EXPECT_EQ(count_of(*m, "conv2d/n2c64h16w16k64r2s2u1p0x0x1x1d1nchw"), 1);  // pads top, left, bottom, right
+  EXPECT_EQ(count_of(*m, "gemm/m2n10k64tb"), 1);                              // Gemm with transB
+  EXPECT_EQ(m->steps.size(), 7u);
   const std::string notes = all_notes(*m);
-  EXPECT_NE(notes.find("'asymmetric'"), std::string::npos) << notes;
+  EXPECT_EQ(notes.find("'asymmetric'"), std::string::npos) << notes;
   EXPECT_NE(notes.find("grouped convolutions"), std::string::npos) << notes;
+}
+
+TEST(onnx, one_dimensional_convolutions_are_measured_with_height_one) {
+  NEED_ONNX_MODELS();
+  const auto m = model_from_onnx(models_dir / "audio.onnx", {});
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(count_of(*m, "conv2d/n1c40h1w100k64r1s3u1p0x1x0x1d1nchw"), 1);
+  EXPECT_EQ(count_of(*m, "conv2d/n1c64h1w100k64r1s5u1x2p0x2x0x2d1nchw"), 1);  // stride 2 along time: 50 outputs
+  EXPECT_EQ(count_of(*m, "conv2d/n1c64h1w50k32r1s3u1p0x2x0x2d1x2nchw"), 1);   // dilation 2 along time
+  EXPECT_EQ(m->steps.size(), 3u);
+  const std::string notes = all_notes(*m);
+  EXPECT_NE(notes.find("1-D convolutions are measured as 2-D ones of height 1"), std::string::npos) << notes;
+  EXPECT_NE(notes.find("'volume': a 3-D convolution"), std::string::npos) << notes;
+  // What the suite measures is what the graph computes: the second convolution's output is 50 wide.
+  const auto down = std::get<conv_shape>(problem_from_shape_id("conv2d/n1c64h1w100k64r1s5u1x2p0x2x0x2d1nchw", precision::fp32)->dims);
+  EXPECT_EQ(down.p(), 1);
+  EXPECT_EQ(down.q(), 50);
+}
+
+TEST(onnx, layer_normalization_is_its_own_row) {
+  NEED_ONNX_MODELS();
+  const auto m = model_from_onnx(models_dir / "norms.onnx", {});
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(count_of(*m, "layernorm/r16c64"), 1);  // over the last axis: 2 x 8 rows of 64
+  EXPECT_EQ(count_of(*m, "layernorm/r2c256"), 1);  // axis 1: 2 rows of 8 x 32
+  EXPECT_EQ(count_of(*m, "gemm/m16n32k64"), 1);
+  const std::string text = onnx_suite_toml(*m, {});
+  EXPECT_NE(text.find("[[layernorm]]\nprecisions = [\"fp32\", \"fp16\", \"bf16\"]"), std::string::npos) << text;
+  const auto s = suite_parse(text, "norms.toml");
+  ASSERT_TRUE(s) << s.error().message << "\n" << text;
+  const auto bad = model_from_onnx(models_dir / "norm_axis.onnx", {});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, status::invalid) << bad.error().message;
 }
 
 TEST(onnx, weight_types_and_operators_left_out) {

@@ -2,8 +2,10 @@
 // wrong ones (a perturbed element, an untouched sentinel).
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <numeric>
 #include <random>
 #include <tuple>
@@ -36,7 +38,7 @@ TEST(workload, gemm_counts) {
 }
 
 TEST(workload, conv_counts) {
-  const conv_shape c{2, 3, 8, 8, 4, 3, 3, 1, 1, 1, conv_layout::nchw};
+  const conv_shape c = conv_shape::square(2, 3, 8, 8, 4, 3, 3, 1, 1, 1, conv_layout::nchw);
   const problem p{c, precision::fp32};
   const workload& w = workload_for(kernel_kind::conv2d);
   EXPECT_DOUBLE_EQ(w.ops(p), 2.0 * 2 * 4 * 3 * 3 * 3 * 8 * 8);
@@ -289,7 +291,7 @@ TEST(verify, large_outputs_are_sampled) {
 
 TEST(reference, conv_matches_a_hand_computed_case) {
   // 1x1x3x3 input 1..9, one 2x2 filter of ones, no padding: sums of each 2x2 window.
-  conv_shape c{1, 1, 3, 3, 1, 2, 2, 1, 0, 1, conv_layout::nchw};
+  conv_shape c = conv_shape::square(1, 1, 3, 3, 1, 2, 2, 1, 0, 1, conv_layout::nchw);
   host_buffer x(element_type::f32, 9), w(element_type::f32, 4);
   for (int i = 0; i < 9; ++i) x.as<float>()[i] = static_cast<float>(i + 1);
   for (int i = 0; i < 4; ++i) w.as<float>()[i] = 1;
@@ -368,8 +370,10 @@ TEST(buffers, widen_is_at_for_every_type_and_stride) {
 TEST(reference, conv_is_the_definition_in_every_layout_stride_pad_and_dilation) {
   std::mt19937_64 rng(11);
   for (const conv_layout layout : {conv_layout::nchw, conv_layout::nhwc})
-    for (const auto& [stride, pad, dilation] : {std::tuple{1, 1, 1}, {2, 1, 1}, {1, 2, 2}, {2, 0, 3}}) {
-      const conv_shape c{2, 3, 9, 8, 4, 3, 2, stride, pad, dilation, layout};
+    // stride h, w; pads top, left, bottom, right; dilation h, w
+    for (const auto& [sh, sw, pt, pl, pb, pr, dh, dw] : {std::array{1, 1, 1, 1, 1, 1, 1, 1}, {2, 2, 1, 1, 1, 1, 1, 1}, {1, 1, 2, 2, 2, 2, 2, 2},
+                                                         {2, 2, 0, 0, 0, 0, 3, 3}, {2, 1, 0, 2, 1, 0, 1, 2}, {1, 3, 2, 0, 0, 1, 2, 1}}) {
+      const conv_shape c{2, 3, 9, 8, 4, 3, 2, sh, sw, pt, pl, pb, pr, dh, dw, layout};
       host_buffer x(element_type::s8, 2 * 3 * 9 * 8), w(element_type::s8, 4 * 3 * 3 * 2);
       ops::fill(x, rng), ops::fill(w, rng);
       const std::size_t total = static_cast<std::size_t>(2 * 4 * c.p() * c.q());
@@ -387,13 +391,13 @@ TEST(reference, conv_is_the_definition_in_every_layout_stride_pad_and_dilation) 
           for (std::int64_t ch = 0; ch < 3; ++ch)
             for (std::int64_t r = 0; r < 3; ++r)
               for (std::int64_t s = 0; s < 2; ++s) {
-                const std::int64_t h = p * stride - pad + r * dilation, wi = q * stride - pad + s * dilation;
+                const std::int64_t h = p * sh - pt + r * dh, wi = q * sw - pl + s * dw;
                 if (h < 0 || h >= 9 || wi < 0 || wi >= 8) continue;
                 const auto xi = layout == conv_layout::nhwc ? ((n * 9 + h) * 8 + wi) * 3 + ch : ((n * 3 + ch) * 9 + h) * 8 + wi;
                 const auto wj = layout == conv_layout::nhwc ? ((k * 3 + r) * 2 + s) * 3 + ch : ((k * 3 + ch) * 3 + r) * 2 + s;
                 want += x.at(static_cast<std::size_t>(xi)) * w.at(static_cast<std::size_t>(wj));
               }
-          ASSERT_EQ(got[e], want) << "output " << at[e] << " stride " << stride << " pad " << pad << " dilation " << dilation;
+          ASSERT_EQ(got[e], want) << "output " << at[e] << " of " << problem{c, precision::int8}.id();
         }
       }
     }
@@ -414,10 +418,17 @@ TEST(problem_size, checked_products_never_wrap) {
   EXPECT_EQ(largest_tensor_elements({gemm_shape{4, 5, 6}}), 30);
   EXPECT_EQ(largest_tensor_elements({gemm_shape{std::int64_t{1} << 32, std::int64_t{1} << 32, 1}}), std::nullopt);  // 2^64
   EXPECT_EQ(largest_tensor_elements({reduction_shape{-1}}), std::nullopt);
-  conv_shape c{.n = 2, .c = 3, .h = 8, .w = 8, .k = 4, .r = 3, .s = 3, .pad = 1};
+  conv_shape c = conv_shape::square(2, 3, 8, 8, 4, 3, 3, 1, 1, 1);
   EXPECT_EQ(largest_tensor_elements({c}), 2 * 4 * 8 * 8);  // output N x K x P x Q
-  c.dilation = std::int64_t{1} << 62;                      // dilation x (r - 1) overflows
+  c.dilation_w = std::int64_t{1} << 62;                    // dilation x (s - 1) overflows
   EXPECT_EQ(largest_tensor_elements({c}), std::nullopt);
+  c.dilation_w = 1, c.pad_bottom = std::numeric_limits<std::int64_t>::max();  // h + pads overflows
+  EXPECT_EQ(largest_tensor_elements({c}), std::nullopt);
+  // Per-axis stride and padding: 1-D along w, pads 0, 2, 0, 1, stride 3: Q = (10 + 3 - 3) / 3 + 1
+  const conv_shape one_d{1, 4, 1, 10, 5, 1, 4, 1, 3, 0, 2, 0, 1, 1, 1, conv_layout::nchw};
+  EXPECT_EQ(one_d.p(), 1);
+  EXPECT_EQ(one_d.q(), 4);
+  EXPECT_EQ(largest_tensor_elements({one_d}), 5 * 4 * 4);  // the filter, K x C x R x S
   EXPECT_EQ(problem_size_error({gemm_shape{64, 64, 64}}), std::nullopt);
   EXPECT_EQ(problem_size_error({bandwidth_shape{12, bandwidth_op::triad}}), std::nullopt);
   EXPECT_TRUE(problem_size_error({bandwidth_shape{8, bandwidth_op::triad}}));

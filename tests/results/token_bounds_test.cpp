@@ -140,9 +140,9 @@ TEST(token_bounds, an_inference_sums_gemms_and_convolutions_without_a_memory_bou
   model_profile m;  // an ONNX graph's: no tokens, no decode
   m.inference = {{"conv2d/n1c3h8w8k4r3s3u1p1d1nchw", 3}, {"gemm/m1n10k64tb", 1}};
   r.context.model = m;
-  r.measurements = {row("cpu0", {conv_shape{1, 3, 8, 8, 4, 3, 3, 1, 1, 1}, precision::fp32}, 2e-3),
+  r.measurements = {row("cpu0", {conv_shape::square(1, 3, 8, 8, 4, 3, 3, 1, 1, 1), precision::fp32}, 2e-3),
                     row("cpu0", {gemm_shape{1, 10, 64, false, true}, precision::fp32}, 1e-3),
-                    row("cpu0", {conv_shape{1, 3, 8, 8, 4, 3, 3, 1, 1, 1}, precision::int8}, 1e-3, status::unsupported),
+                    row("cpu0", {conv_shape::square(1, 3, 8, 8, 4, 3, 3, 1, 1, 1), precision::int8}, 1e-3, status::unsupported),
                     row("cpu0", {gemm_shape{1, 10, 64, false, true}, precision::int8}, 5e-4)};
   const auto bounds = token_bounds(r);
   ASSERT_EQ(bounds.size(), 2u);

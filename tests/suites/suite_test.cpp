@@ -76,7 +76,8 @@ min_time_s = 0.01
 precisions = ["fp32", "int8"]
 shapes = [{ m = 8, n = 16, k = 32, trans_b = true }]
 [[conv2d]]
-shapes = [{ n = 1, c = 2, h = 5, w = 5, k = 3, r = 3, s = 3, pad = 1, stride = 2, layout = "nhwc" }]
+shapes = [{ n = 1, c = 2, h = 5, w = 5, k = 3, r = 3, s = 3, pad = 1, stride = 2, layout = "nhwc" },
+          { n = 1, c = 2, h = 1, w = 9, k = 3, r = 1, s = 3, pad = [0, 1, 0, 2], stride = [1, 2], dilation = [1, 2] }]
 [[reduction]]
 precisions = ["int8"]
 ops = ["max"]
@@ -97,7 +98,7 @@ iterations = 16
   std::vector<std::string> ids;
   for (const auto& p : s->problems) ids.push_back(p.id());
   EXPECT_EQ(ids, (std::vector<std::string>{"gemm/fp32/m8n16k32tb", "gemm/int8/m8n16k32tb", "conv2d/fp32/n1c2h5w5k3r3s3u2p1d1nhwc",
-                                           "reduction/int8/max/n100", "reduction/int8/max/n200", "bandwidth/copy/b4096", "peak/fp32",
+                                           "conv2d/fp32/n1c2h1w9k3r1s3u1x2p0x1x0x2d1x2nchw", "reduction/int8/max/n100", "reduction/int8/max/n200", "bandwidth/copy/b4096", "peak/fp32",
                                            "latency/empty"}));
 }
 
@@ -129,6 +130,12 @@ TEST(suite_parse, bad_files_name_the_line_and_the_expectation) {
       {"[[reduction]]\nops = [\"mean\"]\nsizes = [10]\n", "unknown reduction op 'mean'"},
       {"[[bandwidth]]\nops = [\"teleport\"]\nbytes = [64]\n", "unknown bandwidth op 'teleport' (expected read, copy, triad, upload or download)"},
       {"[[conv2d]]\nshapes = [{ n = 1, c = 1, h = 2, w = 2, k = 1, r = 5, s = 5 }]\n", "does not fit the padded input"},
+      {"[[conv2d]]\nshapes = [{ n = 1, c = 1, h = 2, w = 8, k = 1, r = 1, s = 3, pad = [0, 1, 0] }]\n",
+       "'pad' must be an integer >= 0 or an array of 4 such integers [top, left, bottom, right]"},
+      {"[[conv2d]]\nshapes = [{ n = 1, c = 1, h = 2, w = 8, k = 1, r = 1, s = 3, stride = [1, 0] }]\n", "'stride' must be an integer >= 1"},
+      {"[[conv2d]]\nshapes = [{ n = 1, c = 1, h = 2, w = 8, k = 1, r = 1, s = 3, pad = [0, -1, 0, 0] }]\n", "'pad' must be"},
+      {"[[conv2d]]\nshapes = [{ n = 1, c = 1, h = 2, w = 8, k = 1, r = 1, s = 3, dilation = \"2\" }]\n", "'dilation' must be"},
+      {"[[conv2d]]\nshapes = [{ n = 1, c = 1, h = 1, w = 2, k = 1, r = 1, s = 5, pad = [0, 1, 0, 1] }]\n", "does not fit the padded input"},
       // Sizes that wrapped 64-bit products (issue 12): each names the line and the limit.
       {"[[gemm]]\nshapes = [{ m = 3037000500, n = 3037000500, k = 3037000500 }]\n", "bad.toml:2: gemm/fp32/m3037000500n3037000500k3037000500: a GEMM dimension above 2147483647"},
       {"[[gemm]]\nshapes = [{ m = 8, n = 8, k = 1537228672809129302 }]\n", "a GEMM dimension above 2147483647"},

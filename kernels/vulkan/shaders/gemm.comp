@@ -27,7 +27,7 @@ layout(std430, binding = 2) writeonly buffer BufC { ACC_T c[]; };
 layout(push_constant) uniform Params {
   uint M, N, K;
   // CONV only: input C x H x W, filter R x S, output P x Q
-  uint C, H, W, R, S, P, Q, stride, pad, dilation;
+  uint C, H, W, R, S, P, Q, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w;
 } pc;
 
 const uint WG_N = gl_WorkGroupSize.x, WG_M = gl_WorkGroupSize.y;
@@ -50,8 +50,8 @@ ACC_T load_a(uint row, uint col) {
   } else {
     ch = col / (pc.R * pc.S); r = (col / pc.S) % pc.R; s = col % pc.S;
   }
-  const int h = int(p * pc.stride + r * pc.dilation) - int(pc.pad);
-  const int w = int(q * pc.stride + s * pc.dilation) - int(pc.pad);
+  const int h = int(p * pc.stride_h + r * pc.dilation_h) - int(pc.pad_top);
+  const int w = int(q * pc.stride_w + s * pc.dilation_w) - int(pc.pad_left);
   if (h < 0 || w < 0 || h >= int(pc.H) || w >= int(pc.W)) return ACC_T(0);
   const uint at = NHWC ? ((n * pc.H + uint(h)) * pc.W + uint(w)) * pc.C + ch : ((n * pc.C + ch) * pc.H + uint(h)) * pc.W + uint(w);
   return LOAD_A(a, at);

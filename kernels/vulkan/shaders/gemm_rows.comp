@@ -45,7 +45,7 @@ layout(std430, binding = 2) writeonly buffer BufC { ACC_T c[]; };
 
 layout(push_constant) uniform Params {
   uint M, N, K;
-  uint C, H, W, R, S, P, Q, stride, pad, dilation;
+  uint C, H, W, R, S, P, Q, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w;
 } pc;
 
 #ifdef CONV
@@ -62,7 +62,7 @@ ACC_T load_a(uint row, uint col) {  // F[row][col]
 // coordinates are decomposed once per invocation (base, h0, w0), not per depth step: integer
 // division has no SIMD form on CPUs.
 ACC_T load_x(uint base, int h0, int w0, bool inside, uint ch, uint r, uint s) {
-  const int h = h0 + int(r * pc.dilation), w = w0 + int(s * pc.dilation);
+  const int h = h0 + int(r * pc.dilation_h), w = w0 + int(s * pc.dilation_w);
   const bool ok = inside && h >= 0 && w >= 0 && h < int(pc.H) && w < int(pc.W);
   const uint at = NHWC ? base + (uint(h) * pc.W + uint(w)) * pc.C + ch : base + (ch * pc.H + uint(h)) * pc.W + uint(w);
   return ok ? ACC_T(texelFetch(a_texels, int(ok ? at : 0)).x) : ACC_T(0);  // no branch around the fetch
@@ -119,8 +119,8 @@ void main() {
   for (uint j = 0; j < TN4 * 4; ++j) {
     const uint col = col0 + (j / 4) * lanes * 4 + j % 4, n = col / pq, p = (col % pq) / pc.Q, q = col % pc.Q;
     base[j] = n * pc.C * pc.H * pc.W;
-    h0[j] = int(p * pc.stride) - int(pc.pad);
-    w0[j] = int(q * pc.stride) - int(pc.pad);
+    h0[j] = int(p * pc.stride_h) - int(pc.pad_top);
+    w0[j] = int(q * pc.stride_w) - int(pc.pad_left);
     inside[j] = col < pc.N;
   }
   ACC4_T acc[TM * TN4];
