@@ -8,7 +8,9 @@ Usage: make_gguf.py [--data] [--tied] OUT [layers hidden ffn heads kv_heads voca
 with a small scale: time per token does not depend on the values, and a hole would be read as one
 page of zeros), an SPM vocabulary with its scores, token types and the 256 byte tokens, and the
 hyperparameters llama.cpp requires. --tied: no output.weight (the embedding is the output matrix,
-as in Llama-3.2-1B)."""
+as in Llama-3.2-1B). --experts=E,U: a mixture of experts as Mixtral stores it (E experts of the FFN's
+shape per layer in ffn_{gate,up,down}_exps, U used per token, a router ffn_gate_inp in the weights'
+type) instead of the dense FFN."""
 import os
 import struct
 import sys
@@ -44,6 +46,10 @@ def tensor_bytes(t, size, chunk):
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     data, tied = "--data" in sys.argv, "--tied" in sys.argv
+    experts = [a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--experts=")]
+    n_experts, n_used = (int(x) for x in experts[0].split(",")) if experts else (0, 0)
+    if experts and not 1 <= n_used <= n_experts:
+        sys.exit("make_gguf.py: --experts=E,U needs 1 <= U <= E")
     out = args[0]
     layers, hidden, ffn, heads, kv_heads, vocab, wtype = (int(x) for x in (args[1:8] or [32, 4096, 11008, 32, 32, 32000, 2]))
     if data and vocab < 260:
@@ -54,6 +60,8 @@ def main():
     for key, value in [("block_count", layers), ("embedding_length", hidden), ("feed_forward_length", ffn),
                        ("attention.head_count", heads), ("attention.head_count_kv", kv_heads)] + ([("context_length", 4096)] if data else []):
         kv.append(text("llama." + key) + struct.pack("<II", 4, value))
+    if n_experts:
+        kv += [text("llama.expert_count") + struct.pack("<II", 4, n_experts), text("llama.expert_used_count") + struct.pack("<II", 4, n_used)]
     if data:
         kv.append(text("llama.attention.layer_norm_rms_epsilon") + struct.pack("<If", 6, 1e-5))
         kv.append(text("general.alignment") + struct.pack("<II", 4, 32))
@@ -64,9 +72,13 @@ def main():
         b = "blk.%d." % layer
         tensors += [(b + "attn_norm.weight", [hidden], 0), (b + "attn_q.weight", [hidden, hidden], wtype),
                     (b + "attn_k.weight", [hidden, kv_heads * head_dim], wtype), (b + "attn_v.weight", [hidden, kv_heads * head_dim], wtype),
-                    (b + "attn_output.weight", [hidden, hidden], wtype), (b + "ffn_norm.weight", [hidden], 0),
-                    (b + "ffn_gate.weight", [hidden, ffn], wtype), (b + "ffn_up.weight", [hidden, ffn], wtype),
-                    (b + "ffn_down.weight", [ffn, hidden], wtype)]
+                    (b + "attn_output.weight", [hidden, hidden], wtype), (b + "ffn_norm.weight", [hidden], 0)]
+        if n_experts:
+            tensors += [(b + "ffn_gate_inp.weight", [hidden, n_experts], wtype), (b + "ffn_gate_exps.weight", [hidden, ffn, n_experts], wtype),
+                        (b + "ffn_up_exps.weight", [hidden, ffn, n_experts], wtype), (b + "ffn_down_exps.weight", [ffn, hidden, n_experts], wtype)]
+        else:
+            tensors += [(b + "ffn_gate.weight", [hidden, ffn], wtype), (b + "ffn_up.weight", [hidden, ffn], wtype),
+                        (b + "ffn_down.weight", [ffn, hidden], wtype)]
     tensors += [("output_norm.weight", [hidden], 0)] + ([] if tied else [("output.weight", [hidden, vocab], wtype)])
     block = {0: (1, 4), 1: (1, 2), 2: (32, 18), 8: (32, 34)}  # ggml type: (weights, bytes) per block
     if wtype not in block:

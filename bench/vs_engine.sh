@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The model table's prediction against a real engine on the same GGUF file, on this machine's CPU:
 # for each MODEL, `xpubench suite from-model` + `run` on cpu0 (the model table's q4_0 x int8 row:
-# qgemm with Q8_0 activations, attention/RMSNorm (or LayerNorm)/SiLU in fp16, the 1 GiB read row; fp32 for that row) and ENGINE_CMD, interleaved,
+# qgemm (and moe for experts) with Q8_0 activations, attention/RMSNorm (or LayerNorm)/SiLU in fp16, the 1 GiB read row; fp32 for that row) and ENGINE_CMD, interleaved,
 # ROUNDS rounds; prints the medians of prefill and decode tokens/s side by side with their ratios:
 # decode streamed (the weights from memory, as the engine reads them) and cached (one matrix timed
 # again and again), and the decode memory bound of the same run.
@@ -12,7 +12,8 @@
 # Optional GGML_PERF: a command printing test-backend-ops' perf lines (`test-backend-ops perf -o
 # MUL_MAT -b CPU` from ggml's repository, built by hand): its q4_0 x f32 line at m = 4096, n = 1,
 # k = 14336 is set beside our qgemm q4_0 x int8 at the same shape (cached and streamed), each round.
-# Model files: bench/make_gguf.py --data (Llama-shaped, random weights; see its header).
+# Model files: bench/make_gguf.py --data (Llama-shaped, random weights; --experts=E,U for a mixture of
+# experts, whose routed products are moe rows; see its header).
 # usage: bench/vs_engine.sh ENGINE_CMD MODEL.gguf... (env: BUILD=build/release ROUNDS=3 PROMPT=512 DECODE=128
 # THREADS=the physical cores; both sides get the same count)
 set -euo pipefail
@@ -53,7 +54,7 @@ for i in $(seq "$rounds"); do
     # shellcheck disable=SC2086
     $engine "$model" "$prompt" "$decode" "$threads" 2>/dev/null | grep -o 'prefill_tok_s=[0-9.]* decode_tok_s=[0-9.]*' > "$work/engine$n.$i" ||
       { echo "the engine printed no 'prefill_tok_s=... decode_tok_s=...' for $model" >&2; exit 1; }
-    "$build/xpubench" run --suite "$work/suite$n.toml" -d cpu0 -t "$threads" -k qgemm attention rmsnorm layernorm silu bandwidth -p int8 fp16 fp32 \
+    "$build/xpubench" run --suite "$work/suite$n.toml" -d cpu0 -t "$threads" -k qgemm moe attention rmsnorm layernorm silu bandwidth -p int8 fp16 fp32 \
       --json "$work/run$n.$i.json" >/dev/null 2>&1 || true
     "$build/xpubench" report --format md "$work/run$n.$i.json" > "$work/report$n.$i.md"
   done

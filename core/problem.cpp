@@ -14,7 +14,7 @@
 namespace xpu {
 
 namespace {
-constexpr std::array<std::pair<kernel_kind, std::string_view>, 12> kind_names{{{kernel_kind::gemm, "gemm"},
+constexpr std::array<std::pair<kernel_kind, std::string_view>, 13> kind_names{{{kernel_kind::gemm, "gemm"},
                                                                             {kernel_kind::conv2d, "conv2d"},
                                                                             {kernel_kind::reduction, "reduction"},
                                                                             {kernel_kind::peak, "peak"},
@@ -25,7 +25,8 @@ constexpr std::array<std::pair<kernel_kind, std::string_view>, 12> kind_names{{{
                                                                             {kernel_kind::layernorm, "layernorm"},
                                                                             {kernel_kind::attention, "attention"},
                                                                             {kernel_kind::qgemm, "qgemm"},
-                                                                            {kernel_kind::silu, "silu"}}};
+                                                                            {kernel_kind::silu, "silu"},
+                                                                            {kernel_kind::moe, "moe"}}};
 }  // namespace
 
 std::string_view to_string(kernel_kind k) {
@@ -100,6 +101,9 @@ std::optional<std::int64_t> largest_tensor_elements(const problem& p) {
     std::optional<std::int64_t> operator()(const attention_shape& a) const {
       return max_of({checked_product({a.batch, a.heads, a.seq_q, a.head_dim}), checked_product({a.batch, a.kv_heads, a.seq_kv, a.head_dim})});
     }
+    std::optional<std::int64_t> operator()(const moe_shape& e) const {
+      return max_of({checked_mul(e.m, e.k), checked_product({e.experts, e.n, e.k}), checked_product({e.m, e.used, e.n})});
+    }
     std::optional<std::int64_t> operator()(const qgemm_shape& q) const {
       return max_of({checked_mul(q.m, q.k), checked_product({q.copies, q.n, q.k}), checked_product({q.copies, q.m, q.n})});
     }
@@ -147,6 +151,9 @@ std::string problem::id() const {
     std::string operator()(const silu_shape& s) const { return fmt::format("silu/{}/r{}c{}", p, s.rows, s.cols); }
     std::string operator()(const attention_shape& a) const {
       return fmt::format("attention/{}/b{}h{}kv{}q{}s{}d{}{}", p, a.batch, a.heads, a.kv_heads, a.seq_q, a.seq_kv, a.head_dim, a.causal ? "c" : "");
+    }
+    std::string operator()(const moe_shape& e) const {
+      return fmt::format("moe/{}/{}/m{}n{}k{}e{}u{}", p, to_string(e.weights), e.m, e.n, e.k, e.experts, e.used);
     }
     std::string operator()(const qgemm_shape& q) const {
       return fmt::format("qgemm/{}/{}/m{}n{}k{}{}", p, to_string(q.weights), q.m, q.n, q.k, q.copies != 1 ? fmt::format("x{}", q.copies) : "");
@@ -273,6 +280,16 @@ std::optional<shape> shape_of(kernel_kind kind, std::span<const std::string_view
       q.weights = *weights;
       return q;
     }
+    case kernel_kind::moe: {
+      moe_shape e;
+      const auto weights = parts.size() == 2 ? quant_format_parse(parts[0]) : std::nullopt;
+      std::string_view s = parts.size() == 2 ? parts[1] : "";
+      if (!weights || !take_number(s, "m", e.m) || !take_number(s, "n", e.n) || !take_number(s, "k", e.k) || !take_number(s, "e", e.experts) ||
+          !take_number(s, "u", e.used) || !s.empty())
+        return std::nullopt;
+      e.weights = *weights;
+      return e;
+    }
   }
   return std::nullopt;
 }
@@ -315,8 +332,9 @@ std::optional<problem> problem_from_shape_id(std::string_view shape_id, precisio
 
 std::optional<quant_format> quantized_weights(std::string_view id) {
   const auto p = problem_from_id(id);
-  const auto* q = p ? std::get_if<qgemm_shape>(&p->dims) : nullptr;
-  return q ? std::optional(q->weights) : std::nullopt;
+  if (const auto* q = p ? std::get_if<qgemm_shape>(&p->dims) : nullptr) return q->weights;
+  if (const auto* e = p ? std::get_if<moe_shape>(&p->dims) : nullptr) return e->weights;
+  return std::nullopt;
 }
 
 }  // namespace xpu

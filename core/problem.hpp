@@ -12,7 +12,7 @@
 
 namespace xpu {
 
-enum class kernel_kind { gemm, conv2d, reduction, peak, bandwidth, latency, softmax, rmsnorm, attention, qgemm, silu, layernorm };
+enum class kernel_kind { gemm, conv2d, reduction, peak, bandwidth, latency, softmax, rmsnorm, attention, qgemm, silu, layernorm, moe };
 std::string_view to_string(kernel_kind k);
 
 // C[m x n] = op(A)[m x k] . op(B)[k x n], row-major; op = transpose when trans_* is set
@@ -36,10 +36,6 @@ struct conv_shape {
   conv_layout layout = conv_layout::nchw;
   std::int64_t p() const { return (h + pad_top + pad_bottom - dilation_h * (r - 1) - 1) / stride_h + 1; }
   std::int64_t q() const { return (w + pad_left + pad_right - dilation_w * (s - 1) - 1) / stride_w + 1; }
-  // One stride, one dilation and one pad on every side (the id's and a suite's short form).
-  bool same_both_ways() const {
-    return stride_h == stride_w && dilation_h == dilation_w && pad_top == pad_left && pad_top == pad_bottom && pad_top == pad_right;
-  }
   // The same stride, pad and dilation both ways.
   static conv_shape square(std::int64_t n, std::int64_t c, std::int64_t h, std::int64_t w, std::int64_t k, std::int64_t r, std::int64_t s,
                            std::int64_t stride, std::int64_t pad, std::int64_t dilation, conv_layout layout = conv_layout::nchw) {
@@ -120,6 +116,11 @@ struct attention_shape {
 enum class quant_format { q8_0, q4_0 };
 inline constexpr int quant_block_weights = 32;
 constexpr std::size_t quant_block_bytes(quant_format f) { return f == quant_format::q8_0 ? 34 : 18; }
+// The bytes of one row of k weights (k a multiple of 32), and of an n x k matrix, in `f` blocks.
+constexpr std::size_t quant_row_bytes(std::int64_t k, quant_format f) { return static_cast<std::size_t>(k / quant_block_weights) * quant_block_bytes(f); }
+constexpr double quant_matrix_bytes(std::int64_t n, std::int64_t k, quant_format f) {
+  return static_cast<double>(n) * static_cast<double>(quant_row_bytes(k, f));
+}
 // Y[m x n] = X[m x k] . W^T, W stored n x k (as models store their matrices) in `weights` blocks
 // along k; the problem's precision is the activations' (fp32, or int8: Q8_0 blocks).
 // copies > 1: one launch runs the product over `copies` different weight matrices one after the
@@ -132,8 +133,19 @@ struct qgemm_shape {
   std::int64_t copies = 1;
 };
 
+// Mixture of experts as llama.cpp's MUL_MAT_ID runs it: `experts` weight matrices (each n x k in
+// `weights` blocks, back to back in W), and for each of m tokens the `used` experts its router chose
+// (ids, m x used, distinct per token): Y[t, s] = X[t] . W[ids[t, s]]^T, one n-vector per token and
+// choice (m x used x n). Decoding (m = 1) reads `used` experts' weights; a prompt reads them all.
+// The router's own product (m x experts x k) and the top-k choice are not part of it.
+struct moe_shape {
+  static constexpr kernel_kind kind = kernel_kind::moe;
+  std::int64_t m = 0, n = 0, k = 0, experts = 0, used = 0;
+  quant_format weights = quant_format::q4_0;
+};
+
 using shape = std::variant<gemm_shape, conv_shape, reduction_shape, peak_shape, bandwidth_shape, latency_shape, softmax_shape, rmsnorm_shape,
-                           attention_shape, qgemm_shape, silu_shape, layernorm_shape>;
+                           attention_shape, qgemm_shape, silu_shape, layernorm_shape, moe_shape>;
 
 struct problem {
   shape dims;
@@ -157,7 +169,7 @@ std::optional<problem> problem_from_id(std::string_view id);
 // The same for a shape id (problem::shape_id(): "gemm/m8n8k8tb"), in precision `p` (a peak's shape
 // id keeps its precision, "peak/fp16", which is taken instead).
 std::optional<problem> problem_from_shape_id(std::string_view shape_id, precision p);
-// The quantized weights' block format of a qgemm id ("qgemm/int8/q4_0/m1n8k32" -> q4_0), else nullopt.
+// The quantized weights' block format of a qgemm or moe id ("qgemm/int8/q4_0/m1n8k32" -> q4_0), else nullopt.
 std::optional<quant_format> quantized_weights(std::string_view id);
 
 // The element count of the problem's largest tensor (input or output), computed with overflow

@@ -268,12 +268,27 @@ std::string model_suite_toml(const model_structure& m, std::int64_t tokens) {
   const auto entry = [&](entries& list, problem p, std::string comment) {
     if (written.insert(p.shape_id()).second) list.emplace_back(std::move(p), std::move(comment));
   };
-  entries gemms;
+  // Expert matrices stored in Q8_0 or Q4_0 blocks run as moe (routed, as llama.cpp's MUL_MAT_ID): one
+  // step per tensor, the used experts of each token (decode) or of the whole prompt (prefill). Their
+  // GEMM rows stay in the suite: the dense rows of the report run the experts as GEMM passes.
+  const auto routed_format = [](const model_matrix& mm) {
+    const auto f = quant_format_parse(mm.type);
+    return mm.experts > 0 && f && mm.k % quant_block_weights == 0 ? f : std::nullopt;
+  };
+  entries gemms, routed;
   for (const auto& mm : m.matrices) {
     entry(gemms, {gemm_shape{1, mm.n, mm.k, false, true}},
           fmt::format("{} x {} ({}{})", toml_comment(mm.role), mm.count, mm.type,
                       mm.experts ? fmt::format(", {} experts, {} used", mm.experts, mm.experts_used) : ""));
     entry(gemms, {gemm_shape{mm.prefill_rows(tokens), mm.n, mm.k, false, true}}, "");
+    if (const auto f = routed_format(mm)) {
+      const problem decode{moe_shape{1, mm.n, mm.k, mm.experts, mm.experts_used, *f}}, prefill{moe_shape{tokens, mm.n, mm.k, mm.experts, mm.experts_used, *f}};
+      entry(routed, decode, fmt::format("{} x {}, decode", toml_comment(mm.role), mm.count));
+      entry(routed, prefill, "prefill");
+      step(decode_steps, decode, mm.count);
+      step(prefill_steps, prefill, mm.count);
+      continue;
+    }
     step(decode_steps, {gemm_shape{1, mm.n, mm.k, false, true}}, mm.decode_count());
     step(prefill_steps, {gemm_shape{mm.prefill_rows(tokens), mm.n, mm.k, false, true}}, mm.prefill_count());
   }
@@ -289,9 +304,9 @@ std::string model_suite_toml(const model_structure& m, std::int64_t tokens) {
   for (quant_format f : {quant_format::q8_0, quant_format::q4_0}) {
     entries q;
     for (const auto& mm : m.matrices)
-      if (mm.type == to_string(f) && mm.k % quant_block_weights == 0) {
+      if (mm.type == to_string(f) && mm.k % quant_block_weights == 0 && !routed_format(mm)) {
         entry(q, {qgemm_shape{1, mm.n, mm.k, f}}, "");
-        const double bytes = static_cast<double>(mm.n) * static_cast<double>(mm.k / quant_block_weights) * static_cast<double>(quant_block_bytes(f));
+        const double bytes = quant_matrix_bytes(mm.n, mm.k, f);
         // As many whole copies as the working set holds (never more: it is a cap), and every copy's
         // weights together within 2^31 - 1 (the backends that index the buffer in 32 bits).
         const double elements = static_cast<double>(mm.n) * static_cast<double>(mm.k);
@@ -305,6 +320,10 @@ std::string model_suite_toml(const model_structure& m, std::int64_t tokens) {
       s += fmt::format("# The matrices stored in {} blocks, in those blocks: with fp32 activations, and with Q8_0 ones (int8).\n", to_string(f)) +
            operation_section(operation_for(kernel_kind::qgemm), blocks, q) + "\n";
   }
+  if (!routed.empty())
+    s += "# The experts in their blocks, routed: each token's used experts of the layer's (a seeded, balanced choice); decode\n"
+         "# reads the used experts' weights (cache-resident between repetitions: not streamed), prefill every expert.\n" +
+         operation_section(operation_for(kernel_kind::moe), blocks, routed) + "\n";
   const attention_shape prefill_attention{1, m.heads, m.kv_heads, tokens, tokens, m.head_dim, true};
   const attention_shape decode_attention{1, m.heads, m.kv_heads, 1, tokens, m.head_dim, true};
   s += operation_section(operation_for(kernel_kind::attention), layers,

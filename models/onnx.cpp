@@ -587,7 +587,7 @@ result<onnx_structure> model_from_onnx(const std::filesystem::path& path, const 
   reader.read();
   if (!reader.invalid.empty()) return fail(status::invalid, "{}: {}: not a valid ONNX graph", source, reader.invalid);
   if (out.steps.empty())
-    return fail(status::invalid, "{}: no MatMul, Gemm or 2-D Conv of known shape in the graph{}", source,
+    return fail(status::invalid, "{}: no MatMul, Gemm, 1-D or 2-D Conv or LayerNormalization of known shape in the graph{}", source,
                 out.notes.empty() ? "" : fmt::format(" ({})", out.notes.front()));
   return out;
 }

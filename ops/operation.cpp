@@ -23,14 +23,15 @@ const operation& attention_operation();
 const operation& qgemm_operation();
 const operation& silu_operation();
 const operation& layernorm_operation();
+const operation& moe_operation();
 
 namespace {
 
-const std::array<const operation*, 12>& registry() {
-  static const std::array<const operation*, 12> table{
+const std::array<const operation*, 13>& registry() {
+  static const std::array<const operation*, 13> table{
       &gemm_operation(),    &conv2d_operation(),  &reduction_operation(), &bandwidth_operation(), &peak_operation(),
       &latency_operation(), &softmax_operation(), &rmsnorm_operation(),   &attention_operation(), &qgemm_operation(),
-      &silu_operation(),    &layernorm_operation(),
+      &silu_operation(),    &layernorm_operation(), &moe_operation(),
   };
   return table;
 }

@@ -4,6 +4,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -96,6 +97,15 @@ struct variant {
     if (!g) return step.run;
     return problem{qgemm_shape{g->m, g->n, g->k, *format}, precision::fp32}.shape_id();
   }
+  // A step of routed experts (moe) in a dense row: GEMM passes, one per expert read, over its share
+  // of the (token, choice) pairs: that GEMM's shape id and the pass count; nullopt for other steps.
+  std::optional<std::pair<std::string, double>> dense_passes(const model_step& step) const {
+    const auto routed = weights.empty() ? problem_from_shape_id(step.run, precision::fp32) : std::nullopt;
+    if (!routed || routed->kind() != kernel_kind::moe) return std::nullopt;
+    const auto& e = std::get<moe_shape>(routed->dims);
+    const std::int64_t pairs = e.m * e.used, reads = std::min(e.experts, pairs);
+    return std::pair{problem{gemm_shape{(pairs + reads - 1) / reads, e.n, e.k, false, true}, precision::fp32}.shape_id(), static_cast<double>(reads)};
+  }
 };
 
 // streamed: a quantized matrix step from its streamed row where there is one (its time per copy),
@@ -109,16 +119,22 @@ void sum_phase(const std::vector<model_step>& steps, const row_index& rows, cons
     // (nor bf16 ones on some devices), in fp16, else fp32 (as llama.cpp keeps them); a matrix of a quantized row that is not
     // stored in the row's blocks (llama.cpp files keep output.weight in Q6_K), as a dense GEMM with
     // the row's activations.
-    const std::string own = v.run_of(step);
-    if (streamed && own != step.run) {  // a matrix of a quantized row
+    std::string own = v.run_of(step);
+    double passes = 1;  // launches of the row `own` the step is
+    if (streamed && !v.weights.empty() && step.run.starts_with("moe/")) ++b.matrix_steps;  // a quantized row's experts: timed cache-resident
+    if (const auto dense = v.dense_passes(step)) {
+      std::tie(own, passes) = *dense;
+      const std::string note = "routed experts (moe) as dense GEMM passes, one per expert read";
+      if (std::ranges::find(b.substituted, note) == b.substituted.end()) b.substituted.push_back(note);
+    }
+    if (streamed && own != step.run && passes == 1) {  // a matrix of a quantized row
       ++b.matrix_steps;
       if (const auto it = rows.streamed.find({v.device, own, v.precision}); it != rows.streamed.end()) {
         const auto& [m, q] = it->second;
         ++b.streamed_steps;
         total += m->time_s->median / static_cast<double>(q.copies) * static_cast<double>(step.count);
         if (m->verification.checked) b.worst_rel_l2 = std::max(b.worst_rel_l2, m->verification.rel_l2_error);
-        const double set = static_cast<double>(q.copies) * static_cast<double>(q.n) * static_cast<double>(q.k / quant_block_weights) *
-                           static_cast<double>(quant_block_bytes(q.weights));
+        const double set = static_cast<double>(q.copies) * quant_matrix_bytes(q.n, q.k, q.weights);
         b.decode_working_set = std::max(b.decode_working_set.value_or(0), set);
         continue;
       }
@@ -152,7 +168,7 @@ void sum_phase(const std::vector<model_step>& steps, const row_index& rows, cons
                                                       : fmt::format("{} in {}", used->kernel, used->precision);
       if (std::ranges::find(b.substituted, note) == b.substituted.end()) b.substituted.push_back(note);
     }
-    total += used->time_s->median * static_cast<double>(step.count);
+    total += used->time_s->median * passes * static_cast<double>(step.count);
     if (used->verification.checked) b.worst_rel_l2 = std::max(b.worst_rel_l2, used->verification.rel_l2_error);
   }
   if (steps.empty() || !out.missing.empty() || !(total > 0)) return;
@@ -166,7 +182,12 @@ std::optional<double> weight_bytes(const model_profile& model, const variant& v)
   if (!v.weights.empty() && v.weights == model.weight_type && model.weight_bytes > 0) return model.weight_bytes;
   double elements = 0;
   for (const model_step& step : model.decode)
-    if (const auto s = gemm_of(step.run)) elements += static_cast<double>(s->n) * static_cast<double>(s->k) * static_cast<double>(step.count);
+    if (const auto s = gemm_of(step.run)) {
+      elements += static_cast<double>(s->n) * static_cast<double>(s->k) * static_cast<double>(step.count);
+    } else if (const auto p = problem_from_shape_id(step.run, precision::fp32); p && p->kind() == kernel_kind::moe) {
+      const auto& e = std::get<moe_shape>(p->dims);  // the used experts of one token
+      elements += static_cast<double>(e.n) * static_cast<double>(e.k) * static_cast<double>(e.used) * static_cast<double>(step.count);
+    }
   if (elements <= 0) return std::nullopt;
   if (const auto f = quant_format_parse(v.weights))
     return elements * static_cast<double>(quant_block_bytes(*f)) / quant_block_weights;
@@ -211,8 +232,11 @@ std::vector<token_bound> token_bounds(const run& r) {
     sum_phase(model.inference, rows, v, 1, false, b.inference, b);
     const auto measured = [&](const std::vector<model_step>& steps) {
       return std::ranges::any_of(steps, [&](const model_step& s) {
-        return operation_role(s.run.substr(0, s.run.find('/'))) == model_role::matrix &&
-               (rows.best.contains({v.device, v.run_of(s), v.precision}) || rows.streamed.contains({v.device, v.run_of(s), v.precision}));
+        const std::string_view kind = std::string_view(s.run).substr(0, s.run.find('/'));
+        const auto dense = v.dense_passes(s);
+        const std::string own = dense ? dense->first : v.run_of(s);
+        return (operation_role(kind) == model_role::matrix || kind == "moe") &&
+               (rows.best.contains({v.device, own, v.precision}) || rows.streamed.contains({v.device, own, v.precision}));
       });
     };
     if (!measured(model.decode) && !measured(model.prefill) && !measured(model.inference)) continue;  // no matrix ran this way here: the table's rows say why

@@ -42,7 +42,7 @@ result<void> cpu_device::prepare_check(const problem&, const host_buffers&) {
 // The operations: one name per row, each row defined in its host file (kernels/cpu/<file>.cpp):
 // gemm and conv2d in onednn.cpp (OpenBLAS's GEMM beside it), reduction and bandwidth in
 // streams.cpp, peak and latency in peak.cpp, softmax and rmsnorm in normalize.cpp.
-#define XPU_CPU_OPS(X) X(gemm) X(conv2d) X(reduction) X(bandwidth) X(peak) X(latency) X(softmax) X(rmsnorm) X(attention) X(qgemm) X(silu) X(layernorm)
+#define XPU_CPU_OPS(X) X(gemm) X(conv2d) X(reduction) X(bandwidth) X(peak) X(latency) X(softmax) X(rmsnorm) X(attention) X(qgemm) X(silu) X(layernorm) X(moe)
 XPU_OP_TABLE(cpu_device, XPU_CPU_OPS)
 
 }  // namespace cpu

@@ -17,6 +17,7 @@
 #include <omp.h>
 
 #include <cstring>
+#include <numeric>
 #include <vector>
 
 #include "kernels/cpu/cpu_kernels.hpp"
@@ -320,13 +321,19 @@ dot_path dot_path_for(const cpu_isa& isa, quant_format f, bool int8) {
   return f == quant_format::q8_0 ? path_for<quant_format::q8_0>(isa, int8) : path_for<quant_format::q4_0>(isa, int8);
 }
 
+// qgemm (copies of the weights, each over every row of X) and moe (experts: each over the rows of
+// the tokens that chose it) as passes of one product: weights `copy`, the X rows listed, each into
+// its listed output row.
 class qgemm_kernel final : public timed {
  public:
-  qgemm_kernel(const qgemm_shape& s, precision activations, const host_buffers& in, const cpu_isa& isa, int threads)
-      : m_s(s), m_int8(activations == precision::int8), m_threads(threads), m_x(in.inputs[0]), m_w(in.inputs[1]),
-        m_y(element_type::f32, static_cast<std::size_t>(s.copies * s.m * s.n)), m_path(dot_path_for(isa, s.weights, m_int8)) {
-    const auto blocks = static_cast<std::size_t>(s.k / quant_block_weights), n = static_cast<std::size_t>(s.n);
-    if (m_path.prepare) m_prepared.resize(static_cast<std::size_t>(s.m) * blocks * m_path.prepared_per_block);
+  // moe: s.copies is the expert count, ids the tokens' choices (m x used); qgemm: ids null.
+  qgemm_kernel(const qgemm_shape& s, precision activations, const host_buffers& in, const cpu_isa& isa, int threads, const host_buffer* ids = nullptr,
+               std::int64_t used = 1)
+      : m_s(s), m_int8(activations == precision::int8), m_threads(threads), m_x(in.inputs[0]), m_w(in.inputs[1]), m_ids(ids),
+        m_used(static_cast<std::size_t>(used)),
+        m_y(element_type::f32, static_cast<std::size_t>((ids ? used : s.copies) * s.m * s.n)), m_path(dot_path_for(isa, s.weights, m_int8)) {
+    const auto blocks = static_cast<std::size_t>(s.k / quant_block_weights), n = static_cast<std::size_t>(s.n), m = static_cast<std::size_t>(s.m);
+    if (m_path.prepare) m_prepared.resize(m * blocks * m_path.prepared_per_block);
     if (m_path.group) {  // the weights repacked once, as a model's loader would (not timed), on huge pages; each copy's full groups
       const std::size_t gbytes = group_rows * blocks * quant::block_bytes(s.weights), full = n / group_rows;
       const std::size_t copies = static_cast<std::size_t>(s.copies), copy_bytes = n * blocks * quant::block_bytes(s.weights);
@@ -338,11 +345,14 @@ class qgemm_kernel final : public timed {
           repack_group(s.weights, w + c * copy_bytes + g * gbytes, blocks, m_packed.get() + (c * full + g) * gbytes);
       }
     }
+    m_x_rows.resize(ids ? m * m_used : m), m_y_rows.resize(m_x_rows.size());
+    if (!ids) std::iota(m_x_rows.begin(), m_x_rows.end(), std::uint32_t{0});
   }
   std::string_view implementation() const override { return "xpubench"; }
   std::string notes() const override {
-    return m_int8 ? fmt::format("{} x Q8_0 activations: int32 dot per block, {}", to_string(m_s.weights), m_path.what)
-                  : fmt::format("{} x fp32 activations: {}", to_string(m_s.weights), m_path.what);
+    const std::string routed = m_ids ? "; tokens grouped by expert each launch, one pass per expert chosen" : "";
+    return m_int8 ? fmt::format("{} x Q8_0 activations: int32 dot per block, {}{}", to_string(m_s.weights), m_path.what, routed)
+                  : fmt::format("{} x fp32 activations: {}{}", to_string(m_s.weights), m_path.what, routed);
   }
   result<void> read_back(host_buffers& out) override {
     out.outputs.at(0).bytes = m_y.bytes;
@@ -350,57 +360,83 @@ class qgemm_kernel final : public timed {
   }
 
  protected:
-  // One launch: the product over each copy of the weights in turn, each into its own output (a
+  // One launch. qgemm: the product over each copy of the weights in turn, each into its own output (a
   // decoded token's layers: one parallel region each, as an engine runs one operation at a time).
+  // moe: the (token, choice) pairs grouped by expert (a counting sort, as MUL_MAT_ID groups its rows),
+  // then one pass per expert chosen over its tokens' rows, each into the pair's output row.
   result<void> run_once() override {
-    const auto m = static_cast<std::size_t>(m_s.m), n = static_cast<std::size_t>(m_s.n), k = static_cast<std::size_t>(m_s.k), blocks = k / bw;
-    const std::size_t wrow = blocks * quant::block_bytes(m_s.weights);
-    const std::size_t xrow = m_int8 ? blocks * quant::block_bytes(quant_format::q8_0) : k * sizeof(float);
-    const auto* x = reinterpret_cast<const std::uint8_t*>(m_x.bytes.data());
-    const std::size_t full = m_path.group ? n / group_rows : 0, gbytes = group_rows * wrow;
-    for (std::size_t c = 0; c < static_cast<std::size_t>(m_s.copies); ++c) {
-      const auto* w = reinterpret_cast<const std::uint8_t*>(m_w.bytes.data()) + c * n * wrow;
-      float* y = m_y.as<float>().data() + c * m * n;
-      std::size_t first = 0;  // the first row `fn` takes
-      if (m_path.group) {
-        const std::size_t prow = blocks * m_path.prepared_per_block;
-        const std::uint8_t* packed = m_packed.get() + c * full * gbytes;
-        std::uint8_t* px = m_prepared.data();
-#pragma omp parallel num_threads(m_threads)
-        {
-#pragma omp for schedule(static)
-          for (std::size_t i = 0; i < m; ++i) m_path.prepare(x + i * xrow, blocks, px + i * prow);
-#pragma omp for schedule(static)
-          for (std::size_t g = 0; g < full; ++g)
-            for (std::size_t i = 0; i < m; ++i) m_path.group(px + i * prow, packed + g * gbytes, blocks, y + i * n + g * group_rows);
-        }
-        first = full * group_rows;
+    const std::size_t m = static_cast<std::size_t>(m_s.m), copies = static_cast<std::size_t>(m_s.copies);
+    if (!m_ids) {
+      for (std::size_t c = 0; c < copies; ++c) {
+        for (std::size_t i = 0; i < m; ++i) m_y_rows[i] = static_cast<std::uint32_t>(c * m + i);
+        pass(c, m_x_rows.data(), m_y_rows.data(), m);
       }
-      const std::size_t groups = (n - first + row_block - 1) / row_block;
-      if (groups == 0) continue;
-#pragma omp parallel for num_threads(m_threads) schedule(static)
-      for (std::size_t g = 0; g < groups; ++g) {
-        const std::size_t j = first + g * row_block, rows = std::min(row_block, n - j);
-        float out[row_block];
-        for (std::size_t i = 0; i < m; ++i) {
-          m_path.fn(x + i * xrow, w + j * wrow, wrow, blocks, rows, out);
-          for (std::size_t r = 0; r < rows; ++r) y[i * n + j + r] = out[r];
-        }
-      }
+      return {};
     }
+    const auto ids = m_ids->as<std::int32_t>();
+    std::vector<std::size_t> start(copies + 1, 0);
+    for (std::int32_t e : ids) ++start[static_cast<std::size_t>(e) + 1];
+    std::partial_sum(start.begin(), start.end(), start.begin());
+    std::vector<std::size_t> next(start.begin(), start.end() - 1);
+    for (std::size_t pair = 0; pair < ids.size(); ++pair) {
+      const std::size_t at = next[static_cast<std::size_t>(ids[pair])]++;
+      m_x_rows[at] = static_cast<std::uint32_t>(pair / m_used), m_y_rows[at] = static_cast<std::uint32_t>(pair);
+    }
+    for (std::size_t e = 0; e < copies; ++e)
+      if (start[e + 1] > start[e]) pass(e, m_x_rows.data() + start[e], m_y_rows.data() + start[e], start[e + 1] - start[e]);
     return {};
   }
 
  private:
+  // Weights `c` times the `rows` X rows x_rows[], into Y rows y_rows[].
+  void pass(std::size_t c, const std::uint32_t* x_rows, const std::uint32_t* y_rows, std::size_t rows) {
+    const auto n = static_cast<std::size_t>(m_s.n), k = static_cast<std::size_t>(m_s.k), blocks = k / bw;
+    const std::size_t wrow = blocks * quant::block_bytes(m_s.weights);
+    const std::size_t xrow = m_int8 ? blocks * quant::block_bytes(quant_format::q8_0) : k * sizeof(float);
+    const auto* x = reinterpret_cast<const std::uint8_t*>(m_x.bytes.data());
+    const std::size_t full = m_path.group ? n / group_rows : 0, gbytes = group_rows * wrow;
+    const auto* w = reinterpret_cast<const std::uint8_t*>(m_w.bytes.data()) + c * n * wrow;
+    float* y = m_y.as<float>().data();
+    std::size_t first = 0;  // the first row `fn` takes
+    if (m_path.group) {
+      const std::size_t prow = blocks * m_path.prepared_per_block;
+      const std::uint8_t* packed = m_packed.get() + c * full * gbytes;
+      std::uint8_t* px = m_prepared.data();
+#pragma omp parallel num_threads(m_threads)
+      {
+#pragma omp for schedule(static)
+        for (std::size_t i = 0; i < rows; ++i) m_path.prepare(x + x_rows[i] * xrow, blocks, px + i * prow);
+#pragma omp for schedule(static)
+        for (std::size_t g = 0; g < full; ++g)
+          for (std::size_t i = 0; i < rows; ++i) m_path.group(px + i * prow, packed + g * gbytes, blocks, y + y_rows[i] * n + g * group_rows);
+      }
+      first = full * group_rows;
+    }
+    const std::size_t groups = (n - first + row_block - 1) / row_block;
+    if (groups == 0) return;
+#pragma omp parallel for num_threads(m_threads) schedule(static)
+    for (std::size_t g = 0; g < groups; ++g) {
+      const std::size_t j = first + g * row_block, count = std::min(row_block, n - j);
+      float out[row_block];
+      for (std::size_t i = 0; i < rows; ++i) {
+        m_path.fn(x + x_rows[i] * xrow, w + j * wrow, wrow, blocks, count, out);
+        for (std::size_t r = 0; r < count; ++r) y[y_rows[i] * n + j + r] = out[r];
+      }
+    }
+  }
+
   qgemm_shape m_s;
   bool m_int8;
   int m_threads;
   const host_buffer& m_x;
   const host_buffer& m_w;
+  const host_buffer* m_ids;  // moe's choices, else null
+  std::size_t m_used;
   host_buffer m_y;
   dot_path m_path;
   std::vector<std::uint8_t> m_prepared;
   huge_buffer<std::uint8_t> m_packed;  // the repacked weights (groups of 16 rows)
+  std::vector<std::uint32_t> m_x_rows, m_y_rows;  // a pass's rows: qgemm's 0..m-1; moe's grouped by expert each launch
 };
 
 }  // namespace
@@ -408,6 +444,21 @@ class qgemm_kernel final : public timed {
 result<std::unique_ptr<prepared>> qgemm_cpu(const problem& p, const host_buffers& in, const context& ctx) {
   return std::make_unique<qgemm_kernel>(std::get<qgemm_shape>(p.dims), p.type, in, ctx.isa, ctx.threads);
 }
+
+result<std::unique_ptr<prepared>> moe_cpu(const problem& p, const host_buffers& in, const context& ctx) {
+  const auto& e = std::get<moe_shape>(p.dims);
+  return std::make_unique<qgemm_kernel>(qgemm_shape{e.m, e.n, e.k, e.weights, e.experts}, p.type, in, ctx.isa, ctx.threads, &in.inputs[2], e.used);
+}
+
+XPU_OP_ROW(cpu_device, moe){
+    kernel_kind::moe,
+    [](const cpu_device&, const problem& p) {
+      return support{support_level::native,
+                     p.type == precision::int8 ? "Q8_0 activations: int32 dot products per block (VNNI or AVX2 where present), grouped by expert"
+                                               : "weight rows dequantized to fp32, vectorized dot products, grouped by expert",
+                     {"xpubench"}};
+    },
+    [](cpu_device& d, const problem& p, const host_buffers& in, std::string_view) { return moe_cpu(p, in, d.kernel_context()); }};
 
 XPU_OP_ROW(cpu_device, qgemm){
     kernel_kind::qgemm,

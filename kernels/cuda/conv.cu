@@ -14,6 +14,7 @@ using xpu_cuda::widen;
 struct conv_dims {
   int n, c, h, w, k, r, s, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w, p, q, nhwc;
 };
+static_assert(sizeof(conv_dims) == 16 * sizeof(int), "conv.cu, conv2d.cpp and the fake driver pass the same 16 ints");
 
 template <class TX, class TW, class Acc>
 __device__ void conv(const TX* __restrict__ x, const TW* __restrict__ f, Acc* __restrict__ y, conv_dims d, long long outputs) {

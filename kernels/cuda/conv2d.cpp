@@ -10,6 +10,7 @@ namespace {
 struct conv_dims {
   int n, c, h, w, k, r, s, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w, p, q, nhwc;
 };
+static_assert(sizeof(conv_dims) == 16 * sizeof(int), "conv.cu, conv2d.cpp and the fake driver pass the same 16 ints");
 
 }  // namespace
 

@@ -154,6 +154,7 @@ class cu_device final : public table_device<cu_device> {
   result<std::unique_ptr<prepared>> prepare_attention(const problem& p, const host_buffers& in);
   result<std::unique_ptr<prepared>> prepare_conv(const problem& p, const host_buffers& in);
   result<std::unique_ptr<prepared>> prepare_qgemm(const problem& p, const host_buffers& in);
+  result<std::unique_ptr<prepared>> prepare_moe(const problem& p, const host_buffers& in);  // qgemm.cpp
 
  protected:
   std::optional<support> common_support(const problem& p) const override;

@@ -26,15 +26,12 @@ __device__ __forceinline__ int weight(const unsigned char* block, int t) {
   }
 }
 
+// One warp's output: X row i . the weight row wrow, summed across the warp (lane 0 holds it).
 template <bool Q4, bool Q8x>
-__device__ void qgemm(const void* xv, const unsigned char* __restrict__ w, float* __restrict__ y, int m, int n, int k) {
+__device__ float row_dot(const void* xv, const unsigned char* __restrict__ wrow, long long i, int k) {
   constexpr int wbytes = Q4 ? 18 : 34;
-  const long long out = (static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
-  if (out >= static_cast<long long>(m) * n) return;  // whole warps leave together
   const int lane = threadIdx.x % 32;
-  const long long i = out / n, j = out % n;
   const int blocks = k / 32;
-  const unsigned char* wrow = w + j * blocks * static_cast<long long>(wbytes);
   float sum = 0.f;
   for (int b = lane; b < blocks; b += 32) {
     const unsigned char* wb = wrow + static_cast<long long>(b) * wbytes;
@@ -51,7 +48,27 @@ __device__ void qgemm(const void* xv, const unsigned char* __restrict__ w, float
     }
   }
   for (int off = 16; off > 0; off /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, off);
-  if (lane == 0) y[out] = sum;
+  return sum;
+}
+
+template <bool Q4, bool Q8x>
+__device__ void qgemm(const void* xv, const unsigned char* __restrict__ w, float* __restrict__ y, int m, int n, int k) {
+  const long long out = (static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
+  if (out >= static_cast<long long>(m) * n) return;  // whole warps leave together
+  const long long i = out / n, j = out % n;
+  const float sum = row_dot<Q4, Q8x>(xv, w + j * (k / 32) * (Q4 ? 18LL : 34LL), i, k);
+  if (threadIdx.x % 32 == 0) y[out] = sum;
+}
+
+// moe (ops/moe/): output (pair p, column j) = X row p / used . expert ids[p]'s row j; one warp each.
+template <bool Q4, bool Q8x>
+__device__ void moe(const void* xv, const unsigned char* __restrict__ w, const int* __restrict__ ids, float* __restrict__ y, int pairs, int n, int k,
+                    int used) {
+  const long long out = (static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
+  if (out >= static_cast<long long>(pairs) * n) return;
+  const long long p = out / n, j = out % n, row_bytes = (k / 32) * (Q4 ? 18LL : 34LL);
+  const float sum = row_dot<Q4, Q8x>(xv, w + (static_cast<long long>(ids[p]) * n + j) * row_bytes, p / used, k);
+  if (threadIdx.x % 32 == 0) y[out] = sum;
 }
 
 }  // namespace
@@ -61,3 +78,15 @@ XPU_KERNEL void qgemm_q8_0_fp32(const float* x, const unsigned char* w, float* y
 XPU_KERNEL void qgemm_q4_0_fp32(const float* x, const unsigned char* w, float* y, int m, int n, int k) { qgemm<true, false>(x, w, y, m, n, k); }
 XPU_KERNEL void qgemm_q8_0_int8(const unsigned char* x, const unsigned char* w, float* y, int m, int n, int k) { qgemm<false, true>(x, w, y, m, n, k); }
 XPU_KERNEL void qgemm_q4_0_int8(const unsigned char* x, const unsigned char* w, float* y, int m, int n, int k) { qgemm<true, true>(x, w, y, m, n, k); }
+XPU_KERNEL void moe_q8_0_fp32(const float* x, const unsigned char* w, const int* ids, float* y, int pairs, int n, int k, int used) {
+  moe<false, false>(x, w, ids, y, pairs, n, k, used);
+}
+XPU_KERNEL void moe_q4_0_fp32(const float* x, const unsigned char* w, const int* ids, float* y, int pairs, int n, int k, int used) {
+  moe<true, false>(x, w, ids, y, pairs, n, k, used);
+}
+XPU_KERNEL void moe_q8_0_int8(const unsigned char* x, const unsigned char* w, const int* ids, float* y, int pairs, int n, int k, int used) {
+  moe<false, true>(x, w, ids, y, pairs, n, k, used);
+}
+XPU_KERNEL void moe_q4_0_int8(const unsigned char* x, const unsigned char* w, const int* ids, float* y, int pairs, int n, int k, int used) {
+  moe<true, true>(x, w, ids, y, pairs, n, k, used);
+}

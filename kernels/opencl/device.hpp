@@ -139,6 +139,7 @@ class cl_device final : public table_device<cl_device> {
   result<std::unique_ptr<prepared>> prepare_rows(const problem& pr, const host_buffers& in);
   result<std::unique_ptr<prepared>> prepare_attention(const problem& pr, const host_buffers& in);
   result<std::unique_ptr<prepared>> prepare_qgemm(const problem& pr, const host_buffers& in);  // qgemm.cpp
+  result<std::unique_ptr<prepared>> prepare_moe(const problem& pr, const host_buffers& in);    // qgemm.cpp
 
   const opencl_api& api() const { return m_api; }
 

@@ -3,6 +3,7 @@
 // starts at an even offset); X fp32 (-DX_FP32) or Q8_0 blocks (-DX_Q8: an int32 dot product per
 // block, then both scales). One output per work-item (global size N x M). W and Y may hold several
 // copies (ops/qgemm: streamed weights): `copy` selects the weights and the output of this launch.
+// moe: W holds the experts, each pair of a token and its choice reads the expert its id names.
 #if defined(Q4)
 #define WBLOCK 18
 #define WLOW(w, t) (((int)(w)[2 + (t)] & 15) - 8)
@@ -20,12 +21,9 @@ typedef uchar x_t;
 typedef float x_t;
 #endif
 
-__kernel void qgemm(const int M, const int N, const int K, __global const x_t* X, __global const uchar* W, __global float* Y, const int copy) {
-  const int j = get_global_id(0), i = get_global_id(1);
-  if (j >= N || i >= M) return;
+// Output (i, j) of weights `copy`: X row i . W row j of that copy.
+float row_dot(const int K, __global const x_t* X, const int i, __global const uchar* w) {
   const int blocks = K / 32;
-  __global const uchar* w = W + ((size_t)copy * N + j) * blocks * WBLOCK;
-  Y += (size_t)copy * M * N;
   float acc = 0.0f;
   for (int b = 0; b < blocks; ++b, w += WBLOCK) {
     const float dw = SCALE(w);
@@ -41,5 +39,22 @@ __kernel void qgemm(const int M, const int N, const int K, __global const x_t* X
     acc = fma(dw, s, acc);
 #endif
   }
-  Y[(size_t)i * N + j] = acc;
+  return acc;
+}
+
+__kernel void qgemm(const int M, const int N, const int K, __global const x_t* X, __global const uchar* W, __global float* Y, const int copy) {
+  const int j = get_global_id(0), i = get_global_id(1);
+  if (j >= N || i >= M) return;
+  const size_t row = (size_t)K / 32 * WBLOCK;
+  Y[((size_t)copy * M + i) * N + j] = row_dot(K, X, i, W + ((size_t)copy * N + j) * row);
+}
+
+// moe (ops/moe/): one output per work-item over (column j, pair p); pair p is token p / USED times
+// expert ids[p] (read on the device), into output row p.
+__kernel void moe(const int PAIRS, const int N, const int K, __global const x_t* X, __global const uchar* W, __global const int* ids,
+                  __global float* Y, const int USED) {
+  const int j = get_global_id(0), p = get_global_id(1);
+  if (j >= N || p >= PAIRS) return;
+  const size_t row = (size_t)K / 32 * WBLOCK;
+  Y[(size_t)p * N + j] = row_dot(K, X, p / USED, W + ((size_t)ids[p] * N + j) * row);
 }

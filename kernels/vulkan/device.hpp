@@ -88,6 +88,7 @@ class vk_device final : public table_device<vk_device> {
   result<std::unique_ptr<prepared>> attention_steps(const attention_shape& a, const host_buffers& in, const pipeline* pipe, std::uint64_t groups,
                                                     std::string notes, std::span<const VkFormat> views = {});
   result<std::unique_ptr<prepared>> prepare_qgemm(const problem& pr, const host_buffers& in);  // qgemm.cpp
+  result<std::unique_ptr<prepared>> prepare_moe(const problem& pr, const host_buffers& in);    // qgemm.cpp
   // A `skipped` error when `groups` work-groups (one per `what`) exceed maxComputeWorkGroupCount[0].
   std::optional<error> group_count_error(std::uint64_t groups, std::string_view what) const;
 

@@ -136,8 +136,10 @@ std::vector<problem> cases() {
                               sq::square(1, 8, 6, 6, 36, 1, 1, 1, 0, 1, conv_layout::nhwc),  // 1x1, more channels than rows per group
                               sq::square(2, 5, 9, 9, 7, 3, 3, 1, 1, 1), sq::square(1, 3, 9, 9, 4, 3, 3, 1, 1, 1),
                               sq::square(2, 5, 7, 8, 6, 3, 3, 2, 1, 1, conv_layout::nhwc),
-                              // TF "SAME" with an even filter and stride 2: pads 0, 0, 1, 1 (top, left, bottom, right)
-                              conv_shape{1, 3, 8, 9, 16, 2, 2, 2, 2, 0, 0, 1, 1, 1, 1, conv_layout::nchw},
+                              // TF "SAME" with an even filter and stride 2 on 9 x 9: pads 0, 0, 1, 1 (top, left, bottom, right)
+                              conv_shape{1, 3, 9, 9, 16, 2, 2, 2, 2, 0, 0, 1, 1, 1, 1, conv_layout::nchw},
+                              // uneven stride and dilation where OpenCL runs its implicit GEMM (K % 16 == 0)
+                              conv_shape{1, 3, 9, 8, 16, 3, 2, 2, 1, 1, 0, 0, 1, 1, 2, conv_layout::nchw},
                               // anisotropic stride, dilation and padding, both layouts
                               conv_shape{2, 4, 9, 11, 8, 3, 2, 2, 1, 1, 0, 2, 1, 1, 2, conv_layout::nhwc},
                               conv_shape{1, 5, 10, 7, 6, 2, 3, 1, 3, 0, 2, 1, 0, 2, 1, conv_layout::nchw},

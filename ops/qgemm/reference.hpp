@@ -12,4 +12,9 @@ namespace xpu::reference {
 
 std::vector<double> qgemm(const qgemm_shape& s, precision activations, const host_buffer& x, const host_buffer& w, std::span<const std::size_t> at);
 
+// moe's (core/problem.hpp: moe_shape): output (token t, choice c, column j) = X[t] . expert
+// ids[t x used + c]'s weight row j, in float64; ids are int32, one per (token, choice).
+std::vector<double> moe(const moe_shape& s, precision activations, const host_buffer& x, const host_buffer& w, const host_buffer& ids,
+                        std::span<const std::size_t> at);
+
 }  // namespace xpu::reference

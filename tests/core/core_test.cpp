@@ -49,9 +49,9 @@ TEST(problem, ids_are_stable_names) {
   EXPECT_EQ(c.p(), 56);
   EXPECT_EQ(c.q(), 56);
   // Per axis where the axes differ: stride h x w, pads top x left x bottom x right, dilation h x w.
-  const conv_shape tf_same{1, 3, 8, 9, 16, 2, 2, 2, 2, 0, 0, 1, 1, 1, 1, conv_layout::nchw};
-  EXPECT_EQ((problem{tf_same, precision::fp32}.id()), "conv2d/fp32/n1c3h8w9k16r2s2u2p0x0x1x1d1nchw");
-  EXPECT_EQ(tf_same.p(), 4);
+  const conv_shape tf_same{1, 3, 9, 9, 16, 2, 2, 2, 2, 0, 0, 1, 1, 1, 1, conv_layout::nchw};  // TF "SAME", 2 x 2, stride 2
+  EXPECT_EQ((problem{tf_same, precision::fp32}.id()), "conv2d/fp32/n1c3h9w9k16r2s2u2p0x0x1x1d1nchw");
+  EXPECT_EQ(tf_same.p(), 5);
   EXPECT_EQ(tf_same.q(), 5);
   const conv_shape one_d{1, 8, 1, 33, 12, 1, 3, 1, 2, 0, 2, 0, 2, 1, 2, conv_layout::nhwc};
   EXPECT_EQ((problem{one_d, precision::int8}.id()), "conv2d/int8/n1c8h1w33k12r1s3u1x2p0x2x0x2d1x2nhwc");
@@ -79,7 +79,7 @@ TEST(problem, ids_are_read_back_and_anything_else_is_refused) {
   EXPECT_EQ(q->id(), "qgemm/int8/q4_0/m1n8k32");
   EXPECT_EQ(problem_from_shape_id("peak/bf16", precision::bf16)->id(), "peak/bf16");
   EXPECT_EQ(problem_from_shape_id("gemm/m1n4096k14336tb", precision::fp16)->id(), "gemm/fp16/m1n4096k14336tb");
-  for (const char* id : {"conv2d/int8/n1c8h1w33k12r1s3u1x2p0x2x0x2d1x2nhwc", "conv2d/fp32/n1c3h8w9k16r2s2u2p0x0x1x1d1nchw",
+  for (const char* id : {"conv2d/int8/n1c8h1w33k12r1s3u1x2p0x2x0x2d1x2nhwc", "conv2d/fp32/n1c3h9w9k16r2s2u2p0x0x1x1d1nchw",
                          "conv2d/fp16/n1c64h56w56k64r3s3u1p1d1nhwc"}) {
     const auto conv = problem_from_id(id);
     ASSERT_TRUE(conv) << id;

@@ -212,13 +212,16 @@ TEST(model_structure, experts_run_as_used_per_token_and_spread_over_the_prompt) 
   EXPECT_NE(toml.find("{ m = 4, n = 48, k = 32, trans_b = true }"), std::string::npos) << toml;
   const auto s = suite_parse(toml, "moe.toml");
   ASSERT_TRUE(s) << s.error().message;
-  bool seen = false;
-  for (const model_step& st : s->model->decode)
-    if (st.run == "gemm/m1n48k32tb") {
-      seen = true;
-      EXPECT_EQ(st.count, 8);
-    }
-  EXPECT_TRUE(seen);
+  // Q8_0 experts run routed (moe), once per tensor: the used experts of a token, or of the prompt.
+  EXPECT_NE(toml.find("[[moe]]\nprecisions = [\"fp32\", \"int8\"]\nformats = [\"q8_0\"]"), std::string::npos) << toml;
+  EXPECT_EQ(toml.find("{ m = 1, n = 48, k = 32 }"), std::string::npos) << toml;  // no qgemm row for an expert matrix
+  std::map<std::string, std::int64_t> decode, prefill;
+  for (const model_step& st : s->model->decode) decode[st.run] += st.count;
+  for (const model_step& st : s->model->prefill) prefill[st.run] += st.count;
+  EXPECT_EQ(decode["moe/q8_0/m1n48k32e8u2"], 4);  // gate and up of two layers
+  EXPECT_EQ(decode["gemm/m1n32k48tb"], 4);  // down: k = 48 is not whole blocks of 32, a GEMM x the used experts
+  EXPECT_EQ(prefill["moe/q8_0/m16n48k32e8u2"], 4);
+  EXPECT_EQ(decode.count("gemm/m1n48k32tb"), 0u);
   // experts only (no dense FFN): their SiLU is the FFN's, once per used expert and layer
   test::gguf_writer sparse;
   sparse.text("general.architecture", "llama").u32("llama.block_count", 1).u32("llama.embedding_length", 32).u32("llama.attention.head_count", 2);

@@ -78,12 +78,14 @@ def cnn():
         n("Conv", ["c3", "w4"], ["c4"], name="pointwise"),
         n("Conv", ["c4", "w5"], ["c5"], name="same", auto_pad="SAME_UPPER"),
         n("Conv", ["c5", "w6"], ["c6"], name="asymmetric", pads=[0, 0, 1, 1]),
-        n("GlobalAveragePool", ["c6"], ["pool"]),
+        n("Conv", ["c6", "w7"], ["c7"], name="same_lower", auto_pad="SAME_LOWER"),  # an even filter: the extra pad before
+        n("GlobalAveragePool", ["c7"], ["pool"]),
         n("Flatten", ["pool"], ["flat"]),
         n("Gemm", ["flat", "fc", "fc_bias"], ["logits"], name="classifier", transB=1),
     ]
     inits = [weight("w1", (16, 3, 3, 3)), weight("w2", (32, 16, 3, 3)), weight("w3", (32, 1, 3, 3)), weight("w4", (64, 32, 1, 1)),
-             weight("w5", (64, 64, 3, 3)), weight("w6", (64, 64, 2, 2)), weight("fc", (10, 64)), weight("fc_bias", (10,))]
+             weight("w5", (64, 64, 3, 3)), weight("w6", (64, 64, 2, 2)), weight("w7", (64, 64, 2, 2)),
+             weight("fc", (10, 64)), weight("fc_bias", (10,))]
     g = helper.make_graph(nodes, "cnn", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 32, 32])],
                           [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", 10])], inits)
     return helper.make_model(g, producer_name="xpubench-tests", opset_imports=[helper.make_opsetid("", 13)])
@@ -96,15 +98,17 @@ def audio():
     nodes = [
         n("Conv", ["x", "w1"], ["c1"], name="frontend", pads=[1, 1]),
         n("Conv", ["c1", "w2"], ["c2"], name="downsample", strides=[2], pads=[2, 2]),
-        n("Conv", ["c2", "w3"], ["c3"], name="dilated", dilations=[2], pads=[2, 2]),
+        n("Conv", ["c2", "w3"], ["c3a"], name="dilated", dilations=[2], pads=[2, 2]),
+        n("Conv", ["c3a", "w5"], ["c3"], name="same_upper", strides=[2], auto_pad="SAME_UPPER"),  # pads 0, 1: 25 wide
         n("Unsqueeze", ["c3", "axis"], ["c4"]),
         n("Unsqueeze", ["c4", "axis"], ["c5"]),
         n("Conv", ["c5", "w4"], ["y"], name="volume"),
     ]
     inits = [weight("w1", (64, 40, 3)), weight("w2", (64, 64, 5)), weight("w3", (32, 64, 3)), weight("w4", (8, 32, 1, 1, 3)),
+             weight("w5", (32, 32, 3)),
              numpy_helper.from_array(np.array([2], np.int64), "axis")]
     g = helper.make_graph(nodes, "audio", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 40, 100])],
-                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 1, 1, 48])], inits)
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 1, 1, 23])], inits)
     return helper.make_model(g, producer_name="xpubench-tests", opset_imports=[helper.make_opsetid("", 13)])
 
 

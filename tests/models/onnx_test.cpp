@@ -82,8 +82,9 @@ TEST(onnx, convolutions_their_padding_and_groups) {
   EXPECT_EQ(count_of(*m, "conv2d/n2c32h16w16k64r1s1u1p0d1nchw"), 1);
   EXPECT_EQ(count_of(*m, "conv2d/n2c64h16w16k64r3s3u1p1d1nchw"), 1);  // SAME_UPPER at stride 1: pad 1 each side
   EXPECT_EQ(count_of(*m, "conv2d/n2c64h16w16k64r2s2u1p0x0x1x1d1nchw"), 1);  // pads top, left, bottom, right
+  EXPECT_EQ(count_of(*m, "conv2d/n2c64h16w16k64r2s2u1p1x1x0x0d1nchw"), 1);  // SAME_LOWER: the odd pad before
   EXPECT_EQ(count_of(*m, "gemm/m2n10k64tb"), 1);                              // Gemm with transB
-  EXPECT_EQ(m->steps.size(), 7u);
+  EXPECT_EQ(m->steps.size(), 8u);
   const std::string notes = all_notes(*m);
   EXPECT_EQ(notes.find("'asymmetric'"), std::string::npos) << notes;
   EXPECT_NE(notes.find("grouped convolutions"), std::string::npos) << notes;
@@ -96,7 +97,8 @@ TEST(onnx, one_dimensional_convolutions_are_measured_with_height_one) {
   EXPECT_EQ(count_of(*m, "conv2d/n1c40h1w100k64r1s3u1p0x1x0x1d1nchw"), 1);
   EXPECT_EQ(count_of(*m, "conv2d/n1c64h1w100k64r1s5u1x2p0x2x0x2d1nchw"), 1);  // stride 2 along time: 50 outputs
   EXPECT_EQ(count_of(*m, "conv2d/n1c64h1w50k32r1s3u1p0x2x0x2d1x2nchw"), 1);   // dilation 2 along time
-  EXPECT_EQ(m->steps.size(), 3u);
+  EXPECT_EQ(count_of(*m, "conv2d/n1c32h1w50k32r1s3u1x2p0x0x0x1d1nchw"), 1);   // SAME_UPPER, stride 2: the odd pad after
+  EXPECT_EQ(m->steps.size(), 4u);
   const std::string notes = all_notes(*m);
   EXPECT_NE(notes.find("1-D convolutions are measured as 2-D ones of height 1"), std::string::npos) << notes;
   EXPECT_NE(notes.find("'volume': a 3-D convolution"), std::string::npos) << notes;
@@ -284,7 +286,7 @@ TEST(onnx, damaged_and_foreign_files_are_refused_with_the_reason) {
   EXPECT_NE(error_of(write("empty.onnx", "")).find("without a graph"), std::string::npos);
   EXPECT_NE(error_of(write("text.onnx", "this is not a model\n")).find(tmp.string()), std::string::npos);
   EXPECT_NE(error_of(tmp / "absent.onnx").find("cannot read"), std::string::npos);
-  EXPECT_NE(error_of(models_dir / "relu.onnx").find("no MatMul, Gemm or 2-D Conv"), std::string::npos);
+  EXPECT_NE(error_of(models_dir / "relu.onnx").find("no MatMul, Gemm, 1-D or 2-D Conv or LayerNormalization"), std::string::npos);
   const auto huge = model_from_onnx(models_dir / "block.onnx", {1, std::int64_t{1} << 31, {}});
   ASSERT_FALSE(huge);
   EXPECT_NE(huge.error().message.find("outside 1 to 2^30"), std::string::npos) << huge.error().message;

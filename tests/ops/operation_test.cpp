@@ -25,7 +25,7 @@ TEST(operations, each_is_found_by_its_name_and_kind) {
     EXPECT_TRUE(names.insert(op->name).second) << op->name << " twice";
   }
   EXPECT_EQ(operation_find("fft"), nullptr);
-  EXPECT_EQ(names.size(), 12u);
+  EXPECT_EQ(names.size(), 13u);
 }
 
 // Every id a run can hold is read back as the problem that wrote it (results/ reads ids this way).
@@ -50,9 +50,9 @@ TEST(operations, every_case_id_is_read_back_as_its_problem) {
 TEST(operations, precisions_are_the_union_of_the_descriptors) {
   const auto all = operation_precisions();
   EXPECT_EQ(all, std::vector<precision>(all_precisions.begin(), all_precisions.end()));  // peak has every one
-  EXPECT_EQ(operation_names(), "gemm, conv2d, reduction, bandwidth, peak, latency, softmax, rmsnorm, attention, qgemm, silu, layernorm");
+  EXPECT_EQ(operation_names(), "gemm, conv2d, reduction, bandwidth, peak, latency, softmax, rmsnorm, attention, qgemm, silu, layernorm, moe");
   EXPECT_EQ(operation_names(" ", "[[", "]]"),
-            "[[gemm]] [[conv2d]] [[reduction]] [[bandwidth]] [[peak]] [[latency]] [[softmax]] [[rmsnorm]] [[attention]] [[qgemm]] [[silu]] [[layernorm]]");
+            "[[gemm]] [[conv2d]] [[reduction]] [[bandwidth]] [[peak]] [[latency]] [[softmax]] [[rmsnorm]] [[attention]] [[qgemm]] [[silu]] [[layernorm]] [[moe]]");
 }
 
 TEST(operations, shared_rules_refuse_what_no_backend_runs) {

@@ -2,6 +2,9 @@
 // precisions a step may borrow and the failures it may not hide, the quantized rows, the memory bound.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "core/problem.hpp"
 #include "results/token_bounds.hpp"
 
@@ -134,6 +137,37 @@ TEST(token_bounds, decode_uses_streamed_rows_and_keeps_the_cached_figure_beside_
 
 namespace xpu {
 namespace {
+
+// Routed experts (moe steps): their own row in the quantized rows; GEMM passes in the dense ones,
+// one per expert read over its share of the rows; the used experts' weights in the memory bound.
+TEST(token_bounds, routed_experts_use_moe_rows_or_dense_gemm_passes) {
+  run r;
+  model_profile m;
+  m.tokens = 8;
+  m.weight_type = "q4_0";
+  m.weight_bytes = 1000;
+  m.decode = {{"moe/q4_0/m1n64k32e8u2", 3}};
+  m.prefill = {{"moe/q4_0/m8n64k32e8u2", 3}};  // 16 pairs over 8 experts: 8 passes of 2 rows
+  r.context.model = m;
+  r.measurements.push_back(row("cpu0", {moe_shape{1, 64, 32, 8, 2, quant_format::q4_0}, precision::int8}, 1e-4));
+  r.measurements.push_back(row("cpu0", {moe_shape{8, 64, 32, 8, 2, quant_format::q4_0}, precision::int8}, 6e-4));
+  r.measurements.push_back(row("cpu0", {qgemm_shape{1, 64, 32, quant_format::q4_0}, precision::int8}, 1e-3));  // makes the q4_0 row
+  r.measurements.push_back(row("cpu0", {gemm_shape{1, 64, 32, false, true}, precision::fp32}, 2e-4));
+  r.measurements.push_back(row("cpu0", {gemm_shape{2, 64, 32, false, true}, precision::fp32}, 3e-4));
+  const auto bounds = token_bounds(r);
+  const token_bound* quantized = find(bounds, "q4_0 x int8");
+  ASSERT_TRUE(quantized);
+  ASSERT_TRUE(quantized->decode.seconds && quantized->prefill.seconds) << fmt::format("{} | {}", fmt::join(quantized->decode.missing, "; "), fmt::join(quantized->prefill.missing, "; "));
+  EXPECT_DOUBLE_EQ(*quantized->decode.seconds, 3 * 1e-4);
+  EXPECT_DOUBLE_EQ(*quantized->prefill.seconds, 3 * 6e-4);
+  EXPECT_EQ(quantized->streamed_steps, 0);  // timed cache-resident
+  const token_bound* dense = find(bounds, "fp32");
+  ASSERT_TRUE(dense && dense->decode.seconds && dense->prefill.seconds);
+  EXPECT_DOUBLE_EQ(*dense->decode.seconds, 3 * 2 * 2e-4);    // 2 passes (the used experts) of one row
+  EXPECT_DOUBLE_EQ(*dense->prefill.seconds, 3 * 8 * 3e-4);  // 8 passes of 2 rows
+  EXPECT_EQ(dense->substituted, std::vector<std::string>{"routed experts (moe) as dense GEMM passes, one per expert read"});
+  EXPECT_DOUBLE_EQ(*dense->decode_bytes, 3.0 * 2 * 64 * 32 * 4);  // the used experts' fp32 weights
+}
 
 TEST(token_bounds, an_inference_sums_gemms_and_convolutions_without_a_memory_bound) {
   run r;

@@ -102,6 +102,19 @@ iterations = 16
                                            "latency/empty"}));
 }
 
+TEST(suite_parse, moe_sections_and_their_ids) {
+  const auto s = suite_parse("[[moe]]\nprecisions = [\"fp32\", \"int8\"]\nformats = [\"q4_0\"]\n"
+                             "shapes = [{ m = 1, n = 2048, k = 4096, experts = 64, used = 8 }]\n",
+                             "moe.toml");
+  ASSERT_TRUE(s) << s.error().message;
+  ASSERT_EQ(s->problems.size(), 2u);
+  EXPECT_EQ(s->problems[0].id(), "moe/fp32/q4_0/m1n2048k4096e64u8");
+  EXPECT_EQ(s->problems[1].id(), "moe/int8/q4_0/m1n2048k4096e64u8");
+  EXPECT_EQ(problem_from_id("moe/int8/q4_0/m1n2048k4096e64u8")->id(), "moe/int8/q4_0/m1n2048k4096e64u8");
+  EXPECT_FALSE(problem_from_id("moe/int8/q4_0/m1n2048k4096e64"));
+  EXPECT_EQ(quantized_weights("moe/int8/q8_0/m1n64k64e4u2"), quant_format::q8_0);
+}
+
 struct bad_case {
   const char* text;
   const char* expect;  // a piece of the message
@@ -130,6 +143,10 @@ TEST(suite_parse, bad_files_name_the_line_and_the_expectation) {
       {"[[reduction]]\nops = [\"mean\"]\nsizes = [10]\n", "unknown reduction op 'mean'"},
       {"[[bandwidth]]\nops = [\"teleport\"]\nbytes = [64]\n", "unknown bandwidth op 'teleport' (expected read, copy, triad, upload or download)"},
       {"[[conv2d]]\nshapes = [{ n = 1, c = 1, h = 2, w = 2, k = 1, r = 5, s = 5 }]\n", "does not fit the padded input"},
+      {"[[moe]]\nshapes = [{ m = 1, n = 8, k = 32, experts = 4, used = 5 }]\n", "used must be at most experts"},
+      {"[[moe]]\nshapes = [{ m = 1, n = 8, k = 30, experts = 4, used = 2 }]\n", "not a multiple of 32"},
+      {"[[moe]]\nshapes = [{ m = 1, n = 8, k = 32, experts = 4 }]\n", "lacks 'used'"},
+      {"[[moe]]\nshapes = [{ m = 1, n = 8, k = 32, experts = 5000, used = 2 }]\n", "at most 4096"},
       {"[[conv2d]]\nshapes = [{ n = 1, c = 1, h = 2, w = 8, k = 1, r = 1, s = 3, pad = [0, 1, 0] }]\n",
        "'pad' must be an integer >= 0 or an array of 4 such integers [top, left, bottom, right]"},
       {"[[conv2d]]\nshapes = [{ n = 1, c = 1, h = 2, w = 8, k = 1, r = 1, s = 3, stride = [1, 0] }]\n", "'stride' must be an integer >= 1"},

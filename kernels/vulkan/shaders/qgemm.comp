@@ -16,8 +16,16 @@ layout(std430, binding = 0) readonly buffer Xb {
 #endif
 };
 layout(std430, binding = 1) readonly buffer Wb { uint w_words[]; };
+#if defined(IDS)
+// moe (-DIDS, ops/moe/): M is the (token, choice) pairs, USED the choices per token; pair i is token
+// i / USED times expert ids[i], into output row i.
+layout(std430, binding = 2) readonly buffer Ib { int ids[]; };
+layout(std430, binding = 3) writeonly buffer Yb { float y[]; };
+layout(push_constant) uniform Push { uint M, N, K, USED; };
+#else
 layout(std430, binding = 2) writeonly buffer Yb { float y[]; };
 layout(push_constant) uniform Push { uint M, N, K, copy; };
+#endif
 
 #if defined(Q4)
 const uint WBLOCK = 18;
@@ -48,8 +56,16 @@ int x_value(uint a) { return int(x_byte(a) << 24) >> 24; }
 #endif
 
 void main() {
-  const uint j = gl_GlobalInvocationID.x, i = gl_GlobalInvocationID.y;
+  const uint j = gl_GlobalInvocationID.x;
+#if defined(IDS)
+  const uint pair = gl_GlobalInvocationID.y, i = pair / USED;
+  if (j >= N || pair >= M) return;
+  const uint copy = uint(ids[pair]), out_row = pair;
+#else
+  const uint i = gl_GlobalInvocationID.y;
   if (j >= N || i >= M) return;
+  const uint out_row = copy * M + i;
+#endif
   const uint blocks = K / 32;
   float acc = 0.0;
   for (uint b = 0; b < blocks; ++b) {
@@ -67,5 +83,5 @@ void main() {
     acc = fma(dw, s, acc);
 #endif
   }
-  y[(copy * M + i) * N + j] = acc;
+  y[out_row * N + j] = acc;
 }
