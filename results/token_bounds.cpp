@@ -97,14 +97,26 @@ struct variant {
     if (!g) return step.run;
     return problem{qgemm_shape{g->m, g->n, g->k, *format}, precision::fp32}.shape_id();
   }
-  // A step of routed experts (moe) in a dense row: GEMM passes, one per expert read, over its share
-  // of the (token, choice) pairs: that GEMM's shape id and the pass count; nullopt for other steps.
-  std::optional<std::pair<std::string, double>> dense_passes(const model_step& step) const {
-    const auto routed = weights.empty() ? problem_from_shape_id(step.run, precision::fp32) : std::nullopt;
+  // A step of routed experts (moe) as dense GEMM passes, one per expert read, over its share of the
+  // (token, choice) pairs: that GEMM's shape id and the pass count; nullopt for other steps.
+  static std::optional<std::pair<std::string, double>> moe_as_gemm(const model_step& step) {
+    const auto routed = step.run.starts_with("moe/") ? problem_from_shape_id(step.run, precision::fp32) : std::nullopt;
     if (!routed || routed->kind() != kernel_kind::moe) return std::nullopt;
     const auto& e = std::get<moe_shape>(routed->dims);
     const std::int64_t pairs = e.m * e.used, reads = std::min(e.experts, pairs);
     return std::pair{problem{gemm_shape{(pairs + reads - 1) / reads, e.n, e.k, false, true}, precision::fp32}.shape_id(), static_cast<double>(reads)};
+  }
+  // Whether the row runs a moe step as it is: a quantized row of the experts' own blocks.
+  bool routed_as_is(const model_step& step) const {
+    const auto p = weights.empty() ? std::nullopt : problem_from_shape_id(step.run, precision::fp32);
+    const auto* e = p ? std::get_if<moe_shape>(&p->dims) : nullptr;
+    return e && quant_format_parse(weights) == e->weights;
+  }
+  // The row's own form of a step and how many launches of it the step is: run_of's, or a moe step's
+  // GEMM passes where the row does not run it as it is (a dense row, or other blocks).
+  std::pair<std::string, double> own_of(const model_step& step) const {
+    if (const auto passes = moe_as_gemm(step); passes && !routed_as_is(step)) return *passes;
+    return {run_of(step), 1.0};
   }
 };
 
@@ -119,15 +131,14 @@ void sum_phase(const std::vector<model_step>& steps, const row_index& rows, cons
     // (nor bf16 ones on some devices), in fp16, else fp32 (as llama.cpp keeps them); a matrix of a quantized row that is not
     // stored in the row's blocks (llama.cpp files keep output.weight in Q6_K), as a dense GEMM with
     // the row's activations.
-    std::string own = v.run_of(step);
-    double passes = 1;  // launches of the row `own` the step is
-    if (streamed && !v.weights.empty() && step.run.starts_with("moe/")) ++b.matrix_steps;  // a quantized row's experts: timed cache-resident
-    if (const auto dense = v.dense_passes(step)) {
-      std::tie(own, passes) = *dense;
+    const auto as_gemm = variant::moe_as_gemm(step);
+    const auto [own, passes] = v.own_of(step);
+    if (streamed && !v.weights.empty() && as_gemm) ++b.matrix_steps;  // a quantized row's experts: never streamed
+    if (as_gemm && !v.routed_as_is(step)) {
       const std::string note = "routed experts (moe) as dense GEMM passes, one per expert read";
       if (std::ranges::find(b.substituted, note) == b.substituted.end()) b.substituted.push_back(note);
     }
-    if (streamed && own != step.run && passes == 1) {  // a matrix of a quantized row
+    if (streamed && own != step.run && !as_gemm) {  // a matrix of a quantized row
       ++b.matrix_steps;
       if (const auto it = rows.streamed.find({v.device, own, v.precision}); it != rows.streamed.end()) {
         const auto& [m, q] = it->second;
@@ -148,15 +159,18 @@ void sum_phase(const std::vector<model_step>& steps, const row_index& rows, cons
         b.not_streamed = fmt::format("{} {}{}", it->second->problem, to_string(it->second->state),
                                      it->second->reason.empty() ? "" : ": " + it->second->reason);
     }
-    std::vector<std::pair<std::string, std::string>> order{{own, v.precision}};
+    // (shape, precision, launches): the row's own form first, then what may stand in for it.
+    std::vector<std::tuple<std::string, std::string, double>> order{{own, v.precision, passes}};
     const bool row_kernel = operation_role(step.run.substr(0, step.run.find('/'))) == model_role::float_layer;
-    if (row_kernel) order.insert(order.end(), {{step.run, "fp16"}, {step.run, "fp32"}});
-    else if (!v.weights.empty()) order.emplace_back(step.run, v.precision);
+    if (row_kernel) order.insert(order.end(), {{step.run, "fp16", 1.0}, {step.run, "fp32", 1.0}});
+    else if (as_gemm && v.routed_as_is(step)) order.emplace_back(as_gemm->first, v.precision, as_gemm->second);  // no moe row run here
+    else if (!v.weights.empty() && !as_gemm) order.emplace_back(step.run, v.precision, 1.0);
     const measurement* used = nullptr;
     bool substituted = false;
+    double launches = 1;
     for (std::size_t i = 0; i < order.size() && !used; ++i) {
-      const auto key = std::tuple{v.device, order[i].first, order[i].second};
-      if (const auto it = rows.best.find(key); it != rows.best.end()) used = it->second, substituted = i > 0;
+      const auto key = std::tuple{v.device, std::get<0>(order[i]), std::get<1>(order[i])};
+      if (const auto it = rows.best.find(key); it != rows.best.end()) used = it->second, substituted = i > 0, launches = std::get<2>(order[i]);
       else if (rows.went_wrong(key)) break;
     }
     if (!used) {
@@ -164,11 +178,12 @@ void sum_phase(const std::vector<model_step>& steps, const row_index& rows, cons
       continue;
     }
     if (substituted) {
-      const std::string note = operation_role(used->kernel) == model_role::matrix ? fmt::format("matrices without a {} qgemm row as dense {} GEMMs", v.weights, used->precision)
-                                                      : fmt::format("{} in {}", used->kernel, used->precision);
+      const std::string note = as_gemm ? fmt::format("routed experts without a {} moe row as dense {} GEMM passes", v.weights, used->precision)
+                               : operation_role(used->kernel) == model_role::matrix ? fmt::format("matrices without a {} qgemm row as dense {} GEMMs", v.weights, used->precision)
+                                                                                     : fmt::format("{} in {}", used->kernel, used->precision);
       if (std::ranges::find(b.substituted, note) == b.substituted.end()) b.substituted.push_back(note);
     }
-    total += used->time_s->median * passes * static_cast<double>(step.count);
+    total += used->time_s->median * launches * static_cast<double>(step.count);
     if (used->verification.checked) b.worst_rel_l2 = std::max(b.worst_rel_l2, used->verification.rel_l2_error);
   }
   if (steps.empty() || !out.missing.empty() || !(total > 0)) return;
@@ -207,7 +222,7 @@ std::vector<token_bound> token_bounds(const run& r) {
   std::vector<variant> variants;  // in the run's order: dense GEMM precisions, then the quantized weights
   for (const measurement& m : r.measurements) {
     variant v{m.device, m.precision, ""};
-    if (const model_role role = operation_role(m.kernel); role == model_role::block_matrix) {
+    if (const model_role role = operation_role(m.kernel); role == model_role::block_matrix || m.kernel == "moe") {  // a row per block format
       const auto weights = quantized_weights(m.problem);
       if (!weights) continue;
       v.weights = std::string(to_string(*weights));
@@ -233,8 +248,7 @@ std::vector<token_bound> token_bounds(const run& r) {
     const auto measured = [&](const std::vector<model_step>& steps) {
       return std::ranges::any_of(steps, [&](const model_step& s) {
         const std::string_view kind = std::string_view(s.run).substr(0, s.run.find('/'));
-        const auto dense = v.dense_passes(s);
-        const std::string own = dense ? dense->first : v.run_of(s);
+        const std::string own = v.own_of(s).first;
         return (operation_role(kind) == model_role::matrix || kind == "moe") &&
                (rows.best.contains({v.device, own, v.precision}) || rows.streamed.contains({v.device, own, v.precision}));
       });

@@ -333,7 +333,7 @@ class qgemm_kernel final : public timed {
         m_used(static_cast<std::size_t>(used)),
         m_y(element_type::f32, static_cast<std::size_t>((ids ? used : s.copies) * s.m * s.n)), m_path(dot_path_for(isa, s.weights, m_int8)) {
     const auto blocks = static_cast<std::size_t>(s.k / quant_block_weights), n = static_cast<std::size_t>(s.n), m = static_cast<std::size_t>(s.m);
-    if (m_path.prepare) m_prepared.resize(m * blocks * m_path.prepared_per_block);
+    if (m_path.prepare) m_prepared.resize((ids ? m * m_used : m) * blocks * m_path.prepared_per_block);  // a pass's rows at most
     if (m_path.group) {  // the weights repacked once, as a model's loader would (not timed), on huge pages; each copy's full groups
       const std::size_t gbytes = group_rows * blocks * quant::block_bytes(s.weights), full = n / group_rows;
       const std::size_t copies = static_cast<std::size_t>(s.copies), copy_bytes = n * blocks * quant::block_bytes(s.weights);
@@ -346,7 +346,7 @@ class qgemm_kernel final : public timed {
       }
     }
     m_x_rows.resize(ids ? m * m_used : m), m_y_rows.resize(m_x_rows.size());
-    if (!ids) std::iota(m_x_rows.begin(), m_x_rows.end(), std::uint32_t{0});
+    if (!ids) std::iota(m_x_rows.begin(), m_x_rows.end(), std::size_t{0});
   }
   std::string_view implementation() const override { return "xpubench"; }
   std::string notes() const override {
@@ -368,19 +368,22 @@ class qgemm_kernel final : public timed {
     const std::size_t m = static_cast<std::size_t>(m_s.m), copies = static_cast<std::size_t>(m_s.copies);
     if (!m_ids) {
       for (std::size_t c = 0; c < copies; ++c) {
-        for (std::size_t i = 0; i < m; ++i) m_y_rows[i] = static_cast<std::uint32_t>(c * m + i);
+        for (std::size_t i = 0; i < m; ++i) m_y_rows[i] = c * m + i;
         pass(c, m_x_rows.data(), m_y_rows.data(), m);
       }
       return {};
     }
     const auto ids = m_ids->as<std::int32_t>();
     std::vector<std::size_t> start(copies + 1, 0);
-    for (std::int32_t e : ids) ++start[static_cast<std::size_t>(e) + 1];
+    for (std::int32_t e : ids) {
+      if (e < 0 || static_cast<std::size_t>(e) >= copies) return fail(status::failed, "expert id {} outside 0..{}", e, copies - 1);
+      ++start[static_cast<std::size_t>(e) + 1];
+    }
     std::partial_sum(start.begin(), start.end(), start.begin());
     std::vector<std::size_t> next(start.begin(), start.end() - 1);
     for (std::size_t pair = 0; pair < ids.size(); ++pair) {
       const std::size_t at = next[static_cast<std::size_t>(ids[pair])]++;
-      m_x_rows[at] = static_cast<std::uint32_t>(pair / m_used), m_y_rows[at] = static_cast<std::uint32_t>(pair);
+      m_x_rows[at] = pair / m_used, m_y_rows[at] = pair;
     }
     for (std::size_t e = 0; e < copies; ++e)
       if (start[e + 1] > start[e]) pass(e, m_x_rows.data() + start[e], m_y_rows.data() + start[e], start[e + 1] - start[e]);
@@ -389,7 +392,7 @@ class qgemm_kernel final : public timed {
 
  private:
   // Weights `c` times the `rows` X rows x_rows[], into Y rows y_rows[].
-  void pass(std::size_t c, const std::uint32_t* x_rows, const std::uint32_t* y_rows, std::size_t rows) {
+  void pass(std::size_t c, const std::size_t* x_rows, const std::size_t* y_rows, std::size_t rows) {
     const auto n = static_cast<std::size_t>(m_s.n), k = static_cast<std::size_t>(m_s.k), blocks = k / bw;
     const std::size_t wrow = blocks * quant::block_bytes(m_s.weights);
     const std::size_t xrow = m_int8 ? blocks * quant::block_bytes(quant_format::q8_0) : k * sizeof(float);
@@ -436,7 +439,7 @@ class qgemm_kernel final : public timed {
   dot_path m_path;
   std::vector<std::uint8_t> m_prepared;
   huge_buffer<std::uint8_t> m_packed;  // the repacked weights (groups of 16 rows)
-  std::vector<std::uint32_t> m_x_rows, m_y_rows;  // a pass's rows: qgemm's 0..m-1; moe's grouped by expert each launch
+  std::vector<std::size_t> m_x_rows, m_y_rows;  // a pass's rows: qgemm's 0..m-1; moe's grouped by expert each launch
 };
 
 }  // namespace

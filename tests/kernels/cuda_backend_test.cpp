@@ -38,7 +38,7 @@ TEST_F(cuda_backend, every_supported_problem_prepares_and_the_plain_kernels_veri
   std::vector<problem> problems;  // every operation's cases (ops/<name>/), in every precision
   for (precision p : all_precisions)
     for (const problem& c : test::operation_cases(p)) problems.push_back(c);
-  int verified = 0, tensor_core_rows = 0, refused = 0;
+  int verified = 0, tensor_core_rows = 0, refused = 0, moe_verified = 0;
   for (const problem& p : problems) {
     SCOPED_TRACE(p.id());
     const support s = (*dev)->supports(p);
@@ -72,8 +72,10 @@ TEST_F(cuda_backend, every_supported_problem_prepares_and_the_plain_kernels_veri
       const verification v = w.verify(p, b, 21);
       EXPECT_TRUE(v.passed) << v.message;
       verified += v.checked;
+      moe_verified += v.checked && p.kind() == kernel_kind::moe;
     }
   }
+  EXPECT_EQ(moe_verified, 5);  // moe's fp32 cases: each pair's expert read from the ids (the fake runs fp32)
   EXPECT_GE(verified, 28);  // fp32 GEMMs (4 layouts), fp32/int8 reductions, the CUDA-core peaks, the streams, copies both ways, fp32 softmax, RMSNorm, attention, conv2d, moe's 5 cases
   EXPECT_GE(tensor_core_rows, 12);  // fp16, bf16 and int8 GEMMs (4 layouts each) reached the launch (and fp16 rows, reductions)
   EXPECT_GE(refused, 8);            // fp8, and fp64/int32 beyond the peaks

@@ -151,7 +151,6 @@ TEST(token_bounds, routed_experts_use_moe_rows_or_dense_gemm_passes) {
   r.context.model = m;
   r.measurements.push_back(row("cpu0", {moe_shape{1, 64, 32, 8, 2, quant_format::q4_0}, precision::int8}, 1e-4));
   r.measurements.push_back(row("cpu0", {moe_shape{8, 64, 32, 8, 2, quant_format::q4_0}, precision::int8}, 6e-4));
-  r.measurements.push_back(row("cpu0", {qgemm_shape{1, 64, 32, quant_format::q4_0}, precision::int8}, 1e-3));  // makes the q4_0 row
   r.measurements.push_back(row("cpu0", {gemm_shape{1, 64, 32, false, true}, precision::fp32}, 2e-4));
   r.measurements.push_back(row("cpu0", {gemm_shape{2, 64, 32, false, true}, precision::fp32}, 3e-4));
   const auto bounds = token_bounds(r);
@@ -167,6 +166,23 @@ TEST(token_bounds, routed_experts_use_moe_rows_or_dense_gemm_passes) {
   EXPECT_DOUBLE_EQ(*dense->prefill.seconds, 3 * 8 * 3e-4);  // 8 passes of 2 rows
   EXPECT_EQ(dense->substituted, std::vector<std::string>{"routed experts (moe) as dense GEMM passes, one per expert read"});
   EXPECT_DOUBLE_EQ(*dense->decode_bytes, 3.0 * 2 * 64 * 32 * 4);  // the used experts' fp32 weights
+
+  // A device that does not run the moe rows: the quantized row's experts as dense GEMM passes in its
+  // activations, said so; one that ran them and failed: missing.
+  run skipped = r;
+  skipped.measurements = {row("cpu0", {moe_shape{1, 64, 32, 8, 2, quant_format::q4_0}, precision::int8}, 0, status::unsupported),
+                          row("cpu0", {moe_shape{8, 64, 32, 8, 2, quant_format::q4_0}, precision::int8}, 6e-4),
+                          row("cpu0", {gemm_shape{1, 64, 32, false, true}, precision::int8}, 1e-4)};
+  const auto fallback = token_bounds(skipped);
+  const token_bound* q = find(fallback, "q4_0 x int8");
+  ASSERT_TRUE(q && q->decode.seconds);
+  EXPECT_DOUBLE_EQ(*q->decode.seconds, 3 * 2 * 1e-4);
+  EXPECT_EQ(q->substituted, std::vector<std::string>{"routed experts without a q4_0 moe row as dense int8 GEMM passes"});
+  skipped.measurements[0] = row("cpu0", {moe_shape{1, 64, 32, 8, 2, quant_format::q4_0}, precision::int8}, 0, status::invalid);
+  const auto after_failure = token_bounds(skipped);
+  const token_bound* failed = find(after_failure, "q4_0 x int8");
+  ASSERT_TRUE(failed);
+  EXPECT_FALSE(failed->decode.seconds);
 }
 
 TEST(token_bounds, an_inference_sums_gemms_and_convolutions_without_a_memory_bound) {
