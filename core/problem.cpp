@@ -102,7 +102,7 @@ std::optional<std::int64_t> largest_tensor_elements(const problem& p) {
       return max_of({checked_product({a.batch, a.heads, a.seq_q, a.head_dim}), checked_product({a.batch, a.kv_heads, a.seq_kv, a.head_dim})});
     }
     std::optional<std::int64_t> operator()(const moe_shape& e) const {
-      return max_of({checked_mul(e.m, e.k), checked_product({e.experts, e.n, e.k}), checked_product({e.m, e.used, e.n})});
+      return max_of({checked_mul(e.m, e.k), checked_product({e.copies, e.experts, e.n, e.k}), checked_product({e.copies, e.m, e.used, e.n})});
     }
     std::optional<std::int64_t> operator()(const qgemm_shape& q) const {
       return max_of({checked_mul(q.m, q.k), checked_product({q.copies, q.n, q.k}), checked_product({q.copies, q.m, q.n})});
@@ -153,7 +153,8 @@ std::string problem::id() const {
       return fmt::format("attention/{}/b{}h{}kv{}q{}s{}d{}{}", p, a.batch, a.heads, a.kv_heads, a.seq_q, a.seq_kv, a.head_dim, a.causal ? "c" : "");
     }
     std::string operator()(const moe_shape& e) const {
-      return fmt::format("moe/{}/{}/m{}n{}k{}e{}u{}", p, to_string(e.weights), e.m, e.n, e.k, e.experts, e.used);
+      return fmt::format("moe/{}/{}/m{}n{}k{}e{}u{}{}", p, to_string(e.weights), e.m, e.n, e.k, e.experts, e.used,
+                         e.copies != 1 ? fmt::format("x{}", e.copies) : "");
     }
     std::string operator()(const qgemm_shape& q) const {
       return fmt::format("qgemm/{}/{}/m{}n{}k{}{}", p, to_string(q.weights), q.m, q.n, q.k, q.copies != 1 ? fmt::format("x{}", q.copies) : "");
@@ -285,8 +286,10 @@ std::optional<shape> shape_of(kernel_kind kind, std::span<const std::string_view
       const auto weights = parts.size() == 2 ? quant_format_parse(parts[0]) : std::nullopt;
       std::string_view s = parts.size() == 2 ? parts[1] : "";
       if (!weights || !take_number(s, "m", e.m) || !take_number(s, "n", e.n) || !take_number(s, "k", e.k) || !take_number(s, "e", e.experts) ||
-          !take_number(s, "u", e.used) || !s.empty())
+          !take_number(s, "u", e.used))
         return std::nullopt;
+      if (!s.empty() && (!take_number(s, "x", e.copies) || e.copies < 2)) return std::nullopt;  // one copy is written without x
+      if (!s.empty()) return std::nullopt;
       e.weights = *weights;
       return e;
     }

@@ -138,10 +138,14 @@ struct qgemm_shape {
 // (ids, m x used, distinct per token): Y[t, s] = X[t] . W[ids[t, s]]^T, one n-vector per token and
 // choice (m x used x n). Decoding (m = 1) reads `used` experts' weights; a prompt reads them all.
 // The router's own product (m x experts x k) and the top-k choice are not part of it.
+// copies > 1: as qgemm's, one launch is the product over `copies` layers' experts (W holds copies x
+// experts matrices, Y one m x used x n output each; the same choices in every layer), so that the
+// chosen experts' weights come from memory: a decoded token's MoE layers.
 struct moe_shape {
   static constexpr kernel_kind kind = kernel_kind::moe;
   std::int64_t m = 0, n = 0, k = 0, experts = 0, used = 0;
   quant_format weights = quant_format::q4_0;
+  std::int64_t copies = 1;
 };
 
 using shape = std::variant<gemm_shape, conv_shape, reduction_shape, peak_shape, bandwidth_shape, latency_shape, softmax_shape, rmsnorm_shape,

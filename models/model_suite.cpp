@@ -275,6 +275,7 @@ std::string model_suite_toml(const model_structure& m, std::int64_t tokens) {
     const auto f = quant_format_parse(mm.type);
     return mm.experts > 0 && f && mm.k % quant_block_weights == 0 ? f : std::nullopt;
   };
+  const double working_set = m.weight_bytes > 0 ? std::min(m.weight_bytes, streamed_working_set_max) : streamed_working_set_max;
   entries gemms, routed;
   for (const auto& mm : m.matrices) {
     entry(gemms, {gemm_shape{1, mm.n, mm.k, false, true}},
@@ -284,6 +285,15 @@ std::string model_suite_toml(const model_structure& m, std::int64_t tokens) {
     if (const auto f = routed_format(mm)) {
       const problem decode{moe_shape{1, mm.n, mm.k, mm.experts, mm.experts_used, *f}}, prefill{moe_shape{tokens, mm.n, mm.k, mm.experts, mm.experts_used, *f}};
       entry(routed, decode, fmt::format("{} x {}, decode", toml_comment(mm.role), mm.count));
+      // Decode streamed, as qgemm's: copies (layers) of the experts whose used ones together read the
+      // model's decode working set, every copy's experts together within 1 GiB and 2^31 - 1 weights.
+      const double expert_bytes = quant_matrix_bytes(mm.n, mm.k, *f), layer_elements = static_cast<double>(mm.experts * mm.n) * static_cast<double>(mm.k);
+      const auto copies = static_cast<std::int64_t>(std::min({std::floor(working_set / (static_cast<double>(mm.experts_used) * expert_bytes)),
+                                                               std::floor(streamed_working_set_max / (static_cast<double>(mm.experts) * expert_bytes)),
+                                                               std::floor(2147483647.0 / layer_elements), static_cast<double>(streamed_copies_max)}));
+      if (copies > 1)
+        entry(routed, {moe_shape{1, mm.n, mm.k, mm.experts, mm.experts_used, *f, copies}},
+              "decode, streamed: " + format_bytes(static_cast<std::uint64_t>(static_cast<double>(copies * mm.experts_used) * expert_bytes)) + " read");
       entry(routed, prefill, "prefill");
       step(decode_steps, decode, mm.count);
       step(prefill_steps, prefill, mm.count);
@@ -300,7 +310,6 @@ std::string model_suite_toml(const model_structure& m, std::int64_t tokens) {
   // format). Decode also streamed: copies of the matrix that together are the model's decode working
   // set (capped), so that the weights come from memory as they do for an engine, which reads every
   // matrix once per token, instead of from the cache the last repetition warmed.
-  const double working_set = m.weight_bytes > 0 ? std::min(m.weight_bytes, streamed_working_set_max) : streamed_working_set_max;
   for (quant_format f : {quant_format::q8_0, quant_format::q4_0}) {
     entries q;
     for (const auto& mm : m.matrices)
@@ -322,7 +331,7 @@ std::string model_suite_toml(const model_structure& m, std::int64_t tokens) {
   }
   if (!routed.empty())
     s += "# The experts in their blocks, routed: each token's used experts of the layer's (a seeded, balanced choice); decode\n"
-         "# reads the used experts' weights (cache-resident between repetitions: not streamed), prefill every expert.\n" +
+         "# reads the used experts' weights (also streamed: copies of the experts, as a token's MoE layers), prefill every expert.\n" +
          operation_section(operation_for(kernel_kind::moe), blocks, routed) + "\n";
   const attention_shape prefill_attention{1, m.heads, m.kv_heads, tokens, tokens, m.head_dim, true};
   const attention_shape decode_attention{1, m.heads, m.kv_heads, 1, tokens, m.head_dim, true};

@@ -26,11 +26,26 @@ std::optional<gemm_shape> gemm_of(std::string_view run) {
   return g ? std::optional(*g) : std::nullopt;
 }
 
-// A streamed qgemm row (copies > 1): its problem and how many products one launch is.
-std::optional<qgemm_shape> streamed_of(const measurement& m) {
-  const auto p = problem_from_id(m.problem);
-  const auto* q = p ? std::get_if<qgemm_shape>(&p->dims) : nullptr;
-  return q && q->copies > 1 ? std::optional(*q) : std::nullopt;
+// A streamed qgemm or moe row (copies > 1): the one-copy shape id it stands for, how many products
+// one launch is, and the weight bytes one launch reads (moe: the used experts of each copy).
+struct streamed_row {
+  std::string one_copy;
+  std::int64_t copies = 1;
+  double working_set = 0;
+};
+std::optional<streamed_row> streamed_of(const measurement& m) {
+  auto p = problem_from_id(m.problem);
+  if (auto* q = p ? std::get_if<qgemm_shape>(&p->dims) : nullptr; q && q->copies > 1) {
+    const streamed_row r{"", q->copies, static_cast<double>(q->copies) * quant_matrix_bytes(q->n, q->k, q->weights)};
+    q->copies = 1;
+    return streamed_row{p->shape_id(), r.copies, r.working_set};
+  }
+  if (auto* e = p ? std::get_if<moe_shape>(&p->dims) : nullptr; e && e->copies > 1) {
+    const streamed_row r{"", e->copies, static_cast<double>(e->copies * e->used) * quant_matrix_bytes(e->n, e->k, e->weights)};
+    e->copies = 1;
+    return streamed_row{p->shape_id(), r.copies, r.working_set};
+  }
+  return std::nullopt;
 }
 
 struct row_index {
@@ -39,7 +54,7 @@ struct row_index {
   std::map<row_key, const measurement*> best;
   std::map<row_key, const measurement*> other;
   // (device, the one-copy shape, precision) -> the verified streamed row with the largest working set
-  std::map<row_key, std::pair<const measurement*, qgemm_shape>> streamed;
+  std::map<row_key, std::pair<const measurement*, streamed_row>> streamed;
   // ... and the first streamed row that ran and went wrong (failed, invalid, crashed): never replaced by the cached row
   std::map<row_key, const measurement*> streamed_wrong;
   // ... and the first one the device did not run (unsupported, skipped): the cached row stands in, said why
@@ -50,9 +65,7 @@ struct row_index {
       const auto k = row_key{m.device, shape_of(m), m.precision};
       const bool good = m.state == status::ok && m.time_s && (!m.verification.checked || m.verification.passed);
       if (const auto q = streamed_of(m)) {
-        qgemm_shape one = *q;
-        one.copies = 1;
-        const row_key of{m.device, problem{one, precision::fp32}.shape_id(), m.precision};
+        const row_key of{m.device, q->one_copy, m.precision};
         if (!good) {
           if (m.state != status::unsupported && m.state != status::skipped) streamed_wrong.try_emplace(of, &m);
           else streamed_not_run.try_emplace(of, &m);
@@ -133,20 +146,19 @@ void sum_phase(const std::vector<model_step>& steps, const row_index& rows, cons
     // the row's activations.
     const auto as_gemm = variant::moe_as_gemm(step);
     const auto [own, passes] = v.own_of(step);
-    if (streamed && !v.weights.empty() && as_gemm) ++b.matrix_steps;  // a quantized row's experts: never streamed
+    if (streamed && !v.weights.empty() && as_gemm && !v.routed_as_is(step)) ++b.matrix_steps;  // experts of other blocks: GEMM passes, not streamed
     if (as_gemm && !v.routed_as_is(step)) {
       const std::string note = "routed experts (moe) as dense GEMM passes, one per expert read";
       if (std::ranges::find(b.substituted, note) == b.substituted.end()) b.substituted.push_back(note);
     }
-    if (streamed && own != step.run && !as_gemm) {  // a matrix of a quantized row
+    if (streamed && ((own != step.run && !as_gemm) || (as_gemm && v.routed_as_is(step)))) {  // a matrix (or the experts) of a quantized row
       ++b.matrix_steps;
       if (const auto it = rows.streamed.find({v.device, own, v.precision}); it != rows.streamed.end()) {
         const auto& [m, q] = it->second;
         ++b.streamed_steps;
         total += m->time_s->median / static_cast<double>(q.copies) * static_cast<double>(step.count);
         if (m->verification.checked) b.worst_rel_l2 = std::max(b.worst_rel_l2, m->verification.rel_l2_error);
-        const double set = static_cast<double>(q.copies) * quant_matrix_bytes(q.n, q.k, q.weights);
-        b.decode_working_set = std::max(b.decode_working_set.value_or(0), set);
+        b.decode_working_set = std::max(b.decode_working_set.value_or(0), q.working_set);
         continue;
       }
       if (const auto it = rows.streamed_wrong.find({v.device, own, v.precision}); it != rows.streamed_wrong.end()) {
@@ -280,7 +292,7 @@ std::string decode_made_of(const token_bound& b) {
     return fmt::format("streamed matrices (each timed over copies of itself, up to {} in all, as a token reads the whole model)",
                        format_bytes(static_cast<std::uint64_t>(b.decode_working_set.value_or(0))));
   if (b.streamed_steps == 0)
-    return b.not_streamed.empty() ? "cache-resident rows (the suite has no streamed qgemm rows)"
+    return b.not_streamed.empty() ? "cache-resident rows (the suite has no streamed qgemm or moe rows)"
                                   : fmt::format("cache-resident rows (not streamed: {})", b.not_streamed);
   return fmt::format("streamed matrices for {} of {} matrix steps, the rest cache-resident{}", b.streamed_steps, b.matrix_steps,
                      b.not_streamed.empty() ? "" : fmt::format(" (not streamed: {})", b.not_streamed));

@@ -326,12 +326,13 @@ dot_path dot_path_for(const cpu_isa& isa, quant_format f, bool int8) {
 // its listed output row.
 class qgemm_kernel final : public timed {
  public:
-  // moe: s.copies is the expert count, ids the tokens' choices (m x used); qgemm: ids null.
+  // moe: s.copies is layers x experts matrices, ids the tokens' choices (m x used), the same in every
+  // layer; qgemm: ids null.
   qgemm_kernel(const qgemm_shape& s, precision activations, const host_buffers& in, const cpu_isa& isa, int threads, const host_buffer* ids = nullptr,
-               std::int64_t used = 1)
+               std::int64_t used = 1, std::int64_t layers = 1)
       : m_s(s), m_int8(activations == precision::int8), m_threads(threads), m_x(in.inputs[0]), m_w(in.inputs[1]), m_ids(ids),
-        m_used(static_cast<std::size_t>(used)),
-        m_y(element_type::f32, static_cast<std::size_t>((ids ? used : s.copies) * s.m * s.n)), m_path(dot_path_for(isa, s.weights, m_int8)) {
+        m_used(static_cast<std::size_t>(used)), m_layers(static_cast<std::size_t>(layers)),
+        m_y(element_type::f32, static_cast<std::size_t>((ids ? layers * used : s.copies) * s.m * s.n)), m_path(dot_path_for(isa, s.weights, m_int8)) {
     const auto blocks = static_cast<std::size_t>(s.k / quant_block_weights), n = static_cast<std::size_t>(s.n), m = static_cast<std::size_t>(s.m);
     if (m_path.prepare) m_prepared.resize((ids ? m * m_used : m) * blocks * m_path.prepared_per_block);  // a pass's rows at most
     if (m_path.group) {  // the weights repacked once, as a model's loader would (not timed), on huge pages; each copy's full groups
@@ -346,7 +347,7 @@ class qgemm_kernel final : public timed {
       }
     }
     m_x_rows.resize(ids ? m * m_used : m), m_y_rows.resize(m_x_rows.size());
-    if (!ids) std::iota(m_x_rows.begin(), m_x_rows.end(), std::size_t{0});
+    if (!ids) std::iota(m_x_rows.begin(), m_x_rows.end(), std::size_t{0}), std::iota(m_y_rows.begin(), m_y_rows.end(), std::size_t{0});
   }
   std::string_view implementation() const override { return "xpubench"; }
   std::string notes() const override {
@@ -367,16 +368,14 @@ class qgemm_kernel final : public timed {
   result<void> run_once() override {
     const std::size_t m = static_cast<std::size_t>(m_s.m), copies = static_cast<std::size_t>(m_s.copies);
     if (!m_ids) {
-      for (std::size_t c = 0; c < copies; ++c) {
-        for (std::size_t i = 0; i < m; ++i) m_y_rows[i] = c * m + i;
-        pass(c, m_x_rows.data(), m_y_rows.data(), m);
-      }
+      for (std::size_t c = 0; c < copies; ++c) pass(c, m_x_rows.data(), m_y_rows.data(), m, c * m);
       return {};
     }
     const auto ids = m_ids->as<std::int32_t>();
-    std::vector<std::size_t> start(copies + 1, 0);
+    const std::size_t experts = copies / m_layers;
+    std::vector<std::size_t> start(experts + 1, 0);
     for (std::int32_t e : ids) {
-      if (e < 0 || static_cast<std::size_t>(e) >= copies) return fail(status::failed, "expert id {} outside 0..{}", e, copies - 1);
+      if (e < 0 || static_cast<std::size_t>(e) >= experts) return fail(status::failed, "expert id {} outside 0..{}", e, experts - 1);
       ++start[static_cast<std::size_t>(e) + 1];
     }
     std::partial_sum(start.begin(), start.end(), start.begin());
@@ -385,21 +384,23 @@ class qgemm_kernel final : public timed {
       const std::size_t at = next[static_cast<std::size_t>(ids[pair])]++;
       m_x_rows[at] = pair / m_used, m_y_rows[at] = pair;
     }
-    for (std::size_t e = 0; e < copies; ++e)
-      if (start[e + 1] > start[e]) pass(e, m_x_rows.data() + start[e], m_y_rows.data() + start[e], start[e + 1] - start[e]);
+    for (std::size_t layer = 0; layer < m_layers; ++layer)  // each layer's experts into its own output
+      for (std::size_t e = 0; e < experts; ++e)
+        if (start[e + 1] > start[e])
+          pass(layer * experts + e, m_x_rows.data() + start[e], m_y_rows.data() + start[e], start[e + 1] - start[e], layer * ids.size());
     return {};
   }
 
  private:
-  // Weights `c` times the `rows` X rows x_rows[], into Y rows y_rows[].
-  void pass(std::size_t c, const std::size_t* x_rows, const std::size_t* y_rows, std::size_t rows) {
+  // Weights `c` times the `rows` X rows x_rows[], into Y rows y_base + y_rows[].
+  void pass(std::size_t c, const std::size_t* x_rows, const std::size_t* y_rows, std::size_t rows, std::size_t y_base) {
     const auto n = static_cast<std::size_t>(m_s.n), k = static_cast<std::size_t>(m_s.k), blocks = k / bw;
     const std::size_t wrow = blocks * quant::block_bytes(m_s.weights);
     const std::size_t xrow = m_int8 ? blocks * quant::block_bytes(quant_format::q8_0) : k * sizeof(float);
     const auto* x = reinterpret_cast<const std::uint8_t*>(m_x.bytes.data());
     const std::size_t full = m_path.group ? n / group_rows : 0, gbytes = group_rows * wrow;
     const auto* w = reinterpret_cast<const std::uint8_t*>(m_w.bytes.data()) + c * n * wrow;
-    float* y = m_y.as<float>().data();
+    float* y = m_y.as<float>().data() + y_base * n;
     std::size_t first = 0;  // the first row `fn` takes
     if (m_path.group) {
       const std::size_t prow = blocks * m_path.prepared_per_block;
@@ -434,7 +435,7 @@ class qgemm_kernel final : public timed {
   const host_buffer& m_x;
   const host_buffer& m_w;
   const host_buffer* m_ids;  // moe's choices, else null
-  std::size_t m_used;
+  std::size_t m_used, m_layers;
   host_buffer m_y;
   dot_path m_path;
   std::vector<std::uint8_t> m_prepared;
@@ -450,7 +451,8 @@ result<std::unique_ptr<prepared>> qgemm_cpu(const problem& p, const host_buffers
 
 result<std::unique_ptr<prepared>> moe_cpu(const problem& p, const host_buffers& in, const context& ctx) {
   const auto& e = std::get<moe_shape>(p.dims);
-  return std::make_unique<qgemm_kernel>(qgemm_shape{e.m, e.n, e.k, e.weights, e.experts}, p.type, in, ctx.isa, ctx.threads, &in.inputs[2], e.used);
+  return std::make_unique<qgemm_kernel>(qgemm_shape{e.m, e.n, e.k, e.weights, e.copies * e.experts}, p.type, in, ctx.isa, ctx.threads, &in.inputs[2],
+                                        e.used, e.copies);
 }
 
 XPU_OP_ROW(cpu_device, moe){

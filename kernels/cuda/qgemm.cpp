@@ -29,7 +29,8 @@ result<std::unique_ptr<prepared>> cu_device::prepare_qgemm(const problem& p, con
   return std::unique_ptr<prepared>(std::move(*prep));
 }
 
-// moe (ops/moe/): one launch, one warp per (pair, column) output, each pair's expert read from the ids on the device.
+// moe (ops/moe/): one launch per copy (layer of experts), one warp per (pair, column) output, each pair's expert read
+// from the ids on the device.
 result<std::unique_ptr<prepared>> cu_device::prepare_moe(const problem& p, const host_buffers& in) {
   const auto& e = std::get<moe_shape>(p.dims);  // k a multiple of 32, m x used within 32 bits (ops/moe)
   const std::int64_t pairs = e.m * e.used, blocks = (pairs * e.n + 3) / 4;
@@ -42,10 +43,16 @@ result<std::unique_ptr<prepared>> cu_device::prepare_moe(const problem& p, const
                                        to_string(e.weights), p.type == precision::int8 ? "int8 x int8 dot products per block" : "fp32 activations"));
   if (!prep) return std::unexpected(prep.error());
   auto& q = **prep;
-  kernel_args args;
-  args.add(q.memory[0].get()).add(q.memory[1].get()).add(q.memory[2].get()).add(q.output);
-  args.add(static_cast<int>(pairs)).add(static_cast<int>(e.n)).add(static_cast<int>(e.k)).add(static_cast<int>(e.used));
-  q.launch(*f, {static_cast<unsigned>(blocks)}, {128}, std::move(args));
+  // Streamed layers (copies > 1): one launch per copy, on that copy's experts and output.
+  const auto layer_bytes = static_cast<CUdeviceptr>(static_cast<std::size_t>(e.experts * e.n) * quant_row_bytes(e.k, e.weights));
+  const auto out_bytes = static_cast<CUdeviceptr>(pairs * e.n * 4);
+  for (std::int64_t c = 0; c < e.copies; ++c) {
+    kernel_args args;
+    args.add(q.memory[0].get()).add(q.memory[1].get() + static_cast<CUdeviceptr>(c) * layer_bytes).add(q.memory[2].get());
+    args.add(q.output + static_cast<CUdeviceptr>(c) * out_bytes);
+    args.add(static_cast<int>(pairs)).add(static_cast<int>(e.n)).add(static_cast<int>(e.k)).add(static_cast<int>(e.used));
+    q.launch(*f, {static_cast<unsigned>(blocks)}, {128}, std::move(args));
+  }
   return std::unique_ptr<prepared>(std::move(*prep));
 }
 

@@ -50,11 +50,11 @@ __kernel void qgemm(const int M, const int N, const int K, __global const x_t* X
 }
 
 // moe (ops/moe/): one output per work-item over (column j, pair p); pair p is token p / USED times
-// expert ids[p] (read on the device), into output row p.
+// expert ids[p] (read on the device) of layer `copy` (its EXPERTS matrices), into that layer's output row p.
 __kernel void moe(const int PAIRS, const int N, const int K, __global const x_t* X, __global const uchar* W, __global const int* ids,
-                  __global float* Y, const int USED) {
+                  __global float* Y, const int USED, const int EXPERTS, const int copy) {
   const int j = get_global_id(0), p = get_global_id(1);
   if (j >= N || p >= PAIRS) return;
-  const size_t row = (size_t)K / 32 * WBLOCK;
-  Y[(size_t)p * N + j] = row_dot(K, X, p / USED, W + ((size_t)ids[p] * N + j) * row);
+  const size_t row = (size_t)K / 32 * WBLOCK, expert = (size_t)copy * EXPERTS + ids[p];
+  Y[((size_t)copy * PAIRS + p) * N + j] = row_dot(K, X, p / USED, W + (expert * N + j) * row);
 }

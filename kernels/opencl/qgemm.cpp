@@ -28,14 +28,14 @@ result<std::unique_ptr<prepared>> cl_device::prepare_qgemm(const problem& pr, co
   return std::unique_ptr<prepared>(std::move(*p));
 }
 
-// moe (ops/moe/): one launch over (column, pair), the pairs' experts read from the ids on the device.
+// moe (ops/moe/): one launch per copy (layer of experts) over (column, pair), the pairs' experts read from the ids on the device.
 result<std::unique_ptr<prepared>> cl_device::prepare_moe(const problem& pr, const host_buffers& in) {
   const auto& e = std::get<moe_shape>(pr.dims);
   const bool x8 = pr.type == precision::int8;
   auto prog = program("qgemm", fmt::format("-D{} -D{}", e.weights == quant_format::q4_0 ? "Q4" : "Q8", x8 ? "X_Q8" : "X_FP32"), false);
   if (!prog) return std::unexpected(prog.error());
   const std::int64_t pairs = e.m * e.used;  // within 32 bits: ops/moe
-  auto p = with_buffers(in, static_cast<std::size_t>(pairs * e.n) * 4,
+  auto p = with_buffers(in, static_cast<std::size_t>(e.copies * pairs * e.n) * 4,
                         fmt::format("one output per work-item, each (token, choice) pair's expert read from the ids on the device; {} blocks "
                                     "read as bytes{}",
                                     to_string(e.weights), x8 ? ", int32 dot products with Q8_0 activations" : ", fp32 activations"));
@@ -47,8 +47,11 @@ result<std::unique_ptr<prepared>> cl_device::prepare_moe(const problem& pr, cons
     if (auto r = arg(k->get(), i, v[i]); !r) return std::unexpected(r.error());
   for (cl_uint i = 0; i < 4; ++i)
     if (auto r = arg(k->get(), 3 + i, (*p)->buffers[i].get()); !r) return std::unexpected(r.error());
-  if (auto r = arg(k->get(), 7, static_cast<int>(e.used)); !r) return std::unexpected(r.error());
-  (*p)->m_launches.push_back({std::move(*k), {static_cast<std::size_t>(e.n), static_cast<std::size_t>(pairs)}, {}});
+  const int tail[] = {static_cast<int>(e.used), static_cast<int>(e.experts), 0};
+  for (cl_uint i = 0; i < 3; ++i)
+    if (auto r = arg(k->get(), 7 + i, tail[i]); !r) return std::unexpected(r.error());
+  // Streamed layers: the kernel enqueued once per copy, `copy` (argument 9) choosing its experts and output.
+  (*p)->m_launches.push_back({std::move(*k), {static_cast<std::size_t>(e.n), static_cast<std::size_t>(pairs)}, {}, static_cast<int>(e.copies), 9});
   return std::unique_ptr<prepared>(std::move(*p));
 }
 

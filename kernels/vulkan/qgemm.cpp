@@ -54,12 +54,13 @@ result<std::unique_ptr<prepared>> vk_device::prepare_moe(const problem& pr, cons
   if (auto too_many = group_count_error((static_cast<std::uint64_t>(e.n) + wg - 1) / wg, "64 columns")) return std::unexpected(*too_many);
   const double w_bytes = static_cast<double>(in.inputs.at(1).bytes.size());
   if (w_bytes >= 4294967296.0)
-    return fail(status::unsupported, "{:.0f} bytes of weights ({} experts): the shader addresses them in 32 bits (below 4 GiB)", w_bytes, e.experts);
-  auto pipe = m_c->pipeline_for(fmt::format("moe_{}_{}", to_string(e.weights), x8 ? "q8" : "fp32"), std::array<std::uint32_t, 1>{wg}, "ssss", 16);
+    return fail(status::unsupported, "{:.0f} bytes of weights ({} x {} experts): the shader addresses them in 32 bits (below 4 GiB)", w_bytes, e.copies,
+                e.experts);
+  auto pipe = m_c->pipeline_for(fmt::format("moe_{}_{}", to_string(e.weights), x8 ? "q8" : "fp32"), std::array<std::uint32_t, 1>{wg}, "ssss", 24);
   if (!pipe) return std::unexpected(pipe.error());
   host_buffers padded{in.inputs, {}};  // whole 32-bit words, as qgemm
   for (auto& b : padded.inputs) b.bytes.resize((b.bytes.size() + 3) / 4 * 4);
-  auto p = with_buffers(padded, static_cast<std::size_t>(pairs * e.n) * 4, "xpubench",
+  auto p = with_buffers(padded, static_cast<std::size_t>(e.copies * pairs * e.n) * 4, "xpubench",
                         fmt::format("one output per invocation, each (token, choice) pair's expert read from the ids on the device; {} blocks "
                                     "read from 32-bit words{}",
                                     to_string(e.weights), x8 ? ", int32 dot products with Q8_0 activations" : ", fp32 activations"));
@@ -67,10 +68,16 @@ result<std::unique_ptr<prepared>> vk_device::prepare_moe(const problem& pr, cons
   step s;
   s.pipe = *pipe;
   s.push[0] = static_cast<std::uint32_t>(pairs), s.push[1] = static_cast<std::uint32_t>(e.n), s.push[2] = static_cast<std::uint32_t>(e.k);
-  s.push[3] = static_cast<std::uint32_t>(e.used);
+  s.push[3] = static_cast<std::uint32_t>(e.used), s.push[4] = static_cast<std::uint32_t>(e.experts);
   s.groups = {static_cast<std::uint32_t>((e.n + wg - 1) / wg), static_cast<std::uint32_t>(pairs), 1};
   (*p)->steps.push_back(s);
   if (auto r = (*p)->describe({{&(*p)->steps.back(), whole(**p)}}); !r) return std::unexpected(r.error());
+  // Streamed layers: one dispatch per copy, the same descriptor set, push constant 5 the copy.
+  for (std::int64_t c = 1; c < e.copies; ++c) {
+    step next = (*p)->steps.front();
+    next.push[5] = static_cast<std::uint32_t>(c);
+    (*p)->steps.push_back(next);
+  }
   return std::unique_ptr<prepared>(std::move(*p));
 }
 

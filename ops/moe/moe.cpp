@@ -3,7 +3,8 @@
 // qgemm), W (`experts` matrices of n rows of k / 32 blocks, back to back: expert e is qgemm's copy e,
 // so that every expert differs), ids (int32, m x used: for each token `used` distinct experts,
 // drawn uniformly from a seeded generator, as a router with balanced load chooses them), Y (fp32,
-// m x used x n). The router's product and its top-k are a GEMM and a sort beside this: not in it.
+// m x used x n; with copies, one such output per copy of the experts). The router's product and its
+// top-k are a GEMM and a sort beside this: not in it.
 #include <cmath>
 #include <numeric>
 #include <random>
@@ -19,7 +20,7 @@
 namespace xpu {
 namespace {
 
-constexpr std::int64_t max_experts = 1 << 12;
+constexpr std::int64_t max_experts = 1 << 12, max_copies = 1 << 20;
 
 // Experts whose weights a launch reads, in expectation when every token's choices are uniform:
 // E x (1 - (1 - used / E)^m) (decoding: `used`; a long prompt: all of them).
@@ -32,12 +33,13 @@ class moe_workload final : public workload {
  public:
   double ops(const problem& p) const override {
     const auto& e = std::get<moe_shape>(p.dims);
-    return 2.0 * static_cast<double>(e.m) * static_cast<double>(e.used) * static_cast<double>(e.n) * static_cast<double>(e.k);
+    return 2.0 * static_cast<double>(e.copies) * static_cast<double>(e.m) * static_cast<double>(e.used) * static_cast<double>(e.n) *
+           static_cast<double>(e.k);
   }
-  double min_bytes(const problem& p) const override {  // the activations, the experts read (expected), the outputs
+  double min_bytes(const problem& p) const override {  // per copy: the activations, the experts read (expected), the outputs
     const auto& e = std::get<moe_shape>(p.dims);
-    return quant::activation_bytes(p.type, e.m, e.k) + experts_read(e) * quant_matrix_bytes(e.n, e.k, e.weights) +
-           4.0 * static_cast<double>(e.m) * static_cast<double>(e.used) * static_cast<double>(e.n);
+    return static_cast<double>(e.copies) * (quant::activation_bytes(p.type, e.m, e.k) + experts_read(e) * quant_matrix_bytes(e.n, e.k, e.weights) +
+                                            4.0 * static_cast<double>(e.m) * static_cast<double>(e.used) * static_cast<double>(e.n));
   }
   std::string_view ops_unit(const problem& p) const override { return p.type == precision::int8 ? "OP" : "FLOP"; }
   host_buffers make_buffers(const problem& p, std::uint64_t seed) const override {
@@ -45,7 +47,7 @@ class moe_workload final : public workload {
     std::mt19937_64 rng(seed);
     host_buffers b;
     b.inputs.push_back(quant::activations(p.type, e.m, e.k, rng));
-    b.inputs.push_back(quant::weights(e.weights, e.n, e.k, e.experts, rng));
+    b.inputs.push_back(quant::weights(e.weights, e.n, e.k, e.copies * e.experts, rng));  // every copy's experts differ
     const auto experts = static_cast<std::size_t>(e.experts);
     // Each token's choices: the first `used` of a seeded shuffle of the experts (distinct).
     b.inputs.emplace_back(element_type::s32, static_cast<std::size_t>(e.m * e.used));
@@ -59,7 +61,7 @@ class moe_workload final : public workload {
         ids[t * static_cast<std::size_t>(e.used) + c] = order[c];
       }
     }
-    b.outputs.push_back(ops::output(element_type::f32, static_cast<std::size_t>(e.m * e.used * e.n)));
+    b.outputs.push_back(ops::output(element_type::f32, static_cast<std::size_t>(e.copies * e.m * e.used * e.n)));
     return b;
   }
   verification verify(const problem& p, const host_buffers& b, std::uint64_t seed, precision) const override {
@@ -82,15 +84,16 @@ result<void> parse(const section_context& c) {
   const auto formats = quant::formats(c, {quant_format::q4_0});
   if (!formats) return std::unexpected(formats.error());
   const toml::array* shapes = t["shapes"].as_array();
-  if (!shapes) return c.r.error_at(t, "[[moe]] needs 'shapes', an array of {{m, n, k, experts, used}} tables (k a multiple of 32)");
+  if (!shapes) return c.r.error_at(t, "[[moe]] needs 'shapes', an array of {{m, n, k, experts, used[, copies]}} tables (k a multiple of 32)");
   for (const toml::node& s : *shapes) {
     const toml::table* st = s.as_table();
     if (!st) return c.r.error_at(s, "each moe shape must be a table like {{m = 1, n = 14336, k = 4096, experts = 8, used = 2}}");
-    if (auto ok = c.r.only_keys(*st, "a moe shape", {"m", "n", "k", "experts", "used"}); !ok) return ok;
+    if (auto ok = c.r.only_keys(*st, "a moe shape", {"m", "n", "k", "experts", "used", "copies"}); !ok) return ok;
     moe_shape e;
     if (auto ok = c.r.positive_fields(*st, s, "moe shape", {{"m", &e.m}, {"n", &e.n}, {"k", &e.k}, {"experts", &e.experts}, {"used", &e.used}}, true);
         !ok)
       return ok;
+    if (auto ok = c.r.positive_fields(*st, s, "moe shape", {{"copies", &e.copies}}, false); !ok) return ok;
     for (quant_format f : *formats)
       for (precision p : *precs) {
         e.weights = f;
@@ -107,6 +110,7 @@ std::optional<std::string> size_error(const problem& p) {
     return fmt::format("{}: k = {} is not a multiple of 32 (the weights are stored in blocks of 32 along k)", p.id(), e.k);
   if (e.experts > max_experts) return fmt::format("{}: {} experts: at most {}", p.id(), e.experts, max_experts);
   if (e.used > e.experts) return fmt::format("{}: each token chooses {} distinct experts of {}: used must be at most experts", p.id(), e.used, e.experts);
+  if (e.copies < 1 || e.copies > max_copies) return fmt::format("{}: copies = {}: between 1 and {} layers of experts", p.id(), e.copies, max_copies);
   const auto pairs = checked_mul(e.m, e.used);
   if (std::max({e.m, e.n, e.k}) > ops::dimension_max || !pairs || *pairs > ops::dimension_max)
     return fmt::format("{}: a moe size (or m x used) above {} (the kernels take 32-bit sizes)", p.id(), ops::dimension_max);
@@ -125,12 +129,15 @@ constexpr precision precisions[] = {precision::fp32, precision::int8};
 std::vector<problem> cases() {
   return {{moe_shape{1, 37, 64, 4, 2, quant_format::q4_0}, precision::fp32}, {moe_shape{5, 19, 96, 6, 3, quant_format::q8_0}, precision::fp32},
           {moe_shape{7, 48, 64, 8, 2, quant_format::q4_0}, precision::fp32}, {moe_shape{3, 33, 128, 3, 3, quant_format::q8_0}, precision::fp32},
-          {moe_shape{2, 16, 32, 5, 1, quant_format::q4_0}, precision::fp32}};
+          {moe_shape{2, 16, 32, 5, 1, quant_format::q4_0}, precision::fp32},
+          // streamed: each copy's (layer's) experts and output (a kernel that reads copy 0's experts for every copy fails)
+          {moe_shape{1, 37, 64, 4, 2, quant_format::q4_0, 3}, precision::fp32}, {moe_shape{3, 20, 96, 5, 2, quant_format::q8_0, 2}, precision::fp32}};
 }
 
 std::string entry(const problem& p) {
   const auto& e = std::get<moe_shape>(p.dims);
-  return fmt::format("{{ m = {}, n = {}, k = {}, experts = {}, used = {} }}", e.m, e.n, e.k, e.experts, e.used);
+  return fmt::format("{{ m = {}, n = {}, k = {}, experts = {}, used = {}{} }}", e.m, e.n, e.k, e.experts, e.used,
+                     e.copies != 1 ? fmt::format(", copies = {}", e.copies) : "");
 }
 std::string keys(const problem& p) { return fmt::format("formats = [\"{}\"]", to_string(std::get<moe_shape>(p.dims).weights)); }
 

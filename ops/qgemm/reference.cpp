@@ -50,9 +50,10 @@ std::vector<double> moe(const moe_shape& s, precision activations, const host_bu
   const auto* wb = reinterpret_cast<const std::uint8_t*>(w.bytes.data());
   std::vector<double> out;
   out.reserve(at.size());
+  const std::size_t pairs = ids.count(), experts = static_cast<std::size_t>(s.experts);
   for (std::size_t idx : at) {
-    const std::size_t pair = idx / n, j = idx % n, token = pair / used;  // token's choice pair % used: expert ids[pair]
-    const auto expert = static_cast<std::size_t>(ids.at(pair));
+    const std::size_t c = idx / (pairs * n), pair = idx % (pairs * n) / n, j = idx % n, token = pair / used;  // copy c's expert ids[pair]
+    const std::size_t expert = c * experts + static_cast<std::size_t>(ids.at(pair));
     out.push_back(row_dot(s.weights, activations, s.k, x, token, wb + (expert * n + j) * wrow));
   }
   return out;

@@ -13,7 +13,8 @@ namespace xpu::reference {
 std::vector<double> qgemm(const qgemm_shape& s, precision activations, const host_buffer& x, const host_buffer& w, std::span<const std::size_t> at);
 
 // moe's (core/problem.hpp: moe_shape): output (token t, choice c, column j) = X[t] . expert
-// ids[t x used + c]'s weight row j, in float64; ids are int32, one per (token, choice).
+// ids[t x used + c]'s weight row j, in float64; ids are int32, one per (token, choice); with copies,
+// copy c's outputs follow copy c - 1's and read copy c's experts (c x experts + the id).
 std::vector<double> moe(const moe_shape& s, precision activations, const host_buffer& x, const host_buffer& w, const host_buffer& ids,
                         std::span<const std::size_t> at);
 

@@ -222,6 +222,11 @@ TEST(model_structure, experts_run_as_used_per_token_and_spread_over_the_prompt) 
   EXPECT_EQ(decode["gemm/m1n32k48tb"], 4);  // down: k = 48 is not whole blocks of 32, a GEMM x the used experts
   EXPECT_EQ(prefill["moe/q8_0/m16n48k32e8u2"], 4);
   EXPECT_EQ(decode.count("gemm/m1n48k32tb"), 0u);
+  // and decode streamed: layers of the experts whose used ones read the model's decode bytes
+  const std::size_t streamed = toml.find("{ m = 1, n = 48, k = 32, experts = 8, used = 2, copies = ");
+  ASSERT_NE(streamed, std::string::npos) << toml;
+  const std::int64_t layers = std::stoll(toml.substr(streamed + 57));
+  EXPECT_EQ(layers, static_cast<std::int64_t>(m->weight_bytes / (2.0 * 48 * 34)));
   // experts only (no dense FFN): their SiLU is the FFN's, once per used expert and layer
   test::gguf_writer sparse;
   sparse.text("general.architecture", "llama").u32("llama.block_count", 1).u32("llama.embedding_length", 32).u32("llama.attention.head_count", 2);

@@ -150,6 +150,7 @@ TEST(token_bounds, routed_experts_use_moe_rows_or_dense_gemm_passes) {
   m.prefill = {{"moe/q4_0/m8n64k32e8u2", 3}};  // 16 pairs over 8 experts: 8 passes of 2 rows
   r.context.model = m;
   r.measurements.push_back(row("cpu0", {moe_shape{1, 64, 32, 8, 2, quant_format::q4_0}, precision::int8}, 1e-4));
+  r.measurements.push_back(row("cpu0", {moe_shape{1, 64, 32, 8, 2, quant_format::q4_0, 4}, precision::int8}, 8e-4));  // streamed: 4 layers
   r.measurements.push_back(row("cpu0", {moe_shape{8, 64, 32, 8, 2, quant_format::q4_0}, precision::int8}, 6e-4));
   r.measurements.push_back(row("cpu0", {gemm_shape{1, 64, 32, false, true}, precision::fp32}, 2e-4));
   r.measurements.push_back(row("cpu0", {gemm_shape{2, 64, 32, false, true}, precision::fp32}, 3e-4));
@@ -157,9 +158,12 @@ TEST(token_bounds, routed_experts_use_moe_rows_or_dense_gemm_passes) {
   const token_bound* quantized = find(bounds, "q4_0 x int8");
   ASSERT_TRUE(quantized);
   ASSERT_TRUE(quantized->decode.seconds && quantized->prefill.seconds) << fmt::format("{} | {}", fmt::join(quantized->decode.missing, "; "), fmt::join(quantized->prefill.missing, "; "));
-  EXPECT_DOUBLE_EQ(*quantized->decode.seconds, 3 * 1e-4);
+  EXPECT_DOUBLE_EQ(*quantized->decode.seconds, 3 * 8e-4 / 4);  // the streamed row, per layer
+  EXPECT_DOUBLE_EQ(*quantized->decode_cached.seconds, 3 * 1e-4);
   EXPECT_DOUBLE_EQ(*quantized->prefill.seconds, 3 * 6e-4);
-  EXPECT_EQ(quantized->streamed_steps, 0);  // timed cache-resident
+  EXPECT_EQ(quantized->matrix_steps, 1);
+  EXPECT_EQ(quantized->streamed_steps, 1);
+  EXPECT_DOUBLE_EQ(*quantized->decode_working_set, 4.0 * 2 * 64 * 18);  // the used experts of 4 layers, 64 rows of one Q4_0 block
   const token_bound* dense = find(bounds, "fp32");
   ASSERT_TRUE(dense && dense->decode.seconds && dense->prefill.seconds);
   EXPECT_DOUBLE_EQ(*dense->decode.seconds, 3 * 2 * 2e-4);    // 2 passes (the used experts) of one row

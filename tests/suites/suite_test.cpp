@@ -112,6 +112,8 @@ TEST(suite_parse, moe_sections_and_their_ids) {
   EXPECT_EQ(s->problems[1].id(), "moe/int8/q4_0/m1n2048k4096e64u8");
   EXPECT_EQ(problem_from_id("moe/int8/q4_0/m1n2048k4096e64u8")->id(), "moe/int8/q4_0/m1n2048k4096e64u8");
   EXPECT_FALSE(problem_from_id("moe/int8/q4_0/m1n2048k4096e64"));
+  EXPECT_EQ(std::get<moe_shape>(problem_from_id("moe/int8/q4_0/m1n2048k4096e64u8x3")->dims).copies, 3);
+  EXPECT_FALSE(problem_from_id("moe/int8/q4_0/m1n2048k4096e64u8x1"));  // one copy is written without x
   EXPECT_EQ(quantized_weights("moe/int8/q8_0/m1n64k64e4u2"), quant_format::q8_0);
 }
 

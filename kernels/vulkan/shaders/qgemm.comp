@@ -18,10 +18,10 @@ layout(std430, binding = 0) readonly buffer Xb {
 layout(std430, binding = 1) readonly buffer Wb { uint w_words[]; };
 #if defined(IDS)
 // moe (-DIDS, ops/moe/): M is the (token, choice) pairs, USED the choices per token; pair i is token
-// i / USED times expert ids[i], into output row i.
+// i / USED times expert ids[i] of copy `layer` (EXPERTS matrices each), into that copy's output row i.
 layout(std430, binding = 2) readonly buffer Ib { int ids[]; };
 layout(std430, binding = 3) writeonly buffer Yb { float y[]; };
-layout(push_constant) uniform Push { uint M, N, K, USED; };
+layout(push_constant) uniform Push { uint M, N, K, USED, EXPERTS, layer; };  // layer: the copy of the experts this dispatch reads
 #else
 layout(std430, binding = 2) writeonly buffer Yb { float y[]; };
 layout(push_constant) uniform Push { uint M, N, K, copy; };
@@ -60,7 +60,7 @@ void main() {
 #if defined(IDS)
   const uint pair = gl_GlobalInvocationID.y, i = pair / USED;
   if (j >= N || pair >= M) return;
-  const uint copy = uint(ids[pair]), out_row = pair;
+  const uint copy = layer * EXPERTS + uint(ids[pair]), out_row = layer * M + pair;
 #else
   const uint i = gl_GlobalInvocationID.y;
   if (j >= N || i >= M) return;
