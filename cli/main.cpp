@@ -36,7 +36,8 @@ int main(int argc, char** argv) {
 
   xpu::run_command run;
   CLI::App* run_sub = app.add_subcommand("run", "Run a suite (default: quick) on every device: verified GEMM, conv2d, "
-                                                "reduction, peak, bandwidth, latency, attention, softmax and RMSNorm benchmarks");
+                                                "reduction, peak, bandwidth, latency, attention, softmax, RMSNorm, LayerNorm, SiLU, "
+                                                "quantized-block (qgemm) and mixture-of-experts (moe) benchmarks");
   run.add_options(*run_sub);
   xpu::compare_command compare;
   CLI::App* compare_sub = app.add_subcommand("compare", "Compare runs (BASE HEAD, or BASE... -- HEAD...): per benchmark the head/base "

@@ -29,8 +29,9 @@ int write_suite(const std::string& text, const std::string& output, const std::s
 void suite_command::add_options(CLI::App& sub) {
   sub.require_subcommand(1, 1);
   from_model_sub = sub.add_subcommand("from-model", "Write the suite of a model's kernels with what one token (GGUF: matrix shapes at decode and "
-                                                    "prefill, attention, RMSNorm; the header only, weights are not read) or one inference (ONNX: "
-                                                    "its MatMul, Gemm and Conv shapes after shape inference) costs in them");
+                                                    "prefill, routed experts, attention, RMSNorm or LayerNorm; the header only, weights are not read) "
+                                                    "or one inference (ONNX: its MatMul, Gemm, 1-D/2-D Conv and LayerNormalization shapes after "
+                                                    "shape inference) costs in them");
   from_model_sub->add_option("model", model, "A GGUF model file, or an ONNX graph")->required();
   from_model_sub->add_option("--tokens", tokens, "The prompt length: prefill's m and the KV cache decode attends over; ONNX: the size of "
                                                  "sequence dimensions (default 512)")

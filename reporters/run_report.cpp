@@ -61,7 +61,7 @@ std::string accuracy_report(const run& r, const painter& p, std::size_t width) {
   return out + table.render() +
          wrap_text("(NMSE: the squared relative L2 error, as llama.cpp's test-backend-ops reports it; max rel. error: the largest |got - ref| / |ref| "
                    "over elements at least a thousandth of the largest |ref|. Both are the kernel's own error on inputs already stored in its precision; "
-                   "storage NMSE is what storing N(0,1) data in that precision costs first (qgemm: in the weights' blocks; int8: one scale per tensor).)",
+                   "storage NMSE is what storing N(0,1) data in that precision costs first (qgemm, moe: in the weights' blocks; int8: one scale per tensor).)",
                    width, "  ") +
          "\n";
 }

@@ -60,7 +60,7 @@ std::vector<accuracy_row> accuracy_table(const run& r) {
   for (const measurement& m : r.measurements) {
     if (!m.verification.checked || operation_measures(m.kernel) != measures::work) continue;
     std::string label = m.precision, stored = m.precision;
-    if (const auto weights = operation_role(m.kernel) == model_role::block_matrix ? quantized_weights(m.problem) : std::nullopt)  // the weights' format x the activations
+    if (const auto weights = quantized_weights(m.problem))  // qgemm, moe: the weights' format x the activations
       stored = std::string(to_string(*weights)), label = fmt::format("{} x {}", stored, m.precision);
     auto it = std::ranges::find_if(out, [&](const accuracy_row& x) { return x.device == m.device && x.kernel == m.kernel && x.precision == label; });
     if (it == out.end()) {

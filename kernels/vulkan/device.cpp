@@ -27,7 +27,7 @@ std::uint32_t groups_for(std::uint64_t items, std::uint64_t per_group, std::uint
 std::optional<support> vk_device::common_support(const problem& p) const {
   const vulkan_details& v = *m_info.vulkan;
   if (auto too_big = beyond_32bit_indexing(p)) return *too_big;
-  if (p.kind() == kernel_kind::qgemm) return std::nullopt;  // blocks read from 32-bit words: no 8- or 16-bit storage needed
+  if (p.kind() == kernel_kind::qgemm || p.kind() == kernel_kind::moe) return std::nullopt;  // blocks read from 32-bit words: no 8- or 16-bit storage needed
   const precision_support* ps = m_info.support_for(p.type);
   if (is_fp8(p.type)) return support{support_level::unsupported, fmt::format("xpubench has no fp8 kernels ({})", ps ? ps->reason : "no fp8"), {}};
   if (p.type == precision::bf16) return support{support_level::unsupported, ps ? ps->reason : "no bf16 in Vulkan 1.3 core", {}};

@@ -70,6 +70,13 @@ TEST(accuracy, quantized_rows_are_labelled_by_their_weights_and_kept_beside_thei
   EXPECT_EQ(t[1].precision, "q8_0 x int8");  // beside the other qgemm rows, not after the gemm
   EXPECT_EQ(t[2].precision, "q4_0 x fp32");
   EXPECT_EQ(t[3].kernel, "gemm");
+  // moe's rows too: one per block format, not merged into one "int8" row
+  r.measurements = {row("cpu0", {moe_shape{1, 64, 64, 8, 2, quant_format::q4_0}, precision::int8}, 1e9, 1e-3, 1e-2),
+                    row("cpu0", {moe_shape{1, 64, 64, 8, 2, quant_format::q8_0}, precision::int8}, 1e9, 1e-4, 1e-3)};
+  const auto routed = accuracy_table(r);
+  ASSERT_EQ(routed.size(), 2u);
+  EXPECT_EQ(routed[0].precision, "q4_0 x int8");
+  EXPECT_EQ(routed[1].precision, "q8_0 x int8");
 }
 
 }  // namespace
